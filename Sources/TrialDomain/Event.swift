@@ -1,0 +1,197 @@
+/// An event as a client submits it (the public event contract):
+/// `{"trial", "type", "occurred", "source", "id"?, "expectedVersion"?, "payload"}`.
+public struct NewEvent: Equatable, Sendable {
+    /// The trial, by any of its identifiers. Amendments may leave it out: their target names it.
+    public var trial: TrialReference?
+    public var payload: Payload
+    /// When it happened in the world, to the precision known.
+    public var occurred: PartialDate
+    public var source: String?
+    /// Idempotency key, a UUID in lower case; the store makes one when absent.
+    public var id: String?
+    /// Append only if the trial is at this version (0: the trial must not exist yet).
+    public var expectedVersion: Int64?
+
+    public var type: EventType { payload.type }
+
+    public init(
+        trial: TrialReference?, payload: Payload, occurred: PartialDate, source: String? = nil, id: String? = nil,
+        expectedVersion: Int64? = nil
+    ) {
+        self.trial = trial
+        self.payload = payload
+        self.occurred = occurred
+        self.source = source
+        self.id = id
+        self.expectedVersion = expectedVersion
+    }
+
+    /// The fields of the contract; anything else is refused.
+    public static let contractFields: Set<String> = ["trial", "type", "occurred", "source", "id", "expectedVersion", "payload"]
+
+    /// Validates an event object of the contract. `today` is the clock's UTC day: a fact dated
+    /// after today plus a day of clock skew is refused (a forecast's window may lie ahead).
+    /// A missing `occurred` means today.
+    public init(json: JSONValue, today: Day) throws(ValidationError) {
+        do {
+            var r = try FieldReader(json)
+            let typeName = try r.string("type")
+            guard let type = EventType(rawValue: typeName) else {
+                throw ValidationError(field: "type", reason: "unknown event type '\(typeName)'; the types are \(EventType.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            if let t = try r.optionalString("trial", maxLength: 200) {
+                do { trial = try TrialReference(t) } catch { throw error.under("trial") }
+            } else if type.isAmendment {
+                trial = nil
+            } else {
+                throw ValidationError(field: "trial", reason: "missing (required)")
+            }
+            occurred = try r.optionalPartialDate("occurred") ?? PartialDate(day: today)
+            source = try r.optionalString("source", maxLength: 2000)
+            if let raw = try r.optionalString("id", maxLength: 100) {
+                guard let uuid = NewEvent.normalisedUUID(raw) else {
+                    throw ValidationError(field: "id", reason: "'\(raw)' is not a UUID (8-4-4-4-12 hexadecimal digits)")
+                }
+                id = uuid
+            } else {
+                id = nil
+            }
+            expectedVersion = try r.optionalInt("expectedVersion", range: 0...Int64.max)
+            guard let p = r.value("payload") else { throw ValidationError(field: "payload", reason: "missing (required)") }
+            try r.finish()
+            do { payload = try Payload(type: type, json: p) } catch { throw error.under("payload") }
+        } catch let e as ValidationError {
+            throw e
+        } catch {
+            throw ValidationError(field: "", reason: "\(error)")
+        }
+        try checkDate(today: today)
+    }
+
+    /// Facts cannot be dated in the future (beyond a day of clock skew); forecasts can.
+    public func checkDate(today: Day) throws(ValidationError) {
+        guard !type.isForecast else { return }
+        if occurred.start > today.adding(days: 1) {
+            throw ValidationError(field: "occurred", reason: "\(occurred) is in the future; only a forecast (milestone-expected) may be")
+        }
+    }
+
+    /// The contract form.
+    public var json: JSONValue {
+        var b = ObjectBuilder()
+        b.set("trial", trial?.text)
+        b.set("type", type.rawValue)
+        b.set("occurred", occurred)
+        b.set("source", source)
+        b.set("id", id)
+        b.set("expectedVersion", expectedVersion)
+        b.set("payload", payload.json)
+        return b.value
+    }
+
+    /// `8F0C…` → `8f0c…`; nil unless 8-4-4-4-12 hexadecimal digits.
+    public static func normalisedUUID(_ s: String) -> String? {
+        let u = Array(s.lowercased().utf8)
+        guard u.count == 36 else { return nil }
+        for (i, c) in u.enumerated() {
+            if [8, 13, 18, 23].contains(i) {
+                guard c == UInt8(ascii: "-") else { return nil }
+            } else {
+                guard (c >= 48 && c <= 57) || (c >= 97 && c <= 102) else { return nil }
+            }
+        }
+        return String(decoding: u, as: UTF8.self)
+    }
+}
+
+/// An event as the log holds it: the submission plus what the store adds.
+public struct RecordedEvent: Equatable, Sendable {
+    public var seq: Int64
+    public var id: String
+    /// The trial's stream key.
+    public var trial: String
+    public var version: Int64
+    public var payload: Payload
+    public var occurred: PartialDate
+    public var recorded: Timestamp
+    public var recordedBy: String
+    public var source: String?
+    /// SHA-256 over the previous event's hash and this event's canonical content.
+    public var hash: [UInt8]
+
+    public var type: EventType { payload.type }
+
+    public init(
+        seq: Int64, id: String, trial: String, version: Int64, payload: Payload, occurred: PartialDate,
+        recorded: Timestamp, recordedBy: String, source: String?, hash: [UInt8]
+    ) {
+        self.seq = seq
+        self.id = id
+        self.trial = trial
+        self.version = version
+        self.payload = payload
+        self.occurred = occurred
+        self.recorded = recorded
+        self.recordedBy = recordedBy
+        self.source = source
+        self.hash = hash
+    }
+
+    /// The bytes the hash chain covers: the canonical JSON of every field but the hash.
+    public static func hashedContent(
+        seq: Int64, id: String, trial: String, version: Int64, type: EventType, occurred: PartialDate,
+        recorded: Timestamp, recordedBy: String, source: String?, payloadText: String
+    ) -> [UInt8] {
+        // Written by hand in canonical (sorted-key) order; the payload is already canonical.
+        var out = [UInt8]()
+        out.reserveCapacity(200 + payloadText.utf8.count)
+        func key(_ k: String, first: Bool = false) {
+            if !first { out.append(UInt8(ascii: ",")) }
+            JSONValue.writeString(k, to: &out)
+            out.append(UInt8(ascii: ":"))
+        }
+        out.append(UInt8(ascii: "{"))
+        key("id", first: true); JSONValue.writeString(id, to: &out)
+        key("occurred"); JSONValue.writeString(occurred.description, to: &out)
+        key("payload"); out.append(contentsOf: payloadText.utf8)
+        key("recorded"); JSONValue.writeString(recorded.description, to: &out)
+        key("recordedBy"); JSONValue.writeString(recordedBy, to: &out)
+        key("seq"); out.append(contentsOf: String(seq).utf8)
+        key("source")
+        if let source { JSONValue.writeString(source, to: &out) } else { out.append(contentsOf: "null".utf8) }
+        key("trial"); JSONValue.writeString(trial, to: &out)
+        key("type"); JSONValue.writeString(type.rawValue, to: &out)
+        key("version"); out.append(contentsOf: String(version).utf8)
+        out.append(UInt8(ascii: "}"))
+        return out
+    }
+
+    /// The contract form with what the store added (`seq`, `version`, `recorded`, `recordedBy`, `hash`).
+    public var json: JSONValue {
+        var b = ObjectBuilder()
+        b.set("seq", seq)
+        b.set("id", id)
+        b.set("trial", trial)
+        b.set("version", version)
+        b.set("type", type.rawValue)
+        b.set("occurred", occurred)
+        b.set("recorded", recorded.description)
+        b.set("recordedBy", recordedBy)
+        b.set("source", source)
+        b.set("payload", payload.json)
+        b.set("hash", hexString(hash))
+        return b.value
+    }
+}
+
+/// Lower-case hexadecimal.
+public func hexString(_ bytes: [UInt8]) -> String {
+    let digits = Array("0123456789abcdef".utf8)
+    var out = [UInt8]()
+    out.reserveCapacity(bytes.count * 2)
+    for b in bytes {
+        out.append(digits[Int(b >> 4)])
+        out.append(digits[Int(b & 15)])
+    }
+    return String(decoding: out, as: UTF8.self)
+}

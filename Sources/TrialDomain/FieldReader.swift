@@ -1,0 +1,147 @@
+/// Reads the members of a JSON object into typed values, naming the field of every error and
+/// refusing members it was never asked for (a misspelt field is an error, never ignored).
+struct FieldReader {
+    let object: JSONObject
+    private var used: Set<String> = []
+
+    init(_ value: JSONValue) throws {
+        guard case .object(let o) = value else {
+            throw ValidationError(field: "", reason: "expected an object, got \(value.kindName)")
+        }
+        object = o
+    }
+
+    private mutating func take(_ key: String) -> JSONValue? {
+        used.insert(key)
+        if let v = object[key], v != .null { return v }
+        return nil
+    }
+
+    /// Throws for any member that was not read.
+    func finish() throws {
+        for key in object.keys where !used.contains(key) {
+            throw ValidationError(field: key, reason: "unknown field")
+        }
+    }
+
+    mutating func value(_ key: String) -> JSONValue? { take(key) }
+
+    mutating func string(_ key: String) throws -> String {
+        guard let s = try optionalString(key) else { throw ValidationError(field: key, reason: "missing (required)") }
+        return s
+    }
+
+    mutating func optionalString(_ key: String, maxLength: Int = 10_000) throws -> String? {
+        guard let v = take(key) else { return nil }
+        guard case .string(let s) = v else { throw ValidationError(field: key, reason: "expected a string, got \(v.kindName)") }
+        let t = s.trimmingSpaces
+        guard !t.isEmpty else { throw ValidationError(field: key, reason: "must not be empty") }
+        guard t.count <= maxLength else { throw ValidationError(field: key, reason: "longer than \(maxLength) characters") }
+        return t
+    }
+
+    mutating func enumeration<E: RawRepresentable & CaseIterable>(_ key: String, _ type: E.Type) throws -> E
+    where E.RawValue == String {
+        guard let e = try optionalEnumeration(key, type) else { throw ValidationError(field: key, reason: "missing (required)") }
+        return e
+    }
+
+    mutating func optionalEnumeration<E: RawRepresentable & CaseIterable>(_ key: String, _ type: E.Type) throws -> E?
+    where E.RawValue == String {
+        guard let s = try optionalString(key) else { return nil }
+        do { return try parseEnumeration(s, type) } catch let e as ValidationError { throw e.under(key) }
+    }
+
+    mutating func int(_ key: String, range: ClosedRange<Int64> = 0...Int64.max) throws -> Int64 {
+        guard let i = try optionalInt(key, range: range) else { throw ValidationError(field: key, reason: "missing (required)") }
+        return i
+    }
+
+    mutating func optionalInt(_ key: String, range: ClosedRange<Int64> = 0...Int64.max) throws -> Int64? {
+        guard let v = take(key) else { return nil }
+        guard let i = v.int64Value else {
+            throw ValidationError(field: key, reason: v.doubleValue != nil ? "expected a whole number" : "expected a number, got \(v.kindName)")
+        }
+        guard range.contains(i) else { throw ValidationError(field: key, reason: "\(i) is out of range \(range.lowerBound)...\(range.upperBound)") }
+        return i
+    }
+
+    mutating func double(_ key: String) throws -> Double {
+        guard let d = try optionalDouble(key) else { throw ValidationError(field: key, reason: "missing (required)") }
+        return d
+    }
+
+    mutating func optionalDouble(_ key: String) throws -> Double? {
+        guard let v = take(key) else { return nil }
+        guard let d = v.doubleValue, d.isFinite else { throw ValidationError(field: key, reason: "expected a number, got \(v.kindName)") }
+        return d
+    }
+
+    mutating func partialDate(_ key: String) throws -> PartialDate {
+        guard let d = try optionalPartialDate(key) else { throw ValidationError(field: key, reason: "missing (required)") }
+        return d
+    }
+
+    mutating func optionalPartialDate(_ key: String) throws -> PartialDate? {
+        guard let s = try optionalString(key) else { return nil }
+        do { return try PartialDate(parsing: s) } catch { throw error.under(key) }
+    }
+
+    mutating func array<T>(_ key: String, required: Bool = false, _ element: (JSONValue) throws -> T) throws -> [T] {
+        guard let v = take(key) else {
+            if required { throw ValidationError(field: key, reason: "missing (required)") }
+            return []
+        }
+        guard case .array(let items) = v else { throw ValidationError(field: key, reason: "expected an array, got \(v.kindName)") }
+        var out: [T] = []
+        out.reserveCapacity(items.count)
+        for (i, item) in items.enumerated() {
+            do { out.append(try element(item)) } catch let e as ValidationError { throw e.under("\(key)[\(i)]") }
+        }
+        return out
+    }
+
+    mutating func strings(_ key: String, required: Bool = false) throws -> [String] {
+        try array(key, required: required) { v in
+            guard case .string(let s) = v, !s.trimmingSpaces.isEmpty else {
+                throw ValidationError(field: "", reason: "expected a non-empty string, got \(v.kindName)")
+            }
+            return s.trimmingSpaces
+        }
+    }
+
+    mutating func object<T>(_ key: String, _ decode: (JSONValue) throws -> T) throws -> T? {
+        guard let v = take(key) else { return nil }
+        do { return try decode(v) } catch let e as ValidationError { throw e.under(key) }
+    }
+}
+
+func parseEnumeration<E: RawRepresentable & CaseIterable>(_ s: String, _ type: E.Type) throws -> E where E.RawValue == String {
+    if let e = E(rawValue: s) { return e }
+    // Accept the registry's UPPER_SNAKE spelling too (ACTIVE_NOT_RECRUITING → active-not-recruiting).
+    if let e = E(rawValue: s.lowercased().replacingOccurrences(of: "_", with: "-")) { return e }
+    let allowed = E.allCases.map(\.rawValue).joined(separator: ", ")
+    throw ValidationError(field: "", reason: "'\(s)' is not one of: \(allowed)")
+}
+
+extension String {
+    fileprivate func replacingOccurrences(of a: Character, with b: Character) -> String {
+        String(map { $0 == a ? b : $0 })
+    }
+}
+
+/// Builds a JSON object, leaving out nil and empty members.
+struct ObjectBuilder {
+    var object = JSONObject()
+    mutating func set(_ key: String, _ value: JSONValue?) { if let value { object[key] = value } }
+    mutating func set(_ key: String, _ value: String?) { if let value { object[key] = .string(value) } }
+    mutating func set(_ key: String, _ value: Int64?) { if let value { object[key] = .int(value) } }
+    mutating func set(_ key: String, _ value: Double?) { if let value { object[key] = .double(value) } }
+    mutating func set(_ key: String, _ value: PartialDate?) { if let value { object[key] = .string(value.description) } }
+    mutating func set<E: RawRepresentable>(_ key: String, _ value: E?) where E.RawValue == String {
+        if let value { object[key] = .string(value.rawValue) }
+    }
+    mutating func set(_ key: String, strings: [String]) { if !strings.isEmpty { object[key] = .array(strings.map { .string($0) }) } }
+    mutating func set(_ key: String, array: [JSONValue]) { if !array.isEmpty { object[key] = .array(array) } }
+    var value: JSONValue { .object(object) }
+}

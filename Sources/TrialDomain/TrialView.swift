@@ -1,0 +1,202 @@
+/// A milestone on a trial's timeline, with its (possibly corrected) payload.
+public struct TimelineEntry: Equatable, Sendable {
+    public var seq: Int64
+    public var type: EventType
+    public var occurred: PartialDate
+    /// One line for a person (`OS, primary endpoint met (ASCO 2026)`).
+    public var text: String
+    /// The effective payload: the original, or the latest correction's.
+    public var payload: Payload
+    public var source: String?
+    /// The seq of the correction that replaced the payload, if any.
+    public var correctedBy: Int64?
+
+    public var json: JSONValue {
+        var b = ObjectBuilder()
+        b.set("seq", seq)
+        b.set("type", type.rawValue)
+        b.set("occurred", occurred)
+        b.set("text", text)
+        b.set("payload", payload.json)
+        b.set("source", source)
+        b.set("correctedBy", correctedBy)
+        return b.value
+    }
+
+    public init(seq: Int64, type: EventType, occurred: PartialDate, text: String, payload: Payload, source: String?, correctedBy: Int64?) {
+        self.seq = seq
+        self.type = type
+        self.occurred = occurred
+        self.text = text
+        self.payload = payload
+        self.source = source
+        self.correctedBy = correctedBy
+    }
+
+    public init(json: JSONValue) throws {
+        var r = try FieldReader(json)
+        seq = try r.int("seq")
+        type = try r.enumeration("type", EventType.self)
+        occurred = try r.partialDate("occurred")
+        text = try r.optionalString("text") ?? ""
+        guard let p = r.value("payload") else { throw ValidationError(field: "payload", reason: "missing (required)") }
+        payload = try Payload(type: type, json: p)
+        source = try r.optionalString("source")
+        correctedBy = try r.optionalInt("correctedBy")
+        try r.finish()
+    }
+}
+
+/// Where a forecast stands.
+public enum ExpectationState: String, CaseIterable, Sendable {
+    /// Its window has not passed (or the watcher has not yet marked it).
+    case pending
+    /// The milestone happened (`resolvedBy` names it).
+    case met
+    /// The window passed without it (`milestone-overdue` says so).
+    case overdue
+    /// A later forecast of the same milestone replaced it (`resolvedBy` names it): it slipped.
+    case superseded
+}
+
+/// An expected milestone from a `milestone-expected` event.
+public struct Expectation: Equatable, Sendable {
+    public var seq: Int64
+    public var milestone: MilestoneSpec
+    public var window: PartialDate
+    /// When the forecast was made (the event's `occurred`).
+    public var madeOn: PartialDate
+    public var source: String?
+    public var state: ExpectationState
+    /// The event that met or superseded it.
+    public var resolvedBy: Int64?
+    /// The `milestone-overdue` event, if the window passed without it (kept once met late).
+    public var overdueSeq: Int64?
+
+    public var json: JSONValue {
+        var b = ObjectBuilder()
+        b.set("seq", seq)
+        b.set("milestone", milestone.description)
+        b.set("window", window)
+        b.set("madeOn", madeOn)
+        b.set("source", source)
+        b.set("state", state)
+        b.set("resolvedBy", resolvedBy)
+        b.set("overdueSeq", overdueSeq)
+        return b.value
+    }
+
+    public init(seq: Int64, milestone: MilestoneSpec, window: PartialDate, madeOn: PartialDate, source: String?, state: ExpectationState, resolvedBy: Int64? = nil, overdueSeq: Int64? = nil) {
+        self.seq = seq
+        self.milestone = milestone
+        self.window = window
+        self.madeOn = madeOn
+        self.source = source
+        self.state = state
+        self.resolvedBy = resolvedBy
+        self.overdueSeq = overdueSeq
+    }
+
+    public init(json: JSONValue) throws {
+        var r = try FieldReader(json)
+        seq = try r.int("seq")
+        milestone = try MilestoneSpec(parsing: try r.string("milestone"))
+        window = try r.partialDate("window")
+        madeOn = try r.partialDate("madeOn")
+        source = try r.optionalString("source")
+        state = try r.enumeration("state", ExpectationState.self)
+        resolvedBy = try r.optionalInt("resolvedBy")
+        overdueSeq = try r.optionalInt("overdueSeq")
+        try r.finish()
+    }
+
+    /// Still awaited (pending, or overdue and not yet met).
+    public var isOpen: Bool { state == .pending || state == .overdue }
+}
+
+/// The current state of one trial: the `trials` projection row.
+public struct TrialSummary: Equatable, Sendable {
+    /// The stream key (the reference the trial was first recorded under).
+    public var key: String
+    /// What the registrations say, merged: the latest fields, every identifier ever given.
+    public var registration: Registered?
+    public var enrollment: Enrollment?
+    public var status: TrialStatus?
+    public var statusSince: PartialDate?
+    public var whyStopped: String?
+    public var lastKnownStatus: TrialStatus?
+    public var dates = DatesUpdated()
+    public var lastMilestone: TimelineEntry?
+    public var nextExpected: Expectation?
+    public var version: Int64 = 0
+    public var lastSeq: Int64 = 0
+
+    public init(key: String) { self.key = key }
+
+    /// The acronym, else the key.
+    public var displayName: String { registration?.acronym ?? key }
+
+    public var acronym: String? { registration?.acronym }
+    public var title: String? { registration?.title }
+    public var phases: [Phase] { registration?.phases ?? [] }
+
+    /// Every name the trial is found by: key, identifiers and acronym, with their registries.
+    public var aliases: [(registry: String, id: String)] {
+        var out: [(String, String)] = [("key", key)]
+        var seen: Set<String> = [key.lowercased()]
+        for id in registration?.identifiers ?? [] where seen.insert(id.lookupKey).inserted {
+            out.append((id.registry.rawValue, id.id))
+        }
+        if let a = registration?.acronym, seen.insert(a.lowercased()).inserted { out.append(("acronym", a)) }
+        return out
+    }
+
+    public var json: JSONValue {
+        var b = ObjectBuilder()
+        b.set("key", key)
+        b.set("registration", registration?.json)
+        b.set("enrollment", enrollment?.json)
+        b.set("status", status)
+        b.set("statusSince", statusSince)
+        b.set("whyStopped", whyStopped)
+        b.set("lastKnownStatus", lastKnownStatus)
+        if dates != DatesUpdated() { b.set("dates", dates.json) }
+        b.set("lastMilestone", lastMilestone?.json)
+        b.set("nextExpected", nextExpected?.json)
+        b.set("version", version)
+        b.set("lastSeq", lastSeq)
+        return b.value
+    }
+
+    public init(json: JSONValue) throws {
+        var r = try FieldReader(json)
+        key = try r.string("key")
+        registration = try r.object("registration") { try Registered(json: $0) }
+        enrollment = try r.object("enrollment") { try Enrollment(json: $0) }
+        status = try r.optionalEnumeration("status", TrialStatus.self)
+        statusSince = try r.optionalPartialDate("statusSince")
+        whyStopped = try r.optionalString("whyStopped")
+        lastKnownStatus = try r.optionalEnumeration("lastKnownStatus", TrialStatus.self)
+        dates = try r.object("dates") { try DatesUpdated(json: $0) } ?? DatesUpdated()
+        lastMilestone = try r.object("lastMilestone") { try TimelineEntry(json: $0) }
+        nextExpected = try r.object("nextExpected") { try Expectation(json: $0) }
+        version = try r.int("version")
+        lastSeq = try r.int("lastSeq")
+        try r.finish()
+    }
+}
+
+/// Everything about one trial that `status TRIAL` shows.
+public struct TrialView: Equatable, Sendable {
+    public var summary: TrialSummary
+    /// Milestones in world order.
+    public var timeline: [TimelineEntry]
+    /// Forecasts in the order they were recorded.
+    public var expectations: [Expectation]
+
+    public init(summary: TrialSummary, timeline: [TimelineEntry], expectations: [Expectation]) {
+        self.summary = summary
+        self.timeline = timeline
+        self.expectations = expectations
+    }
+}

@@ -1,0 +1,91 @@
+import Foundation
+import GRDB
+import TrialDomain
+
+/// Settings of an `EventStore`, with documented defaults.
+public struct StoreConfiguration: Sendable {
+    /// How many trials' folded states the writer keeps in memory (least recently used go first).
+    /// Memory stays bounded whatever the size of the log. Default 10 000.
+    public var foldCacheCapacity = 10_000
+    /// Concurrent reader connections (WAL lets them read while the writer writes). Default 4.
+    public var maximumReaderCount = 4
+    /// How long a connection waits for a lock held by another process. Default 10 s.
+    public var busyTimeout: TimeInterval = 10
+    /// The clock, replaceable in tests.
+    public var clock: @Sendable () -> Timestamp = { Timestamp.now() }
+
+    public init() {}
+}
+
+/// The event log of every trial in one SQLite file (WAL, `synchronous=FULL`): one writer that
+/// commits many queued appends in one transaction, readers on their own connections, and the
+/// projections kept in the append's transaction.
+public final class EventStore: @unchecked Sendable {
+    /// The database (exposed for tests and maintenance tools).
+    public let pool: DatabasePool
+    public let path: String
+    let configuration: StoreConfiguration
+    /// Touched only inside `pool.write…` closures, which GRDB serialises.
+    let writer: WriterState
+
+    /// Opens (creating if needed) and migrates the database at `path`.
+    public init(path: String, configuration: StoreConfiguration = StoreConfiguration()) throws {
+        self.path = path
+        self.configuration = configuration
+        var config = Configuration()
+        config.busyMode = .timeout(configuration.busyTimeout)
+        config.maximumReaderCount = configuration.maximumReaderCount
+        config.label = "trialtrack"
+        config.prepareDatabase { db in
+            // Durable commits: in WAL mode FULL syncs the log on every commit.
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        do {
+            pool = try DatabasePool(path: path, configuration: config)
+        } catch let e as DatabaseError {
+            throw StoreError.database("cannot open \(path): \(e.message ?? e.description)")
+        }
+        writer = WriterState(cacheCapacity: configuration.foldCacheCapacity)
+        try Migrator().migrate(pool)
+        try pool.writeWithoutTransaction { db in try writer.load(db) }
+    }
+
+    /// Closes the connections. The store is unusable afterwards.
+    public func close() throws { try pool.close() }
+
+    /// Appends one event. Throws `AppendError` when it is refused.
+    @discardableResult
+    public func append(_ event: NewEvent, recordedBy: String) throws -> AppendOutcome {
+        switch try append(groups: [[event]], recordedBy: recordedBy)[0] {
+        case .success(let outcomes): return outcomes[0]
+        case .failure(let e): throw e.error
+        }
+    }
+
+    /// Appends groups of events in one transaction (one fsync): each group is all or nothing,
+    /// and a refused group does not stop the others. `recordedBy` applies to every group.
+    public func append(groups: [[NewEvent]], recordedBy: String) throws -> [Result<[AppendOutcome], GroupError>] {
+        try append(groups: groups.map { ($0, recordedBy) })
+    }
+
+    /// Appends groups from several writers in one transaction (group commit).
+    public func append(groups: [(events: [NewEvent], recordedBy: String)]) throws -> [Result<[AppendOutcome], GroupError>] {
+        do {
+            return try pool.writeWithoutTransaction { db in
+                try writer.append(groups, db: db, clock: configuration.clock)
+            }
+        } catch let e as DatabaseError {
+            throw StoreError.database(e.message ?? e.description)
+        }
+    }
+}
+
+/// What an append did: the event as recorded and the trial's state after it.
+public struct AppendOutcome: Equatable, Sendable {
+    public var event: RecordedEvent
+    /// The trial after the append.
+    public var trial: TrialSummary
+    /// True when the event id had been appended before with the same content: nothing new was
+    /// written, and this is the first result.
+    public var replayed: Bool
+}

@@ -1,0 +1,36 @@
+import CCrypto
+
+/// SHA-256 from the system libcrypto.
+enum SHA256Digest {
+    static let zero = [UInt8](repeating: 0, count: 32)
+
+    static func hash(_ bytes: [UInt8]) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: 32)
+        bytes.withUnsafeBufferPointer { b in
+            out.withUnsafeMutableBufferPointer { o in _ = SHA256(b.baseAddress, b.count, o.baseAddress) }
+        }
+        return out
+    }
+
+    /// The hash-chain link: SHA-256(previous hash || content).
+    static func chain(previous: [UInt8], content: [UInt8]) -> [UInt8] {
+        var buffer = previous
+        buffer.append(contentsOf: content)
+        return hash(buffer)
+    }
+
+    static func hex(_ text: String) -> String {
+        hexDigits(hash(Array(text.utf8)))
+    }
+
+    static func hexDigits(_ bytes: [UInt8]) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out = [UInt8]()
+        out.reserveCapacity(64)
+        for b in bytes {
+            out.append(digits[Int(b >> 4)])
+            out.append(digits[Int(b & 15)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}

@@ -1,0 +1,133 @@
+import Foundation
+import GRDB
+import TrialDomain
+
+/// What `verify` found.
+public struct VerifyReport: Equatable, Sendable {
+    /// Events whose chain link was checked.
+    public var checked: Int64
+    /// The last seq and its hash: anchor these elsewhere to detect a truncated log.
+    public var lastSeq: Int64
+    public var headHash: String
+    /// The first seq whose link is broken, if any.
+    public var firstBroken: Int64?
+    /// What is wrong, in one line; nil when the log is intact.
+    public var problem: String?
+
+    public var ok: Bool { problem == nil }
+}
+
+/// What `rebuild` did.
+public struct RebuildReport: Equatable, Sendable {
+    public var trials: Int
+    public var events: Int64
+    public var seconds: Double
+}
+
+/// Figures about the store.
+public struct StoreStats: Equatable, Sendable {
+    public var events: Int64
+    public var trials: Int64
+    public var lastSeq: Int64
+    public var lastRecorded: String?
+    public var eventsByType: [String: Int64]
+    public var expectationsByState: [String: Int64]
+    public var databaseBytes: Int64
+    public var walBytes: Int64
+    public var schema: [String]
+}
+
+extension EventStore {
+    static let appendOnlyTriggers = ["events_no_update", "events_no_delete", "events_gapless"]
+
+    /// Walks the hash chain from seq 1 and reports the first broken link: a changed, missing
+    /// or inserted event. Also checks that the append-only triggers are in place.
+    public func verify() throws -> VerifyReport {
+        try pool.read { db in
+            var report = VerifyReport(checked: 0, lastSeq: 0, headHash: hexString(SHA256Digest.zero))
+            let triggers = try Set(String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'events'"))
+            let missing = Self.appendOnlyTriggers.filter { !triggers.contains($0) }
+            var previous = SHA256Digest.zero
+            var expected: Int64 = 1
+            let cursor = try Row.fetchCursor(db, sql: "SELECT \(EventRows.columns) FROM events ORDER BY seq")
+            while let row = try cursor.next() {
+                let seq: Int64 = row[0]
+                func broken(_ why: String) {
+                    report.firstBroken = seq
+                    report.problem = "seq \(seq): \(why)"
+                }
+                if seq != expected {
+                    report.firstBroken = expected
+                    report.problem = "seq \(expected) is missing (the next event is seq \(seq))"
+                    break
+                }
+                let typeName: String = row[4]
+                guard let type = EventType(rawValue: typeName),
+                    let occurred = try? PartialDate(parsing: row[5]), let recorded = try? Timestamp(parsing: row[6])
+                else {
+                    broken("the row is malformed")
+                    break
+                }
+                let content = RecordedEvent.hashedContent(
+                    seq: seq, id: row[1], trial: row[2], version: row[3], type: type, occurred: occurred,
+                    recorded: recorded, recordedBy: row[7], source: row[8], payloadText: row[9])
+                let hash = SHA256Digest.chain(previous: previous, content: content)
+                guard let stored = row[10] as Data?, [UInt8](stored) == hash else {
+                    broken("the hash does not match the content: the event was changed after it was written")
+                    break
+                }
+                previous = hash
+                report.checked += 1
+                report.lastSeq = seq
+                expected += 1
+            }
+            report.headHash = hexString(previous)
+            if report.problem == nil, !missing.isEmpty {
+                report.problem = "append-only trigger\(missing.count > 1 ? "s" : "") \(missing.joined(separator: ", ")) missing: the log is not protected"
+            }
+            return report
+        }
+    }
+
+    /// Drops the projections and rebuilds them from the log, in one transaction.
+    @discardableResult
+    public func rebuild() throws -> RebuildReport {
+        let start = Timestamp.now()
+        return try pool.writeWithoutTransaction { db in
+            var trials = 0
+            var events: Int64 = 0
+            try db.inTransaction(.immediate) {
+                try ProjectionWriter.clear(db)
+                try Self.forEachTrial(db) { key, history in
+                    let fold = (try? TrialFold.fold(key: key, events: history, lenient: true)) ?? TrialFold(key: key)
+                    try ProjectionWriter.write(old: nil, new: fold, appendedInOrder: false, db: db)
+                    trials += 1
+                    events += Int64(history.count)
+                }
+                return .commit
+            }
+            writer.cache.removeAll()
+            let seconds = Double(Timestamp.now().microseconds - start.microseconds) / 1e6
+            return RebuildReport(trials: trials, events: events, seconds: seconds)
+        }
+    }
+
+    /// Counts and sizes.
+    public func stats() throws -> StoreStats {
+        try pool.read { db in
+            let byType = try Row.fetchAll(db, sql: "SELECT type, COUNT(*) FROM events GROUP BY type")
+            let byState = try Row.fetchAll(db, sql: "SELECT state, COUNT(*) FROM expectations GROUP BY state")
+            let fm = FileManager.default
+            func size(_ p: String) -> Int64 { ((try? fm.attributesOfItem(atPath: p))?[.size] as? NSNumber)?.int64Value ?? 0 }
+            return StoreStats(
+                events: try Int64.fetchOne(db, sql: "SELECT COUNT(*) FROM events") ?? 0,
+                trials: try Int64.fetchOne(db, sql: "SELECT COUNT(*) FROM trials") ?? 0,
+                lastSeq: try Int64.fetchOne(db, sql: "SELECT IFNULL(MAX(seq), 0) FROM events") ?? 0,
+                lastRecorded: try String.fetchOne(db, sql: "SELECT recorded FROM events ORDER BY seq DESC LIMIT 1"),
+                eventsByType: Dictionary(uniqueKeysWithValues: byType.map { ($0[0] as String, $0[1] as Int64) }),
+                expectationsByState: Dictionary(uniqueKeysWithValues: byState.map { ($0[0] as String, $0[1] as Int64) }),
+                databaseBytes: size(path), walBytes: size(path + "-wal"),
+                schema: try String.fetchAll(db, sql: "SELECT identifier FROM schema_migrations ORDER BY identifier"))
+        }
+    }
+}

@@ -1,0 +1,169 @@
+import GRDB
+import TrialDomain
+
+/// Filters for reading the log.
+public struct LogQuery: Sendable, Equatable {
+    /// Only this trial (any of its identifiers).
+    public var trial: String?
+    /// Only events with seq greater than this.
+    public var afterSeq: Int64 = 0
+    /// Only these types (all when empty).
+    public var types: [EventType] = []
+    /// At most this many events.
+    public var limit: Int = 100
+
+    public init(trial: String? = nil, afterSeq: Int64 = 0, types: [EventType] = [], limit: Int = 100) {
+        self.trial = trial
+        self.afterSeq = afterSeq
+        self.types = types
+        self.limit = limit
+    }
+}
+
+/// A point in time to look at the trials from.
+public struct PointInTime: Sendable, Equatable {
+    /// World time: only facts that had certainly happened by the end of this day (their whole
+    /// `occurred` window lies on or before it). Corrections apply whenever they were recorded.
+    public var asOf: Day?
+    /// Recording time: only what the log held at this instant, corrections included.
+    public var knownAt: Timestamp?
+
+    public init(asOf: Day? = nil, knownAt: Timestamp? = nil) {
+        self.asOf = asOf
+        self.knownAt = knownAt
+    }
+
+    public var isNow: Bool { asOf == nil && knownAt == nil }
+
+    func includes(_ e: RecordedEvent) -> Bool {
+        if let k = knownAt, e.recorded > k { return false }
+        if let d = asOf, !e.type.isAmendment, e.occurred.end > d { return false }
+        return true
+    }
+}
+
+extension EventStore {
+    /// The trial's stream key for any identifier, acronym or key (case-insensitive).
+    public func resolve(_ reference: String) throws -> String? {
+        try pool.read { db in try Self.resolve(db, reference) }
+    }
+
+    static func resolve(_ db: Database, _ reference: String) throws -> String? {
+        let stmt = try db.cachedStatement(sql: "SELECT trial FROM trial_aliases WHERE alias = ?")
+        let trimmed = (try? TrialReference(reference).lookupKey) ?? reference.lowercased()
+        return try String.fetchOne(stmt, arguments: [trimmed])
+    }
+
+    /// One trial now, from the projections; nil when no trial has that name.
+    public func status(_ reference: String) throws -> TrialView? {
+        try pool.read { db in
+            guard let key = try Self.resolve(db, reference) else { return nil }
+            return try Self.view(db, key: key)
+        }
+    }
+
+    static func view(_ db: Database, key: String) throws -> TrialView? {
+        guard let summaryText = try String.fetchOne(db.cachedStatement(sql: "SELECT summary FROM trials WHERE trial = ?"), arguments: [key])
+        else { return nil }
+        let summary = try decodeProjection(summaryText) { try TrialSummary(json: $0) }
+        let timeline = try String.fetchAll(
+            db.cachedStatement(sql: "SELECT entry FROM timeline WHERE trial = ? ORDER BY sort_key"), arguments: [key]
+        ).map { try decodeProjection($0) { try TimelineEntry(json: $0) } }
+        let expectations = try String.fetchAll(
+            db.cachedStatement(sql: "SELECT entry FROM expectations WHERE trial = ? ORDER BY seq"), arguments: [key]
+        ).map { try decodeProjection($0) { try Expectation(json: $0) } }
+        return TrialView(summary: summary, timeline: timeline, expectations: expectations)
+    }
+
+    static func decodeProjection<T>(_ text: String, _ decode: (JSONValue) throws -> T) throws -> T {
+        do { return try decode(try JSONValue.parse(text)) } catch {
+            throw StoreError.database("a projection row cannot be read (\(error)); run `trialctl rebuild`")
+        }
+    }
+
+    /// Every trial now, from the projections, ordered by name.
+    public func trials() throws -> [TrialSummary] {
+        try pool.read { db in
+            try String.fetchAll(db, sql: "SELECT summary FROM trials ORDER BY COALESCE(acronym, trial) COLLATE NOCASE, trial")
+                .map { try Self.decodeProjection($0) { try TrialSummary(json: $0) } }
+        }
+    }
+
+    /// One trial as it stood at a point in time, folded from the log; nil when no trial has
+    /// that name, or it had no facts yet then.
+    public func status(_ reference: String, at point: PointInTime) throws -> TrialView? {
+        if point.isNow { return try status(reference) }
+        return try pool.read { db in
+            guard let key = try Self.resolve(db, reference) else { return nil }
+            let events = try EventRows.trialEvents(db, trial: key).filter(point.includes)
+            return Self.pastView(key: key, events: events)
+        }
+    }
+
+    static func pastView(key: String, events: [RecordedEvent]) -> TrialView? {
+        guard events.contains(where: { !$0.type.isAmendment }) else { return nil }
+        return (try? TrialFold.fold(key: key, events: events, lenient: true))?.view
+    }
+
+    /// Every trial as it stood at a point in time, folded from the log.
+    public func trials(at point: PointInTime) throws -> [TrialSummary] {
+        if point.isNow { return try trials() }
+        return try pool.read { db in
+            var out: [TrialSummary] = []
+            try Self.forEachTrial(db) { key, events in
+                if let v = Self.pastView(key: key, events: events.filter(point.includes)) { out.append(v.summary) }
+            }
+            return out.sorted { a, b in
+                let (x, y) = (a.displayName.lowercased(), b.displayName.lowercased())
+                return x == y ? a.key < b.key : x < y
+            }
+        }
+    }
+
+    /// Streams the log trial by trial (memory: one trial's events at a time).
+    static func forEachTrial(_ db: Database, _ body: (String, [RecordedEvent]) throws -> Void) throws {
+        let cursor = try Row.fetchCursor(db, sql: "SELECT \(EventRows.columns) FROM events ORDER BY trial, version")
+        var current: String?
+        var batch: [RecordedEvent] = []
+        while let row = try cursor.next() {
+            let e = try EventRows.decode(row)
+            if e.trial != current {
+                if let c = current { try body(c, batch) }
+                current = e.trial
+                batch.removeAll(keepingCapacity: true)
+            }
+            batch.append(e)
+        }
+        if let c = current { try body(c, batch) }
+    }
+
+    /// Events in seq order.
+    public func events(_ query: LogQuery) throws -> [RecordedEvent] {
+        try pool.read { db in
+            var sql = "SELECT \(EventRows.columns) FROM events WHERE seq > ?"
+            var args: [any DatabaseValueConvertible] = [query.afterSeq]
+            if let t = query.trial {
+                guard let key = try Self.resolve(db, t) else { return [] }
+                sql += " AND trial = ?"
+                args.append(key)
+            }
+            if !query.types.isEmpty {
+                sql += " AND type IN (\(query.types.map { _ in "?" }.joined(separator: ",")))"
+                args.append(contentsOf: query.types.map(\.rawValue))
+            }
+            sql += " ORDER BY seq LIMIT ?"
+            args.append(max(0, query.limit))
+            return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).map(EventRows.decode)
+        }
+    }
+
+    /// One event by its seq.
+    public func event(seq: Int64) throws -> RecordedEvent? {
+        try pool.read { db in try EventRows.event(db, seq: seq) }
+    }
+
+    /// The highest seq in the log (0 when empty).
+    public func lastSeq() throws -> Int64 {
+        try pool.read { db in try Int64.fetchOne(db, sql: "SELECT IFNULL(MAX(seq), 0) FROM events") ?? 0 }
+    }
+}

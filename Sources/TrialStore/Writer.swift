@@ -1,0 +1,227 @@
+import Foundation
+import GRDB
+import TrialDomain
+
+/// A refused group: which of its events was refused, and why.
+public struct GroupError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The index of the refused event within its group.
+    public var index: Int
+    public var error: AppendError
+    public var description: String { index == 0 ? error.description : "event \(index + 1): \(error)" }
+}
+
+/// The single writer's state: the chain head and the fold cache. Only touched inside the
+/// pool's serialised write closures.
+final class WriterState {
+    var lastSeq: Int64 = 0
+    var lastHash = SHA256Digest.zero
+    var lastRecorded = Timestamp(microseconds: 0)
+    var cache: FoldCache
+
+    init(cacheCapacity: Int) { cache = FoldCache(capacity: cacheCapacity) }
+
+    /// Reads the chain head from the file.
+    func load(_ db: Database) throws {
+        if let row = try Row.fetchOne(db, sql: "SELECT seq, hash, recorded FROM events ORDER BY seq DESC LIMIT 1") {
+            lastSeq = row[0]
+            lastHash = [UInt8](row[1] as Data)
+            lastRecorded = (try? Timestamp(parsing: row[2])) ?? Timestamp(microseconds: 0)
+        } else {
+            lastSeq = 0
+            lastHash = SHA256Digest.zero
+            lastRecorded = Timestamp(microseconds: 0)
+        }
+        cache.removeAll()
+    }
+
+    func append(_ groups: [(events: [NewEvent], recordedBy: String)], db: Database, clock: () -> Timestamp) throws
+        -> [Result<[AppendOutcome], GroupError>]
+    {
+        var results: [Result<[AppendOutcome], GroupError>] = []
+        results.reserveCapacity(groups.count)
+        let now = clock()
+        do {
+            try db.inTransaction(.immediate) {
+                for group in groups {
+                    results.append(try appendGroup(group.events, recordedBy: group.recordedBy, db: db, now: now))
+                }
+                return .commit
+            }
+        } catch {
+            // The transaction did not commit: memory must match the file again.
+            try? load(db)
+            throw error
+        }
+        return results
+    }
+
+    private func appendGroup(_ events: [NewEvent], recordedBy: String, db: Database, now: Timestamp) throws
+        -> Result<[AppendOutcome], GroupError>
+    {
+        let head = (lastSeq, lastHash, lastRecorded)
+        var undo: [String: TrialFold?] = [:]
+        var outcomes: [AppendOutcome] = []
+        var failure: GroupError?
+        let body = {
+            for (i, e) in events.enumerated() {
+                do {
+                    outcomes.append(try self.appendOne(e, recordedBy: recordedBy, db: db, now: now, undo: &undo))
+                } catch let error as AppendError {
+                    failure = GroupError(index: i, error: error)
+                    break
+                }
+            }
+        }
+        if events.count == 1 {
+            // A single event is checked in full before anything is written: no savepoint needed.
+            try body()
+        } else {
+            try db.inSavepoint {
+                try body()
+                return failure == nil ? .commit : .rollback
+            }
+        }
+        if let failure {
+            (lastSeq, lastHash, lastRecorded) = head
+            for (key, fold) in undo { cache.put(key, fold) }
+            return .failure(failure)
+        }
+        return .success(outcomes)
+    }
+
+    /// The trial an alias names, if any.
+    func resolve(_ db: Database, alias: String) throws -> String? {
+        let stmt = try db.cachedStatement(sql: "SELECT trial FROM trial_aliases WHERE alias = ?")
+        return try String.fetchOne(stmt, arguments: [alias.lowercased()])
+    }
+
+    /// The trial's fold: from the cache, else replayed from the log.
+    func fold(_ db: Database, key: String) throws -> TrialFold {
+        if let f = cache.get(key) { return f }
+        let events = try EventRows.trialEvents(db, trial: key)
+        let f = (try? TrialFold.fold(key: key, events: events, lenient: true)) ?? TrialFold(key: key)
+        cache.put(key, f)
+        return f
+    }
+
+    private func appendOne(_ e: NewEvent, recordedBy: String, db: Database, now: Timestamp, undo: inout [String: TrialFold?]) throws -> AppendOutcome {
+        // 1. Which trial.
+        let key: String
+        var target: RecordedEvent?
+        switch e.payload {
+        case .corrected(let c):
+            target = try amendable(db, seq: c.target, given: e.trial)
+            do { _ = try Payload(type: target!.type, json: c.payload) } catch { throw AppendError.invalid(error.under("payload.payload")) }
+            key = target!.trial
+        case .retracted(let r):
+            target = try amendable(db, seq: r.target, given: e.trial)
+            key = target!.trial
+        default:
+            guard let ref = e.trial else { throw AppendError.invalid(ValidationError(field: "trial", reason: "missing (required)")) }
+            key = try resolve(db, alias: ref.lookupKey) ?? ref.text
+        }
+
+        // 2. Idempotency: the same id and content is the first result; other content is refused.
+        if let id = e.id, let existing = try EventRows.event(db, id: id) {
+            guard existing.trial == key, existing.payload == e.payload, existing.occurred == e.occurred, existing.source == e.source else {
+                throw AppendError.idConflict(id: id, seq: existing.seq)
+            }
+            return AppendOutcome(event: existing, trial: try fold(db, key: key).summary, replayed: true)
+        }
+
+        // 3. Optimistic concurrency.
+        let old = try fold(db, key: key)
+        if let expected = e.expectedVersion, expected != old.summary.version {
+            throw AppendError.wrongExpectedVersion(trial: key, expected: expected, current: old.summary.version)
+        }
+
+        // 4. The record.
+        let seq = lastSeq + 1
+        let recorded = max(now, lastRecorded)
+        let payloadText = e.payload.json.canonicalText
+        var record = RecordedEvent(
+            seq: seq, id: e.id ?? UUID().uuidString.lowercased(), trial: key, version: old.summary.version + 1,
+            payload: e.payload, occurred: e.occurred, recorded: recorded, recordedBy: recordedBy, source: e.source, hash: [])
+
+        // 5. The lifecycle: in order, apply; otherwise replay the trial with the new event.
+        var new: TrialFold
+        let inOrder = old.canApplyInOrder(record)
+        do {
+            if inOrder {
+                new = old
+                try new.apply(record)
+            } else {
+                var history = try EventRows.trialEvents(db, trial: key)
+                if let target {
+                    if let r = history.first(where: { if case .retracted(let x) = $0.payload { return x.target == target.seq }; return false }) {
+                        throw AppendError.notAmendable(seq: target.seq, reason: "it was retracted by seq \(r.seq)")
+                    }
+                }
+                history.append(record)
+                new = try TrialFold.fold(key: key, events: history, strictSeq: seq)
+            }
+        } catch let v as LifecycleViolation {
+            throw AppendError.contradiction(v)
+        }
+
+        // 6. New identifiers must not name another trial.
+        let had = Set(old.summary.aliases.map { $0.id.lowercased() })
+        for alias in new.summary.aliases where !had.contains(alias.id.lowercased()) {
+            if let owner = try resolve(db, alias: alias.id), owner != key {
+                throw AppendError.identifierTaken(identifier: alias.id, trial: owner)
+            }
+        }
+
+        // 7. Write: the event with its chain link, then the projections.
+        record.hash = SHA256Digest.chain(
+            previous: lastHash,
+            content: RecordedEvent.hashedContent(
+                seq: seq, id: record.id, trial: key, version: record.version, type: record.type, occurred: record.occurred,
+                recorded: recorded, recordedBy: recordedBy, source: record.source, payloadText: payloadText))
+        let insert = try db.cachedStatement(sql: """
+            INSERT INTO events (seq, event_id, trial, version, type, occurred, recorded, recorded_by, source, payload, hash)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        do {
+            try insert.execute(arguments: [
+                seq, record.id, key, record.version, record.type.rawValue, record.occurred.description, recorded.description,
+                recordedBy, record.source, payloadText, Data(record.hash),
+            ])
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+            // Only a concurrent writer outside this process can get here.
+            throw StoreError.database("another process appended to the log: \(error.message ?? "")")
+        }
+        try ProjectionWriter.write(old: old.summary.version == 0 ? nil : old, new: new, appendedInOrder: inOrder, db: db)
+
+        lastSeq = seq
+        lastHash = record.hash
+        lastRecorded = recorded
+        if undo[key] == nil { undo[key] = .some(cache.peek(key)) }
+        cache.put(key, new)
+        return AppendOutcome(event: record, trial: new.summary, replayed: false)
+    }
+
+    /// The event a correction or retraction names, if it may be amended.
+    private func amendable(_ db: Database, seq: Int64, given: TrialReference?) throws -> RecordedEvent {
+        guard let target = try EventRows.event(db, seq: seq) else { throw AppendError.noSuchEvent(seq: seq) }
+        if target.type.isAmendment {
+            throw AppendError.notAmendable(seq: seq, reason: "it is a \(target.type.rawValue) event; amend seq \(target.amendedSeq) instead")
+        }
+        if let given {
+            let owner = try resolve(db, alias: given.lookupKey) ?? given.text
+            if owner != target.trial { throw AppendError.wrongTrial(seq: seq, trial: target.trial, given: given.text) }
+        }
+        return target
+    }
+}
+
+extension RecordedEvent {
+    /// The seq a correction or retraction names (0 for other events).
+    var amendedSeq: Int64 {
+        switch payload {
+        case .corrected(let c): c.target
+        case .retracted(let r): r.target
+        default: 0
+        }
+    }
+}

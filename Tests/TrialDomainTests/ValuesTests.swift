@@ -1,0 +1,105 @@
+import TrialDomain
+import TrialTestSupport
+import XCTest
+
+final class PartialDateTests: XCTestCase {
+    func testEveryPrecisionPrintsExactlyAsGiven() throws {
+        for text in ["2027", "2026-H1", "2025-Q2", "2025-04", "2026-06-02", "2026-H2", "2024-Q4"] {
+            XCTAssertEqual(try PartialDate(parsing: text).description, text)
+        }
+        XCTAssertEqual(try PartialDate(parsing: "2026-h1").description, "2026-H1")
+    }
+
+    func testWindows() throws {
+        let april = try PartialDate(parsing: "2025-04")  // HARMONi-6's first interim, "April 2025"
+        XCTAssertEqual(april.start.description, "2025-04-01")
+        XCTAssertEqual(april.end.description, "2025-04-30")
+        XCTAssertEqual(april.humanDescription, "April 2025")
+        XCTAssertEqual(try PartialDate(parsing: "2024-02").end.description, "2024-02-29")
+        XCTAssertEqual(try PartialDate(parsing: "2026-H1").end.description, "2026-06-30")
+        XCTAssertEqual(try PartialDate(parsing: "2025-Q3").start.description, "2025-07-01")
+        XCTAssertEqual(try PartialDate(parsing: "2027").end.description, "2027-12-31")
+        XCTAssertTrue(april.contains(Day(year: 2025, month: 4, day: 17)!))
+        XCTAssertFalse(april.contains(Day(year: 2025, month: 5, day: 1)!))
+    }
+
+    func testOrdersByWindow() throws {
+        let d = Fixture.date
+        XCTAssertLessThan(d("2025"), d("2025-04"))  // starts earlier
+        XCTAssertLessThan(d("2025-04"), d("2025-Q2"))  // same start, ends earlier
+        XCTAssertLessThan(d("2025-04-01"), d("2025-04"))
+        XCTAssertLessThan(d("2025-Q2"), d("2025-07-01"))
+        XCTAssertLessThan(d("2026-H1"), d("2026-06-02"))
+        XCTAssertLessThan(d("2026-06-02"), d("2026-H2"))
+        let shuffled = ["2027", "2026-06-02", "2025-04", "2026-H1", "2025-Q2", "2025"].map(d).sorted()
+        XCTAssertEqual(shuffled.map(\.description), ["2025", "2025-04", "2025-Q2", "2026-H1", "2026-06-02", "2027"])
+    }
+
+    func testRefusesWhatIsNotADate() {
+        for bad in ["", "25", "2025-13", "2025-02-30", "2025-Q5", "2025-H3", "April 2025", "2025/04", "2025-4", "20250", "0999"] {
+            XCTAssertThrowsError(try PartialDate(parsing: bad), bad) { error in
+                XCTAssertTrue("\(error)".contains("'\(bad)'"), "\(error)")
+            }
+        }
+    }
+
+    func testTimestamps() throws {
+        let t = try Timestamp(parsing: "2025-06-01T12:00Z")
+        XCTAssertEqual(t.description, "2025-06-01T12:00:00.000000Z")
+        XCTAssertEqual(try Timestamp(parsing: "2025-06-01T14:00:00.5+02:00").description, "2025-06-01T12:00:00.500000Z")
+        XCTAssertEqual(try Timestamp(parsing: "2025-06-01").description, "2025-06-01T23:59:59.999999Z")
+        XCTAssertEqual(Timestamp(microseconds: 0).description, "1970-01-01T00:00:00.000000Z")
+        XCTAssertThrowsError(try Timestamp(parsing: "2025-06-01T12:00"))  // a zone is required
+        XCTAssertThrowsError(try Timestamp(parsing: "yesterday"))
+    }
+}
+
+final class IdentifierTests: XCTestCase {
+    func testRegistryForms() throws {
+        XCTAssertEqual(try TrialIdentifier(registry: .nct, id: "nct07264075").id, "NCT07264075")
+        XCTAssertEqual(try TrialIdentifier(registry: .ctis, id: "2025-522996-27-00").id, "2025-522996-27-00")
+        XCTAssertEqual(try TrialIdentifier(registry: .eudract, id: "2004-000001-12").id, "2004-000001-12")
+        XCTAssertEqual(try TrialIdentifier(registry: .sponsor, id: " GORTEC 2024-04 ").id, "GORTEC 2024-04")
+        XCTAssertThrowsError(try TrialIdentifier(registry: .nct, id: "NCT1234")) { e in
+            XCTAssertEqual("\(e)", "'NCT1234' is not an NCT number; the form is NCT followed by 8 digits, e.g. NCT07264075")
+        }
+        XCTAssertThrowsError(try TrialIdentifier(registry: .ctis, id: "2025-522996-27"))
+        XCTAssertThrowsError(try TrialIdentifier(registry: .eudract, id: "2025-52299-27"))
+    }
+
+    func testReferencesAreTypedByShape() throws {
+        XCTAssertEqual(try TrialReference("nct07264075").registry, .nct)
+        XCTAssertEqual(try TrialReference("nct07264075").text, "NCT07264075")
+        XCTAssertEqual(try TrialReference("2025-522996-27-00").registry, .ctis)
+        XCTAssertEqual(try TrialReference("2004-000001-12").registry, .eudract)
+        XCTAssertNil(try TrialReference("HARMONi-6").registry)
+        XCTAssertNil(try TrialReference("GORTEC 2024-04").registry)
+        XCTAssertEqual(try TrialReference("HARMONi-6").lookupKey, "harmoni-6")
+        // A malformed registry id is refused, never taken for an acronym.
+        XCTAssertThrowsError(try TrialReference("NCT0726407")) { e in XCTAssertTrue("\(e)".contains("NCT followed by 8 digits")) }
+        XCTAssertThrowsError(try TrialReference("2025-5229-27-00")) { e in XCTAssertTrue("\(e)".contains("YYYY-NNNNNN-NN-NN")) }
+        XCTAssertThrowsError(try TrialReference("  "))
+    }
+}
+
+final class JSONTests: XCTestCase {
+    func testCanonicalForm() throws {
+        let v = try JSONValue.parse(#" { "b": [1, 2.5, -0.51, 1e3], "a": "x\"\n\u00e9\ud83d\ude00", "c": null, "d": true } "#)
+        XCTAssertEqual(v.canonicalText, #"{"a":"x\"\né😀","b":[1,2.5,-0.51,1000],"c":null,"d":true}"#)
+        XCTAssertEqual(try JSONValue.parse(v.canonicalText), v)
+        XCTAssertEqual(JSONValue.int(780).canonicalText, "780")
+        XCTAssertEqual(JSONValue.double(0.0001).canonicalText, "0.0001")
+    }
+
+    func testMalformedInputNamesTheOffset() {
+        let cases: [(String, String)] = [
+            (#"{"a":1,"a":2}"#, "duplicate key"), ("[1,2", "end of input"), (#"{"a" 1}"#, "expected ':'"),
+            ("01", "leading zero"), (#""\x""#, "invalid escape"), ("[1] x", "after the value"), ("", "end of input"),
+            (String(repeating: "[", count: 100), "nesting deeper"), (#""\ud800""#, "surrogate"), ("tru", "end of input"),
+        ]
+        for (text, reason) in cases {
+            XCTAssertThrowsError(try JSONValue.parse(text), text) { e in XCTAssertTrue("\(e)".contains(reason), "\(text): \(e)") }
+        }
+        XCTAssertThrowsError(try JSONValue.parse([0x22, 0xff, 0x22])) { e in XCTAssertTrue("\(e)".contains("UTF-8")) }
+    }
+}
