@@ -54,7 +54,7 @@ let package = Package(
         .testTarget(name: "TrialDomainTests", dependencies: ["TrialDomain", "TrialTestSupport"]),
         .testTarget(
             name: "TrialStoreTests",
-            dependencies: ["TrialStore", "TrialDomain", "TrialTestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
+            dependencies: ["TrialStore", "TrialDomain", "TrialMigrations", "TrialTestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
     ],
     swiftLanguageModes: [.v5]
 )

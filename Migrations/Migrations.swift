@@ -4,6 +4,11 @@ public struct EmbeddedMigration: Sendable, Equatable {
     public let identifier: String
     /// The SQL text exactly as in the file.
     public let sql: String
+
+    public init(identifier: String, sql: String) {
+        self.identifier = identifier
+        self.sql = sql
+    }
 }
 
 /// The migrations of this build, in the order they apply.

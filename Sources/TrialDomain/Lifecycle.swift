@@ -164,7 +164,9 @@ public struct TrialFold: Sendable, Equatable {
                 expectations[i].state = .superseded
                 expectations[i].resolvedBy = f.seq
             }
-            expectations.append(Expectation(seq: f.seq, milestone: m.milestone, window: m.window, madeOn: f.occurred, source: f.source, state: .pending))
+            // Kept in seq (recording) order, whatever the world order of the forecasts.
+            let x = Expectation(seq: f.seq, milestone: m.milestone, window: m.window, madeOn: f.occurred, source: f.source, state: .pending)
+            expectations.insert(x, at: expectations.firstIndex { $0.seq > f.seq } ?? expectations.endIndex)
         case .milestoneOverdue(let o):
             onTimeline = false
             guard let i = expectations.firstIndex(where: { $0.seq == o.expected }) else {

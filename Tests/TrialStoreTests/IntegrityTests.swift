@@ -1,0 +1,128 @@
+import Foundation
+import GRDB
+import TrialDomain
+import TrialMigrations
+import TrialStore
+import TrialTestSupport
+import XCTest
+
+/// The database itself refuses changes to the log, and verify finds what gets past it.
+final class TamperTests: StoreTestCase {
+    /// Runs plain SQL on the file with the sqlite3 shell, as someone with file access would.
+    func sqlite3(_ sql: String) throws -> (status: Int32, output: String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+        p.arguments = [path, sql]
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        p.standardError = pipe
+        try p.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    override func setUpWithError() throws {
+        try super.setUpWithError()
+        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: "/usr/bin/sqlite3"), "needs the sqlite3 shell (apt-get install sqlite3; .ci/run installs it)")
+        try append("HARMONi-2", .statusChanged, "2022-10", ["status": "recruiting"])
+        try append("HARMONi-2", .interimAnalysis, "2024", Fixture.harmoni2Interim)
+        try append("HARMONi-6", .interimAnalysis, "2025-04", ["analysis": "first interim", "endpoints": ["PFS"], "outcome": "met"])
+    }
+
+    func testPlainUpdateAndDeleteAreRefusedByTheDatabase() throws {
+        let before = try snapshot()
+        let update = try sqlite3("UPDATE events SET payload = '{\"status\":\"completed\"}' WHERE seq = 1;")
+        XCTAssertNotEqual(update.status, 0)
+        XCTAssertTrue(update.output.contains("events are append-only: UPDATE is not allowed"), update.output)
+        let delete = try sqlite3("DELETE FROM events WHERE seq = 3;")
+        XCTAssertNotEqual(delete.status, 0)
+        XCTAssertTrue(delete.output.contains("events are append-only: DELETE is not allowed"), delete.output)
+        let gap = try sqlite3("INSERT INTO events SELECT seq + 10, event_id || 'x', trial, version + 10, type, occurred, recorded, recorded_by, source, payload, hash FROM events WHERE seq = 3;")
+        XCTAssertNotEqual(gap.status, 0)
+        XCTAssertTrue(gap.output.contains("gapless"), gap.output)
+        XCTAssertEqual(try snapshot(), before)
+        XCTAssertTrue(try store.verify().ok)
+    }
+
+    func testVerifyFindsTheFirstChangedEventOnceTheTriggersAreGone() throws {
+        let intact = try store.verify()
+        XCTAssertNil(intact.problem)
+        XCTAssertEqual(intact.checked, 3)
+        XCTAssertEqual(intact.lastSeq, 3)
+        XCTAssertEqual(intact.headHash.count, 64)
+
+        let t = try sqlite3("DROP TRIGGER events_no_update; UPDATE events SET payload = '{\"status\":\"completed\"}' WHERE seq = 1;")
+        XCTAssertEqual(t.status, 0, t.output)
+        let report = try store.verify()
+        XCTAssertEqual(report.firstBroken, 1)
+        XCTAssertTrue(report.problem?.contains("changed after it was written") == true, "\(report)")
+    }
+
+    func testVerifyFindsADeletedEventAndMissingTriggers() throws {
+        XCTAssertEqual(try sqlite3("DROP TRIGGER events_no_delete; DELETE FROM events WHERE seq = 2;").status, 0)
+        let report = try store.verify()
+        XCTAssertEqual(report.firstBroken, 2)
+        XCTAssertEqual(report.problem, "seq 2 is missing (the next event is seq 3)")
+    }
+
+    func testVerifyReportsMissingTriggersOnAnIntactChain() throws {
+        XCTAssertEqual(try sqlite3("DROP TRIGGER events_no_update;").status, 0)
+        let report = try store.verify()
+        XCTAssertNil(report.firstBroken)
+        XCTAssertEqual(report.problem, "append-only trigger events_no_update missing: the log is not protected")
+    }
+}
+
+final class MigrationTests: StoreTestCase {
+    func testTheMigrationsAreTheFilesInMigrations() throws {
+        let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Migrations")
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".sql") }.sorted()
+        XCTAssertEqual(embeddedMigrations.map { $0.identifier + ".sql" }, files)
+        for m in embeddedMigrations {
+            XCTAssertEqual(m.sql, try String(contentsOf: folder.appendingPathComponent(m.identifier + ".sql"), encoding: .utf8))
+        }
+        let applied = try store.pool.read { db in try Row.fetchAll(db, sql: "SELECT identifier, checksum FROM schema_migrations") }
+        XCTAssertEqual(applied.map { $0[0] as String }, embeddedMigrations.map(\.identifier))
+        XCTAssertTrue(applied.allSatisfy { ($0[1] as String).count == 64 })
+    }
+
+    func testAChangedMigrationIsRefusedNamingIt() throws {
+        try append("HARMONi-2", .statusChanged, "2022", ["status": "recruiting"])
+        try store.pool.write { db in try db.execute(sql: "UPDATE schema_migrations SET checksum = 'edited' WHERE identifier = '0001_event_log'") }
+        try store.close()
+        XCTAssertThrowsError(try open()) { error in
+            XCTAssertEqual(error as? StoreError, .migrationChanged(identifier: "0001_event_log"))
+            XCTAssertTrue("\(error)".hasPrefix("migration 0001_event_log was changed after it was applied"))
+            XCTAssertFalse("\(error)".contains("\n"))
+        }
+        store = nil
+    }
+
+    func testADatabaseFromANewerVersionIsRefusedNamingTheMigration() throws {
+        try store.pool.write { db in
+            try db.execute(sql: "INSERT INTO schema_migrations VALUES ('0099_future_feature', 'x', '2027-01-01T00:00:00Z')")
+        }
+        try store.close()
+        XCTAssertThrowsError(try open()) { error in
+            XCTAssertEqual(error as? StoreError, .newerDatabase(identifier: "0099_future_feature"))
+            XCTAssertEqual("\(error)", "this database was written by a newer trialtrack (it has migration 0099_future_feature, unknown to this build)")
+        }
+        store = nil
+    }
+
+    func testMigrationsApplyInOrderOnceEach() throws {
+        let db = try DatabaseQueue(path: directory.appendingPathComponent("m.db").path)
+        let first = [EmbeddedMigration(identifier: "0001_a", sql: "CREATE TABLE a (x INTEGER);")]
+        XCTAssertEqual(try Migrator(migrations: first).migrate(db), ["0001_a"])
+        let more = first + [EmbeddedMigration(identifier: "0002_b", sql: "CREATE TABLE b (y INTEGER); INSERT INTO a VALUES (1);")]
+        XCTAssertEqual(try Migrator(migrations: more).migrate(db), ["0002_b"])
+        XCTAssertEqual(try Migrator(migrations: more).migrate(db), [])
+        XCTAssertEqual(try db.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM a") }, 1)
+        // A failing migration leaves nothing behind (one transaction each).
+        let broken = more + [EmbeddedMigration(identifier: "0003_c", sql: "CREATE TABLE c (z INTEGER); INSERT INTO nowhere VALUES (1);")]
+        XCTAssertThrowsError(try Migrator(migrations: broken).migrate(db))
+        XCTAssertEqual(try db.read { try Bool.fetchOne($0, sql: "SELECT COUNT(*) > 0 FROM sqlite_master WHERE name = 'c'") }, false)
+    }
+}
