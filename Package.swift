@@ -39,12 +39,15 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]),
 
+        // ClinicalTrials.gov API v2 study JSON → events: pure mapping and change detection.
+        .target(name: "ClinicalTrialsGov", dependencies: ["TrialDomain"]),
+
         // Benchmark executable (not a test): prints figures beside raw SQLite limits.
         .executableTarget(
             name: "trialbench",
             dependencies: [
                 "TrialDomain", "TrialStore",
-                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -52,6 +55,7 @@ let package = Package(
         .target(name: "TrialTestSupport", dependencies: ["TrialDomain"]),
 
         .testTarget(name: "TrialDomainTests", dependencies: ["TrialDomain", "TrialTestSupport"]),
+        .testTarget(name: "ClinicalTrialsGovTests", dependencies: ["ClinicalTrialsGov", "TrialDomain", "TrialTestSupport"]),
         .testTarget(
             name: "TrialStoreTests",
             dependencies: ["TrialStore", "TrialDomain", "TrialMigrations", "TrialTestSupport", .product(name: "GRDB", package: "GRDB.swift")]),

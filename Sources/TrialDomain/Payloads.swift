@@ -87,10 +87,21 @@ public struct Registered: Equatable, Sendable {
         public var label: String
         public var type: ArmType?
         public var interventions: [String]
+
+        public init(label: String, type: ArmType? = nil, interventions: [String] = []) {
+            self.label = label
+            self.type = type
+            self.interventions = interventions
+        }
     }
     public struct Design: Equatable, Sendable {
         public var allocation: Allocation?
         public var masking: Masking?
+
+        public init(allocation: Allocation? = nil, masking: Masking? = nil) {
+            self.allocation = allocation
+            self.masking = masking
+        }
     }
 
     public var title: String

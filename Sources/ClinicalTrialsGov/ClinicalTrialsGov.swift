@@ -1,0 +1,1 @@
+// ClinicalTrials.gov API v2 study JSON → trialtrack events (pure mapping and diff).

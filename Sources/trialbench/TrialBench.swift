@@ -1,0 +1,138 @@
+import ArgumentParser
+import Foundation
+import GRDBSQLite
+import TrialDomain
+import TrialStore
+
+/// Measures the event log against the raw SQLite limit on the same machine, in one run.
+@main
+struct TrialBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "trialbench",
+        abstract: "Benchmark the trialtrack event log beside raw SQLite inserts of rows of the same size.",
+        discussion: """
+            Prints, for one run on one machine: appends/s with one event per transaction, appends/s \
+            batched (group commit), rebuild events/s, and one-trial status latency p50/p99, each beside \
+            the raw SQLite figure (plain inserts of rows of the same size into a table with the same \
+            indexes, same pragmas: WAL, synchronous=FULL). Build with -c release.
+            """)
+
+    @Option(help: "Trials in the large database.") var trials = 100_000
+    @Option(help: "Events per trial in the large database.") var eventsPerTrial = 10
+    @Option(help: "Appends measured one event per transaction.") var single = 2_000
+    @Option(help: "Events per transaction when batched.") var batch = 1_000
+    @Option(help: "Status look-ups measured.") var samples = 20_000
+    @Option(help: "Order of the batched appends: interleaved (every trial's next event in turn, a cold fold cache) or clustered (trial by trial, as an import writes).")
+    var order: Order = .interleaved
+    @Option(help: "Folded trials the writer keeps in memory.") var cache = 10_000
+    @Option(help: "Directory for the database files (default: a new temporary one).") var dir: String?
+
+    enum Order: String, ExpressibleByArgument { case interleaved, clustered }
+
+    func run() throws {
+        let base = dir ?? FileManager.default.temporaryDirectory.appendingPathComponent("trialbench-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
+        defer { if dir == nil { try? FileManager.default.removeItem(atPath: base) } }
+        let total = trials * eventsPerTrial
+        print("trialbench: \(trials) trials × \(eventsPerTrial) events = \(total) events, batches of \(batch), order \(order.rawValue), fold cache \(cache)")
+        print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, SQLite \(String(cString: sqlite3_libversion())), WAL, synchronous=FULL")
+        let data = Workload(trials: trials, eventsPerTrial: eventsPerTrial, order: order)
+        print(String(format: "workload: mean payload %.0f bytes\n", data.meanPayloadBytes))
+
+        var table: [(String, String, String, String)] = []
+        func row(_ name: String, _ ours: Double, _ raw: Double, unit: String) {
+            table.append((name, fmt(ours) + " " + unit, fmt(raw) + " " + unit, String(format: "%.0f%%", ours / raw * 100)))
+        }
+
+        // 1. One event per transaction: every append waits for its own fsync.
+        let rawSingle = try RawSQLite(path: base + "/raw-single.db")
+        let rawSingleRate = try rawSingle.insert(data.events.prefix(single), batch: 1)
+        rawSingle.close()
+        let singleStore = try openStore(base + "/single.db")
+        let t0 = now()
+        for e in data.events.prefix(single) { _ = try singleStore.append(e.event, recordedBy: "bench") }
+        let singleRate = Double(single) / (now() - t0)
+        try singleStore.close()
+        row("appends/s, 1 event per transaction", singleRate, rawSingleRate, unit: "/s")
+
+        // 2. Batched: one transaction (one fsync) for `batch` appends, as group commit does.
+        let raw = try RawSQLite(path: base + "/raw.db")
+        let rawBatchRate = try raw.insert(data.events[...], batch: batch)
+        let store = try openStore(base + "/trials.db")
+        var appended = 0
+        let t1 = now()
+        var start = 0
+        while start < data.events.count {
+            let end = min(start + batch, data.events.count)
+            let results = try store.append(groups: data.events[start..<end].map { ([$0.event], "bench") })
+            for r in results { if case .success = r { appended += 1 } else if case .failure(let e) = r { throw e } }
+            start = end
+        }
+        let batchRate = Double(appended) / (now() - t1)
+        row("appends/s, batched (\(batch) per transaction)", batchRate, rawBatchRate, unit: "/s")
+
+        // 3. Rebuild from the log, beside a raw scan of the same rows in the same order.
+        let rawScanRate = try raw.scan()
+        let report = try store.rebuild()
+        row("rebuild events/s (raw: ordered scan)", Double(report.events) / report.seconds, rawScanRate, unit: "/s")
+
+        // 4. One trial's status (summary, timeline, expectations) beside a raw point query.
+        var rng = SystemRandomNumberGenerator()
+        var latencies: [Double] = []
+        latencies.reserveCapacity(samples)
+        for _ in 0..<samples {
+            let key = data.key(Int.random(in: 0..<trials, using: &rng))
+            let s = now()
+            guard try store.status(key) != nil else { throw ValidationError(field: "", reason: "no status for \(key)") }
+            latencies.append(now() - s)
+        }
+        let rawLatencies = try raw.pointQueries(samples, maxSeq: Int64(data.events.count))
+        latencies.sort()
+        let (p50, p99) = (latencies[samples / 2] * 1e6, latencies[samples * 99 / 100] * 1e6)
+        let (r50, r99) = (rawLatencies[samples / 2] * 1e6, rawLatencies[samples * 99 / 100] * 1e6)
+        table.append(("status p50 (raw: row by key)", String(format: "%.1f µs", p50), String(format: "%.1f µs", r50), ""))
+        table.append(("status p99 (raw: row by key)", String(format: "%.1f µs", p99), String(format: "%.1f µs", r99), ""))
+        raw.close()
+        let stats = try store.stats()
+        try store.close()
+
+        let w0 = table.map(\.0.count).max()!, w1 = max(10, table.map(\.1.count).max()!), w2 = max(10, table.map(\.2.count).max()!)
+        func padded(_ s: String, _ w: Int) -> String { s + String(repeating: " ", count: max(0, w - s.count)) }
+        print(padded("measure", w0), padded("trialtrack", w1), padded("raw SQLite", w2), "ratio")
+        for (a, b, c, d) in table { print(padded(a, w0), padded(b, w1), padded(c, w2), d) }
+        print(String(format: "\ndatabase: %d events, %d trials, %.0f MB; peak RSS %.0f MB", stats.events, stats.trials,
+                     Double(stats.databaseBytes) / 1e6, peakRSSMegabytes()))
+    }
+
+    func openStore(_ path: String) throws -> EventStore {
+        var c = StoreConfiguration()
+        c.foldCacheCapacity = cache
+        return try EventStore(path: path, configuration: c)
+    }
+}
+
+func now() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+}
+
+func fmt(_ d: Double) -> String {
+    let i = Int(d.rounded())
+    var s = String(i)
+    var out = ""
+    while s.count > 3 {
+        out = "," + s.suffix(3) + out
+        s = String(s.dropLast(3))
+    }
+    return s + out
+}
+
+func peakRSSMegabytes() -> Double {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
+    for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+        let kb = line.split(separator: " ").compactMap { Double($0) }.first ?? 0
+        return kb / 1024
+    }
+    return 0
+}
