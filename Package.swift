@@ -37,6 +37,7 @@ let package = Package(
             dependencies: [
                 "TrialDomain", "TrialMigrations", "CCrypto",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]),
 
         // ClinicalTrials.gov API v2 study JSON → events: pure mapping and change detection.

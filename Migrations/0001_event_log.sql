@@ -52,7 +52,14 @@ CREATE TABLE trials (
     next_expected    TEXT,                   -- JSON {seq, milestone, window}
     version          INTEGER NOT NULL,
     last_seq         INTEGER NOT NULL,
-    summary          TEXT NOT NULL           -- JSON: the whole trial summary
+    summary          TEXT NOT NULL           -- JSON: the trial summary but its registration
+) STRICT, WITHOUT ROWID;
+
+-- The merged registration of each trial: kept apart because it is the largest part of a
+-- trial's state and changes rarely, while `trials` changes with every event.
+CREATE TABLE registrations (
+    trial         TEXT PRIMARY KEY,
+    registration  TEXT NOT NULL              -- JSON: the merged `registered` payload
 ) STRICT, WITHOUT ROWID;
 
 -- Every identifier, acronym and key by which a trial is found (lower case).
@@ -71,7 +78,8 @@ CREATE TABLE timeline (
     type      TEXT    NOT NULL,
     occurred  TEXT    NOT NULL,
     sort_key  TEXT    NOT NULL,              -- world order: window start, window end, seq
-    entry     TEXT    NOT NULL,              -- JSON timeline entry
+    entry     TEXT    NOT NULL,              -- JSON timeline entry, without its payload
+    corrected_payload TEXT,                  -- the correction's payload; NULL: the event's own
     PRIMARY KEY (trial, seq)
 ) STRICT, WITHOUT ROWID;
 

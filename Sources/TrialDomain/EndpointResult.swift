@@ -70,7 +70,7 @@ public struct EndpointResult: Equatable, Sendable {
         self.n = n
     }
 
-    init(json: JSONValue) throws {
+    public init(json: JSONValue) throws {
         var r = try FieldReader(json)
         endpoint = try r.string("endpoint")
         arms = try r.strings("arms")

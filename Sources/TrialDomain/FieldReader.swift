@@ -2,7 +2,9 @@
 /// refusing members it was never asked for (a misspelt field is an error, never ignored).
 struct FieldReader {
     let object: JSONObject
-    private var used: Set<String> = []
+    /// Which members were read: a bit per member index (objects past 64 members use `more`).
+    private var used: UInt64 = 0
+    private var more: Set<Int> = []
 
     init(_ value: JSONValue) throws {
         guard case .object(let o) = value else {
@@ -12,15 +14,17 @@ struct FieldReader {
     }
 
     private mutating func take(_ key: String) -> JSONValue? {
-        used.insert(key)
-        if let v = object[key], v != .null { return v }
-        return nil
+        guard let i = object.index(of: key) else { return nil }
+        if i < 64 { used |= 1 << UInt64(i) } else { more.insert(i) }
+        let v = object.members[i].value
+        if case .null = v { return nil }
+        return v
     }
 
     /// Throws for any member that was not read.
     func finish() throws {
-        for key in object.keys where !used.contains(key) {
-            throw ValidationError(field: key, reason: "unknown field")
+        for (i, m) in object.members.enumerated() where !(i < 64 ? used & (1 << UInt64(i)) != 0 : more.contains(i)) {
+            throw ValidationError(field: m.key, reason: "unknown field")
         }
     }
 

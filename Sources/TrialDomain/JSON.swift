@@ -74,6 +74,21 @@ public struct JSONObject: Equatable, Sendable, Sequence {
         for (k, v) in pairs { self[k] = v }
     }
 
+    /// From parsed members: sorted once (canonical input is sorted already); duplicates refused.
+    init(parsed: [(key: String, value: JSONValue)], offset: Int, fail: (String) -> JSONParseError) throws(JSONParseError) {
+        var m = parsed
+        var sorted = true
+        for i in m.indices.dropFirst() where !m[i - 1].key.utf8.lexicographicallyPrecedes(m[i].key.utf8) {
+            sorted = false
+            break
+        }
+        if !sorted {
+            m.sort { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+            for i in m.indices.dropFirst() where m[i - 1].key == m[i].key { throw fail("duplicate key \"\(m[i].key)\"") }
+        }
+        members = m
+    }
+
     public var count: Int { members.count }
     public var keys: [String] { members.map(\.key) }
 
@@ -178,6 +193,12 @@ extension JSONValue {
 
     static func writeString(_ s: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
+        // Fast path: nothing to escape, copy the bytes at once.
+        if !s.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            out.append(contentsOf: s.utf8)
+            out.append(UInt8(ascii: "\""))
+            return
+        }
         for b in s.utf8 {
             switch b {
             case UInt8(ascii: "\""): out.append(contentsOf: [92, 34])
@@ -270,12 +291,7 @@ struct JSONParser {
                 if bytes[i] == UInt8(ascii: "}") { i += 1; break }
                 throw fail("expected ',' or '}' in an object")
             }
-            var object = JSONObject()
-            for (k, v) in members {
-                if object[k] != nil { throw fail("duplicate key \"\(k)\"") }
-                object[k] = v
-            }
-            return .object(object)
+            return .object(try JSONObject(parsed: members, offset: i, fail: fail))
         case UInt8(ascii: "["):
             if depth >= Self.maxDepth { throw fail("nesting deeper than \(Self.maxDepth)") }
             i += 1

@@ -27,6 +27,14 @@ public struct TrialFold: Sendable, Equatable {
 
     public var view: TrialView { TrialView(summary: summary, timeline: timeline, expectations: expectations) }
 
+    /// The same fold without its timeline entries: what a writer keeps in memory. Applying
+    /// facts in order still works (and `timeline` then holds only what was applied since).
+    public func compacted() -> TrialFold {
+        var f = self
+        f.timeline = []
+        return f
+    }
+
     public static func == (a: TrialFold, b: TrialFold) -> Bool {
         a.summary == b.summary && a.timeline == b.timeline && a.expectations == b.expectations
     }
@@ -200,7 +208,7 @@ public struct TrialFold: Sendable, Equatable {
                 seq: f.seq, type: f.payload.type, occurred: f.occurred, text: EventText.describe(f.payload),
                 payload: f.payload, source: f.source, correctedBy: f.correctedBy)
             timeline.append(entry)
-            summary.lastMilestone = entry
+            summary.lastMilestone = MilestoneRef(entry)
         }
         summary.nextExpected = expectations.filter(\.isOpen).min { a, b in
             a.window == b.window ? a.seq < b.seq : a.window < b.window

@@ -134,7 +134,7 @@ public struct Registered: Equatable, Sendable {
         self.design = design
     }
 
-    init(json: JSONValue) throws {
+    public init(json: JSONValue) throws {
         var r = try FieldReader(json)
         title = try r.string("title")
         acronym = try r.optionalString("acronym", maxLength: 100)
@@ -214,7 +214,7 @@ public struct StatusChanged: Equatable, Sendable {
         self.lastKnownStatus = lastKnownStatus
     }
 
-    init(json: JSONValue) throws {
+    public init(json: JSONValue) throws {
         var r = try FieldReader(json)
         status = try r.enumeration("status", TrialStatus.self)
         whyStopped = try r.optionalString("whyStopped")
@@ -247,7 +247,7 @@ public struct Enrollment: Equatable, Sendable {
         self.type = type
     }
 
-    init(json: JSONValue) throws {
+    public init(json: JSONValue) throws {
         var r = try FieldReader(json)
         count = try r.int("count", range: 0...100_000_000)
         type = try r.enumeration("type", EstimateType.self)
@@ -267,7 +267,7 @@ public struct StudyDate: Equatable, Sendable {
         self.type = type
     }
 
-    init(json: JSONValue) throws {
+    public init(json: JSONValue) throws {
         var r = try FieldReader(json)
         date = try r.partialDate("date")
         type = try r.optionalEnumeration("type", EstimateType.self)
@@ -294,7 +294,7 @@ public struct DatesUpdated: Equatable, Sendable {
         self.completion = completion
     }
 
-    init(json: JSONValue) throws {
+    public init(json: JSONValue) throws {
         var r = try FieldReader(json)
         start = try r.object("start") { try StudyDate(json: $0) }
         primaryCompletion = try r.object("primaryCompletion") { try StudyDate(json: $0) }
@@ -331,7 +331,7 @@ public struct InterimAnalysis: Equatable, Sendable {
         self.venue = venue
     }
 
-    init(json: JSONValue) throws {
+    public init(json: JSONValue) throws {
         var r = try FieldReader(json)
         analysis = try r.optionalString("analysis")
         endpoints = try r.strings("endpoints")
@@ -368,7 +368,7 @@ public struct Readout: Equatable, Sendable {
         self.venue = venue
     }
 
-    init(json: JSONValue) throws {
+    public init(json: JSONValue) throws {
         var r = try FieldReader(json)
         kind = try r.enumeration("kind", ReadoutKind.self)
         outcome = try r.enumeration("outcome", ReadoutOutcome.self)
@@ -399,7 +399,7 @@ public struct Presented: Equatable, Sendable {
         self.abstract = abstract
     }
 
-    init(json: JSONValue) throws {
+    public init(json: JSONValue) throws {
         var r = try FieldReader(json)
         venue = try r.string("venue")
         abstract = try r.optionalString("abstract")
@@ -424,7 +424,7 @@ public struct Published: Equatable, Sendable {
         self.doi = doi
     }
 
-    init(json: JSONValue) throws {
+    public init(json: JSONValue) throws {
         var r = try FieldReader(json)
         citation = try r.string("citation")
         var d = try r.optionalString("doi")
@@ -470,7 +470,7 @@ public struct RegulatorySubmission: Equatable, Sendable {
         self.targetActionDate = targetActionDate
     }
 
-    init(json: JSONValue) throws {
+    public init(json: JSONValue) throws {
         var r = try FieldReader(json)
         agency = try r.string("agency")
         application = try r.optionalString("application")
@@ -503,7 +503,7 @@ public struct RegulatoryDecision: Equatable, Sendable {
         self.indication = indication
     }
 
-    init(json: JSONValue) throws {
+    public init(json: JSONValue) throws {
         var r = try FieldReader(json)
         agency = try r.string("agency")
         decision = try r.enumeration("decision", Decision.self)
@@ -553,7 +553,7 @@ public struct MilestoneExpected: Equatable, Sendable {
         self.window = window
     }
 
-    init(json: JSONValue) throws {
+    public init(json: JSONValue) throws {
         var r = try FieldReader(json)
         let m = try r.string("milestone")
         do { milestone = try MilestoneSpec(parsing: m) } catch { throw error.under("milestone") }
@@ -571,7 +571,7 @@ public struct MilestoneOverdue: Equatable, Sendable {
 
     public init(expected: Int64) { self.expected = expected }
 
-    init(json: JSONValue) throws {
+    public init(json: JSONValue) throws {
         var r = try FieldReader(json)
         expected = try r.int("expected", range: 1...Int64.max)
         try r.finish()
@@ -593,7 +593,7 @@ public struct Corrected: Equatable, Sendable {
         self.payload = payload
     }
 
-    init(json: JSONValue) throws {
+    public init(json: JSONValue) throws {
         var r = try FieldReader(json)
         target = try r.int("target", range: 1...Int64.max)
         reason = try r.string("reason")
@@ -616,7 +616,7 @@ public struct Retracted: Equatable, Sendable {
         self.reason = reason
     }
 
-    init(json: JSONValue) throws {
+    public init(json: JSONValue) throws {
         var r = try FieldReader(json)
         target = try r.int("target", range: 1...Int64.max)
         reason = try r.string("reason")

@@ -105,6 +105,8 @@ public struct TrialReference: Hashable, Sendable, CustomStringConvertible {
 
 extension String {
     var trimmingSpaces: String {
+        // Fast path: no white space at either end (the common case).
+        if let f = utf8.first, let l = utf8.last, f > 0x20, f < 0x80, l > 0x20, l < 0x80 { return self }
         var s = Substring(self)
         while let f = s.first, f.isWhitespace { s.removeFirst() }
         while let l = s.last, l.isWhitespace { s.removeLast() }

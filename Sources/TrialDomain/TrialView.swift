@@ -11,13 +11,16 @@ public struct TimelineEntry: Equatable, Sendable {
     /// The seq of the correction that replaced the payload, if any.
     public var correctedBy: Int64?
 
-    public var json: JSONValue {
+    public var json: JSONValue { json(withPayload: true) }
+
+    /// The entry's JSON, optionally without its payload (stored apart).
+    public func json(withPayload: Bool) -> JSONValue {
         var b = ObjectBuilder()
         b.set("seq", seq)
         b.set("type", type.rawValue)
         b.set("occurred", occurred)
         b.set("text", text)
-        b.set("payload", payload.json)
+        if withPayload { b.set("payload", payload.json) }
         b.set("source", source)
         b.set("correctedBy", correctedBy)
         return b.value
@@ -43,6 +46,34 @@ public struct TimelineEntry: Equatable, Sendable {
         payload = try Payload(type: type, json: p)
         source = try r.optionalString("source")
         correctedBy = try r.optionalInt("correctedBy")
+        try r.finish()
+    }
+}
+
+/// A pointer to a timeline entry: what `status` lists as the last milestone.
+public struct MilestoneRef: Equatable, Sendable {
+    public var seq: Int64
+    public var type: EventType
+    public var occurred: PartialDate
+    public var text: String
+
+    public init(_ e: TimelineEntry) {
+        seq = e.seq
+        type = e.type
+        occurred = e.occurred
+        text = e.text
+    }
+
+    public var json: JSONValue {
+        ["seq": .int(seq), "type": .string(type.rawValue), "occurred": .string(occurred.description), "text": .string(text)]
+    }
+
+    public init(json: JSONValue) throws {
+        var r = try FieldReader(json)
+        seq = try r.int("seq")
+        type = try r.enumeration("type", EventType.self)
+        occurred = try r.partialDate("occurred")
+        text = try r.optionalString("text") ?? ""
         try r.finish()
     }
 }
@@ -126,7 +157,7 @@ public struct TrialSummary: Equatable, Sendable {
     public var whyStopped: String?
     public var lastKnownStatus: TrialStatus?
     public var dates = DatesUpdated()
-    public var lastMilestone: TimelineEntry?
+    public var lastMilestone: MilestoneRef?
     public var nextExpected: Expectation?
     public var version: Int64 = 0
     public var lastSeq: Int64 = 0
@@ -178,7 +209,7 @@ public struct TrialSummary: Equatable, Sendable {
         whyStopped = try r.optionalString("whyStopped")
         lastKnownStatus = try r.optionalEnumeration("lastKnownStatus", TrialStatus.self)
         dates = try r.object("dates") { try DatesUpdated(json: $0) } ?? DatesUpdated()
-        lastMilestone = try r.object("lastMilestone") { try TimelineEntry(json: $0) }
+        lastMilestone = try r.object("lastMilestone") { try MilestoneRef(json: $0) }
         nextExpected = try r.object("nextExpected") { try Expectation(json: $0) }
         version = try r.int("version")
         lastSeq = try r.int("lastSeq")

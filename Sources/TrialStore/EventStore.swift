@@ -11,6 +11,11 @@ public struct StoreConfiguration: Sendable {
     public var maximumReaderCount = 4
     /// How long a connection waits for a lock held by another process. Default 10 s.
     public var busyTimeout: TimeInterval = 10
+    /// SQLite page cache per connection, in KiB. Default 32 MiB.
+    public var cacheKibibytes = 32 * 1024
+    /// Memory-mapped reads, in bytes. Default 0 (off): read(2) keeps the daemon's resident
+    /// memory independent of the file's size.
+    public var mmapBytes = 0
     /// The clock, replaceable in tests.
     public var clock: @Sendable () -> Timestamp = { Timestamp.now() }
 
@@ -39,6 +44,8 @@ public final class EventStore: @unchecked Sendable {
         config.prepareDatabase { db in
             // Durable commits: in WAL mode FULL syncs the log on every commit.
             try db.execute(sql: "PRAGMA synchronous = FULL")
+            try db.execute(sql: "PRAGMA cache_size = \(-configuration.cacheKibibytes)")
+            try db.execute(sql: "PRAGMA mmap_size = \(configuration.mmapBytes)")
         }
         do {
             pool = try DatabasePool(path: path, configuration: config)

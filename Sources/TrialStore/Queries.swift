@@ -63,16 +63,34 @@ extension EventStore {
     }
 
     static func view(_ db: Database, key: String) throws -> TrialView? {
-        guard let summaryText = try String.fetchOne(db.cachedStatement(sql: "SELECT summary FROM trials WHERE trial = ?"), arguments: [key])
+        guard let row = try Row.fetchOne(
+            db.cachedStatement(sql: "SELECT t.summary, r.registration FROM trials t LEFT JOIN registrations r USING (trial) WHERE t.trial = ?"),
+            arguments: [key])
         else { return nil }
-        let summary = try decodeProjection(summaryText) { try TrialSummary(json: $0) }
-        let timeline = try String.fetchAll(
-            db.cachedStatement(sql: "SELECT entry FROM timeline WHERE trial = ? ORDER BY sort_key"), arguments: [key]
-        ).map { try decodeProjection($0) { try TimelineEntry(json: $0) } }
+        let summary = try summary(row)
+        let timeline = try Row.fetchAll(
+            db.cachedStatement(sql: """
+                SELECT t.entry, COALESCE(t.corrected_payload, e.payload) FROM timeline t JOIN events e ON e.seq = t.seq
+                WHERE t.trial = ? ORDER BY t.sort_key
+                """), arguments: [key]
+        ).map { row in
+            try decodeProjection(row[0] as String) { entry in
+                var o = entry.objectValue ?? JSONObject()
+                o["payload"] = try JSONValue.parse(row[1] as String)
+                return try TimelineEntry(json: .object(o))
+            }
+        }
         let expectations = try String.fetchAll(
             db.cachedStatement(sql: "SELECT entry FROM expectations WHERE trial = ? ORDER BY seq"), arguments: [key]
         ).map { try decodeProjection($0) { try Expectation(json: $0) } }
         return TrialView(summary: summary, timeline: timeline, expectations: expectations)
+    }
+
+    /// A summary from `SELECT t.summary, r.registration`.
+    static func summary(_ row: Row) throws -> TrialSummary {
+        var summary = try decodeProjection(row[0] as String) { try TrialSummary(json: $0) }
+        if let r = row[1] as String? { summary.registration = try decodeProjection(r) { try Registered(json: $0) } }
+        return summary
     }
 
     static func decodeProjection<T>(_ text: String, _ decode: (JSONValue) throws -> T) throws -> T {
@@ -84,8 +102,10 @@ extension EventStore {
     /// Every trial now, from the projections, ordered by name.
     public func trials() throws -> [TrialSummary] {
         try pool.read { db in
-            try String.fetchAll(db, sql: "SELECT summary FROM trials ORDER BY COALESCE(acronym, trial) COLLATE NOCASE, trial")
-                .map { try Self.decodeProjection($0) { try TrialSummary(json: $0) } }
+            try Row.fetchAll(db, sql: """
+                SELECT t.summary, r.registration FROM trials t LEFT JOIN registrations r USING (trial)
+                ORDER BY COALESCE(t.acronym, t.trial) COLLATE NOCASE, t.trial
+                """).map(Self.summary)
         }
     }
 

@@ -17,6 +17,7 @@ final class WriterState {
     var lastHash = SHA256Digest.zero
     var lastRecorded = Timestamp(microseconds: 0)
     var cache: FoldCache
+    var ids = EventIDGenerator()
 
     init(cacheCapacity: Int) { cache = FoldCache(capacity: cacheCapacity) }
 
@@ -99,12 +100,27 @@ final class WriterState {
     func fold(_ db: Database, key: String) throws -> TrialFold {
         if let f = cache.get(key) { return f }
         let events = try EventRows.trialEvents(db, trial: key)
-        let f = (try? TrialFold.fold(key: key, events: events, lenient: true)) ?? TrialFold(key: key)
+        let f = ((try? TrialFold.fold(key: key, events: events, lenient: true)) ?? TrialFold(key: key)).compacted()
         cache.put(key, f)
         return f
     }
 
-    private func appendOne(_ e: NewEvent, recordedBy: String, db: Database, now: Timestamp, undo: inout [String: TrialFold?]) throws -> AppendOutcome {
+    private func appendOne(_ submitted: NewEvent, recordedBy: String, db: Database, now: Timestamp, undo: inout [String: TrialFold?]) throws -> AppendOutcome {
+        // 0. Events built in code (an importer, the overdue watcher) get the checks parsed ones
+        // got: the payload is validated through its JSON, and what is stored is that form.
+        var e = submitted
+        var payloadJSON = e.payload.json
+        do {
+            let checked = try Payload(type: e.type, json: payloadJSON)
+            if checked != e.payload {  // normalised (trimmed, defaults filled): store that form
+                e.payload = checked
+                payloadJSON = checked.json
+            }
+        } catch {
+            throw AppendError.invalid(error.under("payload"))
+        }
+        do { try e.checkDate(today: now.day) } catch { throw AppendError.invalid(error) }
+
         // 1. Which trial.
         let key: String
         var target: RecordedEvent?
@@ -138,9 +154,9 @@ final class WriterState {
         // 4. The record.
         let seq = lastSeq + 1
         let recorded = max(now, lastRecorded)
-        let payloadText = e.payload.json.canonicalText
+        let payloadText = payloadJSON.canonicalText
         var record = RecordedEvent(
-            seq: seq, id: e.id ?? UUID().uuidString.lowercased(), trial: key, version: old.summary.version + 1,
+            seq: seq, id: e.id ?? ids.next(), trial: key, version: old.summary.version + 1,
             payload: e.payload, occurred: e.occurred, recorded: recorded, recordedBy: recordedBy, source: e.source, hash: [])
 
         // 5. The lifecycle: in order, apply; otherwise replay the trial with the new event.
@@ -178,15 +194,23 @@ final class WriterState {
             content: RecordedEvent.hashedContent(
                 seq: seq, id: record.id, trial: key, version: record.version, type: record.type, occurred: record.occurred,
                 recorded: recorded, recordedBy: recordedBy, source: record.source, payloadText: payloadText))
-        let insert = try db.cachedStatement(sql: """
+        var insert = try RawStatement(db, """
             INSERT INTO events (seq, event_id, trial, version, type, occurred, recorded, recorded_by, source, payload, hash)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
+        insert.bind(seq)
+        insert.bind(record.id)
+        insert.bind(key)
+        insert.bind(record.version)
+        insert.bind(record.type.rawValue)
+        insert.bind(record.occurred.description)
+        insert.bind(recorded.description)
+        insert.bind(recordedBy)
+        insert.bind(record.source)
+        insert.bind(payloadText)
+        insert.bind(record.hash)
         do {
-            try insert.execute(arguments: [
-                seq, record.id, key, record.version, record.type.rawValue, record.occurred.description, recorded.description,
-                recordedBy, record.source, payloadText, Data(record.hash),
-            ])
+            try insert.run()
         } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
             // Only a concurrent writer outside this process can get here.
             throw StoreError.database("another process appended to the log: \(error.message ?? "")")
@@ -197,7 +221,7 @@ final class WriterState {
         lastHash = record.hash
         lastRecorded = recorded
         if undo[key] == nil { undo[key] = .some(cache.peek(key)) }
-        cache.put(key, new)
+        cache.put(key, new.compacted())
         return AppendOutcome(event: record, trial: new.summary, replayed: false)
     }
 
@@ -223,5 +247,47 @@ extension RecordedEvent {
         case .retracted(let r): r.target
         default: 0
         }
+    }
+}
+
+/// Random (version 4) UUIDs for events that come without an id. A fast generator seeded from
+/// the system's: ids must be unique, not secret.
+struct EventIDGenerator {
+    private var s: (UInt64, UInt64, UInt64, UInt64)
+
+    init() {
+        var sys = SystemRandomNumberGenerator()
+        s = (sys.next(), sys.next(), sys.next(), sys.next() | 1)
+    }
+
+    /// xoshiro256**
+    private mutating func next64() -> UInt64 {
+        let result = ((s.1 &* 5) << 7 | (s.1 &* 5) >> 57) &* 9
+        let t = s.1 << 17
+        s.2 ^= s.0
+        s.3 ^= s.1
+        s.1 ^= s.2
+        s.0 ^= s.3
+        s.2 ^= t
+        s.3 = s.3 << 45 | s.3 >> 19
+        return result
+    }
+
+    mutating func next() -> String {
+        var a = next64(), b = next64()
+        a = (a & ~0xF000) | 0x4000  // version 4 (bits 12-15 of the third group)
+        b = (b & 0x3FFF_FFFF_FFFF_FFFF) | 0x8000_0000_0000_0000  // variant 10
+        let digits = Array("0123456789abcdef".utf8)
+        var out = [UInt8]()
+        out.reserveCapacity(36)
+        for (i, shift) in stride(from: 60, through: 0, by: -4).enumerated() {
+            if i == 8 || i == 12 { out.append(UInt8(ascii: "-")) }
+            out.append(digits[Int((a >> UInt64(shift)) & 0xF)])
+        }
+        for (i, shift) in stride(from: 60, through: 0, by: -4).enumerated() {
+            if i == 0 || i == 4 { out.append(UInt8(ascii: "-")) }
+            out.append(digits[Int((b >> UInt64(shift)) & 0xF)])
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 }

@@ -1,1 +1,0 @@
-// ClinicalTrials.gov API v2 study JSON → trialtrack events (pure mapping and diff).
