@@ -9,11 +9,15 @@ let package = Package(
     products: [
         .library(name: "TrialDomain", targets: ["TrialDomain"]),
         .library(name: "TrialStore", targets: ["TrialStore"]),
+        .executable(name: "trialsd", targets: ["trialsd"]),
+        .executable(name: "trialctl", targets: ["trialctl"]),
         .executable(name: "trialbench", targets: ["trialbench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // The domain: events, payloads, partial dates, identifiers, the lifecycle fold. Foundation only.
@@ -40,8 +44,34 @@ let package = Package(
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]),
 
+        // The Varlink wire (messages, errors, a blocking client) and the interface's IDL.
+        .target(
+            name: "TrialProtocol", dependencies: ["TrialDomain"],
+            resources: [.embedInCode("org.trialtrack.Trials.varlink")]),
+
         // ClinicalTrials.gov API v2 study JSON → events: pure mapping and change detection.
         .target(name: "ClinicalTrialsGov", dependencies: ["TrialDomain"]),
+
+        // The server: connections, access control, group commit, subscriptions.
+        .target(
+            name: "TrialsDaemon",
+            dependencies: [
+                "TrialDomain", "TrialStore", "TrialProtocol", "ClinicalTrialsGov",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        .executableTarget(
+            name: "trialsd",
+            dependencies: ["TrialsDaemon", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+
+        // trialctl: its commands and presentation (a library, so tests can render without a process).
+        .target(
+            name: "TrialClient",
+            dependencies: [
+                "TrialDomain", "TrialProtocol", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .executableTarget(name: "trialctl", dependencies: ["TrialClient"]),
 
         // Benchmark executable (not a test): prints figures beside raw SQLite limits.
         .executableTarget(
@@ -56,6 +86,10 @@ let package = Package(
         .target(name: "TrialTestSupport", dependencies: ["TrialDomain"]),
 
         .testTarget(name: "TrialDomainTests", dependencies: ["TrialDomain", "TrialTestSupport"]),
+        .testTarget(name: "TrialClientTests", dependencies: ["TrialClient", "TrialDomain", "TrialProtocol", "TrialTestSupport"]),
+        .testTarget(
+            name: "TrialsDaemonTests",
+            dependencies: ["TrialsDaemon", "TrialClient", "TrialStore", "TrialDomain", "TrialProtocol", "TrialTestSupport"]),
         .testTarget(name: "ClinicalTrialsGovTests", dependencies: ["ClinicalTrialsGov", "TrialDomain", "TrialTestSupport"]),
         .testTarget(
             name: "TrialStoreTests",

@@ -187,3 +187,52 @@ extension EventStore {
         try pool.read { db in try Int64.fetchOne(db, sql: "SELECT IFNULL(MAX(seq), 0) FROM events") ?? 0 }
     }
 }
+
+/// An expected milestone on the calendar, with its trial.
+public struct UpcomingMilestone: Equatable, Sendable {
+    public var trial: String
+    /// The acronym, else the key.
+    public var name: String
+    public var expectation: Expectation
+
+    public var json: JSONValue {
+        let x = expectation
+        var o = JSONObject()
+        o["trial"] = .string(trial)
+        o["name"] = .string(name)
+        o["seq"] = .int(x.seq)
+        o["milestone"] = .string(x.milestone.description)
+        o["window"] = .string(x.window.description)
+        o["windowStart"] = .string(x.window.start.description)
+        o["windowEnd"] = .string(x.window.end.description)
+        o["state"] = .string(x.state.rawValue)
+        o["madeOn"] = .string(x.madeOn.description)
+        if let s = x.source { o["source"] = .string(s) }
+        return .object(o)
+    }
+}
+
+extension EventStore {
+    /// Expected milestones in window order: the open ones (pending or overdue) whose window
+    /// starts by `today + within` days (all of them when `within` is nil); with `all`, met and
+    /// superseded ones too.
+    public func upcoming(within days: Int?, all: Bool, today: Day) throws -> [UpcomingMilestone] {
+        try pool.read { db in
+            var sql = """
+                SELECT x.trial, COALESCE(t.acronym, x.trial), x.entry FROM expectations x JOIN trials t USING (trial)
+                WHERE 1
+                """
+            var args: [any DatabaseValueConvertible] = []
+            if !all { sql += " AND x.state IN ('pending', 'overdue')" }
+            if let days {
+                sql += " AND x.window_start <= ?"
+                args.append(today.adding(days: days).description)
+            }
+            sql += " ORDER BY x.window_start, x.window_end, x.seq"
+            return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).map { row in
+                UpcomingMilestone(
+                    trial: row[0], name: row[1], expectation: try Self.decodeProjection(row[2] as String) { try Expectation(json: $0) })
+            }
+        }
+    }
+}

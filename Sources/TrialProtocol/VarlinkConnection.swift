@@ -1,0 +1,138 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import TrialDomain
+
+/// Why a call did not get an answer.
+public enum ClientError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// Nothing listens at the socket, or it cannot be reached (with the system's reason).
+    case unreachable(path: String, reason: String)
+    /// The service answered with an error.
+    case remote(VarlinkError)
+    /// The service closed the connection or sent something that is not Varlink.
+    case protocolViolation(String)
+
+    public var description: String {
+        switch self {
+        case .unreachable(let path, let reason): return "cannot reach trialsd at \(path): \(reason)"
+        case .remote(let e): return e.description
+        case .protocolViolation(let reason): return "protocol error: \(reason)"
+        }
+    }
+}
+
+/// A blocking Varlink connection over a Unix stream socket: NUL-terminated JSON messages.
+public final class VarlinkConnection {
+    public let path: String
+    private var fd: Int32
+    private var buffer: [UInt8] = []
+    private var start = 0
+
+    /// Connects to the socket at `path`.
+    public init(path: String) throws(ClientError) {
+        self.path = path
+        fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw .unreachable(path: path, reason: String(cString: strerror(errno))) }
+        var addr = sockaddr_un()
+        addr.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        guard bytes.count < MemoryLayout.size(ofValue: addr.sun_path) else {
+            Glibc.close(fd)
+            throw .unreachable(path: path, reason: "the path is too long for a Unix socket")
+        }
+        withUnsafeMutableBytes(of: &addr.sun_path) { raw in
+            raw.copyBytes(from: bytes)
+            raw[bytes.count] = 0
+        }
+        let rc = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        if rc != 0 {
+            let reason = String(cString: strerror(errno))
+            Glibc.close(fd)
+            throw .unreachable(path: path, reason: reason)
+        }
+    }
+
+    deinit { if fd >= 0 { Glibc.close(fd) } }
+
+    /// Closes the connection.
+    public func close() {
+        if fd >= 0 { Glibc.close(fd) }
+        fd = -1
+    }
+
+    /// Sends a message without waiting for a reply.
+    public func send(_ message: JSONValue) throws(ClientError) {
+        var out = [UInt8]()
+        message.write(to: &out)
+        out.append(0)
+        try sendRaw(out)
+    }
+
+    /// Sends bytes as they are (tests use it to send broken messages).
+    public func sendRaw(_ bytes: [UInt8]) throws(ClientError) {
+        var sent = 0
+        while sent < bytes.count {
+            let n = bytes[sent...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw .protocolViolation("sending failed: \(String(cString: strerror(errno)))")
+            }
+            sent += n
+        }
+    }
+
+    /// Shuts down the sending side (the peer sees end of input).
+    public func shutdownWrite() { shutdown(fd, Int32(SHUT_WR)) }
+
+    /// Receives the next message; nil at end of input.
+    public func receive() throws(ClientError) -> JSONValue? {
+        while true {
+            if let nul = buffer[start...].firstIndex(of: 0) {
+                let message = Array(buffer[start..<nul])
+                start = nul + 1
+                if start > 65536 {
+                    buffer.removeFirst(start)
+                    start = 0
+                }
+                do { return try JSONValue.parse(message) } catch { throw .protocolViolation("\(error)") }
+            }
+            var chunk = [UInt8](repeating: 0, count: 65536)
+            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw .protocolViolation("receiving failed: \(String(cString: strerror(errno)))")
+            }
+            if n == 0 {
+                if start < buffer.count { throw .protocolViolation("the connection closed in the middle of a message") }
+                return nil
+            }
+            buffer.append(contentsOf: chunk[0..<n])
+        }
+    }
+
+    /// Calls a method and returns its single reply's parameters; an error reply is thrown.
+    @discardableResult
+    public func call(_ method: String, _ parameters: JSONObject = JSONObject()) throws(ClientError) -> JSONObject {
+        try send(VarlinkCall(method: method, parameters: parameters).json)
+        guard let message = try receive() else { throw .protocolViolation("trialsd closed the connection without replying") }
+        let reply: VarlinkReply
+        do { reply = try VarlinkReply(message: message) } catch { throw .protocolViolation("\(error)") }
+        if let e = reply.varlinkError { throw .remote(e) }
+        return reply.parameters
+    }
+
+    /// Calls a method with `more` and hands each reply to `body` until the last one, or until
+    /// `body` returns false. An error reply is thrown.
+    public func stream(_ method: String, _ parameters: JSONObject = JSONObject(), _ body: (JSONObject) throws -> Bool) throws {
+        try send(VarlinkCall(method: method, parameters: parameters, more: true).json)
+        while true {
+            guard let message = try receive() else { throw ClientError.protocolViolation("trialsd closed the connection") }
+            let reply: VarlinkReply
+            do { reply = try VarlinkReply(message: message) } catch { throw ClientError.protocolViolation("\(error)") }
+            if let e = reply.varlinkError { throw ClientError.remote(e) }
+            if try !body(reply.parameters) || !reply.continues { return }
+        }
+    }
+}

@@ -1,0 +1,47 @@
+import Foundation
+
+/// How trialsd runs, with documented defaults.
+public struct DaemonConfiguration: Sendable {
+    /// The SQLite database (created and migrated if missing).
+    public var databasePath: String
+    /// The control socket to bind when systemd hands none over.
+    public var socketPath: String
+    /// The bound socket's mode: who may connect. Default 0660 (owner and group).
+    public var socketMode: mode_t = 0o660
+    /// The bound socket's group (by name); nil keeps the process's group.
+    public var socketGroup: String?
+    /// Peers that may write besides root: members of this group. Default "trialsd".
+    public var writersGroup: String? = "trialsd"
+    /// A listening socket handed over by systemd (LISTEN_FDS); nil to bind `socketPath`.
+    public var listenFD: Int32?
+    /// The largest message a peer may send, NUL included. Default 1 MiB.
+    public var maximumMessageBytes = 1 << 20
+    /// Events a subscriber may fall behind before it is dropped. Default 10 000.
+    public var subscriberBacklog = 10_000
+    /// Appends the writer commits in one transaction at most. Default 4 096.
+    public var maximumGroupCommit = 4_096
+    /// Threads for blocking reads. Default 4.
+    public var readerThreads = 4
+
+    public init(databasePath: String, socketPath: String) {
+        self.databasePath = databasePath
+        self.socketPath = socketPath
+    }
+
+    /// The standard places: as root (a system service) /var/lib/trialsd/trials.db (or
+    /// $STATE_DIRECTORY) and /run/trialsd/control; otherwise $XDG_STATE_HOME/trialsd/trials.db
+    /// (~/.local/state) and $XDG_RUNTIME_DIR/trialsd/control.
+    public static func defaultPaths(environment: [String: String] = ProcessInfo.processInfo.environment, uid: uid_t = getuid())
+        -> (database: String, socket: String)
+    {
+        if let state = environment["STATE_DIRECTORY"]?.split(separator: ":").first, !state.isEmpty {
+            let runtime = environment["RUNTIME_DIRECTORY"]?.split(separator: ":").first.map(String.init) ?? "/run/trialsd"
+            return ("\(state)/trials.db", "\(runtime)/control")
+        }
+        if uid == 0 { return ("/var/lib/trialsd/trials.db", "/run/trialsd/control") }
+        let home = environment["HOME"] ?? NSHomeDirectory()
+        let stateHome = environment["XDG_STATE_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? "\(home)/.local/state"
+        let runtime = environment["XDG_RUNTIME_DIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/run/user/\(uid)"
+        return ("\(stateHome)/trialsd/trials.db", "\(runtime)/trialsd/control")
+    }
+}

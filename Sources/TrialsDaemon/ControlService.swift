@@ -1,0 +1,434 @@
+import ClinicalTrialsGov
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+import NIOPosix
+import TrialDomain
+import TrialProtocol
+import TrialStore
+
+/// The methods of org.varlink.service and org.trialtrack.Trials. Blocking reads run on a
+/// thread pool; appends go through the group committer; subscriptions through the broadcaster.
+final class ControlService: @unchecked Sendable {
+    let store: EventStore
+    let committer: GroupCommitter
+    let broadcaster: Broadcaster
+    let threadPool: NIOThreadPool
+    let policy: AccessPolicy
+    let configuration: DaemonConfiguration
+    let logger: Logger
+    let started = Date()
+    let connections = NIOLockedValueBox(0)
+    /// Calls being answered (a graceful stop waits for them).
+    let inFlight = NIOLockedValueBox(0)
+    /// Called after each appended event (the journal, issue 4), with the trial after it.
+    let onAppended: @Sendable (AppendOutcome) -> Void
+
+    init(
+        store: EventStore, committer: GroupCommitter, broadcaster: Broadcaster, threadPool: NIOThreadPool,
+        configuration: DaemonConfiguration, logger: Logger, onAppended: @escaping @Sendable (AppendOutcome) -> Void = { _ in }
+    ) {
+        self.store = store
+        self.committer = committer
+        self.broadcaster = broadcaster
+        self.threadPool = threadPool
+        self.policy = AccessPolicy(writersGroup: configuration.writersGroup)
+        self.configuration = configuration
+        self.logger = logger
+        self.onAppended = onAppended
+    }
+
+    typealias Reply = @Sendable (VarlinkReply) async throws -> Void
+
+    /// Answers one call: `reply` is called once, or once per event for a subscription.
+    /// `drop` ends the connection after a grace period (a subscriber past its backlog).
+    func handle(_ call: VarlinkCall, peer: PeerCredentials, drop: @escaping @Sendable () -> Void = {}, reply: Reply) async throws {
+        let streaming = call.member == "Subscribe"
+        if !streaming { inFlight.withLockedValue { $0 += 1 } }
+        defer { if !streaming { inFlight.withLockedValue { $0 -= 1 } } }
+        do {
+            switch call.interface {
+            case VarlinkService.name:
+                try await reply(VarlinkReply(parameters: try service(call)))
+            case TrialsInterface.name:
+                guard TrialsInterface.methods.contains(call.member) else { throw VarlinkError.methodNotFound(call.method) }
+                if TrialsInterface.writeMethods.contains(call.member), !policy.mayWrite(peer) {
+                    logger.notice("refused \(call.member) from \(peer.recordedBy), pid \(peer.pid): not root nor in the writers group")
+                    throw VarlinkError.permissionDenied()
+                }
+                if call.member == "Subscribe" {
+                    guard call.more else { throw VarlinkError.expectedMore() }
+                    try await subscribe(call.parameters, drop: drop, reply: reply)
+                } else {
+                    try await reply(VarlinkReply(parameters: try await trials(call, peer: peer)))
+                }
+            default:
+                throw VarlinkError.interfaceNotFound(call.interface)
+            }
+        } catch let e as VarlinkError {
+            try await reply(VarlinkReply(error: e))
+        }
+    }
+
+    // MARK: org.varlink.service
+
+    private func service(_ call: VarlinkCall) throws(VarlinkError) -> JSONObject {
+        switch call.member {
+        case "GetInfo":
+            _ = try Parameters(call.parameters, allowed: [])
+            return JSONObject([
+                ("vendor", "trialtrack"), ("product", "trialsd"), ("version", .string(trialtrackVersion)),
+                ("url", "https://github.com/trialtrack/trialtrack"),
+                ("interfaces", [.string(VarlinkService.name), .string(TrialsInterface.name)]),
+            ])
+        case "GetInterfaceDescription":
+            let p = try Parameters(call.parameters, allowed: ["interface"])
+            let name = try p.requiredString("interface")
+            switch name {
+            case VarlinkService.name: return JSONObject([("description", .string(VarlinkService.description))])
+            case TrialsInterface.name: return JSONObject([("description", .string(TrialsInterface.description))])
+            default: throw .interfaceNotFound(name)
+            }
+        default:
+            throw .methodNotFound(call.method)
+        }
+    }
+
+    // MARK: org.trialtrack.Trials
+
+    private func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await threadPool.runIfActive(body)
+    }
+
+    private var today: Day { Timestamp.now().day }
+
+    private func trials(_ call: VarlinkCall, peer: PeerCredentials) async throws -> JSONObject {
+        let store = self.store
+        switch call.member {
+        case "Status":
+            let p = try Parameters(call.parameters, allowed: ["trial", "asOf", "knownAt"])
+            var point = PointInTime()
+            if let a = try p.string("asOf") {
+                do { point.asOf = try Day(parsingDay: a) } catch { throw invalidDate("asOf", error) }
+            }
+            if let k = try p.string("knownAt") {
+                do { point.knownAt = try Timestamp(parsing: k) } catch { throw invalidDate("knownAt", error) }
+            }
+            let point0 = point
+            if let trial = try p.string("trial") {
+                guard let view = try await blocking({ try store.status(trial, at: point0) }) else {
+                    throw TrialsInterface.error("NoSuchTrial", [("trial", .string(trial))])
+                }
+                return JSONObject([("trials", [Self.trialJSON(view.summary, view: view)])])
+            }
+            let all = try await blocking { try store.trials(at: point0) }
+            return JSONObject([("trials", .array(all.map { Self.trialJSON($0, view: nil) }))])
+
+        case "Log":
+            let p = try Parameters(call.parameters, allowed: ["trial", "since", "types", "limit"])
+            let limit = Int(try p.int("limit") ?? 100)
+            guard (1...10_000).contains(limit) else { throw VarlinkError.invalidParameter("limit") }
+            var types: [EventType] = []
+            for t in try p.strings("types") {
+                guard let type = EventType(rawValue: t) else { throw VarlinkError.invalidParameter("types") }
+                types.append(type)
+            }
+            let since = try p.int("since") ?? 0
+            guard since >= 0 else { throw VarlinkError.invalidParameter("since") }
+            let trial = try p.string("trial")
+            let query = LogQuery(trial: trial, afterSeq: since, types: types, limit: limit)
+            let (events, known) = try await blocking { () -> ([RecordedEvent], Bool) in
+                if let trial, try store.resolve(trial) == nil { return ([], false) }
+                return (try store.events(query), true)
+            }
+            if let trial, !known { throw TrialsInterface.error("NoSuchTrial", [("trial", .string(trial))]) }
+            var o = JSONObject([("events", .array(events.map(\.json)))])
+            if events.count == limit, let last = events.last { o["next"] = .int(last.seq) }
+            return o
+
+        case "Append":
+            let p = try Parameters(call.parameters, allowed: ["event"])
+            let event = try newEvent(try p.requiredObject("event"), index: nil)
+            let outcome = try await append([event], peer: peer, indexed: false)[0]
+            return JSONObject([
+                ("event", outcome.event.json), ("replayed", .bool(outcome.replayed)), ("trial", Self.trialJSON(outcome.trial, view: nil)),
+            ])
+
+        case "AppendMany":
+            let p = try Parameters(call.parameters, allowed: ["events"])
+            let items = try p.requiredArray("events")
+            guard !items.isEmpty else { throw VarlinkError.invalidParameter("events") }
+            let events = try items.enumerated().map { i, v throws(VarlinkError) in try newEvent(v, index: i) }
+            let outcomes = try await append(events, peer: peer, indexed: true)
+            return JSONObject([("events", .array(outcomes.map(\.event.json)))])
+
+        case "Correct", "Retract":
+            let correcting = call.member == "Correct"
+            let p = try Parameters(call.parameters, allowed: correcting
+                ? ["seq", "reason", "payload", "occurred", "source", "id"] : ["seq", "reason", "occurred", "source", "id"])
+            var o = JSONObject()
+            o["type"] = .string(correcting ? "corrected" : "retracted")
+            var payload = JSONObject([("target", .int(try p.requiredInt("seq"))), ("reason", .string(try p.requiredString("reason")))])
+            if correcting { payload["payload"] = try p.requiredObject("payload") }
+            o["payload"] = .object(payload)
+            if let occurred = try p.string("occurred") { o["occurred"] = .string(occurred) }
+            if let source = try p.string("source") { o["source"] = .string(source) }
+            if let id = try p.string("id") { o["id"] = .string(id) }
+            let event = try newEvent(.object(o), index: nil)
+            let outcome = try await append([event], peer: peer, indexed: false)[0]
+            return JSONObject([("event", outcome.event.json)])
+
+        case "Import":
+            let p = try Parameters(call.parameters, allowed: ["document", "file"])
+            return try await importDocument(try p.requiredObject("document"), file: try p.string("file") ?? "<request>", peer: peer)
+
+        case "Upcoming":
+            let p = try Parameters(call.parameters, allowed: ["within", "all"])
+            let within = try p.int("within").map(Int.init) ?? 365
+            let all = try p.bool("all") ?? false
+            let today = self.today
+            let items = try await blocking { try store.upcoming(within: within, all: all, today: today) }
+            return JSONObject([("milestones", .array(items.map(\.json)))])
+
+        case "Verify":
+            _ = try Parameters(call.parameters, allowed: [])
+            let r = try await blocking { try store.verify() }
+            var o = JSONObject([
+                ("ok", .bool(r.ok)), ("checked", .int(r.checked)), ("lastSeq", .int(r.lastSeq)), ("headHash", .string(r.headHash)),
+            ])
+            if let b = r.firstBroken { o["firstBroken"] = .int(b) }
+            if let problem = r.problem { o["problem"] = .string(problem) }
+            if !r.ok { logger.error("verify: \(r.problem ?? "")") }
+            return o
+
+        case "Rebuild":
+            _ = try Parameters(call.parameters, allowed: [])
+            logger.notice("rebuilding the projections, asked by \(peer.recordedBy)")
+            let r = try await blocking { try store.rebuild() }
+            return JSONObject([("trials", .int(Int64(r.trials))), ("events", .int(r.events)), ("seconds", .double(r.seconds))])
+
+        case "Stats":
+            _ = try Parameters(call.parameters, allowed: [])
+            let s = try await blocking { try store.stats() }
+            return JSONObject([
+                ("events", .int(s.events)), ("trials", .int(s.trials)), ("lastSeq", .int(s.lastSeq)),
+                ("lastRecorded", s.lastRecorded.map { .string($0) } ?? .null),
+                ("eventsByType", .object(JSONObject(s.eventsByType.map { ($0.key, .int($0.value)) }))),
+                ("expectationsByState", .object(JSONObject(s.expectationsByState.map { ($0.key, .int($0.value)) }))),
+                ("databaseBytes", .int(s.databaseBytes)), ("walBytes", .int(s.walBytes)),
+                ("schema", .array(s.schema.map { .string($0) })), ("database", .string(store.path)),
+                ("connections", .int(Int64(connections.withLockedValue { $0 }))), ("subscribers", .int(Int64(broadcaster.count))),
+                ("uptimeSeconds", .double(Date().timeIntervalSince(started))),
+            ])
+
+        default:
+            throw VarlinkError.methodNotFound(call.method)
+        }
+    }
+
+    /// A trial as the interface shows it: the summary, and for one trial its timeline and expectations.
+    static func trialJSON(_ summary: TrialSummary, view: TrialView?) -> JSONValue {
+        var o = summary.json.objectValue ?? JSONObject()
+        if let view {
+            o["timeline"] = .array(view.timeline.map(\.json))
+            o["expectations"] = .array(view.expectations.map(\.json))
+        }
+        return .object(o)
+    }
+
+    private func invalidDate(_ parameter: String, _ error: ValidationError) -> VarlinkError {
+        TrialsInterface.error("InvalidDate", [("parameter", .string(parameter)), ("reason", .string(error.reason))])
+    }
+
+    private func newEvent(_ json: JSONValue, index: Int?) throws(VarlinkError) -> NewEvent {
+        do {
+            return try NewEvent(json: json, today: today)
+        } catch {
+            throw Self.varlinkError(.invalid(error), index: index)
+        }
+    }
+
+    /// Appends one group through the committer; its journal entries follow.
+    func append(_ events: [NewEvent], peer: PeerCredentials, indexed: Bool) async throws -> [AppendOutcome] {
+        switch await committer.append(events, recordedBy: peer.recordedBy) {
+        case .success(let outcomes):
+            for o in outcomes where !o.replayed { onAppended(o) }
+            return outcomes
+        case .failure(.refused(let g)):
+            throw Self.varlinkError(g.error, index: indexed ? g.index : nil)
+        case .failure(.shuttingDown):
+            throw TrialsInterface.error("ShuttingDown")
+        case .failure(.store(let e)):
+            logger.error("append failed: \(e)")
+            throw e
+        }
+    }
+
+    /// The interface's error for a refused append.
+    static func varlinkError(_ e: AppendError, index: Int?) -> VarlinkError {
+        var p: [(String, JSONValue)] = index.map { [("index", .int(Int64($0)))] } ?? []
+        switch e {
+        case .invalid(let v):
+            p += [("field", .string(v.field)), ("reason", .string(v.reason))]
+            return TrialsInterface.error("InvalidEvent", p)
+        case .wrongExpectedVersion(let trial, let expected, let current):
+            p += [("trial", .string(trial)), ("expected", .int(expected)), ("current", .int(current))]
+            return TrialsInterface.error("WrongExpectedVersion", p)
+        case .idConflict(let id, let seq):
+            p += [("id", .string(id)), ("seq", .int(seq))]
+            return TrialsInterface.error("IdConflict", p)
+        case .contradiction(let v):
+            p += [("trial", .string(v.trial)), ("reason", .string(v.reason))]
+            if let s = v.seq { p.append(("seq", .int(s))) }
+            return TrialsInterface.error("Contradiction", p)
+        case .identifierTaken(let identifier, let trial):
+            p += [("identifier", .string(identifier)), ("trial", .string(trial))]
+            return TrialsInterface.error("IdentifierTaken", p)
+        case .noSuchEvent(let seq):
+            return TrialsInterface.error("NoSuchEvent", [("seq", .int(seq))])
+        case .notAmendable(let seq, let reason):
+            p += [("seq", .int(seq)), ("reason", .string(reason))]
+            return TrialsInterface.error("NotAmendable", p)
+        case .wrongTrial(let seq, let trial, let given):
+            p += [("seq", .int(seq)), ("trial", .string(trial)), ("given", .string(given))]
+            return TrialsInterface.error("WrongTrial", p)
+        case .groupAborted(let i):
+            return TrialsInterface.error("InvalidEvent", [("index", .int(Int64(i))), ("field", ""), ("reason", "another event of the batch was refused")])
+        }
+    }
+
+    // MARK: Import
+
+    /// Plans every study of the document against the current state and appends all of it as
+    /// one group (all or nothing). A trial changed meanwhile (expected version) is planned again.
+    private func importDocument(_ document: JSONValue, file: String, peer: PeerCredentials) async throws -> JSONObject {
+        let studies: [Study]
+        do { studies = try StudyDocument.parse(document, file: file) } catch {
+            throw TrialsInterface.error("InvalidImport", [("file", .string(error.file)), ("path", .string(error.path)), ("reason", .string(error.reason))])
+        }
+        // The same trial twice in one document: its latest record wins.
+        var latest: [String: Study] = [:]
+        var order: [String] = []
+        for s in studies {
+            if let seen = latest[s.nctId] {
+                if seen.lastUpdatePosted <= s.lastUpdatePosted { latest[s.nctId] = s }
+            } else {
+                latest[s.nctId] = s
+                order.append(s.nctId)
+            }
+        }
+        let store = self.store
+        let (records, nctIDs) = (latest, order)
+        for attempt in 1...5 {
+            let plans = try await blocking {
+                try nctIDs.map { nct -> ImportPlan in ImportPlanner.plan(study: records[nct]!, current: try store.status(nct)) }
+            }
+            var events: [NewEvent] = []
+            for plan in plans {
+                for (i, var e) in plan.events.enumerated() {
+                    if i == 0 { e.expectedVersion = plan.baseVersion }
+                    events.append(e)
+                }
+            }
+            var outcomes: [AppendOutcome] = []
+            if !events.isEmpty {
+                do {
+                    outcomes = try await append(events, peer: peer, indexed: true)
+                } catch let e as VarlinkError where e.shortName == "WrongExpectedVersion" && attempt < 5 {
+                    continue
+                } catch let e as VarlinkError {
+                    var p = e.parameters
+                    if case .int(let i)? = p["index"] {
+                        // Name the record rather than the event's index in the batch.
+                        var n = 0
+                        for plan in plans {
+                            if Int(i) < n + plan.events.count { p["trial"] = p["trial"] ?? .string(plan.trial.text); break }
+                            n += plan.events.count
+                        }
+                    }
+                    throw VarlinkError(e.name, p)
+                }
+            }
+            var byTrial: [String: [AppendOutcome]] = [:]
+            var cursor = 0
+            var result: [JSONValue] = []
+            for plan in plans {
+                let mine = Array(outcomes[cursor..<(cursor + plan.events.count)])
+                cursor += plan.events.count
+                byTrial[plan.trial.text] = mine
+                result.append(.object(JSONObject([
+                    ("trial", .string(plan.trial.text)),
+                    ("events", .array(mine.map(\.event.json))),
+                    ("severities", .array(plan.changes.map { .string($0.severity.rawValue) })),
+                ])))
+            }
+            logger.info("imported \(file): \(plans.count) records, \(events.count) events, by \(peer.recordedBy)")
+            return JSONObject([("trials", .array(result))])
+        }
+        throw TrialsInterface.error("ShuttingDown")
+    }
+
+    // MARK: Subscribe
+
+    /// Catch-up from the log, then live: the broadcaster says up to which seq the log holds
+    /// what was published before the subscription, and delivers everything after it.
+    private func subscribe(_ parameters: JSONObject, drop: @escaping @Sendable () -> Void, reply: Reply) async throws {
+        let p = try Parameters(parameters, allowed: ["since", "trial", "types"])
+        var types: Set<EventType> = []
+        for t in try p.strings("types") {
+            guard let type = EventType(rawValue: t) else { throw VarlinkError.invalidParameter("types") }
+            types.insert(type)
+        }
+        let since = try p.int("since")
+        if let since, since < 0 { throw VarlinkError.invalidParameter("since") }
+        var trialKey: String?
+        if let t = try p.string("trial") {
+            let store = self.store
+            guard let key = try await blocking({ try store.resolve(t) }) else {
+                throw TrialsInterface.error("NoSuchTrial", [("trial", .string(t))])
+            }
+            trialKey = key
+        }
+        let subscription = broadcaster.subscribe(Broadcaster.Filter(trial: trialKey, types: types))
+        subscription.onOverflow = drop
+        defer { broadcaster.unsubscribe(subscription) }
+        var last = since ?? subscription.liveFrom
+        // Catch-up, page by page, up to liveFrom.
+        if let since, since < subscription.liveFrom {
+            let store = self.store
+            var after = since
+            while after < subscription.liveFrom {
+                let query = LogQuery(trial: trialKey, afterSeq: after, types: Array(types), limit: 1000)
+                let page = try await blocking { try store.events(query) }.filter { $0.seq <= subscription.liveFrom }
+                for e in page {
+                    try await reply(VarlinkReply(parameters: JSONObject([("event", e.json)]), continues: true))
+                    last = e.seq
+                }
+                if page.count < 1000 { break }
+                after = page.last!.seq
+            }
+            last = max(last, subscription.liveFrom)
+        }
+        for await e in subscription.events where e.seq > last {
+            if subscription.overflowed { break }
+            try await reply(VarlinkReply(parameters: JSONObject([("event", e.json)]), continues: true))
+            last = e.seq
+        }
+        if subscription.overflowed {
+            logger.warning("dropped a subscriber \(broadcaster.backlog) events behind at seq \(last)")
+            throw TrialsInterface.error("SubscriberTooSlow", [("lastSeq", .int(last)), ("backlog", .int(Int64(broadcaster.backlog)))])
+        }
+        throw TrialsInterface.error("ShuttingDown")
+    }
+}
+
+/// The version trialsd reports in GetInfo.
+public let trialtrackVersion = "0.1.0"
+
+extension Day {
+    /// Parses `YYYY-MM-DD`, naming the form when it is not one.
+    init(parsingDay text: String) throws(ValidationError) {
+        guard let d = Day(text) else { throw ValidationError(field: "", reason: "'\(text)' is not a day; use YYYY-MM-DD") }
+        self = d
+    }
+}

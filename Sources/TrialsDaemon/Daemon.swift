@@ -1,0 +1,77 @@
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import TrialDomain
+import TrialStore
+
+/// trialsd: the store, the single writer, the subscriptions and the control socket, wired
+/// together. `start()` returns once the database is migrated and the socket accepts;
+/// `run()` serves until `stop()`.
+public final class Daemon: @unchecked Sendable {
+    public let configuration: DaemonConfiguration
+    let logger: Logger
+    let store: EventStore
+    let committer: GroupCommitter
+    let broadcaster: Broadcaster
+    let service: ControlService
+    let server: Server
+    let group: MultiThreadedEventLoopGroup
+    let threadPool: NIOThreadPool
+    private let stopped = NIOLockedValueBox(false)
+
+    /// Opens and migrates the database. Throws StoreError (one line) when it cannot.
+    public init(configuration: DaemonConfiguration, logger: Logger, onAppended: @escaping @Sendable (AppendOutcome) -> Void = { _ in }) throws {
+        self.configuration = configuration
+        self.logger = logger
+        let dir = (configuration.databasePath as NSString).deletingLastPathComponent
+        if !dir.isEmpty { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
+        store = try EventStore(path: configuration.databasePath)
+        let broadcaster = Broadcaster(lastSeq: try store.lastSeq(), backlog: configuration.subscriberBacklog)
+        self.broadcaster = broadcaster
+        committer = GroupCommitter(store: store, maximumBatch: configuration.maximumGroupCommit) { broadcaster.publish($0) }
+        threadPool = NIOThreadPool(numberOfThreads: configuration.readerThreads)
+        group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        service = ControlService(
+            store: store, committer: committer, broadcaster: broadcaster, threadPool: threadPool, configuration: configuration,
+            logger: logger, onAppended: onAppended)
+        server = Server(service: service, configuration: configuration, group: group, logger: logger)
+    }
+
+    /// Starts the writer and binds the socket: connects succeed when this returns.
+    public func start() async throws {
+        threadPool.start()
+        committer.start()
+        try await server.bind()
+        logger.info("trialsd \(trialtrackVersion) serving \(configuration.databasePath)")
+    }
+
+    /// Serves until `stop()`.
+    public func run() async throws {
+        try await server.run()
+        try? await threadPool.shutdownGracefully()
+        try? await group.shutdownGracefully()
+        try? store.close()
+    }
+
+    /// Stops gracefully: no new connections, queued appends committed and answered,
+    /// subscribers ended with ShuttingDown, then every connection closed. `run()` returns.
+    public func stop() {
+        guard stopped.withLockedValue({ let was = $0; $0 = true; return !was }) else { return }
+        logger.info("stopping: finishing in-flight appends")
+        server.stop()
+        committer.stop()
+        broadcaster.finishAll()
+        // Replies already computed still go out: give busy connections a moment.
+        let deadline = Date().addingTimeInterval(5)
+        while service.inFlight.withLockedValue({ $0 }) > 0, Date() < deadline { usleep(5_000) }
+        server.closeConnections()
+    }
+
+    /// One line for STATUS=: trials, events, subscribers.
+    public func statusLine() -> String {
+        let stats = try? store.stats()
+        return "\(stats?.trials ?? 0) trials, \(stats?.events ?? 0) events, \(broadcaster.count) subscribers"
+    }
+}

@@ -1,0 +1,131 @@
+import Foundation
+import TrialDomain
+import TrialStore
+
+/// The single writer: appends queued by any number of connections are committed together, one
+/// transaction and one fsync for all that queued while the previous commit was on disk, and
+/// every caller gets its own result. Runs on its own thread, so reads never wait behind it.
+final class GroupCommitter: @unchecked Sendable {
+    typealias Outcome = Result<[AppendOutcome], CommitError>
+
+    /// Why a group was not appended.
+    enum CommitError: Error {
+        case refused(GroupError)
+        case store(Error)
+        case shuttingDown
+    }
+
+    private struct Request {
+        let events: [NewEvent]
+        let recordedBy: String
+        let done: @Sendable (Outcome) -> Void
+    }
+
+    private let store: EventStore
+    private let maximumBatch: Int
+    private let published: @Sendable ([RecordedEvent]) -> Void
+    private let condition = NSCondition()
+    private var queue: [Request] = []
+    private var stopping = false
+    private var finished = false
+    private var thread: Thread?
+    /// Commits done and the time of the last loop, for the watchdog's liveness check.
+    private(set) var commits: UInt64 = 0
+
+    /// - Parameter published: called on the writer thread, in seq order, with each committed
+    ///   batch's new events (before the callers hear back).
+    init(store: EventStore, maximumBatch: Int, published: @escaping @Sendable ([RecordedEvent]) -> Void) {
+        self.store = store
+        self.maximumBatch = maximumBatch
+        self.published = published
+    }
+
+    func start() {
+        let t = Thread { [self] in run() }
+        t.name = "trialsd-writer"
+        thread = t
+        t.start()
+    }
+
+    /// Queues one group (all or nothing) and waits for its commit.
+    func append(_ events: [NewEvent], recordedBy: String) async -> Outcome {
+        await withCheckedContinuation { (c: CheckedContinuation<Outcome, Never>) in
+            enqueue(Request(events: events, recordedBy: recordedBy) { c.resume(returning: $0) })
+        }
+    }
+
+    /// Runs `body` on the writer thread between commits (rebuild, liveness checks).
+    func exclusive<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        let outcome: Result<T, Error> = await withCheckedContinuation { c in
+            enqueue(Request(events: [], recordedBy: "") { _ in }, exclusive: { c.resume(returning: Result { try body() }) }) {
+                c.resume(returning: .failure(CommitError.shuttingDown))
+            }
+        }
+        return try outcome.get()
+    }
+
+    private var exclusiveWork: [(run: () -> Void, cancel: () -> Void)] = []
+
+    private func enqueue(_ r: Request, exclusive: (() -> Void)? = nil, cancel: (() -> Void)? = nil) {
+        condition.lock()
+        if stopping {
+            condition.unlock()
+            if let cancel { cancel() } else { r.done(.failure(.shuttingDown)) }
+            return
+        }
+        if let exclusive { exclusiveWork.append((exclusive, cancel ?? {})) } else { queue.append(r) }
+        condition.signal()
+        condition.unlock()
+    }
+
+    /// Stops taking appends, commits what is queued, and returns when the writer has finished.
+    func stop() {
+        condition.lock()
+        stopping = true
+        condition.broadcast()
+        while !finished && thread != nil { condition.wait() }
+        condition.unlock()
+    }
+
+    private func run() {
+        while true {
+            condition.lock()
+            while queue.isEmpty && exclusiveWork.isEmpty && !stopping { condition.wait() }
+            if queue.isEmpty && exclusiveWork.isEmpty && stopping {
+                finished = true
+                condition.broadcast()
+                condition.unlock()
+                return
+            }
+            let batch = Array(queue.prefix(maximumBatch))
+            queue.removeFirst(batch.count)
+            let work = exclusiveWork
+            exclusiveWork.removeAll()
+            condition.unlock()
+
+            if !batch.isEmpty { commit(batch) }
+            for w in work { w.run() }
+            condition.lock()
+            commits &+= 1
+            condition.unlock()
+        }
+    }
+
+    private func commit(_ batch: [Request]) {
+        let results: [Result<[AppendOutcome], GroupError>]
+        do {
+            results = try store.append(groups: batch.map { ($0.events, $0.recordedBy) })
+        } catch {
+            for r in batch { r.done(.failure(.store(error))) }
+            return
+        }
+        var fresh: [RecordedEvent] = []
+        for case .success(let outcomes) in results {
+            for o in outcomes where !o.replayed { fresh.append(o.event) }
+        }
+        if !fresh.isEmpty { published(fresh) }
+        for (r, result) in zip(batch, results) {
+            r.done(result.mapError { .refused($0) })
+        }
+    }
+}

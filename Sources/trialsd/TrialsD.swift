@@ -1,0 +1,99 @@
+import ArgumentParser
+import Foundation
+import Logging
+import TrialsDaemon
+
+/// trialsd: the trialtrack daemon.
+@main
+struct TrialsD: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "trialsd",
+        abstract: "The trialtrack daemon: an append-only, event-sourced log of clinical-trial lifecycles.",
+        discussion: """
+            Keeps the log in one SQLite file, projects it into current-state tables, and serves the \
+            Varlink interface org.trialtrack.Trials on a Unix socket (trialctl talks to it). Runs in \
+            the foreground: under systemd, or in a terminal.
+
+            Defaults: as root /var/lib/trialsd/trials.db (or $STATE_DIRECTORY/trials.db) and \
+            /run/trialsd/control; otherwise $XDG_STATE_HOME/trialsd/trials.db \
+            (~/.local/state/trialsd/trials.db) and $XDG_RUNTIME_DIR/trialsd/control. When systemd \
+            passes a listening socket (LISTEN_FDS), trialsd serves that instead of binding.
+
+            Signals: SIGTERM and SIGINT stop it gracefully (in-flight appends are committed and \
+            answered, subscribers are ended cleanly, exit status 0).
+            """)
+
+    @Option(help: ArgumentHelp("The SQLite database (also $TRIALSD_DATABASE).", valueName: "path"))
+    var database: String?
+
+    @Option(help: ArgumentHelp("The control socket to bind (also $TRIALSD_SOCKET).", valueName: "path"))
+    var socket: String?
+
+    @Option(help: ArgumentHelp("Besides root, members of this group may write; \"\" for root only.", valueName: "name"))
+    var writersGroup = "trialsd"
+
+    @Option(help: ArgumentHelp("The bound socket's mode, octal.", valueName: "mode"))
+    var socketMode = "0660"
+
+    @Option(help: ArgumentHelp("The bound socket's group.", valueName: "name"))
+    var socketGroup: String?
+
+    @Option(help: ArgumentHelp("Log level: trace, debug, info, notice, warning, error, critical.", valueName: "level"))
+    var logLevel = "info"
+
+    func validate() throws {
+        guard mode_t(socketMode, radix: 8) != nil else { throw ValidationError("--socket-mode must be octal, like 0660") }
+        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical") }
+    }
+
+    func run() async throws {
+        let env = ProcessInfo.processInfo.environment
+        let defaults = DaemonConfiguration.defaultPaths()
+        var config = DaemonConfiguration(
+            databasePath: database ?? env["TRIALSD_DATABASE"] ?? defaults.database,
+            socketPath: socket ?? env["TRIALSD_SOCKET"] ?? defaults.socket)
+        config.writersGroup = writersGroup.isEmpty ? nil : writersGroup
+        config.socketMode = mode_t(socketMode, radix: 8)!
+        config.socketGroup = socketGroup
+        let level = Logger.Level(rawValue: logLevel)!
+        LoggingSystem.bootstrap { label in
+            var h = StreamLogHandler.standardError(label: label)
+            h.logLevel = level
+            return h
+        }
+        let logger = Logger(label: "trialsd")
+
+        let daemon: Daemon
+        do {
+            daemon = try Daemon(configuration: config, logger: logger)
+            try await daemon.start()
+        } catch {
+            FileHandle.standardError.write(Data("trialsd: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+        let signals = SignalHandler { signal in
+            logger.info("received \(signal == SIGHUP ? "SIGHUP" : signal == SIGINT ? "SIGINT" : "SIGTERM")")
+            if signal != SIGHUP { daemon.stop() }
+        }
+        defer { signals.cancel() }
+        try await daemon.run()
+        logger.info("stopped")
+    }
+}
+
+/// SIGTERM, SIGINT and SIGHUP delivered on a dispatch queue instead of interrupting the process.
+final class SignalHandler: @unchecked Sendable {
+    private var sources: [DispatchSourceSignal] = []
+
+    init(_ handler: @escaping @Sendable (Int32) -> Void) {
+        for sig in [SIGTERM, SIGINT, SIGHUP] {
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler { handler(sig) }
+            source.resume()
+            sources.append(source)
+        }
+    }
+
+    func cancel() { sources.forEach { $0.cancel() } }
+}
