@@ -6,9 +6,9 @@
 PREFIX ?= /usr/local
 DESTDIR ?=
 SWIFT ?= swift
-DEBIAN_PACKAGES = libsqlite3-dev libsystemd-dev libssl-dev pkg-config sqlite3 python3 python3-pip
+DEBIAN_PACKAGES = libsqlite3-dev libsystemd-dev libssl-dev pkg-config sqlite3 python3
 
-.PHONY: deps build check test bench clean
+.PHONY: deps build run check test bench clean
 
 # Debian packages the build and the tests need (as root; otherwise it says what is missing).
 deps:
@@ -26,7 +26,14 @@ deps:
 build: deps
 	$(SWIFT) build
 
+# The daemon in the foreground on its default database (root: /var/lib/trialsd/trials.db,
+# /run/trialsd/control; others: ~/.local/state/trialsd/trials.db, $XDG_RUNTIME_DIR/trialsd/control),
+# with the demo data recorded into an empty log. Stop it with Ctrl-C.
+run: build
+	.build/debug/trialsd --seed demo/trial-timeline.jsonl
+
 check: deps
+	@python3 -c 'import varlink' 2>/dev/null || python3 -m pip install -q varlink
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 

@@ -52,6 +52,13 @@ let package = Package(
         // ClinicalTrials.gov API v2 study JSON → events: pure mapping and change detection.
         .target(name: "ClinicalTrialsGov", dependencies: ["TrialDomain"]),
 
+        // libsystemd (sd_notify, listen fds, the journal) from Debian's libsystemd-dev.
+        .systemLibrary(
+            name: "CSystemd", pkgConfig: "libsystemd",
+            providers: [.apt(["libsystemd-dev"])]),
+        // The daemon's life under systemd: notify, watchdog, socket activation, journald.
+        .target(name: "Systemd", dependencies: ["CSystemd", .product(name: "Logging", package: "swift-log")]),
+
         // The server: connections, access control, group commit, subscriptions.
         .target(
             name: "TrialsDaemon",
@@ -63,7 +70,7 @@ let package = Package(
             ]),
         .executableTarget(
             name: "trialsd",
-            dependencies: ["TrialsDaemon", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: ["TrialsDaemon", "Systemd", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         // trialctl: its commands and presentation (a library, so tests can render without a process).
         .target(

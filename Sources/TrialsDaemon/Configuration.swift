@@ -20,6 +20,8 @@ public struct DaemonConfiguration: Sendable {
     public var subscriberBacklog = 10_000
     /// Appends the writer commits in one transaction at most. Default 4 096.
     public var maximumGroupCommit = 4_096
+    /// Events (JSONL, the event contract) to record when the log is empty: the demo data.
+    public var seedFile: String?
     /// Threads for blocking reads. Default 4.
     public var readerThreads = 4
 

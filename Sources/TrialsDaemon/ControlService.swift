@@ -422,8 +422,6 @@ final class ControlService: @unchecked Sendable {
     }
 }
 
-/// The version trialsd reports in GetInfo.
-public let trialtrackVersion = "0.1.0"
 
 extension Day {
     /// Parses `YYYY-MM-DD`, naming the form when it is not one.

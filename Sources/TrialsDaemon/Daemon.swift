@@ -4,6 +4,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import TrialDomain
+import TrialProtocol
 import TrialStore
 
 /// trialsd: the store, the single writer, the subscriptions and the control socket, wired
@@ -41,10 +42,37 @@ public final class Daemon: @unchecked Sendable {
 
     /// Starts the writer and binds the socket: connects succeed when this returns.
     public func start() async throws {
+        if let seed = configuration.seedFile { try self.seed(from: seed) }
         threadPool.start()
         committer.start()
         try await server.bind()
         logger.info("trialsd \(trialtrackVersion) serving \(configuration.databasePath)")
+    }
+
+    /// Records the events of a JSONL file when the log is empty (all or nothing).
+    func seed(from path: String) throws {
+        guard try store.lastSeq() == 0 else { return }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw DaemonError.configuration("cannot read the seed file \(path)")
+        }
+        let today = Timestamp.now().day
+        var events: [NewEvent] = []
+        for (i, line) in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let text = line.trimmingCharacters(in: .whitespaces)
+            if text.isEmpty || text.hasPrefix("#") { continue }
+            do {
+                events.append(try NewEvent(json: try JSONValue.parse(String(text)), today: today))
+            } catch {
+                throw DaemonError.configuration("\(path):\(i + 1): \(error)")
+            }
+        }
+        switch try store.append(groups: [(events, "trialsd (seed \((path as NSString).lastPathComponent))")])[0] {
+        case .success(let outcomes):
+            broadcaster.publish(outcomes.map(\.event))
+            logger.info("recorded \(outcomes.count) events from \(path) into the empty log")
+        case .failure(let e):
+            throw DaemonError.configuration("\(path): event \(e.index + 1): \(e.error)")
+        }
     }
 
     /// Serves until `stop()`.

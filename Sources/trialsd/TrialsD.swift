@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import Systemd
 import TrialsDaemon
 
 /// trialsd: the trialtrack daemon.
@@ -38,6 +39,9 @@ struct TrialsD: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The bound socket's group.", valueName: "name"))
     var socketGroup: String?
 
+    @Option(help: ArgumentHelp("Record the events of this JSONL file if the log is empty (the demo data).", valueName: "file"))
+    var seed: String?
+
     @Option(help: ArgumentHelp("Log level: trace, debug, info, notice, warning, error, critical.", valueName: "level"))
     var logLevel = "info"
 
@@ -55,6 +59,7 @@ struct TrialsD: AsyncParsableCommand {
         config.writersGroup = writersGroup.isEmpty ? nil : writersGroup
         config.socketMode = mode_t(socketMode, radix: 8)!
         config.socketGroup = socketGroup
+        config.seedFile = seed
         let level = Logger.Level(rawValue: logLevel)!
         LoggingSystem.bootstrap { label in
             var h = StreamLogHandler.standardError(label: label)
@@ -71,9 +76,14 @@ struct TrialsD: AsyncParsableCommand {
             FileHandle.standardError.write(Data("trialsd: \(error)\n".utf8))
             throw ExitCode(1)
         }
+        // Ready only now: the database is migrated and the socket accepts.
+        ServiceNotifier.ready(status: daemon.statusLine())
         let signals = SignalHandler { signal in
             logger.info("received \(signal == SIGHUP ? "SIGHUP" : signal == SIGINT ? "SIGINT" : "SIGTERM")")
-            if signal != SIGHUP { daemon.stop() }
+            if signal != SIGHUP {
+                ServiceNotifier.stopping(status: "stopping: finishing in-flight appends")
+                daemon.stop()
+            }
         }
         defer { signals.cancel() }
         try await daemon.run()

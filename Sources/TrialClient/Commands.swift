@@ -1,0 +1,748 @@
+import ArgumentParser
+import TrialDomain
+import TrialProtocol
+
+/// ArgumentParser's validation error (TrialDomain has a ValidationError of its own).
+typealias UsageError = ArgumentParser.ValidationError
+
+/// A trialctl subcommand: ArgumentParser parses it, `execute` runs it against a Context.
+public protocol TrialctlCommand: ParsableCommand {
+    var global: GlobalOptions { get }
+    func execute(_ ctx: Context) throws
+}
+
+extension TrialctlCommand {
+    public mutating func run() throws { try execute(Context.process()) }
+}
+
+/// Options every command takes.
+public struct GlobalOptions: ParsableArguments {
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "trialsd's control socket.",
+            discussion: "Default: $TRIALCTL_SOCKET, else /run/trialsd/control if it exists, else $XDG_RUNTIME_DIR/trialsd/control.",
+            valueName: "path"))
+    public var socket: String?
+
+    @Flag(name: .long, help: "Do not pipe the output into a pager.")
+    public var noPager = false
+
+    @Flag(name: .long, help: "Do not colour the output (as NO_COLOR or SYSTEMD_COLORS=0 do).")
+    public var noColor = false
+
+    public init() {}
+}
+
+/// trialctl's version: the project's.
+public let trialctlVersion = trialtrackVersion
+
+public struct Trialctl: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "trialctl",
+        abstract: "Ask and tell trialsd, the system of record for clinical-trial lifecycles.",
+        discussion: """
+            With no command, trialctl shows the status of every trial.
+
+            trialsd is found at --socket PATH, else at $TRIALCTL_SOCKET, else at the system \
+            socket /run/trialsd/control if it exists, else at the user's \
+            $XDG_RUNTIME_DIR/trialsd/control (/run/user/UID/trialsd/control when XDG_RUNTIME_DIR \
+            is not set). Reading needs access to the socket; recording, importing, correcting, \
+            retracting and rebuilding need root or membership in trialsd's writers group.
+
+            Output is coloured and uses symbols only on a terminal, and never with NO_COLOR, \
+            SYSTEMD_COLORS=0 or --no-color. On a terminal, output longer than the screen goes \
+            through $SYSTEMD_PAGER, else $PAGER, else less (with LESS=FRSXMK, or $SYSTEMD_LESS); \
+            --no-pager, or a pager of "cat" or "", turns that off. --json prints the parameters \
+            of trialsd's reply as one line of canonical JSON, for scripts.
+
+            Exit status: 0 success, 1 failure, 2 usage error, 3 trialsd cannot be reached, \
+            4 no such trial.
+            """,
+        version: "trialctl \(trialctlVersion)",
+        subcommands: [
+            StatusCommand.self, LogCommand.self, RecordCommand.self, ImportCommand.self, CorrectCommand.self,
+            RetractCommand.self, WatchCommand.self, UpcomingCommand.self, VerifyCommand.self, RebuildCommand.self,
+            StatsCommand.self,
+        ])
+
+    public init() {}
+}
+
+// MARK: - Validation helpers
+
+enum Check {
+    static func type(_ t: String, option: String) throws {
+        guard EventType(rawValue: t) != nil else {
+            throw UsageError("\(option): unknown event type '\(t)'; the types are \(EventType.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+    }
+
+    static func partialDate(_ s: String, option: String) throws {
+        do { _ = try PartialDate(parsing: s) } catch { throw UsageError("\(option): \(error.reason)") }
+    }
+
+    static func uuid(_ s: String) throws {
+        guard NewEvent.normalisedUUID(s) != nil else { throw UsageError("--id: '\(s)' is not a UUID (8-4-4-4-12 hexadecimal digits)") }
+    }
+
+    static func trial(_ s: String) throws {
+        do { _ = try TrialReference(s) } catch { throw UsageError(error.reason) }
+    }
+
+    static func assignments(_ list: [String]) throws {
+        for a in list {
+            do { _ = try Input.assignment(a) } catch { throw UsageError(error.message) }
+        }
+    }
+}
+
+/// A parameters object from a literal.
+func params(_ pairs: KeyValuePairs<String, JSONValue>) -> JSONObject { JSONObject(pairs.map { ($0.key, $0.value) }) }
+
+extension Context {
+    func printJSON(_ reply: JSONObject) { writeOut(JSONValue.object(reply).canonicalText + "\n") }
+}
+
+// MARK: - status
+
+public struct StatusCommand: TrialctlCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Show where every trial stands, or one trial in full.",
+        discussion: """
+            Without TRIAL: a table of every trial with its phase, status, last milestone and next \
+            expected milestone. With TRIAL (any of its identifiers or its acronym): its \
+            registration, status, dates, timeline with results, and expected milestones.
+
+            --as-of looks at world time: only what had happened by the end of that day. \
+            --known-at looks at recording time: what the log held then (a day means its end). \
+            Both can be combined. Exit status 4 when no trial goes by TRIAL.
+            """)
+
+    @Argument(help: ArgumentHelp("The trial: NCT number, EU CT or EudraCT number, sponsor id or acronym.", valueName: "trial"))
+    public var trial: String?
+
+    @Option(name: .customLong("as-of"), help: ArgumentHelp("Where things stood on this day (world time).", valueName: "YYYY-MM-DD"))
+    public var asOf: String?
+
+    @Option(name: .customLong("known-at"), help: ArgumentHelp("What the log held at this time (recording time), e.g. 2025-06-01T12:00Z.", valueName: "time"))
+    public var knownAt: String?
+
+    @Flag(name: [.customShort("l"), .long], help: "Do not truncate lines to the terminal's width.")
+    public var full = false
+
+    @Flag(help: "Print trialsd's reply as JSON.")
+    public var json = false
+
+    @OptionGroup public var global: GlobalOptions
+
+    public init() {}
+
+    public func validate() throws {
+        if let trial { try Check.trial(trial) }
+        if let asOf, Day(asOf) == nil { throw UsageError("--as-of: '\(asOf)' is not a day; use YYYY-MM-DD") }
+        if let knownAt {
+            do { _ = try Timestamp(parsing: knownAt) } catch { throw UsageError("--known-at: \(error.reason)") }
+        }
+    }
+
+    public func execute(_ ctx: Context) throws {
+        let session = try ctx.session(global)
+        var p = JSONObject()
+        if let trial { p["trial"] = .string(trial) }
+        if let asOf { p["asOf"] = .string(asOf) }
+        if let knownAt { p["knownAt"] = .string(knownAt) }
+        let reply = try session.call("Status", p)
+        if json { return ctx.printJSON(reply) }
+        let trials = try Reply.trials(reply)
+        let style = ctx.style(global, full: full)
+        if let trial {
+            guard !trials.isEmpty else { throw TrialctlError("no such trial: \(trial)", status: .noSuchTrial) }
+            ctx.emit(trials.map { Render.statusDetail($0, style: style, asOf: asOf, knownAt: knownAt) }.joined(separator: "\n"), global)
+        } else {
+            ctx.emit(Render.statusTable(trials, style: style, asOf: asOf, knownAt: knownAt), global)
+        }
+    }
+}
+
+// MARK: - log
+
+public struct LogCommand: TrialctlCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "log",
+        abstract: "Show the events of the log, oldest first.",
+        discussion: """
+            One line per event: seq, when it was recorded (UTC), trial, type, when it happened, \
+            what it says, and who recorded it. At most --limit events are shown (100 by default); \
+            when more follow, the last line says which --since continues.
+            """)
+
+    @Argument(help: ArgumentHelp("Only this trial's events.", valueName: "trial"))
+    public var trial: String?
+
+    @Option(help: ArgumentHelp("Only events after this seq.", valueName: "seq"))
+    public var since: Int64?
+
+    @Option(name: .customLong("type"), help: ArgumentHelp("Only events of this type (repeatable).", valueName: "type"))
+    public var types: [String] = []
+
+    @Option(name: [.customShort("n"), .long], help: ArgumentHelp("Show at most this many events (1 to 10000; default 100).", valueName: "n"))
+    public var limit: Int?
+
+    @Flag(name: [.customShort("l"), .long], help: "Do not truncate lines to the terminal's width.")
+    public var full = false
+
+    @Flag(help: "Print trialsd's reply as JSON.")
+    public var json = false
+
+    @OptionGroup public var global: GlobalOptions
+
+    public init() {}
+
+    public func validate() throws {
+        if let trial { try Check.trial(trial) }
+        if let since, since < 0 { throw UsageError("--since: a seq is 0 or more") }
+        if let limit, !(1...10_000).contains(limit) { throw UsageError("--limit: give 1 to 10000") }
+        for t in types { try Check.type(t, option: "--type") }
+    }
+
+    public func execute(_ ctx: Context) throws {
+        let session = try ctx.session(global)
+        var p = JSONObject()
+        if let trial { p["trial"] = .string(trial) }
+        if let since { p["since"] = .int(since) }
+        if !types.isEmpty { p["types"] = .array(types.map { .string($0) }) }
+        if let limit { p["limit"] = .int(Int64(limit)) }
+        let reply = try session.call("Log", p)
+        if json { return ctx.printJSON(reply) }
+        let events = try Reply.events(reply)
+        ctx.emit(Render.log(events, next: reply["next"]?.int64Value, style: ctx.style(global, full: full)), global)
+    }
+}
+
+// MARK: - record
+
+public struct RecordCommand: TrialctlCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "record",
+        abstract: "Record an event, or a file of events.",
+        usage: """
+            trialctl record <trial> <type> [--occurred <date>] [--source <text>] [--id <uuid>] [--expect-version <n>] [--payload <json>|@<file>] [<key>=<value> ...]
+            trialctl record --file <events.jsonl>
+            """,
+        discussion: """
+            KEY=VALUE sets a top-level field of the payload. The value is taken as JSON when it \
+            is a JSON number, boolean, array, object or quoted string (count=780, \
+            endpoints='["OS"]', abstract='"780"'), else as the plain string typed \
+            (status=recruiting); fields that are always text stay text (window=2027, \
+            abstract=8508, venue, milestone, citation, agency …). \
+            --payload gives the whole payload, inline or from a file (@FILE, @- for standard \
+            input); KEY=VALUE then overrides its fields.
+
+            Examples:
+              trialctl record NCT07264075 status-changed --occurred 2026-02 \\
+                  status=recruiting
+              trialctl record HARMONi-6 readout --occurred 2026-06-02 \\
+                  kind=primary outcome=positive endpoints='["OS"]' venue="ASCO 2026"
+              trialctl record HARMONi-6 milestone-expected \\
+                  milestone=presented:ESMO window=2026
+
+            --file reads one event object a line (JSON Lines; - for standard input; blank lines \
+            are skipped) in the form of the event contract: {"trial", "type", "occurred", \
+            "source", "id", "expectedVersion", "payload"}. They are recorded all or nothing.
+
+            With --expect-version, the event is recorded only if the trial is at that version \
+            (0: only if the trial is new). With --id, recording the same event again is harmless.
+            """)
+
+    @Argument(help: ArgumentHelp("The trial: NCT number, EU CT or EudraCT number, sponsor id or acronym.", valueName: "trial"))
+    public var trial: String?
+
+    @Argument(help: ArgumentHelp("The event type (registered, status-changed, readout, …).", valueName: "type"))
+    public var type: String?
+
+    @Argument(help: ArgumentHelp("Payload fields.", valueName: "key=value"))
+    public var assignments: [String] = []
+
+    @Option(help: ArgumentHelp("When it happened: YYYY, YYYY-H1, YYYY-Q2, YYYY-MM or YYYY-MM-DD (default: today).", valueName: "date"))
+    public var occurred: String?
+
+    @Option(help: ArgumentHelp("Where it comes from: a citation, URL or registry record.", valueName: "text"))
+    public var source: String?
+
+    @Option(help: ArgumentHelp("An idempotency key (a UUID).", valueName: "uuid"))
+    public var id: String?
+
+    @Option(name: .customLong("expect-version"), help: ArgumentHelp("Record only if the trial is at this version.", valueName: "n"))
+    public var expectVersion: Int64?
+
+    @Option(help: ArgumentHelp("The whole payload: a JSON object, or @FILE (@- for standard input).", valueName: "json|@file"))
+    public var payload: String?
+
+    @Option(help: ArgumentHelp("Record the events of a JSON Lines file (- for standard input), all or nothing.", valueName: "events.jsonl"))
+    public var file: String?
+
+    @Flag(help: "Print trialsd's reply as JSON.")
+    public var json = false
+
+    @OptionGroup public var global: GlobalOptions
+
+    public init() {}
+
+    public func validate() throws {
+        if file != nil {
+            guard trial == nil, type == nil, assignments.isEmpty, occurred == nil, source == nil, id == nil,
+                expectVersion == nil, payload == nil
+            else {
+                throw UsageError("--file takes no TRIAL, TYPE, KEY=VALUE or event options: each line of the file gives its event")
+            }
+            return
+        }
+        guard let trial else { throw UsageError("Missing expected argument '<trial>' (or --file)") }
+        guard let type else { throw UsageError("Missing expected argument '<type>'") }
+        try Check.trial(trial)
+        try Check.type(type, option: "TYPE")
+        try Check.assignments(assignments)
+        if let occurred { try Check.partialDate(occurred, option: "--occurred") }
+        if let id { try Check.uuid(id) }
+        if let expectVersion, expectVersion < 0 { throw UsageError("--expect-version: a version is 0 or more") }
+    }
+
+    public func execute(_ ctx: Context) throws {
+        if let file { return try recordFile(file, ctx) }
+        var event = JSONObject()
+        event["trial"] = trial.map { .string($0) }
+        event["type"] = type.map { .string($0) }
+        if let occurred { event["occurred"] = .string(occurred) }
+        if let source { event["source"] = .string(source) }
+        if let id { event["id"] = .string(id) }
+        if let expectVersion { event["expectedVersion"] = .int(expectVersion) }
+        event["payload"] = .object(try Input.payload(option: payload, assignments: assignments, read: ctx.read))
+        let session = try ctx.session(global, action: "recording")
+        let reply = try session.call("Append", params(["event": .object(event)]))
+        if json { return ctx.printJSON(reply) }
+        ctx.writeOut(try Render.appended(reply))
+    }
+
+    func recordFile(_ file: String, _ ctx: Context) throws {
+        let name = file == "-" ? "<stdin>" : file
+        let lines = try Input.jsonLines(try ctx.read(file), name: name)
+        guard !lines.isEmpty else { throw TrialctlError.failure("\(name) holds no events") }
+        let session = try ctx.session(global, action: "recording")
+        session.context.batchFile = name
+        session.context.batchLines = lines.map(\.line)
+        let reply = try session.call("AppendMany", params(["events": .array(lines.map { .object($0.event) })]))
+        if json { return ctx.printJSON(reply) }
+        ctx.writeOut(try Render.appendedMany(reply))
+    }
+}
+
+// MARK: - import
+
+public struct ImportCommand: TrialctlCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Import ClinicalTrials.gov study records, recording only what changed.",
+        discussion: """
+            Each FILE holds ClinicalTrials.gov API v2 study JSON: one study, an array of studies, \
+            or a page {"studies": [...]}; - reads standard input. Each file is imported all or \
+            nothing; when one fails, the others are still imported and the exit status is 1. For \
+            each trial, trialctl says what was recorded and how much it matters (critical, \
+            notable, minor), or that it was unchanged.
+
+            Example:
+              curl -s https://clinicaltrials.gov/api/v2/studies/NCT07264075 \\
+                  | trialctl import -
+            """)
+
+    @Argument(help: ArgumentHelp("Study JSON files (- for standard input).", valueName: "file"))
+    public var files: [String] = []
+
+    @Flag(help: "Print trialsd's reply for each file as one line of JSON.")
+    public var json = false
+
+    @OptionGroup public var global: GlobalOptions
+
+    public init() {}
+
+    public func validate() throws {
+        guard !files.isEmpty else { throw UsageError("Missing expected argument '<file> ...' (- for standard input)") }
+        guard files.filter({ $0 == "-" }).count <= 1 else { throw UsageError("standard input (-) can be read only once") }
+    }
+
+    /// Errors about one file's content: report them and go on with the next file.
+    static let perFileErrors: Set<String> = [
+        "InvalidImport", "InvalidEvent", "Contradiction", "IdentifierTaken", "WrongExpectedVersion", "RequestTooLarge",
+        "MalformedRequest", "IdConflict",
+    ]
+
+    /// The document sent for a file: an array is wrapped as {"studies": [...]}.
+    public static func document(_ bytes: [UInt8], name: String) throws(TrialctlError) -> JSONObject {
+        let v: JSONValue
+        do { v = try JSONValue.parse(bytes) } catch {
+            throw .failure("\(name) is not JSON: \(error.reason) (\(Input.position(bytes, error.offset)))")
+        }
+        switch v {
+        case .object(let o): return o
+        case .array(let a): return JSONObject([("studies", .array(a))])
+        default: throw .failure("\(name): expected a study, an array of studies or {\"studies\": [...]}, got \(v.kindName)")
+        }
+    }
+
+    public func execute(_ ctx: Context) throws {
+        let session = try ctx.session(global, action: "importing")
+        var failed = false
+        for file in files {
+            let name = file == "-" ? "<stdin>" : file
+            let reply: JSONObject
+            do {
+                let document = try Self.document(try ctx.read(file), name: name)
+                reply = try session.transport.call(TrialsInterface.method("Import"), params(["document": .object(document), "file": .string(name)]))
+            } catch let e as TrialctlError {
+                // Reading or parsing this file failed: say so, and go on with the next.
+                if files.count == 1 { throw e }
+                ctx.writeErr("trialctl: \(e.message)\n")
+                failed = true
+                continue
+            } catch ClientError.remote(let e) where Self.perFileErrors.contains(e.shortName) {
+                var context = session.context
+                context.batchFile = name
+                var t = ErrorText.describe(e, context: context)
+                if e.shortName != "InvalidImport" {
+                    // The index counts the events planned from the file, not its lines: name the file.
+                    var plain = e
+                    plain.parameters["index"] = nil
+                    t = ErrorText.describe(plain, context: context)
+                    t.message = "\(name): " + t.message
+                }
+                if files.count == 1 { throw t }
+                ctx.writeErr("trialctl: \(t.message)\n")
+                failed = true
+                continue
+            } catch {
+                throw ErrorText.convert(error, context: session.context)
+            }
+            if json { ctx.printJSON(reply) } else { ctx.writeOut(try Render.imported(reply, style: ctx.style(global))) }
+        }
+        if failed { throw TrialctlError.silent(.failure) }
+    }
+}
+
+// MARK: - correct, retract
+
+public struct CorrectCommand: TrialctlCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "correct",
+        abstract: "Replace the payload of an earlier event, saying why.",
+        discussion: """
+            The original event stays in the log; the trial's state is folded with the new payload. \
+            --payload gives the whole replacement payload (inline, @FILE or @-), and KEY=VALUE \
+            overrides its fields. With KEY=VALUE alone, the fields are changed on the payload the \
+            event has now (its latest correction's, if it was corrected before), so that \
+            `trialctl correct 12 --reason "registry typo" count=780` changes only the count.
+
+            Example:
+              trialctl correct 17 --reason "the interim analysis met its endpoint" \\
+                  outcome=met
+            """)
+
+    @Argument(help: ArgumentHelp("The seq of the event to correct.", valueName: "seq"))
+    public var seq: Int64
+
+    @Argument(help: ArgumentHelp("Payload fields.", valueName: "key=value"))
+    public var assignments: [String] = []
+
+    @Option(help: ArgumentHelp("Why the event was wrong.", valueName: "text"))
+    public var reason: String
+
+    @Option(help: ArgumentHelp("The whole replacement payload: a JSON object, or @FILE (@- for standard input).", valueName: "json|@file"))
+    public var payload: String?
+
+    @Option(help: ArgumentHelp("When the correction was made (default: today).", valueName: "date"))
+    public var occurred: String?
+
+    @Option(help: ArgumentHelp("Where the correction comes from.", valueName: "text"))
+    public var source: String?
+
+    @Option(help: ArgumentHelp("An idempotency key (a UUID).", valueName: "uuid"))
+    public var id: String?
+
+    @Flag(help: "Print trialsd's reply as JSON.")
+    public var json = false
+
+    @OptionGroup public var global: GlobalOptions
+
+    public init() {}
+
+    public func validate() throws {
+        guard seq >= 1 else { throw UsageError("SEQ: a seq is 1 or more") }
+        guard !reason.trimmed(" \t\n").isEmpty else { throw UsageError("--reason must not be empty") }
+        guard payload != nil || !assignments.isEmpty else {
+            throw UsageError("give the corrected payload: --payload JSON|@FILE and/or KEY=VALUE fields")
+        }
+        try Check.assignments(assignments)
+        if let occurred { try Check.partialDate(occurred, option: "--occurred") }
+        if let id { try Check.uuid(id) }
+    }
+
+    public func execute(_ ctx: Context) throws {
+        let session = try ctx.session(global, action: "recording")
+        var base = JSONObject()
+        if payload == nil { base = try Self.currentPayload(of: seq, session) }
+        let newPayload = try Input.payload(option: payload, assignments: assignments, base: base, read: ctx.read)
+        var p = params(["seq": .int(seq), "reason": .string(reason), "payload": .object(newPayload)])
+        if let occurred { p["occurred"] = .string(occurred) }
+        if let source { p["source"] = .string(source) }
+        if let id { p["id"] = .string(id) }
+        let reply = try session.call("Correct", p)
+        if json { return ctx.printJSON(reply) }
+        ctx.writeOut(Render.recorded(try EventReply(json: .object(try Reply.object(reply, "event")))))
+    }
+
+    /// The payload event `seq` has now: its own, or its latest correction's.
+    static func currentPayload(of seq: Int64, _ session: Session) throws(TrialctlError) -> JSONObject {
+        let first = try Reply.events(try session.call("Log", params(["since": .int(seq - 1), "limit": 1])))
+        guard let event = first.first, event.seq == seq else { throw .failure("no such event: seq \(seq)") }
+        guard case .object(var payload) = event.payload else { throw Reply.unexpected("events[0].payload", "expected an object") }
+        var since = seq
+        while true {
+            let reply = try session.call(
+                "Log", params(["trial": .string(event.trial), "since": .int(since), "types": ["corrected"], "limit": 10_000]))
+            for c in try Reply.events(reply) where c.payload["target"]?.int64Value == seq {
+                if case .object(let replaced)? = c.payload["payload"] { payload = replaced }
+            }
+            guard let next = reply["next"]?.int64Value, next > since else { break }
+            since = next
+        }
+        return payload
+    }
+}
+
+public struct RetractCommand: TrialctlCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "retract",
+        abstract: "Withdraw an earlier event, saying why.",
+        discussion: "The original event stays in the log; the trial's state is folded without it.")
+
+    @Argument(help: ArgumentHelp("The seq of the event to retract.", valueName: "seq"))
+    public var seq: Int64
+
+    @Option(help: ArgumentHelp("Why the event should not stand.", valueName: "text"))
+    public var reason: String
+
+    @Option(help: ArgumentHelp("When the retraction was made (default: today).", valueName: "date"))
+    public var occurred: String?
+
+    @Option(help: ArgumentHelp("Where the retraction comes from.", valueName: "text"))
+    public var source: String?
+
+    @Option(help: ArgumentHelp("An idempotency key (a UUID).", valueName: "uuid"))
+    public var id: String?
+
+    @Flag(help: "Print trialsd's reply as JSON.")
+    public var json = false
+
+    @OptionGroup public var global: GlobalOptions
+
+    public init() {}
+
+    public func validate() throws {
+        guard seq >= 1 else { throw UsageError("SEQ: a seq is 1 or more") }
+        guard !reason.trimmed(" \t\n").isEmpty else { throw UsageError("--reason must not be empty") }
+        if let occurred { try Check.partialDate(occurred, option: "--occurred") }
+        if let id { try Check.uuid(id) }
+    }
+
+    public func execute(_ ctx: Context) throws {
+        let session = try ctx.session(global, action: "recording")
+        var p = params(["seq": .int(seq), "reason": .string(reason)])
+        if let occurred { p["occurred"] = .string(occurred) }
+        if let source { p["source"] = .string(source) }
+        if let id { p["id"] = .string(id) }
+        let reply = try session.call("Retract", p)
+        if json { return ctx.printJSON(reply) }
+        ctx.writeOut(Render.recorded(try EventReply(json: .object(try Reply.object(reply, "event")))))
+    }
+}
+
+// MARK: - watch
+
+public struct WatchCommand: TrialctlCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "watch",
+        abstract: "Follow the log: print each event as it is recorded.",
+        discussion: """
+            Without --since, only events recorded from now on; with --since SEQ, the events after \
+            SEQ first, then live ones, with no gap and no duplicate. If trialsd drops trialctl for \
+            falling behind, trialctl says so on standard error and resumes where it was. \
+            --json prints one event a line. Stop with Ctrl-C.
+            """)
+
+    @Argument(help: ArgumentHelp("Only this trial's events.", valueName: "trial"))
+    public var trial: String?
+
+    @Option(help: ArgumentHelp("Start after this seq (0: the whole log).", valueName: "seq"))
+    public var since: Int64?
+
+    @Option(name: .customLong("type"), help: ArgumentHelp("Only events of this type (repeatable).", valueName: "type"))
+    public var types: [String] = []
+
+    @Option(help: ArgumentHelp("Exit after this many events.", valueName: "n"))
+    public var count: Int?
+
+    @Flag(help: "Print each event as one line of JSON.")
+    public var json = false
+
+    @OptionGroup public var global: GlobalOptions
+
+    public init() {}
+
+    public func validate() throws {
+        if let trial { try Check.trial(trial) }
+        if let since, since < 0 { throw UsageError("--since: a seq is 0 or more") }
+        if let count, count < 1 { throw UsageError("--count: give 1 or more") }
+        for t in types { try Check.type(t, option: "--type") }
+    }
+
+    public func execute(_ ctx: Context) throws {
+        let style = ctx.style(global, full: true)
+        var position = since
+        var printed = 0
+        while true {
+            let session = try ctx.session(global)
+            var p = JSONObject()
+            if let position { p["since"] = .int(position) }
+            if let trial { p["trial"] = .string(trial) }
+            if !types.isEmpty { p["types"] = .array(types.map { .string($0) }) }
+            do {
+                try session.stream("Subscribe", p) { reply in
+                    guard let value = reply["event"] else { throw Reply.unexpected("event", "missing") }
+                    let event = try EventReply(json: value)
+                    if json {
+                        ctx.writeOut(value.canonicalText + "\n")
+                    } else {
+                        ctx.writeOut(Render.logLine(event, widths: .streaming, style: style) + "\n")
+                    }
+                    position = event.seq
+                    printed += 1
+                    return count.map { printed < $0 } ?? true
+                }
+                return
+            } catch ClientError.remote(let e) where e.shortName == "SubscriberTooSlow" {
+                let last = e.parameters["lastSeq"]?.int64Value ?? 0
+                let backlog = e.parameters["backlog"]?.int64Value.map { " (\($0) events behind)" } ?? ""
+                let resume = printed > 0 ? (position ?? last) : max(last, position ?? last)
+                ctx.writeErr("trialctl: trialsd dropped this watch for falling behind\(backlog); resuming after seq \(resume)\n")
+                position = resume
+            } catch {
+                throw ErrorText.convert(error, context: session.context)
+            }
+        }
+    }
+}
+
+// MARK: - upcoming
+
+public struct UpcomingCommand: TrialctlCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "upcoming",
+        abstract: "Show expected milestones in window order.",
+        discussion: """
+            The forecasts still open (pending, or overdue) whose window starts within --within days \
+            (365 by default; overdue ones always), earliest window first. --all shows met and \
+            superseded forecasts too.
+            """)
+
+    @Option(help: ArgumentHelp("Windows starting within this many days (default 365).", valueName: "days"))
+    public var within: Int?
+
+    @Flag(help: "Show met and superseded forecasts too.")
+    public var all = false
+
+    @Flag(name: [.customShort("l"), .long], help: "Do not truncate lines to the terminal's width.")
+    public var full = false
+
+    @Flag(help: "Print trialsd's reply as JSON.")
+    public var json = false
+
+    @OptionGroup public var global: GlobalOptions
+
+    public init() {}
+
+    public func validate() throws {
+        if let within, within < 0 { throw UsageError("--within: give 0 or more days") }
+    }
+
+    public func execute(_ ctx: Context) throws {
+        let session = try ctx.session(global)
+        var p = JSONObject()
+        if let within { p["within"] = .int(Int64(within)) }
+        if all { p["all"] = .bool(true) }
+        let reply = try session.call("Upcoming", p)
+        if json { return ctx.printJSON(reply) }
+        var items: [UpcomingReply] = []
+        for (i, m) in try Reply.array(reply, "milestones").enumerated() { items.append(try UpcomingReply(json: m, path: "milestones[\(i)]")) }
+        ctx.emit(Render.upcoming(items, style: ctx.style(global, full: full)), global)
+    }
+}
+
+// MARK: - verify, rebuild, stats
+
+public struct VerifyCommand: TrialctlCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Walk the hash chain and report the first broken seq.",
+        discussion: "Exit status 1 when the chain is broken.")
+
+    @Flag(help: "Print trialsd's reply as JSON.")
+    public var json = false
+
+    @OptionGroup public var global: GlobalOptions
+
+    public init() {}
+
+    public func execute(_ ctx: Context) throws {
+        let reply = try ctx.session(global).call("Verify")
+        if json { ctx.printJSON(reply) } else { ctx.writeOut(Render.verify(reply, style: ctx.style(global))) }
+        if reply["ok"] != .bool(true) { throw TrialctlError.silent(.failure) }
+    }
+}
+
+public struct RebuildCommand: TrialctlCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "rebuild",
+        abstract: "Drop the projections and rebuild them from the log.")
+
+    @Flag(help: "Print trialsd's reply as JSON.")
+    public var json = false
+
+    @OptionGroup public var global: GlobalOptions
+
+    public init() {}
+
+    public func execute(_ ctx: Context) throws {
+        let reply = try ctx.session(global, action: "rebuilding the projections").call("Rebuild")
+        if json { return ctx.printJSON(reply) }
+        ctx.writeOut(Render.rebuilt(reply))
+    }
+}
+
+public struct StatsCommand: TrialctlCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "stats",
+        abstract: "Show figures about the log, the database and trialsd.")
+
+    @Flag(help: "Print trialsd's reply as JSON.")
+    public var json = false
+
+    @OptionGroup public var global: GlobalOptions
+
+    public init() {}
+
+    public func execute(_ ctx: Context) throws {
+        let reply = try ctx.session(global).call("Stats")
+        if json { return ctx.printJSON(reply) }
+        ctx.emit(Render.stats(reply, style: ctx.style(global)), global)
+    }
+}

@@ -1,0 +1,171 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import TrialDomain
+import TrialProtocol
+
+/// What a command talks to: a Varlink connection, or a stand-in in tests.
+public protocol TrialsTransport: AnyObject {
+    /// One call, one reply's parameters; an error reply is thrown (as ClientError.remote).
+    func call(_ method: String, _ parameters: JSONObject) throws -> JSONObject
+    /// A call with `more`: each reply to `body` until the last, or until `body` returns false.
+    func stream(_ method: String, _ parameters: JSONObject, _ body: (JSONObject) throws -> Bool) throws
+    func close()
+}
+
+extension VarlinkConnection: TrialsTransport {}
+
+/// Everything a command touches outside itself, so that tests can run commands in-process.
+public struct Context {
+    public var environment: [String: String]
+    /// Standard output's terminal (or `.pipe`).
+    public var terminal: Terminal
+    public var writeOut: (String) -> Void
+    public var writeErr: (String) -> Void
+    /// All of standard input.
+    public var readStdin: () throws(TrialctlError) -> [UInt8]
+    /// A whole file.
+    public var readFile: (String) throws(TrialctlError) -> [UInt8]
+    public var fileExists: (String) -> Bool
+    public var connect: (String) throws -> TrialsTransport
+    public var uid: UInt32
+    /// Pages text; false when it could not (the text is then written directly).
+    public var page: (String, [String: String]) -> Bool
+
+    public init(
+        environment: [String: String], terminal: Terminal = .pipe, writeOut: @escaping (String) -> Void,
+        writeErr: @escaping (String) -> Void, readStdin: @escaping () throws(TrialctlError) -> [UInt8] = { [] },
+        readFile: @escaping (String) throws(TrialctlError) -> [UInt8] = Context.readWholeFile,
+        fileExists: @escaping (String) -> Bool = SocketLocator.exists,
+        connect: @escaping (String) throws -> TrialsTransport = { try VarlinkConnection(path: $0) },
+        uid: UInt32 = getuid(), page: @escaping (String, [String: String]) -> Bool = Pager.run
+    ) {
+        self.environment = environment
+        self.terminal = terminal
+        self.writeOut = writeOut
+        self.writeErr = writeErr
+        self.readStdin = readStdin
+        self.readFile = readFile
+        self.fileExists = fileExists
+        self.connect = connect
+        self.uid = uid
+        self.page = page
+    }
+
+    /// The real process: its environment, standard streams and terminal.
+    public static func process() -> Context {
+        let env = processEnvironment()
+        return Context(
+            environment: env, terminal: Terminal.detect(fd: 1, environment: env),
+            writeOut: { writeAll(1, $0) }, writeErr: { writeAll(2, $0) },
+            readStdin: { () throws(TrialctlError) -> [UInt8] in try readAll(0, name: "standard input") })
+    }
+
+    /// A file's bytes; `-` is standard input.
+    public func read(_ path: String) throws(TrialctlError) -> [UInt8] {
+        path == "-" ? try readStdin() : try readFile(path)
+    }
+
+    /// The style for this run.
+    public func style(_ g: GlobalOptions, full: Bool = false) -> Style {
+        terminal.style(environment: environment, noColorFlag: g.noColor, full: full)
+    }
+
+    /// Writes `text`, through the pager when it is long and standard output is a terminal.
+    public func emit(_ text: String, _ g: GlobalOptions) {
+        if Pager.shouldPage(text, terminal: terminal, noPager: g.noPager, environment: environment), page(text, environment) {
+            return
+        }
+        writeOut(text)
+    }
+
+    /// Connects to trialsd.
+    public func session(_ g: GlobalOptions, action: String? = nil) throws(TrialctlError) -> Session {
+        let location = SocketLocator(environment: environment, fileExists: fileExists, uid: uid).locate(option: g.socket)
+        let context = ErrorContext(action: action, socket: location)
+        do {
+            return Session(transport: try connect(location.path), location: location, context: context)
+        } catch {
+            throw ErrorText.convert(error, context: context)
+        }
+    }
+
+    // MARK: - The process's own I/O
+
+    public static func processEnvironment() -> [String: String] {
+        var env: [String: String] = [:]
+        var p = environ
+        while let entry = p.pointee {
+            let s = String(cString: entry)
+            if let eq = s.firstIndex(of: "=") { env[String(s[..<eq])] = String(s[s.index(after: eq)...]) }
+            p += 1
+        }
+        return env
+    }
+
+    static func writeAll(_ fd: Int32, _ text: String) {
+        var bytes = Array(text.utf8)
+        var sent = 0
+        while sent < bytes.count {
+            let n = bytes[sent...].withUnsafeMutableBytes { write(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                return
+            }
+            sent += n
+        }
+        bytes.removeAll()
+    }
+
+    static func readAll(_ fd: Int32, name: String) throws(TrialctlError) -> [UInt8] {
+        var out: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw .failure("cannot read \(name): \(String(cString: strerror(errno)))")
+            }
+            if n == 0 { return out }
+            out.append(contentsOf: chunk[0..<n])
+        }
+    }
+
+    public static func readWholeFile(_ path: String) throws(TrialctlError) -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw .failure("cannot read \(path): \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        var st = stat()
+        if fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR { throw .failure("cannot read \(path): it is a directory") }
+        return try readAll(fd, name: path)
+    }
+}
+
+/// A connection to trialsd that turns every error into a sentence for a person.
+public final class Session {
+    public let transport: TrialsTransport
+    public let location: SocketLocator.Location
+    public var context: ErrorContext
+
+    public init(transport: TrialsTransport, location: SocketLocator.Location, context: ErrorContext) {
+        self.transport = transport
+        self.location = location
+        self.context = context
+    }
+
+    deinit { transport.close() }
+
+    /// Calls `org.trialtrack.Trials.<member>`.
+    public func call(_ member: String, _ parameters: JSONObject = JSONObject()) throws(TrialctlError) -> JSONObject {
+        do { return try transport.call(TrialsInterface.method(member), parameters) } catch {
+            throw ErrorText.convert(error, context: context)
+        }
+    }
+
+    /// Streams `org.trialtrack.Trials.<member>` with `more`. Errors thrown by `body` pass
+    /// through unchanged; remote errors are thrown as they are (ClientError), so that callers
+    /// can act on one (SubscriberTooSlow) before describing it.
+    public func stream(_ member: String, _ parameters: JSONObject, _ body: (JSONObject) throws -> Bool) throws {
+        try transport.stream(TrialsInterface.method(member), parameters, body)
+    }
+}

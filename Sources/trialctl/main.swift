@@ -1,0 +1,3 @@
+import TrialClient
+
+TrialctlMain.main()

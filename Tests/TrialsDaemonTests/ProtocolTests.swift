@@ -1,0 +1,176 @@
+import Foundation
+import TrialDomain
+import TrialProtocol
+import TrialTestSupport
+import XCTest
+
+@testable import TrialsDaemon
+
+/// The Varlink server on a real Unix socket: the service interface, methods, errors,
+/// pipelining and oneway.
+final class ProtocolTests: XCTestCase {
+    var server: InProcessDaemon!
+
+    override func setUp() async throws { server = try await InProcessDaemon() }
+    override func tearDown() async throws { try await server.stop() }
+
+    func testGetInfoAndTheInterfaceDescriptionServedVerbatim() throws {
+        let c = try server.connect()
+        let info = try c.call("org.varlink.service.GetInfo")
+        XCTAssertEqual(info["product"], "trialsd")
+        XCTAssertEqual(info["interfaces"], ["org.varlink.service", "org.trialtrack.Trials"])
+        let d = try c.call("org.varlink.service.GetInterfaceDescription", JSONObject([("interface", "org.trialtrack.Trials")]))
+        let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Sources/TrialProtocol/org.trialtrack.Trials.varlink")
+        XCTAssertEqual(d["description"]?.stringValue, try String(contentsOf: file, encoding: .utf8))
+        let s = try c.call("org.varlink.service.GetInterfaceDescription", JSONObject([("interface", "org.varlink.service")]))
+        XCTAssertTrue(s["description"]?.stringValue?.contains("interface org.varlink.service") == true)
+        XCTAssertEqual(try errorOf { try c.call("org.varlink.service.GetInterfaceDescription", JSONObject([("interface", "com.example.Nope")])) },
+                       .interfaceNotFound("com.example.Nope"))
+    }
+
+    func errorOf(_ body: () throws -> Any) throws -> VarlinkError? {
+        do { _ = try body() } catch ClientError.remote(let e) { return e }
+        return nil
+    }
+
+    func testStandardErrorsNameWhatWasWrong() throws {
+        let c = try server.connect()
+        XCTAssertEqual(try errorOf { try c.call("org.trialtrack.Trials.Frobnicate") }, .methodNotFound("org.trialtrack.Trials.Frobnicate"))
+        XCTAssertEqual(try errorOf { try c.call("com.example.Other.Method") }, .interfaceNotFound("com.example.Other"))
+        XCTAssertEqual(c.trialsError("Status", ["trial": 42]), .invalidParameter("trial"))
+        XCTAssertEqual(c.trialsError("Status", ["trail": "HARMONi-2"]), .invalidParameter("trail"))
+        XCTAssertEqual(c.trialsError("Log", ["limit": "ten"]), .invalidParameter("limit"))
+        XCTAssertEqual(c.trialsError("Log", ["types": ["readout", "party"]]), .invalidParameter("types"))
+        XCTAssertEqual(c.trialsError("Append", [:]), .invalidParameter("event"))
+        XCTAssertEqual(c.trialsError("Correct", ["seq": 1, "reason": "x"]), .invalidParameter("payload"))
+        XCTAssertEqual(c.trialsError("Subscribe", [:]), .expectedMore())
+    }
+
+    func testTypedErrorsOfTheInterface() throws {
+        let c = try server.connect()
+        try c.trials("Append", ["event": event("NCT00973089", "status-changed", "2009-09", ["status": "withdrawn"])])
+        XCTAssertEqual(c.trialsError("Status", ["trial": "NCT00000000"]), TrialsInterface.error("NoSuchTrial", [("trial", "NCT00000000")]))
+        let invalid = c.trialsError("Append", ["event": event("HARMONi-2", "status-changed", "2024", ["status": "paused"])])
+        XCTAssertEqual(invalid?.shortName, "InvalidEvent")
+        XCTAssertEqual(invalid?.parameters["field"], "payload.status")
+        let version = c.trialsError("Append", ["event": ["trial": "NCT00973089", "type": "presented", "occurred": "2010", "expectedVersion": 5, "payload": ["venue": "ASCO 2010"]]])
+        XCTAssertEqual(version, TrialsInterface.error("WrongExpectedVersion", [("trial", "NCT00973089"), ("expected", 5), ("current", 1)]))
+        let contradiction = c.trialsError("Append", ["event": event("NCT00973089", "readout", "2010", ["kind": "primary", "outcome": "positive"])])
+        XCTAssertEqual(contradiction?.shortName, "Contradiction")
+        XCTAssertTrue(contradiction?.parameters["reason"]?.stringValue?.contains("withdrawn") == true)
+        XCTAssertEqual(c.trialsError("Retract", ["seq": 99, "reason": "x"]), TrialsInterface.error("NoSuchEvent", [("seq", 99)]))
+        XCTAssertEqual(c.trialsError("Status", ["asOf": "June 2025"])?.shortName, "InvalidDate")
+        XCTAssertEqual(c.trialsError("Log", ["trial": "HARMONi-9"]), TrialsInterface.error("NoSuchTrial", [("trial", "HARMONi-9")]))
+    }
+
+    func testEveryMethodAnswers() throws {
+        let c = try server.connect()
+        let appended = try c.trials("Append", ["event": event("HARMONi-2", "interim-analysis", "2024", Fixture.harmoni2Interim)])
+        XCTAssertEqual(appended["event"]?["seq"], 1)
+        XCTAssertEqual(appended["replayed"], false)
+        XCTAssertEqual(appended["trial"]?["version"], 1)
+        let many = try c.trials("AppendMany", ["events": [
+            event("HARMONi-6", "interim-analysis", "2025-04", ["analysis": "first interim", "endpoints": ["PFS"], "outcome": "met"]),
+            event("HARMONi-6", "milestone-expected", "2026-06-02", ["milestone": "regulatory-submission", "window": "2027"]),
+        ]])
+        XCTAssertEqual(many["events"]?.arrayValue?.compactMap { $0["seq"]?.int64Value }, [2, 3])
+        let corrected = try c.trials("Correct", ["seq": 1, "reason": "final analysis numbers", "payload": Fixture.harmoni2Interim])
+        XCTAssertEqual(corrected["event"]?["type"], "corrected")
+        XCTAssertEqual(corrected["event"]?["trial"], "HARMONi-2")
+        let retracted = try c.trials("Retract", ["seq": 3, "reason": "forecast withdrawn"])
+        XCTAssertEqual(retracted["event"]?["payload"]?["target"], 3)
+
+        let one = try c.trials("Status", ["trial": "harmoni-2"])
+        XCTAssertEqual(one["trials"]?.arrayValue?.first?["timeline"]?.arrayValue?.first?["correctedBy"], 4)
+        XCTAssertEqual(try c.trials("Status")["trials"]?.arrayValue?.count, 2)
+        XCTAssertEqual(try c.trials("Status", ["asOf": "2024-06-01"])["trials"]?.arrayValue?.count, 0)
+        XCTAssertEqual(try c.trials("Status", ["knownAt": "2000-01-01T00:00Z"])["trials"]?.arrayValue?.count, 0)
+        let page = try c.trials("Log", ["limit": 2])
+        XCTAssertEqual(page["events"]?.arrayValue?.count, 2)
+        XCTAssertEqual(page["next"], 2)
+        XCTAssertNil(try c.trials("Log", ["since": 2])["next"])
+        XCTAssertEqual(try c.trials("Log", ["types": ["corrected"]])["events"]?.arrayValue?.count, 1)
+        XCTAssertEqual(try c.trials("Upcoming", ["within": 36500])["milestones"]?.arrayValue?.count, 0)  // retracted
+        XCTAssertEqual(try c.trials("Upcoming", ["all": true])["milestones"]?.arrayValue?.count, 0)
+        let verify = try c.trials("Verify")
+        XCTAssertEqual(verify["ok"], true)
+        XCTAssertEqual(verify["checked"], 5)
+        XCTAssertEqual(try c.trials("Rebuild")["events"], 5)
+        let stats = try c.trials("Stats")
+        XCTAssertEqual(stats["events"], 5)
+        XCTAssertEqual(stats["trials"], 2)
+        XCTAssertEqual(stats["connections"], 1)
+    }
+
+    func testPipelinedCallsAreAnsweredInOrder() throws {
+        let c = try server.connect()
+        var bytes: [UInt8] = []
+        for i in 0..<60 {
+            let call: VarlinkCall
+            switch i % 3 {
+            case 0: call = VarlinkCall(method: TrialsInterface.method("Append"), parameters: JSONObject([("event", event("T-\(i)", "status-changed", "2024", ["status": "recruiting"]))]))
+            case 1: call = VarlinkCall(method: TrialsInterface.method("Status"), parameters: JSONObject([("trial", .string("T-\(i - 1)"))]))
+            default: call = VarlinkCall(method: TrialsInterface.method("Log"), parameters: JSONObject([("since", .int(Int64(i / 3)))]))
+            }
+            call.json.write(to: &bytes)
+            bytes.append(0)
+        }
+        try c.sendRaw(bytes)  // all 60 calls in one write
+        for i in 0..<60 {
+            let reply = try XCTUnwrap(try c.receive().map { try VarlinkReply(message: $0) })
+            XCTAssertNil(reply.error, "call \(i): \(reply)")
+            switch i % 3 {
+            case 0: XCTAssertEqual(reply.parameters["event"]?["trial"]?.stringValue, "T-\(i)")
+            case 1: XCTAssertEqual(reply.parameters["trials"]?.arrayValue?.first?["key"]?.stringValue, "T-\(i - 1)")
+            default: XCTAssertEqual(reply.parameters["events"]?.arrayValue?.first?["seq"]?.int64Value, Int64(i / 3) + 1)
+            }
+        }
+    }
+
+    func testOnewayCallsGetNoReply() throws {
+        let c = try server.connect()
+        let oneway = VarlinkCall(method: TrialsInterface.method("Append"), parameters: JSONObject([("event", event("HARMONi-A", "status-changed", "2022", ["status": "recruiting"]))]), oneway: true)
+        try c.send(oneway.json)
+        // The next reply on the connection is the Log's, which already sees the oneway append.
+        let reply = try XCTUnwrap(try c.roundTrip(VarlinkCall(method: TrialsInterface.method("Log")).json))
+        XCTAssertEqual(reply.parameters["events"]?.arrayValue?.count, 1)
+        XCTAssertEqual(reply.parameters["events"]?.arrayValue?.first?["trial"], "HARMONi-A")
+    }
+
+    func testReadsDoNotWaitBehindTheWriter() async throws {
+        let c = try server.connect()
+        try c.trials("Append", ["event": event("HARMONi-2", "status-changed", "2022", ["status": "recruiting"])])
+        // Hold the writer thread until the read has been answered.
+        let release = DispatchSemaphore(value: 0)
+        let held = Task { try await server.daemon.committer.exclusive { release.wait() } }
+        let path = server.socketPath
+        let append = Thread.detachedResult {
+            try VarlinkConnection(path: path).trials("Append", ["event": event("HARMONi-2", "presented", "2024", ["venue": "ASCO 2024"])])
+        }
+        // The read answers although the writer is busy and an append is queued behind it.
+        let status = try c.trials("Status", ["trial": "HARMONi-2"])
+        XCTAssertEqual(status["trials"]?.arrayValue?.first?["version"], 1)
+        release.signal()
+        try await held.value
+        let appended = try append.wait()
+        XCTAssertEqual(appended["event"]?["seq"], 2)
+    }
+
+    func testConcurrentAppendsAreGroupCommitted() async throws {
+        let commitsBefore = server.daemon.committer.commits
+        let clients = 16, each = 25
+        let path = server.socketPath
+        let seqs = try onThreads(clients) { k in
+            let c = try VarlinkConnection(path: path)
+            return try (0..<each).map { i in
+                try c.trials("Append", ["event": event("T-\(k)", "presented", "2024", ["venue": .string("Meeting \(i)")])])["event"]!["seq"]!.int64Value!
+            }
+        }
+        XCTAssertEqual(seqs.joined().sorted(), Array(1...Int64(clients * each)))
+        let commits = server.daemon.committer.commits - commitsBefore
+        XCTAssertLessThan(commits, UInt64(clients * each), "every append took its own transaction")
+        print("group commit: \(clients * each) appends from \(clients) clients in \(commits) transactions")
+        XCTAssertTrue(try server.connect().trials("Verify")["ok"] == true)
+    }
+}

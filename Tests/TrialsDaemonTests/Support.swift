@@ -1,0 +1,243 @@
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+import TrialDomain
+import TrialProtocol
+import XCTest
+
+@testable import TrialsDaemon
+
+/// A temporary directory, removed on `remove()`.
+struct TemporaryDirectory {
+    let url: URL
+    init() throws {
+        // Short: Unix socket paths are limited to 107 bytes.
+        url = URL(fileURLWithPath: "/tmp/tt-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        chmod(url.path, 0o755)
+    }
+    func path(_ name: String) -> String { url.appendingPathComponent(name).path }
+    func remove() { try? FileManager.default.removeItem(at: url) }
+}
+
+/// trialsd in this process, on a temporary database and socket.
+final class InProcessDaemon: @unchecked Sendable {
+    let directory: TemporaryDirectory
+    let daemon: Daemon
+    private var runTask: Task<Void, Error>?
+    var socketPath: String { daemon.configuration.socketPath }
+
+    init(configure: (inout DaemonConfiguration) -> Void = { _ in }) async throws {
+        directory = try TemporaryDirectory()
+        var c = DaemonConfiguration(databasePath: directory.path("trials.db"), socketPath: directory.path("control"))
+        c.writersGroup = nil  // root only: tests run as root, or are refused writes
+        configure(&c)
+        var logger = Logger(label: "trialsd-test")
+        logger.logLevel = .warning
+        daemon = try Daemon(configuration: c, logger: logger)
+        try await daemon.start()
+        let d = daemon
+        runTask = Task { try await d.run() }
+    }
+
+    func connect() throws -> VarlinkConnection { try VarlinkConnection(path: socketPath) }
+
+    func stop() async throws {
+        daemon.stop()
+        try await runTask?.value
+        directory.remove()
+    }
+}
+
+/// A NOTIFY_SOCKET receiver: a Unix datagram socket that collects sd_notify messages.
+final class NotifyReceiver: @unchecked Sendable {
+    let path: String
+    private let fd: Int32
+
+    init(path: String) throws {
+        self.path = path
+        unlink(path)
+        fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        var addr = sockaddr_un()
+        addr.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &addr.sun_path) { raw in
+            let b = Array(path.utf8)
+            raw.copyBytes(from: b)
+            raw[b.count] = 0
+        }
+        let rc = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        guard rc == 0 else { throw POSIXError(.init(rawValue: errno) ?? .EIO) }
+        chmod(path, 0o777)
+    }
+
+    deinit { close(fd) }
+
+    /// The next message, or nil after `timeout` seconds without one.
+    func receive(timeout: Double) -> String? {
+        var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        guard poll(&pfd, 1, Int32(timeout * 1000)) > 0 else { return nil }
+        var buf = [UInt8](repeating: 0, count: 4096)
+        let n = recv(fd, &buf, buf.count, 0)
+        guard n > 0 else { return nil }
+        return String(decoding: buf[0..<n], as: UTF8.self)
+    }
+
+    /// Waits for a message containing `line` (e.g. READY=1); returns every message seen.
+    func wait(for line: String, timeout: Double = 30) -> [String]? {
+        var seen: [String] = []
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            guard let m = receive(timeout: deadline.timeIntervalSinceNow) else { break }
+            seen.append(m)
+            if m.split(separator: "\n").contains(Substring(line)) { return seen }
+        }
+        return nil
+    }
+}
+
+/// The built executables (trialsd, trialctl) next to the test bundle.
+enum Products {
+    static var directory: URL {
+        // The test bundle runs from .build/<triple>/debug/<package>PackageTests.xctest.
+        var url = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        if !FileManager.default.fileExists(atPath: url.appendingPathComponent("trialsd").path) {
+            url = Bundle.main.bundleURL.deletingLastPathComponent()
+        }
+        return url
+    }
+    static func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
+}
+
+/// trialsd as a separate process, ready when it says READY=1 on its notify socket.
+final class DaemonProcess {
+    let process = Process()
+    let directory: TemporaryDirectory
+    let notify: NotifyReceiver
+    let database: String
+    let socketPath: String
+    let stderr = Pipe()
+
+    init(directory: TemporaryDirectory, arguments: [String] = [], environment: [String: String] = [:]) throws {
+        self.directory = directory
+        database = directory.path("trials.db")
+        socketPath = directory.path("control")
+        notify = try NotifyReceiver(path: directory.path("notify-\(UUID().uuidString.prefix(6))"))
+        process.executableURL = URL(fileURLWithPath: Products.path("trialsd"))
+        process.arguments = ["--database", database, "--socket", socketPath, "--writers-group", ""] + arguments
+        var env = ProcessInfo.processInfo.environment
+        env["NOTIFY_SOCKET"] = notify.path
+        for (k, v) in environment { env[k] = v }
+        process.environment = env
+        process.standardError = stderr
+        process.standardOutput = FileHandle.nullDevice
+    }
+
+    /// Starts it and waits for READY=1.
+    @discardableResult
+    func start() throws -> [String] {
+        try process.run()
+        guard let messages = notify.wait(for: "READY=1") else {
+            process.terminate()
+            throw DaemonError.configuration("trialsd did not become ready: \(String(decoding: stderr.fileHandleForReading.availableData, as: UTF8.self))")
+        }
+        return messages
+    }
+
+    func kill9() {
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    /// SIGTERM, then the exit status.
+    func terminate() -> Int32 {
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    func connect() throws -> VarlinkConnection { try VarlinkConnection(path: socketPath) }
+
+    /// Resident memory in KiB.
+    var residentKiB: Int {
+        guard let s = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8) else { return 0 }
+        for line in s.split(separator: "\n") where line.hasPrefix("VmRSS:") {
+            return Int(line.split(separator: " ").compactMap { Int($0) }.first ?? 0)
+        }
+        return 0
+    }
+}
+
+extension VarlinkConnection {
+    /// Calls a method of org.trialtrack.Trials.
+    @discardableResult
+    func trials(_ member: String, _ parameters: JSONValue = [:]) throws -> JSONObject {
+        try call(TrialsInterface.method(member), parameters.objectValue ?? JSONObject())
+    }
+
+    /// The Varlink error a call of org.trialtrack.Trials fails with.
+    func trialsError(_ member: String, _ parameters: JSONValue = [:], file: StaticString = #filePath, line: UInt = #line) -> VarlinkError? {
+        do {
+            _ = try trials(member, parameters)
+            XCTFail("\(member) succeeded", file: file, line: line)
+        } catch ClientError.remote(let e) {
+            return e
+        } catch {
+            XCTFail("\(error)", file: file, line: line)
+        }
+        return nil
+    }
+
+    /// Sends a raw call and returns the next reply (nil at end of input).
+    func roundTrip(_ message: JSONValue) throws -> VarlinkReply? {
+        try send(message)
+        return try receive().map { try VarlinkReply(message: $0) }
+    }
+}
+
+func event(_ trial: String, _ type: String, _ occurred: String, _ payload: JSONValue) -> JSONValue {
+    ["trial": .string(trial), "type": .string(type), "occurred": .string(occurred), "payload": payload]
+}
+
+var isRoot: Bool { getuid() == 0 }
+
+/// Runs `body` on `count` threads of its own and waits for all (blocking clients must not
+/// run on Swift's cooperative pool, which the in-process daemon needs).
+func onThreads<T>(_ count: Int, _ body: @escaping @Sendable (Int) throws -> T) throws -> [T] {
+    let group = DispatchGroup()
+    let results = NIOLockedValueBox<[Int: Result<T, Error>]>([:])
+    for i in 0..<count {
+        group.enter()
+        let t = Thread {
+            let r = Result { try body(i) }
+            results.withLockedValue { $0[i] = r }
+            group.leave()
+        }
+        t.stackSize = 1 << 20
+        t.start()
+    }
+    group.wait()
+    let all = results.withLockedValue { $0 }
+    return try (0..<count).map { try all[$0]!.get() }
+}
+
+/// A result computed on a thread of its own.
+final class ThreadResult<T>: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private var result: Result<T, Error>?
+    init(_ body: @escaping () throws -> T) {
+        Thread { [self] in
+            result = Result { try body() }
+            done.signal()
+        }.start()
+    }
+    func wait() throws -> T {
+        done.wait()
+        return try result!.get()
+    }
+}
+
+extension Thread {
+    static func detachedResult<T>(_ body: @escaping () throws -> T) -> ThreadResult<T> { ThreadResult(body) }
+}
