@@ -96,7 +96,11 @@ let package = Package(
         .testTarget(name: "TrialClientTests", dependencies: ["TrialClient", "TrialDomain", "TrialProtocol", "TrialTestSupport"]),
         .testTarget(
             name: "TrialsDaemonTests",
-            dependencies: ["TrialsDaemon", "TrialClient", "TrialStore", "TrialDomain", "TrialProtocol", "TrialTestSupport"]),
+            dependencies: [
+                "TrialsDaemon", "TrialClient", "TrialStore", "TrialDomain", "TrialProtocol", "TrialTestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            exclude: ["varlink_client.py"]),
         .testTarget(name: "ClinicalTrialsGovTests", dependencies: ["ClinicalTrialsGov", "TrialDomain", "TrialTestSupport"]),
         .testTarget(
             name: "TrialStoreTests",

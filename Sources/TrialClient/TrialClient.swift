@@ -75,7 +75,29 @@ public enum TrialctlMain {
     static let commandNames = Trialctl.configuration.subcommands.map { $0.configuration.commandName ?? "" } + ["help"]
 
     /// `trialctl` alone, or with options only, means `trialctl status`.
+    /// Options every command takes may come before the command, as with systemctl
+    /// (`trialctl --socket PATH status HARMONi-2`): they are moved behind it.
+    static func hoistingCommonOptions(_ arguments: [String]) -> [String] {
+        var leading: [String] = []
+        var rest = arguments[...]
+        while let first = rest.first {
+            if first == "--socket", rest.count >= 2 {
+                leading += rest.prefix(2)
+                rest = rest.dropFirst(2)
+            } else if first.hasPrefix("--socket=") || first == "--no-pager" || first == "--no-color" {
+                leading.append(first)
+                rest = rest.dropFirst()
+            } else {
+                break
+            }
+        }
+        guard !leading.isEmpty else { return arguments }
+        if let command = rest.first, !command.hasPrefix("-") { return [command] + leading + rest.dropFirst() }
+        return ["status"] + leading + rest
+    }
+
     static func withDefaultCommand(_ arguments: [String]) -> [String] {
+        let arguments = hoistingCommonOptions(arguments)
         guard let first = arguments.first else { return ["status"] }
         let rootOnly = ["-h", "--help", "--version", "--generate-completion-script", "--experimental-dump-help", "help"]
         if first.hasPrefix("-"), !rootOnly.contains(where: { first == $0 || first.hasPrefix($0 + "=") }) {

@@ -241,3 +241,16 @@ final class ThreadResult<T>: @unchecked Sendable {
 extension Thread {
     static func detachedResult<T>(_ body: @escaping () throws -> T) -> ThreadResult<T> { ThreadResult(body) }
 }
+
+/// Waits for a condition that another thread makes true, failing after `timeout` seconds
+/// rather than hanging the suite.
+func waitUntil(timeout: Double = 20, file: StaticString = #filePath, line: UInt = #line, _ condition: () throws -> Bool) throws {
+    let deadline = Date().addingTimeInterval(timeout)
+    while try !condition() {
+        guard Date() < deadline else {
+            XCTFail("timed out waiting", file: file, line: line)
+            throw POSIXError(.ETIMEDOUT)
+        }
+        usleep(1000)
+    }
+}

@@ -1,0 +1,187 @@
+import Foundation
+import GRDB
+import NIOConcurrencyHelpers
+import TrialDomain
+import TrialProtocol
+import TrialStore
+import XCTest
+
+@testable import TrialsDaemon
+
+/// trialsd as a process: readiness, graceful stop, and crashes.
+final class ProcessTests: XCTestCase {
+    func testReadyOnlyOnceTheSocketAcceptsAndStoppingOnSIGTERM() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let daemon = try DaemonProcess(directory: dir)
+        let messages = try daemon.start()
+        // The moment READY=1 arrives, the socket accepts and the database answers.
+        let c = try daemon.connect()
+        XCTAssertEqual(try c.trials("Stats")["events"], 0)
+        let ready = try XCTUnwrap(messages.last)
+        XCTAssertTrue(ready.contains("STATUS=0 trials, 0 events, 0 subscribers"), ready)
+        XCTAssertEqual(daemon.terminate(), 0)
+        let stopping = daemon.notify.wait(for: "STOPPING=1", timeout: 5)
+        XCTAssertNotNil(stopping, "no STOPPING=1")
+    }
+
+    /// Appends from several clients until `stop` says so; returns every acknowledged seq.
+    func appendUntilStopped(path: String, clients: Int, acknowledged: NIOLockedValueBox<[Int64]>) -> [ThreadResult<Void>] {
+        (0..<clients).map { k in
+            Thread.detachedResult {
+                guard let c = try? VarlinkConnection(path: path) else { return }
+                var i = 0
+                while true {
+                    i += 1
+                    guard let r = try? c.trials("Append", ["event": event("T-\(k)", "presented", "2024", ["venue": .string("M\(i)")])]),
+                        let seq = r["event"]?["seq"]?.int64Value
+                    else { return }  // the daemon went away
+                    acknowledged.withLockedValue { $0.append(seq) }
+                }
+            }
+        }
+    }
+
+    func testGracefulStopLosesNoAcknowledgedAppend() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let daemon = try DaemonProcess(directory: dir)
+        try daemon.start()
+        let acknowledged = NIOLockedValueBox<[Int64]>([])
+        let clients = appendUntilStopped(path: daemon.socketPath, clients: 6, acknowledged: acknowledged)
+        try waitUntil(timeout: 60) { acknowledged.withLockedValue { $0.count } >= 300 }
+        XCTAssertEqual(daemon.terminate(), 0, "SIGTERM must end trialsd with status 0")
+        for c in clients { try c.wait() }
+        let acked = acknowledged.withLockedValue { $0 }
+        let store = try EventStore(path: daemon.database)
+        let last = try store.lastSeq()
+        XCTAssertGreaterThanOrEqual(last, acked.max() ?? 0)
+        XCTAssertEqual(Set(acked).count, acked.count)
+        XCTAssertTrue(try store.verify().ok)
+        try store.close()
+    }
+
+    func testKill9WhileAppendingLosesNoAcknowledgedEvent() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        var everAcknowledged: [Int64] = []
+        for cycle in 1...4 {
+            let daemon = try DaemonProcess(directory: dir)
+            try daemon.start()
+            let acknowledged = NIOLockedValueBox<[Int64]>([])
+            let clients = appendUntilStopped(path: daemon.socketPath, clients: 5, acknowledged: acknowledged)
+            let target = 150 * cycle
+            try waitUntil(timeout: 60) { acknowledged.withLockedValue { $0.count } >= target }
+            daemon.kill9()
+            for c in clients { try c.wait() }
+            everAcknowledged += acknowledged.withLockedValue { $0 }
+
+            // Restarted, it has every acknowledged event, an intact chain, and projections equal to a rebuild.
+            let again = try DaemonProcess(directory: dir)
+            try again.start()
+            let c = try again.connect()
+            let verify = try c.trials("Verify")
+            XCTAssertEqual(verify["ok"], true, "cycle \(cycle): \(verify)")
+            let lastSeq = try XCTUnwrap(verify["lastSeq"]?.int64Value)
+            XCTAssertGreaterThanOrEqual(lastSeq, everAcknowledged.max() ?? 0, "cycle \(cycle): an acknowledged event was lost")
+            XCTAssertEqual(Set(everAcknowledged).count, everAcknowledged.count)
+            let before = try c.trials("Status")
+            try c.trials("Rebuild")
+            XCTAssertEqual(try c.trials("Status"), before, "cycle \(cycle): projections differ from a rebuild")
+            XCTAssertEqual(again.terminate(), 0)
+            print("cycle \(cycle): \(everAcknowledged.count) acknowledged so far, log at seq \(lastSeq)")
+        }
+    }
+}
+
+/// Who may connect and who may write: a client as another user.
+final class AccessTests: XCTestCase {
+    func testAnUnprivilegedUserReadsButCannotWrite() throws {
+        try XCTSkipUnless(isRoot, "needs root to run a client as another user with setpriv (CI runs as root)")
+        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv"), "needs setpriv (util-linux)")
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let daemon = try DaemonProcess(directory: dir, arguments: ["--socket-mode", "0666"])
+        try daemon.start()
+        defer { _ = daemon.terminate() }
+        try daemon.connect().trials("Append", ["event": event("HARMONi-2", "status-changed", "2022-10", ["status": "recruiting"])])
+        // A copy of trialctl that the unprivileged user can execute.
+        let trialctl = dir.path("trialctl")
+        try FileManager.default.copyItem(atPath: Products.path("trialctl"), toPath: trialctl)
+        func asNobody(_ args: [String]) throws -> (Int32, String) {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+            p.arguments = ["--reuid=65534", "--regid=65534", "--clear-groups", trialctl, "--socket", daemon.socketPath] + args
+            p.environment = ["PATH": "/usr/bin:/bin", "NO_COLOR": "1"]
+            let out = Pipe()
+            p.standardOutput = out
+            p.standardError = out
+            try p.run()
+            let data = out.fileHandleForReading.readDataToEndOfFile()
+            p.waitUntilExit()
+            return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+        }
+        let (statusCode, statusOut) = try asNobody(["status", "HARMONi-2"])
+        XCTAssertEqual(statusCode, 0, statusOut)
+        XCTAssertTrue(statusOut.contains("recruiting"), statusOut)
+        let (appendCode, appendOut) = try asNobody(["record", "HARMONi-2", "status-changed", "--occurred", "2023", "status=completed"])
+        XCTAssertEqual(appendCode, 1, appendOut)
+        XCTAssertTrue(appendOut.lowercased().contains("permission denied"), appendOut)
+        XCTAssertEqual(try daemon.connect().trials("Stats")["events"], 1, "the refused write reached the log")
+        // recordedBy comes from the peer's credentials.
+        let log = try daemon.connect().trials("Log")
+        XCTAssertEqual(log["events"]?.arrayValue?.first?["recordedBy"], "root (uid 0)")
+    }
+
+    func testTheSocketModeDecidesWhoConnects() throws {
+        try XCTSkipUnless(isRoot, "needs root to run a client as another user with setpriv (CI runs as root)")
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let daemon = try DaemonProcess(directory: dir)  // 0660, root's group
+        try daemon.start()
+        defer { _ = daemon.terminate() }
+        var st = stat()
+        XCTAssertEqual(stat(daemon.socketPath, &st), 0)
+        XCTAssertEqual(st.st_mode & 0o777, 0o660)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+        p.arguments = ["--reuid=65534", "--regid=65534", "--clear-groups", Products.path("trialctl"), "--socket", daemon.socketPath, "status"]
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        p.waitUntilExit()
+        XCTAssertEqual(p.terminationStatus, 3, "a user outside the socket's group must not reach the daemon")
+    }
+}
+
+/// An independent client: the Python `varlink` package.
+final class PythonVarlinkTests: XCTestCase {
+    func testThePythonVarlinkClient() throws {
+        let check = Process()
+        check.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        check.arguments = ["python3", "-c", "import varlink"]
+        check.standardError = FileHandle.nullDevice
+        try check.run()
+        check.waitUntilExit()
+        try XCTSkipUnless(check.terminationStatus == 0, "needs the Python varlink package (python3 -m pip install varlink; .ci/run installs it)")
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let daemon = try DaemonProcess(directory: dir)
+        try daemon.start()
+        defer { _ = daemon.terminate() }
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("varlink_client.py").path
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", script, "unix:" + daemon.socketPath]
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = out
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        let text = String(decoding: data, as: UTF8.self)
+        print(text)
+        XCTAssertEqual(p.terminationStatus, 0, text)
+        XCTAssertTrue(text.contains("python varlink: all checks passed"), text)
+    }
+}

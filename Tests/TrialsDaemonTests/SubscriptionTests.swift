@@ -1,0 +1,113 @@
+import Foundation
+import NIOConcurrencyHelpers
+import TrialDomain
+import TrialProtocol
+import XCTest
+
+@testable import TrialsDaemon
+
+/// Subscribe: catch-up from a seq, then live, with no gap and no duplicate across the switch.
+final class SubscriptionTests: XCTestCase {
+    func testSubscribersJoiningWhileAppendsGoOnSeeEveryEventOnce() async throws {
+        let server = try await InProcessDaemon()
+        let path = server.socketPath
+        let appenders = 4, each = 150
+        let total = appenders * each
+        let appended = NIOLockedValueBox(0)
+        // Subscribers join at different moments while four clients append; each asks for
+        // everything from seq 0 and reads until it has seen the last seq.
+        let subscriberThreads = 6
+        let results = try onThreads(appenders + subscriberThreads) { k -> [Int64] in
+            if k < appenders {
+                let c = try VarlinkConnection(path: path)
+                for i in 0..<each {
+                    try c.trials("Append", ["event": event("T-\(k)", "presented", "2024", ["venue": .string("Meeting \(i)")])])
+                    appended.withLockedValue { $0 += 1 }
+                }
+                return []
+            }
+            // Join after a share of the appends is in (spread over the run).
+            let joinAt = (k - appenders) * total / subscriberThreads
+            try waitUntil(timeout: 60) { appended.withLockedValue { $0 } >= joinAt }
+            var seen: [Int64] = []
+            let c = try VarlinkConnection(path: path)
+            try c.stream(TrialsInterface.method("Subscribe"), JSONObject([("since", 0)])) { p in
+                seen.append(p["event"]!["seq"]!.int64Value!)
+                return seen.count < total
+            }
+            return seen
+        }
+        for seen in results.dropFirst(appenders) {
+            XCTAssertEqual(seen, Array(1...Int64(total)), "a gap or a duplicate")
+        }
+        try await server.stop()
+    }
+
+    func testFiltersAndLiveFromNow() async throws {
+        let server = try await InProcessDaemon()
+        let c = try server.connect()
+        try c.trials("Append", ["event": event("HARMONi-2", "status-changed", "2022", ["status": "recruiting"])])
+        try c.trials("Append", ["event": event("HARMONi-6", "status-changed", "2022", ["status": "recruiting"])])
+        XCTAssertEqual(c.trialsError("Subscribe", ["trial": "HARMONi-9"])?.shortName, "ExpectedMore")
+        let path = server.socketPath
+        let got = Thread.detachedResult { () -> [JSONValue] in
+            var events: [JSONValue] = []
+            // No `since`: only what is appended from now on; only HARMONi-6's readouts.
+            try VarlinkConnection(path: path).stream(TrialsInterface.method("Subscribe"), JSONObject([("trial", "harmoni-6"), ("types", ["readout"])])) { p in
+                events.append(p["event"]!)
+                return events.count < 1
+            }
+            return events
+        }
+        // Wait until the subscription is registered (bounded), then append.
+        try waitUntil { server.daemon.broadcaster.count == 1 }
+        try c.trials("Append", ["event": event("HARMONi-6", "presented", "2026-06-02", ["venue": "ASCO 2026"])])
+        try c.trials("Append", ["event": event("HARMONi-2", "readout", "2025", ["kind": "final", "outcome": "positive"])])
+        try c.trials("Append", ["event": event("HARMONi-6", "readout", "2026-06-02", ["kind": "primary", "outcome": "positive", "endpoints": ["OS"]])])
+        let events = try got.wait()
+        XCTAssertEqual(events.map { $0["seq"] }, [5])
+        XCTAssertEqual(events.first?["payload"]?["endpoints"], ["OS"])
+        try await server.stop()
+    }
+
+    func testASubscriberThatStopsReadingIsDroppedAndResumes() async throws {
+        let server = try await InProcessDaemon { $0.subscriberBacklog = 64 }
+        let path = server.socketPath
+        let slow = try server.connect()
+        try slow.send(VarlinkCall(method: TrialsInterface.method("Subscribe"), parameters: JSONObject([("since", 0)]), more: true).json)
+        try waitUntil { server.daemon.broadcaster.count == 1 }
+        // 3000 appends go through at full speed while the subscriber reads nothing.
+        let start = Date()
+        _ = try onThreads(4) { k in
+            let c = try VarlinkConnection(path: path)
+            for i in 0..<750 {
+                try c.trials("Append", ["event": event("T-\(k)", "presented", "2024", ["venue": .string("M\(i)")])])
+            }
+        }
+        print("3000 appends with a stuck subscriber: \(String(format: "%.2f", Date().timeIntervalSince(start))) s")
+        XCTAssertEqual(server.daemon.broadcaster.count, 0, "the stuck subscriber was dropped")
+        // Reading now: events up to some seq, then SubscriberTooSlow naming it (or the close).
+        var last: Int64 = 0
+        var dropError: VarlinkError?
+        while let m = try slow.receive() {
+            let r = try VarlinkReply(message: m)
+            if let e = r.varlinkError { dropError = e; break }
+            let seq = r.parameters["event"]!["seq"]!.int64Value!
+            XCTAssertEqual(seq, last + 1)
+            last = seq
+        }
+        if let dropError {
+            XCTAssertEqual(dropError.shortName, "SubscriberTooSlow")
+            XCTAssertEqual(dropError.parameters["lastSeq"]?.int64Value, last)
+        }
+        XCTAssertLessThan(last, 3000)
+        // Resuming from the last seq received gives the rest, in order.
+        var rest: [Int64] = []
+        try server.connect().stream(TrialsInterface.method("Subscribe"), JSONObject([("since", .int(last))])) { p in
+            rest.append(p["event"]!["seq"]!.int64Value!)
+            return rest.last! < 3000
+        }
+        XCTAssertEqual(rest, Array((last + 1)...3000))
+        try await server.stop()
+    }
+}

@@ -1,0 +1,167 @@
+import Foundation
+import TrialDomain
+import XCTest
+
+@testable import TrialsDaemon
+
+/// The built trialctl against the built trialsd, on a temporary socket and database.
+final class TrialctlEndToEndTests: XCTestCase {
+    var dir: TemporaryDirectory!
+    var daemon: DaemonProcess!
+
+    override func setUpWithError() throws {
+        dir = try TemporaryDirectory()
+        daemon = try DaemonProcess(directory: dir)
+        try daemon.start()
+    }
+
+    override func tearDownWithError() throws {
+        XCTAssertEqual(daemon.terminate(), 0)
+        dir.remove()
+    }
+
+    struct Run {
+        let status: Int32
+        let out: String
+        let err: String
+    }
+
+    @discardableResult
+    func trialctl(_ args: [String], stdin: String? = nil, socket: String? = nil, environment: [String: String] = [:]) throws -> Run {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Products.path("trialctl"))
+        p.arguments = ["--socket", socket ?? daemon.socketPath] + args
+        var env = ["PATH": "/usr/bin:/bin", "HOME": dir.url.path]
+        for (k, v) in environment { env[k] = v }
+        p.environment = env
+        let out = Pipe(), err = Pipe(), input = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        p.standardInput = input
+        try p.run()
+        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+        try input.fileHandleForWriting.close()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Run(status: p.terminationStatus, out: String(decoding: o, as: UTF8.self), err: String(decoding: e, as: UTF8.self))
+    }
+
+    func testRecordStatusLogCorrectRetractAndVerify() throws {
+        var r = try trialctl(["record", "ILLUMINE", "registered", "--occurred", "2025-12-04", "--source", "ClinicalTrials.gov NCT07264075",
+                              "--payload", #"{"title": "Ivonescimab vs pembrolizumab in R/M HNSCC", "acronym": "ILLUMINE", "identifiers": [{"registry": "nct", "id": "NCT07264075"}, {"registry": "ctis", "id": "2025-522996-27-00"}], "phases": ["phase-3"]}"#])
+        XCTAssertEqual(r.status, 0, r.err)
+        XCTAssertTrue(r.out.contains("seq 1"), r.out)
+        r = try trialctl(["record", "NCT07264075", "status-changed", "--occurred", "2025-12-04", "status=not-yet-recruiting"])
+        XCTAssertEqual(r.status, 0, r.err)
+        r = try trialctl(["record", "2025-522996-27-00", "milestone-expected", "--occurred", "2025-12-04", "milestone=status-changed:recruiting", "window=2026-01-31"])
+        XCTAssertEqual(r.status, 0, r.err)
+
+        // The table of all trials, and one trial in the systemctl-status manner.
+        r = try trialctl(["status"])
+        XCTAssertEqual(r.status, 0, r.err)
+        XCTAssertTrue(r.out.contains("ILLUMINE"), r.out)
+        XCTAssertTrue(r.out.contains("NCT07264075"), r.out)
+        XCTAssertTrue(r.out.contains("not-yet-recruiting"), r.out)
+        XCTAssertFalse(r.out.contains("\u{1B}["), "colour off a terminal")
+        r = try trialctl(["status", "gortec 2024-04"])
+        XCTAssertEqual(r.status, 4, "no such trial: exit 4; \(r.out) \(r.err)")
+        XCTAssertTrue(r.err.hasPrefix("trialctl: "), r.err)
+        XCTAssertEqual(r.err.split(separator: "\n").count, 1)
+        r = try trialctl(["status", "2025-522996-27-00"])
+        XCTAssertEqual(r.status, 0, r.err)
+        XCTAssertTrue(r.out.contains("Ivonescimab vs pembrolizumab"), r.out)
+        XCTAssertTrue(r.out.contains("2026-01-31"), r.out)
+
+        // --json prints the reply's parameters.
+        r = try trialctl(["status", "ILLUMINE", "--json"])
+        let json = try JSONValue.parse(r.out.trimmingCharacters(in: .whitespacesAndNewlines))
+        XCTAssertEqual(json["trials"]?.arrayValue?.first?["status"], "not-yet-recruiting")
+
+        r = try trialctl(["correct", "2", "--reason", "registry shows recruiting", "status=recruiting"])
+        XCTAssertEqual(r.status, 0, r.err)
+        r = try trialctl(["retract", "3", "--reason", "forecast withdrawn"])
+        XCTAssertEqual(r.status, 0, r.err)
+        r = try trialctl(["log", "ILLUMINE"])
+        XCTAssertEqual(r.status, 0, r.err)
+        XCTAssertEqual(r.out.split(separator: "\n").filter { $0.contains("ILLUMINE") }.count, 5, r.out)
+        r = try trialctl(["log", "--json", "--limit", "2"])
+        XCTAssertEqual(try JSONValue.parse(r.out.trimmingCharacters(in: .whitespacesAndNewlines))["next"], 2)
+        r = try trialctl(["verify"])
+        XCTAssertEqual(r.status, 0, r.err + r.out)
+        r = try trialctl(["stats", "--json"])
+        XCTAssertEqual(try JSONValue.parse(r.out.trimmingCharacters(in: .whitespacesAndNewlines))["events"], 5)
+        r = try trialctl(["rebuild"])
+        XCTAssertEqual(r.status, 0, r.err)
+    }
+
+    func testRecordFromAFileIsAllOrNothing() throws {
+        let good = #"{"trial": "HARMONi-6", "type": "interim-analysis", "occurred": "2025-04", "payload": {"analysis": "first interim analysis", "endpoints": ["PFS"], "outcome": "met"}}"#
+        let bad = #"{"trial": "HARMONi-6", "type": "readout", "occurred": "2026-06-02", "payload": {"kind": "primary", "outcome": "splendid"}}"#
+        var r = try trialctl(["record", "--file", "-"], stdin: good + "\n" + bad + "\n")
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.err.contains("payload.outcome"), r.err)
+        XCTAssertEqual(try daemon.connect().trials("Stats")["events"], 0)
+        r = try trialctl(["record", "--file", "-"], stdin: good + "\n\n")
+        XCTAssertEqual(r.status, 0, r.err)
+        XCTAssertEqual(try daemon.connect().trials("Stats")["events"], 1)
+    }
+
+    func testErrorsAndExitCodes() throws {
+        var r = try trialctl(["status"], socket: dir.path("nothing-here"))
+        XCTAssertEqual(r.status, 3, "daemon not reachable: exit 3")
+        XCTAssertTrue(r.err.hasPrefix("trialctl: "), r.err)
+        r = try trialctl(["record"])
+        XCTAssertEqual(r.status, 2, "usage error: exit 2")
+        r = try trialctl(["frobnicate"])
+        XCTAssertEqual(r.status, 2)
+        r = try trialctl(["record", "NCT123", "status-changed", "status=recruiting"])
+        XCTAssertEqual(r.status, 2, "a malformed trial id on the command line is a usage error")
+        XCTAssertTrue(r.err.contains("NCT followed by 8 digits"), r.err)
+        XCTAssertFalse(r.err.contains("Fatal error") || r.err.contains("Stack"), r.err)
+        r = try trialctl(["status", "--as-of", "June 2025"])
+        XCTAssertEqual(r.status, 2, r.err)
+    }
+
+    func testImportOfRealClinicalTrialsGovRecordsIsIdempotent() throws {
+        let ctgov = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("shared/ctgov")
+        let files = ["NCT00973089.json", "NCT02552212.json", "NCT06171568.json"].map { ctgov.appendingPathComponent($0).path }
+        try XCTSkipUnless(FileManager.default.fileExists(atPath: files[0]), "needs ../shared/ctgov beside the repository")
+        var r = try trialctl(["import"] + files)
+        XCTAssertEqual(r.status, 0, r.err)
+        let events = try daemon.connect().trials("Stats")["events"]?.int64Value ?? 0
+        XCTAssertGreaterThan(events, 5)
+        r = try trialctl(["import"] + files)
+        XCTAssertEqual(r.status, 0, r.err)
+        XCTAssertEqual(try daemon.connect().trials("Stats")["events"]?.int64Value, events, "re-importing the same records wrote something")
+        r = try trialctl(["status", "NCT00973089"])
+        XCTAssertTrue(r.out.contains("withdrawn"), r.out)
+        r = try trialctl(["import", "-"], stdin: "{\"studies\": [{\"protocolSection\": 3}]}")
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.err.contains("<stdin>"), r.err)
+    }
+
+    func testWatchFollowsNewEvents() throws {
+        let watcher = Process()
+        watcher.executableURL = URL(fileURLWithPath: Products.path("trialctl"))
+        watcher.arguments = ["--socket", daemon.socketPath, "watch", "--json", "--count", "2"]
+        let out = Pipe()
+        watcher.standardOutput = out
+        try watcher.run()
+        // Appended before and after the watcher joined: the first comes through the catch-up
+        // only with --since; without it, watch starts from now. Append until it has seen two.
+        let c = try daemon.connect()
+        var i = 0
+        while watcher.isRunning && i < 2000 {
+            i += 1
+            try c.trials("Append", ["event": event("HARMONi-A", "presented", "2024", ["venue": .string("M\(i)")])])
+        }
+        watcher.waitUntilExit()
+        XCTAssertEqual(watcher.terminationStatus, 0)
+        let lines = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).split(separator: "\n")
+        XCTAssertEqual(lines.count, 2)
+        let seqs = try lines.map { try JSONValue.parse(String($0))["seq"]?.int64Value ?? 0 }
+        XCTAssertEqual(seqs[1], seqs[0] + 1)
+    }
+}
