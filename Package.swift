@@ -84,7 +84,8 @@ let package = Package(
         .executableTarget(
             name: "trialbench",
             dependencies: [
-                "TrialDomain", "TrialStore",
+                "TrialDomain", "TrialStore", "TrialsDaemon", "TrialProtocol",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),

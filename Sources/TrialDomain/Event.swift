@@ -3,7 +3,10 @@
 public struct NewEvent: Equatable, Sendable {
     /// The trial, by any of its identifiers. Amendments may leave it out: their target names it.
     public var trial: TrialReference?
-    public var payload: Payload
+    public var payload: Payload { didSet { validatedPayloadText = nil } }
+    /// The canonical text of `payload` when it came through `init(json:)` (validated); nil
+    /// once the payload is changed, or when it was built in code.
+    public private(set) var validatedPayloadText: String?
     /// When it happened in the world, to the precision known.
     public var occurred: PartialDate
     public var source: String?
@@ -13,6 +16,11 @@ public struct NewEvent: Equatable, Sendable {
     public var expectedVersion: Int64?
 
     public var type: EventType { payload.type }
+
+    public static func == (a: NewEvent, b: NewEvent) -> Bool {
+        a.trial == b.trial && a.payload == b.payload && a.occurred == b.occurred && a.source == b.source && a.id == b.id
+            && a.expectedVersion == b.expectedVersion
+    }
 
     public init(
         trial: TrialReference?, payload: Payload, occurred: PartialDate, source: String? = nil, id: String? = nil,
@@ -60,6 +68,7 @@ public struct NewEvent: Equatable, Sendable {
             guard let p = r.value("payload") else { throw ValidationError(field: "payload", reason: "missing (required)") }
             try r.finish()
             do { payload = try Payload(type: type, json: p) } catch { throw error.under("payload") }
+            validatedPayloadText = payload.json.canonicalText
         } catch let e as ValidationError {
             throw e
         } catch {
@@ -142,6 +151,16 @@ public struct RecordedEvent: Equatable, Sendable {
         seq: Int64, id: String, trial: String, version: Int64, type: EventType, occurred: PartialDate,
         recorded: Timestamp, recordedBy: String, source: String?, payloadText: String
     ) -> [UInt8] {
+        hashedContent(
+            seq: seq, id: id, trial: trial, version: version, type: type, occurredText: occurred.description,
+            recordedText: recorded.description, recordedBy: recordedBy, source: source, payloadText: payloadText)
+    }
+
+    /// The same, from the texts as stored.
+    public static func hashedContent(
+        seq: Int64, id: String, trial: String, version: Int64, type: EventType, occurredText: String,
+        recordedText: String, recordedBy: String, source: String?, payloadText: String
+    ) -> [UInt8] {
         // Written by hand in canonical (sorted-key) order; the payload is already canonical.
         var out = [UInt8]()
         out.reserveCapacity(200 + payloadText.utf8.count)
@@ -152,9 +171,9 @@ public struct RecordedEvent: Equatable, Sendable {
         }
         out.append(UInt8(ascii: "{"))
         key("id", first: true); JSONValue.writeString(id, to: &out)
-        key("occurred"); JSONValue.writeString(occurred.description, to: &out)
+        key("occurred"); JSONValue.writeString(occurredText, to: &out)
         key("payload"); out.append(contentsOf: payloadText.utf8)
-        key("recorded"); JSONValue.writeString(recorded.description, to: &out)
+        key("recorded"); JSONValue.writeString(recordedText, to: &out)
         key("recordedBy"); JSONValue.writeString(recordedBy, to: &out)
         key("seq"); out.append(contentsOf: String(seq).utf8)
         key("source")

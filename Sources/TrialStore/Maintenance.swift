@@ -62,15 +62,16 @@ extension EventStore {
                     break
                 }
                 let typeName: String = row[4]
-                guard let type = EventType(rawValue: typeName),
-                    let occurred = try? PartialDate(parsing: row[5]), let recorded = try? Timestamp(parsing: row[6])
+                let occurredText: String = row[5], recordedText: String = row[6]
+                guard let type = EventType(rawValue: typeName), (try? PartialDate(parsing: occurredText)) != nil,
+                    (try? Timestamp(parsing: recordedText)) != nil
                 else {
                     broken("the row is malformed")
                     break
                 }
                 let content = RecordedEvent.hashedContent(
-                    seq: seq, id: row[1], trial: row[2], version: row[3], type: type, occurred: occurred,
-                    recorded: recorded, recordedBy: row[7], source: row[8], payloadText: row[9])
+                    seq: seq, id: row[1], trial: row[2], version: row[3], type: type, occurredText: occurredText,
+                    recordedText: recordedText, recordedBy: row[7], source: row[8], payloadText: row[9])
                 let hash = SHA256Digest.chain(previous: previous, content: content)
                 guard let stored = row[10] as Data?, [UInt8](stored) == hash else {
                     broken("the hash does not match the content: the event was changed after it was written")
@@ -106,7 +107,7 @@ extension EventStore {
                 }
                 return .commit
             }
-            writer.cache.removeAll()
+            writer.forget()
             let seconds = Double(Timestamp.now().microseconds - start.microseconds) / 1e6
             return RebuildReport(trials: trials, events: events, seconds: seconds)
         }

@@ -10,31 +10,12 @@ enum ProjectionWriter {
     ///   - appendedInOrder: `new` is `old` with one fact applied in world order, so the timeline
     ///     only gained what `new.timeline` holds beyond `old.timeline`, and expectations kept
     ///     their positions. Otherwise the trial's timeline and expectations are rewritten.
-    static func write(old: TrialFold?, new: TrialFold, appendedInOrder: Bool, db: Database) throws {
-        var s = new.summary
+    ///   - trialRow: write the `trials` row now; the writer passes false and writes each
+    ///     trial's row once per transaction instead (`writeTrialRow`).
+    static func write(old: TrialFold?, new: TrialFold, appendedInOrder: Bool, trialRow: Bool = true, db: Database) throws {
+        let s = new.summary
         let registration = s.registration
-        s.registration = nil
-        var upsert = try RawStatement(db, """
-            INSERT INTO trials (trial, acronym, title, sponsor, phases, status, status_since, last_milestone, next_expected, version, last_seq, summary)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT (trial) DO UPDATE SET acronym = excluded.acronym, title = excluded.title, sponsor = excluded.sponsor,
-                phases = excluded.phases, status = excluded.status, status_since = excluded.status_since,
-                last_milestone = excluded.last_milestone, next_expected = excluded.next_expected, version = excluded.version,
-                last_seq = excluded.last_seq, summary = excluded.summary
-            """)
-        upsert.bind(s.key)
-        upsert.bind(registration?.acronym)
-        upsert.bind(registration?.title)
-        upsert.bind(registration?.sponsor)
-        upsert.bind((registration?.phases ?? []).map { $0.rawValue }.joined(separator: ","))
-        upsert.bind(s.status?.rawValue)
-        upsert.bind(s.statusSince?.description)
-        upsert.bind(s.lastMilestone.map { "\($0.type.rawValue) \($0.occurred)" })
-        upsert.bind(s.nextExpected.map { "\($0.milestone) \($0.window)" })
-        upsert.bind(s.version)
-        upsert.bind(s.lastSeq)
-        upsert.bind(s.json.canonicalText)
-        try upsert.run()
+        if trialRow { try writeTrialRow(s, db) }
 
         // Registration and aliases change only with registrations (or for a new trial).
         if old == nil || old!.summary.registration != registration {
@@ -60,6 +41,34 @@ enum ProjectionWriter {
             for e in new.timeline { try insert(e, trial: s.key, db) }
             for x in new.expectations { try insert(x, trial: s.key, db) }
         }
+    }
+
+    /// Upserts the trial's `trials` row (its registration lives in `registrations`).
+    static func writeTrialRow(_ summary: TrialSummary, _ db: Database) throws {
+        var s = summary
+        let registration = s.registration
+        s.registration = nil
+        var upsert = try RawStatement(db, """
+            INSERT INTO trials (trial, acronym, title, sponsor, phases, status, status_since, last_milestone, next_expected, version, last_seq, summary)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (trial) DO UPDATE SET acronym = excluded.acronym, title = excluded.title, sponsor = excluded.sponsor,
+                phases = excluded.phases, status = excluded.status, status_since = excluded.status_since,
+                last_milestone = excluded.last_milestone, next_expected = excluded.next_expected, version = excluded.version,
+                last_seq = excluded.last_seq, summary = excluded.summary
+            """)
+        upsert.bind(s.key)
+        upsert.bind(registration?.acronym)
+        upsert.bind(registration?.title)
+        upsert.bind(registration?.sponsor)
+        upsert.bind((registration?.phases ?? []).map { $0.rawValue }.joined(separator: ","))
+        upsert.bind(s.status?.rawValue)
+        upsert.bind(s.statusSince?.description)
+        upsert.bind(s.lastMilestone.map { "\($0.type.rawValue) \($0.occurred)" })
+        upsert.bind(s.nextExpected.map { "\($0.milestone) \($0.window)" })
+        upsert.bind(s.version)
+        upsert.bind(s.lastSeq)
+        upsert.bind(s.json.canonicalText)
+        try upsert.run()
     }
 
     static func writeAliases(old: [(registry: String, id: String)], new: [(registry: String, id: String)], trial: String, _ db: Database) throws {

@@ -18,8 +18,20 @@ final class WriterState {
     var lastRecorded = Timestamp(microseconds: 0)
     var cache: FoldCache
     var ids = EventIDGenerator()
+    /// Trials appended to in the open transaction: their `trials` rows are written once, at
+    /// its end, however many of their events it holds.
+    var dirty: [String: TrialSummary] = [:]
+    /// Alias → trial key, as the writer wrote them (bounded; cleared with the cache).
+    var aliasCache: [String: String] = [:]
 
     init(cacheCapacity: Int) { cache = FoldCache(capacity: cacheCapacity) }
+
+    /// Forgets everything derived from the tables (after a rebuild).
+    func forget() {
+        cache.removeAll()
+        dirty.removeAll()
+        aliasCache.removeAll()
+    }
 
     /// Reads the chain head from the file.
     func load(_ db: Database) throws {
@@ -33,6 +45,8 @@ final class WriterState {
             lastRecorded = Timestamp(microseconds: 0)
         }
         cache.removeAll()
+        dirty.removeAll()
+        aliasCache.removeAll()
     }
 
     func append(_ groups: [(events: [NewEvent], recordedBy: String)], db: Database, clock: () -> Timestamp) throws
@@ -46,6 +60,8 @@ final class WriterState {
                 for group in groups {
                     results.append(try appendGroup(group.events, recordedBy: group.recordedBy, db: db, now: now))
                 }
+                for summary in dirty.values { try ProjectionWriter.writeTrialRow(summary, db) }
+                dirty.removeAll(keepingCapacity: true)
                 return .commit
             }
         } catch {
@@ -61,12 +77,13 @@ final class WriterState {
     {
         let head = (lastSeq, lastHash, lastRecorded)
         var undo: [String: TrialFold?] = [:]
+        var dirtyUndo: [String: TrialSummary?] = [:]
         var outcomes: [AppendOutcome] = []
         var failure: GroupError?
         let body = {
             for (i, e) in events.enumerated() {
                 do {
-                    outcomes.append(try self.appendOne(e, recordedBy: recordedBy, db: db, now: now, undo: &undo))
+                    outcomes.append(try self.appendOne(e, recordedBy: recordedBy, db: db, now: now, undo: &undo, dirtyUndo: &dirtyUndo))
                 } catch let error as AppendError {
                     failure = GroupError(index: i, error: error)
                     break
@@ -85,6 +102,8 @@ final class WriterState {
         if let failure {
             (lastSeq, lastHash, lastRecorded) = head
             for (key, fold) in undo { cache.put(key, fold) }
+            for (key, summary) in dirtyUndo { dirty[key] = summary }
+            aliasCache.removeAll()
             return .failure(failure)
         }
         return .success(outcomes)
@@ -92,8 +111,15 @@ final class WriterState {
 
     /// The trial an alias names, if any.
     func resolve(_ db: Database, alias: String) throws -> String? {
+        let lookup = alias.lowercased()
+        if let key = aliasCache[lookup] { return key }
         let stmt = try db.cachedStatement(sql: "SELECT trial FROM trial_aliases WHERE alias = ?")
-        return try String.fetchOne(stmt, arguments: [alias.lowercased()])
+        let key = try String.fetchOne(stmt, arguments: [lookup])
+        if let key {
+            if aliasCache.count >= 100_000 { aliasCache.removeAll(keepingCapacity: true) }
+            aliasCache[lookup] = key
+        }
+        return key
     }
 
     /// The trial's fold: from the cache, else replayed from the log.
@@ -105,19 +131,26 @@ final class WriterState {
         return f
     }
 
-    private func appendOne(_ submitted: NewEvent, recordedBy: String, db: Database, now: Timestamp, undo: inout [String: TrialFold?]) throws -> AppendOutcome {
+    private func appendOne(_ submitted: NewEvent, recordedBy: String, db: Database, now: Timestamp, undo: inout [String: TrialFold?],
+        dirtyUndo: inout [String: TrialSummary?]) throws -> AppendOutcome {
         // 0. Events built in code (an importer, the overdue watcher) get the checks parsed ones
         // got: the payload is validated through its JSON, and what is stored is that form.
         var e = submitted
-        var payloadJSON = e.payload.json
-        do {
-            let checked = try Payload(type: e.type, json: payloadJSON)
-            if checked != e.payload {  // normalised (trimmed, defaults filled): store that form
-                e.payload = checked
-                payloadJSON = checked.json
+        let payloadText: String
+        if let text = e.validatedPayloadText {
+            payloadText = text  // parsed and validated from JSON already
+        } else {
+            var payloadJSON = e.payload.json
+            do {
+                let checked = try Payload(type: e.type, json: payloadJSON)
+                if checked != e.payload {  // normalised (trimmed, defaults filled): store that form
+                    e.payload = checked
+                    payloadJSON = checked.json
+                }
+            } catch {
+                throw AppendError.invalid(error.under("payload"))
             }
-        } catch {
-            throw AppendError.invalid(error.under("payload"))
+            payloadText = payloadJSON.canonicalText
         }
         do { try e.checkDate(today: now.day) } catch { throw AppendError.invalid(error) }
 
@@ -154,7 +187,6 @@ final class WriterState {
         // 4. The record.
         let seq = lastSeq + 1
         let recorded = max(now, lastRecorded)
-        let payloadText = payloadJSON.canonicalText
         var record = RecordedEvent(
             seq: seq, id: e.id ?? ids.next(), trial: key, version: old.summary.version + 1,
             payload: e.payload, occurred: e.occurred, recorded: recorded, recordedBy: recordedBy, source: e.source, hash: [])
@@ -180,20 +212,24 @@ final class WriterState {
             throw AppendError.contradiction(v)
         }
 
-        // 6. New identifiers must not name another trial.
-        let had = Set(old.summary.aliases.map { $0.id.lowercased() })
-        for alias in new.summary.aliases where !had.contains(alias.id.lowercased()) {
-            if let owner = try resolve(db, alias: alias.id), owner != key {
-                throw AppendError.identifierTaken(identifier: alias.id, trial: owner)
+        // 6. New identifiers must not name another trial (only a registration brings any).
+        let renamed = old.summary.version == 0 || old.summary.registration != new.summary.registration
+        if renamed {
+            let had = Set(old.summary.aliases.map { $0.id.lowercased() })
+            for alias in new.summary.aliases where !had.contains(alias.id.lowercased()) {
+                if let owner = try resolve(db, alias: alias.id), owner != key {
+                    throw AppendError.identifierTaken(identifier: alias.id, trial: owner)
+                }
             }
         }
 
         // 7. Write: the event with its chain link, then the projections.
+        let occurredText = record.occurred.description, recordedText = recorded.description
         record.hash = SHA256Digest.chain(
             previous: lastHash,
             content: RecordedEvent.hashedContent(
-                seq: seq, id: record.id, trial: key, version: record.version, type: record.type, occurred: record.occurred,
-                recorded: recorded, recordedBy: recordedBy, source: record.source, payloadText: payloadText))
+                seq: seq, id: record.id, trial: key, version: record.version, type: record.type, occurredText: occurredText,
+                recordedText: recordedText, recordedBy: recordedBy, source: record.source, payloadText: payloadText))
         var insert = try RawStatement(db, """
             INSERT INTO events (seq, event_id, trial, version, type, occurred, recorded, recorded_by, source, payload, hash)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -203,8 +239,8 @@ final class WriterState {
         insert.bind(key)
         insert.bind(record.version)
         insert.bind(record.type.rawValue)
-        insert.bind(record.occurred.description)
-        insert.bind(recorded.description)
+        insert.bind(occurredText)
+        insert.bind(recordedText)
         insert.bind(recordedBy)
         insert.bind(record.source)
         insert.bind(payloadText)
@@ -215,7 +251,13 @@ final class WriterState {
             // Only a concurrent writer outside this process can get here.
             throw StoreError.database("another process appended to the log: \(error.message ?? "")")
         }
-        try ProjectionWriter.write(old: old.summary.version == 0 ? nil : old, new: new, appendedInOrder: inOrder, db: db)
+        try ProjectionWriter.write(old: old.summary.version == 0 ? nil : old, new: new, appendedInOrder: inOrder, trialRow: false, db: db)
+        if renamed {
+            for alias in old.summary.aliases { aliasCache[alias.id.lowercased()] = nil }
+            for alias in new.summary.aliases { aliasCache[alias.id.lowercased()] = key }
+        }
+        if dirtyUndo[key] == nil { dirtyUndo[key] = .some(dirty[key]) }
+        dirty[key] = new.summary
 
         lastSeq = seq
         lastHash = record.hash

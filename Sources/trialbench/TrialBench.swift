@@ -6,9 +6,17 @@ import TrialStore
 
 /// Measures the event log against the raw SQLite limit on the same machine, in one run.
 @main
-struct TrialBench: ParsableCommand {
+struct TrialBenchMain: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "trialbench",
+        abstract: "Benchmarks of trialtrack; each prints figures beside a baseline measured in the same run.",
+        subcommands: [TrialBench.self, SocketBench.self],
+        defaultSubcommand: TrialBench.self)
+}
+
+struct TrialBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "store",
         abstract: "Benchmark the trialtrack event log beside raw SQLite inserts of rows of the same size.",
         discussion: """
             Prints, for one run on one machine: appends/s with one event per transaction, appends/s \

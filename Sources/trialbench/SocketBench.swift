@@ -1,0 +1,153 @@
+import ArgumentParser
+import Foundation
+import Logging
+import TrialDomain
+import TrialProtocol
+import TrialStore
+import TrialsDaemon
+
+/// trialsd over its Unix socket: status round trips and durable appends from 1, 8 and 32
+/// concurrent clients, beside the store's own single-process figures measured in the same run.
+struct SocketBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "socket",
+        abstract: "Benchmark trialsd over its Varlink socket: status round trips, and appends/s with 1, 8 and 32 clients.")
+
+    @Option(help: "Trials in the database before measuring.") var trials = 10_000
+    @Option(help: "Appends measured for each number of clients.") var appends = 20_000
+    @Option(help: "Status round trips measured.") var samples = 20_000
+    @Option(help: "Calls in flight per client when pipelining.") var window = 32
+    @Option(help: "Directory for the database and socket (default: a new temporary one).") var dir: String?
+
+    func run() throws {
+        let base = dir ?? "/tmp/tb-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
+        defer { if dir == nil { try? FileManager.default.removeItem(atPath: base) } }
+        print("trialbench socket: \(trials) trials loaded, \(appends) appends per run, \(samples) status round trips")
+        print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores; trialsd in this process, clients on threads of their own\n")
+
+        // The same events for every run: presentations of existing trials (no contradictions).
+        func events(_ n: Int, offset: Int) -> [JSONValue] {
+            (0..<n).map { i in
+                let t = (i + offset) % trials
+                return ["trial": .string(String(format: "NCT%08d", t)), "type": "presented", "occurred": "2024",
+                        "source": "bench", "payload": ["venue": .string("Meeting \(i + offset)"), "abstract": .string("\(i)")]]
+            }
+        }
+
+        // Single-process baseline: the store without a socket, 1 event per transaction and batched.
+        let direct = try EventStore(path: base + "/direct.db")
+        try load(direct)
+        let sample = try events(2_000, offset: 0).map { try NewEvent(json: $0, today: Timestamp.now().day) }
+        var t = now()
+        for e in sample.prefix(1000) { _ = try direct.append(e, recordedBy: "bench") }
+        let directSingle = 1000 / (now() - t)
+        t = now()
+        _ = try direct.append(groups: [(Array(sample.suffix(1000)), "bench")].flatMap { g in g.0.map { ([$0], g.1) } })
+        let directBatched = 1000 / (now() - t)
+        try direct.close()
+
+        var config = DaemonConfiguration(databasePath: base + "/trials.db", socketPath: base + "/control")
+        config.writersGroup = nil
+        var logger = Logger(label: "bench")
+        logger.logLevel = .error
+        let store = try EventStore(path: config.databasePath)
+        try load(store)
+        try store.close()
+        let daemon = try Daemon(configuration: config, logger: logger)
+        let ready = DispatchSemaphore(value: 0)
+        let runner = Thread {
+            let done = DispatchSemaphore(value: 0)
+            Task {
+                try await daemon.start()
+                ready.signal()
+                try await daemon.run()
+                done.signal()
+            }
+            done.wait()
+        }
+        runner.start()
+        ready.wait()
+
+        // Status round trips from one client.
+        let c = try VarlinkConnection(path: config.socketPath)
+        var latencies: [Double] = []
+        for i in 0..<samples {
+            let s = now()
+            _ = try c.call(TrialsInterface.method("Status"), JSONObject([("trial", .string(String(format: "NCT%08d", (i * 7919) % trials)))]))
+            latencies.append(now() - s)
+        }
+        latencies.sort()
+        print(String(format: "status round trip over the socket: p50 %.1f µs, p99 %.1f µs (one trial with its timeline)\n",
+                     latencies[samples / 2] * 1e6, latencies[samples * 99 / 100] * 1e6))
+
+        print("durable appends/s (each acknowledged only once on disk):")
+        print("clients  sequential  pipelined (\(window) in flight)")
+        var offset = 10_000
+        for clients in [1, 8, 32] {
+            let seq = try appendRun(path: config.socketPath, clients: clients, total: appends, window: 1, events: events(appends, offset: offset))
+            offset += appends
+            let pip = try appendRun(path: config.socketPath, clients: clients, total: appends, window: window, events: events(appends, offset: offset))
+            offset += appends
+            print(String(format: "%7d  %10@  %@", clients, fmt(seq) as NSString, fmt(pip) as NSString))
+        }
+        print("\nsingle process, no socket (the store alone): \(fmt(directSingle))/s one event per transaction, \(fmt(directBatched))/s batched (1000 per transaction)")
+        daemon.stop()
+    }
+
+    /// Every trial registered and recruiting, so appends land on existing trials.
+    func load(_ store: EventStore) throws {
+        let today = Timestamp.now().day
+        var groups: [([NewEvent], String)] = []
+        for i in 0..<trials {
+            let key = String(format: "NCT%08d", i)
+            let reg = try NewEvent(json: ["trial": .string(key), "type": "registered", "occurred": "2020",
+                                          "payload": ["title": .string("Trial \(i)"), "phases": ["phase-3"]]], today: today)
+            let st = try NewEvent(json: ["trial": .string(key), "type": "status-changed", "occurred": "2021", "payload": ["status": "recruiting"]], today: today)
+            groups.append(([reg, st], "bench"))
+            if groups.count == 1000 {
+                _ = try store.append(groups: groups)
+                groups.removeAll()
+            }
+        }
+        if !groups.isEmpty { _ = try store.append(groups: groups) }
+    }
+
+    /// `clients` connections append `total` events between them, each keeping up to `window`
+    /// calls in flight; returns acknowledged appends per second.
+    func appendRun(path: String, clients: Int, total: Int, window: Int, events: [JSONValue]) throws -> Double {
+        let per = total / clients
+        let group = DispatchGroup()
+        let failures = NSLock()
+        var failure: Error?
+        let start = now()
+        for k in 0..<clients {
+            group.enter()
+            let slice = Array(events[(k * per)..<((k + 1) * per)])
+            Thread {
+                defer { group.leave() }
+                do {
+                    let c = try VarlinkConnection(path: path)
+                    var sent = 0, received = 0
+                    while received < slice.count {
+                        while sent < slice.count && sent - received < window {
+                            try c.send(VarlinkCall(method: TrialsInterface.method("Append"), parameters: JSONObject([("event", slice[sent])])).json)
+                            sent += 1
+                        }
+                        guard let m = try c.receive() else { throw ClientError.protocolViolation("closed") }
+                        let reply = try VarlinkReply(message: m)
+                        if let e = reply.varlinkError { throw ClientError.remote(e) }
+                        received += 1
+                    }
+                } catch {
+                    failures.lock()
+                    failure = error
+                    failures.unlock()
+                }
+            }.start()
+        }
+        group.wait()
+        if let failure { throw failure }
+        return Double(per * clients) / (now() - start)
+    }
+}
