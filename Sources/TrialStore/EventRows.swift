@@ -1,25 +1,64 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 import TrialDomain
 
-/// Reading events back from rows of the `events` table.
+/// Reading events back from rows of the `events` table, with the C API directly: replays and
+/// rebuilds read every event, and GRDB's row boxing would cost more than the decoding.
 enum EventRows {
     static let columns = "seq, event_id, trial, version, type, occurred, recorded, recorded_by, source, payload, hash"
 
-    static func decode(_ row: Row) throws -> RecordedEvent {
-        let seq: Int64 = row[0]
+    /// Runs a SELECT of `columns` and hands each decoded event to `body`.
+    static func forEach(_ db: Database, _ sql: String, _ bind: (OpaquePointer?) -> Void = { _ in }, _ body: (RecordedEvent) throws -> Void) throws {
+        let statement = try db.cachedStatement(sql: sql)
+        sqlite3_reset(statement.sqliteStatement)
+        bind(statement.sqliteStatement)
+        try forEach(statement, body)
+    }
+
+    /// Steps a statement whose arguments are bound already.
+    static func forEach(_ statement: Statement, _ body: (RecordedEvent) throws -> Void) throws {
+        let stmt = statement.sqliteStatement
+        let sql = statement.sql
+        defer {
+            sqlite3_reset(stmt)
+            sqlite3_clear_bindings(stmt)
+        }
+        while true {
+            let code = sqlite3_step(stmt)
+            if code == SQLITE_DONE { return }
+            guard code == SQLITE_ROW else {
+                throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(sqlite3_db_handle(stmt))), sql: sql)
+            }
+            try body(try decode(stmt))
+        }
+    }
+
+    static func text(_ stmt: OpaquePointer?, _ i: Int32) -> String {
+        guard let p = sqlite3_column_text(stmt, i) else { return "" }
+        return String(decoding: UnsafeBufferPointer(start: p, count: Int(sqlite3_column_bytes(stmt, i))), as: UTF8.self)
+    }
+
+    static func decode(_ stmt: OpaquePointer?) throws -> RecordedEvent {
+        let seq = sqlite3_column_int64(stmt, 0)
         do {
-            let typeName: String = row[4]
+            let typeName = text(stmt, 4)
             guard let type = EventType(rawValue: typeName) else {
                 throw StoreError.corruptEvent(seq: seq, reason: "unknown type '\(typeName)'")
             }
-            let payloadText: String = row[9]
-            let payload = try Payload(type: type, json: try JSONValue.parse(payloadText))
-            let hash: Data = row[10]
+            let payloadJSON: JSONValue
+            if let p = sqlite3_column_text(stmt, 9) {
+                payloadJSON = try JSONValue.parse(UnsafeBufferPointer(start: p, count: Int(sqlite3_column_bytes(stmt, 9))))
+            } else {
+                throw StoreError.corruptEvent(seq: seq, reason: "no payload")
+            }
+            let payload = try Payload(type: type, json: payloadJSON)
+            var hash = [UInt8](repeating: 0, count: Int(sqlite3_column_bytes(stmt, 10)))
+            if let b = sqlite3_column_blob(stmt, 10) { hash.withUnsafeMutableBytes { $0.copyMemory(from: UnsafeRawBufferPointer(start: b, count: $0.count)) } }
             return RecordedEvent(
-                seq: seq, id: row[1], trial: row[2], version: row[3], payload: payload,
-                occurred: try PartialDate(parsing: row[5]), recorded: try Timestamp(parsing: row[6]),
-                recordedBy: row[7], source: row[8], hash: [UInt8](hash))
+                seq: seq, id: text(stmt, 1), trial: text(stmt, 2), version: sqlite3_column_int64(stmt, 3), payload: payload,
+                occurred: try PartialDate(parsing: text(stmt, 5)), recorded: try Timestamp(parsing: text(stmt, 6)),
+                recordedBy: text(stmt, 7), source: sqlite3_column_type(stmt, 8) == SQLITE_NULL ? nil : text(stmt, 8), hash: hash)
         } catch let e as StoreError {
             throw e
         } catch {
@@ -27,19 +66,26 @@ enum EventRows {
         }
     }
 
+    private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+
     /// Every event of one trial, in version order.
     static func trialEvents(_ db: Database, trial: String) throws -> [RecordedEvent] {
-        let stmt = try db.cachedStatement(sql: "SELECT \(columns) FROM events WHERE trial = ? ORDER BY version")
-        return try Row.fetchAll(stmt, arguments: [trial]).map(decode)
+        var out: [RecordedEvent] = []
+        try forEach(db, "SELECT \(columns) FROM events WHERE trial = ? ORDER BY version", { sqlite3_bind_text($0, 1, trial, -1, transient) }) {
+            out.append($0)
+        }
+        return out
     }
 
     static func event(_ db: Database, seq: Int64) throws -> RecordedEvent? {
-        let stmt = try db.cachedStatement(sql: "SELECT \(columns) FROM events WHERE seq = ?")
-        return try Row.fetchOne(stmt, arguments: [seq]).map(decode)
+        var out: RecordedEvent?
+        try forEach(db, "SELECT \(columns) FROM events WHERE seq = ?", { sqlite3_bind_int64($0, 1, seq) }) { out = $0 }
+        return out
     }
 
     static func event(_ db: Database, id: String) throws -> RecordedEvent? {
-        let stmt = try db.cachedStatement(sql: "SELECT \(columns) FROM events WHERE event_id = ?")
-        return try Row.fetchOne(stmt, arguments: [id]).map(decode)
+        var out: RecordedEvent?
+        try forEach(db, "SELECT \(columns) FROM events WHERE event_id = ?", { sqlite3_bind_text($0, 1, id, -1, transient) }) { out = $0 }
+        return out
     }
 }

@@ -142,11 +142,9 @@ extension EventStore {
 
     /// Streams the log trial by trial (memory: one trial's events at a time).
     static func forEachTrial(_ db: Database, _ body: (String, [RecordedEvent]) throws -> Void) throws {
-        let cursor = try Row.fetchCursor(db, sql: "SELECT \(EventRows.columns) FROM events ORDER BY trial, version")
         var current: String?
         var batch: [RecordedEvent] = []
-        while let row = try cursor.next() {
-            let e = try EventRows.decode(row)
+        try EventRows.forEach(db, "SELECT \(EventRows.columns) FROM events ORDER BY trial, version") { e in
             if e.trial != current {
                 if let c = current { try body(c, batch) }
                 current = e.trial
@@ -173,7 +171,11 @@ extension EventStore {
             }
             sql += " ORDER BY seq LIMIT ?"
             args.append(max(0, query.limit))
-            return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).map(EventRows.decode)
+            let statement = try db.makeStatement(sql: sql)
+            try statement.setArguments(StatementArguments(args))
+            var out: [RecordedEvent] = []
+            try EventRows.forEach(statement) { out.append($0) }
+            return out
         }
     }
 
