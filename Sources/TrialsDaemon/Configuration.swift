@@ -22,6 +22,9 @@ public struct DaemonConfiguration: Sendable {
     public var maximumGroupCommit = 4_096
     /// Events (JSONL, the event contract) to record when the log is empty: the demo data.
     public var seedFile: String?
+    /// Write a journald entry for every appended event. Default true (quietly nothing when no
+    /// journald listens).
+    public var journal = true
     /// Threads for blocking reads. Default 4.
     public var readerThreads = 4
 

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Systemd
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
@@ -21,6 +22,8 @@ public final class Daemon: @unchecked Sendable {
     let group: MultiThreadedEventLoopGroup
     let threadPool: NIOThreadPool
     private let stopped = NIOLockedValueBox(false)
+    /// Tells the world about an appended event (the journal, then the caller's hook).
+    let appended: @Sendable (AppendOutcome) -> Void
 
     /// Opens and migrates the database. Throws StoreError (one line) when it cannot.
     public init(configuration: DaemonConfiguration, logger: Logger, onAppended: @escaping @Sendable (AppendOutcome) -> Void = { _ in }) throws {
@@ -34,9 +37,15 @@ public final class Daemon: @unchecked Sendable {
         committer = GroupCommitter(store: store, maximumBatch: configuration.maximumGroupCommit) { broadcaster.publish($0) }
         threadPool = NIOThreadPool(numberOfThreads: configuration.readerThreads)
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let journal = configuration.journal
+        let appended: @Sendable (AppendOutcome) -> Void = { outcome in
+            if journal { Journal.send(JournalEntries.fields(outcome.event, trial: outcome.trial)) }
+            onAppended(outcome)
+        }
+        self.appended = appended
         service = ControlService(
             store: store, committer: committer, broadcaster: broadcaster, threadPool: threadPool, configuration: configuration,
-            logger: logger, onAppended: onAppended)
+            logger: logger, onAppended: appended)
         server = Server(service: service, configuration: configuration, group: group, logger: logger)
     }
 
@@ -69,6 +78,7 @@ public final class Daemon: @unchecked Sendable {
         switch try store.append(groups: [(events, "trialsd (seed \((path as NSString).lastPathComponent))")])[0] {
         case .success(let outcomes):
             broadcaster.publish(outcomes.map(\.event))
+            for o in outcomes { appended(o) }
             logger.info("recorded \(outcomes.count) events from \(path) into the empty log")
         case .failure(let e):
             throw DaemonError.configuration("\(path): event \(e.index + 1): \(e.error)")

@@ -185,3 +185,29 @@ final class PythonVarlinkTests: XCTestCase {
         XCTAssertTrue(text.contains("python varlink: all checks passed"), text)
     }
 }
+
+/// journald receives an entry for every appended event: a real systemd-journald in a private
+/// mount namespace, read back with journalctl.
+final class JournalTests: XCTestCase {
+    func testEveryAppendedEventIsAJournalEntry() throws {
+        try XCTSkipUnless(isRoot, "needs root: a private systemd-journald in its own mount namespace (CI runs as root)")
+        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: "/lib/systemd/systemd-journald"), "needs systemd-journald")
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let here = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        let catalog = here.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("systemd/trialsd.catalog").path
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/unshare")
+        p.arguments = ["--mount", "--propagation", "private", "python3", here.appendingPathComponent("journal_test.py").path,
+                       Products.path("trialsd"), Products.path("trialctl"), catalog, dir.url.path]
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = out
+        try p.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        print(text)
+        XCTAssertEqual(p.terminationStatus, 0, text)
+        XCTAssertTrue(text.contains("journal: all checks passed"), text)
+    }
+}

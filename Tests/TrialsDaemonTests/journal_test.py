@@ -1,0 +1,109 @@
+"""trialsd's journal entries, read back from a real systemd-journald.
+
+Run as root inside a private mount namespace (the XCTest does it):
+    unshare --mount --propagation private python3 journal_test.py TRIALSD TRIALCTL CATALOG WORKDIR
+It mounts tmpfs over the journal's directories and a private catalog, starts journald and
+trialsd (each ready when it says READY=1 on a NOTIFY_SOCKET), records events with trialctl,
+and checks what `journalctl -o json` and `journalctl -x` show.
+"""
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+
+trialsd, trialctl, catalog, work = sys.argv[1:5]
+READOUT = "93b4421272d64da78fba6ea9646e2dd9"
+STATUS = "ebae0eb9d7f24adcb12c30ba671170bf"
+failures = []
+
+
+def check(ok, what):
+    print(("ok: " if ok else "FAILED: ") + what)
+    if not ok:
+        failures.append(what)
+
+
+def run(*args, **kw):
+    return subprocess.run(args, check=True, capture_output=True, text=True, **kw)
+
+
+def notify_socket(name):
+    path = os.path.join(work, name)
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    s.bind(path)
+    s.settimeout(30)
+    return s, path
+
+
+def wait_ready(sock, who):
+    while True:
+        data = sock.recv(4096).decode()
+        if "READY=1" in data.split("\n"):
+            return
+        print("notify from %s: %s" % (who, data.replace("\n", " ")))
+
+
+# A private journal and catalog: tmpfs over where journald keeps its sockets and files.
+for d in ["/run/systemd/journal", "/run/log", "/var/log/journal"]:
+    os.makedirs(d, exist_ok=True)
+    run("mount", "-t", "tmpfs", "tmpfs", d)
+for name, target in [("catalog-usr", "/usr/lib/systemd/catalog"), ("catalog-var", "/var/lib/systemd/catalog")]:
+    os.makedirs(os.path.join(work, name), exist_ok=True)
+    os.makedirs(target, exist_ok=True)
+    run("mount", "--bind", os.path.join(work, name), target)
+run("cp", catalog, "/usr/lib/systemd/catalog/trialsd.catalog")
+run("journalctl", "--update-catalog")
+
+jsock, jpath = notify_socket("journald.notify")
+journald = subprocess.Popen(["/lib/systemd/systemd-journald"], env=dict(os.environ, NOTIFY_SOCKET=jpath),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+daemon = None
+try:
+    wait_ready(jsock, "journald")
+    tsock, tpath = notify_socket("trialsd.notify")
+    control = os.path.join(work, "control")
+    daemon = subprocess.Popen([trialsd, "--database", os.path.join(work, "trials.db"), "--socket", control,
+                               "--writers-group", ""], env=dict(os.environ, NOTIFY_SOCKET=tpath),
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_ready(tsock, "trialsd")
+
+    def trialctl_run(*args):
+        return run(trialctl, "--socket", control, *args, env=dict(os.environ, NO_COLOR="1"))
+
+    trialctl_run("record", "HARMONi-6", "readout", "--occurred", "2026-06-02", "--source", "ASCO 2026 press release",
+                 "kind=primary", "outcome=positive", 'endpoints=["OS"]', "venue=ASCO 2026")
+    trialctl_run("record", "HARMONi-6", "status-changed", "--occurred", "2026-07", "status=suspended",
+                 "whyStopped=enrollment paused")
+    run("journalctl", "--sync")
+
+    readouts = [json.loads(l) for l in run("journalctl", "-o", "json", "MESSAGE_ID=" + READOUT).stdout.splitlines()]
+    check(len(readouts) == 1, "one readout entry found by MESSAGE_ID (%d)" % len(readouts))
+    e = readouts[0] if readouts else {}
+    check(e.get("MESSAGE") == "HARMONi-6: readout — OS, primary endpoint met (ASCO 2026)", "MESSAGE: %r" % e.get("MESSAGE"))
+    check(e.get("PRIORITY") == "5", "readout at priority notice")
+    check(e.get("TRIAL_ID") == "HARMONi-6" and e.get("EVENT_TYPE") == "readout" and e.get("EVENT_SEQ") == "1",
+          "TRIAL_ID, EVENT_TYPE, EVENT_SEQ")
+    check(e.get("SOURCE") == "ASCO 2026 press release" and e.get("SYSLOG_IDENTIFIER") == "trialsd", "SOURCE and identifier")
+
+    mine = [json.loads(l) for l in run("journalctl", "-o", "json", "-t", "trialsd", "TRIAL_ID=HARMONi-6").stdout.splitlines()]
+    mine = [m for m in mine if "EVENT_SEQ" in m]
+    check([m.get("EVENT_TYPE") for m in mine] == ["readout", "status-changed"], "both events by TRIAL_ID")
+    suspended = [m for m in mine if m.get("MESSAGE_ID") == STATUS]
+    check(bool(suspended) and suspended[0].get("PRIORITY") == "4" and suspended[0].get("TRIAL_STATUS") == "suspended",
+          "suspended at priority warning with TRIAL_STATUS")
+    warnings = run("journalctl", "-o", "json", "-t", "trialsd", "-p", "warning").stdout.splitlines()
+    check(len([w for w in warnings if STATUS in w]) == 1, "journalctl -p warning selects the suspension")
+
+    explained = run("journalctl", "-x", "--no-pager", "MESSAGE_ID=" + READOUT).stdout
+    check("Subject: Clinical trial readout: HARMONi-6" in explained, "journalctl -x shows the catalog with @TRIAL_ID@ filled in")
+finally:
+    if daemon:
+        daemon.send_signal(signal.SIGTERM)
+        daemon.wait(timeout=30)
+    journald.send_signal(signal.SIGTERM)
+    journald.wait(timeout=30)
+
+print("journal: all checks passed" if not failures else "journal: %d checks failed" % len(failures))
+sys.exit(1 if failures else 0)
