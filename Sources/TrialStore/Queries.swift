@@ -238,3 +238,15 @@ extension EventStore {
         }
     }
 }
+
+extension EventStore {
+    /// Forecasts still pending whose window ended before `today`: (trial, seq of the forecast).
+    public func overdueCandidates(today: Day) throws -> [(trial: String, seq: Int64, window: String)] {
+        try pool.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT trial, seq, window FROM expectations WHERE state = 'pending' AND window_end < ? ORDER BY seq",
+                arguments: [today.description]
+            ).map { ($0[0], $0[1], $0[2]) }
+        }
+    }
+}

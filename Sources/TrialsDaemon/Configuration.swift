@@ -25,6 +25,8 @@ public struct DaemonConfiguration: Sendable {
     /// Write a journald entry for every appended event. Default true (quietly nothing when no
     /// journald listens).
     public var journal = true
+    /// How often to look for expected milestones whose window has passed. Default 1 hour.
+    public var overdueInterval: Duration = .seconds(3600)
     /// Threads for blocking reads. Default 4.
     public var readerThreads = 4
 

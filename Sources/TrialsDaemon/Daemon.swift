@@ -85,8 +85,41 @@ public final class Daemon: @unchecked Sendable {
         }
     }
 
-    /// Serves until `stop()`.
+    /// Writes `milestone-overdue` once for every pending forecast whose window ended before
+    /// `today`; returns how many. Once: a forecast already overdue, met or superseded is not
+    /// pending, and the fold refuses a second mark (so also across restarts).
+    @discardableResult
+    public func checkOverdue(today: Day = Timestamp.now().day) async -> Int {
+        let store = self.store
+        guard let candidates = try? await threadPool.runIfActive({ try store.overdueCandidates(today: today) }) else { return 0 }
+        var written = 0
+        for c in candidates {
+            let event = NewEvent(
+                trial: try? TrialReference(c.trial), payload: .milestoneOverdue(MilestoneOverdue(expected: c.seq)),
+                occurred: PartialDate(day: today), source: "trialsd: the window \(c.window) passed on \(today)")
+            switch await committer.append([event], recordedBy: "trialsd (overdue watcher)") {
+            case .success(let outcomes):
+                for o in outcomes where !o.replayed { appended(o) }
+                written += 1
+            case .failure(let e):
+                logger.debug("overdue mark of seq \(c.seq) not written: \(e)")
+            }
+        }
+        if written > 0 { logger.notice("marked \(written) expected milestones overdue") }
+        return written
+    }
+
+    /// Serves until `stop()`; checks for overdue milestones at start and every
+    /// `configuration.overdueInterval`.
     public func run() async throws {
+        let interval = configuration.overdueInterval
+        let watcher = Task {
+            while !Task.isCancelled {
+                await checkOverdue()
+                try? await Task.sleep(for: interval)
+            }
+        }
+        defer { watcher.cancel() }
         try await server.run()
         try? await threadPool.shutdownGracefully()
         try? await group.shutdownGracefully()

@@ -60,6 +60,8 @@ struct TrialsD: AsyncParsableCommand {
         config.socketMode = mode_t(socketMode, radix: 8)!
         config.socketGroup = socketGroup
         config.seedFile = seed
+        // Socket activation: serve the socket systemd passes (FileDescriptorName=varlink).
+        config.listenFD = ListenFDs.socket(named: "varlink")
         let level = Logger.Level(rawValue: logLevel)!
         LoggingSystem.bootstrap { label in
             var h = StreamLogHandler.standardError(label: label)

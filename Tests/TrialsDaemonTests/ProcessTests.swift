@@ -4,6 +4,7 @@ import NIOConcurrencyHelpers
 import TrialDomain
 import TrialProtocol
 import TrialStore
+import Logging
 import XCTest
 
 @testable import TrialsDaemon
@@ -209,5 +210,88 @@ final class JournalTests: XCTestCase {
         print(text)
         XCTAssertEqual(p.terminationStatus, 0, text)
         XCTAssertTrue(text.contains("journal: all checks passed"), text)
+    }
+}
+
+/// The overdue watcher: a forecast whose window passed is marked once, even across restarts.
+final class OverdueTests: XCTestCase {
+    func testAPassedWindowIsMarkedOverdueOnce() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        func start() async throws -> Daemon {
+            var c = DaemonConfiguration(databasePath: dir.path("trials.db"), socketPath: dir.path("control"))
+            c.writersGroup = nil
+            c.journal = false
+            var logger = Logger(label: "test")
+            logger.logLevel = .error
+            let d = try Daemon(configuration: c, logger: logger)
+            try await d.start()
+            return d
+        }
+        func overdueEvents() throws -> [JSONValue] {
+            let c = try VarlinkConnection(path: dir.path("control"))
+            return try c.trials("Log", ["types": ["milestone-overdue"]])["events"]?.arrayValue ?? []
+        }
+        let today = Day(year: 2026, month: 11, day: 21)!
+        var d = try await start()
+        var run = Task { [d] in try await d.run() }
+        let c = try VarlinkConnection(path: dir.path("control"))
+        // ILLUMINE: start expected on 2026-01-31 (passed); HARMONi-6: submissions in 2027 (ahead).
+        try c.trials("Append", ["event": event("ILLUMINE", "milestone-expected", "2025-12-04", ["milestone": "status-changed:recruiting", "window": "2026-01-31"])])
+        try c.trials("Append", ["event": event("HARMONi-6", "milestone-expected", "2026-06-02", ["milestone": "regulatory-submission", "window": "2027"])])
+        let first = await d.checkOverdue(today: today)
+        let second = await d.checkOverdue(today: today)
+        // The watcher's own check at start may have written it first: one mark in all.
+        XCTAssertLessThanOrEqual(first + second, 1)
+        XCTAssertEqual(second, 0)
+        XCTAssertEqual(try overdueEvents().count, 1)
+        let marked = try overdueEvents()[0]
+        XCTAssertEqual(marked["trial"], "ILLUMINE")
+        XCTAssertEqual(marked["payload"]?["expected"], 1)
+        XCTAssertEqual(marked["recordedBy"], "trialsd (overdue watcher)")
+        let status = try c.trials("Status", ["trial": "ILLUMINE"])
+        XCTAssertEqual(status["trials"]?.arrayValue?.first?["expectations"]?.arrayValue?.first?["state"], "overdue")
+        let upcoming = try c.trials("Upcoming", ["within": 3650])["milestones"]?.arrayValue ?? []
+        XCTAssertEqual(upcoming.map { $0["state"] }, ["overdue", "pending"])
+        d.stop()
+        try await run.value
+        // Restarted: nothing new.
+        d = try await start()
+        run = Task { [d] in try await d.run() }
+        let again = await d.checkOverdue(today: today)
+        XCTAssertEqual(again, 0)
+        XCTAssertEqual(try overdueEvents().count, 1)
+        d.stop()
+        try await run.value
+    }
+}
+
+/// Socket activation: systemd-socket-activate binds the socket and hands it to trialsd.
+final class SocketActivationTests: XCTestCase {
+    func testTrialsdServesTheSocketItIsGiven() throws {
+        let tool = "/usr/bin/systemd-socket-activate"
+        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: tool), "needs systemd-socket-activate (systemd)")
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let socket = dir.path("activated")
+        let p = try SpawnedProcess(tool, ["-l", socket, "--fdname=varlink", Products.path("trialsd"), "--database", dir.path("trials.db"),
+                                          "--socket", dir.path("unused"), "--writers-group", ""])
+        var stopped = false
+        defer { if !stopped { p.stop() } }
+        // systemd-socket-activate says when it listens; trialsd starts on the first connection.
+        let said = p.readError(until: "Listening on")
+        XCTAssertTrue(said.contains("Listening on"), said)
+        let trialctl = Process()
+        trialctl.executableURL = URL(fileURLWithPath: Products.path("trialctl"))
+        trialctl.arguments = ["--socket", socket, "record", "HARMONi-2", "status-changed", "--occurred", "2022-10", "status=recruiting"]
+        trialctl.standardOutput = FileHandle.nullDevice
+        try trialctl.run()
+        trialctl.waitUntilExit()
+        XCTAssertEqual(trialctl.terminationStatus, 0)
+        let reply = try VarlinkConnection(path: socket).trials("Status", ["trial": "HARMONi-2"])
+        XCTAssertEqual(reply["trials"]?.arrayValue?.first?["status"], "recruiting")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.path("unused")), "trialsd bound its own socket")
+        XCTAssertEqual(p.stop(), 0, "SIGTERM ends the activated trialsd cleanly")
+        stopped = true
     }
 }

@@ -254,3 +254,50 @@ func waitUntil(timeout: Double = 20, file: StaticString = #filePath, line: UInt 
         usleep(1000)
     }
 }
+
+/// A child started with posix_spawn, for programs that close inherited descriptors (as
+/// systemd-socket-activate does), which confuses Foundation's Process.
+final class SpawnedProcess {
+    let pid: pid_t
+    /// The child's standard error.
+    let stderr: FileHandle
+
+    init(_ path: String, _ arguments: [String]) throws {
+        var fds: [Int32] = [0, 0]
+        guard pipe(&fds) == 0 else { throw POSIXError(.EIO) }
+        var actions: posix_spawn_file_actions_t = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, fds[1], 2)
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addclose(&actions, fds[0])
+        let argv = ([path] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var child: pid_t = 0
+        let rc = posix_spawn(&child, path, &actions, nil, argv, environ)
+        close(fds[1])
+        guard rc == 0 else { throw POSIXError(POSIXErrorCode(rawValue: rc) ?? .EIO) }
+        pid = child
+        stderr = FileHandle(fileDescriptor: fds[0], closeOnDealloc: true)
+    }
+
+    /// Reads standard error until `text` appears (or it ends); returns what was read.
+    func readError(until text: String) -> String {
+        var said = ""
+        while !said.contains(text) {
+            let chunk = stderr.availableData
+            if chunk.isEmpty { break }
+            said += String(decoding: chunk, as: UTF8.self)
+        }
+        return said
+    }
+
+    /// Sends `signal` and waits; returns the exit status (or 128 + signal).
+    @discardableResult
+    func stop(_ signal: Int32 = SIGTERM) -> Int32 {
+        kill(pid, signal)
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
+        return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+    }
+}
