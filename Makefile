@@ -6,9 +6,15 @@
 PREFIX ?= /usr/local
 DESTDIR ?=
 SWIFT ?= swift
+CONFIGURATION ?= release
+BINDIR = $(PREFIX)/bin
+LIBDIR = $(PREFIX)/lib
+UNITDIR = $(LIBDIR)/systemd/system
+MANDIR = $(PREFIX)/share/man
+BUILT = .build/$(CONFIGURATION)
 DEBIAN_PACKAGES = libsqlite3-dev libsystemd-dev libssl-dev pkg-config sqlite3 python3
 
-.PHONY: deps build run check test bench clean
+.PHONY: deps build run check test bench clean man completions install
 
 # Debian packages the build and the tests need (as root; otherwise it says what is missing).
 deps:
@@ -35,6 +41,8 @@ run: build
 check: deps
 	@python3 -c 'import varlink' 2>/dev/null || python3 -m pip install -q varlink
 	$(SWIFT) build --build-tests
+	# `make install` into a scratch prefix: the tests check the installed units and files.
+	$(MAKE) --no-print-directory install PREFIX=$(CURDIR)/.build/install-check CONFIGURATION=debug >/dev/null
 	$(SWIFT) test --skip-build
 
 test: check
@@ -43,6 +51,41 @@ test: check
 bench: deps
 	$(SWIFT) build -c release --product trialbench
 	.build/release/trialbench
+
+# Man pages and shell completions are generated from the commands' own definitions.
+man:
+	$(SWIFT) build -c $(CONFIGURATION) --product trialctl
+	$(SWIFT) build -c $(CONFIGURATION) --product trialsd
+	$(SWIFT) build --product generate-manual
+	mkdir -p .build/man
+	.build/debug/generate-manual $(BUILT)/trialctl --section 1 --output-directory .build/man
+	.build/debug/generate-manual $(BUILT)/trialsd --section 8 --output-directory .build/man
+
+completions:
+	$(SWIFT) build -c $(CONFIGURATION) --product trialctl
+	mkdir -p .build/completions
+	$(BUILT)/trialctl --generate-completion-script bash > .build/completions/trialctl.bash
+	$(BUILT)/trialctl --generate-completion-script zsh > .build/completions/_trialctl
+	$(BUILT)/trialctl --generate-completion-script fish > .build/completions/trialctl.fish
+
+# Binaries, units, sysusers.d, tmpfiles.d, the journal catalog, man pages and completions in
+# the standard places under $(DESTDIR)$(PREFIX). After `make install PREFIX=/usr`:
+#   systemd-sysusers; systemd-tmpfiles --create; journalctl --update-catalog
+#   systemctl daemon-reload; systemctl enable --now trialsd.socket
+install: man completions
+	install -Dm755 $(BUILT)/trialsd $(DESTDIR)$(BINDIR)/trialsd
+	install -Dm755 $(BUILT)/trialctl $(DESTDIR)$(BINDIR)/trialctl
+	install -d $(DESTDIR)$(UNITDIR)
+	sed 's|/usr/local/bin/|$(BINDIR)/|' systemd/trialsd.service > $(DESTDIR)$(UNITDIR)/trialsd.service
+	install -m644 systemd/trialsd.socket $(DESTDIR)$(UNITDIR)/trialsd.socket
+	install -Dm644 systemd/trialsd.sysusers $(DESTDIR)$(LIBDIR)/sysusers.d/trialsd.conf
+	install -Dm644 systemd/trialsd.tmpfiles $(DESTDIR)$(LIBDIR)/tmpfiles.d/trialsd.conf
+	install -Dm644 systemd/trialsd.catalog $(DESTDIR)$(LIBDIR)/systemd/catalog/trialsd.catalog
+	install -Dm644 .build/man/trialctl.1 $(DESTDIR)$(MANDIR)/man1/trialctl.1
+	install -Dm644 .build/man/trialsd.8 $(DESTDIR)$(MANDIR)/man8/trialsd.8
+	install -Dm644 .build/completions/trialctl.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/trialctl
+	install -Dm644 .build/completions/_trialctl $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_trialctl
+	install -Dm644 .build/completions/trialctl.fish $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/trialctl.fish
 
 clean:
 	rm -rf .build

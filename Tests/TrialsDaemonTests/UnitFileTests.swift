@@ -1,0 +1,63 @@
+import Foundation
+import XCTest
+
+/// The shipped units as `make install` puts them (`make check` installs into
+/// .build/install-check first), checked with systemd-analyze.
+final class UnitFileTests: XCTestCase {
+    var prefix: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent(".build/install-check").path
+    }
+
+    func installed() throws -> String {
+        try XCTSkipUnless(FileManager.default.fileExists(atPath: prefix + "/bin/trialsd"), "run through `make check`, which installs into .build/install-check first")
+        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: "/usr/bin/systemd-analyze"), "needs systemd-analyze")
+        return prefix
+    }
+
+    func analyze(_ args: [String], environment: [String: String] = [:]) throws -> (Int32, String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/systemd-analyze")
+        p.arguments = args
+        var env = ProcessInfo.processInfo.environment
+        for (k, v) in environment { env[k] = v }
+        p.environment = env
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = out
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    func testMakeInstallPutsEverythingInTheStandardPlaces() throws {
+        let prefix = try installed()
+        for file in ["bin/trialsd", "bin/trialctl", "lib/systemd/system/trialsd.service", "lib/systemd/system/trialsd.socket",
+                     "lib/sysusers.d/trialsd.conf", "lib/tmpfiles.d/trialsd.conf", "lib/systemd/catalog/trialsd.catalog",
+                     "share/man/man1/trialctl.1", "share/man/man8/trialsd.8", "share/bash-completion/completions/trialctl",
+                     "share/zsh/site-functions/_trialctl", "share/fish/vendor_completions.d/trialctl.fish"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: "\(prefix)/\(file)"), file)
+        }
+        let service = try String(contentsOfFile: prefix + "/lib/systemd/system/trialsd.service", encoding: .utf8)
+        XCTAssertTrue(service.contains("ExecStart=\(prefix)/bin/trialsd"), "ExecStart follows PREFIX")
+    }
+
+    func testSystemdAnalyzeVerifyPrintsNothing() throws {
+        let prefix = try installed()
+        let units = ["trialsd.service", "trialsd.socket"].map { "\(prefix)/lib/systemd/system/\($0)" }
+        // The man pages it checks for Documentation= are the installed ones.
+        let (status, output) = try analyze(["verify"] + units, environment: ["MANPATH": prefix + "/share/man"])
+        XCTAssertEqual(output, "", "systemd-analyze verify must print nothing")
+        XCTAssertEqual(status, 0)
+    }
+
+    func testTheServiceIsHardened() throws {
+        let prefix = try installed()
+        let (_, output) = try analyze(["security", "--offline=true", "\(prefix)/lib/systemd/system/trialsd.service"])
+        let line = try XCTUnwrap(output.split(separator: "\n").first { $0.contains("Overall exposure level") }, output)
+        let score = try XCTUnwrap(Double(line.split(separator: ":").last!.split(separator: " ").first!), String(line))
+        print(line)
+        XCTAssertLessThanOrEqual(score, 1.0)
+    }
+}
