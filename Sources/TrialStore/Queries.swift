@@ -250,3 +250,10 @@ extension EventStore {
         }
     }
 }
+
+extension EventStore {
+    /// How many trials the projections hold.
+    public func trialCount() throws -> Int {
+        try pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM trials") ?? 0 }
+    }
+}

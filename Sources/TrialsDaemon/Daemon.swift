@@ -140,9 +140,32 @@ public final class Daemon: @unchecked Sendable {
         server.closeConnections()
     }
 
-    /// One line for STATUS=: trials, events, subscribers.
+    /// A real liveness check for the watchdog: the writer thread runs a no-op between commits
+    /// and the database answers a read, both within `limit`.
+    public func isAlive(within limit: Duration) async -> Bool {
+        let committer = self.committer, store = self.store
+        let answered = NIOLockedValueBox(false)
+        return await withCheckedContinuation { (c: CheckedContinuation<Bool, Never>) in
+            let finish: @Sendable (Bool) -> Void = { ok in
+                if answered.withLockedValue({ let was = $0; $0 = true; return !was }) { c.resume(returning: ok) }
+            }
+            // The probe may outlive the verdict when the writer is stuck; it ends when the writer does.
+            Task {
+                let wrote = (try? await committer.exclusive({ () })) != nil
+                finish(wrote && (try? store.lastSeq()) != nil)
+            }
+            Task {
+                try? await Task.sleep(for: limit)
+                finish(false)
+            }
+        }
+    }
+
+    /// One line for STATUS=: trials, events, subscribers. Cheap: the log is gapless, so its
+    /// last seq is its event count.
     public func statusLine() -> String {
-        let stats = try? store.stats()
-        return "\(stats?.trials ?? 0) trials, \(stats?.events ?? 0) events, \(broadcaster.count) subscribers"
+        let events = (try? store.lastSeq()) ?? 0
+        let trials = (try? store.trialCount()) ?? 0
+        return "\(trials) trials, \(events) events, \(broadcaster.count) subscribers"
     }
 }

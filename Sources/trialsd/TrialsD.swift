@@ -82,12 +82,36 @@ struct TrialsD: AsyncParsableCommand {
         ServiceNotifier.ready(status: daemon.statusLine())
         let signals = SignalHandler { signal in
             logger.info("received \(signal == SIGHUP ? "SIGHUP" : signal == SIGINT ? "SIGINT" : "SIGTERM")")
-            if signal != SIGHUP {
+            if signal == SIGHUP {
+                // Reload: nothing in the configuration changes at run time; re-check the
+                // expected milestones and refresh the status line.
+                var now = timespec()
+                clock_gettime(CLOCK_MONOTONIC, &now)
+                ServiceNotifier.notify(["RELOADING": "1", "MONOTONIC_USEC": String(Int64(now.tv_sec) * 1_000_000 + Int64(now.tv_nsec) / 1000)])
+                Task {
+                    await daemon.checkOverdue()
+                    ServiceNotifier.ready(status: daemon.statusLine())
+                }
+            } else {
                 ServiceNotifier.stopping(status: "stopping: finishing in-flight appends")
                 daemon.stop()
             }
         }
         defer { signals.cancel() }
+        // Watchdog: WATCHDOG=1 only when the writer and the database really answer.
+        let watchdog = ServiceNotifier.watchdogInterval.map { interval in
+            Task.detached {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: interval / 3)
+                    if await daemon.isAlive(within: interval / 3) {
+                        ServiceNotifier.notify(["WATCHDOG": "1", "STATUS": daemon.statusLine()])
+                    } else {
+                        logger.error("liveness check failed: the writer or the database did not answer; not feeding the watchdog")
+                    }
+                }
+            }
+        }
+        defer { watchdog?.cancel() }
         try await daemon.run()
         logger.info("stopped")
     }

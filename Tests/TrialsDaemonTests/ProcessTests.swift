@@ -295,3 +295,34 @@ final class SocketActivationTests: XCTestCase {
         stopped = true
     }
 }
+
+/// The watchdog is fed from a real liveness check; SIGHUP reloads with RELOADING=1.
+final class WatchdogTests: XCTestCase {
+    func testLivenessFailsWhileTheWriterIsStuck() async throws {
+        let server = try await InProcessDaemon()
+        let aliveBefore = await server.daemon.isAlive(within: .seconds(5))
+        XCTAssertTrue(aliveBefore)
+        let release = DispatchSemaphore(value: 0)
+        let held = Task { try await server.daemon.committer.exclusive { release.wait() } }
+        let aliveStuck = await server.daemon.isAlive(within: .milliseconds(300))
+        XCTAssertFalse(aliveStuck, "a stuck writer must not feed the watchdog")
+        release.signal()
+        try await held.value
+        let aliveAfter = await server.daemon.isAlive(within: .seconds(5))
+        XCTAssertTrue(aliveAfter)
+        try await server.stop()
+    }
+
+    func testWatchdogPingsAndReload() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let daemon = try DaemonProcess(directory: dir, environment: ["WATCHDOG_USEC": "600000"])
+        try daemon.start()
+        XCTAssertNotNil(daemon.notify.wait(for: "WATCHDOG=1", timeout: 10), "no WATCHDOG=1")
+        kill(daemon.process.processIdentifier, SIGHUP)
+        let reload = try XCTUnwrap(daemon.notify.wait(for: "READY=1", timeout: 10), "no READY=1 after SIGHUP")
+        let reloading = try XCTUnwrap(reload.first { $0.contains("RELOADING=1") }, "\(reload)")
+        XCTAssertTrue(reloading.contains("MONOTONIC_USEC="), reloading)
+        XCTAssertEqual(daemon.terminate(), 0)
+    }
+}
