@@ -63,7 +63,15 @@ struct TrialsD: AsyncParsableCommand {
         // Socket activation: serve the socket systemd passes (FileDescriptorName=varlink).
         config.listenFD = ListenFDs.socket(named: "varlink")
         let level = Logger.Level(rawValue: logLevel)!
+        // Under systemd (standard error is the journal) logs go to journald as structured
+        // entries; in a terminal, to standard error.
+        let toJournal = JournalLogHandler.stderrIsJournal
         LoggingSystem.bootstrap { label in
+            if toJournal {
+                var h = JournalLogHandler(label: label, identifier: "trialsd")
+                h.logLevel = level
+                return h
+            }
             var h = StreamLogHandler.standardError(label: label)
             h.logLevel = level
             return h

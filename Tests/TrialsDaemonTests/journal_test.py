@@ -64,9 +64,14 @@ try:
     wait_ready(jsock, "journald")
     tsock, tpath = notify_socket("trialsd.notify")
     control = os.path.join(work, "control")
+    # Standard error "is the journal" (JOURNAL_STREAM names its device and inode, as systemd
+    # sets it): trialsd's own logs then go to journald as structured entries.
+    stderr_file = open(os.path.join(work, "stderr"), "w")
+    st = os.fstat(stderr_file.fileno())
     daemon = subprocess.Popen([trialsd, "--database", os.path.join(work, "trials.db"), "--socket", control,
-                               "--writers-group", ""], env=dict(os.environ, NOTIFY_SOCKET=tpath),
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                               "--writers-group", ""],
+                              env=dict(os.environ, NOTIFY_SOCKET=tpath, JOURNAL_STREAM="%d:%d" % (st.st_dev, st.st_ino)),
+                              stdout=subprocess.DEVNULL, stderr=stderr_file)
     wait_ready(tsock, "trialsd")
 
     def trialctl_run(*args):
@@ -95,6 +100,12 @@ try:
           "suspended at priority warning with TRIAL_STATUS")
     warnings = run("journalctl", "-o", "json", "-t", "trialsd", "-p", "warning").stdout.splitlines()
     check(len([w for w in warnings if STATUS in w]) == 1, "journalctl -p warning selects the suspension")
+
+    logs = [json.loads(l) for l in run("journalctl", "-o", "json", "-t", "trialsd").stdout.splitlines()]
+    own = [l for l in logs if "LOGGER" in l and "serving" in l.get("MESSAGE", "")]
+    check(len(own) == 1 and own[0].get("PRIORITY") == "6" and own[0].get("CODE_FILE"),
+          "trialsd's own log line went to journald with PRIORITY and CODE_FILE")
+    check(open(os.path.join(work, "stderr")).read() == "", "nothing on standard error when it is the journal")
 
     explained = run("journalctl", "-x", "--no-pager", "MESSAGE_ID=" + READOUT).stdout
     check("Subject: Clinical trial readout: HARMONi-6" in explained, "journalctl -x shows the catalog with @TRIAL_ID@ filled in")
