@@ -22,11 +22,13 @@ final class ControlService: @unchecked Sendable {
     /// Calls being answered (a graceful stop waits for them).
     let inFlight = NIOLockedValueBox(0)
     /// Called after each appended event (the journal, issue 4), with the trial after it.
-    let onAppended: @Sendable (AppendOutcome) -> Void
+    /// The severity of a registry change, when an import classified it (journald PRIORITY).
+    let onAppended: @Sendable (AppendOutcome, ChangeSeverity?) -> Void
 
     init(
         store: EventStore, committer: GroupCommitter, broadcaster: Broadcaster, threadPool: NIOThreadPool,
-        configuration: DaemonConfiguration, logger: Logger, onAppended: @escaping @Sendable (AppendOutcome) -> Void = { _ in }
+        configuration: DaemonConfiguration, logger: Logger,
+        onAppended: @escaping @Sendable (AppendOutcome, ChangeSeverity?) -> Void = { _, _ in }
     ) {
         self.store = store
         self.committer = committer
@@ -249,10 +251,10 @@ final class ControlService: @unchecked Sendable {
     }
 
     /// Appends one group through the committer; its journal entries follow.
-    func append(_ events: [NewEvent], peer: PeerCredentials, indexed: Bool) async throws -> [AppendOutcome] {
+    func append(_ events: [NewEvent], peer: PeerCredentials, indexed: Bool, severities: [ChangeSeverity]? = nil) async throws -> [AppendOutcome] {
         switch await committer.append(events, recordedBy: peer.recordedBy) {
         case .success(let outcomes):
-            for o in outcomes where !o.replayed { onAppended(o) }
+            for (i, o) in outcomes.enumerated() where !o.replayed { onAppended(o, severities?[i]) }
             return outcomes
         case .failure(.refused(let g)):
             throw Self.varlinkError(g.error, index: indexed ? g.index : nil)
@@ -324,7 +326,9 @@ final class ControlService: @unchecked Sendable {
                 try nctIDs.map { nct -> ImportPlan in ImportPlanner.plan(study: records[nct]!, current: try store.status(nct)) }
             }
             var events: [NewEvent] = []
+            var severities: [ChangeSeverity] = []
             for plan in plans {
+                severities += plan.changes.map(\.severity)
                 for (i, var e) in plan.events.enumerated() {
                     if i == 0 { e.expectedVersion = plan.baseVersion }
                     events.append(e)
@@ -333,7 +337,7 @@ final class ControlService: @unchecked Sendable {
             var outcomes: [AppendOutcome] = []
             if !events.isEmpty {
                 do {
-                    outcomes = try await append(events, peer: peer, indexed: true)
+                    outcomes = try await append(events, peer: peer, indexed: true, severities: severities)
                 } catch let e as VarlinkError where e.shortName == "WrongExpectedVersion" && attempt < 5 {
                     continue
                 } catch let e as VarlinkError {

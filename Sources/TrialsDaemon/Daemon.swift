@@ -1,4 +1,5 @@
 import Foundation
+import ClinicalTrialsGov
 import Logging
 import Systemd
 import NIOConcurrencyHelpers
@@ -23,7 +24,7 @@ public final class Daemon: @unchecked Sendable {
     let threadPool: NIOThreadPool
     private let stopped = NIOLockedValueBox(false)
     /// Tells the world about an appended event (the journal, then the caller's hook).
-    let appended: @Sendable (AppendOutcome) -> Void
+    let appended: @Sendable (AppendOutcome, ChangeSeverity?) -> Void
 
     /// Opens and migrates the database. Throws StoreError (one line) when it cannot.
     public init(configuration: DaemonConfiguration, logger: Logger, onAppended: @escaping @Sendable (AppendOutcome) -> Void = { _ in }) throws {
@@ -38,8 +39,8 @@ public final class Daemon: @unchecked Sendable {
         threadPool = NIOThreadPool(numberOfThreads: configuration.readerThreads)
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let journal = configuration.journal
-        let appended: @Sendable (AppendOutcome) -> Void = { outcome in
-            if journal { Journal.send(JournalEntries.fields(outcome.event, trial: outcome.trial)) }
+        let appended: @Sendable (AppendOutcome, ChangeSeverity?) -> Void = { outcome, severity in
+            if journal { Journal.send(JournalEntries.fields(outcome.event, trial: outcome.trial, severity: severity)) }
             onAppended(outcome)
         }
         self.appended = appended
@@ -78,7 +79,7 @@ public final class Daemon: @unchecked Sendable {
         switch try store.append(groups: [(events, "trialsd (seed \((path as NSString).lastPathComponent))")])[0] {
         case .success(let outcomes):
             broadcaster.publish(outcomes.map(\.event))
-            for o in outcomes { appended(o) }
+            for o in outcomes { appended(o, nil) }
             logger.info("recorded \(outcomes.count) events from \(path) into the empty log")
         case .failure(let e):
             throw DaemonError.configuration("\(path): event \(e.index + 1): \(e.error)")
@@ -99,7 +100,7 @@ public final class Daemon: @unchecked Sendable {
                 occurred: PartialDate(day: today), source: "trialsd: the window \(c.window) passed on \(today)")
             switch await committer.append([event], recordedBy: "trialsd (overdue watcher)") {
             case .success(let outcomes):
-                for o in outcomes where !o.replayed { appended(o) }
+                for o in outcomes where !o.replayed { appended(o, nil) }
                 written += 1
             case .failure(let e):
                 logger.debug("overdue mark of seq \(c.seq) not written: \(e)")

@@ -1,3 +1,4 @@
+import ClinicalTrialsGov
 import TrialDomain
 import TrialStore
 
@@ -39,7 +40,15 @@ public enum JournalEntries {
     }
 
     /// The fields of the entry for an appended event, with the trial as it stands after it.
-    public static func fields(_ event: RecordedEvent, trial: TrialSummary) -> [(String, String)] {
+    /// With an import's `severity`, a critical change is a warning and a notable one at least
+    /// a notice, and CHANGE_SEVERITY says which.
+    public static func fields(_ event: RecordedEvent, trial: TrialSummary, severity: ChangeSeverity? = nil) -> [(String, String)] {
+        var level = priority(event.payload)
+        switch severity {
+        case .critical?: level = min(level, 4)
+        case .notable?: level = min(level, 5)
+        default: break
+        }
         let name = trial.displayName
         var text = EventText.describe(event.payload)
         if case .milestoneOverdue(let o) = event.payload,
@@ -50,7 +59,7 @@ public enum JournalEntries {
         var f: [(String, String)] = [
             ("MESSAGE", "\(name): \(event.type.rawValue) — \(text)".replacingNewlines),
             ("MESSAGE_ID", messageIDs[event.type] ?? ""),
-            ("PRIORITY", String(priority(event.payload))),
+            ("PRIORITY", String(level)),
             ("SYSLOG_IDENTIFIER", "trialsd"),
             ("TRIAL_ID", trial.key),
             ("EVENT_TYPE", event.type.rawValue),
@@ -64,6 +73,7 @@ public enum JournalEntries {
         if let nct = trial.registration?.identifiers.first(where: { $0.registry == .nct }) { f.append(("TRIAL_NCT", nct.id)) }
         if let s = trial.status { f.append(("TRIAL_STATUS", s.rawValue)) }
         if let s = event.source { f.append(("SOURCE", s.replacingNewlines)) }
+        if let severity { f.append(("CHANGE_SEVERITY", severity.rawValue)) }
         return f
     }
 }
