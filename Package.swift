@@ -101,7 +101,7 @@ let package = Package(
                 "TrialsDaemon", "TrialClient", "TrialStore", "TrialDomain", "TrialProtocol", "TrialTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
-            exclude: ["varlink_client.py", "journal_test.py"]),
+            exclude: ["varlink_client.py", "journal_test.py", "nspawn_e2e.sh"]),
         .testTarget(name: "ClinicalTrialsGovTests", dependencies: ["ClinicalTrialsGov", "TrialDomain", "TrialTestSupport"]),
         .testTarget(
             name: "TrialStoreTests",

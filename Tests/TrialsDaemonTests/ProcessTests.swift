@@ -326,3 +326,29 @@ final class WatchdogTests: XCTestCase {
         XCTAssertEqual(daemon.terminate(), 0)
     }
 }
+
+/// End to end under systemd as PID 1: systemd-nspawn boots this machine's /usr, the shipped
+/// units are installed, socket activation, journald, the watchdog and a clean stop.
+final class SystemdEndToEndTests: XCTestCase {
+    func testUnderSystemdAsPID1() throws {
+        try XCTSkipUnless(isRoot, "needs root to boot a container with systemd-nspawn (CI runs as root)")
+        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: "/usr/bin/systemd-nspawn"), "needs systemd-nspawn (apt-get install systemd-container; .ci/run installs it)")
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let here = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        let units = here.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("systemd").path
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
+        p.arguments = ["300", "bash", here.appendingPathComponent("nspawn_e2e.sh").path, Products.path("trialsd"), Products.path("trialctl"), units, dir.url.path]
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = out
+        try p.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        let report = text.split(separator: "\n").filter { !$0.hasPrefix("Creating ") }.joined(separator: "\n")
+        print(report)
+        XCTAssertEqual(p.terminationStatus, 0, report)
+        XCTAssertTrue(text.contains("e2e: all checks passed"), report)
+    }
+}

@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# trialsd under systemd as PID 1: systemd-nspawn boots this machine's /usr (volatile), the
+# shipped units are installed inside, trialsd.socket started, and trialctl drives it.
+# Usage (root): nspawn_e2e.sh TRIALSD TRIALCTL SYSTEMD_DIR WORKDIR
+set -euo pipefail
+trialsd=$1 trialctl=$2 units=$3 work=$4
+fail=0
+check() { if eval "$2"; then echo "ok: $1"; else echo "FAILED: $1"; fail=1; fi; }
+
+mkdir -p "$work/bin"
+cp "$trialsd" "$trialctl" "$work/bin/"
+sed 's|/usr/local/bin/|/opt/e2e/bin/|' "$units/trialsd.service" > "$work/trialsd.service"
+cp "$units/trialsd.socket" "$units/trialsd.sysusers" "$units/trialsd.tmpfiles" "$units/trialsd.catalog" "$work/"
+
+# The Swift runtime of the build lives under /opt/swift: bind it in, read-only.
+timeout 240 systemd-nspawn -q -D / --volatile=yes --register=no --keep-unit --private-network \
+    --bind-ro="$work":/opt/e2e --bind-ro=/opt/swift --console=pipe -b systemd.firstboot=off \
+    > "$work/console.log" 2>&1 &
+nspawn=$!
+leader=""
+cleanup() {
+    [ -n "$leader" ] && nsenter -t "$leader" -a systemctl poweroff >/dev/null 2>&1 || true
+    for _ in $(seq 1 100); do kill -0 "$nspawn" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$nspawn" 2>/dev/null || true
+}
+trap cleanup EXIT
+
+# The container's PID 1 is a grandchild of systemd-nspawn.
+for _ in $(seq 1 200); do
+    for child in $(pgrep -P "$nspawn" || true); do
+        for p in $(pgrep -P "$child" || true); do
+            [ "$(cat /proc/$p/comm 2>/dev/null)" = systemd ] && leader=$p
+        done
+    done
+    [ -n "$leader" ] && break
+    sleep 0.05
+done
+[ -n "$leader" ] || { echo "FAILED: systemd did not start in the container"; cat "$work/console.log"; exit 1; }
+ct() { nsenter -t "$leader" -a "$@"; }
+# Its bus comes up a moment after it starts: ask until it answers, then wait for the boot.
+state=""
+for _ in $(seq 1 200); do
+    state=$(timeout 120 nsenter -t "$leader" -a systemctl is-system-running --wait 2>/dev/null || true)
+    [ -n "$state" ] && break
+    sleep 0.05
+done
+check "the container booted ($state)" '[ "$state" = running ] || [ "$state" = degraded ]'
+
+# Install the shipped units as make install would, with a short watchdog for the test.
+ct sh -c '
+    cp /opt/e2e/trialsd.service /opt/e2e/trialsd.socket /etc/systemd/system/
+    mkdir -p /etc/sysusers.d /etc/tmpfiles.d /etc/systemd/system/trialsd.service.d /etc/systemd/catalog
+    cp /opt/e2e/trialsd.sysusers /etc/sysusers.d/trialsd.conf
+    cp /opt/e2e/trialsd.tmpfiles /etc/tmpfiles.d/trialsd.conf
+    cp /opt/e2e/trialsd.catalog /etc/systemd/catalog/trialsd.catalog
+    printf "[Service]\nWatchdogSec=3s\nTimeoutAbortSec=2s\nRestartSec=100ms\n" > /etc/systemd/system/trialsd.service.d/e2e.conf
+    systemd-sysusers && systemd-tmpfiles --create /etc/tmpfiles.d/trialsd.conf && journalctl --update-catalog
+    systemctl daemon-reload && systemctl start trialsd.socket'
+check "trialsd.socket listens on /run/trialsd/control" 'ct test -S /run/trialsd/control'
+check "trialsd.service is not running before the first connection" '[ "$(ct systemctl is-active trialsd.service || true)" = inactive ]'
+
+# The first trialctl activates the service.
+check "trialctl status activates trialsd.service" 'ct /opt/e2e/bin/trialctl status >/dev/null'
+check "trialsd.service is active (Type=notify: READY=1 arrived)" '[ "$(ct systemctl is-active trialsd.service)" = active ]'
+check "STATUS= shows trials, events, subscribers" 'ct systemctl show -p StatusText --value trialsd.service | grep -q "trials, .* events, .* subscribers"'
+
+ct /opt/e2e/bin/trialctl record HARMONi-6 readout --occurred 2026-06-02 --source "ASCO 2026 press release" \
+    kind=primary outcome=positive 'endpoints=["OS"]' "venue=ASCO 2026" >/dev/null
+ct journalctl --sync
+message=$(ct journalctl -o json MESSAGE_ID=93b4421272d64da78fba6ea9646e2dd9 | python3 -c 'import sys, json; print(json.loads(sys.stdin.readline())["MESSAGE"])')
+check "the readout's journal entry, found by MESSAGE_ID ($message)" '[ "$message" = "HARMONi-6: readout — OS, primary endpoint met (ASCO 2026)" ]'
+check "recorded by the peer's credentials" 'ct /opt/e2e/bin/trialctl log --json | grep -q "\"recordedBy\":\"root (uid 0)\""'
+
+# A stopped daemon stops feeding the watchdog: systemd kills it and starts it again.
+pid=$(ct systemctl show -p MainPID --value trialsd.service)
+ct kill -STOP "$pid"
+restarts=0
+for _ in $(seq 1 300); do
+    restarts=$(ct systemctl show -p NRestarts --value trialsd.service)
+    [ "$restarts" -ge 1 ] && [ "$(ct systemctl is-active trialsd.service || true)" = active ] && break
+    sleep 0.1
+done
+check "the watchdog killed the stopped trialsd and systemd restarted it (NRestarts=$restarts)" '[ "$restarts" -ge 1 ]'
+check "the watchdog was the reason" 'ct journalctl -u trialsd.service | grep -q "Watchdog timeout"'
+check "the restarted daemon has a new PID" '[ "$(ct systemctl show -p MainPID --value trialsd.service)" != "$pid" ]'
+check "the log is intact after the restart" 'ct /opt/e2e/bin/trialctl verify >/dev/null && ct /opt/e2e/bin/trialctl status HARMONi-6 | grep -q "readout"'
+
+# systemctl stop ends it cleanly.
+ct systemctl stop trialsd.service
+check "systemctl stop: exit status 0" '[ "$(ct systemctl show -p ExecMainStatus --value trialsd.service)" = 0 ]'
+check "systemctl stop: result success" '[ "$(ct systemctl show -p Result --value trialsd.service)" = success ]'
+check "the stop was graceful (in-flight appends finished)" 'ct journalctl -u trialsd.service | grep -q "stopping: finishing in-flight appends"'
+
+if [ $fail = 0 ]; then echo "e2e: all checks passed"; else echo "e2e: some checks failed"; fi
+exit $fail
