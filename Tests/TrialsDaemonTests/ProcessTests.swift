@@ -302,8 +302,9 @@ final class WatchdogTests: XCTestCase {
         let server = try await InProcessDaemon()
         let aliveBefore = await server.daemon.isAlive(within: .seconds(5))
         XCTAssertTrue(aliveBefore)
-        let release = DispatchSemaphore(value: 0)
-        let held = Task { try await server.daemon.committer.exclusive { release.wait() } }
+        let release = DispatchSemaphore(value: 0), entered = DispatchSemaphore(value: 0)
+        let held = Task { try await server.daemon.committer.exclusive { entered.signal(); release.wait() } }
+        entered.wait()  // the writer thread is inside the held body now
         let aliveStuck = await server.daemon.isAlive(within: .milliseconds(300))
         XCTAssertFalse(aliveStuck, "a stuck writer must not feed the watchdog")
         release.signal()

@@ -142,8 +142,9 @@ final class ProtocolTests: XCTestCase {
         let c = try server.connect()
         try c.trials("Append", ["event": event("HARMONi-2", "status-changed", "2022", ["status": "recruiting"])])
         // Hold the writer thread until the read has been answered.
-        let release = DispatchSemaphore(value: 0)
-        let held = Task { try await server.daemon.committer.exclusive { release.wait() } }
+        let release = DispatchSemaphore(value: 0), entered = DispatchSemaphore(value: 0)
+        let held = Task { try await server.daemon.committer.exclusive { entered.signal(); release.wait() } }
+        entered.wait()  // the writer thread is inside the held body now
         let path = server.socketPath
         let append = Thread.detachedResult {
             try VarlinkConnection(path: path).trials("Append", ["event": event("HARMONi-2", "presented", "2024", ["venue": "ASCO 2024"])])
