@@ -252,7 +252,61 @@ final class ControlService: @unchecked Sendable {
 
     /// Appends one group through the committer; its journal entries follow.
     func append(_ events: [NewEvent], peer: PeerCredentials, indexed: Bool, severities: [ChangeSeverity]? = nil) async throws -> [AppendOutcome] {
-        switch await committer.append(events, recordedBy: peer.recordedBy) {
+        try finish(await committer.append(events, recordedBy: peer.recordedBy), indexed: indexed, severities: severities)
+    }
+
+    /// Whether a call can be queued for the writer before the calls ahead of it are answered:
+    /// Append and AppendMany (their order is kept by the writer's queue).
+    func isQueueable(_ call: VarlinkCall) -> Bool {
+        call.interface == TrialsInterface.name && (call.member == "Append" || call.member == "AppendMany") && !call.more
+    }
+
+    /// Validates an Append or AppendMany and queues it for the writer now; the returned task
+    /// gives its reply once committed. Pipelined appends on one connection thus share commits.
+    func submit(_ call: VarlinkCall, peer: PeerCredentials) -> Task<VarlinkReply, Never> {
+        do {
+            guard policy.mayWrite(peer) else {
+                logger.notice("refused \(call.member) from \(peer.recordedBy), pid \(peer.pid): not root nor in the writers group")
+                throw VarlinkError.permissionDenied()
+            }
+            let many = call.member == "AppendMany"
+            let events: [NewEvent]
+            if many {
+                let p = try Parameters(call.parameters, allowed: ["events"])
+                let items = try p.requiredArray("events")
+                guard !items.isEmpty else { throw VarlinkError.invalidParameter("events") }
+                events = try items.enumerated().map { i, v throws(VarlinkError) in try newEvent(v, index: i) }
+            } else {
+                let p = try Parameters(call.parameters, allowed: ["event"])
+                events = [try newEvent(try p.requiredObject("event"), index: nil)]
+            }
+            inFlight.withLockedValue { $0 += 1 }
+            let ticket = committer.submit(events, recordedBy: peer.recordedBy)
+            return Task {
+                defer { inFlight.withLockedValue { $0 -= 1 } }
+                do {
+                    let outcomes = try finish(await ticket.outcome, indexed: many, severities: nil)
+                    if many { return VarlinkReply(parameters: JSONObject([("events", .array(outcomes.map(\.event.json)))])) }
+                    let o = outcomes[0]
+                    return VarlinkReply(parameters: JSONObject([
+                        ("event", o.event.json), ("replayed", .bool(o.replayed)), ("trial", Self.trialJSON(o.trial, view: nil)),
+                    ]))
+                } catch let e as VarlinkError {
+                    return VarlinkReply(error: e)
+                } catch {
+                    return VarlinkReply(error: TrialsInterface.error("ShuttingDown"))
+                }
+            }
+        } catch let e as VarlinkError {
+            return Task { VarlinkReply(error: e) }
+        } catch {
+            return Task { VarlinkReply(error: TrialsInterface.malformed("\(error)")) }
+        }
+    }
+
+    /// Journal entries for what was appended, or the interface's error for a refusal.
+    private func finish(_ outcome: GroupCommitter.Outcome, indexed: Bool, severities: [ChangeSeverity]?) throws -> [AppendOutcome] {
+        switch outcome {
         case .success(let outcomes):
             for (i, o) in outcomes.enumerated() where !o.replayed { onAppended(o, severities?[i]) }
             return outcomes

@@ -99,6 +99,8 @@ final class Server: @unchecked Sendable {
                 let drop: @Sendable () -> Void = {
                     channel.eventLoop.scheduleTask(in: .seconds(5)) { channel.close(promise: nil) }
                 }
+                var tail: Task<Void, Error>?
+                var pending = 0
                 for try await frame in inbound {
                     switch frame {
                     case .tooLarge:
@@ -106,28 +108,61 @@ final class Server: @unchecked Sendable {
                         try? await writer.write(VarlinkReply(error: TrialsInterface.error("RequestTooLarge", [("limit", .int(Int64(configuration.maximumMessageBytes)))])))
                         return
                     case .message(let buffer):
-                        try await handle(buffer, peer: connection.peer, writer: writer, drop: drop)
+                        // Appends are queued for the writer at once and answered in order;
+                        // any other call first waits for the replies ahead of it (so a read
+                        // after an append on the same connection sees it).
+                        let parsed = parse(buffer)
+                        if case .success(let call) = parsed, service.isQueueable(call) {
+                            let queued = service.submit(call, peer: connection.peer)
+                            let previous = tail
+                            let oneway = call.oneway
+                            tail = Task {
+                                _ = await previous?.result
+                                let reply = await queued.value
+                                if !oneway { try await writer.write(reply) }
+                            }
+                            pending += 1
+                            if pending >= maximumPipelined {
+                                try await tail?.value
+                                pending = 0
+                            }
+                        } else {
+                            try await tail?.value
+                            tail = nil
+                            pending = 0
+                            try await handle(parsed, peer: connection.peer, writer: writer, drop: drop)
+                        }
                     }
                 }
+                try await tail?.value
             }
         } catch {
             logger.debug("connection ended: \(error)")
         }
     }
 
-    private func handle(_ buffer: ByteBuffer, peer: PeerCredentials, writer: ReplyWriter, drop: @escaping @Sendable () -> Void) async throws {
+    /// Appends queued on one connection before its replies are written.
+    let maximumPipelined = 64
+
+    /// A message read off the wire: a call, or the error to answer instead.
+    private func parse(_ buffer: ByteBuffer) -> Result<VarlinkCall, VarlinkError> {
         let message: JSONValue
         do {
             message = try buffer.withUnsafeReadableBytes { raw throws(JSONParseError) in
                 try JSONValue.parse(UnsafeBufferPointer(start: raw.baseAddress?.assumingMemoryBound(to: UInt8.self), count: raw.count))
             }
         } catch {
-            try await writer.write(VarlinkReply(error: TrialsInterface.malformed("\(error)")))
-            return
+            return .failure(TrialsInterface.malformed("\(error)"))
         }
+        return Result { () throws(VarlinkError) in try VarlinkCall(message: message) }
+    }
+
+    private func handle(_ parsed: Result<VarlinkCall, VarlinkError>, peer: PeerCredentials, writer: ReplyWriter, drop: @escaping @Sendable () -> Void) async throws {
         let call: VarlinkCall
-        do { call = try VarlinkCall(message: message) } catch {
-            try await writer.write(VarlinkReply(error: error))
+        switch parsed {
+        case .success(let c): call = c
+        case .failure(let e):
+            try await writer.write(VarlinkReply(error: e))
             return
         }
         let oneway = call.oneway

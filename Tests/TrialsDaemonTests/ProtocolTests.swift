@@ -128,6 +128,29 @@ final class ProtocolTests: XCTestCase {
         }
     }
 
+    func testPipelinedAppendsOnOneConnectionShareCommitsAndAnswerInOrder() throws {
+        let c = try server.connect()
+        let before = server.daemon.committer.commits
+        var bytes: [UInt8] = []
+        for i in 0..<64 {
+            VarlinkCall(method: TrialsInterface.method("Append"), parameters: JSONObject([("event", event("HARMONi-2", "presented", "2024", ["venue": .string("M\(i)")]))])).json.write(to: &bytes)
+            bytes.append(0)
+        }
+        // A read after them on the same connection sees them all.
+        VarlinkCall(method: TrialsInterface.method("Status"), parameters: JSONObject([("trial", "HARMONi-2")])).json.write(to: &bytes)
+        bytes.append(0)
+        try c.sendRaw(bytes)
+        for i in 0..<64 {
+            let reply = try XCTUnwrap(try c.receive().map { try VarlinkReply(message: $0) })
+            XCTAssertEqual(reply.parameters["event"]?["seq"], .int(Int64(i + 1)), "replies in call order")
+        }
+        let status = try XCTUnwrap(try c.receive().map { try VarlinkReply(message: $0) })
+        XCTAssertEqual(status.parameters["trials"]?.arrayValue?.first?["version"], 64)
+        let commits = server.daemon.committer.commits - before
+        print("64 pipelined appends on one connection: \(commits) transactions")
+        XCTAssertLessThan(commits, 64, "pipelined appends did not share commits")
+    }
+
     func testOnewayCallsGetNoReply() throws {
         let c = try server.connect()
         let oneway = VarlinkCall(method: TrialsInterface.method("Append"), parameters: JSONObject([("event", event("HARMONi-A", "status-changed", "2022", ["status": "recruiting"]))]), oneway: true)
