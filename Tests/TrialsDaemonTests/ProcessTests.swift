@@ -110,17 +110,8 @@ final class AccessTests: XCTestCase {
         let trialctl = dir.path("trialctl")
         try FileManager.default.copyItem(atPath: Products.path("trialctl"), toPath: trialctl)
         func asNobody(_ args: [String]) throws -> (Int32, String) {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
-            p.arguments = ["--reuid=65534", "--regid=65534", "--clear-groups", trialctl, "--socket", daemon.socketPath] + args
-            p.environment = ["PATH": "/usr/bin:/bin", "NO_COLOR": "1"]
-            let out = Pipe()
-            p.standardOutput = out
-            p.standardError = out
-            try p.run()
-            let data = out.fileHandleForReading.readDataToEndOfFile()
-            p.waitUntilExit()
-            return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+            try runProgram("/usr/bin/setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", trialctl, "--socket", daemon.socketPath] + args,
+                           environment: ["PATH": "/usr/bin:/bin", "NO_COLOR": "1"])
         }
         let (statusCode, statusOut) = try asNobody(["status", "HARMONi-2"])
         XCTAssertEqual(statusCode, 0, statusOut)
@@ -171,18 +162,9 @@ final class PythonVarlinkTests: XCTestCase {
         try daemon.start()
         defer { _ = daemon.terminate() }
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("varlink_client.py").path
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", script, "unix:" + daemon.socketPath]
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = out
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self)
+        let (status, text) = try runProgram("/usr/bin/env", ["python3", script, "unix:" + daemon.socketPath])
         print(text)
-        XCTAssertEqual(p.terminationStatus, 0, text)
+        XCTAssertEqual(status, 0, text)
         XCTAssertTrue(text.contains("python varlink: all checks passed"), text)
     }
 }
@@ -197,18 +179,12 @@ final class JournalTests: XCTestCase {
         defer { dir.remove() }
         let here = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         let catalog = here.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("systemd/trialsd.catalog").path
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/unshare")
-        p.arguments = ["--mount", "--propagation", "private", "python3", here.appendingPathComponent("journal_test.py").path,
-                       Products.path("trialsd"), Products.path("trialctl"), catalog, dir.url.path]
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = out
-        try p.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
+        let (status, text) = try runProgram("/usr/bin/unshare", [
+            "--mount", "--propagation", "private", "python3", here.appendingPathComponent("journal_test.py").path,
+            Products.path("trialsd"), Products.path("trialctl"), catalog, dir.url.path,
+        ])
         print(text)
-        XCTAssertEqual(p.terminationStatus, 0, text)
+        XCTAssertEqual(status, 0, text)
         XCTAssertTrue(text.contains("journal: all checks passed"), text)
     }
 }
@@ -338,18 +314,13 @@ final class SystemdEndToEndTests: XCTestCase {
         defer { dir.remove() }
         let here = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         let units = here.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("systemd").path
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
-        p.arguments = ["300", "bash", here.appendingPathComponent("nspawn_e2e.sh").path, Products.path("trialsd"), Products.path("trialctl"), units, dir.url.path]
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = out
-        try p.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
+        let (status, text) = try runProgram("/usr/bin/timeout", [
+            "300", "bash", here.appendingPathComponent("nspawn_e2e.sh").path, Products.path("trialsd"), Products.path("trialctl"), units,
+            dir.url.path,
+        ])
         let report = text.split(separator: "\n").filter { !$0.hasPrefix("Creating ") }.joined(separator: "\n")
         print(report)
-        XCTAssertEqual(p.terminationStatus, 0, report)
+        XCTAssertEqual(status, 0, report)
         XCTAssertTrue(text.contains("e2e: all checks passed"), report)
     }
 }

@@ -16,19 +16,7 @@ final class UnitFileTests: XCTestCase {
     }
 
     func analyze(_ args: [String], environment: [String: String] = [:]) throws -> (Int32, String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/systemd-analyze")
-        p.arguments = args
-        var env = ProcessInfo.processInfo.environment
-        for (k, v) in environment { env[k] = v }
-        p.environment = env
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = out
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+        try runProgram("/usr/bin/systemd-analyze", args, environment: ProcessInfo.processInfo.environment.merging(environment) { $1 })
     }
 
     func testMakeInstallPutsEverythingInTheStandardPlaces() throws {
