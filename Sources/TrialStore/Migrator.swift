@@ -1,4 +1,5 @@
 import GRDB
+import TrialDomain
 import TrialMigrations
 
 /// Applies the migrations built into the binary, in order, one transaction each, and records
@@ -53,5 +54,3 @@ public struct Migrator: Sendable {
         }
     }
 }
-
-import TrialDomain

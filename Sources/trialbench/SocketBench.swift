@@ -118,8 +118,7 @@ struct SocketBench: ParsableCommand {
     func appendRun(path: String, clients: Int, total: Int, window: Int, events: [JSONValue]) throws -> Double {
         let per = total / clients
         let group = DispatchGroup()
-        let failures = NSLock()
-        var failure: Error?
+        let failure = FailureBox()
         let start = now()
         for k in 0..<clients {
             group.enter()
@@ -140,14 +139,28 @@ struct SocketBench: ParsableCommand {
                         received += 1
                     }
                 } catch {
-                    failures.lock()
-                    failure = error
-                    failures.unlock()
+                    failure.set(error)
                 }
             }.start()
         }
         group.wait()
-        if let failure { throw failure }
+        if let error = failure.error { throw error }
         return Double(per * clients) / (now() - start)
+    }
+}
+
+/// The first error of the client threads.
+final class FailureBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var first: Error?
+    func set(_ e: Error) {
+        lock.lock()
+        if first == nil { first = e }
+        lock.unlock()
+    }
+    var error: Error? {
+        lock.lock()
+        defer { lock.unlock() }
+        return first
     }
 }
