@@ -453,37 +453,21 @@ public struct CorrectCommand: TrialctlCommand {
     @Argument(help: ArgumentHelp("Payload fields.", valueName: "key=value"))
     public var assignments: [String] = []
 
-    @Option(help: ArgumentHelp("Why the event was wrong.", valueName: "text"))
-    public var reason: String
-
     @Option(help: ArgumentHelp("The whole replacement payload: a JSON object, or @FILE (@- for standard input).", valueName: "json|@file"))
     public var payload: String?
 
-    @Option(help: ArgumentHelp("When the correction was made (default: today).", valueName: "date"))
-    public var occurred: String?
-
-    @Option(help: ArgumentHelp("Where the correction comes from.", valueName: "text"))
-    public var source: String?
-
-    @Option(help: ArgumentHelp("An idempotency key (a UUID).", valueName: "uuid"))
-    public var id: String?
-
-    @Flag(help: "Print trialsd's reply as JSON.")
-    public var json = false
+    @OptionGroup public var amendment: AmendmentOptions
 
     @OptionGroup public var global: GlobalOptions
 
     public init() {}
 
     public func validate() throws {
-        guard seq >= 1 else { throw UsageError("SEQ: a seq is 1 or more") }
-        guard !reason.trimmed(" \t\n").isEmpty else { throw UsageError("--reason must not be empty") }
+        try amendment.validate(seq: seq)
         guard payload != nil || !assignments.isEmpty else {
             throw UsageError("give the corrected payload: --payload JSON|@FILE and/or KEY=VALUE fields")
         }
         try Check.assignments(assignments)
-        if let occurred { try Check.partialDate(occurred, option: "--occurred") }
-        if let id { try Check.uuid(id) }
     }
 
     public func execute(_ ctx: Context) throws {
@@ -491,13 +475,9 @@ public struct CorrectCommand: TrialctlCommand {
         var base = JSONObject()
         if payload == nil { base = try Self.currentPayload(of: seq, session) }
         let newPayload = try Input.payload(option: payload, assignments: assignments, base: base, read: ctx.read)
-        var p = params(["seq": .int(seq), "reason": .string(reason), "payload": .object(newPayload)])
-        if let occurred { p["occurred"] = .string(occurred) }
-        if let source { p["source"] = .string(source) }
-        if let id { p["id"] = .string(id) }
-        let reply = try session.call("Correct", p)
-        if json { return ctx.printJSON(reply) }
-        ctx.writeOut(Render.recorded(try EventReply(json: .object(try Reply.object(reply, "event")))))
+        var p = amendment.parameters(seq: seq)
+        p["payload"] = .object(newPayload)
+        try amendment.send("Correct", p, session, ctx)
     }
 
     /// The payload event `seq` has now: its own, or its latest correction's.
@@ -528,13 +508,29 @@ public struct RetractCommand: TrialctlCommand {
     @Argument(help: ArgumentHelp("The seq of the event to retract.", valueName: "seq"))
     public var seq: Int64
 
-    @Option(help: ArgumentHelp("Why the event should not stand.", valueName: "text"))
+    @OptionGroup public var amendment: AmendmentOptions
+
+    @OptionGroup public var global: GlobalOptions
+
+    public init() {}
+
+    public func validate() throws { try amendment.validate(seq: seq) }
+
+    public func execute(_ ctx: Context) throws {
+        let session = try ctx.session(global, action: "recording")
+        try amendment.send("Retract", amendment.parameters(seq: seq), session, ctx)
+    }
+}
+
+/// What `correct` and `retract` both take: why, when, from where, an idempotency key.
+public struct AmendmentOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Why the event was wrong.", valueName: "text"))
     public var reason: String
 
-    @Option(help: ArgumentHelp("When the retraction was made (default: today).", valueName: "date"))
+    @Option(help: ArgumentHelp("When the amendment was made (default: today).", valueName: "date"))
     public var occurred: String?
 
-    @Option(help: ArgumentHelp("Where the retraction comes from.", valueName: "text"))
+    @Option(help: ArgumentHelp("Where the amendment comes from.", valueName: "text"))
     public var source: String?
 
     @Option(help: ArgumentHelp("An idempotency key (a UUID).", valueName: "uuid"))
@@ -543,24 +539,26 @@ public struct RetractCommand: TrialctlCommand {
     @Flag(help: "Print trialsd's reply as JSON.")
     public var json = false
 
-    @OptionGroup public var global: GlobalOptions
-
     public init() {}
 
-    public func validate() throws {
+    func validate(seq: Int64) throws {
         guard seq >= 1 else { throw UsageError("SEQ: a seq is 1 or more") }
         guard !reason.trimmed(" \t\n").isEmpty else { throw UsageError("--reason must not be empty") }
         if let occurred { try Check.partialDate(occurred, option: "--occurred") }
         if let id { try Check.uuid(id) }
     }
 
-    public func execute(_ ctx: Context) throws {
-        let session = try ctx.session(global, action: "recording")
+    func parameters(seq: Int64) -> JSONObject {
         var p = params(["seq": .int(seq), "reason": .string(reason)])
         if let occurred { p["occurred"] = .string(occurred) }
         if let source { p["source"] = .string(source) }
         if let id { p["id"] = .string(id) }
-        let reply = try session.call("Retract", p)
+        return p
+    }
+
+    /// Calls Correct or Retract and prints the recorded event.
+    func send(_ method: String, _ p: JSONObject, _ session: Session, _ ctx: Context) throws {
+        let reply = try session.call(method, p)
         if json { return ctx.printJSON(reply) }
         ctx.writeOut(Render.recorded(try EventReply(json: .object(try Reply.object(reply, "event")))))
     }
