@@ -20,7 +20,7 @@ final class ControlService: @unchecked Sendable {
     let started = Date()
     let connections = NIOLockedValueBox(0)
     /// Calls being answered (a graceful stop waits for them).
-    let inFlight = NIOLockedValueBox(0)
+    let inFlight = InFlightCalls()
     /// Called after each appended event (the journal, issue 4), with the trial after it.
     /// The severity of a registry change, when an import classified it (journald PRIORITY).
     let onAppended: @Sendable (AppendOutcome, ChangeSeverity?) -> Void
@@ -46,8 +46,8 @@ final class ControlService: @unchecked Sendable {
     /// `drop` ends the connection after a grace period (a subscriber past its backlog).
     func handle(_ call: VarlinkCall, peer: PeerCredentials, drop: @escaping @Sendable () -> Void = {}, reply: Reply) async throws {
         let streaming = call.member == "Subscribe"
-        if !streaming { inFlight.withLockedValue { $0 += 1 } }
-        defer { if !streaming { inFlight.withLockedValue { $0 -= 1 } } }
+        if !streaming { inFlight.enter() }
+        defer { if !streaming { inFlight.leave() } }
         do {
             switch call.interface {
             case VarlinkService.name:
@@ -148,21 +148,11 @@ final class ControlService: @unchecked Sendable {
             if events.count == limit, let last = events.last { o["next"] = .int(last.seq) }
             return o
 
-        case "Append":
-            let p = try Parameters(call.parameters, allowed: ["event"])
-            let event = try newEvent(try p.requiredObject("event"), index: nil)
-            let outcome = try await append([event], peer: peer, indexed: false)[0]
-            return JSONObject([
-                ("event", outcome.event.json), ("replayed", .bool(outcome.replayed)), ("trial", Self.trialJSON(outcome.trial, view: nil)),
-            ])
-
-        case "AppendMany":
-            let p = try Parameters(call.parameters, allowed: ["events"])
-            let items = try p.requiredArray("events")
-            guard !items.isEmpty else { throw VarlinkError.invalidParameter("events") }
-            let events = try items.enumerated().map { i, v throws(VarlinkError) in try newEvent(v, index: i) }
-            let outcomes = try await append(events, peer: peer, indexed: true)
-            return JSONObject([("events", .array(outcomes.map(\.event.json)))])
+        case "Append", "AppendMany":
+            // The same path as pipelined appends (reached here only with `more`).
+            let reply = await submit(call, peer: peer).value
+            if let e = reply.varlinkError { throw e }
+            return reply.parameters
 
         case "Correct", "Retract":
             let correcting = call.member == "Correct"
@@ -280,10 +270,10 @@ final class ControlService: @unchecked Sendable {
                 let p = try Parameters(call.parameters, allowed: ["event"])
                 events = [try newEvent(try p.requiredObject("event"), index: nil)]
             }
-            inFlight.withLockedValue { $0 += 1 }
+            inFlight.enter()
             let ticket = committer.submit(events, recordedBy: peer.recordedBy)
             return Task {
-                defer { inFlight.withLockedValue { $0 -= 1 } }
+                defer { inFlight.leave() }
                 do {
                     let outcomes = try finish(await ticket.outcome, indexed: many, severities: nil)
                     if many { return VarlinkReply(parameters: JSONObject([("events", .array(outcomes.map(\.event.json)))])) }
@@ -486,5 +476,33 @@ extension Day {
     init(parsingDay text: String) throws(ValidationError) {
         guard let d = Day(text) else { throw ValidationError(field: "", reason: "'\(text)' is not a day; use YYYY-MM-DD") }
         self = d
+    }
+}
+
+/// Counts the calls being answered; a graceful stop waits until none is left.
+final class InFlightCalls: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var count = 0
+
+    func enter() {
+        condition.lock()
+        count += 1
+        condition.unlock()
+    }
+
+    func leave() {
+        condition.lock()
+        count -= 1
+        if count == 0 { condition.broadcast() }
+        condition.unlock()
+    }
+
+    /// Waits until no call is in flight, or the deadline passes; true when none is left.
+    @discardableResult
+    func waitUntilIdle(before deadline: Date) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        while count > 0 { if !condition.wait(until: deadline) { break } }
+        return count == 0
     }
 }

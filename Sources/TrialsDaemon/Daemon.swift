@@ -136,8 +136,9 @@ public final class Daemon: @unchecked Sendable {
         committer.stop()
         broadcaster.finishAll()
         // Replies already computed still go out: give busy connections a moment.
-        let deadline = Date().addingTimeInterval(5)
-        while service.inFlight.withLockedValue({ $0 }) > 0, Date() < deadline { usleep(5_000) }
+        if !service.inFlight.waitUntilIdle(before: Date().addingTimeInterval(5)) {
+            logger.warning("closing connections with calls still unanswered after 5 s")
+        }
         server.closeConnections()
     }
 

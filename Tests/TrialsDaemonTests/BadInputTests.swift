@@ -79,13 +79,8 @@ final class BadInputTests: XCTestCase {
         try assertStillServes(bystander)
         XCTAssertEqual(try bystander.trials("Stats")["events"], 0)
         // Every half-open connection went away: only the bystander is left.
-        var connections: Int64 = -1
-        for _ in 0..<200 {
-            connections = try bystander.trials("Stats")["connections"]?.int64Value ?? -1
-            if connections == 1 { break }
-            usleep(10_000)  // the server notices hang-ups asynchronously; poll the figure, bounded
-        }
-        XCTAssertEqual(connections, 1)
+        // The server notices hang-ups asynchronously: wait (bounded) for the figure.
+        try waitUntil { try bystander.trials("Stats")["connections"]?.int64Value == 1 }
     }
 }
 
