@@ -34,6 +34,18 @@ public struct NewEvent: Equatable, Sendable {
         self.expectedVersion = expectedVersion
     }
 
+    /// Checks a payload built in code as `init(json:)` checks a parsed one — through its JSON,
+    /// storing the normalised form (trimmed, defaults filled) — and keeps the canonical text,
+    /// so that the store's single writer does not have to. Call it where events are made (an
+    /// importer, a benchmark's preparation); the store calls it for events that skipped it.
+    public mutating func validate() throws(ValidationError) {
+        if validatedPayloadText != nil { return }
+        let checked: Payload
+        do { checked = try Payload(type: type, json: payload.json) } catch { throw error.under("payload") }
+        if checked != payload { payload = checked }
+        validatedPayloadText = payload.json.canonicalText
+    }
+
     /// The fields of the contract; anything else is refused.
     public static let contractFields: Set<String> = ["trial", "type", "occurred", "source", "id", "expectedVersion", "payload"]
 
@@ -164,9 +176,11 @@ public struct RecordedEvent: Equatable, Sendable {
         // Written by hand in canonical (sorted-key) order; the payload is already canonical.
         var out = [UInt8]()
         out.reserveCapacity(200 + payloadText.utf8.count)
-        func key(_ k: String, first: Bool = false) {
+        func key(_ k: StaticString, first: Bool = false) {
             if !first { out.append(UInt8(ascii: ",")) }
-            JSONValue.writeString(k, to: &out)
+            out.append(UInt8(ascii: "\""))
+            k.withUTF8Buffer { out.append(contentsOf: $0) }
+            out.append(UInt8(ascii: "\""))
             out.append(UInt8(ascii: ":"))
         }
         out.append(UInt8(ascii: "{"))
@@ -175,12 +189,12 @@ public struct RecordedEvent: Equatable, Sendable {
         key("payload"); out.append(contentsOf: payloadText.utf8)
         key("recorded"); JSONValue.writeString(recordedText, to: &out)
         key("recordedBy"); JSONValue.writeString(recordedBy, to: &out)
-        key("seq"); out.append(contentsOf: String(seq).utf8)
+        key("seq"); JSONWriter.appendDecimal(seq, to: &out)
         key("source")
         if let source { JSONValue.writeString(source, to: &out) } else { out.append(contentsOf: "null".utf8) }
         key("trial"); JSONValue.writeString(trial, to: &out)
         key("type"); JSONValue.writeString(type.rawValue, to: &out)
-        key("version"); out.append(contentsOf: String(version).utf8)
+        key("version"); JSONWriter.appendDecimal(version, to: &out)
         out.append(UInt8(ascii: "}"))
         return out
     }

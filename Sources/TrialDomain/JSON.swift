@@ -192,14 +192,25 @@ extension JSONValue {
     }
 
     static func writeString(_ s: String, to out: inout [UInt8]) {
+        var s = s
+        s.withUTF8 { writeString(utf8: $0, to: &out) }
+    }
+
+    static func writeString(utf8 u: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         // Fast path: nothing to escape, copy the bytes at once.
-        if !s.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
-            out.append(contentsOf: s.utf8)
+        var clean = true
+        for b in u where b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") {
+            clean = false
+            break
+        }
+        if clean {
+            out.append(contentsOf: u)
             out.append(UInt8(ascii: "\""))
             return
         }
-        for b in s.utf8 {
+        let hex: StaticString = "0123456789abcdef"
+        for b in u {
             switch b {
             case UInt8(ascii: "\""): out.append(contentsOf: [92, 34])
             case UInt8(ascii: "\\"): out.append(contentsOf: [92, 92])
@@ -207,8 +218,8 @@ extension JSONValue {
             case 0x0D: out.append(contentsOf: [92, 114])
             case 0x09: out.append(contentsOf: [92, 116])
             case 0..<0x20:
-                let hex = Array("0123456789abcdef".utf8)
-                out.append(contentsOf: [92, 117, 48, 48, hex[Int(b >> 4)], hex[Int(b & 15)]])
+                let h = hex.utf8Start
+                out.append(contentsOf: [92, 117, 48, 48, h[Int(b >> 4)], h[Int(b & 15)]])
             default: out.append(b)
             }
         }

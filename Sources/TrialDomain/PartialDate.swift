@@ -126,8 +126,9 @@ public struct PartialDate: Hashable, Sendable, Comparable, CustomStringConvertib
             }
             return v
         }
-        let bad = ValidationError(field: "", reason: "'\(text)' is not a date; use \(PartialDate.forms)")
-        guard u.count >= 4, let y = digits(0..<4), u.count == 4 || u[4] == UInt8(ascii: "-") else { throw bad }
+        // Built only on failure: a parse that succeeds allocates nothing for it.
+        func bad() -> ValidationError { ValidationError(field: "", reason: "'\(text)' is not a date; use \(PartialDate.forms)") }
+        guard u.count >= 4, let y = digits(0..<4), u.count == 4 || u[4] == UInt8(ascii: "-") else { throw bad() }
         var precision: Precision
         switch u.count {
         case 4: precision = .year
@@ -139,12 +140,12 @@ public struct PartialDate: Hashable, Sendable, Comparable, CustomStringConvertib
             } else if let m = digits(5..<7) {
                 precision = .month(m)
             } else {
-                throw bad
+                throw bad()
             }
         case 10:
-            guard u[7] == UInt8(ascii: "-"), let m = digits(5..<7), let d = digits(8..<10) else { throw bad }
+            guard u[7] == UInt8(ascii: "-"), let m = digits(5..<7), let d = digits(8..<10) else { throw bad() }
             precision = .day(month: m, day: d)
-        default: throw bad
+        default: throw bad()
         }
         guard let date = PartialDate(year: y, precision: precision) else {
             throw ValidationError(field: "", reason: "'\(text)' is not a real date")

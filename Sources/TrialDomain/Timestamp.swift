@@ -21,11 +21,28 @@ public struct Timestamp: Comparable, Hashable, Sendable, CustomStringConvertible
     }
 
     public var description: String {
+        var out = [UInt8]()
+        out.reserveCapacity(27)
+        write(to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends `description`'s bytes: `yyyy-mm-ddThh:mm:ss.ffffffZ`.
+    public func write(to out: inout [UInt8]) {
         let dayMicros: Int64 = 86_400_000_000
         let rem = (microseconds % dayMicros + dayMicros) % dayMicros
         let secs = Int(rem / 1_000_000)
         let micro = Int(rem % 1_000_000)
-        return "\(day)T\(pad(secs / 3600, 2)):\(pad(secs / 60 % 60, 2)):\(pad(secs % 60, 2)).\(pad(micro, 6))Z"
+        day.write(to: &out)
+        out.append(UInt8(ascii: "T"))
+        JSONWriter.appendPadded(secs / 3600, width: 2, to: &out)
+        out.append(UInt8(ascii: ":"))
+        JSONWriter.appendPadded(secs / 60 % 60, width: 2, to: &out)
+        out.append(UInt8(ascii: ":"))
+        JSONWriter.appendPadded(secs % 60, width: 2, to: &out)
+        out.append(UInt8(ascii: "."))
+        JSONWriter.appendPadded(micro, width: 6, to: &out)
+        out.append(UInt8(ascii: "Z"))
     }
 
     /// The accepted forms, for error messages.
@@ -34,14 +51,15 @@ public struct Timestamp: Comparable, Hashable, Sendable, CustomStringConvertible
     /// Parses `2025-06-01T12:00Z`, `2025-06-01T12:00:00.5Z`, `2025-06-01T12:00:00+02:00`, or a bare
     /// day `2025-06-01`, which means the end of that day (UTC): everything recorded on it.
     public init(parsing text: String) throws(ValidationError) {
-        let bad = ValidationError(field: "", reason: "'\(text)' is not a time; use \(Timestamp.forms)")
+        // Built only on failure: a parse that succeeds allocates nothing for it.
+        func bad() -> ValidationError { ValidationError(field: "", reason: "'\(text)' is not a time; use \(Timestamp.forms)") }
         let u = Array(text.utf8)
-        guard u.count >= 10, let day = Day(String(decoding: u[0..<10], as: UTF8.self)) else { throw bad }
+        guard u.count >= 10, let day = Day(String(decoding: u[0..<10], as: UTF8.self)) else { throw bad() }
         if u.count == 10 {
             microseconds = Int64(day.daysSinceEpoch + 1) * 86_400_000_000 - 1
             return
         }
-        guard u[10] == UInt8(ascii: "T") || u[10] == UInt8(ascii: " ") else { throw bad }
+        guard u[10] == UInt8(ascii: "T") || u[10] == UInt8(ascii: " ") else { throw bad() }
         var i = 11
         func num(_ n: Int) -> Int? {
             guard i + n <= u.count else { return nil }
@@ -53,13 +71,13 @@ public struct Timestamp: Comparable, Hashable, Sendable, CustomStringConvertible
             i += n
             return v
         }
-        guard let h = num(2), h < 24, i < u.count, u[i] == UInt8(ascii: ":") else { throw bad }
+        guard let h = num(2), h < 24, i < u.count, u[i] == UInt8(ascii: ":") else { throw bad() }
         i += 1
-        guard let m = num(2), m < 60 else { throw bad }
+        guard let m = num(2), m < 60 else { throw bad() }
         var s = 0, micro = 0
         if i < u.count, u[i] == UInt8(ascii: ":") {
             i += 1
-            guard let ss = num(2), ss < 60 else { throw bad }
+            guard let ss = num(2), ss < 60 else { throw bad() }
             s = ss
             if i < u.count, u[i] == UInt8(ascii: ".") {
                 i += 1
@@ -69,25 +87,25 @@ public struct Timestamp: Comparable, Hashable, Sendable, CustomStringConvertible
                     digits += 1
                     i += 1
                 }
-                guard digits > 0 else { throw bad }
+                guard digits > 0 else { throw bad() }
                 for _ in digits..<max(digits, 6) { micro *= 10 }
             }
         }
         var offsetMinutes = 0
-        guard i < u.count else { throw bad }  // a zone is required: Z or ±HH:MM
+        guard i < u.count else { throw bad() }  // a zone is required: Z or ±HH:MM
         if u[i] == UInt8(ascii: "Z") || u[i] == UInt8(ascii: "z") {
             i += 1
         } else if u[i] == UInt8(ascii: "+") || u[i] == UInt8(ascii: "-") {
             let sign = u[i] == UInt8(ascii: "+") ? 1 : -1
             i += 1
-            guard let oh = num(2) else { throw bad }
+            guard let oh = num(2) else { throw bad() }
             if i < u.count, u[i] == UInt8(ascii: ":") { i += 1 }
-            guard let om = num(2) else { throw bad }
+            guard let om = num(2) else { throw bad() }
             offsetMinutes = sign * (oh * 60 + om)
         } else {
-            throw bad
+            throw bad()
         }
-        guard i == u.count else { throw bad }
+        guard i == u.count else { throw bad() }
         let seconds = Int64(day.daysSinceEpoch) * 86400 + Int64(h * 3600 + m * 60 + s) - Int64(offsetMinutes * 60)
         microseconds = seconds * 1_000_000 + Int64(micro)
     }

@@ -91,6 +91,11 @@ extension EventStore {
     }
 
     /// Drops the projections and rebuilds them from the log, in one transaction.
+    ///
+    /// Two threads share the work: a reader connection streams the log trial by trial and
+    /// folds each trial (decoding is most of a replay's cost), while the writer connection
+    /// clears the tables and writes the folds as they come. The reader starts after the writer
+    /// holds the write lock, so it sees exactly the log the rebuild is for.
     @discardableResult
     public func rebuild() throws -> RebuildReport {
         let start = Timestamp.now()
@@ -103,12 +108,38 @@ extension EventStore {
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
             defer { try? db.execute(sql: "PRAGMA synchronous = FULL") }
             try db.inTransaction(.immediate) {
+                let pipe = FoldPipe(capacity: 8)
+                let pool = self.pool
+                let reader = Thread {
+                    do {
+                        try pool.read { rdb in
+                            var chunk: [(fold: TrialFold, events: Int)] = []
+                            try Self.forEachTrial(rdb) { key, history in
+                                let fold = (try? TrialFold.fold(key: key, events: history, lenient: true)) ?? TrialFold(key: key)
+                                chunk.append((fold, history.count))
+                                if chunk.count == FoldPipe.chunkSize {
+                                    try pipe.put(chunk)
+                                    chunk.removeAll(keepingCapacity: true)
+                                }
+                            }
+                            if !chunk.isEmpty { try pipe.put(chunk) }
+                        }
+                        pipe.finish(nil)
+                    } catch {
+                        pipe.finish(error)
+                    }
+                }
+                reader.name = "trialtrack-rebuild-reader"
+                reader.start()
+                defer { pipe.cancelAndWait() }  // never leave the reader running
                 try ProjectionWriter.clear(db)
-                try Self.forEachTrial(db) { key, history in
-                    let fold = (try? TrialFold.fold(key: key, events: history, lenient: true)) ?? TrialFold(key: key)
-                    try ProjectionWriter.write(old: nil, new: fold, appendedInOrder: false, db: db)
-                    trials += 1
-                    events += Int64(history.count)
+                var projections = try ProjectionWriter(db)
+                while let chunk = try pipe.take() {
+                    for (fold, count) in chunk {
+                        try projections.write(old: nil, new: fold, appendedInOrder: false)
+                        trials += 1
+                        events += Int64(count)
+                    }
                 }
                 return .commit
             }

@@ -1,15 +1,23 @@
 import GRDB
 import GRDBSQLite
 
-/// Binds and steps a cached statement with the C API directly, for the few INSERTs of the
-/// append path (GRDB's argument boxing costs more than the insert itself there).
+/// Binds and steps a prepared statement with the C API directly, for the INSERTs of the append
+/// and rebuild paths (GRDB's argument boxing costs more than the insert itself there).
+///
+/// Values are bound in order with `bind`, then `run()` steps once and resets. Text bound from
+/// bytes is bound without a copy: the bytes must outlive `run()`, which they do when bound and
+/// run in the same scope.
 struct RawStatement {
     let statement: Statement
     private var index: Int32 = 0
     private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
     init(_ db: Database, _ sql: String) throws {
-        statement = try db.cachedStatement(sql: sql)
+        self.init(try db.cachedStatement(sql: sql))
+    }
+
+    init(_ statement: Statement) {
+        self.statement = statement
         sqlite3_reset(statement.sqliteStatement)
     }
 
@@ -27,6 +35,19 @@ struct RawStatement {
         index += 1
         bytes.withUnsafeBytes { b in
             _ = sqlite3_bind_blob(statement.sqliteStatement, index, b.baseAddress, Int32(b.count), Self.transient)
+        }
+    }
+
+    /// Binds UTF-8 bytes as TEXT (copied by SQLite).
+    mutating func bindText(_ bytes: [UInt8]) {
+        index += 1
+        if bytes.isEmpty {
+            sqlite3_bind_text(statement.sqliteStatement, index, "", 0, Self.transient)
+            return
+        }
+        bytes.withUnsafeBufferPointer { b in
+            _ = sqlite3_bind_text(statement.sqliteStatement, index, b.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) },
+                                  Int32(b.count), Self.transient)
         }
     }
 

@@ -23,6 +23,9 @@ final class WriterState {
     var dirty: [String: TrialSummary] = [:]
     /// Alias → trial key, as the writer wrote them (bounded; cleared with the cache).
     var aliasCache: [String: String] = [:]
+    /// The open transaction's projection writer (its prepared statements and buffers).
+    private var projections: ProjectionWriter?
+    private var insertEvent: Statement?
 
     init(cacheCapacity: Int) { cache = FoldCache(capacity: cacheCapacity) }
 
@@ -56,11 +59,17 @@ final class WriterState {
         results.reserveCapacity(groups.count)
         let now = clock()
         do {
+            projections = try ProjectionWriter(db)
+            insertEvent = try db.cachedStatement(sql: """
+                INSERT INTO events (seq, event_id, trial, version, type, occurred, recorded, recorded_by, source, payload, hash)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            defer { (projections, insertEvent) = (nil, nil) }
             try db.inTransaction(.immediate) {
                 for group in groups {
                     results.append(try appendGroup(group.events, recordedBy: group.recordedBy, db: db, now: now))
                 }
-                for summary in dirty.values { try ProjectionWriter.writeTrialRow(summary, db) }
+                for summary in dirty.values { try projections!.writeTrialRow(summary) }
                 dirty.removeAll(keepingCapacity: true)
                 return .commit
             }
@@ -136,27 +145,16 @@ final class WriterState {
         // 0. Events built in code (an importer, the overdue watcher) get the checks parsed ones
         // got: the payload is validated through its JSON, and what is stored is that form.
         var e = submitted
-        let payloadText: String
-        if let text = e.validatedPayloadText {
-            payloadText = text  // parsed and validated from JSON already
-        } else {
-            var payloadJSON = e.payload.json
-            do {
-                let checked = try Payload(type: e.type, json: payloadJSON)
-                if checked != e.payload {  // normalised (trimmed, defaults filled): store that form
-                    e.payload = checked
-                    payloadJSON = checked.json
-                }
-            } catch {
-                throw AppendError.invalid(error.under("payload"))
-            }
-            payloadText = payloadJSON.canonicalText
-        }
+        do { try e.validate() } catch { throw AppendError.invalid(error) }
+        let payloadText = e.validatedPayloadText!
         do { try e.checkDate(today: now.day) } catch { throw AppendError.invalid(error) }
 
         // 1. Which trial.
         let key: String
         var target: RecordedEvent?
+        // No alias names it: a trial with no events yet (every trial's key is an alias), so
+        // there is nothing to replay.
+        var isNew = false
         switch e.payload {
         case .corrected(let c):
             target = try amendable(db, seq: c.target, given: e.trial)
@@ -167,7 +165,7 @@ final class WriterState {
             key = target!.trial
         default:
             guard let ref = e.trial else { throw AppendError.invalid(ValidationError(field: "trial", reason: "missing (required)")) }
-            key = try resolve(db, alias: ref.lookupKey) ?? ref.text
+            if let known = try resolve(db, alias: ref.lookupKey) { key = known } else { key = ref.text; isNew = true }
         }
 
         // 2. Idempotency: the same id and content is the first result; other content is refused.
@@ -179,7 +177,7 @@ final class WriterState {
         }
 
         // 3. Optimistic concurrency.
-        let old = try fold(db, key: key)
+        let old = isNew ? TrialFold(key: key) : try fold(db, key: key)
         if let expected = e.expectedVersion, expected != old.summary.version {
             throw AppendError.wrongExpectedVersion(trial: key, expected: expected, current: old.summary.version)
         }
@@ -230,10 +228,7 @@ final class WriterState {
             content: RecordedEvent.hashedContent(
                 seq: seq, id: record.id, trial: key, version: record.version, type: record.type, occurredText: occurredText,
                 recordedText: recordedText, recordedBy: recordedBy, source: record.source, payloadText: payloadText))
-        var insert = try RawStatement(db, """
-            INSERT INTO events (seq, event_id, trial, version, type, occurred, recorded, recorded_by, source, payload, hash)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """)
+        var insert = RawStatement(insertEvent!)
         insert.bind(seq)
         insert.bind(record.id)
         insert.bind(key)
@@ -251,7 +246,7 @@ final class WriterState {
             // Only a concurrent writer outside this process can get here.
             throw StoreError.database("another process appended to the log: \(error.message ?? "")")
         }
-        try ProjectionWriter.write(old: old.summary.version == 0 ? nil : old, new: new, appendedInOrder: inOrder, trialRow: false, db: db)
+        try projections!.write(old: old.summary.version == 0 ? nil : old, new: new, appendedInOrder: inOrder, trialRow: false)
         if renamed {
             for alias in old.summary.aliases { aliasCache[alias.id.lowercased()] = nil }
             for alias in new.summary.aliases { aliasCache[alias.id.lowercased()] = key }

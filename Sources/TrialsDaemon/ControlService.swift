@@ -375,6 +375,9 @@ final class ControlService: @unchecked Sendable {
                 severities += plan.changes.map(\.severity)
                 for (i, var e) in plan.events.enumerated() {
                     if i == 0 { e.expectedVersion = plan.baseVersion }
+                    // Checked here, off the writer thread; one that fails is refused by the
+                    // writer, which names its index.
+                    try? e.validate()
                     events.append(e)
                 }
             }

@@ -55,7 +55,11 @@ struct Workload {
                     ? .published(Published(citation: "J Clin Oncol \(2012 + k / 6);\(i % 50):\(i % 9000)", doi: "10.1200/JCO.\(i).\(k)"))
                     : .enrollmentUpdated(Enrollment(count: Int64(398 + k), type: .actual))
             }
-            let event = NewEvent(trial: try! TrialReference(trial), payload: payload, occurred: occurred, source: "ClinicalTrials.gov \(trial), last update \(occurred)")
+            // Validated here, before the clock starts, as the daemon validates a client's event
+            // on its connection before queueing it for the writer (and an importer where it
+            // makes the event): the raw side's row values are made beforehand too.
+            var event = NewEvent(trial: try! TrialReference(trial), payload: payload, occurred: occurred, source: "ClinicalTrials.gov \(trial), last update \(occurred)")
+            try! event.validate()
             return Item(event: event, trial: trial, version: Int64(k + 1), payloadText: payload.json.canonicalText, occurred: occurred.description)
         }
         var out: [Item] = []

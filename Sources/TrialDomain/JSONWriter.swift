@@ -1,0 +1,225 @@
+/// Writes canonical JSON (the bytes `JSONValue.canonicalText` gives) straight into a buffer,
+/// without building a `JSONValue` tree first: the projections write one or more objects per
+/// event, and the tree's allocations were most of their cost.
+///
+/// The caller writes an object's members in canonical order (keys sorted by their UTF-8
+/// bytes) and leaves out absent optionals, as `ObjectBuilder` does; tests check each writer
+/// against the tree's text.
+public struct JSONWriter {
+    public private(set) var bytes: [UInt8] = []
+    private var needsComma = false
+
+    public init(capacity: Int = 256) { bytes.reserveCapacity(capacity) }
+
+    /// Empties the buffer, keeping its storage.
+    public mutating func reset() {
+        bytes.removeAll(keepingCapacity: true)
+        needsComma = false
+    }
+
+    public var text: String { String(decoding: bytes, as: UTF8.self) }
+
+    public mutating func beginObject() {
+        separator()
+        bytes.append(UInt8(ascii: "{"))
+        needsComma = false
+    }
+
+    public mutating func endObject() {
+        bytes.append(UInt8(ascii: "}"))
+        needsComma = true
+    }
+
+    /// A member's key; the value written next is its value.
+    public mutating func key(_ k: StaticString) {
+        separator()
+        bytes.append(UInt8(ascii: "\""))
+        k.withUTF8Buffer { bytes.append(contentsOf: $0) }
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(UInt8(ascii: ":"))
+        needsComma = false
+    }
+
+    public mutating func string(_ s: String) {
+        separator()
+        JSONValue.writeString(s, to: &bytes)
+        needsComma = true
+    }
+
+    public mutating func int(_ i: Int64) {
+        separator()
+        JSONWriter.appendDecimal(i, to: &bytes)
+        needsComma = true
+    }
+
+    public mutating func date(_ d: PartialDate) {
+        separator()
+        bytes.append(UInt8(ascii: "\""))
+        d.write(to: &bytes)
+        bytes.append(UInt8(ascii: "\""))
+        needsComma = true
+    }
+
+    /// Any value, through its canonical text.
+    public mutating func value(_ v: JSONValue) {
+        separator()
+        v.write(to: &bytes)
+        needsComma = true
+    }
+
+    public mutating func member(_ k: StaticString, _ s: String?) { if let s { key(k); string(s) } }
+    public mutating func member(_ k: StaticString, _ i: Int64?) { if let i { key(k); int(i) } }
+    public mutating func member(_ k: StaticString, _ d: PartialDate?) { if let d { key(k); date(d) } }
+    public mutating func member(_ k: StaticString, _ v: JSONValue?) { if let v { key(k); value(v) } }
+    public mutating func member<E: RawRepresentable>(_ k: StaticString, _ e: E?) where E.RawValue == String {
+        if let e { key(k); string(e.rawValue) }
+    }
+
+    private mutating func separator() {
+        if needsComma { bytes.append(UInt8(ascii: ",")) }
+    }
+
+    /// Appends an integer's decimal digits.
+    public static func appendDecimal(_ value: Int64, to out: inout [UInt8]) {
+        if value < 0 {
+            out.append(UInt8(ascii: "-"))
+            if value == .min {
+                out.append(contentsOf: "9223372036854775808".utf8)
+                return
+            }
+        }
+        var v = value.magnitude
+        if v < 10 {
+            out.append(UInt8(ascii: "0") &+ UInt8(v))
+            return
+        }
+        var digits: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64,
+                     UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var n = 0
+        withUnsafeMutableBytes(of: &digits) { raw in
+            let d = raw.bindMemory(to: UInt8.self)
+            while v > 0 {
+                d[n] = UInt8(ascii: "0") &+ UInt8(v % 10)
+                v /= 10
+                n += 1
+            }
+            for i in stride(from: n - 1, through: 0, by: -1) { out.append(d[i]) }
+        }
+    }
+
+    /// Appends `value` in `width` digits at least, zero-padded (non-negative values).
+    public static func appendPadded(_ value: Int, width: Int, to out: inout [UInt8]) {
+        var digits = 1
+        var p = 10
+        while value >= p && digits < 19 {
+            digits += 1
+            p *= 10
+        }
+        if digits < width { for _ in digits..<width { out.append(UInt8(ascii: "0")) } }
+        appendDecimal(Int64(value), to: &out)
+    }
+}
+
+extension PartialDate {
+    /// Appends `description`'s bytes.
+    public func write(to out: inout [UInt8]) {
+        JSONWriter.appendPadded(year, width: 4, to: &out)
+        switch precision {
+        case .year: break
+        case .half(let h):
+            out.append(contentsOf: [UInt8(ascii: "-"), UInt8(ascii: "H"), UInt8(ascii: "0") &+ UInt8(h)])
+        case .quarter(let q):
+            out.append(contentsOf: [UInt8(ascii: "-"), UInt8(ascii: "Q"), UInt8(ascii: "0") &+ UInt8(q)])
+        case .month(let m):
+            out.append(UInt8(ascii: "-"))
+            JSONWriter.appendPadded(m, width: 2, to: &out)
+        case .day(let m, let d):
+            out.append(UInt8(ascii: "-"))
+            JSONWriter.appendPadded(m, width: 2, to: &out)
+            out.append(UInt8(ascii: "-"))
+            JSONWriter.appendPadded(d, width: 2, to: &out)
+        }
+    }
+}
+
+extension Day {
+    /// Appends `description`'s bytes (`yyyy-mm-dd`).
+    public func write(to out: inout [UInt8]) {
+        let (y, m, d) = components
+        JSONWriter.appendPadded(y, width: 4, to: &out)
+        out.append(UInt8(ascii: "-"))
+        JSONWriter.appendPadded(m, width: 2, to: &out)
+        out.append(UInt8(ascii: "-"))
+        JSONWriter.appendPadded(d, width: 2, to: &out)
+    }
+}
+
+// The projections' objects, written member by member in canonical (sorted) key order. Each
+// gives exactly the bytes of its `json.canonicalText` (TrialDomainTests check both ways).
+
+extension TimelineEntry {
+    public func write(withPayload: Bool, to w: inout JSONWriter) {
+        w.beginObject()
+        w.member("correctedBy", correctedBy)
+        w.member("occurred", occurred)
+        if withPayload { w.member("payload", payload.json) }
+        w.member("seq", seq)
+        w.member("source", source)
+        w.member("text", text)
+        w.member("type", type)
+        w.endObject()
+    }
+}
+
+extension MilestoneRef {
+    public func write(to w: inout JSONWriter) {
+        w.beginObject()
+        w.member("occurred", occurred)
+        w.member("seq", seq)
+        w.member("text", text)
+        w.member("type", type)
+        w.endObject()
+    }
+}
+
+extension Expectation {
+    public func write(to w: inout JSONWriter) {
+        w.beginObject()
+        w.member("madeOn", madeOn)
+        w.member("milestone", milestone.description)
+        w.member("overdueSeq", overdueSeq)
+        w.member("resolvedBy", resolvedBy)
+        w.member("seq", seq)
+        w.member("source", source)
+        w.member("state", state)
+        w.member("window", window)
+        w.endObject()
+    }
+}
+
+extension TrialSummary {
+    /// - Parameter withRegistration: false for the `trials` row, which keeps it apart.
+    public func write(withRegistration: Bool = true, to w: inout JSONWriter) {
+        w.beginObject()
+        if dates != DatesUpdated() { w.member("dates", dates.json) }
+        w.member("enrollment", enrollment?.json)
+        w.member("key", key)
+        w.member("lastKnownStatus", lastKnownStatus)
+        if let lastMilestone {
+            w.key("lastMilestone")
+            lastMilestone.write(to: &w)
+        }
+        w.member("lastSeq", lastSeq)
+        if let nextExpected {
+            w.key("nextExpected")
+            nextExpected.write(to: &w)
+        }
+        if withRegistration { w.member("registration", registration?.json) }
+        w.member("status", status)
+        w.member("statusSince", statusSince)
+        w.member("version", version)
+        w.member("whyStopped", whyStopped)
+        w.endObject()
+    }
+}

@@ -1,0 +1,61 @@
+import Foundation
+import TrialDomain
+
+/// A bounded hand-over of folded trials from the rebuild's reading thread to its writing one.
+/// The reader blocks when `capacity` chunks wait; the writer blocks until one arrives. Either
+/// side can stop the other: the writer by cancelling, the reader by finishing with an error.
+final class FoldPipe: @unchecked Sendable {
+    typealias Chunk = [(fold: TrialFold, events: Int)]
+    static let chunkSize = 256
+
+    private let condition = NSCondition()
+    private let capacity: Int
+    private var chunks: [Chunk] = []
+    private var finished = false
+    private var failure: Error?
+    private var cancelled = false
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    /// Reader side: hands over a chunk, waiting for room. Throws once the writer cancelled.
+    func put(_ chunk: Chunk) throws {
+        condition.lock()
+        defer { condition.unlock() }
+        while chunks.count >= capacity && !cancelled { condition.wait() }
+        if cancelled { throw CancellationError() }
+        chunks.append(chunk)
+        condition.broadcast()
+    }
+
+    /// Reader side: no more chunks; `error` is what stopped the reader, if anything did.
+    func finish(_ error: Error?) {
+        condition.lock()
+        finished = true
+        failure = error
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Writer side: the next chunk, nil once the reader finished; rethrows the reader's error.
+    func take() throws -> Chunk? {
+        condition.lock()
+        defer { condition.unlock() }
+        while chunks.isEmpty && !finished { condition.wait() }
+        if !chunks.isEmpty {
+            condition.broadcast()
+            return chunks.removeFirst()
+        }
+        if let failure, !(failure is CancellationError) { throw failure }
+        return nil
+    }
+
+    /// Writer side: stops the reader (if still running) and waits until it has finished.
+    func cancelAndWait() {
+        condition.lock()
+        cancelled = true
+        chunks.removeAll()
+        condition.broadcast()
+        while !finished { condition.wait() }
+        condition.unlock()
+    }
+}

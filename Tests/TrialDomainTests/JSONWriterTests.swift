@@ -1,0 +1,80 @@
+import TrialDomain
+import TrialTestSupport
+import XCTest
+
+/// The projections write their JSON with `JSONWriter`, member by member; the text must be
+/// byte for byte the canonical text of the same value built as a `JSONValue` tree.
+final class JSONWriterTests: XCTestCase {
+    /// A trial with most of what a summary, a timeline and expectations can hold: identifiers,
+    /// results, a correction, a forecast met and one overdue.
+    func richFold() throws -> TrialFold {
+        let events = try [
+            Fixture.recorded(1, "HARMONi-2", .registered, "2021-12", ["title": "Ivonescimab vs \"pembrolizumab\"\n(PD-L1+)", "acronym": "HARMONi-2",
+                "sponsor": "Akeso", "phases": ["phase-3"],
+                "identifiers": [["registry": "nct", "id": "NCT05499390"], ["registry": "sponsor", "id": "AK112-303"]]]),
+            Fixture.recorded(2, "HARMONi-2", .statusChanged, "2022-01-05", ["status": "recruiting"]),
+            Fixture.recorded(3, "HARMONi-2", .milestoneExpected, "2022-02", ["milestone": "interim-analysis", "window": "2024-H1"]),
+            Fixture.recorded(4, "HARMONi-2", .milestoneExpected, "2022-02", ["milestone": "readout:OS", "window": "2025-Q2"]),
+            Fixture.recorded(5, "HARMONi-2", .interimAnalysis, "2024-05", Fixture.harmoni2Interim),
+            Fixture.recorded(6, "HARMONi-2", .enrollmentUpdated, "2024-06", ["count": 398, "type": "actual"]),
+            Fixture.recorded(7, "HARMONi-2", .milestoneOverdue, "2025-07-01", ["expected": 4]),
+            Fixture.recorded(8, "HARMONi-2", .corrected, "2025-08", ["target": 2, "reason": "the registry's date", "payload": ["status": "enrolling-by-invitation"]]),
+        ]
+        return try TrialFold.fold(key: "HARMONi-2", events: events)
+    }
+
+    func testProjectionObjectsMatchTheirCanonicalText() throws {
+        let f = try richFold()
+        XCTAssertGreaterThanOrEqual(f.timeline.count, 3)
+        XCTAssertGreaterThan(f.expectations.count, 1)
+        var w = JSONWriter()
+        for e in f.timeline {
+            for withPayload in [false, true] {
+                w.reset()
+                e.write(withPayload: withPayload, to: &w)
+                XCTAssertEqual(w.text, e.json(withPayload: withPayload).canonicalText)
+            }
+        }
+        XCTAssertTrue(f.timeline.contains { $0.correctedBy != nil })
+        for x in f.expectations {
+            w.reset()
+            x.write(to: &w)
+            XCTAssertEqual(w.text, x.json.canonicalText)
+        }
+        XCTAssertTrue(f.expectations.contains { $0.overdueSeq != nil })
+        let s = f.summary
+        XCTAssertNotNil(s.lastMilestone)
+        XCTAssertNotNil(s.nextExpected)
+        w.reset()
+        s.write(to: &w)
+        XCTAssertEqual(w.text, s.json.canonicalText)
+        var bare = s
+        bare.registration = nil
+        w.reset()
+        s.write(withRegistration: false, to: &w)
+        XCTAssertEqual(w.text, bare.json.canonicalText)
+        // An empty summary (a trial with no registration, no dates) too.
+        w.reset()
+        TrialSummary(key: "T").write(to: &w)
+        XCTAssertEqual(w.text, TrialSummary(key: "T").json.canonicalText)
+    }
+
+    func testDatesTimesAndNumbersAsTheirDescriptions() throws {
+        for text in ["2027", "2026-H1", "2025-Q2", "2025-04", "2026-06-02", "1999-12-31"] {
+            let d = Fixture.date(text)
+            var out: [UInt8] = []
+            d.write(to: &out)
+            XCTAssertEqual(String(decoding: out, as: UTF8.self), text)
+        }
+        XCTAssertEqual(Timestamp(microseconds: 0).description, "1970-01-01T00:00:00.000000Z")
+        XCTAssertEqual(try Timestamp(parsing: "2026-11-21T19:37:24.123456Z").description, "2026-11-21T19:37:24.123456Z")
+        for v: Int64 in [0, 7, 10, 99, 1_000_000, -1, -42, .max, .min] {
+            var out: [UInt8] = []
+            JSONWriter.appendDecimal(v, to: &out)
+            XCTAssertEqual(String(decoding: out, as: UTF8.self), String(v))
+        }
+        var w = JSONWriter()
+        w.string("a \"quoted\"\\ line\n\t\u{01}é")
+        XCTAssertEqual(w.text, JSONValue.string("a \"quoted\"\\ line\n\t\u{01}é").canonicalText)
+    }
+}
