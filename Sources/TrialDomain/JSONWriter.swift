@@ -198,12 +198,49 @@ extension Expectation {
     }
 }
 
+extension Enrollment {
+    public func write(to w: inout JSONWriter) {
+        w.beginObject()
+        w.member("count", count)
+        w.member("type", type)
+        w.endObject()
+    }
+}
+
+extension StudyDate {
+    public func write(to w: inout JSONWriter) {
+        w.beginObject()
+        w.member("date", date)
+        w.member("type", type)
+        w.endObject()
+    }
+}
+
+extension DatesUpdated {
+    public func write(to w: inout JSONWriter) {
+        w.beginObject()
+        for (k, d) in [("completion", completion), ("primaryCompletion", primaryCompletion), ("start", start)] as [(StaticString, StudyDate?)] {
+            if let d {
+                w.key(k)
+                d.write(to: &w)
+            }
+        }
+        w.endObject()
+    }
+}
+
 extension TrialSummary {
     /// - Parameter withRegistration: false for the `trials` row, which keeps it apart.
     public func write(withRegistration: Bool = true, to w: inout JSONWriter) {
         w.beginObject()
-        if dates != DatesUpdated() { w.member("dates", dates.json) }
-        w.member("enrollment", enrollment?.json)
+        if dates != DatesUpdated() {
+            w.key("dates")
+            dates.write(to: &w)
+        }
+        if let enrollment {
+            w.key("enrollment")
+            enrollment.write(to: &w)
+        }
         w.member("key", key)
         w.member("lastKnownStatus", lastKnownStatus)
         if let lastMilestone {

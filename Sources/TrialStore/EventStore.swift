@@ -16,6 +16,9 @@ public struct StoreConfiguration: Sendable {
     /// Memory-mapped reads, in bytes. Default 0 (off): read(2) keeps the daemon's resident
     /// memory independent of the file's size.
     public var mmapBytes = 0
+    /// Checkpoint the write-ahead log on a thread of its own (`Checkpointer`) rather than in
+    /// the writer's commits. Default on.
+    public var backgroundCheckpoints = true
     /// The clock, replaceable in tests.
     public var clock: @Sendable () -> Timestamp = { Timestamp.now() }
 
@@ -32,6 +35,7 @@ public final class EventStore: @unchecked Sendable {
     let configuration: StoreConfiguration
     /// Touched only inside `pool.write…` closures, which GRDB serialises.
     let writer: WriterState
+    private let checkpointer: Checkpointer?
 
     /// Opens (creating if needed) and migrates the database at `path`.
     public init(path: String, configuration: StoreConfiguration = StoreConfiguration()) throws {
@@ -54,11 +58,32 @@ public final class EventStore: @unchecked Sendable {
         }
         writer = WriterState(cacheCapacity: configuration.foldCacheCapacity)
         try Migrator().migrate(pool)
-        try pool.writeWithoutTransaction { db in try writer.load(db) }
+        checkpointer = configuration.backgroundCheckpoints ? try Checkpointer(path: path) : nil
+        try pool.writeWithoutTransaction { db in
+            try writer.load(db)
+            checkpointer?.attach(to: db)
+        }
+    }
+
+    deinit { stopCheckpoints() }
+
+    private let stopping = NSLock()
+    private var checkpointsStopped = false
+
+    private func stopCheckpoints() {
+        stopping.lock()
+        defer { stopping.unlock() }
+        guard let checkpointer, !checkpointsStopped else { return }
+        checkpointsStopped = true
+        try? pool.writeWithoutTransaction { db in Checkpointer.detach(from: db) }
+        checkpointer.stop()
     }
 
     /// Closes the connections. The store is unusable afterwards.
-    public func close() throws { try pool.close() }
+    public func close() throws {
+        stopCheckpoints()
+        try pool.close()
+    }
 
     /// Appends one event. Throws `AppendError` when it is refused.
     @discardableResult

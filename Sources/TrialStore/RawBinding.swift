@@ -23,7 +23,19 @@ struct RawStatement {
 
     mutating func bind(_ v: String?) {
         index += 1
-        if let v { sqlite3_bind_text(statement.sqliteStatement, index, v, -1, Self.transient) } else { sqlite3_bind_null(statement.sqliteStatement, index) }
+        guard var v else {
+            sqlite3_bind_null(statement.sqliteStatement, index)
+            return
+        }
+        // The string's own UTF-8 storage, copied once by SQLite (no C string made first).
+        let stmt = statement.sqliteStatement, i = index
+        v.withUTF8 { u in
+            if let base = u.baseAddress, u.count > 0 {
+                _ = sqlite3_bind_text(stmt, i, UnsafeRawPointer(base).assumingMemoryBound(to: CChar.self), Int32(u.count), Self.transient)
+            } else {
+                _ = sqlite3_bind_text(stmt, i, "", 0, Self.transient)
+            }
+        }
     }
 
     mutating func bind(_ v: Int64) {

@@ -86,6 +86,7 @@ final class RawSQLite {
         try exec("PRAGMA journal_mode = WAL")
         try exec("PRAGMA synchronous = FULL")
         try exec("PRAGMA cache_size = -32768")  // the store's pragmas
+        try exec("PRAGMA wal_autocheckpoint = 0")
         try exec("""
             CREATE TABLE IF NOT EXISTS events (
                 seq INTEGER PRIMARY KEY, event_id TEXT NOT NULL UNIQUE, trial TEXT NOT NULL, version INTEGER NOT NULL,

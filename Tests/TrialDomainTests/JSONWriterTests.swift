@@ -17,8 +17,10 @@ final class JSONWriterTests: XCTestCase {
             Fixture.recorded(4, "HARMONi-2", .milestoneExpected, "2022-02", ["milestone": "readout:OS", "window": "2025-Q2"]),
             Fixture.recorded(5, "HARMONi-2", .interimAnalysis, "2024-05", Fixture.harmoni2Interim),
             Fixture.recorded(6, "HARMONi-2", .enrollmentUpdated, "2024-06", ["count": 398, "type": "actual"]),
-            Fixture.recorded(7, "HARMONi-2", .milestoneOverdue, "2025-07-01", ["expected": 4]),
-            Fixture.recorded(8, "HARMONi-2", .corrected, "2025-08", ["target": 2, "reason": "the registry's date", "payload": ["status": "enrolling-by-invitation"]]),
+            Fixture.recorded(7, "HARMONi-2", .datesUpdated, "2024-06", ["start": ["date": "2022-01-05", "type": "actual"],
+                                                                      "primaryCompletion": ["date": "2025-Q2"]]),
+            Fixture.recorded(8, "HARMONi-2", .milestoneOverdue, "2025-07-01", ["expected": 4]),
+            Fixture.recorded(9, "HARMONi-2", .corrected, "2025-08", ["target": 2, "reason": "the registry's date", "payload": ["status": "enrolling-by-invitation"]]),
         ]
         return try TrialFold.fold(key: "HARMONi-2", events: events)
     }
@@ -45,6 +47,8 @@ final class JSONWriterTests: XCTestCase {
         let s = f.summary
         XCTAssertNotNil(s.lastMilestone)
         XCTAssertNotNil(s.nextExpected)
+        XCTAssertNotNil(s.enrollment)
+        XCTAssertNotEqual(s.dates, DatesUpdated())
         w.reset()
         s.write(to: &w)
         XCTAssertEqual(w.text, s.json.canonicalText)

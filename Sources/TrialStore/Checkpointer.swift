@@ -1,0 +1,95 @@
+import Foundation
+import GRDB
+import GRDBSQLite
+
+/// Copies the write-ahead log back into the database file on a thread and connection of its
+/// own, so the single writer does not stall on it: SQLite's default runs that checkpoint inside
+/// the commit that takes the log past 1000 pages, in the writer's time.
+///
+/// The writer's commit hook (`sqlite3_wal_hook`, which replaces the automatic checkpoint) wakes
+/// it once the log holds `threshold` pages; it runs a PASSIVE checkpoint, which never blocks
+/// the writer or the readers. Under sustained writes the log may outgrow what it copies; past
+/// `limit` pages the writer checkpoints in line, as SQLite would, so the log stays bounded.
+/// Durability is untouched: every commit is synced in the log before it is acknowledged.
+final class Checkpointer: @unchecked Sendable {
+    let threshold: Int32
+    let limit: Int32
+    private var connection: OpaquePointer?
+    private let condition = NSCondition()
+    private var wanted = false
+    private var stopping = false
+    private var finished = false
+    /// Checkpoints run, for tests and stats.
+    private(set) var runs = 0
+
+    init(path: String, threshold: Int32 = 1000, limit: Int32 = 16_000) throws {
+        self.threshold = threshold
+        self.limit = limit
+        guard sqlite3_open_v2(path, &connection, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nil) == SQLITE_OK else {
+            let message = connection.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
+            sqlite3_close(connection)
+            throw StoreError.database("cannot open \(path) for checkpoints: \(message)")
+        }
+        // FULL: the database file is synced before the log may be reset.
+        sqlite3_exec(connection, "PRAGMA synchronous = FULL", nil, nil, nil)
+        sqlite3_busy_timeout(connection, 10_000)
+        let thread = Thread { [self] in run() }
+        thread.name = "trialtrack-checkpoint"
+        thread.start()
+    }
+
+    /// Installs the commit hook on the writer's connection.
+    func attach(to db: Database) {
+        sqlite3_wal_hook(db.sqliteConnection, { context, db, _, pages in
+            let me = Unmanaged<Checkpointer>.fromOpaque(context!).takeUnretainedValue()
+            if pages >= me.limit {
+                // Far behind: checkpoint now, in the writer's time, as SQLite's default would.
+                sqlite3_wal_checkpoint_v2(db, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
+            } else if pages >= me.threshold {
+                me.wake()
+            }
+            return SQLITE_OK
+        }, Unmanaged.passUnretained(self).toOpaque())
+    }
+
+    private func wake() {
+        condition.lock()
+        wanted = true
+        condition.signal()
+        condition.unlock()
+    }
+
+    private func run() {
+        while true {
+            condition.lock()
+            while !wanted && !stopping { condition.wait() }
+            if stopping {
+                finished = true
+                condition.broadcast()
+                condition.unlock()
+                return
+            }
+            wanted = false
+            condition.unlock()
+            sqlite3_wal_checkpoint_v2(connection, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
+            condition.lock()
+            runs += 1
+            condition.unlock()
+        }
+    }
+
+    /// Stops the thread and closes its connection. Detach the hook from the writer first.
+    func stop() {
+        condition.lock()
+        stopping = true
+        condition.broadcast()
+        while !finished { condition.wait() }
+        condition.unlock()
+        sqlite3_close(connection)
+        connection = nil
+    }
+
+    static func detach(from db: Database) {
+        sqlite3_wal_hook(db.sqliteConnection, nil, nil)
+    }
+}
