@@ -2,6 +2,7 @@ import ClinicalTrialsGov
 import Foundation
 import Logging
 import NIOConcurrencyHelpers
+import NIOCore
 import NIOPosix
 import TrialDomain
 import TrialProtocol
@@ -150,7 +151,7 @@ final class ControlService: @unchecked Sendable {
 
         case "Append", "AppendMany":
             // The same path as pipelined appends (reached here only with `more`).
-            let reply = await submit(call, peer: peer).value
+            let reply = await withCheckedContinuation { c in submit(call, peer: peer, on: nil) { c.resume(returning: $0) } }
             if let e = reply.varlinkError { throw e }
             return reply.parameters
 
@@ -251,9 +252,11 @@ final class ControlService: @unchecked Sendable {
         call.interface == TrialsInterface.name && (call.member == "Append" || call.member == "AppendMany") && !call.more
     }
 
-    /// Validates an Append or AppendMany and queues it for the writer now; the returned task
-    /// gives its reply once committed. Pipelined appends on one connection thus share commits.
-    func submit(_ call: VarlinkCall, peer: PeerCredentials) -> Task<VarlinkReply, Never> {
+    /// Validates an Append or AppendMany and queues it for the writer now; `reply` runs on
+    /// `loop` (nil: the writer thread) with its answer once committed, or at once for a
+    /// refusal before the queue.
+    /// Pipelined appends on one connection thus share commits, and nothing waits in a task.
+    func submit(_ call: VarlinkCall, peer: PeerCredentials, on loop: EventLoop?, reply: @escaping @Sendable (VarlinkReply) -> Void) {
         do {
             guard policy.mayWrite(peer) else {
                 logger.notice("refused \(call.member) from \(peer.recordedBy), pid \(peer.pid): not root nor in the writers group")
@@ -271,26 +274,30 @@ final class ControlService: @unchecked Sendable {
                 events = [try newEvent(try p.requiredObject("event"), index: nil)]
             }
             inFlight.enter()
-            let ticket = committer.submit(events, recordedBy: peer.recordedBy)
-            return Task {
-                defer { inFlight.leave() }
-                do {
-                    let outcomes = try finish(await ticket.outcome, indexed: many, severities: nil)
-                    if many { return VarlinkReply(parameters: JSONObject([("events", .array(outcomes.map(\.event.json)))])) }
-                    let o = outcomes[0]
-                    return VarlinkReply(parameters: JSONObject([
-                        ("event", o.event.json), ("replayed", .bool(o.replayed)), ("trial", Self.trialJSON(o.trial, view: nil)),
-                    ]))
-                } catch let e as VarlinkError {
-                    return VarlinkReply(error: e)
-                } catch {
-                    return VarlinkReply(error: TrialsInterface.error("ShuttingDown"))
-                }
+            committer.submit(events, recordedBy: peer.recordedBy, on: loop) { outcome in
+                defer { self.inFlight.leave() }
+                reply(self.appendReply(outcome, many: many))
             }
         } catch let e as VarlinkError {
-            return Task { VarlinkReply(error: e) }
+            reply(VarlinkReply(error: e))
         } catch {
-            return Task { VarlinkReply(error: TrialsInterface.malformed("\(error)")) }
+            reply(VarlinkReply(error: TrialsInterface.malformed("\(error)")))
+        }
+    }
+
+    /// The reply to a committed (or refused) Append or AppendMany.
+    private func appendReply(_ outcome: GroupCommitter.Outcome, many: Bool) -> VarlinkReply {
+        do {
+            let outcomes = try finish(outcome, indexed: many, severities: nil)
+            if many { return VarlinkReply(parameters: JSONObject([("events", .array(outcomes.map(\.event.json)))])) }
+            let o = outcomes[0]
+            return VarlinkReply(parameters: JSONObject([
+                ("event", o.event.json), ("replayed", .bool(o.replayed)), ("trial", Self.trialJSON(o.trial, view: nil)),
+            ]))
+        } catch let e as VarlinkError {
+            return VarlinkReply(error: e)
+        } catch {
+            return VarlinkReply(error: TrialsInterface.error("ShuttingDown"))
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import TrialDomain
 import TrialStore
 
@@ -18,6 +19,9 @@ final class GroupCommitter: @unchecked Sendable {
     private struct Request {
         let events: [NewEvent]
         let recordedBy: String
+        /// Where `done` runs: on this event loop (one hop per commit for all its requests),
+        /// or on the writer thread when nil.
+        var eventLoop: EventLoop? = nil
         let done: @Sendable (Outcome) -> Void
     }
 
@@ -58,6 +62,14 @@ final class GroupCommitter: @unchecked Sendable {
         let ticket = Ticket()
         enqueue(Request(events: events, recordedBy: recordedBy) { ticket.complete($0) })
         return ticket
+    }
+
+    /// Queues one group now, in call order; `done` runs on `eventLoop` (nil: the writer
+    /// thread) with its outcome. The
+    /// requests of one commit that share a loop are completed in one hop to it, in order, so
+    /// the writer thread spends nothing per caller beyond the commit itself.
+    func submit(_ events: [NewEvent], recordedBy: String, on eventLoop: EventLoop?, done: @escaping @Sendable (Outcome) -> Void) {
+        enqueue(Request(events: events, recordedBy: recordedBy, eventLoop: eventLoop, done: done))
     }
 
     /// The pending result of a submitted group.
@@ -152,20 +164,30 @@ final class GroupCommitter: @unchecked Sendable {
     }
 
     private func commit(_ batch: [Request]) {
-        let results: [Result<[AppendOutcome], GroupError>]
+        let outcomes: [Outcome]
         do {
-            results = try store.append(groups: batch.map { ($0.events, $0.recordedBy) })
+            let results = try store.append(groups: batch.map { ($0.events, $0.recordedBy) })
+            var fresh: [RecordedEvent] = []
+            for case .success(let appended) in results {
+                for o in appended where !o.replayed { fresh.append(o.event) }
+            }
+            if !fresh.isEmpty { published(fresh) }
+            outcomes = results.map { $0.mapError { .refused($0) } }
         } catch {
-            for r in batch { r.done(.failure(.store(error))) }
-            return
+            outcomes = Array(repeating: .failure(.store(error)), count: batch.count)
         }
-        var fresh: [RecordedEvent] = []
-        for case .success(let outcomes) in results {
-            for o in outcomes where !o.replayed { fresh.append(o.event) }
+        // One hop per event loop for all of its requests, in queue order.
+        var hops: [(loop: EventLoop, work: [(Request, Outcome)])] = []
+        for (r, outcome) in zip(batch, outcomes) {
+            guard let loop = r.eventLoop else {
+                r.done(outcome)
+                continue
+            }
+            if let i = hops.firstIndex(where: { $0.loop === loop }) { hops[i].work.append((r, outcome)) } else { hops.append((loop, [(r, outcome)])) }
         }
-        if !fresh.isEmpty { published(fresh) }
-        for (r, result) in zip(batch, results) {
-            r.done(result.mapError { .refused($0) })
+        for hop in hops {
+            let work = hop.work
+            hop.loop.execute { for (r, outcome) in work { r.done(outcome) } }
         }
     }
 }

@@ -6,10 +6,11 @@ import NIOPosix
 import TrialDomain
 import TrialProtocol
 
-/// The control socket: accepts connections and serves each in its own task. Calls on one
-/// connection are answered in order (pipelining); many connections are served at once.
+/// The control socket: accepts connections and serves each with a `ConnectionHandler` on the
+/// event loop. Calls on one connection are answered in order (pipelining); many connections
+/// are served at once.
 final class Server: @unchecked Sendable {
-    typealias Connection = (peer: PeerCredentials, channel: NIOAsyncChannel<Frame, ByteBuffer>)
+    typealias Connection = Channel
 
     let service: ControlService
     let configuration: DaemonConfiguration
@@ -28,10 +29,11 @@ final class Server: @unchecked Sendable {
     /// Binds the socket (or takes the one systemd passed) so that connects succeed from now on.
     func bind() async throws {
         let maximum = configuration.maximumMessageBytes
-        let initializer: @Sendable (Channel) -> EventLoopFuture<Connection> = { channel in
+        let initializer: @Sendable (Channel) -> EventLoopFuture<Connection> = { [self] channel in
             PeerCredentials.of(channel).flatMapThrowing { peer in
                 try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(NULFrameDecoder(maximumBytes: maximum)))
-                return (peer, try NIOAsyncChannel<Frame, ByteBuffer>(wrappingChannelSynchronously: channel))
+                try channel.pipeline.syncOperations.addHandler(ConnectionHandler(server: self, peer: peer))
+                return channel
             }
         }
         let bootstrap = ServerBootstrap(group: group).serverChannelOption(.backlog, value: 256)
@@ -64,8 +66,15 @@ final class Server: @unchecked Sendable {
         guard let listener else { return }
         try await withThrowingDiscardingTaskGroup { tasks in
             try await listener.executeThenClose { inbound in
-                for try await connection in inbound {
-                    tasks.addTask { await self.serve(connection) }
+                for try await channel in inbound {
+                    let id = ObjectIdentifier(channel)
+                    open.withLockedValue { $0[id] = channel }
+                    service.connections.withLockedValue { $0 += 1 }
+                    tasks.addTask {
+                        try? await channel.closeFuture.get()
+                        self.open.withLockedValue { _ = $0.removeValue(forKey: id) }
+                        self.service.connections.withLockedValue { $0 -= 1 }
+                    }
                 }
             }
         }
@@ -82,70 +91,12 @@ final class Server: @unchecked Sendable {
         for c in open.withLockedValue({ Array($0.values) }) { c.close(promise: nil) }
     }
 
-    private func serve(_ connection: Connection) async {
-        let id = ObjectIdentifier(connection.channel.channel)
-        open.withLockedValue { $0[id] = connection.channel.channel }
-        service.connections.withLockedValue { $0 += 1 }
-        defer {
-            open.withLockedValue { _ = $0.removeValue(forKey: id) }
-            service.connections.withLockedValue { $0 -= 1 }
-        }
-        do {
-            try await connection.channel.executeThenClose { inbound, outbound in
-                let writer = ReplyWriter(outbound: outbound)
-                let channel = connection.channel.channel
-                // A subscriber past its backlog gets its error if it reads on; one that does not
-                // read at all is disconnected after a grace period, so its buffers are freed.
-                let drop: @Sendable () -> Void = {
-                    channel.eventLoop.scheduleTask(in: .seconds(5)) { channel.close(promise: nil) }
-                }
-                var tail: Task<Void, Error>?
-                var pending = 0
-                for try await frame in inbound {
-                    switch frame {
-                    case .tooLarge:
-                        logger.notice("closing a connection from \(connection.peer.recordedBy): a message over \(configuration.maximumMessageBytes) bytes")
-                        try? await writer.write(VarlinkReply(error: TrialsInterface.error("RequestTooLarge", [("limit", .int(Int64(configuration.maximumMessageBytes)))])))
-                        return
-                    case .message(let buffer):
-                        // Appends are queued for the writer at once and answered in order;
-                        // any other call first waits for the replies ahead of it (so a read
-                        // after an append on the same connection sees it).
-                        let parsed = parse(buffer)
-                        if case .success(let call) = parsed, service.isQueueable(call) {
-                            let queued = service.submit(call, peer: connection.peer)
-                            let previous = tail
-                            let oneway = call.oneway
-                            tail = Task {
-                                _ = await previous?.result
-                                let reply = await queued.value
-                                if !oneway { try await writer.write(reply) }
-                            }
-                            pending += 1
-                            if pending >= maximumPipelined {
-                                try await tail?.value
-                                pending = 0
-                            }
-                        } else {
-                            try await tail?.value
-                            tail = nil
-                            pending = 0
-                            try await handle(parsed, peer: connection.peer, writer: writer, drop: drop)
-                        }
-                    }
-                }
-                try await tail?.value
-            }
-        } catch {
-            logger.debug("connection ended: \(error)")
-        }
-    }
-
-    /// Appends queued on one connection before its replies are written.
-    let maximumPipelined = 64
+    /// Appends queued on one connection before its replies are written; past it, the
+    /// connection is not read until replies go out (back-pressure on a pipelining client).
+    static let maximumPipelined = 64
 
     /// A message read off the wire: a call, or the error to answer instead.
-    private func parse(_ buffer: ByteBuffer) -> Result<VarlinkCall, VarlinkError> {
+    static func parse(_ buffer: ByteBuffer) -> Result<VarlinkCall, VarlinkError> {
         let message: JSONValue
         do {
             message = try buffer.withUnsafeReadableBytes { raw throws(JSONParseError) in
@@ -156,32 +107,194 @@ final class Server: @unchecked Sendable {
         }
         return Result { () throws(VarlinkError) in try VarlinkCall(message: message) }
     }
+}
 
-    private func handle(_ parsed: Result<VarlinkCall, VarlinkError>, peer: PeerCredentials, writer: ReplyWriter, drop: @escaping @Sendable () -> Void) async throws {
+/// Serves one connection on its event loop, without a task per call.
+///
+/// Append and AppendMany are validated as they are read and queued for the writer at once;
+/// their replies come back on the loop (one hop per commit) and are written in call order.
+/// Any other call waits until the replies ahead of it are out, then runs as a task (reads go to
+/// the thread pool; a subscription streams) while later calls wait behind it, as Varlink's
+/// in-order replies require. Reading stops while `maximumPipelined` replies are owed or calls
+/// wait, so a client that sends without reading is held by TCP-style back-pressure.
+final class ConnectionHandler: ChannelDuplexHandler {
+    typealias InboundIn = Frame
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private let server: Server
+    private let peer: PeerCredentials
+    /// Replies owed, in call order: nil while its append is being committed; `.some(nil)`
+    /// for a oneway call (nothing to write).
+    private var owed = CircularBuffer<ByteBuffer??>()
+    /// Calls read (parsed) but not started, because a call ahead of them must finish first;
+    /// nil stands for a message over the size limit.
+    private var waiting = CircularBuffer<Result<VarlinkCall, VarlinkError>?>()
+    /// A non-append call is running as a task.
+    private var busy = false
+    private var readHeld = false
+    private var closed = false
+    /// `serve()` is on the stack (a refusal can fill a reply while it queues a call).
+    private var serving = false
+    /// The running non-append call, cancelled if the peer hangs up (a waiting subscription).
+    private var running: Task<Void, Never>?
+    private var context: ChannelHandlerContext?
+
+    init(server: Server, peer: PeerCredentials) {
+        self.server = server
+        self.peer = peer
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+    func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        closed = true
+        waiting.removeAll()
+        running?.cancel()
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        server.logger.debug("connection ended: \(error)")
+        context.close(promise: nil)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .message(let buffer): waiting.append(Server.parse(buffer))
+        case .tooLarge: waiting.append(nil)
+        }
+        serve()
+    }
+
+    /// Holds reads while replies are owed or calls wait past the limit (back-pressure). Below
+    /// it reading goes on, also during a subscription, so that a hang-up is seen at once.
+    func read(context: ChannelHandlerContext) {
+        if mustHoldReads {
+            readHeld = true
+        } else {
+            context.read()
+        }
+    }
+
+    private var mustHoldReads: Bool { owed.count >= Server.maximumPipelined || waiting.count >= Server.maximumPipelined }
+
+    /// Starts what can start, in order.
+    private func serve() {
+        guard let context, !closed, !serving else { return }
+        serving = true
+        startReady(context)
+        serving = false
+        if readHeld, !closed, !mustHoldReads {
+            readHeld = false
+            context.read()
+        }
+    }
+
+    private func startReady(_ context: ChannelHandlerContext) {
+        while !busy, let next = waiting.first {
+            guard let parsed = next else {
+                guard owed.isEmpty else { return }  // after the replies ahead of it
+                waiting.removeAll()
+                let limit = server.configuration.maximumMessageBytes
+                server.logger.notice("closing a connection from \(peer.recordedBy): a message over \(limit) bytes")
+                let reply = VarlinkReply(error: TrialsInterface.error("RequestTooLarge", [("limit", .int(Int64(limit)))]))
+                context.writeAndFlush(wrapOutboundOut(Self.encode(reply)), promise: nil)
+                closed = true
+                context.close(promise: nil)
+                return
+            }
+            if case .success(let call) = parsed, server.service.isQueueable(call) {
+                guard owed.count < Server.maximumPipelined else { return }
+                waiting.removeFirst()
+                queue(call)
+            } else {
+                guard owed.isEmpty else { return }  // a read after an append sees it
+                waiting.removeFirst()
+                start(parsed)
+            }
+        }
+    }
+
+    /// Queues an append; its reply slot is filled when the commit comes back to this loop.
+    private func queue(_ call: VarlinkCall) {
+        let loop = context!.eventLoop
+        owed.append(nil)
+        let slot = owed.count - 1
+        let generation = served
+        let oneway = call.oneway
+        server.service.submit(call, peer: peer, on: loop) { [self] reply in
+            loop.assertInEventLoop()
+            fill(slot, generation: generation, with: oneway ? nil : Self.encode(reply))
+        }
+    }
+
+    /// Replies written so far: a slot's index is relative to the first owed reply, which
+    /// moves as replies go out.
+    private var served = 0
+
+    private func fill(_ slot: Int, generation: Int, with reply: ByteBuffer?) {
+        guard let context, !closed else { return }
+        owed[offset: slot - (served - generation)] = .some(reply)
+        var wrote = false
+        while let first = owed.first, let reply = first {
+            owed.removeFirst()
+            served += 1
+            if let reply {
+                context.write(wrapOutboundOut(reply), promise: nil)
+                wrote = true
+            }
+        }
+        if wrote { context.flush() }
+        serve()
+    }
+
+    /// Runs a call that is not an append as a task; later calls wait for it.
+    private func start(_ parsed: Result<VarlinkCall, VarlinkError>) {
+        guard let context else { return }
+        let channel = context.channel
+        let loop = context.eventLoop
+        let write: @Sendable (VarlinkReply) async throws -> Void = { reply in
+            try await channel.writeAndFlush(Self.encode(reply)).get()
+        }
         let call: VarlinkCall
         switch parsed {
         case .success(let c): call = c
         case .failure(let e):
-            try await writer.write(VarlinkReply(error: e))
+            context.writeAndFlush(wrapOutboundOut(Self.encode(VarlinkReply(error: e))), promise: nil)
             return
         }
-        let oneway = call.oneway
-        try await service.handle(call, peer: peer, drop: drop) { reply in
-            if !oneway { try await writer.write(reply) }
+        busy = true
+        let service = server.service, peer = self.peer, oneway = call.oneway
+        // A subscriber past its backlog gets its error if it reads on; one that does not read
+        // at all is disconnected after a grace period, so its buffers are freed.
+        let drop: @Sendable () -> Void = {
+            channel.eventLoop.scheduleTask(in: .seconds(5)) { channel.close(promise: nil) }
+        }
+        let handler = NIOLoopBound(self, eventLoop: loop)
+        running = Task {
+            do {
+                try await service.handle(call, peer: peer, drop: drop) { reply in
+                    if !oneway { try await write(reply) }
+                }
+            } catch {
+                // The peer went away mid-call: nothing left to answer.
+            }
+            loop.execute {
+                handler.value.busy = false
+                handler.value.running = nil
+                handler.value.serve()
+            }
         }
     }
-}
 
-/// Writes replies, NUL-terminated; waits while the peer does not read (back-pressure).
-struct ReplyWriter: Sendable {
-    let outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
-
-    func write(_ reply: VarlinkReply) async throws {
+    static func encode(_ reply: VarlinkReply) -> ByteBuffer {
         var bytes = [UInt8]()
         bytes.reserveCapacity(256)
         reply.json.write(to: &bytes)
         bytes.append(0)
-        try await outbound.write(ByteBuffer(bytes: bytes))
+        return ByteBuffer(bytes: bytes)
     }
 }
 

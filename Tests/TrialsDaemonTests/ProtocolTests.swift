@@ -151,6 +151,48 @@ final class ProtocolTests: XCTestCase {
         XCTAssertLessThan(commits, 64, "pipelined appends did not share commits")
     }
 
+    /// Past the pipelining limit (64 owed replies) the daemon stops reading the connection and
+    /// resumes as replies go out: refusals answered at once, oneway appends with no reply and a
+    /// read in the middle all keep their place in the order.
+    func testALongPipelineKeepsItsOrderPastTheLimit() throws {
+        let c = try server.connect()
+        var bytes: [UInt8] = []
+        var expected: [String] = []  // "seq N", "refused", "status V"
+        var version: Int64 = 0
+        for i in 0..<400 {
+            if i == 200 {
+                VarlinkCall(method: TrialsInterface.method("Status"), parameters: JSONObject([("trial", "HARMONi-2")])).json.write(to: &bytes)
+                bytes.append(0)
+                expected.append("status \(version)")
+            }
+            let refused = i % 10 == 3
+            let oneway = !refused && i % 7 == 5
+            let e = refused ? event("HARMONi-2", "presented", "2999", ["venue": "the future"])
+                : event("HARMONi-2", "presented", "2024", ["venue": .string("M\(i)")])
+            VarlinkCall(method: TrialsInterface.method("Append"), parameters: JSONObject([("event", e)]), oneway: oneway).json.write(to: &bytes)
+            bytes.append(0)
+            if !refused { version += 1 }
+            if refused { expected.append("refused") } else if !oneway { expected.append("seq \(version)") }
+        }
+        try c.sendRaw(bytes)
+        var got: [String] = []
+        for _ in expected {
+            let reply = try XCTUnwrap(try c.receive().map { try VarlinkReply(message: $0) })
+            if let seq = reply.parameters["event"]?["seq"]?.int64Value {
+                got.append("seq \(seq)")
+            } else if let trials = reply.parameters["trials"]?.arrayValue {
+                got.append("status \(trials.first?["version"]?.int64Value ?? -1)")
+            } else {
+                XCTAssertNotNil(reply.varlinkError)
+                got.append("refused")
+            }
+        }
+        XCTAssertEqual(got, expected)
+        // The connection is still in step: the next call gets the next reply.
+        let status = try c.trials("Status", ["trial": "HARMONi-2"])
+        XCTAssertEqual(status["trials"]?.arrayValue?.first?["version"]?.int64Value, version)
+    }
+
     func testOnewayCallsGetNoReply() throws {
         let c = try server.connect()
         let oneway = VarlinkCall(method: TrialsInterface.method("Append"), parameters: JSONObject([("event", event("HARMONi-A", "status-changed", "2022", ["status": "recruiting"]))]), oneway: true)
