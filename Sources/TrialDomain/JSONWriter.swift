@@ -60,6 +60,30 @@ public struct JSONWriter {
         needsComma = true
     }
 
+    public mutating func timestamp(_ t: Timestamp) {
+        separator()
+        bytes.append(UInt8(ascii: "\""))
+        t.write(to: &bytes)
+        bytes.append(UInt8(ascii: "\""))
+        needsComma = true
+    }
+
+    public mutating func bool(_ b: Bool) {
+        separator()
+        bytes.append(contentsOf: b ? [116, 114, 117, 101] : [102, 97, 108, 115, 101])
+        needsComma = true
+    }
+
+    /// Bytes that are canonical JSON already (a stored payload), copied as they are.
+    public mutating func raw(_ json: [UInt8]) {
+        separator()
+        bytes.append(contentsOf: json)
+        needsComma = true
+    }
+
+    /// Appends a byte (a frame's terminating NUL).
+    public mutating func append(byte: UInt8) { bytes.append(byte) }
+
     /// Any value, through its canonical text.
     public mutating func value(_ v: JSONValue) {
         separator()
@@ -257,6 +281,25 @@ extension TrialSummary {
         w.member("statusSince", statusSince)
         w.member("version", version)
         w.member("whyStopped", whyStopped)
+        w.endObject()
+    }
+}
+
+extension RecordedEvent {
+    public func write(to w: inout JSONWriter) {
+        w.beginObject()
+        w.member("hash", hexString(hash))
+        w.member("id", id)
+        w.member("occurred", occurred)
+        w.member("payload", payload.json)
+        w.key("recorded")
+        w.timestamp(recorded)
+        w.member("recordedBy", recordedBy)
+        w.member("seq", seq)
+        w.member("source", source)
+        w.member("trial", trial)
+        w.member("type", type)
+        w.member("version", version)
         w.endObject()
     }
 }

@@ -7,9 +7,11 @@ import GRDBSQLite
 /// the commit that takes the log past 1000 pages, in the writer's time.
 ///
 /// The writer's commit hook (`sqlite3_wal_hook`, which replaces the automatic checkpoint) wakes
-/// it once the log holds `threshold` pages; it runs a PASSIVE checkpoint, which never blocks
-/// the writer or the readers. Under sustained writes the log may outgrow what it copies; past
-/// `limit` pages the writer checkpoints in line, as SQLite would, so the log stays bounded.
+/// it once the log holds `threshold` pages (32 MiB: fewer, larger checkpoints, each page that
+/// changed many times copied once); it runs a PASSIVE checkpoint, which never blocks the writer
+/// or the readers. Under sustained writes the log may outgrow what it copies; past `limit`
+/// pages (128 MiB) the writer checkpoints in line, as SQLite would, so the log stays bounded —
+/// except after a rebuild (`deferOnce`), whose one large commit is left to the thread.
 /// Durability is untouched: every commit is synced in the log before it is acknowledged.
 final class Checkpointer: @unchecked Sendable {
     let threshold: Int32
@@ -21,8 +23,11 @@ final class Checkpointer: @unchecked Sendable {
     private var finished = false
     /// Checkpoints run, for tests and stats.
     private(set) var runs = 0
+    /// The next commit past `limit` wakes the thread instead of checkpointing in line. Only
+    /// touched on the writer's connection (its hook runs there).
+    var deferOnce = false
 
-    init(path: String, threshold: Int32 = 1000, limit: Int32 = 16_000) throws {
+    init(path: String, threshold: Int32 = 8192, limit: Int32 = 32_768) throws {
         self.threshold = threshold
         self.limit = limit
         guard sqlite3_open_v2(path, &connection, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nil) == SQLITE_OK else {
@@ -42,12 +47,13 @@ final class Checkpointer: @unchecked Sendable {
     func attach(to db: Database) {
         sqlite3_wal_hook(db.sqliteConnection, { context, db, _, pages in
             let me = Unmanaged<Checkpointer>.fromOpaque(context!).takeUnretainedValue()
-            if pages >= me.limit {
+            if pages >= me.limit && !me.deferOnce {
                 // Far behind: checkpoint now, in the writer's time, as SQLite's default would.
                 sqlite3_wal_checkpoint_v2(db, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
             } else if pages >= me.threshold {
                 me.wake()
             }
+            me.deferOnce = false
             return SQLITE_OK
         }, Unmanaged.passUnretained(self).toOpaque())
     }

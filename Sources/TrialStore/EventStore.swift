@@ -35,7 +35,7 @@ public final class EventStore: @unchecked Sendable {
     let configuration: StoreConfiguration
     /// Touched only inside `pool.write…` closures, which GRDB serialises.
     let writer: WriterState
-    private let checkpointer: Checkpointer?
+    let checkpointer: Checkpointer?
 
     /// Opens (creating if needed) and migrates the database at `path`.
     public init(path: String, configuration: StoreConfiguration = StoreConfiguration()) throws {

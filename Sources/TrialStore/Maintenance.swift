@@ -141,6 +141,8 @@ extension EventStore {
                         events += Int64(count)
                     }
                 }
+                // The rebuild's one large commit is checkpointed by the thread, not in line.
+                checkpointer?.deferOnce = true
                 return .commit
             }
             writer.forget()

@@ -151,7 +151,8 @@ final class ControlService: @unchecked Sendable {
 
         case "Append", "AppendMany":
             // The same path as pipelined appends (reached here only with `more`).
-            let reply = await withCheckedContinuation { c in submit(call, peer: peer, on: nil) { c.resume(returning: $0) } }
+            let answer = await withCheckedContinuation { c in submit(call, peer: peer, on: nil) { c.resume(returning: $0) } }
+            let reply = try answer.reply
             if let e = reply.varlinkError { throw e }
             return reply.parameters
 
@@ -256,7 +257,7 @@ final class ControlService: @unchecked Sendable {
     /// `loop` (nil: the writer thread) with its answer once committed, or at once for a
     /// refusal before the queue.
     /// Pipelined appends on one connection thus share commits, and nothing waits in a task.
-    func submit(_ call: VarlinkCall, peer: PeerCredentials, on loop: EventLoop?, reply: @escaping @Sendable (VarlinkReply) -> Void) {
+    func submit(_ call: VarlinkCall, peer: PeerCredentials, on loop: EventLoop?, reply: @escaping @Sendable (AppendAnswer) -> Void) {
         do {
             guard policy.mayWrite(peer) else {
                 logger.notice("refused \(call.member) from \(peer.recordedBy), pid \(peer.pid): not root nor in the writers group")
@@ -276,28 +277,39 @@ final class ControlService: @unchecked Sendable {
             inFlight.enter()
             committer.submit(events, recordedBy: peer.recordedBy, on: loop) { outcome in
                 defer { self.inFlight.leave() }
-                reply(self.appendReply(outcome, many: many))
+                reply(self.appendAnswer(outcome, many: many))
             }
         } catch let e as VarlinkError {
-            reply(VarlinkReply(error: e))
+            reply(.reply(VarlinkReply(error: e)))
         } catch {
-            reply(VarlinkReply(error: TrialsInterface.malformed("\(error)")))
+            reply(.reply(VarlinkReply(error: TrialsInterface.malformed("\(error)"))))
         }
     }
 
-    /// The reply to a committed (or refused) Append or AppendMany.
-    private func appendReply(_ outcome: GroupCommitter.Outcome, many: Bool) -> VarlinkReply {
+    /// The reply to a committed (or refused) Append or AppendMany. A committed Append, the
+    /// common case, is written straight to bytes: `{"parameters":{"event":…,"replayed":…,"trial":…}}`.
+    private func appendAnswer(_ outcome: GroupCommitter.Outcome, many: Bool) -> AppendAnswer {
         do {
             let outcomes = try finish(outcome, indexed: many, severities: nil)
-            if many { return VarlinkReply(parameters: JSONObject([("events", .array(outcomes.map(\.event.json)))])) }
+            if many { return .reply(VarlinkReply(parameters: JSONObject([("events", .array(outcomes.map(\.event.json)))]))) }
             let o = outcomes[0]
-            return VarlinkReply(parameters: JSONObject([
-                ("event", o.event.json), ("replayed", .bool(o.replayed)), ("trial", Self.trialJSON(o.trial, view: nil)),
-            ]))
+            var w = JSONWriter(capacity: 1024)
+            w.beginObject()
+            w.key("parameters")
+            w.beginObject()
+            w.key("event")
+            o.event.write(to: &w)
+            w.key("replayed")
+            w.bool(o.replayed)
+            w.key("trial")
+            o.trial.write(to: &w)
+            w.endObject()
+            w.endObject()
+            return .encoded(w.bytes)
         } catch let e as VarlinkError {
-            return VarlinkReply(error: e)
+            return .reply(VarlinkReply(error: e))
         } catch {
-            return VarlinkReply(error: TrialsInterface.error("ShuttingDown"))
+            return .reply(VarlinkReply(error: TrialsInterface.error("ShuttingDown")))
         }
     }
 
@@ -490,6 +502,23 @@ extension Day {
 }
 
 /// Counts the calls being answered; a graceful stop waits until none is left.
+/// The answer to a queued Append or AppendMany: a reply, or one already encoded as the JSON of
+/// its frame (without the NUL).
+enum AppendAnswer: Sendable {
+    case reply(VarlinkReply)
+    case encoded([UInt8])
+
+    /// As a reply (decoding an encoded one: only the rare `more` path needs it).
+    var reply: VarlinkReply {
+        get throws {
+            switch self {
+            case .reply(let r): return r
+            case .encoded(let bytes): return try VarlinkReply(message: try JSONValue.parse(String(decoding: bytes, as: UTF8.self)))
+            }
+        }
+    }
+}
+
 final class InFlightCalls: @unchecked Sendable {
     private let condition = NSCondition()
     private var count = 0

@@ -224,9 +224,9 @@ final class ConnectionHandler: ChannelDuplexHandler {
         let slot = owed.count - 1
         let generation = served
         let oneway = call.oneway
-        server.service.submit(call, peer: peer, on: loop) { [self] reply in
+        server.service.submit(call, peer: peer, on: loop) { [self] answer in
             loop.assertInEventLoop()
-            fill(slot, generation: generation, with: oneway ? nil : Self.encode(reply))
+            fill(slot, generation: generation, with: oneway ? nil : Self.encode(answer))
         }
     }
 
@@ -286,6 +286,18 @@ final class ConnectionHandler: ChannelDuplexHandler {
                 handler.value.running = nil
                 handler.value.serve()
             }
+        }
+    }
+
+    static func encode(_ answer: AppendAnswer) -> ByteBuffer {
+        switch answer {
+        case .reply(let r): return encode(r)
+        case .encoded(let bytes):
+            var buffer = ByteBuffer()
+            buffer.reserveCapacity(bytes.count + 1)
+            buffer.writeBytes(bytes)
+            buffer.writeInteger(UInt8(0))
+            return buffer
         }
     }
 

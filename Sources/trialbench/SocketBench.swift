@@ -17,6 +17,7 @@ struct SocketBench: ParsableCommand {
     @Option(help: "Appends measured for each number of clients.") var appends = 20_000
     @Option(help: "Status round trips measured.") var samples = 20_000
     @Option(help: "Calls in flight per client when pipelining.") var window = 32
+    @Option(parsing: .upToNextOption, help: "Numbers of concurrent clients to measure.") var clients: [Int] = [1, 8, 32]
     @Option(help: "Directory for the database and socket (default: a new temporary one).") var dir: String?
 
     func run() throws {
@@ -84,7 +85,7 @@ struct SocketBench: ParsableCommand {
         print("durable appends/s (each acknowledged only once on disk):")
         print("clients  sequential  pipelined (\(window) in flight)")
         var offset = 10_000
-        for clients in [1, 8, 32] {
+        for clients in self.clients {
             let seq = try appendRun(path: config.socketPath, clients: clients, total: appends, window: 1, events: events(appends, offset: offset))
             offset += appends
             let pip = try appendRun(path: config.socketPath, clients: clients, total: appends, window: window, events: events(appends, offset: offset))

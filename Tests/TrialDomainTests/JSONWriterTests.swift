@@ -63,6 +63,15 @@ final class JSONWriterTests: XCTestCase {
         XCTAssertEqual(w.text, TrialSummary(key: "T").json.canonicalText)
     }
 
+    func testARecordedEventAsItsCanonicalText() throws {
+        var e = try Fixture.recorded(5, "HARMONi-2", .interimAnalysis, "2024-05", Fixture.harmoni2Interim)
+        e.hash = Array(0..<32)
+        e.source = "Lancet 2025"
+        var w = JSONWriter()
+        e.write(to: &w)
+        XCTAssertEqual(w.text, e.json.canonicalText)
+    }
+
     func testDatesTimesAndNumbersAsTheirDescriptions() throws {
         for text in ["2027", "2026-H1", "2025-Q2", "2025-04", "2026-06-02", "1999-12-31"] {
             let d = Fixture.date(text)

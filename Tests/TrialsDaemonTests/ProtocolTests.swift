@@ -193,6 +193,22 @@ final class ProtocolTests: XCTestCase {
         XCTAssertEqual(status["trials"]?.arrayValue?.first?["version"]?.int64Value, version)
     }
 
+    /// The Append reply is written straight to bytes: it must say what Log and Status say.
+    func testTheAppendReplyMatchesLogAndStatus() throws {
+        let c = try server.connect()
+        try c.trials("Append", ["event": event("HARMONi-2", "registered", "2021-12", ["title": "Ivonescimab vs pembrolizumab", "acronym": "HARMONi-2",
+                                                                                     "phases": ["phase-3"], "identifiers": [["registry": "nct", "id": "NCT05499390"]]])])
+        let reply = try c.trials("Append", ["event": event("HARMONi-2", "enrollment-updated", "2024-06", ["count": 398, "type": "actual"])])
+        XCTAssertEqual(reply["replayed"], .bool(false))
+        let logged = try c.trials("Log", ["trial": "HARMONi-2"])["events"]?.arrayValue?.last
+        XCTAssertEqual(reply["event"], logged)
+        var trial = try XCTUnwrap(c.trials("Status", ["trial": "NCT05499390"])["trials"]?.arrayValue?.first?.objectValue)
+        trial["timeline"] = nil
+        trial["expectations"] = nil
+        XCTAssertEqual(reply["trial"], .object(trial))
+        XCTAssertEqual(reply["trial"]?["enrollment"]?["count"], 398)
+    }
+
     func testOnewayCallsGetNoReply() throws {
         let c = try server.connect()
         let oneway = VarlinkCall(method: TrialsInterface.method("Append"), parameters: JSONObject([("event", event("HARMONi-A", "status-changed", "2022", ["status": "recruiting"]))]), oneway: true)
