@@ -43,6 +43,22 @@ final class SubscriptionTests: XCTestCase {
         try await server.stop()
     }
 
+    /// A subscriber that hangs up while waiting for events is let go at once: the connection's
+    /// handler keeps reading during the subscription, sees the hang-up and ends the call.
+    func testASubscriberThatHangsUpIsLetGo() async throws {
+        let server = try await InProcessDaemon()
+        let c = try server.connect()
+        try c.send(VarlinkCall(method: TrialsInterface.method("Subscribe"), parameters: JSONObject(), more: true).json)
+        try waitUntil { server.daemon.broadcaster.count == 1 }
+        c.close()
+        try waitUntil { server.daemon.broadcaster.count == 0 }
+        // The daemon goes on serving.
+        let d = try server.connect()
+        try d.trials("Append", ["event": event("HARMONi-6", "status-changed", "2022", ["status": "recruiting"])])
+        XCTAssertGreaterThanOrEqual(server.daemon.service.connections.withLockedValue { $0 }, 1)
+        try await server.stop()
+    }
+
     func testFiltersAndLiveFromNow() async throws {
         let server = try await InProcessDaemon()
         let c = try server.connect()
