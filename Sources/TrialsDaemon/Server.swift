@@ -67,14 +67,7 @@ final class Server: @unchecked Sendable {
         try await withThrowingDiscardingTaskGroup { tasks in
             try await listener.executeThenClose { inbound in
                 for try await channel in inbound {
-                    let id = ObjectIdentifier(channel)
-                    open.withLockedValue { $0[id] = channel }
-                    service.connections.withLockedValue { $0 += 1 }
-                    tasks.addTask {
-                        try? await channel.closeFuture.get()
-                        self.open.withLockedValue { _ = $0.removeValue(forKey: id) }
-                        self.service.connections.withLockedValue { $0 -= 1 }
-                    }
+                    tasks.addTask { try? await channel.closeFuture.get() }
                 }
             }
         }
@@ -89,6 +82,19 @@ final class Server: @unchecked Sendable {
     /// Closes every open connection now (after the writer has drained).
     func closeConnections() {
         for c in open.withLockedValue({ Array($0.values) }) { c.close(promise: nil) }
+    }
+
+    /// Counts a connection from the moment its handler is in place (before its first read)
+    /// until it is gone, for `closeConnections` and the stats.
+    func opened(_ channel: Channel) {
+        open.withLockedValue { $0[ObjectIdentifier(channel)] = channel }
+        service.connections.withLockedValue { $0 += 1 }
+    }
+
+    func closed(_ channel: Channel) {
+        if open.withLockedValue({ $0.removeValue(forKey: ObjectIdentifier(channel)) }) != nil {
+            service.connections.withLockedValue { $0 -= 1 }
+        }
     }
 
     /// Appends queued on one connection before its replies are written; past it, the
@@ -145,8 +151,15 @@ final class ConnectionHandler: ChannelDuplexHandler {
         self.peer = peer
     }
 
-    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
-    func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        server.opened(context.channel)
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        server.closed(context.channel)
+        self.context = nil
+    }
 
     func channelInactive(context: ChannelHandlerContext) {
         closed = true
