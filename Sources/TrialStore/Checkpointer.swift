@@ -27,7 +27,7 @@ final class Checkpointer: @unchecked Sendable {
     /// touched on the writer's connection (its hook runs there).
     var deferOnce = false
 
-    init(path: String, threshold: Int32 = 8192, limit: Int32 = 32_768) throws {
+    init(path: String, threshold: Int32, limit: Int32) throws {
         self.threshold = threshold
         self.limit = limit
         guard sqlite3_open_v2(path, &connection, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nil) == SQLITE_OK else {

@@ -19,6 +19,10 @@ public struct StoreConfiguration: Sendable {
     /// Checkpoint the write-ahead log on a thread of its own (`Checkpointer`) rather than in
     /// the writer's commits. Default on.
     public var backgroundCheckpoints = true
+    /// WAL pages (4 KiB) that wake the checkpoint thread. Default 8192 (32 MiB).
+    public var checkpointPages: Int32 = 8192
+    /// WAL pages past which the writer checkpoints in line. Default 32768 (128 MiB).
+    public var checkpointLimitPages: Int32 = 32_768
     /// The clock, replaceable in tests.
     public var clock: @Sendable () -> Timestamp = { Timestamp.now() }
 
@@ -58,7 +62,8 @@ public final class EventStore: @unchecked Sendable {
         }
         writer = WriterState(cacheCapacity: configuration.foldCacheCapacity)
         try Migrator().migrate(pool)
-        checkpointer = configuration.backgroundCheckpoints ? try Checkpointer(path: path) : nil
+        checkpointer = configuration.backgroundCheckpoints
+            ? try Checkpointer(path: path, threshold: configuration.checkpointPages, limit: max(configuration.checkpointLimitPages, configuration.checkpointPages)) : nil
         try pool.writeWithoutTransaction { db in
             try writer.load(db)
             checkpointer?.attach(to: db)

@@ -1,11 +1,12 @@
 import Foundation
 import TrialDomain
 
-/// A bounded hand-over of folded trials from the rebuild's reading thread to its writing one.
+/// A bounded hand-over of trials' projection rows from the rebuild's reading thread (which
+/// decodes, folds and serialises) to its writing one (which binds and steps).
 /// The reader blocks when `capacity` chunks wait; the writer blocks until one arrives. Either
 /// side can stop the other: the writer by cancelling, the reader by finishing with an error.
 final class FoldPipe: @unchecked Sendable {
-    typealias Chunk = [(fold: TrialFold, events: Int)]
+    typealias Chunk = [(rows: TrialRows, events: Int)]
     static let chunkSize = 256
 
     private let condition = NSCondition()

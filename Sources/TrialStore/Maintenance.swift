@@ -92,9 +92,9 @@ extension EventStore {
 
     /// Drops the projections and rebuilds them from the log, in one transaction.
     ///
-    /// Two threads share the work: a reader connection streams the log trial by trial and
-    /// folds each trial (decoding is most of a replay's cost), while the writer connection
-    /// clears the tables and writes the folds as they come. The reader starts after the writer
+    /// Two threads share the work: a reader connection streams the log trial by trial, folds
+    /// each trial and serialises its rows (decoding is most of a replay's cost), while the
+    /// writer connection clears the tables and binds the rows as they come. The reader starts after the writer
     /// holds the write lock, so it sees exactly the log the rebuild is for.
     @discardableResult
     public func rebuild() throws -> RebuildReport {
@@ -113,10 +113,10 @@ extension EventStore {
                 let reader = Thread {
                     do {
                         try pool.read { rdb in
-                            var chunk: [(fold: TrialFold, events: Int)] = []
+                            var chunk: FoldPipe.Chunk = []
                             try Self.forEachTrial(rdb) { key, history in
                                 let fold = (try? TrialFold.fold(key: key, events: history, lenient: true)) ?? TrialFold(key: key)
-                                chunk.append((fold, history.count))
+                                chunk.append((TrialRows(fold), history.count))
                                 if chunk.count == FoldPipe.chunkSize {
                                     try pipe.put(chunk)
                                     chunk.removeAll(keepingCapacity: true)
@@ -135,8 +135,8 @@ extension EventStore {
                 try ProjectionWriter.clear(db)
                 var projections = try ProjectionWriter(db)
                 while let chunk = try pipe.take() {
-                    for (fold, count) in chunk {
-                        try projections.write(old: nil, new: fold, appendedInOrder: false)
+                    for (rows, count) in chunk {
+                        try projections.write(rows)
                         trials += 1
                         events += Int64(count)
                     }

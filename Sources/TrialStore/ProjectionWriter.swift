@@ -12,7 +12,6 @@ struct ProjectionWriter {
     private let upsertTrial, insertTimeline, deleteTimeline, insertExpectation, deleteExpectations: Statement
     private let upsertRegistration, deleteRegistration, upsertAlias, deleteAlias: Statement
     private var json = JSONWriter(capacity: 1024)
-    private var key: [UInt8] = []
 
     init(_ db: Database) throws {
         upsertTrial = try db.cachedStatement(sql: """
@@ -48,113 +47,109 @@ struct ProjectionWriter {
     mutating func write(old: TrialFold?, new: TrialFold, appendedInOrder: Bool, trialRow: Bool = true) throws {
         let s = new.summary
         let registration = s.registration
-        if trialRow { try writeTrialRow(s) }
+        if trialRow { try writeTrialRow(TrialRow(s)) }
 
         // Registration and aliases change only with registrations (or for a new trial).
         if old == nil || old!.summary.registration != registration {
             if let registration {
-                var st = RawStatement(upsertRegistration)
-                st.bind(s.key)
                 json.reset()
                 json.value(registration.json)
-                st.bindText(json.bytes)
-                try st.run()
+                try writeRegistration(json.bytes, trial: s.key)
             } else if old != nil {
                 try run(deleteRegistration, s.key)
             }
-            try writeAliases(old: old?.summary.aliases ?? [], new: new.summary.aliases, trial: s.key)
+            try writeAliases(old: old.map { AliasRow.of($0.summary) } ?? [], new: AliasRow.of(s), trial: s.key)
         }
 
         if let old, appendedInOrder {
-            for e in new.timeline.dropFirst(old.timeline.count) { try insert(e, trial: s.key) }
+            for e in new.timeline.dropFirst(old.timeline.count) { try insert(TimelineRow(e), trial: s.key) }
             for (i, x) in new.expectations.enumerated() where i >= old.expectations.count || old.expectations[i] != x {
-                try insert(x, trial: s.key)
+                try insert(ExpectationRow(x), trial: s.key)
             }
         } else {
             if old != nil {
                 try run(deleteTimeline, s.key)
                 try run(deleteExpectations, s.key)
             }
-            for e in new.timeline { try insert(e, trial: s.key) }
-            for x in new.expectations { try insert(x, trial: s.key) }
+            for e in new.timeline { try insert(TimelineRow(e), trial: s.key) }
+            for x in new.expectations { try insert(ExpectationRow(x), trial: s.key) }
         }
     }
 
-    /// Upserts the trial's `trials` row (its registration lives in `registrations`).
-    mutating func writeTrialRow(_ s: TrialSummary) throws {
-        let registration = s.registration
+    /// Writes a trial not yet in the tables from rows made beforehand (a rebuild).
+    mutating func write(_ rows: TrialRows) throws {
+        let key = rows.trial.key
+        try writeTrialRow(rows.trial)
+        if let r = rows.registration { try writeRegistration(r, trial: key) }
+        try writeAliases(old: [], new: rows.aliases, trial: key)
+        for row in rows.timeline { try insert(row, trial: key) }
+        for row in rows.expectations { try insert(row, trial: key) }
+    }
+
+    /// Upserts the trial's `trials` row.
+    func writeTrialRow(_ r: TrialRow) throws {
         var st = RawStatement(upsertTrial)
-        st.bind(s.key)
-        st.bind(registration?.acronym)
-        st.bind(registration?.title)
-        st.bind(registration?.sponsor)
-        st.bind((registration?.phases ?? []).map { $0.rawValue }.joined(separator: ","))
-        st.bind(s.status?.rawValue)
-        st.bind(s.statusSince?.description)
-        st.bind(s.lastMilestone.map { "\($0.type.rawValue) \($0.occurred)" })
-        st.bind(s.nextExpected.map { "\($0.milestone) \($0.window)" })
-        st.bind(s.version)
-        st.bind(s.lastSeq)
-        json.reset()
-        s.write(withRegistration: false, to: &json)
-        st.bindText(json.bytes)
+        st.bind(r.key)
+        st.bind(r.acronym)
+        st.bind(r.title)
+        st.bind(r.sponsor)
+        st.bind(r.phases)
+        st.bind(r.status)
+        st.bind(r.statusSince)
+        st.bind(r.lastMilestone)
+        st.bind(r.nextExpected)
+        st.bind(r.version)
+        st.bind(r.lastSeq)
+        st.bindText(r.summary)
         try st.run()
     }
 
-    mutating func writeAliases(old: [(registry: String, id: String)], new: [(registry: String, id: String)], trial: String) throws {
-        let before = Dictionary(old.map { ($0.id.lowercased(), $0) }, uniquingKeysWith: { a, _ in a })
-        let after = Dictionary(new.map { ($0.id.lowercased(), $0) }, uniquingKeysWith: { a, _ in a })
-        for (alias, a) in after where before[alias].map({ $0 != a }) ?? true {
+    private func writeRegistration(_ json: [UInt8], trial: String) throws {
+        var st = RawStatement(upsertRegistration)
+        st.bind(trial)
+        st.bindText(json)
+        try st.run()
+    }
+
+    func writeAliases(old: [AliasRow], new: [AliasRow], trial: String) throws {
+        for a in new where !old.contains(a) {
             var st = RawStatement(upsertAlias)
-            st.bind(alias)
+            st.bind(a.alias)
             st.bind(trial)
             st.bind(a.registry)
             st.bind(a.id)
             try st.run()
         }
-        for alias in before.keys where after[alias] == nil {
+        for a in old where !new.contains(where: { $0.alias == a.alias }) {
             var st = RawStatement(deleteAlias)
-            st.bind(alias)
+            st.bind(a.alias)
             st.bind(trial)
             try st.run()
         }
     }
 
-    mutating func insert(_ e: TimelineEntry, trial: String) throws {
-        // The payload is the event's own unless corrected: it is read from `events` then.
+    func insert(_ r: TimelineRow, trial: String) throws {
         var st = RawStatement(insertTimeline)
         st.bind(trial)
-        st.bind(e.seq)
-        st.bind(e.type.rawValue)
-        key.removeAll(keepingCapacity: true)
-        e.occurred.write(to: &key)
-        st.bindText(key)
-        key.removeAll(keepingCapacity: true)
-        Self.writeSortKey(e.occurred, e.seq, to: &key)
-        st.bindText(key)
-        json.reset()
-        e.write(withPayload: false, to: &json)
-        st.bindText(json.bytes)
-        st.bind(e.correctedBy == nil ? nil : e.payload.json.canonicalText)
+        st.bind(r.seq)
+        st.bind(r.type)
+        st.bindText(r.occurred)
+        st.bindText(r.sortKey)
+        st.bindText(r.entry)
+        st.bind(r.correctedPayload)
         try st.run()
     }
 
-    mutating func insert(_ x: Expectation, trial: String) throws {
+    func insert(_ r: ExpectationRow, trial: String) throws {
         var st = RawStatement(insertExpectation)
-        st.bind(x.seq)
+        st.bind(r.seq)
         st.bind(trial)
-        st.bind(x.milestone.description)
-        st.bind(x.window.description)
-        key.removeAll(keepingCapacity: true)
-        x.window.start.write(to: &key)
-        st.bindText(key)
-        key.removeAll(keepingCapacity: true)
-        x.window.end.write(to: &key)
-        st.bindText(key)
-        st.bind(x.state.rawValue)
-        json.reset()
-        x.write(to: &json)
-        st.bindText(json.bytes)
+        st.bind(r.milestone)
+        st.bind(r.window)
+        st.bindText(r.start)
+        st.bindText(r.end)
+        st.bind(r.state)
+        st.bindText(r.entry)
         try st.run()
     }
 
@@ -162,21 +157,6 @@ struct ProjectionWriter {
         var st = RawStatement(statement)
         st.bind(trial)
         try st.run()
-    }
-
-    /// World order as text: window start, window end, seq (19 digits).
-    static func sortKey(_ occurred: PartialDate, _ seq: Int64) -> String {
-        var out: [UInt8] = []
-        writeSortKey(occurred, seq, to: &out)
-        return String(decoding: out, as: UTF8.self)
-    }
-
-    static func writeSortKey(_ occurred: PartialDate, _ seq: Int64, to out: inout [UInt8]) {
-        occurred.start.write(to: &out)
-        out.append(UInt8(ascii: "/"))
-        occurred.end.write(to: &out)
-        out.append(UInt8(ascii: "/"))
-        JSONWriter.appendPadded(Int(seq), width: 19, to: &out)
     }
 
     /// Empties every projection table (the log is untouched).

@@ -69,7 +69,7 @@ final class WriterState {
                 for group in groups {
                     results.append(try appendGroup(group.events, recordedBy: group.recordedBy, db: db, now: now))
                 }
-                for summary in dirty.values { try projections!.writeTrialRow(summary) }
+                for summary in dirty.values { try projections!.writeTrialRow(TrialRow(summary)) }
                 dirty.removeAll(keepingCapacity: true)
                 return .commit
             }

@@ -11,8 +11,13 @@ final class CheckpointTests: StoreTestCase {
     }
 
     func testTheCheckpointThreadCopiesTheLogIntoTheDatabaseFile() throws {
+        // A 1000-page threshold (4 MiB) instead of the default 32 MiB, for a small test.
+        try store.close()
+        var c = StoreConfiguration()
+        c.checkpointPages = 1000
+        store = try EventStore(path: path, configuration: c)
         let before = mainFileBytes()
-        // Enough commits to take the log well past the 1000-page threshold.
+        // Enough commits to take the log well past the threshold.
         for batch in 0..<12 {
             let groups = try (0..<400).map { i in
                 [try event(String(format: "NCT%08d", batch * 400 + i), .registered, "2024",
@@ -27,7 +32,8 @@ final class CheckpointTests: StoreTestCase {
         XCTAssertGreaterThan(mainFileBytes(), before + 1_000_000, "the log was not checkpointed into the database file")
         // Everything is there, and stays so across a reopen.
         XCTAssertEqual(try store.trialCount(), 4800)
-        try reopen()
+        try store.close()
+        store = try EventStore(path: path, configuration: c)
         XCTAssertEqual(try store.trialCount(), 4800)
         XCTAssertTrue(try store.verify().ok)
     }

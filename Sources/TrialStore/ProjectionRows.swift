@@ -1,0 +1,138 @@
+import TrialDomain
+
+// The projections' rows, serialised from a fold and ready to bind. Making them is pure work
+// that needs no connection: a rebuild makes them on its reader thread, so the writer
+// connection only binds and steps.
+
+/// A `trials` row (the registration lives in `registrations`).
+struct TrialRow {
+    var key: String
+    var acronym, title, sponsor: String?
+    var phases: String
+    var status, statusSince, lastMilestone, nextExpected: String?
+    var version, lastSeq: Int64
+    var summary: [UInt8]
+
+    init(_ s: TrialSummary) {
+        let registration = s.registration
+        key = s.key
+        acronym = registration?.acronym
+        title = registration?.title
+        sponsor = registration?.sponsor
+        phases = (registration?.phases ?? []).map { $0.rawValue }.joined(separator: ",")
+        status = s.status?.rawValue
+        statusSince = s.statusSince?.description
+        lastMilestone = s.lastMilestone.map { "\($0.type.rawValue) \($0.occurred)" }
+        nextExpected = s.nextExpected.map { "\($0.milestone) \($0.window)" }
+        version = s.version
+        lastSeq = s.lastSeq
+        var w = JSONWriter(capacity: 512)
+        s.write(withRegistration: false, to: &w)
+        summary = w.bytes
+    }
+}
+
+/// A `timeline` row: the entry without its payload, which is read from `events` unless a
+/// correction replaced it.
+struct TimelineRow {
+    var seq: Int64
+    var type: String
+    var occurred: [UInt8]
+    var sortKey: [UInt8]
+    var entry: [UInt8]
+    var correctedPayload: String?
+
+    init(_ e: TimelineEntry) {
+        seq = e.seq
+        type = e.type.rawValue
+        occurred = []
+        occurred.reserveCapacity(10)
+        e.occurred.write(to: &occurred)
+        sortKey = []
+        sortKey.reserveCapacity(41)
+        TimelineRow.writeSortKey(e.occurred, e.seq, to: &sortKey)
+        var w = JSONWriter(capacity: 256)
+        e.write(withPayload: false, to: &w)
+        entry = w.bytes
+        correctedPayload = e.correctedBy == nil ? nil : e.payload.json.canonicalText
+    }
+
+    /// World order as text: window start, window end, seq (19 digits).
+    static func sortKey(_ occurred: PartialDate, _ seq: Int64) -> String {
+        var out: [UInt8] = []
+        writeSortKey(occurred, seq, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    static func writeSortKey(_ occurred: PartialDate, _ seq: Int64, to out: inout [UInt8]) {
+        occurred.start.write(to: &out)
+        out.append(UInt8(ascii: "/"))
+        occurred.end.write(to: &out)
+        out.append(UInt8(ascii: "/"))
+        JSONWriter.appendPadded(Int(seq), width: 19, to: &out)
+    }
+}
+
+/// An `expectations` row.
+struct ExpectationRow {
+    var seq: Int64
+    var milestone: String
+    var window: String
+    var start, end: [UInt8]
+    var state: String
+    var entry: [UInt8]
+
+    init(_ x: Expectation) {
+        seq = x.seq
+        milestone = x.milestone.description
+        window = x.window.description
+        start = []
+        x.window.start.write(to: &start)
+        end = []
+        x.window.end.write(to: &end)
+        state = x.state.rawValue
+        var w = JSONWriter(capacity: 256)
+        x.write(to: &w)
+        entry = w.bytes
+    }
+}
+
+/// A `trial_aliases` row.
+struct AliasRow: Equatable {
+    var alias: String  // lower case: the lookup key
+    var registry: String
+    var id: String
+
+    /// The trial's aliases, one per lookup key (the first wins, as the summary lists them).
+    static func of(_ s: TrialSummary) -> [AliasRow] {
+        var seen: Set<String> = []
+        var out: [AliasRow] = []
+        for a in s.aliases {
+            let key = a.id.lowercased()
+            if seen.insert(key).inserted { out.append(AliasRow(alias: key, registry: a.registry, id: a.id)) }
+        }
+        return out
+    }
+}
+
+/// Every row of one trial's projections.
+struct TrialRows {
+    var trial: TrialRow
+    var registration: [UInt8]?
+    var aliases: [AliasRow]
+    var timeline: [TimelineRow]
+    var expectations: [ExpectationRow]
+
+    init(_ fold: TrialFold) {
+        let s = fold.summary
+        trial = TrialRow(s)
+        registration = s.registration.map { r in
+            var w = JSONWriter(capacity: 512)
+            w.value(r.json)
+            return w.bytes
+        }
+        aliases = AliasRow.of(s)
+        timeline = fold.timeline.map(TimelineRow.init)
+        expectations = fold.expectations.map(ExpectationRow.init)
+    }
+}
