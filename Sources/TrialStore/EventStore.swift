@@ -84,9 +84,13 @@ public final class EventStore: @unchecked Sendable {
         checkpointer.stop()
     }
 
-    /// Closes the connections. The store is unusable afterwards.
+    /// Copies the whole WAL into the database file and empties it, then closes the
+    /// connections: after a clean close the database file alone holds everything (GRDB closes
+    /// the writer before its readers, so SQLite's own checkpoint on close never happens).
+    /// The store is unusable afterwards.
     public func close() throws {
         stopCheckpoints()
+        try? pool.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
         try pool.close()
     }
 

@@ -37,4 +37,22 @@ final class CheckpointTests: StoreTestCase {
         XCTAssertEqual(try store.trialCount(), 4800)
         XCTAssertTrue(try store.verify().ok)
     }
+
+    /// After a clean close the database file alone holds everything: the WAL is emptied.
+    func testACleanCloseLeavesAnEmptyLog() throws {
+        for batch in 0..<3 {
+            let groups = try (0..<300).map { i in
+                [try event(String(format: "NCT%08d", batch * 300 + i), .registered, "2024", ["title": "A trial", "phases": ["phase-2"]])]
+            }
+            _ = try store.append(groups: groups, recordedBy: "tester")
+        }
+        let wal = path + "-wal"
+        XCTAssertGreaterThan(((try? FileManager.default.attributesOfItem(atPath: wal))?[.size] as? NSNumber)?.intValue ?? 0, 0)
+        try store.close()
+        store = nil
+        let left = ((try? FileManager.default.attributesOfItem(atPath: wal))?[.size] as? NSNumber)?.intValue ?? 0
+        XCTAssertEqual(left, 0, "the WAL still holds \(left) bytes after close")
+        store = try open()
+        XCTAssertEqual(try store.trialCount(), 900)
+    }
 }
