@@ -37,6 +37,17 @@ public struct GlobalOptions: ParsableArguments {
 /// trialctl's version: the project's.
 public let trialctlVersion = trialtrackVersion
 
+/// `-l/--full` and `--json`, for the commands that print tables.
+public struct TableOutputOptions: ParsableArguments {
+    @Flag(name: [.customShort("l"), .long], help: "Do not truncate lines to the terminal's width.")
+    public var full = false
+
+    @Flag(help: "Print trialsd's reply as JSON.")
+    public var json = false
+
+    public init() {}
+}
+
 public struct Trialctl: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "trialctl",
@@ -129,11 +140,7 @@ public struct StatusCommand: TrialctlCommand {
     @Option(name: .customLong("known-at"), help: ArgumentHelp("What the log held at this time (recording time), e.g. 2025-06-01T12:00Z.", valueName: "time"))
     public var knownAt: String?
 
-    @Flag(name: [.customShort("l"), .long], help: "Do not truncate lines to the terminal's width.")
-    public var full = false
-
-    @Flag(help: "Print trialsd's reply as JSON.")
-    public var json = false
+    @OptionGroup public var output: TableOutputOptions
 
     @OptionGroup public var global: GlobalOptions
 
@@ -154,9 +161,9 @@ public struct StatusCommand: TrialctlCommand {
         if let asOf { p["asOf"] = .string(asOf) }
         if let knownAt { p["knownAt"] = .string(knownAt) }
         let reply = try session.call("Status", p)
-        if json { return ctx.printJSON(reply) }
+        if output.json { return ctx.printJSON(reply) }
         let trials = try Reply.trials(reply)
-        let style = ctx.style(global, full: full)
+        let style = ctx.style(global, full: output.full)
         if let trial {
             guard !trials.isEmpty else { throw TrialctlError("no such trial: \(trial)", status: .noSuchTrial) }
             ctx.emit(trials.map { Render.statusDetail($0, style: style, asOf: asOf, knownAt: knownAt) }.joined(separator: "\n"), global)
@@ -190,11 +197,7 @@ public struct LogCommand: TrialctlCommand {
     @Option(name: [.customShort("n"), .long], help: ArgumentHelp("Show at most this many events (1 to 10000; default 100).", valueName: "n"))
     public var limit: Int?
 
-    @Flag(name: [.customShort("l"), .long], help: "Do not truncate lines to the terminal's width.")
-    public var full = false
-
-    @Flag(help: "Print trialsd's reply as JSON.")
-    public var json = false
+    @OptionGroup public var output: TableOutputOptions
 
     @OptionGroup public var global: GlobalOptions
 
@@ -215,9 +218,9 @@ public struct LogCommand: TrialctlCommand {
         if !types.isEmpty { p["types"] = .array(types.map { .string($0) }) }
         if let limit { p["limit"] = .int(Int64(limit)) }
         let reply = try session.call("Log", p)
-        if json { return ctx.printJSON(reply) }
+        if output.json { return ctx.printJSON(reply) }
         let events = try Reply.events(reply)
-        ctx.emit(Render.log(events, next: reply["next"]?.int64Value, style: ctx.style(global, full: full)), global)
+        ctx.emit(Render.log(events, next: reply["next"]?.int64Value, style: ctx.style(global, full: output.full)), global)
     }
 }
 
@@ -658,11 +661,7 @@ public struct UpcomingCommand: TrialctlCommand {
     @Flag(help: "Show met and superseded forecasts too.")
     public var all = false
 
-    @Flag(name: [.customShort("l"), .long], help: "Do not truncate lines to the terminal's width.")
-    public var full = false
-
-    @Flag(help: "Print trialsd's reply as JSON.")
-    public var json = false
+    @OptionGroup public var output: TableOutputOptions
 
     @OptionGroup public var global: GlobalOptions
 
@@ -678,10 +677,10 @@ public struct UpcomingCommand: TrialctlCommand {
         if let within { p["within"] = .int(Int64(within)) }
         if all { p["all"] = .bool(true) }
         let reply = try session.call("Upcoming", p)
-        if json { return ctx.printJSON(reply) }
+        if output.json { return ctx.printJSON(reply) }
         var items: [UpcomingReply] = []
         for (i, m) in try Reply.array(reply, "milestones").enumerated() { items.append(try UpcomingReply(json: m, path: "milestones[\(i)]")) }
-        ctx.emit(Render.upcoming(items, style: ctx.style(global, full: full)), global)
+        ctx.emit(Render.upcoming(items, style: ctx.style(global, full: output.full)), global)
     }
 }
 

@@ -74,16 +74,6 @@ public struct JSONWriter {
         needsComma = true
     }
 
-    /// Bytes that are canonical JSON already (a stored payload), copied as they are.
-    public mutating func raw(_ json: [UInt8]) {
-        separator()
-        bytes.append(contentsOf: json)
-        needsComma = true
-    }
-
-    /// Appends a byte (a frame's terminating NUL).
-    public mutating func append(byte: UInt8) { bytes.append(byte) }
-
     /// Any value, through its canonical text.
     public mutating func value(_ v: JSONValue) {
         separator()
@@ -97,6 +87,9 @@ public struct JSONWriter {
     public mutating func member(_ k: StaticString, _ v: JSONValue?) { if let v { key(k); value(v) } }
     public mutating func member<E: RawRepresentable>(_ k: StaticString, _ e: E?) where E.RawValue == String {
         if let e { key(k); string(e.rawValue) }
+    }
+    public mutating func member<T: JSONWritable>(_ k: StaticString, _ v: T?) {
+        if let v { key(k); v.write(to: &self) }
     }
 
     private mutating func separator() {
@@ -179,6 +172,11 @@ extension Day {
     }
 }
 
+/// A value that writes its own canonical JSON into a `JSONWriter`.
+public protocol JSONWritable {
+    func write(to w: inout JSONWriter)
+}
+
 // The projections' objects, written member by member in canonical (sorted) key order. Each
 // gives exactly the bytes of its `json.canonicalText` (TrialDomainTests check both ways).
 
@@ -196,7 +194,7 @@ extension TimelineEntry {
     }
 }
 
-extension MilestoneRef {
+extension MilestoneRef: JSONWritable {
     public func write(to w: inout JSONWriter) {
         w.beginObject()
         w.member("occurred", occurred)
@@ -207,7 +205,7 @@ extension MilestoneRef {
     }
 }
 
-extension Expectation {
+extension Expectation: JSONWritable {
     public func write(to w: inout JSONWriter) {
         w.beginObject()
         w.member("madeOn", madeOn)
@@ -222,7 +220,7 @@ extension Expectation {
     }
 }
 
-extension Enrollment {
+extension Enrollment: JSONWritable {
     public func write(to w: inout JSONWriter) {
         w.beginObject()
         w.member("count", count)
@@ -231,7 +229,7 @@ extension Enrollment {
     }
 }
 
-extension StudyDate {
+extension StudyDate: JSONWritable {
     public func write(to w: inout JSONWriter) {
         w.beginObject()
         w.member("date", date)
@@ -240,42 +238,29 @@ extension StudyDate {
     }
 }
 
-extension DatesUpdated {
+extension DatesUpdated: JSONWritable {
     public func write(to w: inout JSONWriter) {
         w.beginObject()
-        for (k, d) in [("completion", completion), ("primaryCompletion", primaryCompletion), ("start", start)] as [(StaticString, StudyDate?)] {
-            if let d {
-                w.key(k)
-                d.write(to: &w)
-            }
-        }
+        w.member("completion", completion)
+        w.member("primaryCompletion", primaryCompletion)
+        w.member("start", start)
         w.endObject()
     }
 }
 
-extension TrialSummary {
+extension TrialSummary: JSONWritable {
+    public func write(to w: inout JSONWriter) { write(withRegistration: true, to: &w) }
+
     /// - Parameter withRegistration: false for the `trials` row, which keeps it apart.
-    public func write(withRegistration: Bool = true, to w: inout JSONWriter) {
+    public func write(withRegistration: Bool, to w: inout JSONWriter) {
         w.beginObject()
-        if dates != DatesUpdated() {
-            w.key("dates")
-            dates.write(to: &w)
-        }
-        if let enrollment {
-            w.key("enrollment")
-            enrollment.write(to: &w)
-        }
+        w.member("dates", dates == DatesUpdated() ? nil : dates)
+        w.member("enrollment", enrollment)
         w.member("key", key)
         w.member("lastKnownStatus", lastKnownStatus)
-        if let lastMilestone {
-            w.key("lastMilestone")
-            lastMilestone.write(to: &w)
-        }
+        w.member("lastMilestone", lastMilestone)
         w.member("lastSeq", lastSeq)
-        if let nextExpected {
-            w.key("nextExpected")
-            nextExpected.write(to: &w)
-        }
+        w.member("nextExpected", nextExpected)
         if withRegistration { w.member("registration", registration?.json) }
         w.member("status", status)
         w.member("statusSince", statusSince)
@@ -285,7 +270,7 @@ extension TrialSummary {
     }
 }
 
-extension RecordedEvent {
+extension RecordedEvent: JSONWritable {
     public func write(to w: inout JSONWriter) {
         w.beginObject()
         w.member("hash", hexString(hash))

@@ -9,9 +9,10 @@ import GRDBSQLite
 /// The writer's commit hook (`sqlite3_wal_hook`, which replaces the automatic checkpoint) wakes
 /// it once the log holds `threshold` pages (32 MiB: fewer, larger checkpoints, each page that
 /// changed many times copied once); it runs a PASSIVE checkpoint, which never blocks the writer
-/// or the readers. Under sustained writes the log may outgrow what it copies; past `limit`
-/// pages (128 MiB) the writer checkpoints in line, as SQLite would, so the log stays bounded —
-/// except after a rebuild (`deferOnce`), whose one large commit is left to the thread.
+/// or the readers. Under sustained writes the log may outgrow what it copies: when a commit
+/// finds the log still past `limit` pages (128 MiB) after the previous one was past it too,
+/// the thread has not caught up and the writer checkpoints in line, as SQLite would, so the
+/// log stays bounded. One large commit (a rebuild) from a short log is left to the thread.
 /// Durability is untouched: every commit is synced in the log before it is acknowledged.
 final class Checkpointer: @unchecked Sendable {
     let threshold: Int32
@@ -21,11 +22,11 @@ final class Checkpointer: @unchecked Sendable {
     private var wanted = false
     private var stopping = false
     private var finished = false
-    /// Checkpoints run, for tests and stats.
-    private(set) var runs = 0
-    /// The next commit past `limit` wakes the thread instead of checkpointing in line. Only
-    /// touched on the writer's connection (its hook runs there).
-    var deferOnce = false
+    /// Checkpoints the thread has run (`waitForRuns`).
+    private var runs = 0
+    /// The log's length after the previous commit. Only touched in the hook, which runs on
+    /// the writer's connection.
+    private var previousPages: Int32 = 0
 
     init(path: String, threshold: Int32, limit: Int32) throws {
         self.threshold = threshold
@@ -47,13 +48,13 @@ final class Checkpointer: @unchecked Sendable {
     func attach(to db: Database) {
         sqlite3_wal_hook(db.sqliteConnection, { context, db, _, pages in
             let me = Unmanaged<Checkpointer>.fromOpaque(context!).takeUnretainedValue()
-            if pages >= me.limit && !me.deferOnce {
-                // Far behind: checkpoint now, in the writer's time, as SQLite's default would.
+            if pages >= me.limit && me.previousPages >= me.limit {
+                // The thread is not keeping up: checkpoint now, in the writer's time.
                 sqlite3_wal_checkpoint_v2(db, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
             } else if pages >= me.threshold {
                 me.wake()
             }
-            me.deferOnce = false
+            me.previousPages = pages
             return SQLITE_OK
         }, Unmanaged.passUnretained(self).toOpaque())
     }
@@ -80,8 +81,17 @@ final class Checkpointer: @unchecked Sendable {
             sqlite3_wal_checkpoint_v2(connection, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
             condition.lock()
             runs += 1
+            condition.broadcast()
             condition.unlock()
         }
+    }
+
+    /// Waits until the thread has run `count` checkpoints in all; false if not by `deadline`.
+    func waitForRuns(_ count: Int, before deadline: Date) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        while runs < count { if !condition.wait(until: deadline) { break } }
+        return runs >= count
     }
 
     /// Stops the thread and closes its connection. Detach the hook from the writer first.

@@ -133,7 +133,7 @@ extension EventStore {
                 reader.start()
                 defer { pipe.cancelAndWait() }  // never leave the reader running
                 try ProjectionWriter.clear(db)
-                var projections = try ProjectionWriter(db)
+                let projections = try ProjectionWriter(db)
                 while let chunk = try pipe.take() {
                     for (rows, count) in chunk {
                         try projections.write(rows)
@@ -141,8 +141,6 @@ extension EventStore {
                         events += Int64(count)
                     }
                 }
-                // The rebuild's one large commit is checkpointed by the thread, not in line.
-                checkpointer?.deferOnce = true
                 return .commit
             }
             writer.forget()

@@ -58,12 +58,6 @@ struct TimelineRow {
     }
 
     /// World order as text: window start, window end, seq (19 digits).
-    static func sortKey(_ occurred: PartialDate, _ seq: Int64) -> String {
-        var out: [UInt8] = []
-        writeSortKey(occurred, seq, to: &out)
-        return String(decoding: out, as: UTF8.self)
-    }
-
     static func writeSortKey(_ occurred: PartialDate, _ seq: Int64, to out: inout [UInt8]) {
         occurred.start.write(to: &out)
         out.append(UInt8(ascii: "/"))
@@ -115,22 +109,28 @@ struct AliasRow: Equatable {
     }
 }
 
+/// A `registrations` row's JSON: the merged `registered` payload.
+func registrationJSON(_ r: Registered) -> [UInt8] {
+    var w = JSONWriter(capacity: 512)
+    w.value(r.json)
+    return w.bytes
+}
+
 /// Every row of one trial's projections.
 struct TrialRows {
-    var trial: TrialRow
+    var key: String
+    /// nil when the caller writes the `trials` row itself (the appender, once per transaction).
+    var trial: TrialRow?
     var registration: [UInt8]?
     var aliases: [AliasRow]
     var timeline: [TimelineRow]
     var expectations: [ExpectationRow]
 
-    init(_ fold: TrialFold) {
+    init(_ fold: TrialFold, trialRow: Bool = true) {
         let s = fold.summary
-        trial = TrialRow(s)
-        registration = s.registration.map { r in
-            var w = JSONWriter(capacity: 512)
-            w.value(r.json)
-            return w.bytes
-        }
+        key = s.key
+        trial = trialRow ? TrialRow(s) : nil
+        registration = s.registration.map(registrationJSON)
         aliases = AliasRow.of(s)
         timeline = fold.timeline.map(TimelineRow.init)
         expectations = fold.expectations.map(ExpectationRow.init)

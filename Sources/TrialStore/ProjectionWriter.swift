@@ -4,14 +4,13 @@ import TrialDomain
 /// Writes a trial's fold into the projection tables: only what changed since `old`.
 ///
 /// Made once per transaction (append batch or rebuild) on the writer's connection: it holds
-/// that connection's prepared statements and one reusable JSON buffer, and binds rows with
-/// the C API (`RawStatement`), so a row costs an insert and no allocations beyond its text.
+/// that connection's prepared statements and binds rows (`ProjectionRows.swift`) with the C
+/// API (`RawStatement`).
 struct ProjectionWriter {
     static let projectionTables = ["trials", "registrations", "trial_aliases", "timeline", "expectations"]
 
     private let upsertTrial, insertTimeline, deleteTimeline, insertExpectation, deleteExpectations: Statement
     private let upsertRegistration, deleteRegistration, upsertAlias, deleteAlias: Statement
-    private var json = JSONWriter(capacity: 1024)
 
     init(_ db: Database) throws {
         upsertTrial = try db.cachedStatement(sql: """
@@ -44,42 +43,42 @@ struct ProjectionWriter {
     ///     their positions. Otherwise the trial's timeline and expectations are rewritten.
     ///   - trialRow: write the `trials` row now; the writer passes false and writes each
     ///     trial's row once per transaction instead (`writeTrialRow`).
-    mutating func write(old: TrialFold?, new: TrialFold, appendedInOrder: Bool, trialRow: Bool = true) throws {
+    func write(old: TrialFold?, new: TrialFold, appendedInOrder: Bool, trialRow: Bool = true) throws {
+        guard let old else {
+            try write(TrialRows(new, trialRow: trialRow))
+            return
+        }
         let s = new.summary
-        let registration = s.registration
         if trialRow { try writeTrialRow(TrialRow(s)) }
 
-        // Registration and aliases change only with registrations (or for a new trial).
-        if old == nil || old!.summary.registration != registration {
-            if let registration {
-                json.reset()
-                json.value(registration.json)
-                try writeRegistration(json.bytes, trial: s.key)
-            } else if old != nil {
+        // Registration and aliases change only with registrations.
+        if old.summary.registration != s.registration {
+            if let registration = s.registration {
+                try writeRegistration(registrationJSON(registration), trial: s.key)
+            } else {
                 try run(deleteRegistration, s.key)
             }
-            try writeAliases(old: old.map { AliasRow.of($0.summary) } ?? [], new: AliasRow.of(s), trial: s.key)
+            try writeAliases(old: AliasRow.of(old.summary), new: AliasRow.of(s), trial: s.key)
         }
 
-        if let old, appendedInOrder {
+        if appendedInOrder {
             for e in new.timeline.dropFirst(old.timeline.count) { try insert(TimelineRow(e), trial: s.key) }
             for (i, x) in new.expectations.enumerated() where i >= old.expectations.count || old.expectations[i] != x {
                 try insert(ExpectationRow(x), trial: s.key)
             }
         } else {
-            if old != nil {
-                try run(deleteTimeline, s.key)
-                try run(deleteExpectations, s.key)
-            }
+            try run(deleteTimeline, s.key)
+            try run(deleteExpectations, s.key)
             for e in new.timeline { try insert(TimelineRow(e), trial: s.key) }
             for x in new.expectations { try insert(ExpectationRow(x), trial: s.key) }
         }
     }
 
-    /// Writes a trial not yet in the tables from rows made beforehand (a rebuild).
-    mutating func write(_ rows: TrialRows) throws {
-        let key = rows.trial.key
-        try writeTrialRow(rows.trial)
+    /// Writes a trial not yet in the tables from its rows (a new trial, or a rebuild whose
+    /// reader thread made them).
+    func write(_ rows: TrialRows) throws {
+        let key = rows.key
+        if let row = rows.trial { try writeTrialRow(row) }
         if let r = rows.registration { try writeRegistration(r, trial: key) }
         try writeAliases(old: [], new: rows.aliases, trial: key)
         for row in rows.timeline { try insert(row, trial: key) }

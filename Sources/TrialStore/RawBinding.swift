@@ -12,10 +12,6 @@ struct RawStatement {
     private var index: Int32 = 0
     private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
-    init(_ db: Database, _ sql: String) throws {
-        self.init(try db.cachedStatement(sql: sql))
-    }
-
     init(_ statement: Statement) {
         self.statement = statement
         sqlite3_reset(statement.sqliteStatement)

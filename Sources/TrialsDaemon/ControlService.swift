@@ -150,7 +150,7 @@ final class ControlService: @unchecked Sendable {
             return o
 
         case "Append", "AppendMany":
-            // The same path as pipelined appends (reached here only with `more`).
+            // The server queues appends through `submit`; this serves a direct `handle` call.
             let answer = await withCheckedContinuation { c in submit(call, peer: peer, on: nil) { c.resume(returning: $0) } }
             let reply = try answer.reply
             if let e = reply.varlinkError { throw e }
@@ -248,9 +248,10 @@ final class ControlService: @unchecked Sendable {
     }
 
     /// Whether a call can be queued for the writer before the calls ahead of it are answered:
-    /// Append and AppendMany (their order is kept by the writer's queue).
+    /// Append and AppendMany (their order is kept by the writer's queue). With `more` they
+    /// still have one reply, so they are queued too.
     func isQueueable(_ call: VarlinkCall) -> Bool {
-        call.interface == TrialsInterface.name && (call.member == "Append" || call.member == "AppendMany") && !call.more
+        call.interface == TrialsInterface.name && (call.member == "Append" || call.member == "AppendMany")
     }
 
     /// Validates an Append or AppendMany and queues it for the writer now; `reply` runs on

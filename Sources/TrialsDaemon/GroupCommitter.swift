@@ -53,57 +53,18 @@ final class GroupCommitter: @unchecked Sendable {
 
     /// Queues one group (all or nothing) and waits for its commit.
     func append(_ events: [NewEvent], recordedBy: String) async -> Outcome {
-        await submit(events, recordedBy: recordedBy).outcome
-    }
-
-    /// Queues one group now, in call order, and returns a ticket to wait on: a connection
-    /// can queue several pipelined appends before the first commits, so they commit together.
-    func submit(_ events: [NewEvent], recordedBy: String) -> Ticket {
-        let ticket = Ticket()
-        enqueue(Request(events: events, recordedBy: recordedBy) { ticket.complete($0) })
-        return ticket
+        await withCheckedContinuation { c in
+            enqueue(Request(events: events, recordedBy: recordedBy) { c.resume(returning: $0) })
+        }
     }
 
     /// Queues one group now, in call order; `done` runs on `eventLoop` (nil: the writer
-    /// thread) with its outcome. The
-    /// requests of one commit that share a loop are completed in one hop to it, in order, so
-    /// the writer thread spends nothing per caller beyond the commit itself.
+    /// thread) with its outcome. The requests of one commit that share a loop are completed
+    /// in one hop to it, in order, so the writer thread spends nothing per caller beyond the
+    /// commit itself. A connection can queue several pipelined appends before the first
+    /// commits, so they commit together.
     func submit(_ events: [NewEvent], recordedBy: String, on eventLoop: EventLoop?, done: @escaping @Sendable (Outcome) -> Void) {
         enqueue(Request(events: events, recordedBy: recordedBy, eventLoop: eventLoop, done: done))
-    }
-
-    /// The pending result of a submitted group.
-    final class Ticket: @unchecked Sendable {
-        private let lock = NSLock()
-        private var result: Outcome?
-        private var waiter: CheckedContinuation<Outcome, Never>?
-
-        fileprivate func complete(_ r: Outcome) {
-            lock.lock()
-            if let w = waiter {
-                waiter = nil
-                lock.unlock()
-                w.resume(returning: r)
-            } else {
-                result = r
-                lock.unlock()
-            }
-        }
-
-        var outcome: Outcome {
-            get async {
-                await withCheckedContinuation { c in
-                    lock.lock()
-                    if let r = result {
-                        lock.unlock()
-                        c.resume(returning: r)
-                    } else {
-                        waiter = c
-                        lock.unlock()
-                    }
-                }
-            }
-        }
     }
 
     /// Runs `body` on the writer thread between commits (rebuild, liveness checks).

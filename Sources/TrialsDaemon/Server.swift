@@ -233,23 +233,21 @@ final class ConnectionHandler: ChannelDuplexHandler {
     /// Queues an append; its reply slot is filled when the commit comes back to this loop.
     private func queue(_ call: VarlinkCall) {
         let loop = context!.eventLoop
+        let number = served + owed.count  // the call's place among all replies owed on this connection
         owed.append(nil)
-        let slot = owed.count - 1
-        let generation = served
         let oneway = call.oneway
         server.service.submit(call, peer: peer, on: loop) { [self] answer in
             loop.assertInEventLoop()
-            fill(slot, generation: generation, with: oneway ? nil : Self.encode(answer))
+            fill(number, with: oneway ? nil : Self.encode(answer))
         }
     }
 
-    /// Replies written so far: a slot's index is relative to the first owed reply, which
-    /// moves as replies go out.
+    /// Replies owed so far that have gone out: reply `number` sits at `number - served` in `owed`.
     private var served = 0
 
-    private func fill(_ slot: Int, generation: Int, with reply: ByteBuffer?) {
+    private func fill(_ number: Int, with reply: ByteBuffer?) {
         guard let context, !closed else { return }
-        owed[offset: slot - (served - generation)] = .some(reply)
+        owed[offset: number - served] = .some(reply)
         var wrote = false
         while let first = owed.first, let reply = first {
             owed.removeFirst()

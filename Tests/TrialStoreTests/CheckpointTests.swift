@@ -1,6 +1,6 @@
 import Foundation
 import TrialDomain
-import TrialStore
+@testable import TrialStore
 import XCTest
 
 /// The write-ahead log is copied into the database file by the store's checkpoint thread,
@@ -27,8 +27,7 @@ final class CheckpointTests: StoreTestCase {
         }
         // Only a checkpoint writes the main file while the store is open; none runs in the
         // commits (the hook replaced SQLite's automatic one), so this is the thread's work.
-        let deadline = Date().addingTimeInterval(30)
-        while mainFileBytes() <= before + 1_000_000 && Date() < deadline { usleep(20_000) }
+        XCTAssertTrue(try XCTUnwrap(store.checkpointer).waitForRuns(1, before: Date().addingTimeInterval(30)), "the checkpoint thread never ran")
         XCTAssertGreaterThan(mainFileBytes(), before + 1_000_000, "the log was not checkpointed into the database file")
         // Everything is there, and stays so across a reopen.
         XCTAssertEqual(try store.trialCount(), 4800)

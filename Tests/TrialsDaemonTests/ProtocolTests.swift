@@ -209,6 +209,14 @@ final class ProtocolTests: XCTestCase {
         XCTAssertEqual(reply["trial"]?["enrollment"]?["count"], 398)
     }
 
+    func testAnAppendWithMoreGetsItsOneReply() throws {
+        let c = try server.connect()
+        let call = VarlinkCall(method: TrialsInterface.method("Append"), parameters: JSONObject([("event", event("HARMONi-A", "status-changed", "2022", ["status": "recruiting"]))]), more: true)
+        let reply = try XCTUnwrap(try c.roundTrip(call.json))
+        XCTAssertEqual(reply.parameters["event"]?["seq"], 1)
+        XCTAssertFalse(reply.continues)
+    }
+
     func testOnewayCallsGetNoReply() throws {
         let c = try server.connect()
         let oneway = VarlinkCall(method: TrialsInterface.method("Append"), parameters: JSONObject([("event", event("HARMONi-A", "status-changed", "2022", ["status": "recruiting"]))]), oneway: true)
