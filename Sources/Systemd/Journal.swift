@@ -7,11 +7,26 @@ public enum Journal {
     /// Sends one entry. Field names are upper case letters, digits and underscores.
     @discardableResult
     public static func send(_ fields: [(String, String)]) -> Bool {
-        let strings = fields.map { "\($0.0)=\($0.1)" }
-        let buffers = strings.map { strdup($0)! }
-        defer { buffers.forEach { free($0) } }
-        var iov = zip(buffers, strings).map { iovec(iov_base: UnsafeMutableRawPointer($0), iov_len: $1.utf8.count) }
-        return iov.withUnsafeMutableBufferPointer { sd_journal_sendv($0.baseAddress, Int32($0.count)) } >= 0
+        // One buffer for every `KEY=value`, and an iovec into it for each: no string or
+        // allocation per field (the daemon sends an entry per appended event).
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(fields.reduce(0) { $0 + $1.0.utf8.count + $1.1.utf8.count + 1 })
+        var ends: [Int] = []
+        ends.reserveCapacity(fields.count)
+        for (key, value) in fields {
+            bytes.append(contentsOf: key.utf8)
+            bytes.append(UInt8(ascii: "="))
+            bytes.append(contentsOf: value.utf8)
+            ends.append(bytes.count)
+        }
+        return bytes.withUnsafeMutableBufferPointer { buffer in
+            var start = 0
+            var iov = ends.map { end in
+                defer { start = end }
+                return iovec(iov_base: UnsafeMutableRawPointer(buffer.baseAddress! + start), iov_len: end - start)
+            }
+            return iov.withUnsafeMutableBufferPointer { sd_journal_sendv($0.baseAddress, Int32($0.count)) } >= 0
+        }
     }
 
     /// syslog priorities, as journald's PRIORITY field takes them.

@@ -19,7 +19,6 @@ enum EventRows {
     /// Steps a statement whose arguments are bound already.
     static func forEach(_ statement: Statement, _ body: (RecordedEvent) throws -> Void) throws {
         let stmt = statement.sqliteStatement
-        let sql = statement.sql
         defer {
             sqlite3_reset(stmt)
             sqlite3_clear_bindings(stmt)
@@ -28,7 +27,7 @@ enum EventRows {
             let code = sqlite3_step(stmt)
             if code == SQLITE_DONE { return }
             guard code == SQLITE_ROW else {
-                throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(sqlite3_db_handle(stmt))), sql: sql)
+                throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(sqlite3_db_handle(stmt))), sql: statement.sql)
             }
             try body(try decode(stmt))
         }

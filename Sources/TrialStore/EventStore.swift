@@ -80,7 +80,7 @@ public final class EventStore: @unchecked Sendable {
         defer { stopping.unlock() }
         guard let checkpointer, !checkpointsStopped else { return }
         checkpointsStopped = true
-        try? pool.writeWithoutTransaction { db in Checkpointer.detach(from: db) }
+        pool.writeWithoutTransaction { db in Checkpointer.detach(from: db) }
         checkpointer.stop()
     }
 

@@ -4,10 +4,17 @@ import CCrypto
 enum SHA256Digest {
     static let zero = [UInt8](repeating: 0, count: 32)
 
+    /// The algorithm, fetched once: OpenSSL 3's one-shot SHA256() fetches it on every call,
+    /// which costs more than hashing an event.
+    nonisolated(unsafe) private static let sha256: OpaquePointer? = EVP_MD_fetch(nil, "SHA256", nil)
+
     static func hash(_ bytes: [UInt8]) -> [UInt8] {
         var out = [UInt8](repeating: 0, count: 32)
         bytes.withUnsafeBufferPointer { b in
-            out.withUnsafeMutableBufferPointer { o in _ = SHA256(b.baseAddress, b.count, o.baseAddress) }
+            out.withUnsafeMutableBufferPointer { o in
+                if let md = sha256, EVP_Digest(b.baseAddress, b.count, o.baseAddress, nil, md, nil) == 1 { return }
+                _ = SHA256(b.baseAddress, b.count, o.baseAddress)
+            }
         }
         return out
     }

@@ -45,7 +45,7 @@ final class ControlService: @unchecked Sendable {
 
     /// Answers one call: `reply` is called once, or once per event for a subscription.
     /// `drop` ends the connection after a grace period (a subscriber past its backlog).
-    func handle(_ call: VarlinkCall, peer: PeerCredentials, drop: @escaping @Sendable () -> Void = {}, reply: Reply) async throws {
+    func handle(_ call: VarlinkCall, peer: Peer, drop: @escaping @Sendable () -> Void = {}, reply: Reply) async throws {
         let streaming = call.member == "Subscribe"
         if !streaming { inFlight.enter() }
         defer { if !streaming { inFlight.leave() } }
@@ -105,7 +105,7 @@ final class ControlService: @unchecked Sendable {
 
     private var today: Day { Timestamp.now().day }
 
-    private func trials(_ call: VarlinkCall, peer: PeerCredentials) async throws -> JSONObject {
+    private func trials(_ call: VarlinkCall, peer: Peer) async throws -> JSONObject {
         let store = self.store
         switch call.member {
         case "Status":
@@ -243,7 +243,7 @@ final class ControlService: @unchecked Sendable {
     }
 
     /// Appends one group through the committer; its journal entries follow.
-    func append(_ events: [NewEvent], peer: PeerCredentials, indexed: Bool, severities: [ChangeSeverity]? = nil) async throws -> [AppendOutcome] {
+    func append(_ events: [NewEvent], peer: Peer, indexed: Bool, severities: [ChangeSeverity]? = nil) async throws -> [AppendOutcome] {
         try finish(await committer.append(events, recordedBy: peer.recordedBy), indexed: indexed, severities: severities)
     }
 
@@ -258,7 +258,7 @@ final class ControlService: @unchecked Sendable {
     /// `loop` (nil: the writer thread) with its answer once committed, or at once for a
     /// refusal before the queue.
     /// Pipelined appends on one connection thus share commits, and nothing waits in a task.
-    func submit(_ call: VarlinkCall, peer: PeerCredentials, on loop: EventLoop?, reply: @escaping @Sendable (AppendAnswer) -> Void) {
+    func submit(_ call: VarlinkCall, peer: Peer, on loop: EventLoop?, reply: @escaping @Sendable (AppendAnswer) -> Void) {
         do {
             guard policy.mayWrite(peer) else {
                 logger.notice("refused \(call.member) from \(peer.recordedBy), pid \(peer.pid): not root nor in the writers group")
@@ -367,7 +367,7 @@ final class ControlService: @unchecked Sendable {
 
     /// Plans every study of the document against the current state and appends all of it as
     /// one group (all or nothing). A trial changed meanwhile (expected version) is planned again.
-    private func importDocument(_ document: JSONValue, file: String, peer: PeerCredentials) async throws -> JSONObject {
+    private func importDocument(_ document: JSONValue, file: String, peer: Peer) async throws -> JSONObject {
         let studies: [Study]
         do { studies = try StudyDocument.parse(document, file: file) } catch {
             throw TrialsInterface.error("InvalidImport", [("file", .string(error.file)), ("path", .string(error.path)), ("reason", .string(error.reason))])

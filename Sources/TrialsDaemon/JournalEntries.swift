@@ -79,5 +79,22 @@ public enum JournalEntries {
 }
 
 extension String {
-    fileprivate var replacingNewlines: String { split(whereSeparator: \.isNewline).joined(separator: " ") }
+    /// One line: runs of line breaks become a space. Most text has none and is returned as it
+    /// is, after a scan of its bytes for the line breaks `isNewline` knows (\n \v \f \r,
+    /// U+0085 = C2 85, U+2028 and U+2029 = E2 80 A8/A9).
+    fileprivate var replacingNewlines: String {
+        var s = self
+        let breaks = s.withUTF8 { b -> Bool in
+            for i in b.indices {
+                switch b[i] {
+                case 0x0A...0x0D: return true
+                case 0xC2 where i + 1 < b.count && b[i + 1] == 0x85: return true
+                case 0xE2 where i + 2 < b.count && b[i + 1] == 0x80 && (b[i + 2] == 0xA8 || b[i + 2] == 0xA9): return true
+                default: continue
+                }
+            }
+            return false
+        }
+        return breaks ? split(whereSeparator: \.isNewline).joined(separator: " ") : self
+    }
 }

@@ -21,28 +21,52 @@ public struct PeerCredentials: Sendable, Equatable {
         return provider.unsafeGetSocketOption(level: .init(rawValue: SOL_SOCKET), name: .init(rawValue: SO_PEERCRED))
     }
 
-    /// The user's name, else the uid.
-    public var userName: String {
-        guard let pw = getpwuid(uid), let name = pw.pointee.pw_name else { return "uid \(uid)" }
-        return String(cString: name)
-    }
-
-    /// `alice (uid 1000)`: what `recordedBy` says.
-    public var recordedBy: String { "\(userName) (uid \(uid))" }
-
-    /// Every group the user is in: the primary group of the peer and the supplementary groups
-    /// of its account.
-    public var groups: Set<UInt32> {
-        var result: Set<UInt32> = [gid]
-        guard let pw = getpwuid(uid), let name = pw.pointee.pw_name else { return result }
-        var count: Int32 = 64
-        var list = [gid_t](repeating: 0, count: Int(count))
-        if getgrouplist(name, pw.pointee.pw_gid, &list, &count) == -1 {
-            list = [gid_t](repeating: 0, count: Int(count))
-            _ = getgrouplist(name, pw.pointee.pw_gid, &list, &count)
+    /// The user's account (name and primary group), read with the reentrant getpwuid_r.
+    fileprivate func account() -> (name: String, gid: gid_t)? {
+        var pw = passwd()
+        var result: UnsafeMutablePointer<passwd>?
+        var buffer = [CChar](repeating: 0, count: 4096)
+        while true {
+            let rc = getpwuid_r(uid, &pw, &buffer, buffer.count, &result)
+            if rc == ERANGE && buffer.count < 1 << 20 {
+                buffer = [CChar](repeating: 0, count: buffer.count * 4)
+                continue
+            }
+            guard rc == 0, result != nil, let name = pw.pw_name else { return nil }
+            return (String(cString: name), pw.pw_gid)
         }
-        for g in list.prefix(Int(max(0, count))) { result.insert(g) }
-        return result
+    }
+}
+
+/// A connected client as the daemon sees it: its credentials, with its user name and groups
+/// looked up once, when it connects. Not per call: each lookup reads /etc/passwd and
+/// /etc/group (or asks NSS), which cost an append more than the append itself.
+public struct Peer: Sendable {
+    public let credentials: PeerCredentials
+    /// `alice (uid 1000)`, or `uid 1000` for a uid with no account: what `recordedBy` says.
+    public let recordedBy: String
+    /// Every group the user is in: the peer's primary group and its account's supplementary
+    /// groups (not looked up for root, who may write anyway).
+    public let groups: Set<UInt32>
+
+    public var pid: Int32 { credentials.pid }
+    public var uid: UInt32 { credentials.uid }
+
+    public init(_ c: PeerCredentials) {
+        credentials = c
+        let account = c.account()
+        recordedBy = account.map { "\($0.name) (uid \(c.uid))" } ?? "uid \(c.uid)"
+        var groups: Set<UInt32> = [c.gid]
+        if c.uid != 0, let account {
+            var count: Int32 = 64
+            var list = [gid_t](repeating: 0, count: Int(count))
+            if getgrouplist(account.name, account.gid, &list, &count) == -1 {
+                list = [gid_t](repeating: 0, count: Int(count))
+                _ = getgrouplist(account.name, account.gid, &list, &count)
+            }
+            for g in list.prefix(Int(max(0, count))) { groups.insert(g) }
+        }
+        self.groups = groups
     }
 }
 
@@ -56,7 +80,7 @@ public struct AccessPolicy: Sendable {
         if let name = writersGroup, let gr = getgrnam(name) { writersGID = gr.pointee.gr_gid } else { writersGID = nil }
     }
 
-    public func mayWrite(_ peer: PeerCredentials) -> Bool {
+    public func mayWrite(_ peer: Peer) -> Bool {
         if peer.uid == 0 { return true }
         guard let g = writersGID else { return false }
         return peer.groups.contains(g)

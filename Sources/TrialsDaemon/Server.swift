@@ -32,7 +32,7 @@ final class Server: @unchecked Sendable {
         let initializer: @Sendable (Channel) -> EventLoopFuture<Connection> = { [self] channel in
             PeerCredentials.of(channel).flatMapThrowing { peer in
                 try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(NULFrameDecoder(maximumBytes: maximum)))
-                try channel.pipeline.syncOperations.addHandler(ConnectionHandler(server: self, peer: peer))
+                try channel.pipeline.syncOperations.addHandler(ConnectionHandler(server: self, peer: Peer(peer)))
                 return channel
             }
         }
@@ -129,7 +129,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
     typealias OutboundOut = ByteBuffer
 
     private let server: Server
-    private let peer: PeerCredentials
+    private let peer: Peer
     /// Replies owed, in call order: nil while its append is being committed; `.some(nil)`
     /// for a oneway call (nothing to write).
     private var owed = CircularBuffer<ByteBuffer??>()
@@ -146,7 +146,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
     private var running: Task<Void, Never>?
     private var context: ChannelHandlerContext?
 
-    init(server: Server, peer: PeerCredentials) {
+    init(server: Server, peer: Peer) {
         self.server = server
         self.peer = peer
     }

@@ -19,6 +19,8 @@ struct SocketBench: ParsableCommand {
     @Option(help: "Calls in flight per client when pipelining.") var window = 32
     @Option(parsing: .upToNextOption, help: "Numbers of concurrent clients to measure.") var clients: [Int] = [1, 8, 32]
     @Option(help: "Directory for the database and socket (default: a new temporary one).") var dir: String?
+    @Flag(inversion: .prefixedNo, help: "Also measure clients that wait for each reply (--no-sequential: pipelined only, e.g. for profiling).")
+    var sequential = true
 
     func run() throws {
         let base = dir ?? "/tmp/tb-\(UUID().uuidString.prefix(8))"
@@ -86,11 +88,14 @@ struct SocketBench: ParsableCommand {
         print("clients  sequential  pipelined (\(window) in flight)")
         var offset = 10_000
         for clients in self.clients {
-            let seq = try appendRun(path: config.socketPath, clients: clients, total: appends, window: 1, events: events(appends, offset: offset))
-            offset += appends
+            var seq = Double.nan
+            if sequential {
+                seq = try appendRun(path: config.socketPath, clients: clients, total: appends, window: 1, events: events(appends, offset: offset))
+                offset += appends
+            }
             let pip = try appendRun(path: config.socketPath, clients: clients, total: appends, window: window, events: events(appends, offset: offset))
             offset += appends
-            print(String(format: "%7d  %10@  %@", clients, fmt(seq) as NSString, fmt(pip) as NSString))
+            print(String(format: "%7d  %10@  %@", clients, (seq.isNaN ? "-" : fmt(seq)) as NSString, fmt(pip) as NSString))
         }
         print("\nsingle process, no socket (the store alone): \(fmt(directSingle))/s one event per transaction, \(fmt(directBatched))/s batched (1000 per transaction)")
         daemon.stop()
