@@ -27,6 +27,8 @@ public final class VarlinkConnection {
     private var fd: Int32
     private var buffer: [UInt8] = []
     private var start = 0
+    /// Where recv(2) writes: allocated once, not per read.
+    private var chunk = [UInt8](repeating: 0, count: 65536)
 
     /// Connects to the socket at `path`.
     public init(path: String) throws(ClientError) {
@@ -98,7 +100,7 @@ public final class VarlinkConnection {
                 }
                 do { return try JSONValue.parse(message) } catch { throw .protocolViolation("\(error)") }
             }
-            var chunk = [UInt8](repeating: 0, count: 65536)
+            let fd = self.fd
             let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
             if n < 0 {
                 if errno == EINTR { continue }

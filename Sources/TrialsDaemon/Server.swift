@@ -257,8 +257,22 @@ final class ConnectionHandler: ChannelDuplexHandler {
                 wrote = true
             }
         }
-        if wrote { context.flush() }
+        if wrote { flushSoon(context) }
         serve()
+    }
+
+    private var flushScheduled = false
+
+    /// Flushes once the loop's current task is done: a commit fills all of its replies in one
+    /// task, so a connection gets one write (and its client one wake-up) per commit, not one
+    /// per reply.
+    private func flushSoon(_ context: ChannelHandlerContext) {
+        guard !flushScheduled else { return }
+        flushScheduled = true
+        context.eventLoop.execute { [self] in
+            flushScheduled = false
+            self.context?.flush()
+        }
     }
 
     /// Runs a call that is not an append as a task; later calls wait for it.

@@ -85,17 +85,17 @@ struct SocketBench: ParsableCommand {
                      latencies[samples / 2] * 1e6, latencies[samples * 99 / 100] * 1e6))
 
         print("durable appends/s (each acknowledged only once on disk):")
-        print("clients  sequential  pipelined (\(window) in flight)")
+        print("clients  sequential  pipelined (\(window) in flight)  CPU per pipelined append (all threads: daemon and clients)")
         var offset = 10_000
         for clients in self.clients {
             var seq = Double.nan
             if sequential {
-                seq = try appendRun(path: config.socketPath, clients: clients, total: appends, window: 1, events: events(appends, offset: offset))
+                seq = try appendRun(path: config.socketPath, clients: clients, total: appends, window: 1, events: events(appends, offset: offset)).rate
                 offset += appends
             }
             let pip = try appendRun(path: config.socketPath, clients: clients, total: appends, window: window, events: events(appends, offset: offset))
             offset += appends
-            print(String(format: "%7d  %10@  %@", clients, (seq.isNaN ? "-" : fmt(seq)) as NSString, fmt(pip) as NSString))
+            print(String(format: "%7d  %10@  %9@  %.1f µs", clients, (seq.isNaN ? "-" : fmt(seq)) as NSString, fmt(pip.rate) as NSString, pip.cpu * 1e6))
         }
         print("\nsingle process, no socket (the store alone): \(fmt(directSingle))/s one event per transaction, \(fmt(directBatched))/s batched (1000 per transaction)")
         daemon.stop()
@@ -120,11 +120,13 @@ struct SocketBench: ParsableCommand {
     }
 
     /// `clients` connections append `total` events between them, each keeping up to `window`
-    /// calls in flight; returns acknowledged appends per second.
-    func appendRun(path: String, clients: Int, total: Int, window: Int, events: [JSONValue]) throws -> Double {
+    /// calls in flight; returns acknowledged appends per second, and the CPU time the process
+    /// (daemon and clients) spent per append.
+    func appendRun(path: String, clients: Int, total: Int, window: Int, events: [JSONValue]) throws -> (rate: Double, cpu: Double) {
         let per = total / clients
         let group = DispatchGroup()
         let failure = FailureBox()
+        let cpuStart = cpuSeconds()
         let start = now()
         for k in 0..<clients {
             group.enter()
@@ -134,11 +136,17 @@ struct SocketBench: ParsableCommand {
                 do {
                     let c = try VarlinkConnection(path: path)
                     var sent = 0, received = 0
+                    var out: [UInt8] = []
                     while received < slice.count {
+                        // The calls that fit in the window go out in one write, as a
+                        // pipelining client sends them.
+                        out.removeAll(keepingCapacity: true)
                         while sent < slice.count && sent - received < window {
-                            try c.send(VarlinkCall(method: TrialsInterface.method("Append"), parameters: JSONObject([("event", slice[sent])])).json)
+                            VarlinkCall(method: TrialsInterface.method("Append"), parameters: JSONObject([("event", slice[sent])])).json.write(to: &out)
+                            out.append(0)
                             sent += 1
                         }
+                        if !out.isEmpty { try c.sendRaw(out) }
                         guard let m = try c.receive() else { throw ClientError.protocolViolation("closed") }
                         let reply = try VarlinkReply(message: m)
                         if let e = reply.varlinkError { throw ClientError.remote(e) }
@@ -151,7 +159,16 @@ struct SocketBench: ParsableCommand {
         }
         group.wait()
         if let error = failure.error { throw error }
-        return Double(per * clients) / (now() - start)
+        let elapsed = now() - start
+        return (Double(per * clients) / elapsed, (cpuSeconds() - cpuStart) / Double(per * clients))
+    }
+
+    /// User and system CPU time of this process so far.
+    func cpuSeconds() -> Double {
+        var u = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &u)
+        func s(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+        return s(u.ru_utime) + s(u.ru_stime)
     }
 }
 
