@@ -85,7 +85,8 @@ struct SocketBench: ParsableCommand {
                      latencies[samples / 2] * 1e6, latencies[samples * 99 / 100] * 1e6))
 
         print("durable appends/s (each acknowledged only once on disk):")
-        print("clients  sequential  pipelined (\(window) in flight)  CPU per pipelined append (all threads: daemon and clients)")
+        print("clients  sequential  pipelined (\(window) in flight)  CPU per pipelined append")
+        print("                                                (all threads: daemon and clients)")
         var offset = 10_000
         for clients in self.clients {
             var seq = Double.nan
@@ -95,7 +96,7 @@ struct SocketBench: ParsableCommand {
             }
             let pip = try appendRun(path: config.socketPath, clients: clients, total: appends, window: window, events: events(appends, offset: offset))
             offset += appends
-            print(String(format: "%7d  %10@  %9@  %.1f µs", clients, (seq.isNaN ? "-" : fmt(seq)) as NSString, fmt(pip.rate) as NSString, pip.cpu * 1e6))
+            print(String(format: "%7d  %10@  %24@  %24.1f µs", clients, (seq.isNaN ? "-" : fmt(seq)) as NSString, fmt(pip.rate) as NSString, pip.cpu * 1e6))
         }
         print("\nsingle process, no socket (the store alone): \(fmt(directSingle))/s one event per transaction, \(fmt(directBatched))/s batched (1000 per transaction)")
         daemon.stop()

@@ -33,16 +33,19 @@ struct TrialBench: ParsableCommand {
     @Option(help: "Order of the batched appends: interleaved (every trial's next event in turn, a cold fold cache) or clustered (trial by trial, as an import writes).")
     var order: Order = .interleaved
     @Option(help: "Folded trials the writer keeps in memory.") var cache = 10_000
+    @Option(name: .customLong("raw-ids"), help: "Event ids of the raw rows: ordered (time-ordered version 7 UUIDs, as the store makes them) or random (version 4, as clients may send).")
+    var rawIDs: RawIDs = .ordered
     @Option(help: "Directory for the database files (default: a new temporary one).") var dir: String?
 
     enum Order: String, ExpressibleByArgument { case interleaved, clustered }
+    enum RawIDs: String, ExpressibleByArgument { case ordered, random }
 
     func run() throws {
         let base = dir ?? FileManager.default.temporaryDirectory.appendingPathComponent("trialbench-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
         defer { if dir == nil { try? FileManager.default.removeItem(atPath: base) } }
         let total = trials * eventsPerTrial
-        print("trialbench: \(trials) trials × \(eventsPerTrial) events = \(total) events, batches of \(batch), order \(order.rawValue), fold cache \(cache)")
+        print("trialbench: \(trials) trials × \(eventsPerTrial) events = \(total) events, batches of \(batch), order \(order.rawValue), fold cache \(cache), raw ids \(rawIDs.rawValue)")
         print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, SQLite \(String(cString: sqlite3_libversion())), WAL, synchronous=FULL")
         let data = Workload(trials: trials, eventsPerTrial: eventsPerTrial, order: order)
         print(String(format: "workload: mean payload %.0f bytes\n", data.meanPayloadBytes))
@@ -54,7 +57,7 @@ struct TrialBench: ParsableCommand {
 
         // 1. One event per transaction: every append waits for its own fsync.
         let rawSingle = try RawSQLite(path: base + "/raw-single.db")
-        let rawSingleRate = try rawSingle.insert(data.events.prefix(single), batch: 1)
+        let rawSingleRate = try rawSingle.insert(data.events.prefix(single), batch: 1, orderedIDs: rawIDs == .ordered)
         rawSingle.close()
         let singleStore = try openStore(base + "/single.db")
         let t0 = now()
@@ -65,7 +68,7 @@ struct TrialBench: ParsableCommand {
 
         // 2. Batched: one transaction (one fsync) for `batch` appends, as group commit does.
         let raw = try RawSQLite(path: base + "/raw.db")
-        let rawBatchRate = try raw.insert(data.events[...], batch: batch)
+        let rawBatchRate = try raw.insert(data.events[...], batch: batch, orderedIDs: rawIDs == .ordered)
         let store = try openStore(base + "/trials.db")
         var appended = 0
         let t1 = now()
