@@ -29,8 +29,10 @@ public enum Journal {
         }
     }
 
-    /// syslog priorities, as journald's PRIORITY field takes them.
-    public enum Priority: Int, Sendable {
+    /// syslog priorities, as journald's PRIORITY field takes them; the more urgent is the lesser.
+    public enum Priority: Int, Sendable, Comparable {
         case emergency = 0, alert, critical, error, warning, notice, info, debug
+
+        public static func < (a: Priority, b: Priority) -> Bool { a.rawValue < b.rawValue }
     }
 }

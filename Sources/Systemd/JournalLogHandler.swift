@@ -24,7 +24,7 @@ public struct JournalLogHandler: LogHandler {
         function: String, line: UInt
     ) {
         var fields: [(String, String)] = [
-            ("MESSAGE", message.description), ("PRIORITY", String(Self.priority(level))), ("SYSLOG_IDENTIFIER", identifier),
+            ("MESSAGE", message.description), ("PRIORITY", String(Self.priority(level).rawValue)), ("SYSLOG_IDENTIFIER", identifier),
             ("CODE_FILE", file), ("CODE_LINE", String(line)), ("CODE_FUNC", function), ("LOGGER", label),
         ]
         for (k, v) in metadata.merging(explicit ?? [:], uniquingKeysWith: { $1 }) {
@@ -34,14 +34,14 @@ public struct JournalLogHandler: LogHandler {
         Journal.send(fields)
     }
 
-    static func priority(_ level: Logger.Level) -> Int {
+    static func priority(_ level: Logger.Level) -> Journal.Priority {
         switch level {
-        case .trace, .debug: return 7
-        case .info: return 6
-        case .notice: return 5
-        case .warning: return 4
-        case .error: return 3
-        case .critical: return 2
+        case .trace, .debug: return .debug
+        case .info: return .info
+        case .notice: return .notice
+        case .warning: return .warning
+        case .error: return .error
+        case .critical: return .critical
         }
     }
 

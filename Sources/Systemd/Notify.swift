@@ -15,8 +15,17 @@ public enum ServiceNotifier {
     @discardableResult
     public static func ready(status: String) -> Bool { notify(["READY": "1", "STATUS": status]) }
 
+    /// RELOADING=1 with the MONOTONIC_USEC systemd requires beside it (Type=notify-reload).
     @discardableResult
-    public static func status(_ line: String) -> Bool { notify(["STATUS": line]) }
+    public static func reloading() -> Bool {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return notify(["RELOADING": "1", "MONOTONIC_USEC": String(Int64(now.tv_sec) * 1_000_000 + Int64(now.tv_nsec) / 1000)])
+    }
+
+    /// WATCHDOG=1, with a fresh status line.
+    @discardableResult
+    public static func watchdog(status: String) -> Bool { notify(["WATCHDOG": "1", "STATUS": status]) }
 
     @discardableResult
     public static func stopping(status: String) -> Bool { notify(["STOPPING": "1", "STATUS": status]) }

@@ -194,7 +194,7 @@ public struct LogCommand: TrialctlCommand {
     @Option(name: .customLong("type"), help: ArgumentHelp("Only events of this type (repeatable).", valueName: "type"))
     public var types: [String] = []
 
-    @Option(name: [.customShort("n"), .long], help: ArgumentHelp("Show at most this many events (1 to 10000; default 100).", valueName: "n"))
+    @Option(name: [.customShort("n"), .long], help: ArgumentHelp("Show at most this many events (1 to \(TrialsInterface.maximumLogLimit); default 100).", valueName: "n"))
     public var limit: Int?
 
     @OptionGroup public var output: TableOutputOptions
@@ -206,7 +206,9 @@ public struct LogCommand: TrialctlCommand {
     public func validate() throws {
         if let trial { try Check.trial(trial) }
         if let since, since < 0 { throw UsageError("--since: a seq is 0 or more") }
-        if let limit, !(1...10_000).contains(limit) { throw UsageError("--limit: give 1 to 10000") }
+        if let limit, !(1...TrialsInterface.maximumLogLimit).contains(limit) {
+            throw UsageError("--limit: give 1 to \(TrialsInterface.maximumLogLimit)")
+        }
         for t in types { try Check.type(t, option: "--type") }
     }
 
@@ -329,7 +331,7 @@ public struct RecordCommand: TrialctlCommand {
     }
 
     func recordFile(_ file: String, _ ctx: Context) throws {
-        let name = file == "-" ? "<stdin>" : file
+        let name = Input.displayName(file)
         let lines = try Input.jsonLines(try ctx.read(file), name: name)
         guard !lines.isEmpty else { throw TrialctlError.failure("\(name) holds no events") }
         let session = try ctx.session(global, action: "recording")
@@ -382,10 +384,7 @@ public struct ImportCommand: TrialctlCommand {
 
     /// The document sent for a file: an array is wrapped as {"studies": [...]}.
     public static func document(_ bytes: [UInt8], name: String) throws(TrialctlError) -> JSONObject {
-        let v: JSONValue
-        do { v = try JSONValue.parse(bytes) } catch {
-            throw .failure("\(name) is not JSON: \(error.reason) (\(Input.position(bytes, error.offset)))")
-        }
+        let v = try Input.json(bytes, name: name)
         switch v {
         case .object(let o): return o
         case .array(let a): return JSONObject([("studies", .array(a))])
@@ -393,38 +392,39 @@ public struct ImportCommand: TrialctlCommand {
         }
     }
 
+    /// What went wrong with file `name` alone (reading or parsing it, or an error in
+    /// `perFileErrors`), as a sentence; any other error is thrown.
+    static func fileError(_ error: Error, name: String, _ context: ErrorContext) throws(TrialctlError) -> TrialctlError {
+        if let e = error as? TrialctlError { return e }
+        guard case ClientError.remote(var e)? = error as? ClientError, perFileErrors.contains(e.shortName) else {
+            throw ErrorText.convert(error, context: context)
+        }
+        var context = context
+        context.batchFile = name
+        if e.shortName == "InvalidImport" { return ErrorText.describe(e, context: context) }
+        // The index counts the events planned from the file, not its lines: name the file.
+        e.parameters["index"] = nil
+        var t = ErrorText.describe(e, context: context)
+        t.message = "\(name): " + t.message
+        return t
+    }
+
     public func execute(_ ctx: Context) throws {
         let session = try ctx.session(global, action: "importing")
         var failed = false
         for file in files {
-            let name = file == "-" ? "<stdin>" : file
+            let name = Input.displayName(file)
             let reply: JSONObject
             do {
                 let document = try Self.document(try ctx.read(file), name: name)
                 reply = try session.transport.call(TrialsInterface.method("Import"), params(["document": .object(document), "file": .string(name)]))
-            } catch let e as TrialctlError {
-                // Reading or parsing this file failed: say so, and go on with the next.
+            } catch {
+                // This file could not be read, parsed or imported: say so, and go on with the next.
+                let e = try Self.fileError(error, name: name, session.context)
                 if files.count == 1 { throw e }
                 ctx.writeErr("trialctl: \(e.message)\n")
                 failed = true
                 continue
-            } catch ClientError.remote(let e) where Self.perFileErrors.contains(e.shortName) {
-                var context = session.context
-                context.batchFile = name
-                var t = ErrorText.describe(e, context: context)
-                if e.shortName != "InvalidImport" {
-                    // The index counts the events planned from the file, not its lines: name the file.
-                    var plain = e
-                    plain.parameters["index"] = nil
-                    t = ErrorText.describe(plain, context: context)
-                    t.message = "\(name): " + t.message
-                }
-                if files.count == 1 { throw t }
-                ctx.writeErr("trialctl: \(t.message)\n")
-                failed = true
-                continue
-            } catch {
-                throw ErrorText.convert(error, context: session.context)
             }
             if json { ctx.printJSON(reply) } else { ctx.writeOut(try Render.imported(reply, style: ctx.style(global))) }
         }
@@ -489,9 +489,10 @@ public struct CorrectCommand: TrialctlCommand {
         guard let event = first.first, event.seq == seq else { throw .failure("no such event: seq \(seq)") }
         guard case .object(var payload) = event.payload else { throw Reply.unexpected("events[0].payload", "expected an object") }
         var since = seq
+        let limit = JSONValue.int(Int64(TrialsInterface.maximumLogLimit))
         while true {
             let reply = try session.call(
-                "Log", params(["trial": .string(event.trial), "since": .int(since), "types": ["corrected"], "limit": 10_000]))
+                "Log", params(["trial": .string(event.trial), "since": .int(since), "types": ["corrected"], "limit": limit]))
             for c in try Reply.events(reply) where c.payload["target"]?.int64Value == seq {
                 if case .object(let replaced)? = c.payload["payload"] { payload = replaced }
             }

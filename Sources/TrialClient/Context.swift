@@ -84,7 +84,7 @@ public struct Context {
         let location = SocketLocator(environment: environment, fileExists: fileExists, uid: uid).locate(option: g.socket)
         let context = ErrorContext(action: action, socket: location)
         do {
-            return Session(transport: try connect(location.path), location: location, context: context)
+            return Session(transport: try connect(location.path), context: context)
         } catch {
             throw ErrorText.convert(error, context: context)
         }
@@ -103,18 +103,18 @@ public struct Context {
         return env
     }
 
+    /// Writes all of `text` to `fd`, retrying when interrupted; gives up on any other error.
     static func writeAll(_ fd: Int32, _ text: String) {
-        var bytes = Array(text.utf8)
+        let bytes = Array(text.utf8)
         var sent = 0
         while sent < bytes.count {
-            let n = bytes[sent...].withUnsafeMutableBytes { write(fd, $0.baseAddress, $0.count) }
+            let n = bytes[sent...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
             if n < 0 {
                 if errno == EINTR { continue }
                 return
             }
             sent += n
         }
-        bytes.removeAll()
     }
 
     static func readAll(_ fd: Int32, name: String) throws(TrialctlError) -> [UInt8] {
@@ -144,12 +144,10 @@ public struct Context {
 /// A connection to trialsd that turns every error into a sentence for a person.
 public final class Session {
     public let transport: TrialsTransport
-    public let location: SocketLocator.Location
     public var context: ErrorContext
 
-    public init(transport: TrialsTransport, location: SocketLocator.Location, context: ErrorContext) {
+    public init(transport: TrialsTransport, context: ErrorContext) {
         self.transport = transport
-        self.location = location
         self.context = context
     }
 

@@ -49,8 +49,7 @@ public enum Input {
             if option.hasPrefix("@") {
                 let path = String(option.dropFirst())
                 guard !path.isEmpty else { throw .usage("--payload @ needs a file name (or @- for standard input)") }
-                let name = path == "-" ? "<stdin>" : path
-                object = try jsonObject(read(path), name: name, status: .failure)
+                object = try jsonObject(read(path), name: displayName(path), status: .failure)
             } else {
                 object = try jsonObject(Array(option.utf8), name: "--payload", status: .usage)
             }
@@ -62,16 +61,23 @@ public enum Input {
         return object
     }
 
-    static func jsonObject(_ bytes: [UInt8], name: String, status: ExitStatus) throws(TrialctlError) -> JSONObject {
-        let v: JSONValue
-        do { v = try JSONValue.parse(bytes) } catch {
+    /// How a file given on the command line is named in messages: `-` is `<stdin>`.
+    static func displayName(_ path: String) -> String { path == "-" ? "<stdin>" : path }
+
+    /// The JSON value of a whole document; `X is not JSON: reason (line 3, column 17)` if it is not.
+    static func json(_ bytes: [UInt8], name: String, status: ExitStatus = .failure) throws(TrialctlError) -> JSONValue {
+        do { return try JSONValue.parse(bytes) } catch {
             throw TrialctlError("\(name) is not JSON: \(error.reason) (\(position(bytes, error.offset)))", status: status)
         }
+    }
+
+    static func jsonObject(_ bytes: [UInt8], name: String, status: ExitStatus) throws(TrialctlError) -> JSONObject {
+        let v = try json(bytes, name: name, status: status)
         guard case .object(let o) = v else { throw TrialctlError("\(name) must be a JSON object, not \(v.kindName)", status: status) }
         return o
     }
 
-    /// `line 3, column 17` of a byte offset.
+    /// `line 3, column 17` of a byte offset (`column 17` when `bytes` holds no newline).
     static func position(_ bytes: [UInt8], _ offset: Int) -> String {
         var line = 1
         var col = 1
@@ -101,7 +107,7 @@ public enum Input {
             }
             let v: JSONValue
             do { v = try JSONValue.parse(line) } catch {
-                throw .failure("\(name):\(lineNumber): not JSON: \(error.reason) (column \(column(line, error.offset)))")
+                throw .failure("\(name):\(lineNumber): not JSON: \(error.reason) (\(position(line, error.offset)))")
             }
             guard case .object(let o) = v else {
                 throw .failure("\(name):\(lineNumber): expected an event object, got \(v.kindName)")
@@ -110,9 +116,5 @@ public enum Input {
             if end == content.count { break }
         }
         return out
-    }
-
-    static func column(_ line: [UInt8], _ offset: Int) -> Int {
-        1 + line.prefix(offset).filter { $0 & 0xC0 != 0x80 }.count
     }
 }

@@ -63,17 +63,7 @@ public enum Pager {
         }
         // The user may quit the pager before reading everything: that is no error.
         let old = signal(SIGPIPE, SIG_IGN)
-        var bytes = Array(text.utf8)
-        var sent = 0
-        while sent < bytes.count {
-            let n = bytes[sent...].withUnsafeMutableBytes { write(fds[1], $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                break
-            }
-            sent += n
-        }
-        bytes.removeAll()
+        Context.writeAll(fds[1], text)
         close(fds[1])
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}

@@ -17,10 +17,11 @@ public enum Render {
         }
     }
 
-    /// `recruiting since 2024-03`, `unknown since 2025 (last known: recruiting)`.
-    static func statusText(_ s: TrialSummary, withWhy: Bool) -> String? {
+    /// `recruiting since 2024-03`, `unknown since 2025 (last known: recruiting)`; `paint` is
+    /// applied to the status word alone.
+    static func statusText(_ s: TrialSummary, withWhy: Bool, paint: (String) -> String = { $0 }) -> String? {
         guard let status = s.status else { return nil }
-        var t = status.rawValue
+        var t = paint(status.rawValue)
         if let since = s.statusSince { t += " since \(since)" }
         var notes: [String] = []
         if let l = s.lastKnownStatus { notes.append("last known: \(l.rawValue)") }
@@ -28,6 +29,28 @@ public enum Render {
         if !notes.isEmpty { t += " (" + notes.joined(separator: "; ") + ")" }
         return t
     }
+
+    /// `as of 2025-06-01 (world time), as known at … (recording time)`, or nil for neither.
+    static func pointInTime(asOf: String?, knownAt: String?) -> String? {
+        var when: [String] = []
+        if let asOf { when.append("as of \(asOf) (world time)") }
+        if let knownAt { when.append("as known at \(knownAt) (recording time)") }
+        return when.isEmpty ? nil : when.joined(separator: ", ")
+    }
+
+    /// The colour of an expectation's state: red when overdue, green when met, grey when
+    /// superseded, none when pending.
+    static func color(ofExpectation state: ExpectationState?) -> ANSIColor? {
+        switch state {
+        case .overdue?: .red
+        case .met?: .green
+        case .superseded?: .grey
+        case .pending?, nil: nil
+        }
+    }
+
+    /// `overdue`, with a warning sign on a terminal.
+    static func overdueText(_ style: Style) -> String { "overdue" + (style.symbols ? " " + style.glyph(.warning) : "") }
 
     static func registryName(_ r: Registry) -> String {
         switch r {
@@ -52,10 +75,7 @@ public enum Render {
     /// The table of every trial, like `systemctl list-units`.
     public static func statusTable(_ trials: [TrialReply], style: Style, asOf: String? = nil, knownAt: String? = nil) -> String {
         var out: [String] = []
-        var when: [String] = []
-        if let asOf { when.append("as of \(asOf) (world time)") }
-        if let knownAt { when.append("as known at \(knownAt) (recording time)") }
-        if !when.isEmpty { out.append("Trials " + when.joined(separator: ", ") + ":") }
+        if let when = pointInTime(asOf: asOf, knownAt: knownAt) { out.append("Trials " + when + ":") }
 
         var columns = [
             Table.Column("TRIAL", minWidth: 8), Table.Column("ID", minWidth: 11), Table.Column("PHASE"),
@@ -118,10 +138,7 @@ public enum Render {
         func field(_ label: String, _ value: String, continuation: [String] = []) {
             fields.append((label, value, continuation))
         }
-        var when: [String] = []
-        if let asOf { when.append("as of \(asOf) (world time)") }
-        if let knownAt { when.append("as known at \(knownAt) (recording time)") }
-        if !when.isEmpty { field("Showing", when.joined(separator: ", ")) }
+        if let when = pointInTime(asOf: asOf, knownAt: knownAt) { field("Showing", when) }
         field("Key", s.key)
         if let ids = reg?.identifiers, !ids.isEmpty {
             field("Identifiers", ids.map { "\($0.id) (\(registryName($0.registry)))" }.joined(separator: ", "))
@@ -144,17 +161,7 @@ public enum Render {
             if let first = arms.first { field("Arms", first, continuation: Array(arms.dropFirst())) }
             if !r.primaryEndpoints.isEmpty { field("Endpoints", r.primaryEndpoints.joined(separator: ", ") + " (primary)") }
         }
-        if let status = s.status {
-            var text = style.paint(status.rawValue, color)
-            if let since = s.statusSince { text += " since \(since)" }
-            var notes: [String] = []
-            if let l = s.lastKnownStatus { notes.append("last known: \(l.rawValue)") }
-            if let w = s.whyStopped { notes.append(w) }
-            if !notes.isEmpty { text += " (" + notes.joined(separator: "; ") + ")" }
-            field("Status", text)
-        } else {
-            field("Status", "none recorded")
-        }
+        field("Status", statusText(s, withWhy: true) { style.paint($0, color) } ?? "none recorded")
         if let e = s.enrollment { field("Enrollment", "\(e.count) (\(e.type.rawValue))") }
         var dates: [String] = []
         func date(_ name: String, _ d: StudyDate?) {
@@ -232,24 +239,18 @@ public enum Render {
         let ww = windows.map(TextWidth.of).max() ?? 0
         var out: [String] = []
         for (x, window) in zip(xs, windows) {
-            let state: String
-            let color: ANSIColor?
-            switch x.state {
-            case .pending:
-                state = "pending"
-                color = nil
-            case .overdue:
-                state = "overdue" + (style.symbols ? " " + style.glyph(.warning) : "")
-                color = .red
-            case .met:
-                state = "met by seq \(x.resolvedBy.map(String.init) ?? "?")" + (x.overdueSeq != nil ? " (late)" : "")
-                    + (style.symbols ? " " + style.glyph(.check) : "")
-                color = .green
-            case .superseded:
-                state = "superseded by seq \(x.resolvedBy.map(String.init) ?? "?")"
-                color = .grey
-            }
-            out.append("  " + TextWidth.pad(x.milestone.description, to: mw) + " " + TextWidth.pad(window, to: ww) + " " + style.paint(state, color))
+            let state: String =
+                switch x.state {
+                case .pending: "pending"
+                case .overdue: overdueText(style)
+                case .met:
+                    "met by seq \(x.resolvedBy.map(String.init) ?? "?")" + (x.overdueSeq != nil ? " (late)" : "")
+                        + (style.symbols ? " " + style.glyph(.check) : "")
+                case .superseded: "superseded by seq \(x.resolvedBy.map(String.init) ?? "?")"
+                }
+            out.append(
+                "  " + TextWidth.pad(x.milestone.description, to: mw) + " " + TextWidth.pad(window, to: ww) + " "
+                    + style.paint(state, color(ofExpectation: x.state)))
         }
         return out
     }
@@ -288,7 +289,8 @@ public enum Render {
             + TextWidth.pad(e.trial, to: widths.trial) + " " + TextWidth.pad(e.type, to: widths.type) + " "
             + TextWidth.pad(e.occurred, to: widths.occurred) + " "
         var by = e.recordedBy.isEmpty ? "" : " (by \(e.recordedBy))"
-        var text = e.text
+        let typed = e.typedPayload  // validated once, for the text and its colour
+        var text = e.text(typed)
         if let w = style.width {
             // On a narrow terminal, what happened matters more than who recorded it.
             if w - TextWidth.of(head) - TextWidth.of(by) < min(24, TextWidth.of(text)) { by = "" }
@@ -296,7 +298,7 @@ public enum Render {
             text = TextWidth.truncate(text, to: max(8, room), ellipsis: style.glyph(.ellipsis))
         }
         let color: ANSIColor?
-        switch e.typedPayload {
+        switch typed {
         case .milestoneOverdue?: color = .yellow
         case .corrected?, .retracted?: color = nil
         case let p?: color = textColor(p)
@@ -325,16 +327,10 @@ public enum Render {
             Table.Column("STATE"), Table.Column("MADE ON"), Table.Column("SOURCE", shrinkPriority: 1, minWidth: 10),
         ])
         for u in items {
-            let color: ANSIColor? =
-                switch u.state {
-                case "overdue": .red
-                case "met": .green
-                case "superseded": .grey
-                default: nil
-                }
-            let state = u.state == "overdue" && style.symbols ? "overdue " + style.glyph(.warning) : u.state
+            let state = ExpectationState(rawValue: u.state)
             table.add([
-                Table.Cell(u.window), Table.Cell(u.name), Table.Cell(u.milestone), Table.Cell(state, color),
+                Table.Cell(u.window), Table.Cell(u.name), Table.Cell(u.milestone),
+                Table.Cell(state == .overdue ? overdueText(style) : u.state, color(ofExpectation: state)),
                 Table.Cell(u.madeOn.isEmpty ? "-" : u.madeOn), Table.Cell(u.source ?? "-"),
             ])
         }

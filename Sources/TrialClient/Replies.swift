@@ -24,24 +24,23 @@ public struct TrialReply: Equatable, Sendable {
     public init(json: JSONValue, path: String = "trial") throws(TrialctlError) {
         guard case .object(let o) = json else { throw Reply.unexpected(path, "expected an object") }
         summary = try Reply.decode(path) { try TrialSummary(json: .object(o.only(Self.summaryKeys))) }
-        if case .array(let items)? = o["timeline"] {
-            var entries: [TimelineEntry] = []
-            for (i, item) in items.enumerated() {
-                let p = "\(path).timeline[\(i)]"
-                guard case .object(let e) = item else { throw Reply.unexpected(p, "expected an object") }
-                entries.append(try Reply.decode(p) { try TimelineEntry(json: .object(e.only(Self.entryKeys))) })
-            }
-            timeline = entries
+        timeline = try Self.list(o, "timeline", path: path, keys: Self.entryKeys) { try TimelineEntry(json: $0) }
+        expectations = try Self.list(o, "expectations", path: path, keys: Self.expectationKeys) { try Expectation(json: $0) }
+    }
+
+    /// The objects of array `key`, each cut to `keys` and decoded by `make`; nil when there is
+    /// no such array.
+    static func list<T>(
+        _ o: JSONObject, _ key: String, path: String, keys: Set<String>, _ make: (JSONValue) throws -> T
+    ) throws(TrialctlError) -> [T]? {
+        guard case .array(let items)? = o[key] else { return nil }
+        var out: [T] = []
+        for (i, item) in items.enumerated() {
+            let p = "\(path).\(key)[\(i)]"
+            guard case .object(let e) = item else { throw Reply.unexpected(p, "expected an object") }
+            out.append(try Reply.decode(p) { try make(.object(e.only(keys))) })
         }
-        if case .array(let items)? = o["expectations"] {
-            var xs: [Expectation] = []
-            for (i, item) in items.enumerated() {
-                let p = "\(path).expectations[\(i)]"
-                guard case .object(let e) = item else { throw Reply.unexpected(p, "expected an object") }
-                xs.append(try Reply.decode(p) { try Expectation(json: .object(e.only(Self.expectationKeys))) })
-            }
-            expectations = xs
-        }
+        return out
     }
 
     /// The acronym, else the key.
@@ -56,7 +55,6 @@ public struct TrialReply: Equatable, Sendable {
 /// An event of the log as a reply carries it (the IDL's `Event`).
 public struct EventReply: Equatable, Sendable {
     public var seq: Int64
-    public var id: String
     public var trial: String
     public var version: Int64
     public var type: String
@@ -65,7 +63,6 @@ public struct EventReply: Equatable, Sendable {
     public var recordedBy: String
     public var source: String?
     public var payload: JSONValue
-    public var hash: String
 
     public init(json: JSONValue, path: String = "event") throws(TrialctlError) {
         guard case .object(let o) = json else { throw Reply.unexpected(path, "expected an object") }
@@ -78,7 +75,6 @@ public struct EventReply: Equatable, Sendable {
             return i
         }
         seq = try int("seq")
-        id = (try? string("id")) ?? ""
         trial = try string("trial")
         version = try int("version")
         type = try string("type")
@@ -87,7 +83,6 @@ public struct EventReply: Equatable, Sendable {
         recordedBy = (try? string("recordedBy")) ?? ""
         source = o["source"]?.stringValue
         payload = o["payload"] ?? .object(JSONObject())
-        hash = (try? string("hash")) ?? ""
     }
 
     /// The payload, validated, when it is one of this vocabulary.
@@ -97,7 +92,10 @@ public struct EventReply: Equatable, Sendable {
     }
 
     /// One line for a person (`OS, primary endpoint met (ASCO 2026)`).
-    public var text: String { typedPayload.map(EventText.describe) ?? payload.canonicalText }
+    public var text: String { text(typedPayload) }
+
+    /// `text`, given `typedPayload` already worked out.
+    func text(_ typed: Payload?) -> String { typed.map(EventText.describe) ?? payload.canonicalText }
 }
 
 /// An expected milestone on the calendar (the IDL's `Upcoming`).

@@ -115,10 +115,6 @@ public enum TrialctlMain {
             if !text.isEmpty { ctx.writeOut(text.hasSuffix("\n") ? text : text + "\n") }
             return ExitStatus.success.rawValue
         }
-        if code.rawValue != ExitCode.validationFailure.rawValue, let e = error as? TrialctlError {
-            if !e.message.isEmpty { ctx.writeErr("trialctl: \(oneLine(e.message))\n") }
-            return e.status.rawValue
-        }
         ctx.writeErr("trialctl: \(usageMessage(error))\n")
         return ExitStatus.usage.rawValue
     }

@@ -38,12 +38,22 @@ public struct NewEvent: Equatable, Sendable {
     /// storing the normalised form (trimmed, defaults filled) — and keeps the canonical text,
     /// so that the store's single writer does not have to. Call it where events are made (an
     /// importer, a benchmark's preparation); the store calls it for events that skipped it.
-    public mutating func validate() throws(ValidationError) {
-        if validatedPayloadText != nil { return }
+    /// Returns the payload's canonical text.
+    @discardableResult
+    public mutating func validate() throws(ValidationError) -> String {
+        if let text = validatedPayloadText { return text }
+        let json = payload.json
         let checked: Payload
-        do { checked = try Payload(type: type, json: payload.json) } catch { throw error.under("payload") }
-        if checked != payload { payload = checked }
-        validatedPayloadText = payload.json.canonicalText
+        do { checked = try Payload(type: type, json: json) } catch { throw error.under("payload") }
+        let text: String
+        if checked != payload {
+            payload = checked
+            text = checked.json.canonicalText
+        } else {
+            text = json.canonicalText
+        }
+        validatedPayloadText = text
+        return text
     }
 
     /// The fields of the contract; anything else is refused.
@@ -158,17 +168,8 @@ public struct RecordedEvent: Equatable, Sendable {
         self.hash = hash
     }
 
-    /// The bytes the hash chain covers: the canonical JSON of every field but the hash.
-    public static func hashedContent(
-        seq: Int64, id: String, trial: String, version: Int64, type: EventType, occurred: PartialDate,
-        recorded: Timestamp, recordedBy: String, source: String?, payloadText: String
-    ) -> [UInt8] {
-        hashedContent(
-            seq: seq, id: id, trial: trial, version: version, type: type, occurredText: occurred.description,
-            recordedText: recorded.description, recordedBy: recordedBy, source: source, payloadText: payloadText)
-    }
-
-    /// The same, from the texts as stored.
+    /// The bytes the hash chain covers: the canonical JSON of every field but the hash, from
+    /// the texts as stored.
     public static func hashedContent(
         seq: Int64, id: String, trial: String, version: Int64, type: EventType, occurredText: String,
         recordedText: String, recordedBy: String, source: String?, payloadText: String

@@ -162,10 +162,10 @@ extension JSONValue {
         switch self {
         case .null: out.append(contentsOf: [110, 117, 108, 108])
         case .bool(let b): out.append(contentsOf: b ? Array("true".utf8) : Array("false".utf8))
-        case .int(let i): out.append(contentsOf: String(i).utf8)
+        case .int(let i): JSONWriter.appendDecimal(i, to: &out)
         case .double(let d):
             if d.isFinite {
-                if d == d.rounded(), abs(d) < 1e15 { out.append(contentsOf: String(Int64(d)).utf8) } else {
+                if d == d.rounded(), abs(d) < 1e15 { JSONWriter.appendDecimal(Int64(d), to: &out) } else {
                     out.append(contentsOf: "\(d)".utf8)
                 }
             } else {

@@ -98,77 +98,22 @@ public struct JSONWriter {
 
     /// Appends an integer's decimal digits.
     public static func appendDecimal(_ value: Int64, to out: inout [UInt8]) {
-        if value < 0 {
-            out.append(UInt8(ascii: "-"))
-            if value == .min {
-                out.append(contentsOf: "9223372036854775808".utf8)
-                return
-            }
-        }
+        if value < 0 { out.append(UInt8(ascii: "-")) }
         var v = value.magnitude
-        if v < 10 {
-            out.append(UInt8(ascii: "0") &+ UInt8(v))
-            return
-        }
-        var digits: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64,
-                     UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) =
-            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        var n = 0
-        withUnsafeMutableBytes(of: &digits) { raw in
-            let d = raw.bindMemory(to: UInt8.self)
-            while v > 0 {
-                d[n] = UInt8(ascii: "0") &+ UInt8(v % 10)
-                v /= 10
-                n += 1
-            }
-            for i in stride(from: n - 1, through: 0, by: -1) { out.append(d[i]) }
-        }
+        let start = out.count
+        repeat {
+            out.append(UInt8(ascii: "0") &+ UInt8(v % 10))
+            v /= 10
+        } while v > 0
+        out[start...].reverse()
     }
 
-    /// Appends `value` in `width` digits at least, zero-padded (non-negative values).
+    /// Appends `value` in `width` characters at least, zero-padded on the left.
     public static func appendPadded(_ value: Int, width: Int, to out: inout [UInt8]) {
-        var digits = 1
-        var p = 10
-        while value >= p && digits < 19 {
-            digits += 1
-            p *= 10
-        }
-        if digits < width { for _ in digits..<width { out.append(UInt8(ascii: "0")) } }
+        let start = out.count
         appendDecimal(Int64(value), to: &out)
-    }
-}
-
-extension PartialDate {
-    /// Appends `description`'s bytes.
-    public func write(to out: inout [UInt8]) {
-        JSONWriter.appendPadded(year, width: 4, to: &out)
-        switch precision {
-        case .year: break
-        case .half(let h):
-            out.append(contentsOf: [UInt8(ascii: "-"), UInt8(ascii: "H"), UInt8(ascii: "0") &+ UInt8(h)])
-        case .quarter(let q):
-            out.append(contentsOf: [UInt8(ascii: "-"), UInt8(ascii: "Q"), UInt8(ascii: "0") &+ UInt8(q)])
-        case .month(let m):
-            out.append(UInt8(ascii: "-"))
-            JSONWriter.appendPadded(m, width: 2, to: &out)
-        case .day(let m, let d):
-            out.append(UInt8(ascii: "-"))
-            JSONWriter.appendPadded(m, width: 2, to: &out)
-            out.append(UInt8(ascii: "-"))
-            JSONWriter.appendPadded(d, width: 2, to: &out)
-        }
-    }
-}
-
-extension Day {
-    /// Appends `description`'s bytes (`yyyy-mm-dd`).
-    public func write(to out: inout [UInt8]) {
-        let (y, m, d) = components
-        JSONWriter.appendPadded(y, width: 4, to: &out)
-        out.append(UInt8(ascii: "-"))
-        JSONWriter.appendPadded(m, width: 2, to: &out)
-        out.append(UInt8(ascii: "-"))
-        JSONWriter.appendPadded(d, width: 2, to: &out)
+        let written = out.count - start
+        if written < width { out.insert(contentsOf: repeatElement(UInt8(ascii: "0"), count: width - written), at: start) }
     }
 }
 

@@ -16,8 +16,20 @@ public struct Day: Comparable, Hashable, Sendable, CustomStringConvertible {
 
     /// `yyyy-mm-dd`.
     public var description: String {
+        var out: [UInt8] = []
+        out.reserveCapacity(10)
+        write(to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends `description`'s bytes (the projections write them straight into JSON).
+    public func write(to out: inout [UInt8]) {
         let (y, m, d) = components
-        return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))"
+        JSONWriter.appendPadded(y, width: 4, to: &out)
+        out.append(UInt8(ascii: "-"))
+        JSONWriter.appendPadded(m, width: 2, to: &out)
+        out.append(UInt8(ascii: "-"))
+        JSONWriter.appendPadded(d, width: 2, to: &out)
     }
 
     public func adding(days n: Int) -> Day { Day(daysSinceEpoch: daysSinceEpoch + n) }
@@ -60,11 +72,6 @@ public struct Day: Comparable, Hashable, Sendable, CustomStringConvertible {
         let m = mp < 10 ? mp + 3 : mp - 9
         return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
     }
-}
-
-@inline(__always) func pad(_ v: Int, _ width: Int) -> String {
-    let s = String(v)
-    return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
 }
 
 /// A date known to some precision — a day, a month, a quarter, a half-year or a year — as
@@ -179,13 +186,29 @@ public struct PartialDate: Hashable, Sendable, Comparable, CustomStringConvertib
 
     /// Exactly as given: `2027`, `2026-H1`, `2025-Q2`, `2025-04`, `2026-06-02`.
     public var description: String {
-        let y = pad(year, 4)
+        var out: [UInt8] = []
+        out.reserveCapacity(10)
+        write(to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends `description`'s bytes (the projections write them straight into JSON).
+    public func write(to out: inout [UInt8]) {
+        JSONWriter.appendPadded(year, width: 4, to: &out)
         switch precision {
-        case .year: return y
-        case .half(let h): return "\(y)-H\(h)"
-        case .quarter(let q): return "\(y)-Q\(q)"
-        case .month(let m): return "\(y)-\(pad(m, 2))"
-        case .day(let m, let d): return "\(y)-\(pad(m, 2))-\(pad(d, 2))"
+        case .year: break
+        case .half(let h):
+            out.append(contentsOf: [UInt8(ascii: "-"), UInt8(ascii: "H"), UInt8(ascii: "0") &+ UInt8(h)])
+        case .quarter(let q):
+            out.append(contentsOf: [UInt8(ascii: "-"), UInt8(ascii: "Q"), UInt8(ascii: "0") &+ UInt8(q)])
+        case .month(let m):
+            out.append(UInt8(ascii: "-"))
+            JSONWriter.appendPadded(m, width: 2, to: &out)
+        case .day(let m, let d):
+            out.append(UInt8(ascii: "-"))
+            JSONWriter.appendPadded(m, width: 2, to: &out)
+            out.append(UInt8(ascii: "-"))
+            JSONWriter.appendPadded(d, width: 2, to: &out)
         }
     }
 
@@ -212,9 +235,6 @@ public struct PartialDate: Hashable, Sendable, Comparable, CustomStringConvertib
         if as_ != bs { return as_ < bs }
         return a.end < b.end
     }
-
-    /// A sortable text key: `yyyy-mm-dd/yyyy-mm-dd` of the window.
-    public var sortKey: String { "\(start)/\(end)" }
 
     /// True when the window holds `day`.
     public func contains(_ day: Day) -> Bool { start <= day && day <= end }

@@ -26,6 +26,9 @@ public enum TrialsInterface {
 
     /// The largest message accepted, NUL included.
     public static let maximumMessageBytes = 1 << 20
+
+    /// The most events one `Log` call returns (its `limit` is 1 to this).
+    public static let maximumLogLimit = 10_000
 }
 
 /// The service's own interface, `org.varlink.service`.

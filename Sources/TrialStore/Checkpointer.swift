@@ -28,17 +28,18 @@ final class Checkpointer: @unchecked Sendable {
     /// the writer's connection.
     private var previousPages: Int32 = 0
 
-    init(path: String, threshold: Int32, limit: Int32) throws {
+    /// `limit` below `threshold` is taken as `threshold`; `busyTimeout` is the store's.
+    init(path: String, threshold: Int32, limit: Int32, busyTimeout: TimeInterval) throws {
         self.threshold = threshold
-        self.limit = limit
+        self.limit = max(limit, threshold)
         guard sqlite3_open_v2(path, &connection, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nil) == SQLITE_OK else {
             let message = connection.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
             sqlite3_close(connection)
-            throw StoreError.database("cannot open \(path) for checkpoints: \(message)")
+            throw StoreError.database("cannot open \(path) for checkpoints: \(message) (StoreConfiguration.backgroundCheckpoints = false leaves them to the writer)")
         }
         // FULL: the database file is synced before the log may be reset.
-        sqlite3_exec(connection, "PRAGMA synchronous = FULL", nil, nil, nil)
-        sqlite3_busy_timeout(connection, 10_000)
+        sqlite3_exec(connection, "PRAGMA synchronous = \(EventStore.durableSynchronous)", nil, nil, nil)
+        sqlite3_busy_timeout(connection, Int32(busyTimeout * 1000))
         let thread = Thread { [self] in run() }
         thread.name = "trialtrack-checkpoint"
         thread.start()

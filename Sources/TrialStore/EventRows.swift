@@ -8,29 +8,17 @@ import TrialDomain
 enum EventRows {
     static let columns = "seq, event_id, trial, version, type, occurred, recorded, recorded_by, source, payload, hash"
 
-    /// Runs a SELECT of `columns` and hands each decoded event to `body`.
-    static func forEach(_ db: Database, _ sql: String, _ bind: (OpaquePointer?) -> Void = { _ in }, _ body: (RecordedEvent) throws -> Void) throws {
-        let statement = try db.cachedStatement(sql: sql)
-        sqlite3_reset(statement.sqliteStatement)
-        bind(statement.sqliteStatement)
-        try forEach(statement, body)
+    /// Runs a SELECT of `columns`, its arguments bound by `bind`, and hands each decoded event
+    /// to `body`.
+    static func forEach(_ db: Database, _ sql: String, _ bind: (inout RawStatement) -> Void = { _ in }, _ body: (RecordedEvent) throws -> Void) throws {
+        var statement = RawStatement(try db.cachedStatement(sql: sql))
+        bind(&statement)
+        try statement.forEachRow { try body(try decode($0)) }
     }
 
     /// Steps a statement whose arguments are bound already.
     static func forEach(_ statement: Statement, _ body: (RecordedEvent) throws -> Void) throws {
-        let stmt = statement.sqliteStatement
-        defer {
-            sqlite3_reset(stmt)
-            sqlite3_clear_bindings(stmt)
-        }
-        while true {
-            let code = sqlite3_step(stmt)
-            if code == SQLITE_DONE { return }
-            guard code == SQLITE_ROW else {
-                throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(sqlite3_db_handle(stmt))), sql: statement.sql)
-            }
-            try body(try decode(stmt))
-        }
+        try RawStatement(statement).forEachRow { try body(try decode($0)) }
     }
 
     static func text(_ stmt: OpaquePointer?, _ i: Int32) -> String {
@@ -65,12 +53,10 @@ enum EventRows {
         }
     }
 
-    private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
-
     /// Every event of one trial, in version order.
     static func trialEvents(_ db: Database, trial: String) throws -> [RecordedEvent] {
         var out: [RecordedEvent] = []
-        try forEach(db, "SELECT \(columns) FROM events WHERE trial = ? ORDER BY version", { sqlite3_bind_text($0, 1, trial, -1, transient) }) {
+        try forEach(db, "SELECT \(columns) FROM events WHERE trial = ? ORDER BY version", { $0.bind(trial) }) {
             out.append($0)
         }
         return out
@@ -78,13 +64,13 @@ enum EventRows {
 
     static func event(_ db: Database, seq: Int64) throws -> RecordedEvent? {
         var out: RecordedEvent?
-        try forEach(db, "SELECT \(columns) FROM events WHERE seq = ?", { sqlite3_bind_int64($0, 1, seq) }) { out = $0 }
+        try forEach(db, "SELECT \(columns) FROM events WHERE seq = ?", { $0.bind(seq) }) { out = $0 }
         return out
     }
 
     static func event(_ db: Database, id: String) throws -> RecordedEvent? {
         var out: RecordedEvent?
-        try forEach(db, "SELECT \(columns) FROM events WHERE event_id = ?", { sqlite3_bind_text($0, 1, id, -1, transient) }) { out = $0 }
+        try forEach(db, "SELECT \(columns) FROM events WHERE event_id = ?", { $0.bind(id) }) { out = $0 }
         return out
     }
 }

@@ -40,6 +40,9 @@ public final class EventStore: @unchecked Sendable {
     /// Touched only inside `pool.write…` closures, which GRDB serialises.
     let writer: WriterState
     let checkpointer: Checkpointer?
+    /// `PRAGMA synchronous` of every connection that writes: in WAL mode FULL syncs the log on
+    /// every commit (a rebuild alone runs NORMAL, and comes back to this).
+    static let durableSynchronous = "FULL"
 
     /// Opens (creating if needed) and migrates the database at `path`.
     public init(path: String, configuration: StoreConfiguration = StoreConfiguration()) throws {
@@ -50,8 +53,7 @@ public final class EventStore: @unchecked Sendable {
         config.maximumReaderCount = configuration.maximumReaderCount
         config.label = "trialtrack"
         config.prepareDatabase { db in
-            // Durable commits: in WAL mode FULL syncs the log on every commit.
-            try db.execute(sql: "PRAGMA synchronous = FULL")
+            try db.execute(sql: "PRAGMA synchronous = \(Self.durableSynchronous)")
             try db.execute(sql: "PRAGMA cache_size = \(-configuration.cacheKibibytes)")
             try db.execute(sql: "PRAGMA mmap_size = \(configuration.mmapBytes)")
         }
@@ -63,7 +65,8 @@ public final class EventStore: @unchecked Sendable {
         writer = WriterState(cacheCapacity: configuration.foldCacheCapacity)
         try Migrator().migrate(pool)
         checkpointer = configuration.backgroundCheckpoints
-            ? try Checkpointer(path: path, threshold: configuration.checkpointPages, limit: max(configuration.checkpointLimitPages, configuration.checkpointPages)) : nil
+            ? try Checkpointer(path: path, threshold: configuration.checkpointPages, limit: configuration.checkpointLimitPages,
+                               busyTimeout: configuration.busyTimeout) : nil
         try pool.writeWithoutTransaction { db in
             try writer.load(db)
             checkpointer?.attach(to: db)

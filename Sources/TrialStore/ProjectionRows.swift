@@ -14,12 +14,11 @@ struct TrialRow {
     var summary: [UInt8]
 
     init(_ s: TrialSummary) {
-        let registration = s.registration
         key = s.key
-        acronym = registration?.acronym
-        title = registration?.title
-        sponsor = registration?.sponsor
-        phases = (registration?.phases ?? []).map { $0.rawValue }.joined(separator: ",")
+        acronym = s.acronym
+        title = s.title
+        sponsor = s.registration?.sponsor
+        phases = s.phases.map(\.rawValue).joined(separator: ",")
         status = s.status?.rawValue
         statusSince = s.statusSince?.description
         lastMilestone = s.lastMilestone.map { "\($0.type.rawValue) \($0.occurred)" }
@@ -111,9 +110,10 @@ struct AliasRow: Equatable {
 
 /// A `registrations` row's JSON: the merged `registered` payload.
 func registrationJSON(_ r: Registered) -> [UInt8] {
-    var w = JSONWriter(capacity: 512)
-    w.value(r.json)
-    return w.bytes
+    var out: [UInt8] = []
+    out.reserveCapacity(512)
+    r.json.write(to: &out)
+    return out
 }
 
 /// Every row of one trial's projections.

@@ -41,15 +41,15 @@ struct ProjectionWriter {
     ///   - appendedInOrder: `new` is `old` with one fact applied in world order, so the timeline
     ///     only gained what `new.timeline` holds beyond `old.timeline`, and expectations kept
     ///     their positions. Otherwise the trial's timeline and expectations are rewritten.
-    ///   - trialRow: write the `trials` row now; the writer passes false and writes each
-    ///     trial's row once per transaction instead (`writeTrialRow`).
-    func write(old: TrialFold?, new: TrialFold, appendedInOrder: Bool, trialRow: Bool = true) throws {
+    ///
+    /// The `trials` row is not written here: the writer writes each trial's row once per
+    /// transaction (`writeTrialRow`), however many of its events the transaction holds.
+    func write(old: TrialFold?, new: TrialFold, appendedInOrder: Bool) throws {
         guard let old else {
-            try write(TrialRows(new, trialRow: trialRow))
+            try write(TrialRows(new, trialRow: false))
             return
         }
         let s = new.summary
-        if trialRow { try writeTrialRow(TrialRow(s)) }
 
         // Registration and aliases change only with registrations.
         if old.summary.registration != s.registration {

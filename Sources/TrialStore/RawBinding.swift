@@ -4,9 +4,8 @@ import GRDBSQLite
 /// Binds and steps a prepared statement with the C API directly, for the INSERTs of the append
 /// and rebuild paths (GRDB's argument boxing costs more than the insert itself there).
 ///
-/// Values are bound in order with `bind`, then `run()` steps once and resets. Text bound from
-/// bytes is bound without a copy: the bytes must outlive `run()`, which they do when bound and
-/// run in the same scope.
+/// Values are bound in order with `bind` (SQLite copies each), then `run()` steps once and
+/// resets; `forEachRow` steps a SELECT.
 struct RawStatement {
     let statement: Statement
     private var index: Int32 = 0
@@ -18,20 +17,13 @@ struct RawStatement {
     }
 
     mutating func bind(_ v: String?) {
-        index += 1
         guard var v else {
+            index += 1
             sqlite3_bind_null(statement.sqliteStatement, index)
             return
         }
         // The string's own UTF-8 storage, copied once by SQLite (no C string made first).
-        let stmt = statement.sqliteStatement, i = index
-        v.withUTF8 { u in
-            if let base = u.baseAddress, u.count > 0 {
-                _ = sqlite3_bind_text(stmt, i, UnsafeRawPointer(base).assumingMemoryBound(to: CChar.self), Int32(u.count), Self.transient)
-            } else {
-                _ = sqlite3_bind_text(stmt, i, "", 0, Self.transient)
-            }
-        }
+        v.withUTF8 { bindUTF8($0) }
     }
 
     mutating func bind(_ v: Int64) {
@@ -46,30 +38,41 @@ struct RawStatement {
         }
     }
 
-    /// Binds UTF-8 bytes as TEXT (copied by SQLite).
+    /// Binds UTF-8 bytes as TEXT.
     mutating func bindText(_ bytes: [UInt8]) {
+        bytes.withUnsafeBufferPointer { bindUTF8($0) }
+    }
+
+    private mutating func bindUTF8(_ u: UnsafeBufferPointer<UInt8>) {
         index += 1
-        if bytes.isEmpty {
+        if let base = u.baseAddress, u.count > 0 {
+            sqlite3_bind_text(statement.sqliteStatement, index, UnsafeRawPointer(base).assumingMemoryBound(to: CChar.self), Int32(u.count), Self.transient)
+        } else {
             sqlite3_bind_text(statement.sqliteStatement, index, "", 0, Self.transient)
-            return
-        }
-        bytes.withUnsafeBufferPointer { b in
-            _ = sqlite3_bind_text(statement.sqliteStatement, index, b.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) },
-                                  Int32(b.count), Self.transient)
         }
     }
 
     /// Runs the statement to completion; a failure is thrown as GRDB's DatabaseError.
     func run() throws {
+        try forEachRow { _ in }
+    }
+
+    /// Steps the statement, calling `body` with it at each row, then resets it; a failure is
+    /// thrown as GRDB's DatabaseError.
+    func forEachRow(_ body: (OpaquePointer?) throws -> Void) throws {
         let stmt = statement.sqliteStatement
-        let code = sqlite3_step(stmt)
         defer {
             sqlite3_reset(stmt)
             sqlite3_clear_bindings(stmt)
         }
-        guard code == SQLITE_DONE else {
-            let message = String(cString: sqlite3_errmsg(sqlite3_db_handle(stmt)))
-            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: message, sql: statement.sql)
+        while true {
+            let code = sqlite3_step(stmt)
+            if code == SQLITE_DONE { return }
+            guard code == SQLITE_ROW else {
+                let message = String(cString: sqlite3_errmsg(sqlite3_db_handle(stmt)))
+                throw DatabaseError(resultCode: ResultCode(rawValue: code), message: message, sql: statement.sql)
+            }
+            try body(stmt)
         }
     }
 }

@@ -23,9 +23,19 @@ final class WriterState {
     var dirty: [String: TrialSummary] = [:]
     /// Alias → trial key, as the writer wrote them (bounded; cleared with the cache).
     var aliasCache: [String: String] = [:]
-    /// The open transaction's projection writer (its prepared statements and buffers).
-    private var projections: ProjectionWriter?
-    private var insertEvent: Statement?
+
+    /// The open transaction's prepared statements.
+    private struct Statements {
+        let projections: ProjectionWriter
+        let insertEvent: Statement
+    }
+
+    /// What a group changed in memory, put back if the group is refused (its savepoint is
+    /// rolled back): each trial's cached fold and pending `trials` row as they were before it.
+    private struct GroupUndo {
+        var trials: [String: (fold: TrialFold?, summary: TrialSummary?)] = [:]
+        var aliasesChanged = false
+    }
 
     init(cacheCapacity: Int) { cache = FoldCache(capacity: cacheCapacity) }
 
@@ -47,9 +57,7 @@ final class WriterState {
             lastHash = SHA256Digest.zero
             lastRecorded = Timestamp(microseconds: 0)
         }
-        cache.removeAll()
-        dirty.removeAll()
-        aliasCache.removeAll()
+        forget()
     }
 
     func append(_ groups: [(events: [NewEvent], recordedBy: String)], db: Database, clock: () -> Timestamp) throws
@@ -59,17 +67,17 @@ final class WriterState {
         results.reserveCapacity(groups.count)
         let now = clock()
         do {
-            projections = try ProjectionWriter(db)
-            insertEvent = try db.cachedStatement(sql: """
-                INSERT INTO events (seq, event_id, trial, version, type, occurred, recorded, recorded_by, source, payload, hash)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """)
-            defer { (projections, insertEvent) = (nil, nil) }
+            let statements = Statements(
+                projections: try ProjectionWriter(db),
+                insertEvent: try db.cachedStatement(sql: """
+                    INSERT INTO events (seq, event_id, trial, version, type, occurred, recorded, recorded_by, source, payload, hash)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """))
             try db.inTransaction(.immediate) {
                 for group in groups {
-                    results.append(try appendGroup(group.events, recordedBy: group.recordedBy, db: db, now: now))
+                    results.append(try appendGroup(group.events, recordedBy: group.recordedBy, db: db, statements, now: now))
                 }
-                for summary in dirty.values { try projections!.writeTrialRow(TrialRow(summary)) }
+                for summary in dirty.values { try statements.projections.writeTrialRow(TrialRow(summary)) }
                 dirty.removeAll(keepingCapacity: true)
                 return .commit
             }
@@ -81,18 +89,17 @@ final class WriterState {
         return results
     }
 
-    private func appendGroup(_ events: [NewEvent], recordedBy: String, db: Database, now: Timestamp) throws
+    private func appendGroup(_ events: [NewEvent], recordedBy: String, db: Database, _ statements: Statements, now: Timestamp) throws
         -> Result<[AppendOutcome], GroupError>
     {
         let head = (lastSeq, lastHash, lastRecorded)
-        var undo: [String: TrialFold?] = [:]
-        var dirtyUndo: [String: TrialSummary?] = [:]
+        var undo = GroupUndo()
         var outcomes: [AppendOutcome] = []
         var failure: GroupError?
         let body = {
             for (i, e) in events.enumerated() {
                 do {
-                    outcomes.append(try self.appendOne(e, recordedBy: recordedBy, db: db, now: now, undo: &undo, dirtyUndo: &dirtyUndo))
+                    outcomes.append(try self.appendOne(e, recordedBy: recordedBy, db: db, statements, now: now, undo: &undo))
                 } catch let error as AppendError {
                     failure = GroupError(index: i, error: error)
                     break
@@ -110,9 +117,11 @@ final class WriterState {
         }
         if let failure {
             (lastSeq, lastHash, lastRecorded) = head
-            for (key, fold) in undo { cache.put(key, fold) }
-            for (key, summary) in dirtyUndo { dirty[key] = summary }
-            aliasCache.removeAll()
+            for (key, was) in undo.trials {
+                cache.put(key, was.fold)
+                dirty[key] = was.summary
+            }
+            if undo.aliasesChanged { aliasCache.removeAll() }
             return .failure(failure)
         }
         return .success(outcomes)
@@ -140,13 +149,13 @@ final class WriterState {
         return f
     }
 
-    private func appendOne(_ submitted: NewEvent, recordedBy: String, db: Database, now: Timestamp, undo: inout [String: TrialFold?],
-        dirtyUndo: inout [String: TrialSummary?]) throws -> AppendOutcome {
+    private func appendOne(_ submitted: NewEvent, recordedBy: String, db: Database, _ statements: Statements, now: Timestamp,
+        undo: inout GroupUndo) throws -> AppendOutcome {
         // 0. Events built in code (an importer, the overdue watcher) get the checks parsed ones
         // got: the payload is validated through its JSON, and what is stored is that form.
         var e = submitted
-        do { try e.validate() } catch { throw AppendError.invalid(error) }
-        let payloadText = e.validatedPayloadText!
+        let payloadText: String
+        do { payloadText = try e.validate() } catch { throw AppendError.invalid(error) }
         do { try e.checkDate(today: now.day) } catch { throw AppendError.invalid(error) }
 
         // 1. Which trial.
@@ -228,7 +237,7 @@ final class WriterState {
             content: RecordedEvent.hashedContent(
                 seq: seq, id: record.id, trial: key, version: record.version, type: record.type, occurredText: occurredText,
                 recordedText: recordedText, recordedBy: recordedBy, source: record.source, payloadText: payloadText))
-        var insert = RawStatement(insertEvent!)
+        var insert = RawStatement(statements.insertEvent)
         insert.bind(seq)
         insert.bind(record.id)
         insert.bind(key)
@@ -246,19 +255,19 @@ final class WriterState {
             // Only a concurrent writer outside this process can get here.
             throw StoreError.database("another process appended to the log: \(error.message ?? "")")
         }
-        try projections!.write(old: old.summary.version == 0 ? nil : old, new: new, appendedInOrder: inOrder, trialRow: false)
+        try statements.projections.write(old: old.summary.version == 0 ? nil : old, new: new, appendedInOrder: inOrder)
         if renamed {
             for alias in old.summary.aliases { aliasCache[alias.id.lowercased()] = nil }
             for alias in new.summary.aliases { aliasCache[alias.id.lowercased()] = key }
+            undo.aliasesChanged = true
         }
-        if dirtyUndo[key] == nil { dirtyUndo[key] = .some(dirty[key]) }
+        if undo.trials[key] == nil { undo.trials[key] = (cache.peek(key), dirty[key]) }
         dirty[key] = new.summary
+        cache.put(key, new.compacted())
 
         lastSeq = seq
         lastHash = record.hash
         lastRecorded = recorded
-        if undo[key] == nil { undo[key] = .some(cache.peek(key)) }
-        cache.put(key, new.compacted())
         return AppendOutcome(event: record, trial: new.summary, replayed: false)
     }
 
@@ -295,13 +304,14 @@ extension RecordedEvent {
 /// Layout: 48 bits of Unix milliseconds, the version, a 12-bit counter that orders ids made in
 /// the same millisecond (RFC 9562 §6.2, method 1; it borrows the next millisecond if it runs
 /// out), the variant and 62 random bits. Ids must be unique, not secret: the random bits come
-/// from a fast generator seeded from the system's.
-struct EventIDGenerator {
+/// from a fast generator seeded from the system's. Public for tools that make rows of the
+/// same kind (the benchmark's raw baseline).
+public struct EventIDGenerator {
     private var s: (UInt64, UInt64, UInt64, UInt64)
     private var lastMillis: UInt64 = 0
     private var counter: UInt64 = 0
 
-    init() {
+    public init() {
         var sys = SystemRandomNumberGenerator()
         s = (sys.next(), sys.next(), sys.next(), sys.next() | 1)
     }
@@ -320,7 +330,7 @@ struct EventIDGenerator {
     }
 
     /// The next id, for an event recorded at `time`; always greater than the previous one.
-    mutating func next(at time: Timestamp) -> String {
+    public mutating func next(at time: Timestamp) -> String {
         let millis = UInt64(max(0, time.microseconds / 1000)) & 0xFFFF_FFFF_FFFF
         if millis > lastMillis {
             lastMillis = millis

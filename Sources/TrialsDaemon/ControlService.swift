@@ -45,6 +45,7 @@ final class ControlService: @unchecked Sendable {
 
     /// Answers one call: `reply` is called once, or once per event for a subscription.
     /// `drop` ends the connection after a grace period (a subscriber past its backlog).
+    /// Append and AppendMany are not served here: the server queues them with `submit`.
     func handle(_ call: VarlinkCall, peer: Peer, drop: @escaping @Sendable () -> Void = {}, reply: Reply) async throws {
         let streaming = call.member == "Subscribe"
         if !streaming { inFlight.enter() }
@@ -55,10 +56,7 @@ final class ControlService: @unchecked Sendable {
                 try await reply(VarlinkReply(parameters: try service(call)))
             case TrialsInterface.name:
                 guard TrialsInterface.methods.contains(call.member) else { throw VarlinkError.methodNotFound(call.method) }
-                if TrialsInterface.writeMethods.contains(call.member), !policy.mayWrite(peer) {
-                    logger.notice("refused \(call.member) from \(peer.recordedBy), pid \(peer.pid): not root nor in the writers group")
-                    throw VarlinkError.permissionDenied()
-                }
+                if TrialsInterface.writeMethods.contains(call.member) { try requireWriter(call, peer) }
                 if call.member == "Subscribe" {
                     guard call.more else { throw VarlinkError.expectedMore() }
                     try await subscribe(call.parameters, drop: drop, reply: reply)
@@ -130,7 +128,7 @@ final class ControlService: @unchecked Sendable {
         case "Log":
             let p = try Parameters(call.parameters, allowed: ["trial", "since", "types", "limit"])
             let limit = Int(try p.int("limit") ?? 100)
-            guard (1...10_000).contains(limit) else { throw VarlinkError.invalidParameter("limit") }
+            guard (1...TrialsInterface.maximumLogLimit).contains(limit) else { throw VarlinkError.invalidParameter("limit") }
             var types: [EventType] = []
             for t in try p.strings("types") {
                 guard let type = EventType(rawValue: t) else { throw VarlinkError.invalidParameter("types") }
@@ -148,13 +146,6 @@ final class ControlService: @unchecked Sendable {
             var o = JSONObject([("events", .array(events.map(\.json)))])
             if events.count == limit, let last = events.last { o["next"] = .int(last.seq) }
             return o
-
-        case "Append", "AppendMany":
-            // The server queues appends through `submit`; this serves a direct `handle` call.
-            let answer = await withCheckedContinuation { c in submit(call, peer: peer, on: nil) { c.resume(returning: $0) } }
-            let reply = try answer.reply
-            if let e = reply.varlinkError { throw e }
-            return reply.parameters
 
         case "Correct", "Retract":
             let correcting = call.member == "Correct"
@@ -254,16 +245,20 @@ final class ControlService: @unchecked Sendable {
         call.interface == TrialsInterface.name && (call.member == "Append" || call.member == "AppendMany")
     }
 
+    /// Refuses a write method to a peer that is neither root nor in the writers group.
+    private func requireWriter(_ call: VarlinkCall, _ peer: Peer) throws(VarlinkError) {
+        guard policy.mayWrite(peer) else {
+            logger.notice("refused \(call.member) from \(peer.recordedBy), pid \(peer.pid): not root nor in the writers group")
+            throw VarlinkError.permissionDenied()
+        }
+    }
+
     /// Validates an Append or AppendMany and queues it for the writer now; `reply` runs on
-    /// `loop` (nil: the writer thread) with its answer once committed, or at once for a
-    /// refusal before the queue.
+    /// `loop` with its answer once committed, or at once for a refusal before the queue.
     /// Pipelined appends on one connection thus share commits, and nothing waits in a task.
-    func submit(_ call: VarlinkCall, peer: Peer, on loop: EventLoop?, reply: @escaping @Sendable (AppendAnswer) -> Void) {
+    func submit(_ call: VarlinkCall, peer: Peer, on loop: EventLoop, reply: @escaping @Sendable (AppendAnswer) -> Void) {
         do {
-            guard policy.mayWrite(peer) else {
-                logger.notice("refused \(call.member) from \(peer.recordedBy), pid \(peer.pid): not root nor in the writers group")
-                throw VarlinkError.permissionDenied()
-            }
+            try requireWriter(call, peer)
             let many = call.member == "AppendMany"
             let events: [NewEvent]
             if many {
@@ -397,7 +392,7 @@ final class ControlService: @unchecked Sendable {
                     if i == 0 { e.expectedVersion = plan.baseVersion }
                     // Checked here, off the writer thread; one that fails is refused by the
                     // writer, which names its index.
-                    try? e.validate()
+                    _ = try? e.validate()
                     events.append(e)
                 }
             }
@@ -502,24 +497,14 @@ extension Day {
     }
 }
 
-/// Counts the calls being answered; a graceful stop waits until none is left.
 /// The answer to a queued Append or AppendMany: a reply, or one already encoded as the JSON of
 /// its frame (without the NUL).
 enum AppendAnswer: Sendable {
     case reply(VarlinkReply)
     case encoded([UInt8])
-
-    /// As a reply (decoding an encoded one: only the rare `more` path needs it).
-    var reply: VarlinkReply {
-        get throws {
-            switch self {
-            case .reply(let r): return r
-            case .encoded(let bytes): return try VarlinkReply(message: try JSONValue.parse(String(decoding: bytes, as: UTF8.self)))
-            }
-        }
-    }
 }
 
+/// Counts the calls being answered; a graceful stop waits until none is left.
 final class InFlightCalls: @unchecked Sendable {
     private let condition = NSCondition()
     private var count = 0

@@ -23,8 +23,6 @@ public final class Daemon: @unchecked Sendable {
     let group: MultiThreadedEventLoopGroup
     let threadPool: NIOThreadPool
     private let stopped = NIOLockedValueBox(false)
-    /// Tells the world about an appended event (the journal, then the caller's hook).
-    let appended: @Sendable (AppendOutcome, ChangeSeverity?) -> Void
 
     /// Opens and migrates the database. Throws StoreError (one line) when it cannot.
     public init(configuration: DaemonConfiguration, logger: Logger, onAppended: @escaping @Sendable (AppendOutcome) -> Void = { _ in }) throws {
@@ -39,11 +37,11 @@ public final class Daemon: @unchecked Sendable {
         threadPool = NIOThreadPool(numberOfThreads: configuration.readerThreads)
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let journal = configuration.journal
+        // Tells the world about an appended event: the journal, then the caller's hook.
         let appended: @Sendable (AppendOutcome, ChangeSeverity?) -> Void = { outcome, severity in
             if journal { Journal.send(JournalEntries.fields(outcome.event, trial: outcome.trial, severity: severity)) }
             onAppended(outcome)
         }
-        self.appended = appended
         service = ControlService(
             store: store, committer: committer, broadcaster: broadcaster, threadPool: threadPool, configuration: configuration,
             logger: logger, onAppended: appended)
@@ -52,38 +50,60 @@ public final class Daemon: @unchecked Sendable {
 
     /// Starts the writer and binds the socket: connects succeed when this returns.
     public func start() async throws {
-        if let seed = configuration.seedFile { try self.seed(from: seed) }
         threadPool.start()
         committer.start()
+        if let seed = configuration.seedFile {
+            do { try await self.seed(from: seed) } catch {
+                committer.stop()
+                try? await threadPool.shutdownGracefully()
+                throw error
+            }
+        }
         try await server.bind()
         logger.info("trialsd \(trialtrackVersion) serving \(configuration.databasePath)")
     }
 
-    /// Records the events of a JSONL file when the log is empty (all or nothing).
-    func seed(from path: String) throws {
+    /// Records the events of a JSONL file when the log is empty (all or nothing), through the
+    /// writer like any append.
+    func seed(from path: String) async throws {
         guard try store.lastSeq() == 0 else { return }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw DaemonError.configuration("cannot read the seed file \(path)")
+        let data: Data
+        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+            throw DaemonError.configuration("cannot read the seed file \(path): \((error as NSError).localizedDescription)")
         }
         let today = Timestamp.now().day
         var events: [NewEvent] = []
+        var lines: [Int] = []  // each event's line in the file
         for (i, line) in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let text = line.trimmingCharacters(in: .whitespaces)
             if text.isEmpty || text.hasPrefix("#") { continue }
             do {
                 events.append(try NewEvent(json: try JSONValue.parse(String(text)), today: today))
+                lines.append(i + 1)
             } catch {
                 throw DaemonError.configuration("\(path):\(i + 1): \(error)")
             }
         }
-        switch try store.append(groups: [(events, "trialsd (seed \((path as NSString).lastPathComponent))")])[0] {
+        switch await record(events, recordedBy: "trialsd (seed \((path as NSString).lastPathComponent))") {
         case .success(let outcomes):
-            broadcaster.publish(outcomes.map(\.event))
-            for o in outcomes { appended(o, nil) }
             logger.info("recorded \(outcomes.count) events from \(path) into the empty log")
-        case .failure(let e):
-            throw DaemonError.configuration("\(path): event \(e.index + 1): \(e.error)")
+        case .failure(.refused(let e)):
+            throw DaemonError.configuration("\(path):\(lines[e.index]): \(e.error)")
+        case .failure(.store(let e)):
+            throw e
+        case .failure(.shuttingDown):
+            throw DaemonError.configuration("\(path): not recorded: trialsd is stopping")
         }
+    }
+
+    /// Appends one group through the writer and announces what it appended (journal, hook);
+    /// subscribers hear of it from the writer.
+    private func record(_ events: [NewEvent], recordedBy: String) async -> GroupCommitter.Outcome {
+        let outcome = await committer.append(events, recordedBy: recordedBy)
+        if case .success(let outcomes) = outcome {
+            for o in outcomes where !o.replayed { service.onAppended(o, nil) }
+        }
+        return outcome
     }
 
     /// Writes `milestone-overdue` once for every pending forecast whose window ended before
@@ -98,9 +118,8 @@ public final class Daemon: @unchecked Sendable {
             let event = NewEvent(
                 trial: try? TrialReference(c.trial), payload: .milestoneOverdue(MilestoneOverdue(expected: c.seq)),
                 occurred: PartialDate(day: today), source: "trialsd: the window \(c.window) passed on \(today)")
-            switch await committer.append([event], recordedBy: "trialsd (overdue watcher)") {
-            case .success(let outcomes):
-                for o in outcomes where !o.replayed { appended(o, nil) }
+            switch await record([event], recordedBy: "trialsd (overdue watcher)") {
+            case .success:
                 written += 1
             case .failure(let e):
                 logger.debug("overdue mark of seq \(c.seq) not written: \(e)")

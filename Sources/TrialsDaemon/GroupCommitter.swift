@@ -33,7 +33,7 @@ final class GroupCommitter: @unchecked Sendable {
     private var stopping = false
     private var finished = false
     private var thread: Thread?
-    /// Commits done and the time of the last loop, for the watchdog's liveness check.
+    /// Turns of the writer loop so far (each a commit, exclusive work, or both); tests count commits with it.
     private(set) var commits: UInt64 = 0
 
     /// - Parameter published: called on the writer thread, in seq order, with each committed
@@ -58,12 +58,11 @@ final class GroupCommitter: @unchecked Sendable {
         }
     }
 
-    /// Queues one group now, in call order; `done` runs on `eventLoop` (nil: the writer
-    /// thread) with its outcome. The requests of one commit that share a loop are completed
+    /// Queues one group now, in call order; `done` runs on `eventLoop` with its outcome. The requests of one commit that share a loop are completed
     /// in one hop to it, in order, so the writer thread spends nothing per caller beyond the
     /// commit itself. A connection can queue several pipelined appends before the first
     /// commits, so they commit together.
-    func submit(_ events: [NewEvent], recordedBy: String, on eventLoop: EventLoop?, done: @escaping @Sendable (Outcome) -> Void) {
+    func submit(_ events: [NewEvent], recordedBy: String, on eventLoop: EventLoop, done: @escaping @Sendable (Outcome) -> Void) {
         enqueue(Request(events: events, recordedBy: recordedBy, eventLoop: eventLoop, done: done))
     }
 

@@ -1,4 +1,5 @@
 import ClinicalTrialsGov
+import Systemd
 import TrialDomain
 import TrialStore
 
@@ -6,36 +7,39 @@ import TrialStore
 /// event type (so `journalctl MESSAGE_ID=…` selects all readouts), a priority by severity,
 /// and fields to filter on. The catalog (systemd/trialsd.catalog) explains each MESSAGE_ID.
 public enum JournalEntries {
-    /// MESSAGE_ID per event type: fixed forever (they are in the catalog and in people's filters).
-    public static let messageIDs: [EventType: String] = [
-        .registered: "7c13dd6e61ed4e7fb87056787f777b1f",
-        .statusChanged: "ebae0eb9d7f24adcb12c30ba671170bf",
-        .enrollmentUpdated: "2453e3a0571e40158bcd426664876313",
-        .datesUpdated: "fa2c31b20aec4de884544b7a4e9b0a6c",
-        .interimAnalysis: "2fbeb7d3ce3d42cfaccd7bcc0b706cb5",
-        .readout: "93b4421272d64da78fba6ea9646e2dd9",
-        .presented: "3d11726a78f14eb0ac6b5b515dd88189",
-        .published: "b6c33d5a80b649288f1f9d8fe720e30d",
-        .regulatorySubmission: "485f8a5e2a5b495091b6f9cba0377646",
-        .regulatoryDecision: "9e665fb4582e4ebe949e607714fd8486",
-        .milestoneExpected: "8eda65d27be740df9a1bb150e6b1df7a",
-        .milestoneOverdue: "78c84febd7844547a237469bfc64efd1",
-        .corrected: "fb5e8567483e4dc39dba67f952e2f273",
-        .retracted: "f0b7aab669ab46eba11fbf2a2f2ccdd3",
-    ]
+    /// MESSAGE_ID per event type: fixed forever (they are in the catalog and in people's
+    /// filters). A switch, so that a new event type cannot go without one.
+    public static func messageID(_ type: EventType) -> String {
+        switch type {
+        case .registered: "7c13dd6e61ed4e7fb87056787f777b1f"
+        case .statusChanged: "ebae0eb9d7f24adcb12c30ba671170bf"
+        case .enrollmentUpdated: "2453e3a0571e40158bcd426664876313"
+        case .datesUpdated: "fa2c31b20aec4de884544b7a4e9b0a6c"
+        case .interimAnalysis: "2fbeb7d3ce3d42cfaccd7bcc0b706cb5"
+        case .readout: "93b4421272d64da78fba6ea9646e2dd9"
+        case .presented: "3d11726a78f14eb0ac6b5b515dd88189"
+        case .published: "b6c33d5a80b649288f1f9d8fe720e30d"
+        case .regulatorySubmission: "485f8a5e2a5b495091b6f9cba0377646"
+        case .regulatoryDecision: "9e665fb4582e4ebe949e607714fd8486"
+        case .milestoneExpected: "8eda65d27be740df9a1bb150e6b1df7a"
+        case .milestoneOverdue: "78c84febd7844547a237469bfc64efd1"
+        case .corrected: "fb5e8567483e4dc39dba67f952e2f273"
+        case .retracted: "f0b7aab669ab46eba11fbf2a2f2ccdd3"
+        }
+    }
 
     /// warning (4) for what calls for attention — suspended, terminated, withdrawn, an outcome
     /// not met, a refusal, an overdue milestone; notice (5) for every other milestone; info (6)
     /// for registry bookkeeping.
-    public static func priority(_ payload: Payload) -> Int {
+    public static func priority(_ payload: Payload) -> Journal.Priority {
         switch payload {
-        case .statusChanged(let s): return s.status.isAlarming ? 4 : 5
-        case .interimAnalysis(let i): return i.outcome.isAlarming ? 4 : 5
-        case .readout(let r): return r.outcome == .negative ? 4 : 5
-        case .regulatoryDecision(let d): return d.decision == .approved ? 5 : 4
-        case .milestoneOverdue: return 4
-        case .enrollmentUpdated, .datesUpdated, .milestoneExpected, .corrected, .retracted: return 6
-        default: return 5
+        case .statusChanged(let s): return s.status.isAlarming ? .warning : .notice
+        case .interimAnalysis(let i): return i.outcome.isAlarming ? .warning : .notice
+        case .readout(let r): return r.outcome == .negative ? .warning : .notice
+        case .regulatoryDecision(let d): return d.decision == .approved ? .notice : .warning
+        case .milestoneOverdue: return .warning
+        case .enrollmentUpdated, .datesUpdated, .milestoneExpected, .corrected, .retracted: return .info
+        default: return .notice
         }
     }
 
@@ -45,8 +49,8 @@ public enum JournalEntries {
     public static func fields(_ event: RecordedEvent, trial: TrialSummary, severity: ChangeSeverity? = nil) -> [(String, String)] {
         var level = priority(event.payload)
         switch severity {
-        case .critical?: level = min(level, 4)
-        case .notable?: level = min(level, 5)
+        case .critical?: level = min(level, .warning)
+        case .notable?: level = min(level, .notice)
         default: break
         }
         let name = trial.displayName
@@ -58,8 +62,8 @@ public enum JournalEntries {
         }
         var f: [(String, String)] = [
             ("MESSAGE", "\(name): \(event.type.rawValue) — \(text)".replacingNewlines),
-            ("MESSAGE_ID", messageIDs[event.type] ?? ""),
-            ("PRIORITY", String(level)),
+            ("MESSAGE_ID", messageID(event.type)),
+            ("PRIORITY", String(level.rawValue)),
             ("SYSLOG_IDENTIFIER", "trialsd"),
             ("TRIAL_ID", trial.key),
             ("EVENT_TYPE", event.type.rawValue),

@@ -10,13 +10,11 @@ import TrialProtocol
 /// event loop. Calls on one connection are answered in order (pipelining); many connections
 /// are served at once.
 final class Server: @unchecked Sendable {
-    typealias Connection = Channel
-
     let service: ControlService
     let configuration: DaemonConfiguration
     let group: EventLoopGroup
     let logger: Logger
-    private var listener: NIOAsyncChannel<Connection, Never>?
+    private var listener: NIOAsyncChannel<Channel, Never>?
     private let open = NIOLockedValueBox<[ObjectIdentifier: Channel]>([:])
 
     init(service: ControlService, configuration: DaemonConfiguration, group: EventLoopGroup, logger: Logger) {
@@ -29,10 +27,14 @@ final class Server: @unchecked Sendable {
     /// Binds the socket (or takes the one systemd passed) so that connects succeed from now on.
     func bind() async throws {
         let maximum = configuration.maximumMessageBytes
-        let initializer: @Sendable (Channel) -> EventLoopFuture<Connection> = { [self] channel in
-            PeerCredentials.of(channel).flatMapThrowing { peer in
+        let threadPool = service.threadPool
+        let initializer: @Sendable (Channel) -> EventLoopFuture<Channel> = { [self] channel in
+            PeerCredentials.of(channel).flatMap { credentials in
+                // The account lookup may ask NSS (sssd, LDAP): off the event loop.
+                threadPool.runIfActive(eventLoop: channel.eventLoop) { Peer(credentials) }
+            }.flatMapThrowing { peer in
                 try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(NULFrameDecoder(maximumBytes: maximum)))
-                try channel.pipeline.syncOperations.addHandler(ConnectionHandler(server: self, peer: Peer(peer)))
+                try channel.pipeline.syncOperations.addHandler(ConnectionHandler(server: self, peer: peer))
                 return channel
             }
         }
@@ -236,9 +238,9 @@ final class ConnectionHandler: ChannelDuplexHandler {
         let number = served + owed.count  // the call's place among all replies owed on this connection
         owed.append(nil)
         let oneway = call.oneway
-        server.service.submit(call, peer: peer, on: loop) { [self] answer in
-            loop.assertInEventLoop()
-            fill(number, with: oneway ? nil : Self.encode(answer))
+        let handler = NIOLoopBound(self, eventLoop: loop)
+        server.service.submit(call, peer: peer, on: loop) { answer in
+            handler.value.fill(number, with: oneway ? nil : Self.encode(answer))
         }
     }
 
@@ -269,9 +271,10 @@ final class ConnectionHandler: ChannelDuplexHandler {
     private func flushSoon(_ context: ChannelHandlerContext) {
         guard !flushScheduled else { return }
         flushScheduled = true
-        context.eventLoop.execute { [self] in
-            flushScheduled = false
-            self.context?.flush()
+        let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+        context.eventLoop.execute {
+            handler.value.flushScheduled = false
+            handler.value.context?.flush()
         }
     }
 
@@ -317,12 +320,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
     static func encode(_ answer: AppendAnswer) -> ByteBuffer {
         switch answer {
         case .reply(let r): return encode(r)
-        case .encoded(let bytes):
-            var buffer = ByteBuffer()
-            buffer.reserveCapacity(bytes.count + 1)
-            buffer.writeBytes(bytes)
-            buffer.writeInteger(UInt8(0))
-            return buffer
+        case .encoded(let bytes): return frame(bytes)
         }
     }
 
@@ -330,8 +328,16 @@ final class ConnectionHandler: ChannelDuplexHandler {
         var bytes = [UInt8]()
         bytes.reserveCapacity(256)
         reply.json.write(to: &bytes)
-        bytes.append(0)
-        return ByteBuffer(bytes: bytes)
+        return frame(bytes)
+    }
+
+    /// A message's JSON bytes and its NUL, ready to write.
+    private static func frame(_ json: [UInt8]) -> ByteBuffer {
+        var buffer = ByteBuffer()
+        buffer.reserveCapacity(json.count + 1)
+        buffer.writeBytes(json)
+        buffer.writeInteger(UInt8(0))
+        return buffer
     }
 }
 

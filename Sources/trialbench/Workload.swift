@@ -1,6 +1,7 @@
 import Foundation
 import GRDBSQLite
 import TrialDomain
+import TrialStore
 
 /// A deterministic history: each trial registers, changes status, gets dates, a forecast, an
 /// interim analysis, a readout and a presentation, in world order.
@@ -116,12 +117,12 @@ final class RawSQLite {
         let stmt = try prepare("INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
         defer { sqlite3_finalize(stmt) }
         var rng = SystemRandomNumberGenerator()
-        // By default ids of the kind the store makes for events that come without one:
-        // time-ordered (version 7) UUIDs, each sorting after the one before. Random ones
+        // By default ids of the kind the store makes for events that come without one (its own
+        // generator: time-ordered, each sorting after the one before). Random ones
         // (`--raw-ids random`) land on a random page of the unique index each.
-        let t0 = UInt64(Timestamp.now().microseconds / 1000)
-        let rows = items.enumerated().map { i, item in
-            (id: orderedIDs ? orderedUUID(millis: t0 + UInt64(i / 4096), counter: UInt64(i % 4096), random: rng.next()) : UUID().uuidString.lowercased(),
+        var ids = EventIDGenerator()
+        let rows = items.map { item in
+            (id: orderedIDs ? ids.next(at: Timestamp.now()) : UUID().uuidString.lowercased(),
              recorded: Timestamp.now().description, occurred: item.occurred,
              hash: (0..<4).flatMap { _ in withUnsafeBytes(of: rng.next() as UInt64) { Array($0) } })
         }
@@ -190,8 +191,3 @@ final class RawSQLite {
     func close() { sqlite3_close(db) }
 }
 
-/// A version 7 UUID (RFC 9562) from its parts, in lower case.
-func orderedUUID(millis: UInt64, counter: UInt64, random: UInt64) -> String {
-    let b = (random & 0x3FFF_FFFF_FFFF_FFFF) | 0x8000_0000_0000_0000
-    return String(format: "%08llx-%04llx-7%03llx-%04llx-%012llx", millis >> 16, millis & 0xFFFF, counter & 0xFFF, b >> 48, b & 0xFFFF_FFFF_FFFF)
-}

@@ -93,9 +93,7 @@ struct TrialsD: AsyncParsableCommand {
             if signal == SIGHUP {
                 // Reload: nothing in the configuration changes at run time; re-check the
                 // expected milestones and refresh the status line.
-                var now = timespec()
-                clock_gettime(CLOCK_MONOTONIC, &now)
-                ServiceNotifier.notify(["RELOADING": "1", "MONOTONIC_USEC": String(Int64(now.tv_sec) * 1_000_000 + Int64(now.tv_nsec) / 1000)])
+                ServiceNotifier.reloading()
                 Task {
                     await daemon.checkOverdue()
                     ServiceNotifier.ready(status: daemon.statusLine())
@@ -112,7 +110,7 @@ struct TrialsD: AsyncParsableCommand {
                 while !Task.isCancelled {
                     try? await Task.sleep(for: interval / 3)
                     if await daemon.isAlive(within: interval / 3) {
-                        ServiceNotifier.notify(["WATCHDOG": "1", "STATUS": daemon.statusLine()])
+                        ServiceNotifier.watchdog(status: daemon.statusLine())
                     } else {
                         logger.error("liveness check failed: the writer or the database did not answer; not feeding the watchdog")
                     }

@@ -9,17 +9,9 @@ import XCTest
 /// The database itself refuses changes to the log, and verify finds what gets past it.
 final class TamperTests: StoreTestCase {
     /// Runs plain SQL on the file with the sqlite3 shell, as someone with file access would.
-    func sqlite3(_ sql: String) throws -> (status: Int32, output: String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-        p.arguments = [path, sql]
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = pipe
-        try p.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+    /// Standard output and error together in `out`.
+    func sqlite3(_ sql: String) throws -> ProgramResult {
+        try runProgram("/usr/bin/sqlite3", [path, sql], timeout: 60)
     }
 
     override func setUpWithError() throws {
@@ -33,14 +25,14 @@ final class TamperTests: StoreTestCase {
     func testPlainUpdateAndDeleteAreRefusedByTheDatabase() throws {
         let before = try snapshot()
         let update = try sqlite3("UPDATE events SET payload = '{\"status\":\"completed\"}' WHERE seq = 1;")
-        XCTAssertNotEqual(update.status, 0)
-        XCTAssertTrue(update.output.contains("events are append-only: UPDATE is not allowed"), update.output)
+        XCTAssertNotEqual(update.status, 0, "\(update)")
+        XCTAssertTrue(update.out.contains("events are append-only: UPDATE is not allowed"), update.out)
         let delete = try sqlite3("DELETE FROM events WHERE seq = 3;")
-        XCTAssertNotEqual(delete.status, 0)
-        XCTAssertTrue(delete.output.contains("events are append-only: DELETE is not allowed"), delete.output)
+        XCTAssertNotEqual(delete.status, 0, "\(delete)")
+        XCTAssertTrue(delete.out.contains("events are append-only: DELETE is not allowed"), delete.out)
         let gap = try sqlite3("INSERT INTO events SELECT seq + 10, event_id || 'x', trial, version + 10, type, occurred, recorded, recorded_by, source, payload, hash FROM events WHERE seq = 3;")
-        XCTAssertNotEqual(gap.status, 0)
-        XCTAssertTrue(gap.output.contains("gapless"), gap.output)
+        XCTAssertNotEqual(gap.status, 0, "\(gap)")
+        XCTAssertTrue(gap.out.contains("gapless"), gap.out)
         XCTAssertEqual(try snapshot(), before)
         XCTAssertTrue(try store.verify().ok)
     }
@@ -53,21 +45,23 @@ final class TamperTests: StoreTestCase {
         XCTAssertEqual(intact.headHash.count, 64)
 
         let t = try sqlite3("DROP TRIGGER events_no_update; UPDATE events SET payload = '{\"status\":\"completed\"}' WHERE seq = 1;")
-        XCTAssertEqual(t.status, 0, t.output)
+        XCTAssertEqual(t.status, 0, "\(t)")
         let report = try store.verify()
         XCTAssertEqual(report.firstBroken, 1)
         XCTAssertTrue(report.problem?.contains("changed after it was written") == true, "\(report)")
     }
 
     func testVerifyFindsADeletedEventAndMissingTriggers() throws {
-        XCTAssertEqual(try sqlite3("DROP TRIGGER events_no_delete; DELETE FROM events WHERE seq = 2;").status, 0)
+        let drop = try sqlite3("DROP TRIGGER events_no_delete; DELETE FROM events WHERE seq = 2;")
+        XCTAssertEqual(drop.status, 0, "\(drop)")
         let report = try store.verify()
         XCTAssertEqual(report.firstBroken, 2)
         XCTAssertEqual(report.problem, "seq 2 is missing (the next event is seq 3)")
     }
 
     func testVerifyReportsMissingTriggersOnAnIntactChain() throws {
-        XCTAssertEqual(try sqlite3("DROP TRIGGER events_no_update;").status, 0)
+        let drop = try sqlite3("DROP TRIGGER events_no_update;")
+        XCTAssertEqual(drop.status, 0, "\(drop)")
         let report = try store.verify()
         XCTAssertNil(report.firstBroken)
         XCTAssertEqual(report.problem, "append-only trigger events_no_update missing: the log is not protected")
@@ -76,8 +70,7 @@ final class TamperTests: StoreTestCase {
 
 final class MigrationTests: StoreTestCase {
     func testTheMigrationsAreTheFilesInMigrations() throws {
-        let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Migrations")
+        let folder = Repository.root.appendingPathComponent("Migrations")
         let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".sql") }.sorted()
         XCTAssertEqual(embeddedMigrations.map { $0.identifier + ".sql" }, files)
         for m in embeddedMigrations {

@@ -1,6 +1,7 @@
 import Foundation
 import TrialDomain
 import TrialProtocol
+import TrialTestSupport
 import XCTest
 
 @testable import TrialsDaemon
@@ -10,9 +11,7 @@ import XCTest
 /// HARMONi-2's interim analysis with structured results, ILLUMINE under each of its names,
 /// HARMONi-6 from the 2025 interim to the 2026 OS readout and its 2027 forecasts.
 final class DemoDataTests: XCTestCase {
-    static let demoFile = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("demo/trial-timeline.jsonl").path
+    static let demoFile = Repository.path("demo/trial-timeline.jsonl")
 
     static let pages = [
         "000_3ea1f97ca9b54d07.txt", "001_77885d9fba59d022.txt", "002_e0a9c25fbc4c4afa.txt",
@@ -52,7 +51,7 @@ final class DemoDataTests: XCTestCase {
     func testTheFileIsWellFormedAndEveryFactNamesItsPage() throws {
         let events = try fileEvents()
         XCTAssertGreaterThan(events.count, 30)
-        let today = try XCTUnwrap(Day("2026-11-21"))
+        let today = Fixture.today
         var registered: Set<String> = []
         for (i, e) in events.enumerated() {
             let line = i + 1

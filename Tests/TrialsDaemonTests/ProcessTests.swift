@@ -4,7 +4,7 @@ import NIOConcurrencyHelpers
 import TrialDomain
 import TrialProtocol
 import TrialStore
-import Logging
+import TrialTestSupport
 import XCTest
 
 @testable import TrialsDaemon
@@ -26,20 +26,60 @@ final class ProcessTests: XCTestCase {
         XCTAssertNotNil(stopping, "no STOPPING=1")
     }
 
-    /// Appends from several clients until `stop` says so; returns every acknowledged seq.
-    func appendUntilStopped(path: String, clients: Int, acknowledged: NIOLockedValueBox<[Int64]>) -> [ThreadResult<Void>] {
-        (0..<clients).map { k in
-            Thread.detachedResult {
-                guard let c = try? VarlinkConnection(path: path) else { return }
-                var i = 0
-                while true {
-                    i += 1
-                    guard let r = try? c.trials("Append", ["event": event("T-\(k)", "presented", "2024", ["venue": .string("M\(i)")])]),
-                        let seq = r["event"]?["seq"]?.int64Value
-                    else { return }  // the daemon went away
-                    acknowledged.withLockedValue { $0.append(seq) }
+    /// Clients appending until the daemon goes away: every acknowledged seq, and the first
+    /// error that is not the daemon going away (each client's thread also throws its own).
+    final class Appenders: @unchecked Sendable {
+        let acknowledged = NIOLockedValueBox<[Int64]>([])
+        let firstUnexpected = NIOLockedValueBox<String?>(nil)
+        private var threads: [ThreadResult<Void>] = []
+
+        init(path: String, clients: Int) {
+            threads = (0..<clients).map { k in
+                ThreadResult { [self] in
+                    do {
+                        try append(path: path, client: k)
+                    } catch let error where Appenders.isTheDaemonGoingAway(error) {
+                        return
+                    } catch {
+                        firstUnexpected.withLockedValue { $0 = $0 ?? "client \(k): \(error)" }
+                        throw error
+                    }
                 }
             }
+        }
+
+        private func append(path: String, client k: Int) throws {
+            let c = try VarlinkConnection(path: path)
+            var i = 0
+            while true {
+                i += 1
+                let r = try c.trials("Append", ["event": event("T-\(k)", "presented", "2024", ["venue": .string("M\(i)")])])
+                guard let seq = r["event"]?["seq"]?.int64Value else { throw ClientError.protocolViolation("an Append reply without event.seq: \(r)") }
+                acknowledged.withLockedValue { $0.append(seq) }
+            }
+        }
+
+        /// How a call ends when trialsd stops or dies under it: ShuttingDown, or the connection
+        /// closed or reset.
+        static func isTheDaemonGoingAway(_ error: Error) -> Bool {
+            switch error as? ClientError {
+            case .remote(let e)?: return e.shortName == "ShuttingDown"
+            case .protocolViolation(let reason)?:
+                return ["trialsd closed the connection", "the connection closed", "receiving failed", "sending failed"].contains { reason.hasPrefix($0) }
+            default: return false
+            }
+        }
+
+        var count: Int { acknowledged.withLockedValue { $0.count } }
+
+        /// For waitUntil's message.
+        func progress(_ target: Int) -> String {
+            "\(target) acknowledged appends (\(count) so far; first unexpected client error: \(firstUnexpected.withLockedValue { $0 } ?? "none"))"
+        }
+
+        /// Waits for every client to end; rethrows the first client's unexpected error.
+        func wait() throws {
+            for t in threads { try t.wait() }
         }
     }
 
@@ -48,12 +88,11 @@ final class ProcessTests: XCTestCase {
         defer { dir.remove() }
         let daemon = try DaemonProcess(directory: dir)
         try daemon.start()
-        let acknowledged = NIOLockedValueBox<[Int64]>([])
-        let clients = appendUntilStopped(path: daemon.socketPath, clients: 6, acknowledged: acknowledged)
-        try waitUntil(timeout: 60) { acknowledged.withLockedValue { $0.count } >= 300 }
+        let clients = Appenders(path: daemon.socketPath, clients: 6)
+        try waitUntil(timeout: 60, clients.progress(300)) { clients.count >= 300 }
         XCTAssertEqual(daemon.terminate(), 0, "SIGTERM must end trialsd with status 0")
-        for c in clients { try c.wait() }
-        let acked = acknowledged.withLockedValue { $0 }
+        try clients.wait()
+        let acked = clients.acknowledged.withLockedValue { $0 }
         let store = try EventStore(path: daemon.database)
         let last = try store.lastSeq()
         XCTAssertGreaterThanOrEqual(last, acked.max() ?? 0)
@@ -69,13 +108,12 @@ final class ProcessTests: XCTestCase {
         for cycle in 1...4 {
             let daemon = try DaemonProcess(directory: dir)
             try daemon.start()
-            let acknowledged = NIOLockedValueBox<[Int64]>([])
-            let clients = appendUntilStopped(path: daemon.socketPath, clients: 5, acknowledged: acknowledged)
+            let clients = Appenders(path: daemon.socketPath, clients: 5)
             let target = 150 * cycle
-            try waitUntil(timeout: 60) { acknowledged.withLockedValue { $0.count } >= target }
+            try waitUntil(timeout: 60, "cycle \(cycle): " + clients.progress(target)) { clients.count >= target }
             daemon.kill9()
-            for c in clients { try c.wait() }
-            everAcknowledged += acknowledged.withLockedValue { $0 }
+            try clients.wait()
+            everAcknowledged += clients.acknowledged.withLockedValue { $0 }
 
             // Restarted, it has every acknowledged event, an intact chain, and projections equal to a rebuild.
             let again = try DaemonProcess(directory: dir)
@@ -109,16 +147,16 @@ final class AccessTests: XCTestCase {
         // A copy of trialctl that the unprivileged user can execute.
         let trialctl = dir.path("trialctl")
         try FileManager.default.copyItem(atPath: Products.path("trialctl"), toPath: trialctl)
-        func asNobody(_ args: [String]) throws -> (Int32, String) {
+        func asNobody(_ args: [String]) throws -> ProgramResult {
             try runProgram("/usr/bin/setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", trialctl, "--socket", daemon.socketPath] + args,
-                           environment: ["PATH": "/usr/bin:/bin", "NO_COLOR": "1"])
+                           environment: ["PATH": "/usr/bin:/bin", "NO_COLOR": "1"], timeout: 60)
         }
-        let (statusCode, statusOut) = try asNobody(["status", "HARMONi-2"])
-        XCTAssertEqual(statusCode, 0, statusOut)
-        XCTAssertTrue(statusOut.contains("recruiting"), statusOut)
-        let (appendCode, appendOut) = try asNobody(["record", "HARMONi-2", "status-changed", "--occurred", "2023", "status=completed"])
-        XCTAssertEqual(appendCode, 1, appendOut)
-        XCTAssertTrue(appendOut.lowercased().contains("permission denied"), appendOut)
+        let status = try asNobody(["status", "HARMONi-2"])
+        XCTAssertEqual(status.status, 0, "\(status)")
+        XCTAssertTrue(status.out.contains("recruiting"), "\(status)")
+        let append = try asNobody(["record", "HARMONi-2", "status-changed", "--occurred", "2023", "status=completed"])
+        XCTAssertEqual(append.status, 1, "\(append)")
+        XCTAssertTrue(append.out.lowercased().contains("permission denied"), "\(append)")
         XCTAssertEqual(try daemon.connect().trials("Stats")["events"], 1, "the refused write reached the log")
         // recordedBy comes from the peer's credentials.
         let log = try daemon.connect().trials("Log")
@@ -135,37 +173,27 @@ final class AccessTests: XCTestCase {
         var st = stat()
         XCTAssertEqual(stat(daemon.socketPath, &st), 0)
         XCTAssertEqual(st.st_mode & 0o777, 0o660)
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
-        p.arguments = ["--reuid=65534", "--regid=65534", "--clear-groups", Products.path("trialctl"), "--socket", daemon.socketPath, "status"]
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        p.waitUntilExit()
-        XCTAssertEqual(p.terminationStatus, 3, "a user outside the socket's group must not reach the daemon")
+        let r = try runProgram("/usr/bin/setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", Products.path("trialctl"), "--socket", daemon.socketPath, "status"],
+                               timeout: 60)
+        XCTAssertEqual(r.status, 3, "a user outside the socket's group must not reach the daemon: \(r)")
     }
 }
 
 /// An independent client: the Python `varlink` package.
 final class PythonVarlinkTests: XCTestCase {
     func testThePythonVarlinkClient() throws {
-        let check = Process()
-        check.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        check.arguments = ["python3", "-c", "import varlink"]
-        check.standardError = FileHandle.nullDevice
-        try check.run()
-        check.waitUntilExit()
-        try XCTSkipUnless(check.terminationStatus == 0, "needs the Python varlink package (python3 -m pip install varlink; .ci/run installs it)")
+        let check = try runProgram("/usr/bin/env", ["python3", "-c", "import varlink"], timeout: 60)
+        try XCTSkipUnless(check.status == 0, "needs the Python varlink package (python3 -m pip install varlink; .ci/run installs it): \(check)")
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let daemon = try DaemonProcess(directory: dir)
         try daemon.start()
         defer { _ = daemon.terminate() }
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("varlink_client.py").path
-        let (status, text) = try runProgram("/usr/bin/env", ["python3", script, "unix:" + daemon.socketPath])
-        print(text)
-        XCTAssertEqual(status, 0, text)
-        XCTAssertTrue(text.contains("python varlink: all checks passed"), text)
+        let script = Repository.path("Tests/TrialsDaemonTests/varlink_client.py")
+        let r = try runProgram("/usr/bin/env", ["python3", script, "unix:" + daemon.socketPath], timeout: 120)
+        print(r.out)
+        XCTAssertEqual(r.status, 0, "\(r)")
+        XCTAssertTrue(r.out.contains("python varlink: all checks passed"), "\(r)")
     }
 }
 
@@ -177,15 +205,13 @@ final class JournalTests: XCTestCase {
         try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: "/lib/systemd/systemd-journald"), "needs systemd-journald")
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
-        let here = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        let catalog = here.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("systemd/trialsd.catalog").path
-        let (status, text) = try runProgram("/usr/bin/unshare", [
-            "--mount", "--propagation", "private", "python3", here.appendingPathComponent("journal_test.py").path,
-            Products.path("trialsd"), Products.path("trialctl"), catalog, dir.url.path,
-        ])
-        print(text)
-        XCTAssertEqual(status, 0, text)
-        XCTAssertTrue(text.contains("journal: all checks passed"), text)
+        let r = try runProgram("/usr/bin/unshare", [
+            "--mount", "--propagation", "private", "python3", Repository.path("Tests/TrialsDaemonTests/journal_test.py"),
+            Products.path("trialsd"), Products.path("trialctl"), Repository.path("systemd/trialsd.catalog"), dir.url.path,
+        ], timeout: 300)
+        print(r.out)
+        XCTAssertEqual(r.status, 0, "\(r)")
+        XCTAssertTrue(r.out.contains("journal: all checks passed"), "\(r)")
     }
 }
 
@@ -194,29 +220,19 @@ final class OverdueTests: XCTestCase {
     func testAPassedWindowIsMarkedOverdueOnce() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
-        func start() async throws -> Daemon {
-            var c = DaemonConfiguration(databasePath: dir.path("trials.db"), socketPath: dir.path("control"))
-            c.writersGroup = nil
-            c.journal = false
-            var logger = Logger(label: "test")
-            logger.logLevel = .error
-            let d = try Daemon(configuration: c, logger: logger)
-            try await d.start()
-            return d
-        }
+        func start() async throws -> InProcessDaemon { try await InProcessDaemon(in: dir) { $0.journal = false } }
         func overdueEvents() throws -> [JSONValue] {
             let c = try VarlinkConnection(path: dir.path("control"))
             return try c.trials("Log", ["types": ["milestone-overdue"]])["events"]?.arrayValue ?? []
         }
-        let today = Day(year: 2026, month: 11, day: 21)!
-        var d = try await start()
-        var run = Task { [d] in try await d.run() }
+        let today = Fixture.today
+        var server = try await start()
         let c = try VarlinkConnection(path: dir.path("control"))
         // ILLUMINE: start expected on 2026-01-31 (passed); HARMONi-6: submissions in 2027 (ahead).
         try c.trials("Append", ["event": event("ILLUMINE", "milestone-expected", "2025-12-04", ["milestone": "status-changed:recruiting", "window": "2026-01-31"])])
         try c.trials("Append", ["event": event("HARMONi-6", "milestone-expected", "2026-06-02", ["milestone": "regulatory-submission", "window": "2027"])])
-        let first = await d.checkOverdue(today: today)
-        let second = await d.checkOverdue(today: today)
+        let first = await server.daemon.checkOverdue(today: today)
+        let second = await server.daemon.checkOverdue(today: today)
         // The watcher's own check at start may have written it first: one mark in all.
         XCTAssertLessThanOrEqual(first + second, 1)
         XCTAssertEqual(second, 0)
@@ -229,16 +245,13 @@ final class OverdueTests: XCTestCase {
         XCTAssertEqual(status["trials"]?.arrayValue?.first?["expectations"]?.arrayValue?.first?["state"], "overdue")
         let upcoming = try c.trials("Upcoming", ["within": 3650])["milestones"]?.arrayValue ?? []
         XCTAssertEqual(upcoming.map { $0["state"] }, ["overdue", "pending"])
-        d.stop()
-        try await run.value
-        // Restarted: nothing new.
-        d = try await start()
-        run = Task { [d] in try await d.run() }
-        let again = await d.checkOverdue(today: today)
+        try await server.stop()
+        // Restarted on the same database: nothing new.
+        server = try await start()
+        let again = await server.daemon.checkOverdue(today: today)
         XCTAssertEqual(again, 0)
         XCTAssertEqual(try overdueEvents().count, 1)
-        d.stop()
-        try await run.value
+        try await server.stop()
     }
 }
 
@@ -257,13 +270,9 @@ final class SocketActivationTests: XCTestCase {
         // systemd-socket-activate says when it listens; trialsd starts on the first connection.
         let said = p.readError(until: "Listening on")
         XCTAssertTrue(said.contains("Listening on"), said)
-        let trialctl = Process()
-        trialctl.executableURL = URL(fileURLWithPath: Products.path("trialctl"))
-        trialctl.arguments = ["--socket", socket, "record", "HARMONi-2", "status-changed", "--occurred", "2022-10", "status=recruiting"]
-        trialctl.standardOutput = FileHandle.nullDevice
-        try trialctl.run()
-        trialctl.waitUntilExit()
-        XCTAssertEqual(trialctl.terminationStatus, 0)
+        let trialctl = try runProgram(Products.path("trialctl"), ["--socket", socket, "record", "HARMONi-2", "status-changed", "--occurred", "2022-10", "status=recruiting"],
+                                      timeout: 60)
+        XCTAssertEqual(trialctl.status, 0, "\(trialctl)")
         let reply = try VarlinkConnection(path: socket).trials("Status", ["trial": "HARMONi-2"])
         XCTAssertEqual(reply["trials"]?.arrayValue?.first?["status"], "recruiting")
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir.path("unused")), "trialsd bound its own socket")
@@ -312,15 +321,13 @@ final class SystemdEndToEndTests: XCTestCase {
         try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: "/usr/bin/systemd-nspawn"), "needs systemd-nspawn (apt-get install systemd-container; .ci/run installs it)")
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
-        let here = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        let units = here.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("systemd").path
-        let (status, text) = try runProgram("/usr/bin/timeout", [
-            "300", "bash", here.appendingPathComponent("nspawn_e2e.sh").path, Products.path("trialsd"), Products.path("trialctl"), units,
-            dir.url.path,
-        ])
-        let report = text.split(separator: "\n").filter { !$0.hasPrefix("Creating ") }.joined(separator: "\n")
+        let r = try runProgram("/usr/bin/timeout", [
+            "300", "bash", Repository.path("Tests/TrialsDaemonTests/nspawn_e2e.sh"), Products.path("trialsd"), Products.path("trialctl"),
+            Repository.path("systemd"), dir.url.path,
+        ], timeout: 330)
+        let report = r.out.split(separator: "\n").filter { !$0.hasPrefix("Creating ") }.joined(separator: "\n")
         print(report)
-        XCTAssertEqual(status, 0, report)
-        XCTAssertTrue(text.contains("e2e: all checks passed"), report)
+        XCTAssertEqual(r.status, 0, "exit status \(r.status)\(r.timedOut ? " (stopped at the deadline)" : ""): \(report)")
+        XCTAssertTrue(r.out.contains("e2e: all checks passed"), report)
     }
 }

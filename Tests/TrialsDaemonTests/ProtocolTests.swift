@@ -20,24 +20,18 @@ final class ProtocolTests: XCTestCase {
         XCTAssertEqual(info["product"], "trialsd")
         XCTAssertEqual(info["interfaces"], ["org.varlink.service", "org.trialtrack.Trials"])
         let d = try c.call("org.varlink.service.GetInterfaceDescription", JSONObject([("interface", "org.trialtrack.Trials")]))
-        let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Sources/TrialProtocol/org.trialtrack.Trials.varlink")
-        XCTAssertEqual(d["description"]?.stringValue, try String(contentsOf: file, encoding: .utf8))
+        let file = Repository.path("Sources/TrialProtocol/org.trialtrack.Trials.varlink")
+        XCTAssertEqual(d["description"]?.stringValue, try String(contentsOfFile: file, encoding: .utf8))
         let s = try c.call("org.varlink.service.GetInterfaceDescription", JSONObject([("interface", "org.varlink.service")]))
         XCTAssertTrue(s["description"]?.stringValue?.contains("interface org.varlink.service") == true)
-        XCTAssertEqual(try errorOf { try c.call("org.varlink.service.GetInterfaceDescription", JSONObject([("interface", "com.example.Nope")])) },
+        XCTAssertEqual(c.callError("org.varlink.service.GetInterfaceDescription", JSONObject([("interface", "com.example.Nope")])),
                        .interfaceNotFound("com.example.Nope"))
-    }
-
-    func errorOf(_ body: () throws -> Any) throws -> VarlinkError? {
-        do { _ = try body() } catch ClientError.remote(let e) { return e }
-        return nil
     }
 
     func testStandardErrorsNameWhatWasWrong() throws {
         let c = try server.connect()
-        XCTAssertEqual(try errorOf { try c.call("org.trialtrack.Trials.Frobnicate") }, .methodNotFound("org.trialtrack.Trials.Frobnicate"))
-        XCTAssertEqual(try errorOf { try c.call("com.example.Other.Method") }, .interfaceNotFound("com.example.Other"))
+        XCTAssertEqual(c.callError("org.trialtrack.Trials.Frobnicate"), .methodNotFound("org.trialtrack.Trials.Frobnicate"))
+        XCTAssertEqual(c.callError("com.example.Other.Method"), .interfaceNotFound("com.example.Other"))
         XCTAssertEqual(c.trialsError("Status", ["trial": 42]), .invalidParameter("trial"))
         XCTAssertEqual(c.trialsError("Status", ["trail": "HARMONi-2"]), .invalidParameter("trail"))
         XCTAssertEqual(c.trialsError("Log", ["limit": "ten"]), .invalidParameter("limit"))
@@ -118,7 +112,7 @@ final class ProtocolTests: XCTestCase {
         }
         try c.sendRaw(bytes)  // all 60 calls in one write
         for i in 0..<60 {
-            let reply = try XCTUnwrap(try c.receive().map { try VarlinkReply(message: $0) })
+            let reply = try c.nextReply("call \(i)")
             XCTAssertNil(reply.error, "call \(i): \(reply)")
             switch i % 3 {
             case 0: XCTAssertEqual(reply.parameters["event"]?["trial"]?.stringValue, "T-\(i)")
@@ -141,10 +135,10 @@ final class ProtocolTests: XCTestCase {
         bytes.append(0)
         try c.sendRaw(bytes)
         for i in 0..<64 {
-            let reply = try XCTUnwrap(try c.receive().map { try VarlinkReply(message: $0) })
+            let reply = try c.nextReply("append \(i)")
             XCTAssertEqual(reply.parameters["event"]?["seq"], .int(Int64(i + 1)), "replies in call order")
         }
-        let status = try XCTUnwrap(try c.receive().map { try VarlinkReply(message: $0) })
+        let status = try c.nextReply("the Status after the appends")
         XCTAssertEqual(status.parameters["trials"]?.arrayValue?.first?["version"], 64)
         let commits = server.daemon.committer.commits - before
         print("64 pipelined appends on one connection: \(commits) transactions")
@@ -176,8 +170,8 @@ final class ProtocolTests: XCTestCase {
         }
         try c.sendRaw(bytes)
         var got: [String] = []
-        for _ in expected {
-            let reply = try XCTUnwrap(try c.receive().map { try VarlinkReply(message: $0) })
+        for (i, what) in expected.enumerated() {
+            let reply = try c.nextReply("reply \(i), \(what) expected")
             if let seq = reply.parameters["event"]?["seq"]?.int64Value {
                 got.append("seq \(seq)")
             } else if let trials = reply.parameters["trials"]?.arrayValue {
@@ -212,7 +206,7 @@ final class ProtocolTests: XCTestCase {
     func testAnAppendWithMoreGetsItsOneReply() throws {
         let c = try server.connect()
         let call = VarlinkCall(method: TrialsInterface.method("Append"), parameters: JSONObject([("event", event("HARMONi-A", "status-changed", "2022", ["status": "recruiting"]))]), more: true)
-        let reply = try XCTUnwrap(try c.roundTrip(call.json))
+        let reply = try c.roundTrip(call.json)
         XCTAssertEqual(reply.parameters["event"]?["seq"], 1)
         XCTAssertFalse(reply.continues)
     }
@@ -222,7 +216,7 @@ final class ProtocolTests: XCTestCase {
         let oneway = VarlinkCall(method: TrialsInterface.method("Append"), parameters: JSONObject([("event", event("HARMONi-A", "status-changed", "2022", ["status": "recruiting"]))]), oneway: true)
         try c.send(oneway.json)
         // The next reply on the connection is the Log's, which already sees the oneway append.
-        let reply = try XCTUnwrap(try c.roundTrip(VarlinkCall(method: TrialsInterface.method("Log")).json))
+        let reply = try c.roundTrip(VarlinkCall(method: TrialsInterface.method("Log")).json)
         XCTAssertEqual(reply.parameters["events"]?.arrayValue?.count, 1)
         XCTAssertEqual(reply.parameters["events"]?.arrayValue?.first?["trial"], "HARMONi-A")
     }
@@ -235,7 +229,7 @@ final class ProtocolTests: XCTestCase {
         let held = Task { try await server.daemon.committer.exclusive { entered.signal(); release.wait() } }
         entered.wait()  // the writer thread is inside the held body now
         let path = server.socketPath
-        let append = Thread.detachedResult {
+        let append = ThreadResult {
             try VarlinkConnection(path: path).trials("Append", ["event": event("HARMONi-2", "presented", "2024", ["venue": "ASCO 2024"])])
         }
         // The read answers although the writer is busy and an append is queued behind it.

@@ -17,30 +17,44 @@ final class SubscriptionTests: XCTestCase {
         // Subscribers join at different moments while four clients append; each asks for
         // everything from seq 0 and reads until it has seen the last seq.
         let subscriberThreads = 6
-        let results = try onThreads(appenders + subscriberThreads) { k -> [Int64] in
+        // What each subscriber saw, and how many appends were acknowledged when it subscribed.
+        let results = try onThreads(appenders + subscriberThreads) { k -> (seen: [Int64], joinedAfter: Int) in
             if k < appenders {
                 let c = try VarlinkConnection(path: path)
                 for i in 0..<each {
                     try c.trials("Append", ["event": event("T-\(k)", "presented", "2024", ["venue": .string("Meeting \(i)")])])
                     appended.withLockedValue { $0 += 1 }
                 }
-                return []
+                return ([], 0)
             }
             // Join after a share of the appends is in (spread over the run).
             let joinAt = (k - appenders) * total / subscriberThreads
-            try waitUntil(timeout: 60) { appended.withLockedValue { $0 } >= joinAt }
+            try waitUntil(timeout: 60, "\(joinAt) appends before subscriber \(k - appenders) joins (\(appended.withLockedValue { $0 }) so far)") {
+                appended.withLockedValue { $0 } >= joinAt
+            }
             var seen: [Int64] = []
             let c = try VarlinkConnection(path: path)
+            let joinedAfter = appended.withLockedValue { $0 }
             try c.stream(TrialsInterface.method("Subscribe"), JSONObject([("since", 0)])) { p in
                 seen.append(p["event"]!["seq"]!.int64Value!)
                 return seen.count < total
             }
-            return seen
+            return (seen, joinedAfter)
         }
-        for seen in results.dropFirst(appenders) {
-            XCTAssertEqual(seen, Array(1...Int64(total)), "a gap or a duplicate")
+        for (n, r) in results.dropFirst(appenders).enumerated() {
+            XCTAssertEqual(r.seen, Array(1...Int64(total)),
+                           "subscriber \(n), joined after \(r.joinedAfter) of \(total) appends: \(Self.firstDeparture(r.seen, total: total))")
         }
         try await server.stop()
+    }
+
+    /// Where `seen` first departs from 1, 2, … total: the first seq missing or repeated.
+    static func firstDeparture(_ seen: [Int64], total: Int) -> String {
+        for (i, seq) in seen.enumerated() where seq != Int64(i + 1) {
+            let expected = Int64(i + 1)
+            return seq < expected ? "seq \(seq) repeated where \(expected) was due" : "seq \(expected) missing (\(seq) came instead)"
+        }
+        return seen.count < total ? "stopped after seq \(seen.count) of \(total)" : "no gap and no duplicate"
     }
 
     /// A subscriber that hangs up while waiting for events is let go at once: the connection's
@@ -49,13 +63,17 @@ final class SubscriptionTests: XCTestCase {
         let server = try await InProcessDaemon()
         let c = try server.connect()
         try c.send(VarlinkCall(method: TrialsInterface.method("Subscribe"), parameters: JSONObject(), more: true).json)
-        try waitUntil { server.daemon.broadcaster.count == 1 }
+        try waitUntil("the subscription to be registered") { server.daemon.broadcaster.count == 1 }
         c.close()
-        try waitUntil { server.daemon.broadcaster.count == 0 }
+        try waitUntil("the hung-up subscriber to be let go (\(server.daemon.broadcaster.count) subscribers)") { server.daemon.broadcaster.count == 0 }
         // The daemon goes on serving.
         let d = try server.connect()
         try d.trials("Append", ["event": event("HARMONi-6", "status-changed", "2022", ["status": "recruiting"])])
-        XCTAssertGreaterThanOrEqual(server.daemon.service.connections.withLockedValue { $0 }, 1)
+        // The hung-up subscriber's connection is gone too: d is the only one left.
+        try waitUntil("the hung-up subscriber's connection to close (\(server.daemon.service.connections.withLockedValue { $0 }) connections)") {
+            server.daemon.service.connections.withLockedValue { $0 } == 1
+        }
+        XCTAssertEqual(try d.trials("Stats")["connections"], 1)
         try await server.stop()
     }
 
@@ -66,7 +84,7 @@ final class SubscriptionTests: XCTestCase {
         try c.trials("Append", ["event": event("HARMONi-6", "status-changed", "2022", ["status": "recruiting"])])
         XCTAssertEqual(c.trialsError("Subscribe", ["trial": "HARMONi-9"])?.shortName, "ExpectedMore")
         let path = server.socketPath
-        let got = Thread.detachedResult { () -> [JSONValue] in
+        let got = ThreadResult { () -> [JSONValue] in
             var events: [JSONValue] = []
             // No `since`: only what is appended from now on; only HARMONi-6's readouts.
             try VarlinkConnection(path: path).stream(TrialsInterface.method("Subscribe"), JSONObject([("trial", "harmoni-6"), ("types", ["readout"])])) { p in
@@ -76,7 +94,7 @@ final class SubscriptionTests: XCTestCase {
             return events
         }
         // Wait until the subscription is registered (bounded), then append.
-        try waitUntil { server.daemon.broadcaster.count == 1 }
+        try waitUntil("the filtered subscription to be registered") { server.daemon.broadcaster.count == 1 }
         try c.trials("Append", ["event": event("HARMONi-6", "presented", "2026-06-02", ["venue": "ASCO 2026"])])
         try c.trials("Append", ["event": event("HARMONi-2", "readout", "2025", ["kind": "final", "outcome": "positive"])])
         try c.trials("Append", ["event": event("HARMONi-6", "readout", "2026-06-02", ["kind": "primary", "outcome": "positive", "endpoints": ["OS"]])])
@@ -91,7 +109,7 @@ final class SubscriptionTests: XCTestCase {
         let path = server.socketPath
         let slow = try server.connect()
         try slow.send(VarlinkCall(method: TrialsInterface.method("Subscribe"), parameters: JSONObject([("since", 0)]), more: true).json)
-        try waitUntil { server.daemon.broadcaster.count == 1 }
+        try waitUntil("the slow subscriber's subscription to be registered") { server.daemon.broadcaster.count == 1 }
         // 3000 appends go through at full speed while the subscriber reads nothing.
         let start = Date()
         _ = try onThreads(4) { k in

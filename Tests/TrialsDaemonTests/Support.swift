@@ -3,6 +3,7 @@ import Logging
 import NIOConcurrencyHelpers
 import TrialDomain
 import TrialProtocol
+import TrialTestSupport
 import XCTest
 
 @testable import TrialsDaemon
@@ -23,29 +24,49 @@ struct TemporaryDirectory {
 /// trialsd in this process, on a temporary database and socket.
 final class InProcessDaemon: @unchecked Sendable {
     let directory: TemporaryDirectory
+    /// Whether `stop()` removes the directory: only one this daemon made itself.
+    private let ownsDirectory: Bool
     let daemon: Daemon
     private var runTask: Task<Void, Error>?
     var socketPath: String { daemon.configuration.socketPath }
 
-    init(configure: (inout DaemonConfiguration) -> Void = { _ in }) async throws {
-        directory = try TemporaryDirectory()
+    /// A daemon on a new temporary directory, removed by `stop()`.
+    convenience init(configure: (inout DaemonConfiguration) -> Void = { _ in }) async throws {
+        try await self.init(directory: try TemporaryDirectory(), owned: true, configure: configure)
+    }
+
+    /// A daemon on `directory`'s trials.db and control socket (e.g. to restart on the same
+    /// database). The directory is the caller's: `stop()` leaves it.
+    convenience init(in directory: TemporaryDirectory, configure: (inout DaemonConfiguration) -> Void = { _ in }) async throws {
+        try await self.init(directory: directory, owned: false, configure: configure)
+    }
+
+    private init(directory: TemporaryDirectory, owned: Bool, configure: (inout DaemonConfiguration) -> Void) async throws {
+        self.directory = directory
+        ownsDirectory = owned
         var c = DaemonConfiguration(databasePath: directory.path("trials.db"), socketPath: directory.path("control"))
         c.writersGroup = nil  // root only: tests run as root, or are refused writes
         configure(&c)
         var logger = Logger(label: "trialsd-test")
         logger.logLevel = .warning
-        daemon = try Daemon(configuration: c, logger: logger)
-        try await daemon.start()
+        do {
+            daemon = try Daemon(configuration: c, logger: logger)
+            try await daemon.start()
+        } catch {
+            if owned { directory.remove() }
+            throw error
+        }
         let d = daemon
         runTask = Task { try await d.run() }
     }
 
     func connect() throws -> VarlinkConnection { try VarlinkConnection(path: socketPath) }
 
+    /// Stops the daemon and waits for `run()` to return; removes the directory if it made it.
     func stop() async throws {
         daemon.stop()
         try await runTask?.value
-        directory.remove()
+        if ownsDirectory { directory.remove() }
     }
 }
 
@@ -113,14 +134,12 @@ enum Products {
 /// trialsd as a separate process, ready when it says READY=1 on its notify socket.
 final class DaemonProcess {
     let process = Process()
-    let directory: TemporaryDirectory
     let notify: NotifyReceiver
     let database: String
     let socketPath: String
     let stderr = Pipe()
 
     init(directory: TemporaryDirectory, arguments: [String] = [], environment: [String: String] = [:]) throws {
-        self.directory = directory
         database = directory.path("trials.db")
         socketPath = directory.path("control")
         notify = try NotifyReceiver(path: directory.path("notify-\(UUID().uuidString.prefix(6))"))
@@ -134,15 +153,61 @@ final class DaemonProcess {
         process.standardOutput = FileHandle.nullDevice
     }
 
-    /// Starts it and waits for READY=1.
+    /// A test that failed before stopping it leaves no trialsd behind.
+    deinit {
+        if process.isRunning { kill9() }
+    }
+
+    /// Why `start()` gave up: how trialsd ended (or that it hung), what it said on the notify
+    /// socket, and its standard error.
+    struct StartFailure: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    /// Starts it and waits for READY=1, for at most `timeout` seconds. If trialsd exits first,
+    /// it fails at once, with the exit status, the notify messages and standard error.
     @discardableResult
-    func start() throws -> [String] {
+    func start(timeout: Double = 30) throws -> [String] {
         try process.run()
-        guard let messages = notify.wait(for: "READY=1") else {
-            process.terminate()
-            throw DaemonError.configuration("trialsd did not become ready: \(String(decoding: stderr.fileHandleForReading.availableData, as: UTF8.self))")
+        var seen: [String] = []
+        let deadline = Date().addingTimeInterval(timeout)
+        var why: String
+        while true {
+            // Short slices, so an exit during start-up is noticed at once.
+            if let m = notify.receive(timeout: 0.1) {
+                seen.append(m)
+                if m.split(separator: "\n").contains("READY=1") { return seen }
+                continue
+            }
+            if !process.isRunning {
+                why = "trialsd exited during start-up"
+                break
+            }
+            if Date() >= deadline {
+                why = "trialsd did not say READY=1 within \(timeout) s"
+                break
+            }
         }
-        return messages
+        stopAfterFailedStart()
+        while let m = notify.receive(timeout: 0) { seen.append(m) }
+        let ended = process.terminationReason == .uncaughtSignal
+            ? "killed by signal \(process.terminationStatus)" : "exit status \(process.terminationStatus)"
+        let err = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let said = seen.map { $0.replacingOccurrences(of: "\n", with: " ") }.joined(separator: " | ")
+        throw StartFailure(description: """
+            \(why) (\(ended)); notify messages: \(said.isEmpty ? "none" : said); \
+            standard error: \(err.isEmpty ? "empty" : "\n" + err)
+            """)
+    }
+
+    /// SIGTERM, SIGKILL if it is still there 5 s later, and wait.
+    private func stopAfterFailedStart() {
+        guard process.isRunning else { return process.waitUntilExit() }
+        process.terminate()
+        let deadline = Date().addingTimeInterval(5)
+        while process.isRunning && Date() < deadline { usleep(10_000) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
     }
 
     func kill9() {
@@ -176,23 +241,42 @@ extension VarlinkConnection {
         try call(TrialsInterface.method(member), parameters.objectValue ?? JSONObject())
     }
 
-    /// The Varlink error a call of org.trialtrack.Trials fails with.
-    func trialsError(_ member: String, _ parameters: JSONValue = [:], file: StaticString = #filePath, line: UInt = #line) -> VarlinkError? {
+    /// The Varlink error a call fails with (nil, and a test failure, if it succeeds or fails
+    /// otherwise).
+    func callError(_ method: String, _ parameters: JSONObject = JSONObject(), file: StaticString = #filePath, line: UInt = #line) -> VarlinkError? {
         do {
-            _ = try trials(member, parameters)
-            XCTFail("\(member) succeeded", file: file, line: line)
+            _ = try call(method, parameters)
+            XCTFail("\(method) succeeded", file: file, line: line)
         } catch ClientError.remote(let e) {
             return e
         } catch {
-            XCTFail("\(error)", file: file, line: line)
+            XCTFail("\(method): \(error)", file: file, line: line)
         }
         return nil
     }
 
-    /// Sends a raw call and returns the next reply (nil at end of input).
-    func roundTrip(_ message: JSONValue) throws -> VarlinkReply? {
+    /// The Varlink error a call of org.trialtrack.Trials fails with.
+    func trialsError(_ member: String, _ parameters: JSONValue = [:], file: StaticString = #filePath, line: UInt = #line) -> VarlinkError? {
+        callError(TrialsInterface.method(member), parameters.objectValue ?? JSONObject(), file: file, line: line)
+    }
+
+    /// The next reply on the connection; a test failure (and a throw) if it ends instead.
+    func nextReply(_ message: @autoclosure () -> String = "", file: StaticString = #filePath, line: UInt = #line) throws -> VarlinkReply {
+        let m = try XCTUnwrap(try receive(), ["the connection ended before a reply", message()].filter { !$0.isEmpty }.joined(separator: ": "),
+                              file: file, line: line)
+        return try VarlinkReply(message: m)
+    }
+
+    /// Sends a message and returns the next reply.
+    func roundTrip(_ message: JSONValue, file: StaticString = #filePath, line: UInt = #line) throws -> VarlinkReply {
         try send(message)
-        return try receive().map { try VarlinkReply(message: $0) }
+        return try nextReply(file: file, line: line)
+    }
+
+    /// Sends bytes as they are (a broken message, say) and returns the next reply.
+    func roundTrip(raw bytes: [UInt8], _ message: @autoclosure () -> String = "", file: StaticString = #filePath, line: UInt = #line) throws -> VarlinkReply {
+        try sendRaw(bytes)
+        return try nextReply(message(), file: file, line: line)
     }
 }
 
@@ -238,17 +322,17 @@ final class ThreadResult<T>: @unchecked Sendable {
     }
 }
 
-extension Thread {
-    static func detachedResult<T>(_ body: @escaping () throws -> T) -> ThreadResult<T> { ThreadResult(body) }
-}
-
 /// Waits for a condition that another thread makes true, failing after `timeout` seconds
-/// rather than hanging the suite.
-func waitUntil(timeout: Double = 20, file: StaticString = #filePath, line: UInt = #line, _ condition: () throws -> Bool) throws {
+/// rather than hanging the suite, with a message naming `what` was awaited (evaluated then, so
+/// it can show the state at the deadline).
+func waitUntil(
+    timeout: Double = 20, _ what: @autoclosure () -> String, file: StaticString = #filePath, line: UInt = #line,
+    _ condition: () throws -> Bool
+) throws {
     let deadline = Date().addingTimeInterval(timeout)
     while try !condition() {
         guard Date() < deadline else {
-            XCTFail("timed out waiting", file: file, line: line)
+            XCTFail("timed out after \(timeout) s waiting for \(what())", file: file, line: line)
             throw POSIXError(.ETIMEDOUT)
         }
         usleep(1000)
@@ -300,20 +384,4 @@ final class SpawnedProcess {
         waitpid(pid, &status, 0)
         return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
     }
-}
-
-/// Runs a program to completion; returns its exit status and its standard output and error
-/// together.
-func runProgram(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws -> (status: Int32, output: String) {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: executable)
-    p.arguments = arguments
-    if let environment { p.environment = environment }
-    let out = Pipe()
-    p.standardOutput = out
-    p.standardError = out
-    try p.run()
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    return (p.terminationStatus, String(decoding: data, as: UTF8.self))
 }

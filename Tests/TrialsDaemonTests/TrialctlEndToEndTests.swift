@@ -1,5 +1,6 @@
 import Foundation
 import TrialDomain
+import TrialTestSupport
 import XCTest
 
 @testable import TrialsDaemon
@@ -20,56 +21,38 @@ final class TrialctlEndToEndTests: XCTestCase {
         dir.remove()
     }
 
-    struct Run {
-        let status: Int32
-        let out: String
-        let err: String
-    }
-
+    /// Runs the built trialctl against the daemon (or `socket`); standard output and error apart.
     @discardableResult
-    func trialctl(_ args: [String], stdin: String? = nil, socket: String? = nil, environment: [String: String] = [:]) throws -> Run {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: Products.path("trialctl"))
-        p.arguments = ["--socket", socket ?? daemon.socketPath] + args
+    func trialctl(_ args: [String], stdin: String? = nil, socket: String? = nil, environment: [String: String] = [:], timeout: Double = 60) throws -> ProgramResult {
         var env = ["PATH": "/usr/bin:/bin", "HOME": dir.url.path]
         for (k, v) in environment { env[k] = v }
-        p.environment = env
-        let out = Pipe(), err = Pipe(), input = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        p.standardInput = input
-        try p.run()
-        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-        try input.fileHandleForWriting.close()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return Run(status: p.terminationStatus, out: String(decoding: o, as: UTF8.self), err: String(decoding: e, as: UTF8.self))
+        return try runProgram(Products.path("trialctl"), ["--socket", socket ?? daemon.socketPath] + args, stdin: stdin, environment: env,
+                              output: .separate, timeout: timeout)
     }
 
     func testRecordStatusLogCorrectRetractAndVerify() throws {
         var r = try trialctl(["record", "ILLUMINE", "registered", "--occurred", "2025-12-04", "--source", "ClinicalTrials.gov NCT07264075",
                               "--payload", #"{"title": "Ivonescimab vs pembrolizumab in R/M HNSCC", "acronym": "ILLUMINE", "identifiers": [{"registry": "nct", "id": "NCT07264075"}, {"registry": "ctis", "id": "2025-522996-27-00"}], "phases": ["phase-3"]}"#])
-        XCTAssertEqual(r.status, 0, r.err)
+        XCTAssertEqual(r.status, 0, "\(r)")
         XCTAssertTrue(r.out.contains("seq 1"), r.out)
         r = try trialctl(["record", "NCT07264075", "status-changed", "--occurred", "2025-12-04", "status=not-yet-recruiting"])
-        XCTAssertEqual(r.status, 0, r.err)
+        XCTAssertEqual(r.status, 0, "\(r)")
         r = try trialctl(["record", "2025-522996-27-00", "milestone-expected", "--occurred", "2025-12-04", "milestone=status-changed:recruiting", "window=2026-01-31"])
-        XCTAssertEqual(r.status, 0, r.err)
+        XCTAssertEqual(r.status, 0, "\(r)")
 
         // The table of all trials, and one trial in the systemctl-status manner.
         r = try trialctl(["status"])
-        XCTAssertEqual(r.status, 0, r.err)
+        XCTAssertEqual(r.status, 0, "\(r)")
         XCTAssertTrue(r.out.contains("ILLUMINE"), r.out)
         XCTAssertTrue(r.out.contains("NCT07264075"), r.out)
         XCTAssertTrue(r.out.contains("not-yet-recruiting"), r.out)
         XCTAssertFalse(r.out.contains("\u{1B}["), "colour off a terminal")
         r = try trialctl(["status", "gortec 2024-04"])
-        XCTAssertEqual(r.status, 4, "no such trial: exit 4; \(r.out) \(r.err)")
+        XCTAssertEqual(r.status, 4, "no such trial: exit 4; \(r)")
         XCTAssertTrue(r.err.hasPrefix("trialctl: "), r.err)
         XCTAssertEqual(r.err.split(separator: "\n").count, 1)
         r = try trialctl(["status", "2025-522996-27-00"])
-        XCTAssertEqual(r.status, 0, r.err)
+        XCTAssertEqual(r.status, 0, "\(r)")
         XCTAssertTrue(r.out.contains("Ivonescimab vs pembrolizumab"), r.out)
         XCTAssertTrue(r.out.contains("2026-01-31"), r.out)
 
@@ -79,89 +62,91 @@ final class TrialctlEndToEndTests: XCTestCase {
         XCTAssertEqual(json["trials"]?.arrayValue?.first?["status"], "not-yet-recruiting")
 
         r = try trialctl(["correct", "2", "--reason", "registry shows recruiting", "status=recruiting"])
-        XCTAssertEqual(r.status, 0, r.err)
+        XCTAssertEqual(r.status, 0, "\(r)")
         r = try trialctl(["retract", "3", "--reason", "forecast withdrawn"])
-        XCTAssertEqual(r.status, 0, r.err)
+        XCTAssertEqual(r.status, 0, "\(r)")
         r = try trialctl(["log", "ILLUMINE"])
-        XCTAssertEqual(r.status, 0, r.err)
+        XCTAssertEqual(r.status, 0, "\(r)")
         XCTAssertEqual(r.out.split(separator: "\n").filter { $0.contains("ILLUMINE") }.count, 5, r.out)
         r = try trialctl(["log", "--json", "--limit", "2"])
         XCTAssertEqual(try JSONValue.parse(r.out.trimmingCharacters(in: .whitespacesAndNewlines))["next"], 2)
         r = try trialctl(["verify"])
-        XCTAssertEqual(r.status, 0, r.err + r.out)
+        XCTAssertEqual(r.status, 0, "\(r)")
         r = try trialctl(["stats", "--json"])
         XCTAssertEqual(try JSONValue.parse(r.out.trimmingCharacters(in: .whitespacesAndNewlines))["events"], 5)
         r = try trialctl(["rebuild"])
-        XCTAssertEqual(r.status, 0, r.err)
+        XCTAssertEqual(r.status, 0, "\(r)")
     }
 
     func testRecordFromAFileIsAllOrNothing() throws {
         let good = #"{"trial": "HARMONi-6", "type": "interim-analysis", "occurred": "2025-04", "payload": {"analysis": "first interim analysis", "endpoints": ["PFS"], "outcome": "met"}}"#
         let bad = #"{"trial": "HARMONi-6", "type": "readout", "occurred": "2026-06-02", "payload": {"kind": "primary", "outcome": "splendid"}}"#
         var r = try trialctl(["record", "--file", "-"], stdin: good + "\n" + bad + "\n")
-        XCTAssertEqual(r.status, 1)
+        XCTAssertEqual(r.status, 1, "\(r)")
         XCTAssertTrue(r.err.contains("payload.outcome"), r.err)
         XCTAssertEqual(try daemon.connect().trials("Stats")["events"], 0)
         r = try trialctl(["record", "--file", "-"], stdin: good + "\n\n")
-        XCTAssertEqual(r.status, 0, r.err)
+        XCTAssertEqual(r.status, 0, "\(r)")
         XCTAssertEqual(try daemon.connect().trials("Stats")["events"], 1)
     }
 
     func testErrorsAndExitCodes() throws {
         var r = try trialctl(["status"], socket: dir.path("nothing-here"))
-        XCTAssertEqual(r.status, 3, "daemon not reachable: exit 3")
+        XCTAssertEqual(r.status, 3, "daemon not reachable: exit 3: \(r)")
         XCTAssertTrue(r.err.hasPrefix("trialctl: "), r.err)
         r = try trialctl(["record"])
-        XCTAssertEqual(r.status, 2, "usage error: exit 2")
+        XCTAssertEqual(r.status, 2, "usage error: exit 2: \(r)")
         r = try trialctl(["frobnicate"])
-        XCTAssertEqual(r.status, 2)
+        XCTAssertEqual(r.status, 2, "\(r)")
         r = try trialctl(["record", "NCT123", "status-changed", "status=recruiting"])
-        XCTAssertEqual(r.status, 2, "a malformed trial id on the command line is a usage error")
+        XCTAssertEqual(r.status, 2, "a malformed trial id on the command line is a usage error: \(r)")
         XCTAssertTrue(r.err.contains("NCT followed by 8 digits"), r.err)
         XCTAssertFalse(r.err.contains("Fatal error") || r.err.contains("Stack"), r.err)
         r = try trialctl(["status", "--as-of", "June 2025"])
-        XCTAssertEqual(r.status, 2, r.err)
+        XCTAssertEqual(r.status, 2, "\(r)")
     }
 
     func testImportOfRealClinicalTrialsGovRecordsIsIdempotent() throws {
-        let ctgov = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("shared/ctgov")
+        let ctgov = Repository.root.deletingLastPathComponent().appendingPathComponent("shared/ctgov")
         let files = ["NCT00973089.json", "NCT02552212.json", "NCT06171568.json"].map { ctgov.appendingPathComponent($0).path }
         try XCTSkipUnless(FileManager.default.fileExists(atPath: files[0]), "needs ../shared/ctgov beside the repository")
         var r = try trialctl(["import"] + files)
-        XCTAssertEqual(r.status, 0, r.err)
+        XCTAssertEqual(r.status, 0, "\(r)")
         let events = try daemon.connect().trials("Stats")["events"]?.int64Value ?? 0
         XCTAssertGreaterThan(events, 5)
         r = try trialctl(["import"] + files)
-        XCTAssertEqual(r.status, 0, r.err)
+        XCTAssertEqual(r.status, 0, "\(r)")
         XCTAssertEqual(try daemon.connect().trials("Stats")["events"]?.int64Value, events, "re-importing the same records wrote something")
         r = try trialctl(["status", "NCT00973089"])
         XCTAssertTrue(r.out.contains("withdrawn"), r.out)
         r = try trialctl(["import", "-"], stdin: "{\"studies\": [{\"protocolSection\": 3}]}")
-        XCTAssertEqual(r.status, 1)
+        XCTAssertEqual(r.status, 1, "\(r)")
         XCTAssertTrue(r.err.contains("<stdin>"), r.err)
     }
 
     func testWatchFollowsNewEvents() throws {
-        let watcher = Process()
-        watcher.executableURL = URL(fileURLWithPath: Products.path("trialctl"))
-        watcher.arguments = ["--socket", daemon.socketPath, "watch", "--json", "--count", "2"]
-        let out = Pipe()
-        watcher.standardOutput = out
-        try watcher.run()
-        // Appended before and after the watcher joined: the first comes through the catch-up
-        // only with --since; without it, watch starts from now. Append until it has seen two.
         let c = try daemon.connect()
-        var i = 0
-        while watcher.isRunning && i < 2000 {
-            i += 1
+        // One event before the watcher joins: without --since, watch starts from now, so it
+        // must not print it.
+        try c.trials("Append", ["event": event("HARMONi-A", "presented", "2024", ["venue": "M0"])])
+        let watcher = ThreadResult { [self] in try trialctl(["watch", "--json", "--count", "2"], timeout: 30) }
+        // Append only once the daemon counts the watcher's subscription, then exactly two events.
+        do {
+            try waitUntil("trialctl watch to subscribe (Stats.subscribers == 1)") { try c.trials("Stats")["subscribers"] == 1 }
+        } catch {
+            XCTFail("the watcher: \(try watcher.wait())")
+            throw error
+        }
+        for i in 1...2 {
             try c.trials("Append", ["event": event("HARMONi-A", "presented", "2024", ["venue": .string("M\(i)")])])
         }
-        watcher.waitUntilExit()
-        XCTAssertEqual(watcher.terminationStatus, 0)
-        let lines = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).split(separator: "\n")
-        XCTAssertEqual(lines.count, 2)
-        let seqs = try lines.map { try JSONValue.parse(String($0))["seq"]?.int64Value ?? 0 }
-        XCTAssertEqual(seqs[1], seqs[0] + 1)
+        let r = try watcher.wait()
+        XCTAssertFalse(r.timedOut, "watch --count 2 did not exit after two events: \(r)")
+        XCTAssertEqual(r.status, 0, "\(r)")
+        let lines = r.out.split(separator: "\n")
+        let seqs = try lines.map { try JSONValue.parse(String($0))["seq"]?.int64Value }
+        XCTAssertEqual(seqs, [2, 3], "watch prints the two events appended after it joined, in order: \(r)")
+        guard lines.count == 2 else { return }
+        XCTAssertEqual(try JSONValue.parse(String(lines[1]))["payload"]?["venue"], "M2", "\(r)")
     }
 }

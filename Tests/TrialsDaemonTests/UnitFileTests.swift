@@ -1,13 +1,11 @@
 import Foundation
+import TrialTestSupport
 import XCTest
 
 /// The shipped units as `make install` puts them (`make check` installs into
 /// .build/install-check first), checked with systemd-analyze.
 final class UnitFileTests: XCTestCase {
-    var prefix: String {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent(".build/install-check").path
-    }
+    var prefix: String { Repository.path(".build/install-check") }
 
     func installed() throws -> String {
         try XCTSkipUnless(FileManager.default.fileExists(atPath: prefix + "/bin/trialsd"), "run through `make check`, which installs into .build/install-check first")
@@ -15,8 +13,8 @@ final class UnitFileTests: XCTestCase {
         return prefix
     }
 
-    func analyze(_ args: [String], environment: [String: String] = [:]) throws -> (Int32, String) {
-        try runProgram("/usr/bin/systemd-analyze", args, environment: ProcessInfo.processInfo.environment.merging(environment) { $1 })
+    func analyze(_ args: [String], environment: [String: String] = [:]) throws -> ProgramResult {
+        try runProgram("/usr/bin/systemd-analyze", args, environment: ProcessInfo.processInfo.environment.merging(environment) { $1 }, timeout: 120)
     }
 
     func testMakeInstallPutsEverythingInTheStandardPlaces() throws {
@@ -35,14 +33,14 @@ final class UnitFileTests: XCTestCase {
         let prefix = try installed()
         let units = ["trialsd.service", "trialsd.socket"].map { "\(prefix)/lib/systemd/system/\($0)" }
         // The man pages it checks for Documentation= are the installed ones.
-        let (status, output) = try analyze(["verify"] + units, environment: ["MANPATH": prefix + "/share/man"])
-        XCTAssertEqual(output, "", "systemd-analyze verify must print nothing")
-        XCTAssertEqual(status, 0)
+        let r = try analyze(["verify"] + units, environment: ["MANPATH": prefix + "/share/man"])
+        XCTAssertEqual(r.out, "", "systemd-analyze verify must print nothing")
+        XCTAssertEqual(r.status, 0, "\(r)")
     }
 
     func testTheServiceIsHardened() throws {
         let prefix = try installed()
-        let (_, output) = try analyze(["security", "--offline=true", "\(prefix)/lib/systemd/system/trialsd.service"])
+        let output = try analyze(["security", "--offline=true", "\(prefix)/lib/systemd/system/trialsd.service"]).out
         let line = try XCTUnwrap(output.split(separator: "\n").first { $0.contains("Overall exposure level") }, output)
         let score = try XCTUnwrap(Double(line.split(separator: ":").last!.split(separator: " ").first!), String(line))
         print(line)

@@ -12,6 +12,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 
 trialsd, trialctl, catalog, work = sys.argv[1:5]
 READOUT = "93b4421272d64da78fba6ea9646e2dd9"
@@ -33,16 +34,34 @@ def notify_socket(name):
     path = os.path.join(work, name)
     s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     s.bind(path)
-    s.settimeout(30)
+    s.settimeout(0.1)  # short slices: wait_ready checks the process between them
     return s, path
 
 
-def wait_ready(sock, who):
+def wait_ready(sock, who, proc, stderr_path, timeout=30):
+    """Waits for READY=1 from `proc`; fails at once, naming it, if it exits first."""
+    deadline = time.monotonic() + timeout
     while True:
-        data = sock.recv(4096).decode()
+        try:
+            data = sock.recv(4096).decode()
+        except socket.timeout:
+            if proc.poll() is not None:
+                fail_start(who, proc, "exited before READY=1 (exit status %d)" % proc.returncode, stderr_path)
+            if time.monotonic() >= deadline:
+                fail_start(who, proc, "did not say READY=1 within %d s (killed)" % timeout, stderr_path)
+            continue
         if "READY=1" in data.split("\n"):
             return
         print("notify from %s: %s" % (who, data.replace("\n", " ")))
+
+
+def fail_start(who, proc, why, stderr_path):
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait()
+    with open(stderr_path, errors="replace") as f:
+        err = f.read()
+    raise SystemExit("journal: %s %s; standard error:\n%s" % (who, why, err or "(empty)"))
 
 
 # A private journal and catalog: tmpfs over where journald keeps its sockets and files.
@@ -57,11 +76,12 @@ run("cp", catalog, "/usr/lib/systemd/catalog/trialsd.catalog")
 run("journalctl", "--update-catalog")
 
 jsock, jpath = notify_socket("journald.notify")
+journald_stderr = os.path.join(work, "journald.stderr")
 journald = subprocess.Popen(["/lib/systemd/systemd-journald"], env=dict(os.environ, NOTIFY_SOCKET=jpath),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            stdout=subprocess.DEVNULL, stderr=open(journald_stderr, "w"))
 daemon = None
 try:
-    wait_ready(jsock, "journald")
+    wait_ready(jsock, "systemd-journald", journald, journald_stderr)
     tsock, tpath = notify_socket("trialsd.notify")
     control = os.path.join(work, "control")
     # Standard error "is the journal" (JOURNAL_STREAM names its device and inode, as systemd
@@ -72,7 +92,7 @@ try:
                                "--writers-group", ""],
                               env=dict(os.environ, NOTIFY_SOCKET=tpath, JOURNAL_STREAM="%d:%d" % (st.st_dev, st.st_ino)),
                               stdout=subprocess.DEVNULL, stderr=stderr_file)
-    wait_ready(tsock, "trialsd")
+    wait_ready(tsock, "trialsd", daemon, os.path.join(work, "stderr"))
 
     def trialctl_run(*args):
         return run(trialctl, "--socket", control, *args, env=dict(os.environ, NO_COLOR="1"))
