@@ -155,6 +155,8 @@ public enum ErrorText {
                 message = "trialsd refused the request as malformed: \(str("reason"))"
             case "ShuttingDown":
                 message = "trialsd is shutting down; try again in a moment"
+            case "StoreFailed":
+                message = "trialsd could not use its database (nothing was written): \(str("reason")); see journalctl -u trialsd"
             default:
                 message = "trialsd answered \(e.description)"
             }

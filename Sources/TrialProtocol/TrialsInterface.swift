@@ -24,6 +24,9 @@ public enum TrialsInterface {
 
     public static func malformed(_ reason: String) -> VarlinkError { error("MalformedRequest", [("reason", .string(reason))]) }
 
+    /// StoreFailed: the database could not be read or written; `reason` says what failed.
+    public static func storeFailed(_ reason: String) -> VarlinkError { error("StoreFailed", [("reason", .string(reason))]) }
+
     /// The largest message accepted, NUL included.
     public static let maximumMessageBytes = 1 << 20
 

@@ -1,3 +1,4 @@
+import GRDB
 import TrialDomain
 
 /// Why an append was refused. Nothing of a refused append reaches the log.
@@ -61,5 +62,14 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
         case .corruptEvent(let seq, let reason): return "event seq \(seq) cannot be read: \(reason)"
         case .database(let m): return "database error: \(m)"
         }
+    }
+}
+
+extension StoreError {
+    /// Any error a store call throws, in one line for a person: SQLite's result code and
+    /// message without the statement's SQL (which may span lines).
+    public static func oneLine(_ error: Error) -> String {
+        if let e = error as? DatabaseError { return "SQLite error \(e.resultCode.rawValue): \(e.message ?? "\(e.resultCode)")" }
+        return "\(error)".split(whereSeparator: \.isNewline).joined(separator: " ")
     }
 }

@@ -46,10 +46,17 @@ final class ControlService: @unchecked Sendable {
     /// Answers one call: `reply` is called once, or once per event for a subscription.
     /// `drop` ends the connection after a grace period (a subscriber past its backlog).
     /// Append and AppendMany are not served here: the server queues them with `submit`.
-    func handle(_ call: VarlinkCall, peer: Peer, drop: @escaping @Sendable () -> Void = {}, reply: Reply) async throws {
+    ///
+    /// Every failure is answered: a refusal with its error, anything else (the database failing,
+    /// the thread pool gone at shutdown) with StoreFailed or ShuttingDown. What `handle` throws
+    /// is only `reply` failing, or the call being cancelled: the peer has gone.
+    func handle(_ call: VarlinkCall, peer: Peer, drop: @escaping @Sendable () -> Void = {}, reply answer: @escaping Reply) async throws {
         let streaming = call.member == "Subscribe"
         if !streaming { inFlight.enter() }
         defer { if !streaming { inFlight.leave() } }
+        let reply: Reply = { r in
+            do { try await answer(r) } catch { throw PeerGone(underlying: error) }
+        }
         do {
             switch call.interface {
             case VarlinkService.name:
@@ -67,8 +74,25 @@ final class ControlService: @unchecked Sendable {
                 throw VarlinkError.interfaceNotFound(call.interface)
             }
         } catch let e as VarlinkError {
-            try await reply(VarlinkReply(error: e))
+            try await answer(VarlinkReply(error: e))
+        } catch let gone as PeerGone {
+            throw gone.underlying
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            try await answer(VarlinkReply(error: failure(call, error)))
         }
+    }
+
+    /// `reply` failed: the peer is not there to answer any more.
+    private struct PeerGone: Error { let underlying: Error }
+
+    /// The answer to a call that failed other than by a refusal, logged.
+    private func failure(_ call: VarlinkCall, _ error: Error) -> VarlinkError {
+        if error is NIOThreadPoolError.ThreadPoolInactive { return TrialsInterface.error("ShuttingDown") }
+        let reason = StoreError.oneLine(error)
+        logger.error("\(call.method) failed: \(reason)")
+        return TrialsInterface.storeFailed(reason)
     }
 
     // MARK: org.varlink.service
@@ -305,7 +329,7 @@ final class ControlService: @unchecked Sendable {
         } catch let e as VarlinkError {
             return .reply(VarlinkReply(error: e))
         } catch {
-            return .reply(VarlinkReply(error: TrialsInterface.error("ShuttingDown")))
+            return .reply(VarlinkReply(error: TrialsInterface.storeFailed(StoreError.oneLine(error))))
         }
     }
 
@@ -320,8 +344,10 @@ final class ControlService: @unchecked Sendable {
         case .failure(.shuttingDown):
             throw TrialsInterface.error("ShuttingDown")
         case .failure(.store(let e)):
-            logger.error("append failed: \(e)")
-            throw e
+            // The commit failed and was rolled back: nothing was written.
+            let reason = StoreError.oneLine(e)
+            logger.error("append failed: \(reason)")
+            throw TrialsInterface.storeFailed(reason)
         }
     }
 

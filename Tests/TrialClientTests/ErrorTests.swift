@@ -49,6 +49,8 @@ final class ErrorTests: XCTestCase {
         XCTAssertEqual(say(trials("MalformedRequest", ["reason": "unknown field 'x' in the call"])),
                        "trialsd refused the request as malformed: unknown field 'x' in the call")
         XCTAssertEqual(say(trials("ShuttingDown")), "trialsd is shutting down; try again in a moment")
+        XCTAssertEqual(say(trials("StoreFailed", ["reason": "SQLite error 13: database or disk is full"])),
+                       "trialsd could not use its database (nothing was written): SQLite error 13: database or disk is full; see journalctl -u trialsd")
     }
 
     func testEveryErrorTheIDLDeclaresHasASentence() {
@@ -56,7 +58,7 @@ final class ErrorTests: XCTestCase {
             guard line.hasPrefix("error ") else { return nil }
             return String(line.dropFirst(6).prefix { $0 != " " && $0 != "(" })
         }
-        XCTAssertEqual(names.count, 15)
+        XCTAssertEqual(names.count, 16)
         for name in names {
             let m = say(trials(name))
             XCTAssertFalse(m.hasPrefix("trialsd answered"), "\(name) has no sentence")
@@ -101,7 +103,7 @@ final class ErrorTests: XCTestCase {
         XCTAssertEqual(ErrorText.describe(.invalidParameter("limit")).status, .usage)
         XCTAssertEqual(ExitStatus.usage.rawValue, 2)
         for name in ["NoSuchEvent", "InvalidEvent", "WrongExpectedVersion", "Contradiction", "IdConflict", "IdentifierTaken", "NotAmendable",
-                     "WrongTrial", "InvalidImport", "SubscriberTooSlow", "RequestTooLarge", "MalformedRequest", "ShuttingDown"] {
+                     "WrongTrial", "InvalidImport", "SubscriberTooSlow", "RequestTooLarge", "MalformedRequest", "ShuttingDown", "StoreFailed"] {
             XCTAssertEqual(ErrorText.describe(trials(name)).status, .failure, name)
         }
         XCTAssertEqual(ErrorText.describe(.permissionDenied()).status, .failure)

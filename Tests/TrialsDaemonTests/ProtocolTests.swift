@@ -97,6 +97,28 @@ final class ProtocolTests: XCTestCase {
         XCTAssertEqual(stats["connections"], 1)
     }
 
+    /// A call that fails for a reason other than a refusal (here: a projection table dropped
+    /// under the daemon's feet) is answered with StoreFailed, in one line, and the connection
+    /// goes on serving; a failed append writes nothing.
+    func testADatabaseFailureIsAnsweredAndTheConnectionServesOn() throws {
+        let c = try server.connect()
+        try c.trials("Append", ["event": event("NCT00973089", "status-changed", "2009-09", ["status": "withdrawn"])])
+        let sql = try runProgram("/usr/bin/sqlite3", [server.daemon.configuration.databasePath, "DROP TABLE timeline"])
+        XCTAssertEqual(sql.status, 0, "\(sql)")
+
+        let read = c.trialsError("Status", ["trial": "NCT00973089"])
+        XCTAssertEqual(read?.name, "org.trialtrack.Trials.StoreFailed")
+        let readReason = read?.parameters["reason"]?.stringValue ?? ""
+        XCTAssertTrue(readReason.contains("no such table: timeline"), readReason)
+        XCTAssertFalse(readReason.contains("\n"), readReason)
+        XCTAssertEqual(try c.call("org.varlink.service.GetInfo")["product"], "trialsd", "the connection serves on")
+
+        let write = c.trialsError("Append", ["event": event("NCT00973089", "presented", "2010", ["venue": "ASCO 2010"])])
+        XCTAssertEqual(write?.name, "org.trialtrack.Trials.StoreFailed", "not ShuttingDown: the daemon runs on")
+        XCTAssertTrue(write?.parameters["reason"]?.stringValue?.contains("timeline") == true, "\(String(describing: write))")
+        XCTAssertEqual(try c.trials("Log")["events"]?.arrayValue?.count, 1, "the failed append wrote nothing")
+    }
+
     func testPipelinedCallsAreAnsweredInOrder() throws {
         let c = try server.connect()
         var bytes: [UInt8] = []
