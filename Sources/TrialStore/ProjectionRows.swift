@@ -31,38 +31,28 @@ struct TrialRow {
     }
 }
 
-/// A `timeline` row: the entry without its payload, which is read from `events` unless a
-/// correction replaced it.
+/// A `timeline` row (schema 0002): the event's place on its trial's timeline in world order,
+/// and the correction that replaced its payload. Type, date, source and payload are read from
+/// `events`, the one-line text is derived from the payload (`EventStore.view`).
 struct TimelineRow {
     var seq: Int64
-    var type: String
-    var occurred: [UInt8]
-    var sortKey: [UInt8]
-    var entry: [UInt8]
+    /// The occurred window's first and last days as yyyymmdd.
+    var windowStart, windowEnd: Int64
+    var correctedBy: Int64?
     var correctedPayload: String?
 
     init(_ e: TimelineEntry) {
         seq = e.seq
-        type = e.type.rawValue
-        occurred = []
-        occurred.reserveCapacity(10)
-        e.occurred.write(to: &occurred)
-        sortKey = []
-        sortKey.reserveCapacity(41)
-        TimelineRow.writeSortKey(e.occurred, e.seq, to: &sortKey)
-        var w = JSONWriter(capacity: 256)
-        e.write(withPayload: false, to: &w)
-        entry = w.bytes
+        windowStart = Self.number(e.occurred.start)
+        windowEnd = Self.number(e.occurred.end)
+        correctedBy = e.correctedBy
         correctedPayload = e.correctedBy == nil ? nil : e.payload.json.canonicalText
     }
 
-    /// World order as text: window start, window end, seq (19 digits).
-    static func writeSortKey(_ occurred: PartialDate, _ seq: Int64, to out: inout [UInt8]) {
-        occurred.start.write(to: &out)
-        out.append(UInt8(ascii: "/"))
-        occurred.end.write(to: &out)
-        out.append(UInt8(ascii: "/"))
-        JSONWriter.appendPadded(Int(seq), width: 19, to: &out)
+    /// A day as the number yyyymmdd, which orders as the day does.
+    static func number(_ day: Day) -> Int64 {
+        let (y, m, d) = day.components
+        return Int64(y * 10_000 + m * 100 + d)
     }
 }
 

@@ -22,7 +22,7 @@ struct ProjectionWriter {
                 last_seq = excluded.last_seq, summary = excluded.summary
             """)
         insertTimeline = try db.cachedStatement(sql: """
-            INSERT OR REPLACE INTO timeline (trial, seq, type, occurred, sort_key, entry, corrected_payload) VALUES (?, ?, ?, ?, ?, ?, ?)
+            INSERT OR REPLACE INTO timeline (trial, seq, window_start, window_end, corrected_by, corrected_payload) VALUES (?, ?, ?, ?, ?, ?)
             """)
         deleteTimeline = try db.cachedStatement(sql: "DELETE FROM timeline WHERE trial = ?")
         insertExpectation = try db.cachedStatement(sql: """
@@ -131,10 +131,9 @@ struct ProjectionWriter {
         var st = RawStatement(insertTimeline)
         st.bind(trial)
         st.bind(r.seq)
-        st.bind(r.type)
-        st.bindText(r.occurred)
-        st.bindText(r.sortKey)
-        st.bindText(r.entry)
+        st.bind(r.windowStart)
+        st.bind(r.windowEnd)
+        st.bind(r.correctedBy)
         st.bind(r.correctedPayload)
         try st.run()
     }

@@ -1,4 +1,5 @@
 import GRDB
+import GRDBSQLite
 import TrialDomain
 
 /// Filters for reading the log.
@@ -68,22 +69,39 @@ extension EventStore {
             arguments: [key])
         else { return nil }
         let summary = try summary(row)
-        let timeline = try Row.fetchAll(
-            db.cachedStatement(sql: """
-                SELECT t.entry, COALESCE(t.corrected_payload, e.payload) FROM timeline t JOIN events e ON e.seq = t.seq
-                WHERE t.trial = ? ORDER BY t.sort_key
-                """), arguments: [key]
-        ).map { row in
-            try decodeProjection(row[0] as String) { entry in
-                var o = entry.objectValue ?? JSONObject()
-                o["payload"] = try JSONValue.parse(row[1] as String)
-                return try TimelineEntry(json: .object(o))
-            }
-        }
+        let timeline = try timelineEntries(db, key: key)
         let expectations = try String.fetchAll(
             db.cachedStatement(sql: "SELECT entry FROM expectations WHERE trial = ? ORDER BY seq"), arguments: [key]
         ).map { try decodeProjection($0) { try Expectation(json: $0) } }
         return TrialView(summary: summary, timeline: timeline, expectations: expectations)
+    }
+
+    /// The trial's timeline in world order: each row's event, with the correction's payload
+    /// in place of its own, and the entry's text derived from that payload as the fold does.
+    static func timelineEntries(_ db: Database, key: String) throws -> [TimelineEntry] {
+        var entries: [TimelineEntry] = []
+        var statement = RawStatement(try db.cachedStatement(sql: """
+            SELECT e.seq, e.type, e.occurred, e.source, COALESCE(t.corrected_payload, e.payload), t.corrected_by
+            FROM timeline t JOIN events e ON e.seq = t.seq
+            WHERE t.trial = ? ORDER BY t.window_start, t.window_end, t.seq
+            """))
+        statement.bind(key)
+        try statement.forEachRow { row in
+            let seq = sqlite3_column_int64(row, 0)
+            do {
+                let typeName = EventRows.text(row, 1)
+                guard let type = EventType(rawValue: typeName) else { throw StoreError.corruptEvent(seq: seq, reason: "unknown type '\(typeName)'") }
+                let payload = try Payload(type: type, json: try JSONValue.parse(EventRows.text(row, 4)))
+                entries.append(TimelineEntry(
+                    seq: seq, type: type, occurred: try PartialDate(parsing: EventRows.text(row, 2)),
+                    text: EventText.describe(payload), payload: payload,
+                    source: sqlite3_column_type(row, 3) == SQLITE_NULL ? nil : EventRows.text(row, 3),
+                    correctedBy: sqlite3_column_type(row, 5) == SQLITE_NULL ? nil : sqlite3_column_int64(row, 5)))
+            } catch {
+                throw StoreError.database("the timeline entry of seq \(seq) cannot be read (\(error)); run `trialctl rebuild`")
+            }
+        }
+        return entries
     }
 
     /// A summary from `SELECT t.summary, r.registration`.

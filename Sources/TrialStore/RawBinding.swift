@@ -31,6 +31,15 @@ struct RawStatement {
         sqlite3_bind_int64(statement.sqliteStatement, index, v)
     }
 
+    mutating func bind(_ v: Int64?) {
+        guard let v else {
+            index += 1
+            sqlite3_bind_null(statement.sqliteStatement, index)
+            return
+        }
+        bind(v)
+    }
+
     mutating func bind(_ bytes: [UInt8]) {
         index += 1
         bytes.withUnsafeBytes { b in

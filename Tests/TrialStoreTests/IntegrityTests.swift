@@ -105,6 +105,41 @@ final class MigrationTests: StoreTestCase {
         store = nil
     }
 
+    /// `Fixtures/schema-0001.db` was written by the build before migration 0002 (the demo data,
+    /// a correction, a retraction and two late-recorded status changes), and
+    /// `schema-0001-views.json` holds what that build answered to `trialctl status TRIAL --json`.
+    func testA0001DatabaseMigratesWithItsTimelinesIntact() throws {
+        try store.close()
+        store = nil
+        try FileManager.default.removeItem(atPath: path)
+        try FileManager.default.copyItem(atPath: Repository.path("Tests/TrialStoreTests/Fixtures/schema-0001.db"), toPath: path)
+        store = try open()
+        let applied = try store.pool.read { db in try String.fetchAll(db, sql: "SELECT identifier FROM schema_migrations ORDER BY 1") }
+        XCTAssertEqual(applied, embeddedMigrations.map(\.identifier))
+        XCTAssertTrue(applied.contains("0002_timeline_rows"))
+
+        let expected = try JSONValue.parse(String(contentsOfFile: Repository.path("Tests/TrialStoreTests/Fixtures/schema-0001-views.json"), encoding: .utf8))
+        let trials = try XCTUnwrap(expected.objectValue)
+        XCTAssertEqual(trials.count, 8)
+        var corrected = 0
+        for (key, answer) in trials {
+            let view = try XCTUnwrap(try store.status(key), key)
+            corrected += view.timeline.filter { $0.correctedBy != nil }.count
+            var o = try XCTUnwrap(view.summary.json.objectValue)
+            o["timeline"] = .array(view.timeline.map(\.json))
+            o["expectations"] = .array(view.expectations.map(\.json))
+            let old = try XCTUnwrap(answer.objectValue?["trials"]?.arrayValue?.first, key)
+            XCTAssertEqual(JSONValue.object(o).canonicalText, old.canonicalText, key)
+        }
+        XCTAssertEqual(corrected, 1, "the fixture's corrected interim analysis")
+
+        // The migrated rows are the rows a rebuild writes, and the log is untouched.
+        let migrated = try snapshot()
+        XCTAssertTrue(try store.verify().ok)
+        try store.rebuild()
+        XCTAssertEqual(try snapshot(), migrated)
+    }
+
     func testMigrationsApplyInOrderOnceEach() throws {
         let db = try DatabaseQueue(path: directory.appendingPathComponent("m.db").path)
         let first = [EmbeddedMigration(identifier: "0001_a", sql: "CREATE TABLE a (x INTEGER);")]
