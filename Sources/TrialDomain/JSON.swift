@@ -78,12 +78,12 @@ public struct JSONObject: Equatable, Sendable, Sequence {
     init(parsed: [(key: String, value: JSONValue)], offset: Int, fail: (String) -> JSONParseError) throws(JSONParseError) {
         var m = parsed
         var sorted = true
-        for i in m.indices.dropFirst() where !m[i - 1].key.utf8.lexicographicallyPrecedes(m[i].key.utf8) {
+        for i in m.indices.dropFirst() where JSONObject.compare(m[i - 1].key, m[i].key) >= 0 {
             sorted = false
             break
         }
         if !sorted {
-            m.sort { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+            m.sort { JSONObject.compare($0.key, $1.key) < 0 }
             for i in m.indices.dropFirst() where m[i - 1].key == m[i].key { throw fail("duplicate key \"\(m[i].key)\"") }
         }
         members = m
@@ -117,11 +117,27 @@ public struct JSONObject: Equatable, Sendable, Sequence {
         var lo = 0, hi = members.count
         while lo < hi {
             let mid = (lo + hi) / 2
-            let k = members[mid].key
-            if k == key { return (true, mid) }
-            if k.utf8.lexicographicallyPrecedes(key.utf8) { lo = mid + 1 } else { hi = mid }
+            let c = JSONObject.compare(members[mid].key, key)
+            if c == 0 { return (true, mid) }
+            if c < 0 { lo = mid + 1 } else { hi = mid }
         }
         return (false, lo)
+    }
+
+    /// Three-way comparison of two keys' UTF-8 bytes: negative, zero or positive.
+    static func compare(_ a: String, _ b: String) -> Int {
+        var a = a, b = b  // native strings: withUTF8 reads their storage in place
+        return a.withUTF8 { x in
+            b.withUTF8 { y in
+                let n = Swift.min(x.count, y.count)
+                var i = 0
+                while i < n {
+                    if x[i] != y[i] { return Int(x[i]) - Int(y[i]) }
+                    i += 1
+                }
+                return x.count - y.count
+            }
+        }
     }
 
     public func makeIterator() -> IndexingIterator<[(key: String, value: JSONValue)]> {
@@ -361,6 +377,13 @@ struct JSONParser {
             if i < bytes.count, bytes[i] == UInt8(ascii: "+") || bytes[i] == UInt8(ascii: "-") { i += 1 }
             guard i < bytes.count, bytes[i] >= 48, bytes[i] <= 57 else { throw fail("malformed number") }
             while i < bytes.count, bytes[i] >= 48, bytes[i] <= 57 { i += 1 }
+        }
+        if isInteger, i - start <= 18 {
+            // Up to 18 characters (17 digits with a sign): fits in Int64, no text needed.
+            var k = start, negative = false, v: Int64 = 0
+            if bytes[k] == UInt8(ascii: "-") { negative = true; k += 1 }
+            while k < i { v = v * 10 + Int64(bytes[k] &- 48); k += 1 }
+            return .int(negative ? -v : v)
         }
         let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<i]), as: UTF8.self)
         if isInteger, let v = Int64(text) { return .int(v) }

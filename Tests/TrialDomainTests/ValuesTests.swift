@@ -91,6 +91,31 @@ final class JSONTests: XCTestCase {
         XCTAssertEqual(JSONValue.double(0.0001).canonicalText, "0.0001")
     }
 
+    func testIntegersAtTheEdgesOfInt64() throws {
+        let cases: [(String, JSONValue)] = [
+            ("0", .int(0)), ("-0", .int(0)), ("-7", .int(-7)), ("99999999999999999", .int(99_999_999_999_999_999)),
+            ("-9999999999999999", .int(-9_999_999_999_999_999)), ("9223372036854775807", .int(.max)),
+            ("-9223372036854775808", .int(.min)), ("9223372036854775808", .double(9_223_372_036_854_775_808)),
+        ]
+        for (text, value) in cases {
+            let v = try JSONValue.parse(text)
+            XCTAssertEqual(v, value, text)
+            if case .int = value { XCTAssertEqual(v.int64Value.map { "\($0)" }, "\(value.int64Value!)", text) }
+        }
+        if case .double = try JSONValue.parse("9223372036854775808") {} else { XCTFail("past Int64 is a double") }
+    }
+
+    /// Keys sort by their UTF-8 bytes: upper before lower case, a longer key after its prefix,
+    /// non-ASCII after ASCII; unsorted input is sorted, duplicates refused even when apart.
+    func testKeysSortByUTF8Bytes() throws {
+        let v = try JSONValue.parse(#"{"é":1,"b":2,"ab":3,"a":4,"B":5,"z":6}"#)
+        XCTAssertEqual(v.objectValue?.keys, ["B", "a", "ab", "b", "z", "é"])
+        XCTAssertEqual(v["ab"], .int(3))
+        XCTAssertEqual(v["é"], .int(1))
+        XCTAssertNil(v["abc"])
+        XCTAssertThrowsError(try JSONValue.parse(#"{"b":1,"a":2,"b":3}"#)) { e in XCTAssertTrue("\(e)".contains("duplicate key \"b\"")) }
+    }
+
     func testMalformedInputNamesTheOffset() {
         let cases: [(String, String)] = [
             (#"{"a":1,"a":2}"#, "duplicate key"), ("[1,2", "end of input"), (#"{"a" 1}"#, "expected ':'"),
