@@ -31,9 +31,12 @@ public struct TrialFold: Sendable, Equatable {
     /// facts in order still works (and `timeline` then holds only what was applied since).
     public func compacted() -> TrialFold {
         var f = self
-        f.timeline = []
+        f.compact()
         return f
     }
+
+    /// Drops the timeline entries in place (`compacted()` without a copy).
+    public mutating func compact() { timeline = [] }
 
     public static func == (a: TrialFold, b: TrialFold) -> Bool {
         a.summary == b.summary && a.timeline == b.timeline && a.expectations == b.expectations

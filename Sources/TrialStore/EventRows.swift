@@ -26,31 +26,55 @@ enum EventRows {
         return String(decoding: UnsafeBufferPointer(start: p, count: Int(sqlite3_column_bytes(stmt, i))), as: UTF8.self)
     }
 
-    static func decode(_ stmt: OpaquePointer?) throws -> RecordedEvent {
+    /// The columns a fold reads: replays (the writer's, the rebuild's) select only these, and
+    /// `decode(_:forFold:)` leaves the event's id, recording time, recorder and hash empty.
+    static let foldColumns = "seq, trial, version, type, occurred, source, payload"
+
+    /// An event from a row of `columns`, or with `forFold` of `foldColumns`.
+    static func decode(_ stmt: OpaquePointer?, forFold: Bool = false) throws -> RecordedEvent {
+        // Column positions: full rows, or fold rows.
+        let (trialCol, versionCol, typeCol, occurredCol, sourceCol, payloadCol): (Int32, Int32, Int32, Int32, Int32, Int32) =
+            forFold ? (1, 2, 3, 4, 5, 6) : (2, 3, 4, 5, 8, 9)
         let seq = sqlite3_column_int64(stmt, 0)
         do {
-            let typeName = text(stmt, 4)
+            let typeName = text(stmt, typeCol)
             guard let type = EventType(rawValue: typeName) else {
                 throw StoreError.corruptEvent(seq: seq, reason: "unknown type '\(typeName)'")
             }
             let payloadJSON: JSONValue
-            if let p = sqlite3_column_text(stmt, 9) {
-                payloadJSON = try JSONValue.parse(UnsafeBufferPointer(start: p, count: Int(sqlite3_column_bytes(stmt, 9))))
+            if let p = sqlite3_column_text(stmt, payloadCol) {
+                payloadJSON = try JSONValue.parse(UnsafeBufferPointer(start: p, count: Int(sqlite3_column_bytes(stmt, payloadCol))))
             } else {
                 throw StoreError.corruptEvent(seq: seq, reason: "no payload")
             }
             let payload = try Payload(type: type, json: payloadJSON)
+            let occurred = try PartialDate(parsing: text(stmt, occurredCol))
+            let source = sqlite3_column_type(stmt, sourceCol) == SQLITE_NULL ? nil : text(stmt, sourceCol)
+            if forFold {
+                return RecordedEvent(
+                    seq: seq, id: "", trial: text(stmt, trialCol), version: sqlite3_column_int64(stmt, versionCol), payload: payload,
+                    occurred: occurred, recorded: Timestamp(microseconds: 0), recordedBy: "", source: source, hash: [])
+            }
             var hash = [UInt8](repeating: 0, count: Int(sqlite3_column_bytes(stmt, 10)))
             if let b = sqlite3_column_blob(stmt, 10) { hash.withUnsafeMutableBytes { $0.copyMemory(from: UnsafeRawBufferPointer(start: b, count: $0.count)) } }
             return RecordedEvent(
-                seq: seq, id: text(stmt, 1), trial: text(stmt, 2), version: sqlite3_column_int64(stmt, 3), payload: payload,
-                occurred: try PartialDate(parsing: text(stmt, 5)), recorded: try Timestamp(parsing: text(stmt, 6)),
-                recordedBy: text(stmt, 7), source: sqlite3_column_type(stmt, 8) == SQLITE_NULL ? nil : text(stmt, 8), hash: hash)
+                seq: seq, id: text(stmt, 1), trial: text(stmt, trialCol), version: sqlite3_column_int64(stmt, versionCol), payload: payload,
+                occurred: occurred, recorded: try Timestamp(parsing: text(stmt, 6)),
+                recordedBy: text(stmt, 7), source: source, hash: hash)
         } catch let e as StoreError {
             throw e
         } catch {
             throw StoreError.corruptEvent(seq: seq, reason: "\(error)")
         }
+    }
+
+    /// Every event of one trial, in version order, as a fold reads them (`foldColumns`).
+    static func trialFacts(_ db: Database, trial: String) throws -> [RecordedEvent] {
+        var out: [RecordedEvent] = []
+        var statement = RawStatement(try db.cachedStatement(sql: "SELECT \(foldColumns) FROM events WHERE trial = ? ORDER BY version"))
+        statement.bind(trial)
+        try statement.forEachRow { out.append(try decode($0, forFold: true)) }
+        return out
     }
 
     /// Every event of one trial, in version order.

@@ -12,15 +12,15 @@ struct FoldCache {
     var count: Int { entries.count }
 
     mutating func get(_ key: String) -> TrialFold? {
-        guard let e = entries[key] else { return nil }
+        guard let i = entries.index(forKey: key) else { return nil }
         tick += 1
-        entries[key] = (e.fold, tick)
-        return e.fold
+        entries.values[i].tick = tick  // in place: a fold is some 600 bytes to copy
+        return entries.values[i].fold
     }
 
     func peek(_ key: String) -> TrialFold? { entries[key]?.fold }
 
-    mutating func put(_ key: String, _ fold: TrialFold?) {
+    mutating func put(_ key: String, _ fold: consuming TrialFold?) {
         guard let fold else { entries[key] = nil; return }
         tick += 1
         entries[key] = (fold, tick)

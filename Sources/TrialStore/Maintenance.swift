@@ -114,7 +114,7 @@ extension EventStore {
                     do {
                         try pool.read { rdb in
                             var chunk: FoldPipe.Chunk = []
-                            try Self.forEachTrial(rdb) { key, history in
+                            try Self.forEachTrial(rdb, forFold: true) { key, history in
                                 let fold = (try? TrialFold.fold(key: key, events: history, lenient: true)) ?? TrialFold(key: key)
                                 chunk.append((TrialRows(fold), history.count))
                                 if chunk.count == FoldPipe.chunkSize {

@@ -158,11 +158,15 @@ extension EventStore {
         }
     }
 
-    /// Streams the log trial by trial (memory: one trial's events at a time).
-    static func forEachTrial(_ db: Database, _ body: (String, [RecordedEvent]) throws -> Void) throws {
+    /// Streams the log trial by trial (memory: one trial's events at a time); `forFold`: only
+    /// what a fold reads (`EventRows.foldColumns`).
+    static func forEachTrial(_ db: Database, forFold: Bool = false, _ body: (String, [RecordedEvent]) throws -> Void) throws {
         var current: String?
         var batch: [RecordedEvent] = []
-        try EventRows.forEach(db, "SELECT \(EventRows.columns) FROM events ORDER BY trial, version") { e in
+        let columns = forFold ? EventRows.foldColumns : EventRows.columns
+        let statement = RawStatement(try db.cachedStatement(sql: "SELECT \(columns) FROM events ORDER BY trial, version"))
+        try statement.forEachRow { row in
+            let e = try EventRows.decode(row, forFold: forFold)
             if e.trial != current {
                 if let c = current { try body(c, batch) }
                 current = e.trial

@@ -33,6 +33,8 @@ final class WriterState {
     /// What a group changed in memory, put back if the group is refused (its savepoint is
     /// rolled back): each trial's cached fold and pending `trials` row as they were before it.
     private struct GroupUndo {
+        /// False for a group of one event, which is checked in full before anything changes.
+        var recording: Bool
         var trials: [String: (fold: TrialFold?, summary: TrialSummary?)] = [:]
         var aliasesChanged = false
     }
@@ -93,7 +95,7 @@ final class WriterState {
         -> Result<[AppendOutcome], GroupError>
     {
         let head = (lastSeq, lastHash, lastRecorded)
-        var undo = GroupUndo()
+        var undo = GroupUndo(recording: events.count > 1)
         var outcomes: [AppendOutcome] = []
         var failure: GroupError?
         let body = {
@@ -143,7 +145,7 @@ final class WriterState {
     /// The trial's fold: from the cache, else replayed from the log.
     func fold(_ db: Database, key: String) throws -> TrialFold {
         if let f = cache.get(key) { return f }
-        let events = try EventRows.trialEvents(db, trial: key)
+        let events = try EventRows.trialFacts(db, trial: key)
         let f = ((try? TrialFold.fold(key: key, events: events, lenient: true)) ?? TrialFold(key: key)).compacted()
         cache.put(key, f)
         return f
@@ -206,7 +208,7 @@ final class WriterState {
                 new = old
                 try new.apply(record)
             } else {
-                var history = try EventRows.trialEvents(db, trial: key)
+                var history = try EventRows.trialFacts(db, trial: key)
                 if let target {
                     if let r = history.first(where: { if case .retracted(let x) = $0.payload { return x.target == target.seq }; return false }) {
                         throw AppendError.notAmendable(seq: target.seq, reason: "it was retracted by seq \(r.seq)")
@@ -261,14 +263,16 @@ final class WriterState {
             for alias in new.summary.aliases { aliasCache[alias.id.lowercased()] = key }
             undo.aliasesChanged = true
         }
-        if undo.trials[key] == nil { undo.trials[key] = (cache.peek(key), dirty[key]) }
+        // A group of one is checked in full before anything changes, so it needs no undo.
+        if undo.recording, undo.trials[key] == nil { undo.trials[key] = (cache.peek(key), dirty[key]) }
         dirty[key] = new.summary
-        cache.put(key, new.compacted())
-
         lastSeq = seq
         lastHash = record.hash
         lastRecorded = recorded
-        return AppendOutcome(event: record, trial: new.summary, replayed: false)
+        let outcome = AppendOutcome(event: record, trial: new.summary, replayed: false)
+        new.compact()
+        cache.put(key, new)
+        return outcome
     }
 
     /// The event a correction or retraction names, if it may be amended.
