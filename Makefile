@@ -12,7 +12,7 @@ LIBDIR = $(PREFIX)/lib
 UNITDIR = $(LIBDIR)/systemd/system
 MANDIR = $(PREFIX)/share/man
 BUILT = .build/$(CONFIGURATION)
-DEBIAN_PACKAGES = libsqlite3-dev libsystemd-dev libssl-dev pkg-config sqlite3 python3 systemd-container
+DEBIAN_PACKAGES = libsqlite3-dev libsystemd-dev libssl-dev pkg-config sqlite3 python3 util-linux systemd-container
 
 .PHONY: deps build run check test bench clean man completions install
 
