@@ -164,20 +164,36 @@ public final class Daemon: @unchecked Sendable {
     /// A real liveness check for the watchdog: the writer thread runs a no-op between commits
     /// and the database answers a read, both within `limit`.
     public func isAlive(within limit: Duration) async -> Bool {
+        await livenessProblem(within: limit) == nil
+    }
+
+    /// What failed the liveness check, in one line (which probe, and why); nil when the writer
+    /// and the database both answered within `limit`.
+    public func livenessProblem(within limit: Duration) async -> String? {
         let committer = self.committer, store = self.store
         let answered = NIOLockedValueBox(false)
-        return await withCheckedContinuation { (c: CheckedContinuation<Bool, Never>) in
-            let finish: @Sendable (Bool) -> Void = { ok in
-                if answered.withLockedValue({ let was = $0; $0 = true; return !was }) { c.resume(returning: ok) }
+        return await withCheckedContinuation { (c: CheckedContinuation<String?, Never>) in
+            let finish: @Sendable (String?) -> Void = { problem in
+                if answered.withLockedValue({ let was = $0; $0 = true; return !was }) { c.resume(returning: problem) }
             }
             // The probe may outlive the verdict when the writer is stuck; it ends when the writer does.
             Task {
-                let wrote = (try? await committer.exclusive({ () })) != nil
-                finish(wrote && (try? store.lastSeq()) != nil)
+                do {
+                    try await committer.exclusive({ () })
+                } catch {
+                    finish("the writer has stopped")
+                    return
+                }
+                do {
+                    _ = try store.lastSeq()
+                    finish(nil)
+                } catch {
+                    finish("the database did not answer a read: \(StoreError.oneLine(error))")
+                }
             }
             Task {
                 try? await Task.sleep(for: limit)
-                finish(false)
+                finish("the writer did not answer within \(limit) (a commit or a checkpoint is stuck)")
             }
         }
     }

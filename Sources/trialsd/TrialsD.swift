@@ -109,10 +109,10 @@ struct TrialsD: AsyncParsableCommand {
             Task.detached {
                 while !Task.isCancelled {
                     try? await Task.sleep(for: interval / 3)
-                    if await daemon.isAlive(within: interval / 3) {
-                        ServiceNotifier.watchdog(status: daemon.statusLine())
+                    if let problem = await daemon.livenessProblem(within: interval / 3) {
+                        logger.error("liveness check failed, not feeding the watchdog: \(problem)")
                     } else {
-                        logger.error("liveness check failed: the writer or the database did not answer; not feeding the watchdog")
+                        ServiceNotifier.watchdog(status: daemon.statusLine())
                     }
                 }
             }

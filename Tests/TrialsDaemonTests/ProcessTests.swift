@@ -290,8 +290,9 @@ final class WatchdogTests: XCTestCase {
         let release = DispatchSemaphore(value: 0), entered = DispatchSemaphore(value: 0)
         let held = Task { try await server.daemon.committer.exclusive { entered.signal(); release.wait() } }
         entered.wait()  // the writer thread is inside the held body now
-        let aliveStuck = await server.daemon.isAlive(within: .milliseconds(300))
-        XCTAssertFalse(aliveStuck, "a stuck writer must not feed the watchdog")
+        let problem = await server.daemon.livenessProblem(within: .milliseconds(300))
+        XCTAssertEqual(problem, "the writer did not answer within 0.3 seconds (a commit or a checkpoint is stuck)",
+            "a stuck writer must not feed the watchdog, and the journal must say which probe failed")
         release.signal()
         try await held.value
         let aliveAfter = await server.daemon.isAlive(within: .seconds(5))
