@@ -200,22 +200,6 @@ public struct RecordedEvent: Equatable, Sendable {
         return out
     }
 
-    /// The contract form with what the store added (`seq`, `version`, `recorded`, `recordedBy`, `hash`).
-    public var json: JSONValue {
-        var b = ObjectBuilder()
-        b.set("seq", seq)
-        b.set("id", id)
-        b.set("trial", trial)
-        b.set("version", version)
-        b.set("type", type.rawValue)
-        b.set("occurred", occurred)
-        b.set("recorded", recorded.description)
-        b.set("recordedBy", recordedBy)
-        b.set("source", source)
-        b.set("payload", payload.json)
-        b.set("hash", hexString(hash))
-        return b.value
-    }
 }
 
 /// Lower-case hexadecimal.

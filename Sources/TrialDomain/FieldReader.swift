@@ -149,3 +149,16 @@ struct ObjectBuilder {
     mutating func set(_ key: String, array: [JSONValue]) { if !array.isEmpty { object[key] = .array(array) } }
     var value: JSONValue { .object(object) }
 }
+
+extension ObjectBuilder: JSONMemberSink {
+    private static func name(_ k: StaticString) -> String {
+        k.withUTF8Buffer { String(decoding: $0, as: UTF8.self) }
+    }
+    mutating func member(_ k: StaticString, _ s: String?) { set(Self.name(k), s) }
+    mutating func member(_ k: StaticString, _ i: Int64?) { set(Self.name(k), i) }
+    mutating func member(_ k: StaticString, _ d: PartialDate?) { set(Self.name(k), d) }
+    mutating func member(_ k: StaticString, _ t: Timestamp) { set(Self.name(k), t.description) }
+    mutating func member(_ k: StaticString, _ v: JSONValue?) { set(Self.name(k), v) }
+    mutating func member<E: RawRepresentable>(_ k: StaticString, _ e: E?) where E.RawValue == String { set(Self.name(k), e) }
+    mutating func member<T: JSONWritable>(_ k: StaticString, _ v: T?) { set(Self.name(k), v?.json) }
+}

@@ -379,7 +379,7 @@ struct JSONParser {
             while i < bytes.count, bytes[i] >= 48, bytes[i] <= 57 { i += 1 }
         }
         if isInteger, i - start <= 18 {
-            // Up to 18 characters (17 digits with a sign): fits in Int64, no text needed.
+            // At most 18 digits: below 10^18, within Int64, so no text is needed.
             var k = start, negative = false, v: Int64 = 0
             if bytes[k] == UInt8(ascii: "-") { negative = true; k += 1 }
             while k < i { v = v * 10 + Int64(bytes[k] &- 48); k += 1 }

@@ -2,9 +2,8 @@
 /// without building a `JSONValue` tree first: the projections write one or more objects per
 /// event, and the tree's allocations were most of their cost.
 ///
-/// The caller writes an object's members in canonical order (keys sorted by their UTF-8
-/// bytes) and leaves out absent optionals, as `ObjectBuilder` does; tests check each writer
-/// against the tree's text.
+/// An object's members come in canonical order (keys sorted by their UTF-8 bytes), absent
+/// optionals left out: `JSONWritable` types list them once for this writer and for the tree.
 public struct JSONWriter {
     public private(set) var bytes: [UInt8] = []
     private var needsComma = false
@@ -84,6 +83,7 @@ public struct JSONWriter {
     public mutating func member(_ k: StaticString, _ s: String?) { if let s { key(k); string(s) } }
     public mutating func member(_ k: StaticString, _ i: Int64?) { if let i { key(k); int(i) } }
     public mutating func member(_ k: StaticString, _ d: PartialDate?) { if let d { key(k); date(d) } }
+    public mutating func member(_ k: StaticString, _ t: Timestamp) { key(k); timestamp(t) }
     public mutating func member(_ k: StaticString, _ v: JSONValue?) { if let v { key(k); value(v) } }
     public mutating func member<E: RawRepresentable>(_ k: StaticString, _ e: E?) where E.RawValue == String {
         if let e { key(k); string(e.rawValue) }
@@ -117,119 +117,138 @@ public struct JSONWriter {
     }
 }
 
-/// A value that writes its own canonical JSON into a `JSONWriter`.
-public protocol JSONWritable {
-    func write(to w: inout JSONWriter)
+/// Where an object's members go: canonical bytes (`JSONWriter`) or a `JSONValue` tree
+/// (`ObjectBuilder`). Absent optionals are left out.
+public protocol JSONMemberSink {
+    mutating func member(_ k: StaticString, _ s: String?)
+    mutating func member(_ k: StaticString, _ i: Int64?)
+    mutating func member(_ k: StaticString, _ d: PartialDate?)
+    mutating func member(_ k: StaticString, _ t: Timestamp)
+    mutating func member(_ k: StaticString, _ v: JSONValue?)
+    mutating func member<E: RawRepresentable>(_ k: StaticString, _ e: E?) where E.RawValue == String
+    mutating func member<T: JSONWritable>(_ k: StaticString, _ v: T?)
 }
 
-// The projections' objects, written member by member in canonical (sorted) key order. Each
-// gives exactly the bytes of its `json.canonicalText` (TrialDomainTests check both ways).
+extension JSONWriter: JSONMemberSink {}
 
-extension TimelineEntry {
-    public func write(withPayload: Bool, to w: inout JSONWriter) {
+/// An object that lists its members once, in canonical (sorted) key order, and so has both
+/// serialisations: `write(to:)` straight to bytes (the projections, the Append reply) and
+/// `json` as a tree. The writer does not sort, so a list out of order would make the two
+/// differ: TrialDomainTests check they give the same text.
+public protocol JSONWritable {
+    func members<S: JSONMemberSink>(into s: inout S)
+}
+
+extension JSONWritable {
+    public func write(to w: inout JSONWriter) {
         w.beginObject()
-        w.member("correctedBy", correctedBy)
-        w.member("occurred", occurred)
-        if withPayload { w.member("payload", payload.json) }
-        w.member("seq", seq)
-        w.member("source", source)
-        w.member("text", text)
-        w.member("type", type)
+        members(into: &w)
         w.endObject()
+    }
+
+    public var json: JSONValue {
+        var b = ObjectBuilder()
+        members(into: &b)
+        return b.value
+    }
+}
+
+// The objects of the projections and the interface, member by member in canonical order.
+
+extension TimelineEntry: JSONWritable {
+    public func members<S: JSONMemberSink>(into s: inout S) {
+        s.member("correctedBy", correctedBy)
+        s.member("occurred", occurred)
+        s.member("payload", payload.json)
+        s.member("seq", seq)
+        s.member("source", source)
+        s.member("text", text)
+        s.member("type", type)
     }
 }
 
 extension MilestoneRef: JSONWritable {
-    public func write(to w: inout JSONWriter) {
-        w.beginObject()
-        w.member("occurred", occurred)
-        w.member("seq", seq)
-        w.member("text", text)
-        w.member("type", type)
-        w.endObject()
+    public func members<S: JSONMemberSink>(into s: inout S) {
+        s.member("occurred", occurred)
+        s.member("seq", seq)
+        s.member("text", text)
+        s.member("type", type)
     }
 }
 
 extension Expectation: JSONWritable {
-    public func write(to w: inout JSONWriter) {
-        w.beginObject()
-        w.member("madeOn", madeOn)
-        w.member("milestone", milestone.description)
-        w.member("overdueSeq", overdueSeq)
-        w.member("resolvedBy", resolvedBy)
-        w.member("seq", seq)
-        w.member("source", source)
-        w.member("state", state)
-        w.member("window", window)
-        w.endObject()
+    public func members<S: JSONMemberSink>(into s: inout S) {
+        s.member("madeOn", madeOn)
+        s.member("milestone", milestone.description)
+        s.member("overdueSeq", overdueSeq)
+        s.member("resolvedBy", resolvedBy)
+        s.member("seq", seq)
+        s.member("source", source)
+        s.member("state", state)
+        s.member("window", window)
     }
 }
 
 extension Enrollment: JSONWritable {
-    public func write(to w: inout JSONWriter) {
-        w.beginObject()
-        w.member("count", count)
-        w.member("type", type)
-        w.endObject()
+    public func members<S: JSONMemberSink>(into s: inout S) {
+        s.member("count", count)
+        s.member("type", type)
     }
 }
 
 extension StudyDate: JSONWritable {
-    public func write(to w: inout JSONWriter) {
-        w.beginObject()
-        w.member("date", date)
-        w.member("type", type)
-        w.endObject()
+    public func members<S: JSONMemberSink>(into s: inout S) {
+        s.member("date", date)
+        s.member("type", type)
     }
 }
 
 extension DatesUpdated: JSONWritable {
-    public func write(to w: inout JSONWriter) {
-        w.beginObject()
-        w.member("completion", completion)
-        w.member("primaryCompletion", primaryCompletion)
-        w.member("start", start)
-        w.endObject()
+    public func members<S: JSONMemberSink>(into s: inout S) {
+        s.member("completion", completion)
+        s.member("primaryCompletion", primaryCompletion)
+        s.member("start", start)
     }
 }
 
 extension TrialSummary: JSONWritable {
-    public func write(to w: inout JSONWriter) { write(withRegistration: true, to: &w) }
+    public func members<S: JSONMemberSink>(into s: inout S) { members(into: &s, withRegistration: true) }
 
-    /// - Parameter withRegistration: false for the `trials` row, which keeps it apart.
+    /// The `trials` row's JSON, which keeps the registration apart.
     public func write(withRegistration: Bool, to w: inout JSONWriter) {
         w.beginObject()
-        w.member("dates", dates == DatesUpdated() ? nil : dates)
-        w.member("enrollment", enrollment)
-        w.member("key", key)
-        w.member("lastKnownStatus", lastKnownStatus)
-        w.member("lastMilestone", lastMilestone)
-        w.member("lastSeq", lastSeq)
-        w.member("nextExpected", nextExpected)
-        if withRegistration { w.member("registration", registration?.json) }
-        w.member("status", status)
-        w.member("statusSince", statusSince)
-        w.member("version", version)
-        w.member("whyStopped", whyStopped)
+        members(into: &w, withRegistration: withRegistration)
         w.endObject()
+    }
+
+    func members<S: JSONMemberSink>(into s: inout S, withRegistration: Bool) {
+        s.member("dates", dates == DatesUpdated() ? nil : dates)
+        s.member("enrollment", enrollment)
+        s.member("key", key)
+        s.member("lastKnownStatus", lastKnownStatus)
+        s.member("lastMilestone", lastMilestone)
+        s.member("lastSeq", lastSeq)
+        s.member("nextExpected", nextExpected)
+        if withRegistration { s.member("registration", registration?.json) }
+        s.member("status", status)
+        s.member("statusSince", statusSince)
+        s.member("version", version)
+        s.member("whyStopped", whyStopped)
     }
 }
 
 extension RecordedEvent: JSONWritable {
-    public func write(to w: inout JSONWriter) {
-        w.beginObject()
-        w.member("hash", hexString(hash))
-        w.member("id", id)
-        w.member("occurred", occurred)
-        w.member("payload", payload.json)
-        w.key("recorded")
-        w.timestamp(recorded)
-        w.member("recordedBy", recordedBy)
-        w.member("seq", seq)
-        w.member("source", source)
-        w.member("trial", trial)
-        w.member("type", type)
-        w.member("version", version)
-        w.endObject()
+    public func members<S: JSONMemberSink>(into s: inout S) {
+        s.member("hash", hexString(hash))
+        s.member("id", id)
+        s.member("occurred", occurred)
+        s.member("payload", payload.json)
+        s.member("recorded", recorded)
+        s.member("recordedBy", recordedBy)
+        s.member("seq", seq)
+        s.member("source", source)
+        s.member("trial", trial)
+        s.member("type", type)
+        s.member("version", version)
     }
 }

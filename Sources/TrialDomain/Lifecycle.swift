@@ -207,9 +207,7 @@ public struct TrialFold: Sendable, Equatable {
             }
         }
         if onTimeline {
-            let entry = TimelineEntry(
-                seq: f.seq, type: f.payload.type, occurred: f.occurred, text: EventText.describe(f.payload),
-                payload: f.payload, source: f.source, correctedBy: f.correctedBy)
+            let entry = TimelineEntry(seq: f.seq, occurred: f.occurred, payload: f.payload, source: f.source, correctedBy: f.correctedBy)
             timeline.append(entry)
             summary.lastMilestone = MilestoneRef(entry)
         }

@@ -253,8 +253,6 @@ public struct Enrollment: Equatable, Sendable {
         type = try r.enumeration("type", EstimateType.self)
         try r.finish()
     }
-
-    public var json: JSONValue { ["count": .int(count), "type": .string(type.rawValue)] }
 }
 
 /// A registry date: a partial date, estimated or actual (the type is sometimes not given).
@@ -272,13 +270,6 @@ public struct StudyDate: Equatable, Sendable {
         date = try r.partialDate("date")
         type = try r.optionalEnumeration("type", EstimateType.self)
         try r.finish()
-    }
-
-    public var json: JSONValue {
-        var b = ObjectBuilder()
-        b.set("date", date)
-        b.set("type", type)
-        return b.value
     }
 }
 
@@ -303,14 +294,6 @@ public struct DatesUpdated: Equatable, Sendable {
         if start == nil, primaryCompletion == nil, completion == nil {
             throw ValidationError(field: "", reason: "give at least one of start, primaryCompletion, completion")
         }
-    }
-
-    public var json: JSONValue {
-        var b = ObjectBuilder()
-        b.set("start", start?.json)
-        b.set("primaryCompletion", primaryCompletion?.json)
-        b.set("completion", completion?.json)
-        return b.value
     }
 }
 

@@ -11,21 +11,6 @@ public struct TimelineEntry: Equatable, Sendable {
     /// The seq of the correction that replaced the payload, if any.
     public var correctedBy: Int64?
 
-    public var json: JSONValue { json(withPayload: true) }
-
-    /// The entry's JSON, optionally without its payload (stored apart).
-    public func json(withPayload: Bool) -> JSONValue {
-        var b = ObjectBuilder()
-        b.set("seq", seq)
-        b.set("type", type.rawValue)
-        b.set("occurred", occurred)
-        b.set("text", text)
-        if withPayload { b.set("payload", payload.json) }
-        b.set("source", source)
-        b.set("correctedBy", correctedBy)
-        return b.value
-    }
-
     public init(seq: Int64, type: EventType, occurred: PartialDate, text: String, payload: Payload, source: String?, correctedBy: Int64?) {
         self.seq = seq
         self.type = type
@@ -34,6 +19,12 @@ public struct TimelineEntry: Equatable, Sendable {
         self.payload = payload
         self.source = source
         self.correctedBy = correctedBy
+    }
+
+    /// An entry of `payload` (its effective one), its text derived from it.
+    public init(seq: Int64, occurred: PartialDate, payload: Payload, source: String?, correctedBy: Int64?) {
+        self.init(seq: seq, type: payload.type, occurred: occurred, text: EventText.describe(payload), payload: payload,
+                  source: source, correctedBy: correctedBy)
     }
 
     public init(json: JSONValue) throws {
@@ -62,10 +53,6 @@ public struct MilestoneRef: Equatable, Sendable {
         type = e.type
         occurred = e.occurred
         text = e.text
-    }
-
-    public var json: JSONValue {
-        ["seq": .int(seq), "type": .string(type.rawValue), "occurred": .string(occurred.description), "text": .string(text)]
     }
 
     public init(json: JSONValue) throws {
@@ -103,19 +90,6 @@ public struct Expectation: Equatable, Sendable {
     public var resolvedBy: Int64?
     /// The `milestone-overdue` event, if the window passed without it (kept once met late).
     public var overdueSeq: Int64?
-
-    public var json: JSONValue {
-        var b = ObjectBuilder()
-        b.set("seq", seq)
-        b.set("milestone", milestone.description)
-        b.set("window", window)
-        b.set("madeOn", madeOn)
-        b.set("source", source)
-        b.set("state", state)
-        b.set("resolvedBy", resolvedBy)
-        b.set("overdueSeq", overdueSeq)
-        return b.value
-    }
 
     public init(seq: Int64, milestone: MilestoneSpec, window: PartialDate, madeOn: PartialDate, source: String?, state: ExpectationState, resolvedBy: Int64? = nil, overdueSeq: Int64? = nil) {
         self.seq = seq
@@ -182,23 +156,6 @@ public struct TrialSummary: Equatable, Sendable {
         return out
     }
 
-    public var json: JSONValue {
-        var b = ObjectBuilder()
-        b.set("key", key)
-        b.set("registration", registration?.json)
-        b.set("enrollment", enrollment?.json)
-        b.set("status", status)
-        b.set("statusSince", statusSince)
-        b.set("whyStopped", whyStopped)
-        b.set("lastKnownStatus", lastKnownStatus)
-        if dates != DatesUpdated() { b.set("dates", dates.json) }
-        b.set("lastMilestone", lastMilestone?.json)
-        b.set("nextExpected", nextExpected?.json)
-        b.set("version", version)
-        b.set("lastSeq", lastSeq)
-        return b.value
-    }
-
     public init(json: JSONValue) throws {
         var r = try FieldReader(json)
         key = try r.string("key")
@@ -229,5 +186,13 @@ public struct TrialView: Equatable, Sendable {
         self.summary = summary
         self.timeline = timeline
         self.expectations = expectations
+    }
+
+    /// The summary's members, with `timeline` and `expectations`: one trial as the interface shows it.
+    public var json: JSONValue {
+        var o = summary.json.objectValue ?? JSONObject()
+        o["timeline"] = .array(timeline.map(\.json))
+        o["expectations"] = .array(expectations.map(\.json))
+        return .object(o)
     }
 }

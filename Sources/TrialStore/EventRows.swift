@@ -8,12 +8,13 @@ import TrialDomain
 enum EventRows {
     static let columns = "seq, event_id, trial, version, type, occurred, recorded, recorded_by, source, payload, hash"
 
-    /// Runs a SELECT of `columns`, its arguments bound by `bind`, and hands each decoded event
-    /// to `body`.
-    static func forEach(_ db: Database, _ sql: String, _ bind: (inout RawStatement) -> Void = { _ in }, _ body: (RecordedEvent) throws -> Void) throws {
+    /// Runs a SELECT of `columns` (with `forFold`, of `foldColumns`), its arguments bound by
+    /// `bind`, and hands each decoded event to `body`.
+    static func forEach(_ db: Database, _ sql: String, forFold: Bool = false, _ bind: (inout RawStatement) -> Void = { _ in },
+        _ body: (RecordedEvent) throws -> Void) throws {
         var statement = RawStatement(try db.cachedStatement(sql: sql))
         bind(&statement)
-        try statement.forEachRow { try body(try decode($0)) }
+        try statement.forEachRow { try body(try decode($0, forFold: forFold)) }
     }
 
     /// Steps a statement whose arguments are bound already.
@@ -71,9 +72,9 @@ enum EventRows {
     /// Every event of one trial, in version order, as a fold reads them (`foldColumns`).
     static func trialFacts(_ db: Database, trial: String) throws -> [RecordedEvent] {
         var out: [RecordedEvent] = []
-        var statement = RawStatement(try db.cachedStatement(sql: "SELECT \(foldColumns) FROM events WHERE trial = ? ORDER BY version"))
-        statement.bind(trial)
-        try statement.forEachRow { out.append(try decode($0, forFold: true)) }
+        try forEach(db, "SELECT \(foldColumns) FROM events WHERE trial = ? ORDER BY version", forFold: true, { $0.bind(trial) }) {
+            out.append($0)
+        }
         return out
     }
 

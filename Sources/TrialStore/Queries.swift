@@ -77,29 +77,23 @@ extension EventStore {
     }
 
     /// The trial's timeline in world order: each row's event, with the correction's payload
-    /// in place of its own, and the entry's text derived from that payload as the fold does.
+    /// in place of its own. The query's first columns are `EventRows.foldColumns`.
     static func timelineEntries(_ db: Database, key: String) throws -> [TimelineEntry] {
         var entries: [TimelineEntry] = []
         var statement = RawStatement(try db.cachedStatement(sql: """
-            SELECT e.seq, e.type, e.occurred, e.source, COALESCE(t.corrected_payload, e.payload), t.corrected_by
+            SELECT e.seq, e.trial, e.version, e.type, e.occurred, e.source, COALESCE(t.corrected_payload, e.payload), t.corrected_by
             FROM timeline t JOIN events e ON e.seq = t.seq
             WHERE t.trial = ? ORDER BY t.window_start, t.window_end, t.seq
             """))
         statement.bind(key)
         try statement.forEachRow { row in
-            let seq = sqlite3_column_int64(row, 0)
-            do {
-                let typeName = EventRows.text(row, 1)
-                guard let type = EventType(rawValue: typeName) else { throw StoreError.corruptEvent(seq: seq, reason: "unknown type '\(typeName)'") }
-                let payload = try Payload(type: type, json: try JSONValue.parse(EventRows.text(row, 4)))
-                entries.append(TimelineEntry(
-                    seq: seq, type: type, occurred: try PartialDate(parsing: EventRows.text(row, 2)),
-                    text: EventText.describe(payload), payload: payload,
-                    source: sqlite3_column_type(row, 3) == SQLITE_NULL ? nil : EventRows.text(row, 3),
-                    correctedBy: sqlite3_column_type(row, 5) == SQLITE_NULL ? nil : sqlite3_column_int64(row, 5)))
-            } catch {
-                throw StoreError.database("the timeline entry of seq \(seq) cannot be read (\(error)); run `trialctl rebuild`")
+            let e: RecordedEvent
+            do { e = try EventRows.decode(row, forFold: true) } catch {
+                throw StoreError.database("the timeline entry of seq \(sqlite3_column_int64(row, 0)) cannot be read (\(error)); run `trialctl rebuild`")
             }
+            entries.append(TimelineEntry(
+                seq: e.seq, occurred: e.occurred, payload: e.payload, source: e.source,
+                correctedBy: sqlite3_column_type(row, 7) == SQLITE_NULL ? nil : sqlite3_column_int64(row, 7)))
         }
         return entries
     }
@@ -164,9 +158,7 @@ extension EventStore {
         var current: String?
         var batch: [RecordedEvent] = []
         let columns = forFold ? EventRows.foldColumns : EventRows.columns
-        let statement = RawStatement(try db.cachedStatement(sql: "SELECT \(columns) FROM events ORDER BY trial, version"))
-        try statement.forEachRow { row in
-            let e = try EventRows.decode(row, forFold: forFold)
+        try EventRows.forEach(db, "SELECT \(columns) FROM events ORDER BY trial, version", forFold: forFold) { e in
             if e.trial != current {
                 if let c = current { try body(c, batch) }
                 current = e.trial

@@ -144,10 +144,10 @@ final class ControlService: @unchecked Sendable {
                 guard let view = try await blocking({ try store.status(trial, at: point0) }) else {
                     throw TrialsInterface.error("NoSuchTrial", [("trial", .string(trial))])
                 }
-                return JSONObject([("trials", [Self.trialJSON(view.summary, view: view)])])
+                return JSONObject([("trials", [view.json])])
             }
             let all = try await blocking { try store.trials(at: point0) }
-            return JSONObject([("trials", .array(all.map { Self.trialJSON($0, view: nil) }))])
+            return JSONObject([("trials", .array(all.map(\.json)))])
 
         case "Log":
             let p = try Parameters(call.parameters, allowed: ["trial", "since", "types", "limit"])
@@ -235,15 +235,6 @@ final class ControlService: @unchecked Sendable {
         }
     }
 
-    /// A trial as the interface shows it: the summary, and for one trial its timeline and expectations.
-    static func trialJSON(_ summary: TrialSummary, view: TrialView?) -> JSONValue {
-        var o = summary.json.objectValue ?? JSONObject()
-        if let view {
-            o["timeline"] = .array(view.timeline.map(\.json))
-            o["expectations"] = .array(view.expectations.map(\.json))
-        }
-        return .object(o)
-    }
 
     private func invalidDate(_ parameter: String, _ error: ValidationError) -> VarlinkError {
         TrialsInterface.error("InvalidDate", [("parameter", .string(parameter)), ("reason", .string(error.reason))])

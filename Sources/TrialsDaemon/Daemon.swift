@@ -193,7 +193,7 @@ public final class Daemon: @unchecked Sendable {
             }
             Task {
                 try? await Task.sleep(for: limit)
-                finish("the writer did not answer within \(limit) (a commit or a checkpoint is stuck)")
+                finish("the writer did not answer within \(limit) (a commit, a rebuild or a checkpoint is holding it)")
             }
         }
     }

@@ -86,12 +86,7 @@ enum Trials {
     /// The `Trial` of the IDL: the summary, with timeline and expectations when `detailed`.
     static func trialJSON(_ key: String, detailed: Bool) -> JSONValue {
         let view = fold(key).view
-        var o = view.summary.json.objectValue!
-        if detailed {
-            o["timeline"] = .array(view.timeline.map(\.json))
-            o["expectations"] = .array(view.expectations.map(\.json))
-        }
-        return .object(o)
+        return detailed ? view.json : view.summary.json
     }
 
     /// The `Status` reply for every trial.

@@ -291,7 +291,7 @@ final class WatchdogTests: XCTestCase {
         let held = Task { try await server.daemon.committer.exclusive { entered.signal(); release.wait() } }
         entered.wait()  // the writer thread is inside the held body now
         let problem = await server.daemon.livenessProblem(within: .milliseconds(300))
-        XCTAssertEqual(problem, "the writer did not answer within 0.3 seconds (a commit or a checkpoint is stuck)",
+        XCTAssertEqual(problem, "the writer did not answer within 0.3 seconds (a commit, a rebuild or a checkpoint is holding it)",
             "a stuck writer must not feed the watchdog, and the journal must say which probe failed")
         release.signal()
         try await held.value
