@@ -40,6 +40,7 @@ public final class EventStore: @unchecked Sendable {
     /// Touched only inside `pool.write…` closures, which GRDB serialises.
     let writer: WriterState
     let checkpointer: Checkpointer?
+    let rebuildMonitor = RebuildMonitor()
     /// `PRAGMA synchronous` of every connection that writes: in WAL mode FULL syncs the log on
     /// every commit (a rebuild alone runs NORMAL, and comes back to this).
     static let durableSynchronous = "FULL"

@@ -100,6 +100,8 @@ extension EventStore {
     public func rebuild() throws -> RebuildReport {
         let start = Timestamp.now()
         return try pool.writeWithoutTransaction { db in
+            rebuildMonitor.begin()
+            defer { rebuildMonitor.end() }
             var trials = 0
             var events: Int64 = 0
             // The projections are derived: a power cut during a rebuild may lose the rebuild
@@ -140,6 +142,7 @@ extension EventStore {
                         trials += 1
                         events += Int64(count)
                     }
+                    rebuildMonitor.wrote(trials: trials)
                 }
                 return .commit
             }
@@ -148,6 +151,9 @@ extension EventStore {
             return RebuildReport(trials: trials, events: events, seconds: seconds)
         }
     }
+
+    /// How far the running rebuild has got; nil when none runs.
+    public var rebuildProgress: RebuildProgress? { rebuildMonitor.progress }
 
     /// Counts and sizes.
     public func stats() throws -> StoreStats {

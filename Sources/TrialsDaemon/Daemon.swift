@@ -23,6 +23,8 @@ public final class Daemon: @unchecked Sendable {
     let group: MultiThreadedEventLoopGroup
     let threadPool: NIOThreadPool
     private let stopped = NIOLockedValueBox(false)
+    /// The rebuild's progress at the last liveness check that timed out.
+    private let rebuildSeen = NIOLockedValueBox<RebuildProgress?>(nil)
 
     /// Opens and migrates the database. Throws StoreError (one line) when it cannot.
     public init(configuration: DaemonConfiguration, logger: Logger, onAppended: @escaping @Sendable (AppendOutcome) -> Void = { _ in }) throws {
@@ -168,9 +170,10 @@ public final class Daemon: @unchecked Sendable {
     }
 
     /// What failed the liveness check, in one line (which probe, and why); nil when the writer
-    /// and the database both answered within `limit`.
+    /// and the database both answered within `limit`, or when the writer is held by a rebuild
+    /// that has written trials since the previous check (a long rebuild is not a hang).
     public func livenessProblem(within limit: Duration) async -> String? {
-        let committer = self.committer, store = self.store
+        let committer = self.committer, store = self.store, rebuildSeen = self.rebuildSeen
         let answered = NIOLockedValueBox(false)
         return await withCheckedContinuation { (c: CheckedContinuation<String?, Never>) in
             let finish: @Sendable (String?) -> Void = { problem in
@@ -193,7 +196,19 @@ public final class Daemon: @unchecked Sendable {
             }
             Task {
                 try? await Task.sleep(for: limit)
-                finish("the writer did not answer within \(limit) (a commit, a rebuild or a checkpoint is holding it)")
+                // A rebuild holds the writer for as long as it runs (seconds per million
+                // events): one that wrote trials since the previous check is alive.
+                let rebuild = store.rebuildProgress
+                let seen = rebuildSeen.withLockedValue { seen in
+                    defer { seen = rebuild }
+                    return seen
+                }
+                if let rebuild {
+                    finish(rebuild != seen ? nil
+                        : "the writer did not answer within \(limit), and the rebuild holding it wrote no trial since the last check (\(rebuild.trials) written)")
+                } else {
+                    finish("the writer did not answer within \(limit) (a commit, a rebuild or a checkpoint is holding it)")
+                }
             }
         }
     }

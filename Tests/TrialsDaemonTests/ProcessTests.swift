@@ -3,7 +3,7 @@ import GRDB
 import NIOConcurrencyHelpers
 import TrialDomain
 import TrialProtocol
-import TrialStore
+@testable import TrialStore
 import TrialTestSupport
 import XCTest
 
@@ -295,6 +295,51 @@ final class WatchdogTests: XCTestCase {
             "a stuck writer must not feed the watchdog, and the journal must say which probe failed")
         release.signal()
         try await held.value
+        let aliveAfter = await server.daemon.isAlive(within: .seconds(5))
+        XCTAssertTrue(aliveAfter)
+        try await server.stop()
+    }
+
+    /// A rebuild holds the writer for seconds per million events: the check counts it alive
+    /// while it writes trials, and fails it once it stops making progress.
+    func testALongRebuildIsAliveOnlyWhileItProgresses() async throws {
+        let server = try await InProcessDaemon()
+        let store = server.daemon.store
+        // 600 trials: the rebuild hands them over in chunks of 256, so it reports three times.
+        let groups = try (0..<600).map { [try Fixture.new("SLOW-\($0)", .registered, "2024-01", ["title": "a trial"])] }
+        for case .failure(let e) in try store.append(groups: groups, recordedBy: "root") { XCTFail("\(e)") }
+        let entered = DispatchSemaphore(value: 0), proceed = DispatchSemaphore(value: 0)
+        let pacing = NIOLockedValueBox(true)
+        store.rebuildMonitor.afterChunk = { _ in
+            entered.signal()
+            if pacing.withLockedValue({ $0 }) { proceed.wait() }
+        }
+        let rebuild = Task.detached { try store.rebuild() }
+        entered.wait()  // the rebuild holds the write lock, one chunk written
+        // An append queued behind the rebuild keeps the writer thread waiting for the lock, so
+        // every probe below waits behind it: only the rebuild's progress can answer.
+        let appended = DispatchSemaphore(value: 0)
+        let outcome = NIOLockedValueBox<GroupCommitter.Outcome?>(nil)
+        server.daemon.committer.submit([try Fixture.new("SLOW-600", .registered, "2024-01", ["title": "late"])], recordedBy: "root",
+                                       on: server.daemon.group.next()) { o in
+            outcome.withLockedValue { $0 = o }
+            appended.signal()
+        }
+        let first = await server.daemon.livenessProblem(within: .milliseconds(300))
+        XCTAssertNil(first, "a rebuild that has written trials since the last check is alive")
+        let stuck = await server.daemon.livenessProblem(within: .milliseconds(300))
+        XCTAssertEqual(stuck, "the writer did not answer within 0.3 seconds, and the rebuild holding it wrote no trial since the last check (256 written)")
+        proceed.signal()
+        entered.wait()  // a second chunk written; the rebuild holds the lock again
+        let again = await server.daemon.livenessProblem(within: .milliseconds(300))
+        XCTAssertNil(again, "the rebuild progressed since the stuck check")
+        pacing.withLockedValue { $0 = false }
+        proceed.signal()
+        let report = try await rebuild.value
+        XCTAssertEqual(report.trials, 600)
+        appended.wait()
+        if case .failure(let e) = try XCTUnwrap(outcome.withLockedValue { $0 }) { XCTFail("the queued append failed: \(e)") }
+        XCTAssertNil(store.rebuildProgress, "no rebuild runs any more")
         let aliveAfter = await server.daemon.isAlive(within: .seconds(5))
         XCTAssertTrue(aliveAfter)
         try await server.stop()
