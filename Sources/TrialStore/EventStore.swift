@@ -41,9 +41,11 @@ public final class EventStore: @unchecked Sendable {
     let writer: WriterState
     let checkpointer: Checkpointer?
     let rebuildMonitor = RebuildMonitor()
-    /// `PRAGMA synchronous` of every connection that writes: in WAL mode FULL syncs the log on
-    /// every commit (a rebuild alone runs NORMAL, and comes back to this).
+    /// `PRAGMA synchronous` of every connection that writes (`makeDurable`): in WAL mode FULL
+    /// syncs the log on every commit (a rebuild alone runs NORMAL, and comes back to this).
     static let durableSynchronous = "FULL"
+    /// What `PRAGMA synchronous` reads back for `durableSynchronous`.
+    static let durableSynchronousLevel = 2
 
     /// Opens (creating if needed) and migrates the database at `path`.
     public init(path: String, configuration: StoreConfiguration = StoreConfiguration()) throws {
@@ -54,7 +56,6 @@ public final class EventStore: @unchecked Sendable {
         config.maximumReaderCount = configuration.maximumReaderCount
         config.label = "trialtrack"
         config.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = \(Self.durableSynchronous)")
             try db.execute(sql: "PRAGMA cache_size = \(-configuration.cacheKibibytes)")
             try db.execute(sql: "PRAGMA mmap_size = \(configuration.mmapBytes)")
         }
@@ -64,6 +65,7 @@ public final class EventStore: @unchecked Sendable {
             throw StoreError.database("cannot open \(path): \(e.message ?? e.description)")
         }
         writer = WriterState(cacheCapacity: configuration.foldCacheCapacity)
+        try pool.writeWithoutTransaction { try Self.makeDurable($0) }
         try Migrator().migrate(pool)
         checkpointer = configuration.backgroundCheckpoints
             ? try Checkpointer(path: path, threshold: configuration.checkpointPages, limit: configuration.checkpointLimitPages,
@@ -75,6 +77,18 @@ public final class EventStore: @unchecked Sendable {
     }
 
     deinit { stopCheckpoints() }
+
+    /// Sets the writer's connection to sync the log on every commit, and checks that it does.
+    /// `prepareDatabase` is not enough: GRDB's DatabasePool sets `synchronous = NORMAL` on its
+    /// writer after that hook has run, when it turns WAL on, and NORMAL commits without a sync
+    /// (a power cut could lose acknowledged events).
+    static func makeDurable(_ db: Database) throws {
+        try db.execute(sql: "PRAGMA synchronous = \(durableSynchronous)")
+        let level = try Int.fetchOne(db, sql: "PRAGMA synchronous")
+        guard level == durableSynchronousLevel else {
+            throw StoreError.database("the database connection refused synchronous=\(durableSynchronous) (it reports \(level.map(String.init) ?? "nothing")): commits would not be durable")
+        }
+    }
 
     private let stopping = NSLock()
     private var checkpointsStopped = false

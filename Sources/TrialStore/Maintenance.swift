@@ -108,7 +108,7 @@ extension EventStore {
             // (the transaction rolls back, the old projections stay), never the log. NORMAL
             // keeps WAL consistent and spares an fsync of the whole rewrite.
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
-            defer { try? db.execute(sql: "PRAGMA synchronous = \(Self.durableSynchronous)") }
+            defer { try? Self.makeDurable(db) }
             try db.inTransaction(.immediate) {
                 let pipe = FoldPipe(capacity: 8)
                 let pool = self.pool

@@ -68,6 +68,27 @@ final class TamperTests: StoreTestCase {
     }
 }
 
+/// Every commit is synced before it is acknowledged: a power cut loses no appended event.
+final class DurabilityTests: StoreTestCase {
+    /// What the writer's connection runs: SQLite's own report, 2 being FULL.
+    func writerSynchronous() throws -> Int? {
+        try store.pool.writeWithoutTransaction { try Int.fetchOne($0, sql: "PRAGMA synchronous") }
+    }
+
+    /// GRDB's pool turns the writer to NORMAL (no sync at commit) when it enables WAL, after
+    /// the configuration's own hook has run: the store must set FULL afterwards, and keep it
+    /// across a rebuild (which runs NORMAL) and a reopen.
+    func testTheWriterSyncsEveryCommit() throws {
+        XCTAssertEqual(try writerSynchronous(), 2, "a fresh store commits with synchronous=FULL")
+        try append("HARMONi-2", .statusChanged, "2022-10", ["status": "recruiting"])
+        try store.rebuild()
+        XCTAssertEqual(try writerSynchronous(), 2, "FULL again after a rebuild")
+        try reopen()
+        XCTAssertEqual(try writerSynchronous(), 2, "FULL on a store opened on an existing file")
+        XCTAssertEqual(try store.pool.read { try String.fetchOne($0, sql: "PRAGMA journal_mode") }, "wal")
+    }
+}
+
 final class MigrationTests: StoreTestCase {
     func testTheMigrationsAreTheFilesInMigrations() throws {
         let folder = Repository.root.appendingPathComponent("Migrations")
