@@ -388,6 +388,19 @@ public enum Render {
         }
         breakdown("eventsByType", "By type")
         breakdown("expectationsByState", "Expectations")
+        if case .object(let c)? = r["checkpoints"] {
+            let runs = Int(c["runs"]?.int64Value ?? 0), failures = Int(c["failures"]?.int64Value ?? 0)
+            var text = runs == 0 ? "none yet" : Format.count(runs, "checkpoint")
+            if failures > 0 { text += ", \(failures) failed" }
+            if let at = c["lastAt"]?.stringValue {
+                if let problem = c["lastFailure"]?.stringValue {
+                    text += "; the last, \(Format.recorded(at)): \(problem)"
+                } else {
+                    text += "; the last \(Format.recorded(at)), \(c["copiedPages"]?.int64Value ?? 0) of \(c["logPages"]?.int64Value ?? 0) pages copied"
+                }
+            }
+            rows.append(("Checkpoints", text))
+        }
         rows.append(("Connections", "\(int("connections"))"))
         rows.append(("Subscribers", "\(int("subscribers"))"))
         if let up = r["uptimeSeconds"]?.doubleValue { rows.append(("Uptime", Format.timespan(seconds: up))) }

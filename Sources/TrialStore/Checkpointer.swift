@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import GRDBSQLite
+import TrialDomain
 
 /// Copies the write-ahead log back into the database file on a thread and connection of its
 /// own, so the single writer does not stall on it: SQLite's default runs that checkpoint inside
@@ -17,6 +18,8 @@ import GRDBSQLite
 final class Checkpointer: @unchecked Sendable {
     let threshold: Int32
     let limit: Int32
+    /// Called with one line when a checkpoint fails (on the thread that ran it).
+    private let onFailure: (@Sendable (String) -> Void)?
     private var connection: OpaquePointer?
     private let condition = NSCondition()
     private var wanted = false
@@ -24,14 +27,17 @@ final class Checkpointer: @unchecked Sendable {
     private var finished = false
     /// Checkpoints the thread has run (`waitForRuns`).
     private var runs = 0
+    /// What the checkpoints did, the thread's and the writer's in-line ones.
+    private var record = CheckpointStatus()
     /// The log's length after the previous commit. Only touched in the hook, which runs on
     /// the writer's connection.
     private var previousPages: Int32 = 0
 
     /// `limit` below `threshold` is taken as `threshold`; `busyTimeout` is the store's.
-    init(path: String, threshold: Int32, limit: Int32, busyTimeout: TimeInterval) throws {
+    init(path: String, threshold: Int32, limit: Int32, busyTimeout: TimeInterval, onFailure: (@Sendable (String) -> Void)? = nil) throws {
         self.threshold = threshold
         self.limit = max(limit, threshold)
+        self.onFailure = onFailure
         guard sqlite3_open_v2(path, &connection, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nil) == SQLITE_OK else {
             let message = connection.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
             sqlite3_close(connection)
@@ -51,7 +57,7 @@ final class Checkpointer: @unchecked Sendable {
             let me = Unmanaged<Checkpointer>.fromOpaque(context!).takeUnretainedValue()
             if pages >= me.limit && me.previousPages >= me.limit {
                 // The thread is not keeping up: checkpoint now, in the writer's time.
-                sqlite3_wal_checkpoint_v2(db, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
+                me.checkpoint(db, inLine: true)
             } else if pages >= me.threshold {
                 me.wake()
             }
@@ -60,7 +66,37 @@ final class Checkpointer: @unchecked Sendable {
         }, Unmanaged.passUnretained(self).toOpaque())
     }
 
-    private func wake() {
+    /// Runs one PASSIVE checkpoint on `db` and records what it did.
+    private func checkpoint(_ db: OpaquePointer?, inLine: Bool) {
+        var logPages: Int32 = 0, copiedPages: Int32 = 0
+        let rc = sqlite3_wal_checkpoint_v2(db, nil, SQLITE_CHECKPOINT_PASSIVE, &logPages, &copiedPages)
+        var failure: String?
+        if rc != SQLITE_OK {
+            var reason = db.map { String(cString: sqlite3_errmsg($0)) } ?? String(cString: sqlite3_errstr(rc))
+            // The system's reason too, e.g. "No space left on device".
+            if let db, case let errno = sqlite3_system_errno(db), errno != 0 { reason += ": " + String(cString: strerror(errno)) }
+            failure = "\(inLine ? "the writer's in-line checkpoint" : "a checkpoint") failed: \(reason) (the write-ahead log grows until one succeeds)"
+        }
+        condition.lock()
+        record.runs += 1
+        record.lastAt = Timestamp.now()
+        record.logPages = Int(max(logPages, 0))
+        record.copiedPages = Int(max(copiedPages, 0))
+        record.lastFailure = failure
+        if failure != nil { record.failures += 1 }
+        condition.unlock()
+        if let failure, let onFailure { onFailure(failure) }
+    }
+
+    /// What the checkpoints have done so far.
+    var status: CheckpointStatus {
+        condition.lock()
+        defer { condition.unlock() }
+        return record
+    }
+
+    /// Asks the thread for a checkpoint now (tests; the hook asks past the threshold).
+    func wake() {
         condition.lock()
         wanted = true
         condition.signal()
@@ -79,7 +115,7 @@ final class Checkpointer: @unchecked Sendable {
             }
             wanted = false
             condition.unlock()
-            sqlite3_wal_checkpoint_v2(connection, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
+            checkpoint(connection, inLine: false)
             condition.lock()
             runs += 1
             condition.broadcast()
@@ -109,4 +145,20 @@ final class Checkpointer: @unchecked Sendable {
     static func detach(from db: Database) {
         sqlite3_wal_hook(db.sqliteConnection, nil, nil)
     }
+}
+
+/// What the store's checkpoints (copying the write-ahead log into the database file) have done
+/// since it was opened: a failing one leaves the log growing, and says why here.
+public struct CheckpointStatus: Equatable, Sendable {
+    public var runs = 0
+    public var failures = 0
+    /// When the last one finished, the log's length then and how much of it was copied (a
+    /// PASSIVE checkpoint copies what no reader still needs), in pages.
+    public var lastAt: Timestamp?
+    public var logPages = 0
+    public var copiedPages = 0
+    /// Why the last one failed, in one line; nil when it succeeded.
+    public var lastFailure: String?
+
+    public init() {}
 }

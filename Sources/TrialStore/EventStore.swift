@@ -23,6 +23,10 @@ public struct StoreConfiguration: Sendable {
     public var checkpointPages: Int32 = 8192
     /// WAL pages past which the writer checkpoints in line. Default 32768 (128 MiB).
     public var checkpointLimitPages: Int32 = 32_768
+    /// Called with one line when a checkpoint fails (e.g. the disk is full): the write-ahead
+    /// log then grows until one succeeds. Default: nothing (`EventStore.checkpointStatus`
+    /// still records it).
+    public var onCheckpointFailure: (@Sendable (String) -> Void)?
     /// The clock, replaceable in tests.
     public var clock: @Sendable () -> Timestamp = { Timestamp.now() }
 
@@ -69,7 +73,8 @@ public final class EventStore: @unchecked Sendable {
         try Migrator().migrate(pool)
         checkpointer = configuration.backgroundCheckpoints
             ? try Checkpointer(path: path, threshold: configuration.checkpointPages, limit: configuration.checkpointLimitPages,
-                               busyTimeout: configuration.busyTimeout) : nil
+                               busyTimeout: configuration.busyTimeout,
+                               onFailure: configuration.onCheckpointFailure) : nil
         try pool.writeWithoutTransaction { db in
             try writer.load(db)
             checkpointer?.attach(to: db)
@@ -77,6 +82,10 @@ public final class EventStore: @unchecked Sendable {
     }
 
     deinit { stopCheckpoints() }
+
+    /// What the checkpoints have done; nil with `backgroundCheckpoints` off (SQLite's own run
+    /// in the commits, unrecorded).
+    public var checkpointStatus: CheckpointStatus? { checkpointer?.status }
 
     /// Sets the writer's connection to sync the log on every commit, and checks that it does.
     /// `prepareDatabase` is not enough: GRDB's DatabasePool sets `synchronous = NORMAL` on its

@@ -35,6 +35,7 @@ public struct StoreStats: Equatable, Sendable {
     public var databaseBytes: Int64
     public var walBytes: Int64
     public var schema: [String]
+    public var checkpoints: CheckpointStatus?
 }
 
 extension EventStore {
@@ -170,7 +171,8 @@ extension EventStore {
                 eventsByType: Dictionary(uniqueKeysWithValues: byType.map { ($0[0] as String, $0[1] as Int64) }),
                 expectationsByState: Dictionary(uniqueKeysWithValues: byState.map { ($0[0] as String, $0[1] as Int64) }),
                 databaseBytes: size(path), walBytes: size(path + "-wal"),
-                schema: try String.fetchAll(db, sql: "SELECT identifier FROM schema_migrations ORDER BY identifier"))
+                schema: try String.fetchAll(db, sql: "SELECT identifier FROM schema_migrations ORDER BY identifier"),
+                checkpoints: checkpointStatus)
         }
     }
 }

@@ -228,6 +228,14 @@ final class ControlService: @unchecked Sendable {
                 ("schema", .array(s.schema.map { .string($0) })), ("database", .string(store.path)),
                 ("connections", .int(Int64(connections.withLockedValue { $0 }))), ("subscribers", .int(Int64(broadcaster.count))),
                 ("uptimeSeconds", .double(Date().timeIntervalSince(started))),
+                ("checkpoints", s.checkpoints.map { c in
+                    .object(JSONObject([
+                        ("runs", .int(Int64(c.runs))), ("failures", .int(Int64(c.failures))),
+                        ("lastAt", c.lastAt.map { .string($0.description) } ?? .null),
+                        ("logPages", .int(Int64(c.logPages))), ("copiedPages", .int(Int64(c.copiedPages))),
+                        ("lastFailure", c.lastFailure.map { .string($0) } ?? .null),
+                    ]))
+                } ?? .null),
             ])
 
         default:

@@ -32,7 +32,9 @@ public final class Daemon: @unchecked Sendable {
         self.logger = logger
         let dir = (configuration.databasePath as NSString).deletingLastPathComponent
         if !dir.isEmpty { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
-        store = try EventStore(path: configuration.databasePath)
+        var storeConfiguration = StoreConfiguration()
+        storeConfiguration.onCheckpointFailure = { [logger] problem in logger.warning("\(problem)") }
+        store = try EventStore(path: configuration.databasePath, configuration: storeConfiguration)
         let broadcaster = Broadcaster(lastSeq: try store.lastSeq(), backlog: configuration.subscriberBacklog)
         self.broadcaster = broadcaster
         committer = GroupCommitter(store: store, maximumBatch: configuration.maximumGroupCommit) { broadcaster.publish($0) }

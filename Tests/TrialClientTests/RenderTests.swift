@@ -301,6 +301,19 @@ final class RenderTests: XCTestCase {
         XCTAssertEqual(Render.rebuilt(params(["trials": 1, "events": 1, "seconds": 12.34])), "Rebuilt the projections of 1 trial from 1 event in 12.3 s.\n")
     }
 
+    func testStatsSaysWhatTheCheckpointsDid() {
+        func checkpointLine(_ c: JSONValue) -> String? {
+            lines(Render.stats(params(["events": 1, "checkpoints": c]), style: plain)).first { $0.contains("Checkpoints:") }
+                .map { String($0.drop { $0 == " " }) }
+        }
+        XCTAssertEqual(checkpointLine(["runs": 0, "failures": 0, "logPages": 0, "copiedPages": 0]), "Checkpoints: none yet")
+        XCTAssertEqual(checkpointLine(["runs": 3, "failures": 0, "lastAt": "2026-11-21T09:16:00.123456Z", "logPages": 8200, "copiedPages": 8192]),
+                       "Checkpoints: 3 checkpoints; the last 2026-11-21T09:16:00Z, 8192 of 8200 pages copied")
+        XCTAssertEqual(checkpointLine(["runs": 4, "failures": 1, "lastAt": "2026-11-21T09:17:00Z", "logPages": 0, "copiedPages": 0,
+                                       "lastFailure": "a checkpoint failed: disk I/O error (the write-ahead log grows until one succeeds)"]),
+                       "Checkpoints: 4 checkpoints, 1 failed; the last, 2026-11-21T09:17:00Z: a checkpoint failed: disk I/O error (the write-ahead log grows until one succeeds)")
+    }
+
     func testStats() {
         let r = params([
             "events": 16, "trials": 3, "lastSeq": 16, "lastRecorded": "2026-11-21T09:16:00.123456Z",
