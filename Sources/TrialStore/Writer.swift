@@ -142,10 +142,16 @@ final class WriterState {
         return key
     }
 
+    /// The history the last cache miss replayed: an out-of-order append right after it
+    /// replays that trial again with its new event, without reading the log twice. Valid only
+    /// within the `appendOne` that made it (which clears it first).
+    private var replayed: (key: String, events: [RecordedEvent])?
+
     /// The trial's fold: from the cache, else replayed from the log.
     func fold(_ db: Database, key: String) throws -> TrialFold {
         if let f = cache.get(key) { return f }
         let events = try EventRows.trialFacts(db, trial: key)
+        replayed = (key, events)
         let f = ((try? TrialFold.fold(key: key, events: events, lenient: true)) ?? TrialFold(key: key)).compacted()
         cache.put(key, f)
         return f
@@ -155,6 +161,8 @@ final class WriterState {
         undo: inout GroupUndo) throws -> AppendOutcome {
         // 0. Events built in code (an importer, the overdue watcher) get the checks parsed ones
         // got: the payload is validated through its JSON, and what is stored is that form.
+        replayed = nil
+        defer { replayed = nil }
         var e = submitted
         let payloadText: String
         do { payloadText = try e.validate() } catch { throw AppendError.invalid(error) }
@@ -208,7 +216,7 @@ final class WriterState {
                 new = old
                 try new.apply(record)
             } else {
-                var history = try EventRows.trialFacts(db, trial: key)
+                var history = replayed?.key == key ? replayed!.events : try EventRows.trialFacts(db, trial: key)
                 if let target {
                     if let r = history.first(where: { if case .retracted(let x) = $0.payload { return x.target == target.seq }; return false }) {
                         throw AppendError.notAmendable(seq: target.seq, reason: "it was retracted by seq \(r.seq)")
