@@ -56,6 +56,10 @@ final class ProtocolTests: XCTestCase {
         XCTAssertEqual(c.trialsError("Retract", ["seq": 99, "reason": "x"]), TrialsInterface.error("NoSuchEvent", [("seq", 99)]))
         XCTAssertEqual(c.trialsError("Status", ["asOf": "June 2025"])?.shortName, "InvalidDate")
         XCTAssertEqual(c.trialsError("Log", ["trial": "HARMONi-9"]), TrialsInterface.error("NoSuchTrial", [("trial", "HARMONi-9")]))
+        // A subscription names a trial the log knows, as Status does (the IDL says so).
+        let subscribe = try c.roundTrip(["method": .string(TrialsInterface.method("Subscribe")), "more": true, "parameters": ["trial": "HARMONi-9"]])
+        XCTAssertEqual(subscribe.varlinkError, TrialsInterface.error("NoSuchTrial", [("trial", "HARMONi-9")]))
+        XCTAssertEqual(try c.trials("Stats")["events"], 1, "the connection still serves after the refused subscription")
     }
 
     func testEveryMethodAnswers() throws {
