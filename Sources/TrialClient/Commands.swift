@@ -443,7 +443,7 @@ public struct CorrectCommand: TrialctlCommand {
             --payload gives the whole replacement payload (inline, @FILE or @-), and KEY=VALUE \
             overrides its fields. With KEY=VALUE alone, the fields are changed on the payload the \
             event has now (its latest correction's, if it was corrected before), so that \
-            `trialctl correct 12 --reason "registry typo" count=780` changes only the count.
+            `trialctl correct 12 --reason "registry typo" count=780` changes only the count;             should the trial change between that read and the correction (another correction,             say), nothing is recorded and trialctl says so: run it again.
 
             Example:
               trialctl correct 17 --reason "the interim analysis met its endpoint" \\
@@ -475,31 +475,45 @@ public struct CorrectCommand: TrialctlCommand {
 
     public func execute(_ ctx: Context) throws {
         let session = try ctx.session(global, action: "recording")
-        var base = JSONObject()
-        if payload == nil { base = try Self.currentPayload(of: seq, session) }
-        let newPayload = try Input.payload(option: payload, assignments: assignments, base: base, read: ctx.read)
         var p = amendment.parameters(seq: seq)
+        var base = JSONObject()
+        if payload == nil {
+            // KEY=VALUE changes the payload as read: the correction is sent expecting the
+            // trial's version of that read, so that one recorded in between is not undone
+            // (trialsd refuses it with WrongExpectedVersion, and nothing is recorded).
+            let current = try Self.currentPayload(of: seq, session)
+            base = current.payload
+            p["expectedVersion"] = .int(current.trialVersion)
+            session.context.versionReadFrom = "seq \(seq)'s payload"
+        }
+        let newPayload = try Input.payload(option: payload, assignments: assignments, base: base, read: ctx.read)
         p["payload"] = .object(newPayload)
         try amendment.send("Correct", p, session, ctx)
     }
 
-    /// The payload event `seq` has now: its own, or its latest correction's.
-    static func currentPayload(of seq: Int64, _ session: Session) throws(TrialctlError) -> JSONObject {
+    /// The payload event `seq` has now (its own, or its latest correction's), and the version
+    /// its trial had when it was read.
+    static func currentPayload(of seq: Int64, _ session: Session) throws(TrialctlError) -> (payload: JSONObject, trialVersion: Int64) {
         let first = try Reply.events(try session.call("Log", params(["since": .int(seq - 1), "limit": 1])))
         guard let event = first.first, event.seq == seq else { throw .failure("no such event: seq \(seq)") }
         guard case .object(var payload) = event.payload else { throw Reply.unexpected("events[0].payload", "expected an object") }
+        var version = event.version
         var since = seq
         let limit = JSONValue.int(Int64(TrialsInterface.maximumLogLimit))
+        // Every later event of the trial, in seq order: its corrections of `seq`, and its last
+        // version (events recorded while this reads land on later pages).
         while true {
-            let reply = try session.call(
-                "Log", params(["trial": .string(event.trial), "since": .int(since), "types": ["corrected"], "limit": limit]))
-            for c in try Reply.events(reply) where c.payload["target"]?.int64Value == seq {
-                if case .object(let replaced)? = c.payload["payload"] { payload = replaced }
+            let reply = try session.call("Log", params(["trial": .string(event.trial), "since": .int(since), "limit": limit]))
+            for e in try Reply.events(reply) {
+                version = max(version, e.version)
+                if e.type == "corrected", e.payload["target"]?.int64Value == seq, case .object(let replaced)? = e.payload["payload"] {
+                    payload = replaced
+                }
             }
             guard let next = reply["next"]?.int64Value, next > since else { break }
             since = next
         }
-        return payload
+        return (payload, version)
     }
 }
 

@@ -43,6 +43,9 @@ public struct ErrorContext: Sendable {
     public var batchLines: [Int]
     /// Where the socket was found.
     public var socket: SocketLocator.Location?
+    /// What the client read to make the call, expecting the trial's version then
+    /// (`correct` with KEY=VALUE: "seq 7's payload"), for WrongExpectedVersion.
+    public var versionReadFrom: String?
 
     public init(action: String? = nil, batchFile: String? = nil, batchLines: [Int] = [], socket: SocketLocator.Location? = nil) {
         self.action = action
@@ -124,7 +127,9 @@ public enum ErrorText {
                 let field = str("field")
                 message = "invalid event: " + (field.isEmpty || p["field"] == nil ? "" : "\(field): ") + str("reason")
             case "WrongExpectedVersion":
-                if int("expected") == 0 {
+                if let read = context.versionReadFrom {
+                    message = "\(str("trial")) changed while trialctl read \(read) (version \(num("expected")), now \(num("current"))); nothing was recorded: run the command again"
+                } else if int("expected") == 0 {
                     message = "\(str("trial")) already exists (at version \(num("current"))), not new as expected"
                 } else {
                     message = "\(str("trial")) is at version \(num("current")), not \(num("expected"))"

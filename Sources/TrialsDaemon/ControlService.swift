@@ -174,7 +174,7 @@ final class ControlService: @unchecked Sendable {
         case "Correct", "Retract":
             let correcting = call.member == "Correct"
             let p = try Parameters(call.parameters, allowed: correcting
-                ? ["seq", "reason", "payload", "occurred", "source", "id"] : ["seq", "reason", "occurred", "source", "id"])
+                ? ["seq", "reason", "payload", "occurred", "source", "id", "expectedVersion"] : ["seq", "reason", "occurred", "source", "id", "expectedVersion"])
             var o = JSONObject()
             o["type"] = .string(correcting ? "corrected" : "retracted")
             var payload = JSONObject([("target", .int(try p.requiredInt("seq"))), ("reason", .string(try p.requiredString("reason")))])
@@ -183,6 +183,7 @@ final class ControlService: @unchecked Sendable {
             if let occurred = try p.string("occurred") { o["occurred"] = .string(occurred) }
             if let source = try p.string("source") { o["source"] = .string(source) }
             if let id = try p.string("id") { o["id"] = .string(id) }
+            if let expected = try p.int("expectedVersion") { o["expectedVersion"] = .int(expected) }
             let event = try newEvent(.object(o), index: nil)
             let outcome = try await append([event], peer: peer, indexed: false)[0]
             return JSONObject([("event", outcome.event.json)])

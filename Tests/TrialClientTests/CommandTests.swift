@@ -298,7 +298,7 @@ final class CommandTests: XCTestCase {
         correction["type"] = "corrected"
         correction["payload"] = ["target": 7, "reason": "final analysis", "payload": ["kind": "final", "outcome": "positive", "endpoints": ["OS"]]]
         h.trialsd.reply("Log") { p in
-            if p["types"] == nil { return Trials.logReply(7...7, next: 7) }
+            if p["trial"] == nil { return Trials.logReply(7...7, next: 7) }
             return params(["events": [.object(correction)]])
         }
         h.trialsd.reply("Correct") { _ in
@@ -312,8 +312,21 @@ final class CommandTests: XCTestCase {
         XCTAssertEqual(r.stdout, "Recorded seq 21: HARMONi-6 corrected seq 7 (version 10)\n")
         XCTAssertEqual(h.trialsd.calls.map(\.method), ["org.trialtrack.Trials.Log", "org.trialtrack.Trials.Log", "org.trialtrack.Trials.Correct"])
         XCTAssertEqual(sent(0).parameters, #"{"limit":1,"since":6}"#)
-        XCTAssertEqual(sent(1).parameters, #"{"limit":10000,"since":7,"trial":"HARMONi-6","types":["corrected"]}"#)
-        XCTAssertEqual(sent(2).parameters, #"{"payload":{"endpoints":["OS"],"kind":"final","outcome":"positive","venue":"ASCO 2026"},"reason":"it was presented at ASCO","seq":7}"#)
+        XCTAssertEqual(sent(1).parameters, #"{"limit":10000,"since":7,"trial":"HARMONi-6"}"#)
+        // The correction expects the trial's version as read: that of its last event (seq 20).
+        XCTAssertEqual(sent(2).parameters, #"{"expectedVersion":\#(correction["version"]!.int64Value!),"payload":{"endpoints":["OS"],"kind":"final","outcome":"positive","venue":"ASCO 2026"},"reason":"it was presented at ASCO","seq":7}"#)
+    }
+
+    /// Another correction recorded while trialctl read the payload: nothing is recorded, and
+    /// the message says why and what to do.
+    func testCorrectRefusedWhenTheTrialChangedSinceTheRead() {
+        h.trialsd.reply("Log") { p in p["trial"] == nil ? Trials.logReply(7...7, next: 7) : params(["events": []]) }
+        h.trialsd.fail("Correct", TrialsInterface.error("WrongExpectedVersion", [("trial", "HARMONi-6"), ("expected", 4), ("current", 5)]))
+        let r = h.run("correct", "7", "--reason", "venue", "venue=ASCO 2026")
+        XCTAssertEqual(r.status, 1)
+        XCTAssertEqual(r.stderr, "trialctl: HARMONi-6 changed while trialctl read seq 7's payload (version 4, now 5); nothing was recorded: run the command again\n")
+        XCTAssertEqual(sent(2).method, "org.trialtrack.Trials.Correct")
+        XCTAssertTrue(sent(2).parameters.contains(#""expectedVersion":4"#), "seq 7 is HARMONi-6's version 4 and nothing came after it: \(sent(2).parameters)")
     }
 
     func testCorrectWithAWholePayloadFetchesNothing() {

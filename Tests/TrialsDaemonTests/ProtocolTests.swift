@@ -60,6 +60,13 @@ final class ProtocolTests: XCTestCase {
         let subscribe = try c.roundTrip(["method": .string(TrialsInterface.method("Subscribe")), "more": true, "parameters": ["trial": "HARMONi-9"]])
         XCTAssertEqual(subscribe.varlinkError, TrialsInterface.error("NoSuchTrial", [("trial", "HARMONi-9")]))
         XCTAssertEqual(try c.trials("Stats")["events"], 1, "the connection still serves after the refused subscription")
+        // A correction made against a version the trial has moved past is refused, the log unchanged.
+        let stale = c.trialsError("Correct", ["seq": 1, "reason": "the registry says terminated", "payload": ["status": "terminated"], "expectedVersion": 2])
+        XCTAssertEqual(stale, TrialsInterface.error("WrongExpectedVersion", [("trial", "NCT00973089"), ("expected", 2), ("current", 1)]))
+        XCTAssertEqual(c.trialsError("Retract", ["seq": 1, "reason": "x", "expectedVersion": 0])?.shortName, "WrongExpectedVersion")
+        XCTAssertEqual(try c.trials("Stats")["events"], 1)
+        let corrected = try c.trials("Correct", ["seq": 1, "reason": "the registry says terminated", "payload": ["status": "terminated"], "expectedVersion": 1])
+        XCTAssertEqual(corrected["event"]?["version"], 2)
     }
 
     func testEveryMethodAnswers() throws {
