@@ -443,7 +443,9 @@ public struct CorrectCommand: TrialctlCommand {
             --payload gives the whole replacement payload (inline, @FILE or @-), and KEY=VALUE \
             overrides its fields. With KEY=VALUE alone, the fields are changed on the payload the \
             event has now (its latest correction's, if it was corrected before), so that \
-            `trialctl correct 12 --reason "registry typo" count=780` changes only the count;             should the trial change between that read and the correction (another correction,             say), nothing is recorded and trialctl says so: run it again.
+            `trialctl correct 12 --reason "registry typo" count=780` changes only the count; \
+            should the trial change between that read and the correction (another correction, \
+            say), nothing is recorded and trialctl says so: run it again.
 
             Example:
               trialctl correct 17 --reason "the interim analysis met its endpoint" \\

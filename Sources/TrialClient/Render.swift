@@ -40,12 +40,12 @@ public enum Render {
 
     /// The colour of an expectation's state: red when overdue, green when met, grey when
     /// superseded, none when pending.
-    static func color(ofExpectation state: ExpectationState?) -> ANSIColor? {
+    static func color(ofExpectation state: ExpectationState) -> ANSIColor? {
         switch state {
-        case .overdue?: .red
-        case .met?: .green
-        case .superseded?: .grey
-        case .pending?, nil: nil
+        case .overdue: .red
+        case .met: .green
+        case .superseded: .grey
+        case .pending: nil
         }
     }
 
@@ -108,7 +108,7 @@ public enum Render {
                 let overdue = n.state == .overdue
                 // On a terminal the mark comes first, so that truncation cannot hide it.
                 let mark = overdue && style.symbols ? style.glyph(.warning) + " " : ""
-                row.append(Table.Cell(mark + "\(n.milestone) \(n.window)" + (overdue ? " (overdue)" : ""), overdue ? .red : nil))
+                row.append(Table.Cell(mark + "\(n.milestone) \(n.window)" + (overdue ? " (overdue)" : ""), Render.color(ofExpectation: n.state)))
             } else {
                 row.append(Table.Cell("-"))
             }
@@ -327,10 +327,9 @@ public enum Render {
             Table.Column("STATE"), Table.Column("MADE ON"), Table.Column("SOURCE", shrinkPriority: 1, minWidth: 10),
         ])
         for u in items {
-            let state = ExpectationState(rawValue: u.state)
             table.add([
                 Table.Cell(u.window), Table.Cell(u.name), Table.Cell(u.milestone),
-                Table.Cell(state == .overdue ? overdueText(style) : u.state, color(ofExpectation: state)),
+                Table.Cell(u.state == .overdue ? overdueText(style) : u.state.rawValue, color(ofExpectation: u.state)),
                 Table.Cell(u.madeOn.isEmpty ? "-" : u.madeOn), Table.Cell(u.source ?? "-"),
             ])
         }

@@ -105,7 +105,7 @@ public struct UpcomingReply: Equatable, Sendable {
     public var seq: Int64
     public var milestone: String
     public var window: String
-    public var state: String
+    public var state: ExpectationState
     public var madeOn: String
     public var source: String?
 
@@ -121,7 +121,10 @@ public struct UpcomingReply: Equatable, Sendable {
         seq = s
         milestone = try string("milestone")
         window = try string("window")
-        state = try string("state")
+        guard let st = ExpectationState(rawValue: try string("state")) else {
+            throw Reply.unexpected("\(path).state", "expected one of \(ExpectationState.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        state = st
         madeOn = (try? string("madeOn")) ?? ""
         source = o["source"]?.stringValue
     }

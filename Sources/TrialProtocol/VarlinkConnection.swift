@@ -65,10 +65,16 @@ public final class VarlinkConnection {
     }
 
     /// Sends a message without waiting for a reply.
-    public func send(_ message: JSONValue) throws(ClientError) {
+    public func send(_ message: JSONValue) throws(ClientError) { try send([message]) }
+
+    /// Sends messages in one write, each framed with its NUL, without waiting for replies
+    /// (a pipelining client).
+    public func send(_ messages: [JSONValue]) throws(ClientError) {
         var out = [UInt8]()
-        message.write(to: &out)
-        out.append(0)
+        for m in messages {
+            m.write(to: &out)
+            out.append(0)
+        }
         try sendRaw(out)
     }
 

@@ -25,9 +25,8 @@ final class Checkpointer: @unchecked Sendable {
     private var wanted = false
     private var stopping = false
     private var finished = false
-    /// Checkpoints the thread has run (`waitForRuns`).
-    private var runs = 0
-    /// What the checkpoints did, the thread's and the writer's in-line ones.
+    /// What the checkpoints did, the thread's and the writer's in-line ones (`waitForRuns`
+    /// waits on its count).
     private var record = CheckpointStatus()
     /// The log's length after the previous commit. Only touched in the hook, which runs on
     /// the writer's connection.
@@ -84,6 +83,7 @@ final class Checkpointer: @unchecked Sendable {
         record.copiedPages = Int(max(copiedPages, 0))
         record.lastFailure = failure
         if failure != nil { record.failures += 1 }
+        condition.broadcast()
         condition.unlock()
         if let failure, let onFailure { onFailure(failure) }
     }
@@ -116,19 +116,16 @@ final class Checkpointer: @unchecked Sendable {
             wanted = false
             condition.unlock()
             checkpoint(connection, inLine: false)
-            condition.lock()
-            runs += 1
-            condition.broadcast()
-            condition.unlock()
         }
     }
 
-    /// Waits until the thread has run `count` checkpoints in all; false if not by `deadline`.
+    /// Waits until `count` checkpoints have run in all (the thread's, and the writer's in line);
+    /// false if not by `deadline`.
     func waitForRuns(_ count: Int, before deadline: Date) -> Bool {
         condition.lock()
         defer { condition.unlock() }
-        while runs < count { if !condition.wait(until: deadline) { break } }
-        return runs >= count
+        while record.runs < count { if !condition.wait(until: deadline) { break } }
+        return record.runs >= count
     }
 
     /// Stops the thread and closes its connection. Detach the hook from the writer first.

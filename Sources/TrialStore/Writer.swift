@@ -142,27 +142,20 @@ final class WriterState {
         return key
     }
 
-    /// The history the last cache miss replayed: an out-of-order append right after it
-    /// replays that trial again with its new event, without reading the log twice. Valid only
-    /// within the `appendOne` that made it (which clears it first).
-    private var replayed: (key: String, events: [RecordedEvent])?
-
-    /// The trial's fold: from the cache, else replayed from the log.
-    func fold(_ db: Database, key: String) throws -> TrialFold {
-        if let f = cache.get(key) { return f }
+    /// The trial's fold: from the cache, else replayed from the log (`history`: the events that
+    /// replay read, which an out-of-order append replays again with its new event).
+    func fold(_ db: Database, key: String) throws -> (fold: TrialFold, history: [RecordedEvent]?) {
+        if let f = cache.get(key) { return (f, nil) }
         let events = try EventRows.trialFacts(db, trial: key)
-        replayed = (key, events)
         let f = ((try? TrialFold.fold(key: key, events: events, lenient: true)) ?? TrialFold(key: key)).compacted()
         cache.put(key, f)
-        return f
+        return (f, events)
     }
 
     private func appendOne(_ submitted: NewEvent, recordedBy: String, db: Database, _ statements: Statements, now: Timestamp,
         undo: inout GroupUndo) throws -> AppendOutcome {
         // 0. Events built in code (an importer, the overdue watcher) get the checks parsed ones
         // got: the payload is validated through its JSON, and what is stored is that form.
-        replayed = nil
-        defer { replayed = nil }
         var e = submitted
         let payloadText: String
         do { payloadText = try e.validate() } catch { throw AppendError.invalid(error) }
@@ -192,11 +185,11 @@ final class WriterState {
             guard existing.trial == key, existing.payload == e.payload, existing.occurred == e.occurred, existing.source == e.source else {
                 throw AppendError.idConflict(id: id, seq: existing.seq)
             }
-            return AppendOutcome(event: existing, trial: try fold(db, key: key).summary, replayed: true)
+            return AppendOutcome(event: existing, trial: try fold(db, key: key).fold.summary, replayed: true)
         }
 
         // 3. Optimistic concurrency.
-        let old = isNew ? TrialFold(key: key) : try fold(db, key: key)
+        let (old, replayed) = isNew ? (TrialFold(key: key), [RecordedEvent]()) : try fold(db, key: key)
         if let expected = e.expectedVersion, expected != old.summary.version {
             throw AppendError.wrongExpectedVersion(trial: key, expected: expected, current: old.summary.version)
         }
@@ -216,7 +209,7 @@ final class WriterState {
                 new = old
                 try new.apply(record)
             } else {
-                var history = replayed?.key == key ? replayed!.events : try EventRows.trialFacts(db, trial: key)
+                var history = try replayed ?? EventRows.trialFacts(db, trial: key)
                 if let target {
                     if let r = history.first(where: { if case .retracted(let x) = $0.payload { return x.target == target.seq }; return false }) {
                         throw AppendError.notAmendable(seq: target.seq, reason: "it was retracted by seq \(r.seq)")

@@ -326,18 +326,21 @@ final class ControlService: @unchecked Sendable {
             w.endObject()
             w.endObject()
             return .encoded(w.bytes)
-        } catch let e as VarlinkError {
-            return .reply(VarlinkReply(error: e))
         } catch {
-            return .reply(VarlinkReply(error: TrialsInterface.storeFailed(StoreError.oneLine(error))))
+            return .reply(VarlinkReply(error: error))
         }
     }
 
+    /// Tells the world (journal, hook) of what an append recorded; replays recorded nothing.
+    func announce(_ outcomes: [AppendOutcome], severities: [ChangeSeverity]? = nil) {
+        for (i, o) in outcomes.enumerated() where !o.replayed { onAppended(o, severities?[i]) }
+    }
+
     /// Journal entries for what was appended, or the interface's error for a refusal.
-    private func finish(_ outcome: GroupCommitter.Outcome, indexed: Bool, severities: [ChangeSeverity]?) throws -> [AppendOutcome] {
+    private func finish(_ outcome: GroupCommitter.Outcome, indexed: Bool, severities: [ChangeSeverity]?) throws(VarlinkError) -> [AppendOutcome] {
         switch outcome {
         case .success(let outcomes):
-            for (i, o) in outcomes.enumerated() where !o.replayed { onAppended(o, severities?[i]) }
+            announce(outcomes, severities: severities)
             return outcomes
         case .failure(.refused(let g)):
             throw Self.varlinkError(g.error, index: indexed ? g.index : nil)

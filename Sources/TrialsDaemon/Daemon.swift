@@ -56,14 +56,17 @@ public final class Daemon: @unchecked Sendable {
     public func start() async throws {
         threadPool.start()
         committer.start()
-        if let seed = configuration.seedFile {
-            do { try await self.seed(from: seed) } catch {
-                committer.stop()
-                try? await threadPool.shutdownGracefully()
-                throw error
-            }
+        do {
+            if let seed = configuration.seedFile { try await self.seed(from: seed) }
+            try await server.bind()
+        } catch {
+            // Nothing will run(): stop what start() started, and the event loop, so that a
+            // failed start leaves no thread behind.
+            committer.stop()
+            try? await threadPool.shutdownGracefully()
+            try? await group.shutdownGracefully()
+            throw error
         }
-        try await server.bind()
         logger.info("trialsd \(trialtrackVersion) serving \(configuration.databasePath)")
     }
 
@@ -104,9 +107,7 @@ public final class Daemon: @unchecked Sendable {
     /// subscribers hear of it from the writer.
     private func record(_ events: [NewEvent], recordedBy: String) async -> GroupCommitter.Outcome {
         let outcome = await committer.append(events, recordedBy: recordedBy)
-        if case .success(let outcomes) = outcome {
-            for o in outcomes where !o.replayed { service.onAppended(o, nil) }
-        }
+        if case .success(let outcomes) = outcome { service.announce(outcomes) }
         return outcome
     }
 
@@ -167,10 +168,7 @@ public final class Daemon: @unchecked Sendable {
 
     /// A real liveness check for the watchdog: the writer thread runs a no-op between commits
     /// and the database answers a read, both within `limit`.
-    public func isAlive(within limit: Duration) async -> Bool {
-        await livenessProblem(within: limit) == nil
-    }
-
+    ///
     /// What failed the liveness check, in one line (which probe, and why); nil when the writer
     /// and the database both answered within `limit`, or when the writer is held by a rebuild
     /// that has written trials since the previous check (a long rebuild is not a hang).

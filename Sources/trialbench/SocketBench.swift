@@ -88,15 +88,15 @@ struct SocketBench: ParsableCommand {
         print("clients  sequential  pipelined (\(window) in flight)  CPU per pipelined append")
         print("                                                (all threads: daemon and clients)")
         var offset = 10_000
-        for clients in self.clients {
-            var seq = Double.nan
+        for n in clients {
+            var seq: Double?  // nil: not measured (--no-sequential)
             if sequential {
-                seq = try appendRun(path: config.socketPath, clients: clients, total: appends, window: 1, events: events(appends, offset: offset)).rate
+                seq = try appendRun(path: config.socketPath, clients: n, total: appends, window: 1, events: events(appends, offset: offset)).rate
                 offset += appends
             }
-            let pip = try appendRun(path: config.socketPath, clients: clients, total: appends, window: window, events: events(appends, offset: offset))
+            let pip = try appendRun(path: config.socketPath, clients: n, total: appends, window: window, events: events(appends, offset: offset))
             offset += appends
-            print(String(format: "%7d  %10@  %24@  %24.1f µs", clients, (seq.isNaN ? "-" : fmt(seq)) as NSString, fmt(pip.rate) as NSString, pip.cpu * 1e6))
+            print(String(format: "%7d  %10@  %24@  %24.1f µs", n, (seq.map(fmt) ?? "-") as NSString, fmt(pip.rate) as NSString, pip.cpu * 1e6))
         }
         print("\nsingle process, no socket (the store alone): \(fmt(directSingle))/s one event per transaction, \(fmt(directBatched))/s batched (1000 per transaction)")
         daemon.stop()
@@ -137,17 +137,16 @@ struct SocketBench: ParsableCommand {
                 do {
                     let c = try VarlinkConnection(path: path)
                     var sent = 0, received = 0
-                    var out: [UInt8] = []
+                    var calls: [JSONValue] = []
                     while received < slice.count {
                         // The calls that fit in the window go out in one write, as a
                         // pipelining client sends them.
-                        out.removeAll(keepingCapacity: true)
+                        calls.removeAll(keepingCapacity: true)
                         while sent < slice.count && sent - received < window {
-                            VarlinkCall(method: TrialsInterface.method("Append"), parameters: JSONObject([("event", slice[sent])])).json.write(to: &out)
-                            out.append(0)
+                            calls.append(VarlinkCall(method: TrialsInterface.method("Append"), parameters: JSONObject([("event", slice[sent])])).json)
                             sent += 1
                         }
-                        if !out.isEmpty { try c.sendRaw(out) }
+                        if !calls.isEmpty { try c.send(calls) }
                         guard let m = try c.receive() else { throw ClientError.protocolViolation("closed") }
                         let reply = try VarlinkReply(message: m)
                         if let e = reply.varlinkError { throw ClientError.remote(e) }

@@ -117,6 +117,16 @@ final class CommandTests: XCTestCase {
         XCTAssertEqual(h.run("--version").stdout, "trialctl \(trialctlVersion)\n")
     }
 
+    /// Help texts are prose joined with `\` continuations: a lost continuation leaves a run
+    /// of indentation inside a line (it did once, in `correct`).
+    func testHelpTextsHaveNoGapsInsideALine() {
+        for command in [Trialctl.self] + Trialctl.configuration.subcommands {
+            for line in command.configuration.discussion.split(separator: "\n") {
+                XCTAssertFalse(line.drop { $0 == " " }.contains("   "), "\(command.configuration.commandName ?? "trialctl"): '\(line)'")
+            }
+        }
+    }
+
     func testEveryCommandTakesSocketAndNoPager() {
         h.trialsd.reply("Status", Trials.statusAll)
         h.trialsd.reply("Log", Trials.logReply(1...2))

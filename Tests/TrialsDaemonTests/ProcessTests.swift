@@ -285,8 +285,8 @@ final class SocketActivationTests: XCTestCase {
 final class WatchdogTests: XCTestCase {
     func testLivenessFailsWhileTheWriterIsStuck() async throws {
         let server = try await InProcessDaemon()
-        let aliveBefore = await server.daemon.isAlive(within: .seconds(5))
-        XCTAssertTrue(aliveBefore)
+        let before = await server.daemon.livenessProblem(within: .seconds(5))
+        XCTAssertNil(before)
         let release = DispatchSemaphore(value: 0), entered = DispatchSemaphore(value: 0)
         let held = Task { try await server.daemon.committer.exclusive { entered.signal(); release.wait() } }
         entered.wait()  // the writer thread is inside the held body now
@@ -295,8 +295,8 @@ final class WatchdogTests: XCTestCase {
             "a stuck writer must not feed the watchdog, and the journal must say which probe failed")
         release.signal()
         try await held.value
-        let aliveAfter = await server.daemon.isAlive(within: .seconds(5))
-        XCTAssertTrue(aliveAfter)
+        let after = await server.daemon.livenessProblem(within: .seconds(5))
+        XCTAssertNil(after)
         try await server.stop()
     }
 
@@ -314,7 +314,7 @@ final class WatchdogTests: XCTestCase {
             entered.signal()
             if pacing.withLockedValue({ $0 }) { proceed.wait() }
         }
-        let rebuild = Task.detached { try store.rebuild() }
+        let rebuild = ThreadResult { try store.rebuild() }  // it blocks in the hook: not on the async pool
         entered.wait()  // the rebuild holds the write lock, one chunk written
         // An append queued behind the rebuild keeps the writer thread waiting for the lock, so
         // every probe below waits behind it: only the rebuild's progress can answer.
@@ -335,13 +335,13 @@ final class WatchdogTests: XCTestCase {
         XCTAssertNil(again, "the rebuild progressed since the stuck check")
         pacing.withLockedValue { $0 = false }
         proceed.signal()
-        let report = try await rebuild.value
+        let report = try rebuild.wait()
         XCTAssertEqual(report.trials, 600)
         appended.wait()
         if case .failure(let e) = try XCTUnwrap(outcome.withLockedValue { $0 }) { XCTFail("the queued append failed: \(e)") }
         XCTAssertNil(store.rebuildProgress, "no rebuild runs any more")
-        let aliveAfter = await server.daemon.isAlive(within: .seconds(5))
-        XCTAssertTrue(aliveAfter)
+        let after = await server.daemon.livenessProblem(within: .seconds(5))
+        XCTAssertNil(after)
         try await server.stop()
     }
 

@@ -112,9 +112,11 @@ final class ProtocolTests: XCTestCase {
     /// under the daemon's feet) is answered with StoreFailed, in one line, and the connection
     /// goes on serving; a failed append writes nothing.
     func testADatabaseFailureIsAnsweredAndTheConnectionServesOn() throws {
+        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: "/usr/bin/sqlite3"), "needs the sqlite3 shell (apt-get install sqlite3; .ci/run installs it)")
         let c = try server.connect()
         try c.trials("Append", ["event": event("NCT00973089", "status-changed", "2009-09", ["status": "withdrawn"])])
-        let sql = try runProgram("/usr/bin/sqlite3", [server.daemon.configuration.databasePath, "DROP TABLE timeline"])
+        // Another process, as an operator's sqlite3 would.
+        let sql = try runProgram("/usr/bin/sqlite3", [server.daemon.configuration.databasePath, "DROP TABLE timeline"], timeout: 60)
         XCTAssertEqual(sql.status, 0, "\(sql)")
 
         let read = c.trialsError("Status", ["trial": "NCT00973089"])
