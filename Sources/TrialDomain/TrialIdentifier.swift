@@ -49,7 +49,7 @@ public struct TrialIdentifier: Hashable, Sendable, CustomStringConvertible {
     public var description: String { id }
 
     /// The case-folded form under which the identifier is looked up.
-    public var lookupKey: String { id.lowercased() }
+    public var lookupKey: String { id.caseFolded }
 
     static func isNCT(_ s: String) -> Bool {
         let u = Array(s.utf8)
@@ -100,7 +100,7 @@ public struct TrialReference: Hashable, Sendable, CustomStringConvertible {
     }
 
     public var description: String { text }
-    public var lookupKey: String { text.lowercased() }
+    public var lookupKey: String { text.caseFolded }
 }
 
 extension String {
@@ -111,5 +111,22 @@ extension String {
         while let f = s.first, f.isWhitespace { s.removeFirst() }
         while let l = s.last, l.isWhitespace { s.removeLast() }
         return String(s)
+    }
+}
+
+extension String {
+    /// `lowercased()`, without its Unicode tables for ASCII text (identifiers, acronyms, keys)
+    /// and without a copy when there is nothing to fold: alias look-ups run on every append.
+    public var caseFolded: String {
+        var upper = false
+        for b in utf8 {
+            if b >= 0x80 { return lowercased() }
+            if b >= 0x41 && b <= 0x5A { upper = true }
+        }
+        guard upper else { return self }
+        return String(unsafeUninitializedCapacity: utf8.count) { out in
+            for (i, b) in utf8.enumerated() { out[i] = b >= 0x41 && b <= 0x5A ? b | 0x20 : b }
+            return utf8.count
+        }
     }
 }

@@ -148,11 +148,11 @@ public struct TrialSummary: Equatable, Sendable {
     /// Every name the trial is found by: key, identifiers and acronym, with their registries.
     public var aliases: [(registry: String, id: String)] {
         var out: [(String, String)] = [("key", key)]
-        var seen: Set<String> = [key.lowercased()]
+        var seen: Set<String> = [key.caseFolded]
         for id in registration?.identifiers ?? [] where seen.insert(id.lookupKey).inserted {
             out.append((id.registry.rawValue, id.id))
         }
-        if let a = registration?.acronym, seen.insert(a.lowercased()).inserted { out.append(("acronym", a)) }
+        if let a = registration?.acronym, seen.insert(a.caseFolded).inserted { out.append(("acronym", a)) }
         return out
     }
 

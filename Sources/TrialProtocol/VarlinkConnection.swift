@@ -96,6 +96,13 @@ public final class VarlinkConnection {
 
     /// Receives the next message; nil at end of input.
     public func receive() throws(ClientError) -> JSONValue? {
+        guard let message = try receiveFrame() else { return nil }
+        do { return try JSONValue.parse(message) } catch { throw .protocolViolation("\(error)") }
+    }
+
+    /// Receives the next message's bytes, without its NUL and unparsed; nil at end of input
+    /// (a load generator that checks replies by their first bytes).
+    public func receiveFrame() throws(ClientError) -> [UInt8]? {
         while true {
             if let nul = buffer[start...].firstIndex(of: 0) {
                 let message = Array(buffer[start..<nul])
@@ -104,7 +111,7 @@ public final class VarlinkConnection {
                     buffer.removeFirst(start)
                     start = 0
                 }
-                do { return try JSONValue.parse(message) } catch { throw .protocolViolation("\(error)") }
+                return message
             }
             let fd = self.fd
             let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }

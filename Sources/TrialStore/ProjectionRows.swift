@@ -91,7 +91,7 @@ struct AliasRow: Equatable {
         var seen: Set<String> = []
         var out: [AliasRow] = []
         for a in s.aliases {
-            let key = a.id.lowercased()
+            let key = a.id.caseFolded
             if seen.insert(key).inserted { out.append(AliasRow(alias: key, registry: a.registry, id: a.id)) }
         }
         return out

@@ -23,6 +23,8 @@ final class WriterState {
     var dirty: [String: TrialSummary] = [:]
     /// Alias → trial key, as the writer wrote them (bounded; cleared with the cache).
     var aliasCache: [String: String] = [:]
+    /// The last recording time written and its text: a batch's events share one time.
+    private var recordedText = (Timestamp(microseconds: -1), "")
 
     /// The open transaction's prepared statements.
     private struct Statements {
@@ -131,7 +133,7 @@ final class WriterState {
 
     /// The trial an alias names, if any.
     func resolve(_ db: Database, alias: String) throws -> String? {
-        let lookup = alias.lowercased()
+        let lookup = alias.caseFolded
         if let key = aliasCache[lookup] { return key }
         let stmt = try db.cachedStatement(sql: "SELECT trial FROM trial_aliases WHERE alias = ?")
         let key = try String.fetchOne(stmt, arguments: [lookup])
@@ -225,8 +227,8 @@ final class WriterState {
         // 6. New identifiers must not name another trial (only a registration brings any).
         let renamed = old.summary.version == 0 || old.summary.registration != new.summary.registration
         if renamed {
-            let had = Set(old.summary.aliases.map { $0.id.lowercased() })
-            for alias in new.summary.aliases where !had.contains(alias.id.lowercased()) {
+            let had = Set(old.summary.aliases.map { $0.id.caseFolded })
+            for alias in new.summary.aliases where !had.contains(alias.id.caseFolded) {
                 if let owner = try resolve(db, alias: alias.id), owner != key {
                     throw AppendError.identifierTaken(identifier: alias.id, trial: owner)
                 }
@@ -234,7 +236,8 @@ final class WriterState {
         }
 
         // 7. Write: the event with its chain link, then the projections.
-        let occurredText = record.occurred.description, recordedText = recorded.description
+        if recorded != self.recordedText.0 { self.recordedText = (recorded, recorded.description) }
+        let occurredText = record.occurred.description, recordedText = self.recordedText.1
         record.hash = SHA256Digest.chain(
             previous: lastHash,
             content: RecordedEvent.hashedContent(
@@ -260,8 +263,8 @@ final class WriterState {
         }
         try statements.projections.write(old: old.summary.version == 0 ? nil : old, new: new, appendedInOrder: inOrder)
         if renamed {
-            for alias in old.summary.aliases { aliasCache[alias.id.lowercased()] = nil }
-            for alias in new.summary.aliases { aliasCache[alias.id.lowercased()] = key }
+            for alias in old.summary.aliases { aliasCache[alias.id.caseFolded] = nil }
+            for alias in new.summary.aliases { aliasCache[alias.id.caseFolded] = key }
             undo.aliasesChanged = true
         }
         // A group of one is checked in full before anything changes, so it needs no undo.

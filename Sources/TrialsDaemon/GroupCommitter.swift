@@ -129,7 +129,8 @@ final class GroupCommitter: @unchecked Sendable {
             let results = try store.append(groups: batch.map { ($0.events, $0.recordedBy) })
             var fresh: [RecordedEvent] = []
             for case .success(let appended) in results {
-                for o in appended where !o.replayed { fresh.append(o.event) }
+                // By index: only the event is copied, not each outcome's trial summary.
+                for i in appended.indices where !appended[i].replayed { fresh.append(appended[i].event) }
             }
             if !fresh.isEmpty { published(fresh) }
             outcomes = results.map { $0.mapError { .refused($0) } }

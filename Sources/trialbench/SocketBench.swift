@@ -123,33 +123,52 @@ struct SocketBench: ParsableCommand {
     /// `clients` connections append `total` events between them, each keeping up to `window`
     /// calls in flight; returns acknowledged appends per second, and the CPU time the process
     /// (daemon and clients) spent per append.
+    ///
+    /// The clients are lean load generators, as their CPU shares the machine with trialsd: each
+    /// call's bytes are made before the clock starts, and a reply is checked by its first bytes
+    /// (trialsd answers an append with `{"parameters":…`, an error with `{"error":…`); any other
+    /// reply is parsed and fails the run. After the run the log must have grown by exactly
+    /// `total` events (Stats), so no append went unacknowledged or was counted twice.
     func appendRun(path: String, clients: Int, total: Int, window: Int, events: [JSONValue]) throws -> (rate: Double, cpu: Double) {
         let per = total / clients
+        let before = try lastSeq(path)
+        let calls: [[[UInt8]]] = (0..<clients).map { k in
+            events[(k * per)..<((k + 1) * per)].map { e in
+                var bytes: [UInt8] = []
+                VarlinkCall(method: TrialsInterface.method("Append"), parameters: JSONObject([("event", e)])).json.write(to: &bytes)
+                bytes.append(0)
+                return bytes
+            }
+        }
+        let success = Array(#"{"parameters":"#.utf8)
         let group = DispatchGroup()
         let failure = FailureBox()
         let cpuStart = cpuSeconds()
         let start = now()
         for k in 0..<clients {
             group.enter()
-            let slice = Array(events[(k * per)..<((k + 1) * per)])
+            let mine = calls[k]
             Thread {
                 defer { group.leave() }
                 do {
                     let c = try VarlinkConnection(path: path)
                     var sent = 0, received = 0
-                    var calls: [JSONValue] = []
-                    while received < slice.count {
+                    var out: [UInt8] = []
+                    while received < mine.count {
                         // The calls that fit in the window go out in one write, as a
                         // pipelining client sends them.
-                        calls.removeAll(keepingCapacity: true)
-                        while sent < slice.count && sent - received < window {
-                            calls.append(VarlinkCall(method: TrialsInterface.method("Append"), parameters: JSONObject([("event", slice[sent])])).json)
+                        out.removeAll(keepingCapacity: true)
+                        while sent < mine.count && sent - received < window {
+                            out.append(contentsOf: mine[sent])
                             sent += 1
                         }
-                        if !calls.isEmpty { try c.send(calls) }
-                        guard let m = try c.receive() else { throw ClientError.protocolViolation("closed") }
-                        let reply = try VarlinkReply(message: m)
-                        if let e = reply.varlinkError { throw ClientError.remote(e) }
+                        if !out.isEmpty { try c.sendRaw(out) }
+                        guard let frame = try c.receiveFrame() else { throw ClientError.protocolViolation("closed") }
+                        if !frame.starts(with: success) {
+                            let reply = try VarlinkReply(message: try JSONValue.parse(frame))
+                            if let e = reply.varlinkError { throw ClientError.remote(e) }
+                            throw ClientError.protocolViolation("unexpected reply: \(String(decoding: frame.prefix(200), as: UTF8.self))")
+                        }
                         received += 1
                     }
                 } catch {
@@ -160,7 +179,22 @@ struct SocketBench: ParsableCommand {
         group.wait()
         if let error = failure.error { throw error }
         let elapsed = now() - start
-        return (Double(per * clients) / elapsed, (cpuSeconds() - cpuStart) / Double(per * clients))
+        let cpu = cpuSeconds() - cpuStart
+        let grown = try lastSeq(path) - before
+        guard grown == Int64(per * clients) else {
+            throw ClientError.protocolViolation("\(per * clients) appends were acknowledged but the log grew by \(grown) events")
+        }
+        return (Double(per * clients) / elapsed, cpu / Double(per * clients))
+    }
+
+    /// The log's last seq, from trialsd's Stats.
+    func lastSeq(_ path: String) throws -> Int64 {
+        let c = try VarlinkConnection(path: path)
+        defer { c.close() }
+        guard case .int(let seq)? = try c.call(TrialsInterface.method("Stats"))["lastSeq"] else {
+            throw ClientError.protocolViolation("Stats has no lastSeq")
+        }
+        return seq
     }
 
     /// User and system CPU time of this process so far.

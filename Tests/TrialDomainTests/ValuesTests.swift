@@ -80,6 +80,12 @@ final class IdentifierTests: XCTestCase {
         XCTAssertThrowsError(try TrialReference("2025-5229-27-00")) { e in XCTAssertTrue("\(e)".contains("YYYY-NNNNNN-NN-NN")) }
         XCTAssertThrowsError(try TrialReference("  "))
     }
+
+    func testCaseFoldingIsLowercasingWithAnASCIIFastPath() {
+        for s in ["HARMONi-6", "nct07264075", "NCT07264075", "", "GORTEC 2024-04", "@[]`{~", "ÉTUDE-Ü", "Straße-A", "İSTANBUL-1"] {
+            XCTAssertEqual(s.caseFolded, s.lowercased(), s)
+        }
+    }
 }
 
 final class JSONTests: XCTestCase {
