@@ -295,9 +295,10 @@ final class ControlService: @unchecked Sendable {
                 events = [try newEvent(try p.requiredObject("event"), index: nil)]
             }
             inFlight.enter()
+            let oneway = call.oneway
             committer.submit(events, recordedBy: peer.recordedBy, on: loop) { outcome in
                 defer { self.inFlight.leave() }
-                reply(self.appendAnswer(outcome, many: many))
+                reply(oneway ? self.onewayAnswer(outcome, many: many) : self.appendAnswer(outcome, many: many))
             }
         } catch let e as VarlinkError {
             reply(.reply(VarlinkReply(error: e)))
@@ -329,6 +330,13 @@ final class ControlService: @unchecked Sendable {
         } catch {
             return .reply(VarlinkReply(error: error))
         }
+    }
+
+    /// A oneway append is announced like any other, but its reply is never made: the caller
+    /// asked for none (a refusal is logged only if the store failed, as for any append).
+    private func onewayAnswer(_ outcome: GroupCommitter.Outcome, many: Bool) -> AppendAnswer {
+        _ = try? finish(outcome, indexed: many, severities: nil)
+        return .none
     }
 
     /// Tells the world (journal, hook) of what an append recorded; replays recorded nothing.
@@ -531,6 +539,8 @@ extension Day {
 enum AppendAnswer: Sendable {
     case reply(VarlinkReply)
     case encoded([UInt8])
+    /// A oneway call's: nothing to write.
+    case none
 }
 
 /// Counts the calls being answered; a graceful stop waits until none is left.

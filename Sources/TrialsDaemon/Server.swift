@@ -317,10 +317,12 @@ final class ConnectionHandler: ChannelDuplexHandler {
         }
     }
 
-    static func encode(_ answer: AppendAnswer) -> ByteBuffer {
+    /// The answer's bytes; nil for a oneway call's.
+    static func encode(_ answer: AppendAnswer) -> ByteBuffer? {
         switch answer {
         case .reply(let r): return encode(r)
         case .encoded(let bytes): return frame(bytes)
+        case .none: return nil
         }
     }
 
