@@ -19,15 +19,14 @@ public struct JournalLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
-    public func log(
-        level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?, source: String, file: String,
-        function: String, line: UInt
-    ) {
+    public func log(event: LogEvent) {
         var fields: [(String, String)] = [
-            ("MESSAGE", message.description), ("PRIORITY", String(Self.priority(level).rawValue)), ("SYSLOG_IDENTIFIER", identifier),
-            ("CODE_FILE", file), ("CODE_LINE", String(line)), ("CODE_FUNC", function), ("LOGGER", label),
+            ("MESSAGE", event.message.description), ("PRIORITY", String(Self.priority(event.level).rawValue)),
+            ("SYSLOG_IDENTIFIER", identifier), ("CODE_FILE", event.file), ("CODE_LINE", String(event.line)),
+            ("CODE_FUNC", event.function), ("LOGGER", label),
         ]
-        for (k, v) in metadata.merging(explicit ?? [:], uniquingKeysWith: { $1 }) {
+        if let error = event.error { fields.append(("ERROR", "\(error)")) }
+        for (k, v) in metadata.merging(event.metadata ?? [:], uniquingKeysWith: { $1 }) {
             let key = k.uppercased().map { $0.isLetter || $0.isNumber ? $0 : "_" }
             fields.append((String(key), "\(v)"))
         }
