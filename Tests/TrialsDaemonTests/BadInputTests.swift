@@ -53,7 +53,11 @@ final class BadInputTests: XCTestCase {
         let reply = try c.roundTrip(raw: [UInt8](repeating: UInt8(ascii: "a"), count: (1 << 20) + 4096))
         XCTAssertEqual(reply.error, "org.trialtrack.Trials.RequestTooLarge")
         XCTAssertEqual(reply.parameters["limit"], .int(1 << 20))
-        XCTAssertNil(try c.receive(), "the connection is closed after the error")
+        // Closed after the error: an end of input, or a reset when trialsd closed with the
+        // message's tail still unread (the kernel then resets an AF_UNIX connection).
+        let closed: Bool
+        do { closed = try c.receive() == nil } catch { closed = "\(error)".hasSuffix(String(cString: strerror(ECONNRESET))) }
+        XCTAssertTrue(closed, "the connection is closed after the error")
         try assertStillServes(bystander)
         // A message with its NUL within the limit is fine, however large.
         let big = try server.connect()
