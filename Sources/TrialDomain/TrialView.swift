@@ -145,7 +145,8 @@ public struct TrialSummary: Equatable, Sendable {
     public var title: String? { registration?.title }
     public var phases: [Phase] { registration?.phases ?? [] }
 
-    /// Every name the trial is found by: key, identifiers and acronym, with their registries.
+    /// Every name the trial is found by: key, identifiers and acronym, with their registries;
+    /// one per lookup key (`caseFolded`), the first of names that differ only in case.
     public var aliases: [(registry: String, id: String)] {
         var out: [(String, String)] = [("key", key)]
         var seen: Set<String> = [key.caseFolded]

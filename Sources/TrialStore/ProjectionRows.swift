@@ -86,15 +86,9 @@ struct AliasRow: Equatable {
     var registry: String
     var id: String
 
-    /// The trial's aliases, one per lookup key (the first wins, as the summary lists them).
+    /// The trial's aliases: `TrialSummary.aliases` already lists one per lookup key.
     static func of(_ s: TrialSummary) -> [AliasRow] {
-        var seen: Set<String> = []
-        var out: [AliasRow] = []
-        for a in s.aliases {
-            let key = a.id.caseFolded
-            if seen.insert(key).inserted { out.append(AliasRow(alias: key, registry: a.registry, id: a.id)) }
-        }
-        return out
+        s.aliases.map { AliasRow(alias: $0.id.caseFolded, registry: $0.registry, id: $0.id) }
     }
 }
 

@@ -17,11 +17,7 @@ struct RawStatement {
     }
 
     mutating func bind(_ v: String?) {
-        guard var v else {
-            index += 1
-            sqlite3_bind_null(statement.sqliteStatement, index)
-            return
-        }
+        guard var v else { return bindNull() }
         // The string's own UTF-8 storage, copied once by SQLite (no C string made first).
         v.withUTF8 { bindUTF8($0) }
     }
@@ -32,12 +28,13 @@ struct RawStatement {
     }
 
     mutating func bind(_ v: Int64?) {
-        guard let v else {
-            index += 1
-            sqlite3_bind_null(statement.sqliteStatement, index)
-            return
-        }
+        guard let v else { return bindNull() }
         bind(v)
+    }
+
+    private mutating func bindNull() {
+        index += 1
+        sqlite3_bind_null(statement.sqliteStatement, index)
     }
 
     mutating func bind(_ bytes: [UInt8]) {

@@ -167,10 +167,8 @@ public final class Daemon: @unchecked Sendable {
     }
 
     /// A real liveness check for the watchdog: the writer thread runs a no-op between commits
-    /// and the database answers a read, both within `limit`.
-    ///
-    /// What failed the liveness check, in one line (which probe, and why); nil when the writer
-    /// and the database both answered within `limit`, or when the writer is held by a rebuild
+    /// and the database answers a read, both within `limit`. Returns what failed, in one line
+    /// (which probe, and why); nil when both answered, or when the writer is held by a rebuild
     /// that has written trials since the previous check (a long rebuild is not a hang).
     public func livenessProblem(within limit: Duration) async -> String? {
         let committer = self.committer, store = self.store, rebuildSeen = self.rebuildSeen

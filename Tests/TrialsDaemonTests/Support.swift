@@ -108,13 +108,22 @@ final class NotifyReceiver: @unchecked Sendable {
     /// Waits for a message containing `line` (e.g. READY=1); returns every message seen.
     func wait(for line: String, timeout: Double = 30) -> [String]? {
         var seen: [String] = []
+        return wait(for: line, timeout: timeout, seen: &seen) ? seen : nil
+    }
+
+    /// Waits for a message containing `line`, collecting every message in `seen`; false at the
+    /// deadline, or once `giveUp` is true and no message is waiting (checked every 0.1 s).
+    func wait(for line: String, timeout: Double, seen: inout [String], giveUp: () -> Bool = { false }) -> Bool {
         let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            guard let m = receive(timeout: deadline.timeIntervalSinceNow) else { break }
-            seen.append(m)
-            if m.split(separator: "\n").contains(Substring(line)) { return seen }
+        while case let left = deadline.timeIntervalSinceNow, left > 0 {
+            if let m = receive(timeout: min(left, 0.1)) {
+                seen.append(m)
+                if m.split(separator: "\n").contains(Substring(line)) { return true }
+            } else if giveUp() {
+                return false
+            }
         }
-        return nil
+        return false
     }
 }
 
@@ -138,6 +147,8 @@ final class DaemonProcess {
     let database: String
     let socketPath: String
     let stderr = Pipe()
+    /// Signalled when trialsd exits.
+    private let exited = DispatchSemaphore(value: 0)
 
     init(directory: TemporaryDirectory, arguments: [String] = [], environment: [String: String] = [:]) throws {
         database = directory.path("trials.db")
@@ -151,6 +162,8 @@ final class DaemonProcess {
         process.environment = env
         process.standardError = stderr
         process.standardOutput = FileHandle.nullDevice
+        let exited = self.exited
+        process.terminationHandler = { _ in exited.signal() }
     }
 
     /// A test that failed before stopping it leaves no trialsd behind.
@@ -170,24 +183,8 @@ final class DaemonProcess {
     func start(timeout: Double = 30) throws -> [String] {
         try process.run()
         var seen: [String] = []
-        let deadline = Date().addingTimeInterval(timeout)
-        var why: String
-        while true {
-            // Short slices, so an exit during start-up is noticed at once.
-            if let m = notify.receive(timeout: 0.1) {
-                seen.append(m)
-                if m.split(separator: "\n").contains("READY=1") { return seen }
-                continue
-            }
-            if !process.isRunning {
-                why = "trialsd exited during start-up"
-                break
-            }
-            if Date() >= deadline {
-                why = "trialsd did not say READY=1 within \(timeout) s"
-                break
-            }
-        }
+        if notify.wait(for: "READY=1", timeout: timeout, seen: &seen, giveUp: { !process.isRunning }) { return seen }
+        let why = process.isRunning ? "trialsd did not say READY=1 within \(timeout) s" : "trialsd exited during start-up"
         stopAfterFailedStart()
         while let m = notify.receive(timeout: 0) { seen.append(m) }
         let ended = process.terminationReason == .uncaughtSignal
@@ -200,13 +197,11 @@ final class DaemonProcess {
             """)
     }
 
-    /// SIGTERM, SIGKILL if it is still there 5 s later, and wait.
+    /// SIGTERM, SIGKILL if it has not exited 5 s later, and wait.
     private func stopAfterFailedStart() {
         guard process.isRunning else { return process.waitUntilExit() }
         process.terminate()
-        let deadline = Date().addingTimeInterval(5)
-        while process.isRunning && Date() < deadline { usleep(10_000) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        if exited.wait(timeout: .now() + 5) == .timedOut { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
     }
 
