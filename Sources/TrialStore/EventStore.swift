@@ -23,6 +23,9 @@ public struct StoreConfiguration: Sendable {
     public var checkpointPages: Int32 = 8192
     /// WAL pages past which the writer checkpoints in line. Default 32768 (128 MiB).
     public var checkpointLimitPages: Int32 = 32_768
+    /// A rebuild of a log with at least this many events splits the trials between two
+    /// reader threads (`EventStore.rebuild`); a smaller one is read by one. Default 10 000.
+    public var rebuildSplitEvents: Int64 = 10_000
     /// Called with one line when a checkpoint fails (e.g. the disk is full): the write-ahead
     /// log then grows until one succeeds. Default: nothing (`EventStore.checkpointStatus`
     /// still records it).

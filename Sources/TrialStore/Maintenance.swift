@@ -93,10 +93,13 @@ extension EventStore {
 
     /// Drops the projections and rebuilds them from the log, in one transaction.
     ///
-    /// Two threads share the work: a reader connection streams the log trial by trial, folds
-    /// each trial and serialises its rows (decoding is most of a replay's cost), while the
-    /// writer connection clears the tables and binds the rows as they come. The reader starts after the writer
-    /// holds the write lock, so it sees exactly the log the rebuild is for.
+    /// Three threads share the work: two readers, each on a connection of its own and with
+    /// half of the trials (`readerRanges`), stream the log trial by trial, fold each trial and
+    /// serialise its rows (decoding is most of a replay's cost), while the writer connection
+    /// clears the tables and binds the rows as they come, a chunk from each reader in turn. The
+    /// secondary indexes are dropped for the fill and made again at the end, in the same
+    /// transaction (`ProjectionWriter.dropSecondaryIndexes`). The readers start after the
+    /// writer holds the write lock, so they see exactly the log the rebuild is for.
     @discardableResult
     public func rebuild() throws -> RebuildReport {
         let start = Timestamp.now()
@@ -111,45 +114,79 @@ extension EventStore {
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
             defer { try? Self.makeDurable(db) }
             try db.inTransaction(.immediate) {
-                let pipe = FoldPipe(capacity: 8)
-                let pool = self.pool
-                let reader = Thread {
-                    do {
-                        try pool.read { rdb in
-                            var chunk: FoldPipe.Chunk = []
-                            try Self.forEachTrial(rdb, forFold: true) { key, history in
-                                let fold = (try? TrialFold.fold(key: key, events: history, lenient: true)) ?? TrialFold(key: key)
-                                chunk.append((TrialRows(fold), history.count))
-                                if chunk.count == FoldPipe.chunkSize {
-                                    try pipe.put(chunk)
-                                    chunk.removeAll(keepingCapacity: true)
-                                }
-                            }
-                            if !chunk.isEmpty { try pipe.put(chunk) }
-                        }
-                        pipe.finish(nil)
-                    } catch {
-                        pipe.finish(error)
-                    }
-                }
-                reader.name = "trialtrack-rebuild-reader"
-                reader.start()
-                defer { pipe.cancelAndWait() }  // never leave the reader running
+                let pipes = try startReaders(ranges: try Self.readerRanges(db, events: writer.lastSeq, splitFrom: configuration.rebuildSplitEvents))
+                defer { for p in pipes { p.cancelAndWait() } }  // never leave a reader running
                 try ProjectionWriter.clear(db)
+                let secondary = try ProjectionWriter.dropSecondaryIndexes(db)
                 let projections = try ProjectionWriter(db)
-                while let chunk = try pipe.take() {
-                    for (rows, count) in chunk {
-                        try projections.write(rows)
-                        trials += 1
-                        events += Int64(count)
+                // A chunk from each reader in turn: each fills its own stretch of every table,
+                // in key order.
+                var open = pipes
+                while !open.isEmpty {
+                    var i = 0
+                    while i < open.count {
+                        guard let chunk = try open[i].take() else {
+                            open.remove(at: i)
+                            continue
+                        }
+                        for (rows, count) in chunk {
+                            try projections.write(rows)
+                            trials += 1
+                            events += Int64(count)
+                        }
+                        rebuildMonitor.wrote(trials: trials)
+                        i += 1
                     }
-                    rebuildMonitor.wrote(trials: trials)
                 }
+                for sql in secondary { try db.execute(sql: sql) }
                 return .commit
             }
             writer.forget()
             let seconds = Double(Timestamp.now().microseconds - start.microseconds) / 1e6
             return RebuildReport(trials: trials, events: events, seconds: seconds)
+        }
+    }
+
+    /// The rebuild's readers' shares of the trials: two halves of the log split at a trial's
+    /// key (one share when the log has fewer than `splitFrom` events, or one trial), so that decoding and folding, most of a
+    /// rebuild's work, run on two threads beside the writer.
+    static func readerRanges(_ db: Database, events: Int64, splitFrom: Int64) throws -> [TrialKeyRange] {
+        guard events >= max(2, splitFrom),
+              let middle = try String.fetchOne(db, sql: "SELECT trial FROM events ORDER BY trial, version LIMIT 1 OFFSET ?", arguments: [events / 2]),
+              let first = try String.fetchOne(db, sql: "SELECT trial FROM events ORDER BY trial, version LIMIT 1"), first < middle
+        else { return [TrialKeyRange()] }
+        return [TrialKeyRange(before: middle), TrialKeyRange(from: middle)]
+    }
+
+    /// Starts a reader thread per range: each streams its trials from the log on a connection
+    /// of its own, folds each trial and serialises its rows into its pipe. They start while
+    /// the caller holds the write lock, so all of them see exactly the log the rebuild is for.
+    private func startReaders(ranges: [TrialKeyRange]) throws -> [FoldPipe] {
+        let pool = self.pool
+        return ranges.enumerated().map { n, range in
+            let pipe = FoldPipe(capacity: 8)
+            let reader = Thread {
+                do {
+                    try pool.read { rdb in
+                        var chunk: FoldPipe.Chunk = []
+                        try Self.forEachTrial(rdb, forFold: true, trials: range) { key, history in
+                            let fold = (try? TrialFold.fold(key: key, events: history, lenient: true)) ?? TrialFold(key: key)
+                            chunk.append((TrialRows(fold), history.count))
+                            if chunk.count == FoldPipe.chunkSize {
+                                try pipe.put(chunk)
+                                chunk.removeAll(keepingCapacity: true)
+                            }
+                        }
+                        if !chunk.isEmpty { try pipe.put(chunk) }
+                    }
+                    pipe.finish(nil)
+                } catch {
+                    pipe.finish(error)
+                }
+            }
+            reader.name = "trialtrack-rebuild-reader-\(n + 1)"
+            reader.start()
+            return pipe
         }
     }
 

@@ -157,6 +157,21 @@ struct ProjectionWriter {
         try st.run()
     }
 
+    /// Drops the projection tables' secondary indexes and returns the SQL that makes them
+    /// again, as the migrations wrote it (`sqlite_master`): a rebuild fills the tables
+    /// without them, in its own transaction, and makes each index at the end in one sorted
+    /// pass, instead of a B-tree insert at a random place per row.
+    static func dropSecondaryIndexes(_ db: Database) throws -> [String] {
+        let list = projectionTables.map { "'\($0)'" }.joined(separator: ", ")
+        let rows = try Row.fetchAll(db, sql: """
+            SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN (\(list)) ORDER BY name
+            """)
+        for row in rows { try db.execute(sql: "DROP INDEX \(quoted(row[0]))") }
+        return rows.map { $0[1] }
+    }
+
+    private static func quoted(_ name: String) -> String { "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
+
     /// Empties every projection table (the log is untouched).
     static func clear(_ db: Database) throws {
         for t in projectionTables { try db.execute(sql: "DELETE FROM \(t)") }

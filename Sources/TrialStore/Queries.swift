@@ -154,11 +154,18 @@ extension EventStore {
 
     /// Streams the log trial by trial (memory: one trial's events at a time); `forFold`: only
     /// what a fold reads (`EventRows.foldColumns`).
-    static func forEachTrial(_ db: Database, forFold: Bool = false, _ body: (String, [RecordedEvent]) throws -> Void) throws {
+    /// `trials`: only the trials whose keys lie in this range (a rebuild's reader's share).
+    static func forEachTrial(_ db: Database, forFold: Bool = false, trials: TrialKeyRange = TrialKeyRange(),
+                             _ body: (String, [RecordedEvent]) throws -> Void) throws {
         var current: String?
         var batch: [RecordedEvent] = []
         let columns = forFold ? EventRows.foldColumns : EventRows.columns
-        try EventRows.forEach(db, "SELECT \(columns) FROM events ORDER BY trial, version", forFold: forFold) { e in
+        var sql = "SELECT \(columns) FROM events"
+        let bounds = [trials.from.map { ("trial >= ?", $0) }, trials.before.map { ("trial < ?", $0) }].compactMap { $0 }
+        if !bounds.isEmpty { sql += " WHERE " + bounds.map(\.0).joined(separator: " AND ") }
+        sql += " ORDER BY trial, version"
+        let bind: (inout RawStatement) -> Void = { st in for (_, key) in bounds { st.bind(key) } }
+        try EventRows.forEach(db, sql, forFold: forFold, bind) { e in
             if e.trial != current {
                 if let c = current { try body(c, batch) }
                 current = e.trial
@@ -270,4 +277,10 @@ extension EventStore {
     public func trialCount() throws -> Int {
         try pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM trials") ?? 0 }
     }
+}
+
+/// Trial keys from `from` (included) to `before` (excluded); nil: no bound on that side.
+struct TrialKeyRange: Sendable {
+    var from: String?
+    var before: String?
 }

@@ -89,8 +89,10 @@ struct HistoryGenerator {
 final class ProjectionTests: StoreTestCase {
     /// Appends a random history, then checks that the incrementally kept projections equal a
     /// rebuild from the log, and a fold of each trial's events.
-    func runHistory(seed: UInt64, events: Int, cacheCapacity: Int) throws -> (accepted: Int, refused: Int, outOfOrder: Int) {
-        try reopen(cacheCapacity: cacheCapacity)
+    func runHistory(seed: UInt64, events: Int, cacheCapacity: Int, rebuildSplitEvents: Int64 = 10_000) throws
+        -> (accepted: Int, refused: Int, outOfOrder: Int)
+    {
+        try reopen(cacheCapacity: cacheCapacity, rebuildSplitEvents: rebuildSplitEvents)
         var gen = HistoryGenerator(rng: SeededRandom(seed: seed))
         var accepted = 0, refused = 0, outOfOrder = 0
         var latest: [String: PartialDate] = [:]
@@ -136,7 +138,9 @@ final class ProjectionTests: StoreTestCase {
             try tearDownWithError()
             try setUpWithError()
             // A tiny fold cache forces replays from the log; a large one keeps everything.
-            let r = try runHistory(seed: seed, events: 150, cacheCapacity: seed % 2 == 0 ? 1 : 10_000)
+            // Seeds 1, 2, 5, 6, … rebuild with two readers (the trials split in two), the others with one.
+            let r = try runHistory(seed: seed, events: 150, cacheCapacity: seed % 2 == 0 ? 1 : 10_000,
+                                   rebuildSplitEvents: seed % 4 < 2 ? 1 : 1_000_000)
             totals = (totals.accepted + r.accepted, totals.refused + r.refused, totals.outOfOrder + r.outOfOrder)
         }
         // The histories exercised what they claim to.
@@ -146,6 +150,28 @@ final class ProjectionTests: StoreTestCase {
         let byType = try store.stats().eventsByType
         XCTAssertGreaterThan(byType["corrected"] ?? 0, 0)
         XCTAssertGreaterThan(byType["retracted"] ?? 0, 0)
+    }
+
+    /// A rebuild drops the projections' secondary indexes for its fill and makes them again:
+    /// the schema afterwards is the migrations' schema, to the letter, and the indexes serve
+    /// the appends and queries that follow.
+    func testARebuildLeavesTheSchemaAsTheMigrationsMadeIt() throws {
+        try reopen(rebuildSplitEvents: 1)
+        func schema() throws -> [Row] {
+            try store.pool.read { try Row.fetchAll($0, sql: "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name") }
+        }
+        let before = try schema()
+        XCTAssertTrue(before.contains { ($0["name"] as String) == "expectations_window" })
+        var gen = HistoryGenerator(rng: SeededRandom(seed: 7))
+        for _ in 0..<40 { _ = try store.append(groups: [[try gen.next()]], recordedBy: "t") }
+        try store.rebuild()
+        XCTAssertEqual(try schema(), before)
+        _ = try store.append(groups: [[try gen.next()], [try gen.next()]], recordedBy: "t")
+        try store.pool.read { db in
+            XCTAssertEqual(try String.fetchOne(db, sql: "PRAGMA integrity_check"), "ok")
+            let plan = try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN SELECT seq FROM expectations WHERE window_end < '2030-01-01' ORDER BY window_end, seq")
+            XCTAssertTrue(plan.contains { ($0["detail"] as String).contains("expectations_window") }, "\(plan)")
+        }
     }
 
     func testAsOfWorldTimeAndKnownAtRecordingTime() throws {

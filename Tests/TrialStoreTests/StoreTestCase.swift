@@ -25,17 +25,18 @@ class StoreTestCase: XCTestCase {
         try? FileManager.default.removeItem(at: directory)
     }
 
-    func open(cacheCapacity: Int = 10_000) throws -> EventStore {
+    func open(cacheCapacity: Int = 10_000, rebuildSplitEvents: Int64 = 10_000) throws -> EventStore {
         var c = StoreConfiguration()
         c.foldCacheCapacity = cacheCapacity
+        c.rebuildSplitEvents = rebuildSplitEvents
         let clock = self.clock
         c.clock = { clock.next() }
         return try EventStore(path: path, configuration: c)
     }
 
-    func reopen(cacheCapacity: Int = 10_000) throws {
+    func reopen(cacheCapacity: Int = 10_000, rebuildSplitEvents: Int64 = 10_000) throws {
         try store.close()
-        store = try open(cacheCapacity: cacheCapacity)
+        store = try open(cacheCapacity: cacheCapacity, rebuildSplitEvents: rebuildSplitEvents)
     }
 
     /// Builds and validates an event of the contract.
