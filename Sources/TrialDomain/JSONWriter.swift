@@ -214,10 +214,11 @@ extension DatesUpdated: JSONWritable {
 extension TrialSummary: JSONWritable {
     public func members<S: JSONMemberSink>(into s: inout S) { members(into: &s, withRegistration: true) }
 
-    /// The `trials` row's JSON, which keeps the registration apart.
-    public func write(withRegistration: Bool, to w: inout JSONWriter) {
+    /// The `trials` row's JSON: the summary without its registration, which that row keeps
+    /// apart (`write(to:)` writes all of it).
+    public func writeWithoutRegistration(to w: inout JSONWriter) {
         w.beginObject()
-        members(into: &w, withRegistration: withRegistration)
+        members(into: &w, withRegistration: false)
         w.endObject()
     }
 

@@ -40,7 +40,7 @@ final class Checkpointer: @unchecked Sendable {
         guard sqlite3_open_v2(path, &connection, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nil) == SQLITE_OK else {
             let message = connection.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
             sqlite3_close(connection)
-            throw StoreError.database("cannot open \(path) for checkpoints: \(message) (StoreConfiguration.backgroundCheckpoints = false leaves them to the writer)")
+            throw StoreError.database("cannot open \(path) a second time, for its checkpoints: \(message); check that this user can read and write \(path) and its directory")
         }
         // FULL: the database file is synced before the log may be reset.
         sqlite3_exec(connection, "PRAGMA synchronous = \(EventStore.durableSynchronous)", nil, nil, nil)

@@ -69,19 +69,11 @@ enum EventRows {
         }
     }
 
-    /// Every event of one trial, in version order, as a fold reads them (`foldColumns`).
-    static func trialFacts(_ db: Database, trial: String) throws -> [RecordedEvent] {
+    /// Every event of one trial, in version order; `forFold`: only what a fold reads
+    /// (`foldColumns`).
+    static func trialEvents(_ db: Database, trial: String, forFold: Bool = false) throws -> [RecordedEvent] {
         var out: [RecordedEvent] = []
-        try forEach(db, "SELECT \(foldColumns) FROM events WHERE trial = ? ORDER BY version", forFold: true, { $0.bind(trial) }) {
-            out.append($0)
-        }
-        return out
-    }
-
-    /// Every event of one trial, in version order.
-    static func trialEvents(_ db: Database, trial: String) throws -> [RecordedEvent] {
-        var out: [RecordedEvent] = []
-        try forEach(db, "SELECT \(columns) FROM events WHERE trial = ? ORDER BY version", { $0.bind(trial) }) {
+        try forEach(db, "SELECT \(forFold ? foldColumns : columns) FROM events WHERE trial = ? ORDER BY version", forFold: forFold, { $0.bind(trial) }) {
             out.append($0)
         }
         return out

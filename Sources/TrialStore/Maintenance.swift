@@ -106,54 +106,66 @@ extension EventStore {
         return try pool.writeWithoutTransaction { db in
             rebuildMonitor.begin()
             defer { rebuildMonitor.end() }
-            var trials = 0
-            var events: Int64 = 0
             // The projections are derived: a power cut during a rebuild may lose the rebuild
             // (the transaction rolls back, the old projections stay), never the log. NORMAL
             // keeps WAL consistent and spares an fsync of the whole rewrite.
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
-            defer { try? Self.makeDurable(db) }
-            try db.inTransaction(.immediate) {
-                let pipes = try startReaders(ranges: try Self.readerRanges(db, events: writer.lastSeq, splitFrom: configuration.rebuildSplitEvents))
-                defer { for p in pipes { p.cancelAndWait() } }  // never leave a reader running
-                try ProjectionWriter.clear(db)
-                let secondary = try ProjectionWriter.dropSecondaryIndexes(db)
-                let projections = try ProjectionWriter(db)
-                // A chunk from each reader in turn: each fills its own stretch of every table,
-                // in key order.
-                var open = pipes
-                while !open.isEmpty {
-                    var i = 0
-                    while i < open.count {
-                        guard let chunk = try open[i].take() else {
-                            open.remove(at: i)
-                            continue
-                        }
-                        for (rows, count) in chunk {
-                            try projections.write(rows)
-                            trials += 1
-                            events += Int64(count)
-                        }
-                        rebuildMonitor.wrote(trials: trials)
-                        i += 1
-                    }
-                }
-                for sql in secondary { try db.execute(sql: sql) }
-                return .commit
+            let filled: (trials: Int, events: Int64)
+            do {
+                filled = try fill(db)
+            } catch {
+                try? Self.makeDurable(db)  // the rebuild's own error is the one to report
+                throw error
             }
             writer.forget()
+            // Durable again before the next append, and said so if the connection refuses.
+            try Self.makeDurable(db)
             let seconds = Double(Timestamp.now().microseconds - start.microseconds) / 1e6
-            return RebuildReport(trials: trials, events: events, seconds: seconds)
+            return RebuildReport(trials: filled.trials, events: filled.events, seconds: seconds)
         }
     }
 
-    /// The rebuild's readers' shares of the trials: two halves of the log split at a trial's
-    /// key (one share when the log has fewer than `splitFrom` events, or one trial), so that decoding and folding, most of a
-    /// rebuild's work, run on two threads beside the writer.
+    /// The rebuild's transaction: clears the projections and writes them again from the log;
+    /// returns how many trials and events it wrote.
+    private func fill(_ db: Database) throws -> (trials: Int, events: Int64) {
+        var trials = 0
+        var events: Int64 = 0
+        try db.inTransaction(.immediate) {
+            let pipes = startReaders(ranges: try Self.readerRanges(db, events: writer.lastSeq, splitFrom: configuration.rebuildSplitEvents))
+            defer { for p in pipes { p.cancelAndWait() } }  // never leave a reader running
+            try ProjectionWriter.clear(db)
+            let secondary = try ProjectionWriter.dropSecondaryIndexes(db)
+            let projections = try ProjectionWriter(db)
+            // A chunk from each reader in turn: each fills its own stretch of every table,
+            // in key order.
+            var open = pipes, next = 0
+            while !open.isEmpty {
+                next %= open.count
+                guard let chunk = try open[next].take() else {
+                    open.remove(at: next)
+                    continue
+                }
+                for (rows, count) in chunk {
+                    try projections.write(rows)
+                    trials += 1
+                    events += Int64(count)
+                }
+                rebuildMonitor.wrote(trials: trials)
+                next += 1
+            }
+            for sql in secondary { try db.execute(sql: sql) }
+            return .commit
+        }
+        return (trials, events)
+    }
+
+    /// The rebuild's readers' shares of the trials: the log split in two at the trial key of
+    /// its middle event (one share when it has fewer than `splitFrom` events), so that decoding
+    /// and folding, most of a rebuild's work, run on two threads beside the writer. A share
+    /// may be empty (one trial holds the first half of the log): its reader just finishes.
     static func readerRanges(_ db: Database, events: Int64, splitFrom: Int64) throws -> [TrialKeyRange] {
-        guard events >= max(2, splitFrom),
-              let middle = try String.fetchOne(db, sql: "SELECT trial FROM events ORDER BY trial, version LIMIT 1 OFFSET ?", arguments: [events / 2]),
-              let first = try String.fetchOne(db, sql: "SELECT trial FROM events ORDER BY trial, version LIMIT 1"), first < middle
+        guard events > 0, events >= splitFrom,
+              let middle = try String.fetchOne(db, sql: "SELECT trial FROM events ORDER BY trial, version LIMIT 1 OFFSET ?", arguments: [events / 2])
         else { return [TrialKeyRange()] }
         return [TrialKeyRange(before: middle), TrialKeyRange(from: middle)]
     }
@@ -161,7 +173,7 @@ extension EventStore {
     /// Starts a reader thread per range: each streams its trials from the log on a connection
     /// of its own, folds each trial and serialises its rows into its pipe. They start while
     /// the caller holds the write lock, so all of them see exactly the log the rebuild is for.
-    private func startReaders(ranges: [TrialKeyRange]) throws -> [FoldPipe] {
+    private func startReaders(ranges: [TrialKeyRange]) -> [FoldPipe] {
         let pool = self.pool
         return ranges.enumerated().map { n, range in
             let pipe = FoldPipe(capacity: 8)

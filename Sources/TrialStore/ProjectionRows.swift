@@ -26,7 +26,7 @@ struct TrialRow {
         version = s.version
         lastSeq = s.lastSeq
         var w = JSONWriter(capacity: 512)
-        s.write(withRegistration: false, to: &w)
+        s.writeWithoutRegistration(to: &w)
         summary = w.bytes
     }
 }

@@ -166,11 +166,9 @@ struct ProjectionWriter {
         let rows = try Row.fetchAll(db, sql: """
             SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN (\(list)) ORDER BY name
             """)
-        for row in rows { try db.execute(sql: "DROP INDEX \(quoted(row[0]))") }
+        for row in rows { try db.execute(sql: "DROP INDEX \((row[0] as String).quotedDatabaseIdentifier)") }
         return rows.map { $0[1] }
     }
-
-    private static func quoted(_ name: String) -> String { "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
 
     /// Empties every projection table (the log is untouched).
     static func clear(_ db: Database) throws {

@@ -54,7 +54,7 @@ final class JSONWriterTests: XCTestCase {
         var bare = s
         bare.registration = nil
         w.reset()
-        s.write(withRegistration: false, to: &w)
+        s.writeWithoutRegistration(to: &w)
         XCTAssertEqual(w.text, bare.json.canonicalText)
         // An empty summary (a trial with no registration, no dates) too.
         w.reset()

@@ -134,7 +134,7 @@ final class ProtocolTests: XCTestCase {
 
     func testPipelinedCallsAreAnsweredInOrder() throws {
         let c = try server.connect()
-        var bytes: [UInt8] = []
+        var calls: [JSONValue] = []
         for i in 0..<60 {
             let call: VarlinkCall
             switch i % 3 {
@@ -142,10 +142,9 @@ final class ProtocolTests: XCTestCase {
             case 1: call = VarlinkCall(method: TrialsInterface.method("Status"), parameters: JSONObject([("trial", .string("T-\(i - 1)"))]))
             default: call = VarlinkCall(method: TrialsInterface.method("Log"), parameters: JSONObject([("since", .int(Int64(i / 3)))]))
             }
-            call.json.write(to: &bytes)
-            bytes.append(0)
+            calls.append(call.json)
         }
-        try c.sendRaw(bytes)  // all 60 calls in one write
+        try c.send(calls)  // all 60 calls in one write
         for i in 0..<60 {
             let reply = try c.nextReply("call \(i)")
             XCTAssertNil(reply.error, "call \(i): \(reply)")
@@ -160,15 +159,12 @@ final class ProtocolTests: XCTestCase {
     func testPipelinedAppendsOnOneConnectionShareCommitsAndAnswerInOrder() throws {
         let c = try server.connect()
         let before = server.daemon.committer.commits
-        var bytes: [UInt8] = []
-        for i in 0..<64 {
-            VarlinkCall(method: TrialsInterface.method("Append"), parameters: JSONObject([("event", event("HARMONi-2", "presented", "2024", ["venue": .string("M\(i)")]))])).json.write(to: &bytes)
-            bytes.append(0)
+        var calls = (0..<64).map { i in
+            VarlinkCall(method: TrialsInterface.method("Append"), parameters: JSONObject([("event", event("HARMONi-2", "presented", "2024", ["venue": .string("M\(i)")]))])).json
         }
         // A read after them on the same connection sees them all.
-        VarlinkCall(method: TrialsInterface.method("Status"), parameters: JSONObject([("trial", "HARMONi-2")])).json.write(to: &bytes)
-        bytes.append(0)
-        try c.sendRaw(bytes)
+        calls.append(VarlinkCall(method: TrialsInterface.method("Status"), parameters: JSONObject([("trial", "HARMONi-2")])).json)
+        try c.send(calls)
         for i in 0..<64 {
             let reply = try c.nextReply("append \(i)")
             XCTAssertEqual(reply.parameters["event"]?["seq"], .int(Int64(i + 1)), "replies in call order")
@@ -185,25 +181,23 @@ final class ProtocolTests: XCTestCase {
     /// read in the middle all keep their place in the order.
     func testALongPipelineKeepsItsOrderPastTheLimit() throws {
         let c = try server.connect()
-        var bytes: [UInt8] = []
+        var calls: [JSONValue] = []
         var expected: [String] = []  // "seq N", "refused", "status V"
         var version: Int64 = 0
         for i in 0..<400 {
             if i == 200 {
-                VarlinkCall(method: TrialsInterface.method("Status"), parameters: JSONObject([("trial", "HARMONi-2")])).json.write(to: &bytes)
-                bytes.append(0)
+                calls.append(VarlinkCall(method: TrialsInterface.method("Status"), parameters: JSONObject([("trial", "HARMONi-2")])).json)
                 expected.append("status \(version)")
             }
             let refused = i % 10 == 3
             let oneway = !refused && i % 7 == 5
             let e = refused ? event("HARMONi-2", "presented", "2999", ["venue": "the future"])
                 : event("HARMONi-2", "presented", "2024", ["venue": .string("M\(i)")])
-            VarlinkCall(method: TrialsInterface.method("Append"), parameters: JSONObject([("event", e)]), oneway: oneway).json.write(to: &bytes)
-            bytes.append(0)
+            calls.append(VarlinkCall(method: TrialsInterface.method("Append"), parameters: JSONObject([("event", e)]), oneway: oneway).json)
             if !refused { version += 1 }
             if refused { expected.append("refused") } else if !oneway { expected.append("seq \(version)") }
         }
-        try c.sendRaw(bytes)
+        try c.send(calls)
         var got: [String] = []
         for (i, what) in expected.enumerated() {
             let reply = try c.nextReply("reply \(i), \(what) expected")
