@@ -28,6 +28,11 @@ let package = Package(
             name: "CCrypto", pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"])]),
 
+        // Process-wide SQLite settings (sqlite3_config), made before the first connection opens.
+        .systemLibrary(
+            name: "CSQLiteConfig", pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]),
+
         // Migrations/NNNN_name.sql: the schema's single source of truth, embedded at build time.
         .executableTarget(name: "MigrationsCodegen", path: "Sources/MigrationsCodegen"),
         .plugin(
@@ -39,7 +44,7 @@ let package = Package(
         .target(
             name: "TrialStore",
             dependencies: [
-                "TrialDomain", "TrialMigrations", "CCrypto",
+                "TrialDomain", "TrialMigrations", "CCrypto", "CSQLiteConfig",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]),

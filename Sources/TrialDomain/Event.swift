@@ -142,20 +142,32 @@ public struct RecordedEvent: Equatable, Sendable {
     /// The trial's stream key.
     public var trial: String
     public var version: Int64
-    public var payload: Payload
+    public var payload: Payload { didSet { payloadText = nil } }
     public var occurred: PartialDate
     public var recorded: Timestamp
     public var recordedBy: String
     public var source: String?
     /// SHA-256 over the previous event's hash and this event's canonical content.
     public var hash: [UInt8]
+    /// The canonical text of `payload` as the log stores it, when the store had it at hand (the
+    /// writer, a read of the row): replies copy it instead of serialising the payload again.
+    /// Nil once the payload is changed, or when the event was built in code.
+    public private(set) var payloadText: String?
 
     public var type: EventType { payload.type }
 
+    /// Equal events: every field but `payloadText`, which is only a cache of `payload`.
+    public static func == (a: RecordedEvent, b: RecordedEvent) -> Bool {
+        a.seq == b.seq && a.id == b.id && a.trial == b.trial && a.version == b.version && a.payload == b.payload
+            && a.occurred == b.occurred && a.recorded == b.recorded && a.recordedBy == b.recordedBy && a.source == b.source
+            && a.hash == b.hash
+    }
+
     public init(
         seq: Int64, id: String, trial: String, version: Int64, payload: Payload, occurred: PartialDate,
-        recorded: Timestamp, recordedBy: String, source: String?, hash: [UInt8]
+        recorded: Timestamp, recordedBy: String, source: String?, hash: [UInt8], payloadText: String? = nil
     ) {
+        self.payloadText = payloadText
         self.seq = seq
         self.id = id
         self.trial = trial

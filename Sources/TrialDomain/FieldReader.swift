@@ -40,7 +40,8 @@ struct FieldReader {
         guard case .string(let s) = v else { throw ValidationError(field: key, reason: "expected a string, got \(v.kindName)") }
         let t = s.trimmingSpaces
         guard !t.isEmpty else { throw ValidationError(field: key, reason: "must not be empty") }
-        guard t.count <= maxLength else { throw ValidationError(field: key, reason: "longer than \(maxLength) characters") }
+        // A character is one byte at least: only a text of more bytes than the limit needs counting.
+        guard t.utf8.count <= maxLength || t.count <= maxLength else { throw ValidationError(field: key, reason: "longer than \(maxLength) characters") }
         return t
     }
 
@@ -161,4 +162,7 @@ extension ObjectBuilder: JSONMemberSink {
     mutating func member(_ k: StaticString, _ v: JSONValue?) { set(Self.name(k), v) }
     mutating func member<E: RawRepresentable>(_ k: StaticString, _ e: E?) where E.RawValue == String { set(Self.name(k), e) }
     mutating func member<T: JSONWritable>(_ k: StaticString, _ v: T?) { set(Self.name(k), v?.json) }
+    mutating func member(_ k: StaticString, canonicalText _: String?, _ value: @autoclosure () -> JSONValue) {
+        set(Self.name(k), value())
+    }
 }

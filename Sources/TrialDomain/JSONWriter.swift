@@ -69,7 +69,8 @@ public struct JSONWriter {
 
     public mutating func bool(_ b: Bool) {
         separator()
-        bytes.append(contentsOf: b ? [116, 114, 117, 101] : [102, 97, 108, 115, 101])
+        let literal: StaticString = b ? "true" : "false"
+        literal.withUTF8Buffer { bytes.append(contentsOf: $0) }
         needsComma = true
     }
 
@@ -92,28 +93,45 @@ public struct JSONWriter {
         if let v { key(k); v.write(to: &self) }
     }
 
+    public mutating func member(_ k: StaticString, canonicalText text: String?, _ value: @autoclosure () -> JSONValue) {
+        guard var text else { return member(k, value()) }
+        key(k)
+        text.withUTF8 { bytes.append(contentsOf: $0) }
+        needsComma = true
+    }
+
     private mutating func separator() {
         if needsComma { bytes.append(UInt8(ascii: ",")) }
     }
 
     /// Appends an integer's decimal digits.
+    ///
+    /// The digits are made right to left in a buffer on the stack and appended at once: dates,
+    /// times and sequence numbers are written into every projection row and reply.
     public static func appendDecimal(_ value: Int64, to out: inout [UInt8]) {
-        if value < 0 { out.append(UInt8(ascii: "-")) }
-        var v = value.magnitude
-        let start = out.count
-        repeat {
-            out.append(UInt8(ascii: "0") &+ UInt8(v % 10))
-            v /= 10
-        } while v > 0
-        out[start...].reverse()
+        appendDigits(value.magnitude, negative: value < 0, width: 0, to: &out)
     }
 
     /// Appends `value` in `width` characters at least, zero-padded on the left.
     public static func appendPadded(_ value: Int, width: Int, to out: inout [UInt8]) {
-        let start = out.count
-        appendDecimal(Int64(value), to: &out)
-        let written = out.count - start
-        if written < width { out.insert(contentsOf: repeatElement(UInt8(ascii: "0"), count: width - written), at: start) }
+        appendDigits(Int64(value).magnitude, negative: value < 0, width: width, to: &out)
+    }
+
+    private static func appendDigits(_ magnitude: UInt64, negative: Bool, width: Int, to out: inout [UInt8]) {
+        // 20 digits hold any UInt64; a width beyond that is padded before them.
+        if negative { out.append(UInt8(ascii: "-")) }
+        var v = magnitude
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { buffer in
+            var i = 20
+            repeat {
+                i -= 1
+                buffer[i] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: v % 10)
+                v /= 10
+            } while v > 0
+            let digits = 20 - i
+            if width > digits { out.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: width - digits)) }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[i...]))
+        }
     }
 }
 
@@ -127,6 +145,9 @@ public protocol JSONMemberSink {
     mutating func member(_ k: StaticString, _ v: JSONValue?)
     mutating func member<E: RawRepresentable>(_ k: StaticString, _ e: E?) where E.RawValue == String
     mutating func member<T: JSONWritable>(_ k: StaticString, _ v: T?)
+    /// A member whose value's canonical text may be known already (`text`, copied as it is);
+    /// otherwise `value`'s.
+    mutating func member(_ k: StaticString, canonicalText text: String?, _ value: @autoclosure () -> JSONValue)
 }
 
 extension JSONWriter: JSONMemberSink {}
@@ -243,7 +264,7 @@ extension RecordedEvent: JSONWritable {
         s.member("hash", hexString(hash))
         s.member("id", id)
         s.member("occurred", occurred)
-        s.member("payload", payload.json)
+        s.member("payload", canonicalText: payloadText, payload.json)
         s.member("recorded", recorded)
         s.member("recordedBy", recordedBy)
         s.member("seq", seq)

@@ -15,21 +15,18 @@ public struct Day: Comparable, Hashable, Sendable, CustomStringConvertible {
     public var components: (year: Int, month: Int, day: Int) { Day.civil(daysSinceEpoch) }
 
     /// `yyyy-mm-dd`.
-    public var description: String {
-        var out: [UInt8] = []
-        out.reserveCapacity(10)
-        write(to: &out)
-        return String(decoding: out, as: UTF8.self)
-    }
+    public var description: String { DateText.string { write(into: $0) } }
 
     /// Appends `description`'s bytes (the projections write them straight into JSON).
-    public func write(to out: inout [UInt8]) {
+    public func write(to out: inout [UInt8]) { DateText.append(to: &out) { write(into: $0) } }
+
+    private func write(into p: UnsafeMutablePointer<UInt8>) -> Int {
         let (y, m, d) = components
-        JSONWriter.appendPadded(y, width: 4, to: &out)
-        out.append(UInt8(ascii: "-"))
-        JSONWriter.appendPadded(m, width: 2, to: &out)
-        out.append(UInt8(ascii: "-"))
-        JSONWriter.appendPadded(d, width: 2, to: &out)
+        var i = DateText.put(y, width: 4, at: p)
+        p[i] = UInt8(ascii: "-")
+        i += 1 + DateText.put(m, width: 2, at: p + i + 1)
+        p[i] = UInt8(ascii: "-")
+        return i + 1 + DateText.put(d, width: 2, at: p + i + 1)
     }
 
     public func adding(days n: Int) -> Day { Day(daysSinceEpoch: daysSinceEpoch + n) }
@@ -185,30 +182,34 @@ public struct PartialDate: Hashable, Sendable, Comparable, CustomStringConvertib
     }
 
     /// Exactly as given: `2027`, `2026-H1`, `2025-Q2`, `2025-04`, `2026-06-02`.
-    public var description: String {
-        var out: [UInt8] = []
-        out.reserveCapacity(10)
-        write(to: &out)
-        return String(decoding: out, as: UTF8.self)
-    }
+    public var description: String { DateText.string { write(into: $0) } }
 
     /// Appends `description`'s bytes (the projections write them straight into JSON).
-    public func write(to out: inout [UInt8]) {
-        JSONWriter.appendPadded(year, width: 4, to: &out)
+    public func write(to out: inout [UInt8]) { DateText.append(to: &out) { write(into: $0) } }
+
+    private func write(into p: UnsafeMutablePointer<UInt8>) -> Int {
+        let i = DateText.put(year, width: 4, at: p)
         switch precision {
-        case .year: break
+        case .year:
+            return i
         case .half(let h):
-            out.append(contentsOf: [UInt8(ascii: "-"), UInt8(ascii: "H"), UInt8(ascii: "0") &+ UInt8(h)])
+            p[i] = UInt8(ascii: "-")
+            p[i + 1] = UInt8(ascii: "H")
+            p[i + 2] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: h)
+            return i + 3
         case .quarter(let q):
-            out.append(contentsOf: [UInt8(ascii: "-"), UInt8(ascii: "Q"), UInt8(ascii: "0") &+ UInt8(q)])
+            p[i] = UInt8(ascii: "-")
+            p[i + 1] = UInt8(ascii: "Q")
+            p[i + 2] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: q)
+            return i + 3
         case .month(let m):
-            out.append(UInt8(ascii: "-"))
-            JSONWriter.appendPadded(m, width: 2, to: &out)
+            p[i] = UInt8(ascii: "-")
+            return i + 1 + DateText.put(m, width: 2, at: p + i + 1)
         case .day(let m, let d):
-            out.append(UInt8(ascii: "-"))
-            JSONWriter.appendPadded(m, width: 2, to: &out)
-            out.append(UInt8(ascii: "-"))
-            JSONWriter.appendPadded(d, width: 2, to: &out)
+            p[i] = UInt8(ascii: "-")
+            let j = i + 1 + DateText.put(m, width: 2, at: p + i + 1)
+            p[j] = UInt8(ascii: "-")
+            return j + 1 + DateText.put(d, width: 2, at: p + j + 1)
         }
     }
 
@@ -238,4 +239,42 @@ public struct PartialDate: Hashable, Sendable, Comparable, CustomStringConvertib
 
     /// True when the window holds `day`.
     public func contains(_ day: Day) -> Bool { start <= day && day <= end }
+}
+
+/// Dates' texts written into a small buffer on the stack, without an array: every event,
+/// projection row and reply carries a few of them.
+enum DateText {
+    /// Room for any text `Day` and `PartialDate` write: a sign, 19 digits of year, `-mm-dd`.
+    static let capacity = 32
+
+    static func string(_ write: (UnsafeMutablePointer<UInt8>) -> Int) -> String {
+        String(unsafeUninitializedCapacity: capacity) { write($0.baseAddress!) }
+    }
+
+    static func append(to out: inout [UInt8], _ write: (UnsafeMutablePointer<UInt8>) -> Int) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: capacity) { buffer in
+            let n = write(buffer.baseAddress!)
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[..<n]))
+        }
+    }
+
+    /// Writes `value` in `width` digits at least, zero-padded on the left; returns how many
+    /// bytes it wrote.
+    static func put(_ value: Int, width: Int, at p: UnsafeMutablePointer<UInt8>) -> Int {
+        var sign = 0
+        if value < 0 {
+            p[0] = UInt8(ascii: "-")
+            sign = 1
+        }
+        var v = value.magnitude, digits = 1, rest = v
+        while rest >= 10 { rest /= 10; digits += 1 }
+        let length = max(digits, width)
+        var k = sign + length
+        for _ in 0..<length {
+            k -= 1
+            p[k] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: v % 10)
+            v /= 10
+        }
+        return sign + length
+    }
 }

@@ -38,7 +38,7 @@ public struct TrialIdentifier: Hashable, Sendable, CustomStringConvertible {
             }
             self.id = id
         case .sponsor, .other:
-            guard !id.isEmpty, id.count <= 200 else {
+            guard !id.isEmpty, id.utf8.count <= 200 || id.count <= 200 else {
                 throw ValidationError(field: "", reason: "an identifier must be 1 to 200 characters")
             }
             self.id = id
@@ -75,16 +75,34 @@ public struct TrialReference: Hashable, Sendable, CustomStringConvertible {
     public init(_ raw: String) throws(ValidationError) {
         let s = raw.trimmingSpaces
         guard !s.isEmpty else { throw ValidationError(field: "", reason: "a trial reference must not be empty") }
-        guard s.count <= 200 else { throw ValidationError(field: "", reason: "a trial reference must be at most 200 characters") }
-        guard !s.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
-            throw ValidationError(field: "", reason: "a trial reference must not contain control characters")
+        // ASCII (nearly every reference) is checked byte by byte; other text by its characters
+        // and Unicode properties. Both give the same answers for ASCII.
+        let u = s.utf8
+        let ascii = u.allSatisfy { $0 < 0x80 }
+        func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }
+        guard (ascii ? u.count : s.count) <= 200 else {
+            throw ValidationError(field: "", reason: "a trial reference must be at most 200 characters")
         }
-        let up = s.uppercased()
-        if up.hasPrefix("NCT"), up.dropFirst(3).first?.isNumber == true {
+        let control = ascii
+            ? u.contains { $0 < 0x20 || $0 == 0x7F }
+            : s.unicodeScalars.contains { $0.properties.generalCategory == .control }
+        guard !control else { throw ValidationError(field: "", reason: "a trial reference must not contain control characters") }
+        let looksNCT: Bool
+        if ascii {
+            var b = u.makeIterator()
+            let (n, c, t, digit) = (b.next() ?? 0, b.next() ?? 0, b.next() ?? 0, b.next() ?? 0)
+            looksNCT = n | 0x20 == UInt8(ascii: "n") && c | 0x20 == UInt8(ascii: "c") && t | 0x20 == UInt8(ascii: "t") && isDigit(digit)
+        } else {
+            looksNCT = s.uppercased().hasPrefix("NCT") && s.dropFirst(3).first?.isNumber == true
+        }
+        let digitsAndDashes = ascii
+            ? isDigit(u.first!) && u.contains(UInt8(ascii: "-")) && u.allSatisfy { isDigit($0) || $0 == UInt8(ascii: "-") }
+            : s.first!.isNumber && s.contains("-") && s.allSatisfy { $0.isNumber || $0 == "-" }
+        if looksNCT {
             let id = try TrialIdentifier(registry: .nct, id: s)
             text = id.id
             registry = .nct
-        } else if let first = s.first, first.isNumber, s.contains("-"), s.allSatisfy({ $0.isNumber || $0 == "-" }) {
+        } else if digitsAndDashes {
             // Digits and dashes: an EU CT (CTIS) or EudraCT number, and nothing else.
             if TrialIdentifier.matches(s, [4, 6, 2, 2]) {
                 text = s; registry = .ctis

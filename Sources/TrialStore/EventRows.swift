@@ -42,12 +42,9 @@ enum EventRows {
             guard let type = EventType(rawValue: typeName) else {
                 throw StoreError.corruptEvent(seq: seq, reason: "unknown type '\(typeName)'")
             }
-            let payloadJSON: JSONValue
-            if let p = sqlite3_column_text(stmt, payloadCol) {
-                payloadJSON = try JSONValue.parse(UnsafeBufferPointer(start: p, count: Int(sqlite3_column_bytes(stmt, payloadCol))))
-            } else {
-                throw StoreError.corruptEvent(seq: seq, reason: "no payload")
-            }
+            guard let p = sqlite3_column_text(stmt, payloadCol) else { throw StoreError.corruptEvent(seq: seq, reason: "no payload") }
+            let payloadBytes = UnsafeBufferPointer(start: p, count: Int(sqlite3_column_bytes(stmt, payloadCol)))
+            let payloadJSON = try JSONValue.parse(payloadBytes)
             let payload = try Payload(type: type, json: payloadJSON)
             let occurred = try PartialDate(parsing: text(stmt, occurredCol))
             let source = sqlite3_column_type(stmt, sourceCol) == SQLITE_NULL ? nil : text(stmt, sourceCol)
@@ -61,7 +58,9 @@ enum EventRows {
             return RecordedEvent(
                 seq: seq, id: text(stmt, 1), trial: text(stmt, trialCol), version: sqlite3_column_int64(stmt, versionCol), payload: payload,
                 occurred: occurred, recorded: try Timestamp(parsing: text(stmt, 6)),
-                recordedBy: text(stmt, 7), source: source, hash: hash)
+                recordedBy: text(stmt, 7), source: source, hash: hash,
+                // The stored text is the canonical one the writer made (and the hash covers).
+                payloadText: String(decoding: payloadBytes, as: UTF8.self))
         } catch let e as StoreError {
             throw e
         } catch {

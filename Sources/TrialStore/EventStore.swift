@@ -1,4 +1,5 @@
 import Foundation
+import CSQLiteConfig
 import GRDB
 import TrialDomain
 
@@ -54,8 +55,16 @@ public final class EventStore: @unchecked Sendable {
     /// What `PRAGMA synchronous` reads back for `durableSynchronous`.
     static let durableSynchronousLevel = 2
 
+    /// Makes SQLite's process-wide settings before the process's first connection opens (no
+    /// memory statistics: `CSQLiteConfig`); once SQLite is in use it changes nothing. `init`
+    /// calls it; a tool that opens SQLite itself before any store (the benchmark's raw side)
+    /// calls it first, so that both run with the same settings.
+    public static func configureSQLite() { _ = sqliteConfigured }
+    private static let sqliteConfigured: Int32 = trialtrack_sqlite_configure()
+
     /// Opens (creating if needed) and migrates the database at `path`.
     public init(path: String, configuration: StoreConfiguration = StoreConfiguration()) throws {
+        Self.configureSQLite()
         self.path = path
         self.configuration = configuration
         var config = Configuration()

@@ -201,7 +201,8 @@ final class WriterState {
         let recorded = max(now, lastRecorded)
         var record = RecordedEvent(
             seq: seq, id: e.id ?? ids.next(at: recorded), trial: key, version: old.summary.version + 1,
-            payload: e.payload, occurred: e.occurred, recorded: recorded, recordedBy: recordedBy, source: e.source, hash: [])
+            payload: e.payload, occurred: e.occurred, recorded: recorded, recordedBy: recordedBy, source: e.source, hash: [],
+            payloadText: payloadText)
 
         // 5. The lifecycle: in order, apply; otherwise replay the trial with the new event.
         var new: TrialFold

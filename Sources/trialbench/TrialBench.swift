@@ -41,6 +41,7 @@ struct TrialBench: ParsableCommand {
     enum RawIDs: String, ExpressibleByArgument { case ordered, random }
 
     func run() throws {
+        EventStore.configureSQLite()  // before the raw side opens SQLite: the same settings for both
         let base = dir ?? FileManager.default.temporaryDirectory.appendingPathComponent("trialbench-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
         defer { if dir == nil { try? FileManager.default.removeItem(atPath: base) } }

@@ -83,7 +83,10 @@ final class RawSQLite {
     let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
     init(path: String) throws {
-        guard sqlite3_open(path, &db) == SQLITE_OK else { throw RawError(message: "open \(path)") }
+        // As GRDB opens the store's connections: without a per-connection mutex.
+        guard sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nil) == SQLITE_OK else {
+            throw RawError(message: "open \(path)")
+        }
         try exec("PRAGMA journal_mode = WAL")
         try exec("PRAGMA synchronous = FULL")
         try exec("PRAGMA cache_size = -32768")  // the store's pragmas

@@ -71,6 +71,32 @@ final class JSONWriterTests: XCTestCase {
         XCTAssertEqual(w.text, e.json.canonicalText)
     }
 
+    /// An event that carries its payload's stored text is written with that text, equals the
+    /// same event without it, and loses it when its payload changes.
+    func testARecordedEventWritesItsStoredPayloadText() throws {
+        let e = try Fixture.recorded(5, "HARMONi-2", .interimAnalysis, "2024-05", Fixture.harmoni2Interim)
+        let canonical = e.payload.json.canonicalText
+        var stored = RecordedEvent(
+            seq: e.seq, id: e.id, trial: e.trial, version: e.version, payload: e.payload, occurred: e.occurred,
+            recorded: e.recorded, recordedBy: e.recordedBy, source: e.source, hash: e.hash, payloadText: canonical)
+        XCTAssertEqual(stored, e)
+        var w = JSONWriter()
+        stored.write(to: &w)
+        XCTAssertEqual(w.text, e.json.canonicalText)
+        // The text is what is written: a different (here: marked) text shows through.
+        let marked = RecordedEvent(
+            seq: e.seq, id: e.id, trial: e.trial, version: e.version, payload: e.payload, occurred: e.occurred,
+            recorded: e.recorded, recordedBy: e.recordedBy, source: e.source, hash: e.hash, payloadText: #"{"marked":1}"#)
+        w.reset()
+        marked.write(to: &w)
+        XCTAssertTrue(w.text.contains(#""payload":{"marked":1}"#), w.text)
+        stored.payload = .retracted(Retracted(target: 1, reason: "entered twice"))
+        XCTAssertNil(stored.payloadText)
+        w.reset()
+        stored.write(to: &w)
+        XCTAssertEqual(w.text, stored.json.canonicalText)
+    }
+
     func testDatesTimesAndNumbersAsTheirDescriptions() throws {
         for text in ["2027", "2026-H1", "2025-Q2", "2025-04", "2026-06-02", "1999-12-31"] {
             let d = Fixture.date(text)
@@ -85,7 +111,21 @@ final class JSONWriterTests: XCTestCase {
             JSONWriter.appendDecimal(v, to: &out)
             XCTAssertEqual(String(decoding: out, as: UTF8.self), String(v))
         }
+        for (v, width, text) in [(0, 4, "0000"), (7, 2, "07"), (12, 2, "12"), (123, 2, "123"), (2025, 4, "2025"), (5, 6, "000005"), (-5, 3, "-005")] {
+            var out: [UInt8] = [UInt8(ascii: "x")]
+            JSONWriter.appendPadded(v, width: width, to: &out)
+            XCTAssertEqual(String(decoding: out, as: UTF8.self), "x" + text, "\(v) in \(width)")
+        }
+        // Days out of the usual range of years keep every digit (a partial date's is 1000–9999).
+        XCTAssertEqual(Day(year: 12345, month: 1, day: 9)?.description, "12345-01-09")
+        XCTAssertEqual(Day(year: 5, month: 1, day: 9)?.description, "0005-01-09")
+        XCTAssertEqual(PartialDate(year: 1000, precision: .day(month: 3, day: 1))?.description, "1000-03-01")
+        XCTAssertEqual(Day(year: 2026, month: 11, day: 22)?.description, "2026-11-22")
         var w = JSONWriter()
+        w.bool(true)
+        w.bool(false)
+        XCTAssertEqual(w.text, "true,false")
+        w.reset()
         w.string("a \"quoted\"\\ line\n\t\u{01}é")
         XCTAssertEqual(w.text, JSONValue.string("a \"quoted\"\\ line\n\t\u{01}é").canonicalText)
     }

@@ -81,6 +81,25 @@ final class IdentifierTests: XCTestCase {
         XCTAssertThrowsError(try TrialReference("  "))
     }
 
+    /// ASCII references are checked byte by byte, others by Unicode properties: the same rules.
+    func testReferenceRulesHoldForASCIIAndOtherText() throws {
+        XCTAssertEqual(try TrialReference("nCt07264075").text, "NCT07264075")
+        XCTAssertNil(try TrialReference("NCTX-1").registry)
+        XCTAssertNil(try TrialReference("NCT").registry)
+        XCTAssertNil(try TrialReference("ÉTUDE-1").registry)
+        XCTAssertEqual(try TrialReference(" ÉTUDE-1 ").text, "ÉTUDE-1")
+        // Digits and dashes of another script are taken for a malformed EU number, as in ASCII.
+        XCTAssertThrowsError(try TrialReference("٢٠٢٥-٥٢٢٩٩٦-٢٧")) { e in XCTAssertTrue("\(e)".contains("YYYY-NNNNNN-NN"), "\(e)") }
+        XCTAssertEqual(try TrialReference(String(repeating: "a", count: 200)).text.count, 200)
+        XCTAssertEqual(try TrialReference(String(repeating: "é", count: 200)).text.count, 200)
+        for long in [String(repeating: "a", count: 201), String(repeating: "é", count: 201)] {
+            XCTAssertThrowsError(try TrialReference(long)) { e in XCTAssertTrue("\(e)".contains("at most 200 characters")) }
+        }
+        for control in ["A\u{7}B", "A\u{7F}B", "É\u{1}", "É\u{85}B"] {
+            XCTAssertThrowsError(try TrialReference(control)) { e in XCTAssertTrue("\(e)".contains("control characters"), control) }
+        }
+    }
+
     func testCaseFoldingIsLowercasingWithAnASCIIFastPath() {
         for s in ["HARMONi-6", "nct07264075", "NCT07264075", "", "GORTEC 2024-04", "@[]`{~", "ÉTUDE-Ü", "Straße-A", "İSTANBUL-1"] {
             XCTAssertEqual(s.caseFolded, s.lowercased(), s)

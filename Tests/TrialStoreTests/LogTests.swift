@@ -16,6 +16,17 @@ final class LogTests: StoreTestCase {
         "enrollment": ["count": 780, "type": "estimated"], "design": ["allocation": "randomized", "masking": "none"],
     ]
 
+    /// The appended event and the one read back carry the payload text the log stores, which
+    /// replies copy: the canonical text of the payload.
+    func testEventsCarryTheirStoredPayloadText() throws {
+        let c = try append("HARMONi-2", .interimAnalysis, "2024", Fixture.harmoni2Interim)
+        let stored = try store.pool.read { try String.fetchOne($0, sql: "SELECT payload FROM events WHERE seq = 1") }
+        XCTAssertEqual(c.event.payloadText, stored)
+        XCTAssertEqual(stored, c.event.payload.json.canonicalText)
+        XCTAssertEqual(try store.event(seq: 1)?.payloadText, stored)
+        XCTAssertEqual(try store.events(LogQuery()).first?.payloadText, stored)
+    }
+
     func testAppendsAreGaplessVersionedAndReadBackAtOnce() throws {
         let a = try append("HARMONi-2", .statusChanged, "2022-10", ["status": "recruiting"])
         let b = try append("HARMONi-6", .statusChanged, "2023-01", ["status": "recruiting"])
