@@ -189,39 +189,43 @@ public struct RecordedEvent: Equatable, Sendable {
         // Written by hand in canonical (sorted-key) order; the payload is already canonical.
         var out = [UInt8]()
         out.reserveCapacity(200 + payloadText.utf8.count)
-        func key(_ k: StaticString, first: Bool = false) {
-            if !first { out.append(UInt8(ascii: ",")) }
-            out.append(UInt8(ascii: "\""))
-            k.withUTF8Buffer { out.append(contentsOf: $0) }
-            out.append(UInt8(ascii: "\""))
-            out.append(UInt8(ascii: ":"))
-        }
         out.append(UInt8(ascii: "{"))
-        key("id", first: true); JSONValue.writeString(id, to: &out)
-        key("occurred"); JSONValue.writeString(occurredText, to: &out)
-        key("payload"); out.append(contentsOf: payloadText.utf8)
-        key("recorded"); JSONValue.writeString(recordedText, to: &out)
-        key("recordedBy"); JSONValue.writeString(recordedBy, to: &out)
-        key("seq"); JSONWriter.appendDecimal(seq, to: &out)
-        key("source")
+        appendKey("id", to: &out, first: true); JSONValue.writeString(id, to: &out)
+        appendKey("occurred", to: &out); JSONValue.writeString(occurredText, to: &out)
+        appendKey("payload", to: &out)
+        var payload = payloadText
+        payload.withUTF8 { out.append(contentsOf: $0) }
+        appendKey("recorded", to: &out); JSONValue.writeString(recordedText, to: &out)
+        appendKey("recordedBy", to: &out); JSONValue.writeString(recordedBy, to: &out)
+        appendKey("seq", to: &out); JSONWriter.appendDecimal(seq, to: &out)
+        appendKey("source", to: &out)
         if let source { JSONValue.writeString(source, to: &out) } else { out.append(contentsOf: "null".utf8) }
-        key("trial"); JSONValue.writeString(trial, to: &out)
-        key("type"); JSONValue.writeString(type.rawValue, to: &out)
-        key("version"); JSONWriter.appendDecimal(version, to: &out)
+        appendKey("trial", to: &out); JSONValue.writeString(trial, to: &out)
+        appendKey("type", to: &out); JSONValue.writeString(type.rawValue, to: &out)
+        appendKey("version", to: &out); JSONWriter.appendDecimal(version, to: &out)
         out.append(UInt8(ascii: "}"))
         return out
+    }
+
+    /// `"k":`, after a comma unless it is the object's first member.
+    private static func appendKey(_ k: StaticString, to out: inout [UInt8], first: Bool = false) {
+        if !first { out.append(UInt8(ascii: ",")) }
+        out.append(UInt8(ascii: "\""))
+        k.withUTF8Buffer { out.append(contentsOf: $0) }
+        out.append(UInt8(ascii: "\""))
+        out.append(UInt8(ascii: ":"))
     }
 
 }
 
 /// Lower-case hexadecimal.
 public func hexString(_ bytes: [UInt8]) -> String {
-    let digits = Array("0123456789abcdef".utf8)
-    var out = [UInt8]()
-    out.reserveCapacity(bytes.count * 2)
-    for b in bytes {
-        out.append(digits[Int(b >> 4)])
-        out.append(digits[Int(b & 15)])
+    let digits: StaticString = "0123456789abcdef"
+    return String(unsafeUninitializedCapacity: bytes.count * 2) { out in
+        for (i, b) in bytes.enumerated() {
+            out[2 * i] = digits.utf8Start[Int(b >> 4)]
+            out[2 * i + 1] = digits.utf8Start[Int(b & 15)]
+        }
+        return bytes.count * 2
     }
-    return String(decoding: out, as: UTF8.self)
 }

@@ -1,4 +1,5 @@
 import CCrypto
+import TrialDomain
 
 /// SHA-256 from the system libcrypto.
 enum SHA256Digest {
@@ -27,17 +28,6 @@ enum SHA256Digest {
     }
 
     static func hex(_ text: String) -> String {
-        hexDigits(hash(Array(text.utf8)))
-    }
-
-    static func hexDigits(_ bytes: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out = [UInt8]()
-        out.reserveCapacity(64)
-        for b in bytes {
-            out.append(digits[Int(b >> 4)])
-            out.append(digits[Int(b & 15)])
-        }
-        return String(decoding: out, as: UTF8.self)
+        hexString(hash(Array(text.utf8)))
     }
 }

@@ -21,8 +21,9 @@ struct TrialRow {
         phases = s.phases.map(\.rawValue).joined(separator: ",")
         status = s.status?.rawValue
         statusSince = s.statusSince?.description
-        lastMilestone = s.lastMilestone.map { "\($0.type.rawValue) \($0.occurred)" }
-        nextExpected = s.nextExpected.map { "\($0.milestone) \($0.window)" }
+        // Concatenated rather than interpolated: this row is written for every append.
+        lastMilestone = s.lastMilestone.map { $0.type.rawValue + " " + $0.occurred.description }
+        nextExpected = s.nextExpected.map { $0.milestone.description + " " + $0.window.description }
         version = s.version
         lastSeq = s.lastSeq
         var w = JSONWriter(capacity: 512)
