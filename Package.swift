@@ -103,7 +103,7 @@ let package = Package(
         .testTarget(
             name: "TrialsDaemonTests",
             dependencies: [
-                "TrialsDaemon", "TrialClient", "TrialStore", "TrialDomain", "TrialProtocol", "TrialTestSupport",
+                "TrialsDaemon", "TrialClient", "TrialStore", "TrialDomain", "TrialProtocol", "TrialTestSupport", "Systemd",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             exclude: ["varlink_client.py", "journal_test.py", "nspawn_e2e.sh"]),

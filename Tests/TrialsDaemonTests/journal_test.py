@@ -145,6 +145,17 @@ try:
 
     explained = run("journalctl", "-x", "--no-pager", "MESSAGE_ID=" + READOUT).stdout
     check("Subject: Clinical trial readout: HARMONi-6" in explained, "journalctl -x shows the catalog with @TRIAL_ID@ filled in")
+
+    # journald restarts (a new socket at the same path): trialsd's next entry reaches the new one.
+    journald.send_signal(signal.SIGTERM)
+    journald.wait(timeout=30)
+    journald = subprocess.Popen(["/lib/systemd/systemd-journald"], env=dict(os.environ, NOTIFY_SOCKET=jpath),
+                                stdout=subprocess.DEVNULL, stderr=open(journald_stderr, "w"))
+    wait_ready(jsock, "systemd-journald (restarted)", journald, journald_stderr)
+    trialctl_run("record", "HARMONi-6", "status-changed", "--occurred", "2026-08", "status=recruiting")
+    run("journalctl", "--sync")
+    after = [json.loads(l) for l in run("journalctl", "-o", "json", "-t", "trialsd", "TRIAL_ID=HARMONi-6", "TRIAL_STATUS=recruiting").stdout.splitlines()]
+    check(len(after) == 1, "the entry after journald restarted is in the journal (%d)" % len(after))
 finally:
     if daemon:
         daemon.send_signal(signal.SIGTERM)
