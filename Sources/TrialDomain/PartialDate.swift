@@ -248,7 +248,11 @@ enum DateText {
     static let capacity = 32
 
     static func string(_ write: (UnsafeMutablePointer<UInt8>) -> Int) -> String {
-        String(unsafeUninitializedCapacity: capacity) { write($0.baseAddress!) }
+        // Decoded from the stack: a text of 15 bytes or fewer is then a small string, kept
+        // inline, where String(unsafeUninitializedCapacity: 32) would allocate its 32 bytes.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: capacity) { buffer in
+            String(decoding: UnsafeBufferPointer(rebasing: buffer[..<write(buffer.baseAddress!)]), as: UTF8.self)
+        }
     }
 
     static func append(to out: inout [UInt8], _ write: (UnsafeMutablePointer<UInt8>) -> Int) {
