@@ -1,6 +1,7 @@
 import Foundation
 import NIOConcurrencyHelpers
 import TrialDomain
+import TrialStore
 
 /// Hands every committed event to the subscribers that want it, without ever waiting for one:
 /// each has a bounded backlog, and a subscriber past it is dropped (it resumes from its last seq).
@@ -82,13 +83,17 @@ final class Broadcaster: @unchecked Sendable {
         s.continuation.finish()
     }
 
-    /// Called by the writer, in seq order, after each commit.
-    func publish(_ events: [RecordedEvent]) {
+    /// Called by the writer, in seq order, after each commit, with its outcomes: the events of
+    /// accepted groups that were not replays are new.
+    func publish(_ results: [Result<[AppendOutcome], GroupError>]) {
         lock.withLock {
-            for e in events {
-                lastPublished = max(lastPublished, e.seq)
-                for s in subscribers.values where s.filter.matches(e) {
-                    if !s.deliver(e) { subscribers[s.id] = nil }
+            for case .success(let appended) in results {
+                // By index: an event is copied only for a subscriber, never the trial summary.
+                for i in appended.indices where !appended[i].replayed {
+                    lastPublished = max(lastPublished, appended[i].event.seq)
+                    for s in subscribers.values where s.filter.matches(appended[i].event) {
+                        if !s.deliver(appended[i].event) { subscribers[s.id] = nil }
+                    }
                 }
             }
         }

@@ -27,7 +27,7 @@ final class GroupCommitter: @unchecked Sendable {
 
     private let store: EventStore
     private let maximumBatch: Int
-    private let published: @Sendable ([RecordedEvent]) -> Void
+    private let published: @Sendable ([Result<[AppendOutcome], GroupError>]) -> Void
     private let condition = NSCondition()
     private var queue: [Request] = []
     private var stopping = false
@@ -37,8 +37,10 @@ final class GroupCommitter: @unchecked Sendable {
     private(set) var commits: UInt64 = 0
 
     /// - Parameter published: called on the writer thread, in seq order, with each committed
-    ///   batch's new events (before the callers hear back).
-    init(store: EventStore, maximumBatch: Int, published: @escaping @Sendable ([RecordedEvent]) -> Void) {
+    ///   batch's outcomes (before the callers hear back): its new events are those of the
+    ///   accepted groups that were not replays. Handed over as they are, so that the writer
+    ///   copies no event when nobody subscribes.
+    init(store: EventStore, maximumBatch: Int, published: @escaping @Sendable ([Result<[AppendOutcome], GroupError>]) -> Void) {
         self.store = store
         self.maximumBatch = maximumBatch
         self.published = published
@@ -109,8 +111,14 @@ final class GroupCommitter: @unchecked Sendable {
                 condition.unlock()
                 return
             }
-            let batch = Array(queue.prefix(maximumBatch))
-            queue.removeFirst(batch.count)
+            // Usually the whole queue: taken by a swap, not copied and shifted.
+            var batch: [Request] = []
+            if queue.count <= maximumBatch {
+                swap(&batch, &queue)
+            } else {
+                batch = Array(queue.prefix(maximumBatch))
+                queue.removeFirst(batch.count)
+            }
             let work = exclusiveWork
             exclusiveWork.removeAll()
             condition.unlock()
@@ -127,12 +135,7 @@ final class GroupCommitter: @unchecked Sendable {
         let outcomes: [Outcome]
         do {
             let results = try store.append(groups: batch.map { ($0.events, $0.recordedBy) })
-            var fresh: [RecordedEvent] = []
-            for case .success(let appended) in results {
-                // By index: only the event is copied, not each outcome's trial summary.
-                for i in appended.indices where !appended[i].replayed { fresh.append(appended[i].event) }
-            }
-            if !fresh.isEmpty { published(fresh) }
+            published(results)
             outcomes = results.map { $0.mapError { .refused($0) } }
         } catch {
             outcomes = Array(repeating: .failure(.store(error)), count: batch.count)
