@@ -8,7 +8,7 @@ final class JournalConnectionTests: XCTestCase {
     func testEntriesGoOutInTheNativeProtocol() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
-        let journald = try NotifyReceiver(path: dir.path("journal"))
+        let journald = try DatagramReceiver(path: dir.path("journal"))
         let connection = JournalConnection(path: journald.path)
         let fields = [("MESSAGE", "HARMONi-6: readout"), ("SOURCE", "line one\nline two"), ("EMPTY", "")]
         XCTAssertEqual(connection.send(Journal.nativeDatagram(fields)), .sent)
@@ -20,13 +20,13 @@ final class JournalConnectionTests: XCTestCase {
     func testARestartedJournaldGetsTheNextEntry() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
-        var journald: NotifyReceiver? = try NotifyReceiver(path: dir.path("journal"))
+        var journald: DatagramReceiver? = try DatagramReceiver(path: dir.path("journal"))
         let connection = JournalConnection(path: dir.path("journal"), reconnectInterval: .seconds(3600))
         XCTAssertEqual(connection.send(Journal.nativeDatagram([("MESSAGE", "first")])), .sent)
         XCTAssertEqual(journald?.receive(timeout: 5), "MESSAGE=first\n")
         // journald stops and starts again: a new socket at the same path.
         journald = nil
-        journald = try NotifyReceiver(path: dir.path("journal"))
+        journald = try DatagramReceiver(path: dir.path("journal"))
         XCTAssertEqual(connection.send(Journal.nativeDatagram([("MESSAGE", "second")])), .sent)
         XCTAssertEqual(journald?.receive(timeout: 5), "MESSAGE=second\n")
     }
@@ -39,7 +39,7 @@ final class JournalConnectionTests: XCTestCase {
         let eager = JournalConnection(path: dir.path("journal"), reconnectInterval: .zero)
         XCTAssertEqual(patient.send(Journal.nativeDatagram([("MESSAGE", "lost")])), .failed)
         XCTAssertEqual(eager.send(Journal.nativeDatagram([("MESSAGE", "lost")])), .failed)
-        let journald = try NotifyReceiver(path: dir.path("journal"))
+        let journald = try DatagramReceiver(path: dir.path("journal"))
         XCTAssertEqual(patient.send(Journal.nativeDatagram([("MESSAGE", "too soon")])), .failed)
         XCTAssertEqual(eager.send(Journal.nativeDatagram([("MESSAGE", "now")])), .sent)
         XCTAssertEqual(journald.receive(timeout: 5), "MESSAGE=now\n")

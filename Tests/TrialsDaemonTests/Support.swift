@@ -70,8 +70,9 @@ final class InProcessDaemon: @unchecked Sendable {
     }
 }
 
-/// A NOTIFY_SOCKET receiver: a Unix datagram socket that collects sd_notify messages.
-final class NotifyReceiver: @unchecked Sendable {
+/// A Unix datagram socket the test binds and reads: a NOTIFY_SOCKET that collects sd_notify
+/// messages, or a stand-in for journald's socket.
+final class DatagramReceiver: @unchecked Sendable {
     let path: String
     private let fd: Int32
 
@@ -143,7 +144,7 @@ enum Products {
 /// trialsd as a separate process, ready when it says READY=1 on its notify socket.
 final class DaemonProcess {
     let process = Process()
-    let notify: NotifyReceiver
+    let notify: DatagramReceiver
     let database: String
     let socketPath: String
     let stderr = Pipe()
@@ -153,7 +154,7 @@ final class DaemonProcess {
     init(directory: TemporaryDirectory, arguments: [String] = [], environment: [String: String] = [:]) throws {
         database = directory.path("trials.db")
         socketPath = directory.path("control")
-        notify = try NotifyReceiver(path: directory.path("notify-\(UUID().uuidString.prefix(6))"))
+        notify = try DatagramReceiver(path: directory.path("notify-\(UUID().uuidString.prefix(6))"))
         process.executableURL = URL(fileURLWithPath: Products.path("trialsd"))
         process.arguments = ["--database", database, "--socket", socketPath, "--writers-group", ""] + arguments
         var env = ProcessInfo.processInfo.environment
