@@ -82,8 +82,8 @@ public final class JournalConnection: @unchecked Sendable {
     public let reconnectInterval: Duration
     private let lock = NSLock()
     private var fd: Int32 = -1
-    /// Monotonic nanoseconds before which no connection is tried (after one failed).
-    private var nextAttempt: UInt64 = 0
+    /// No connection is tried before this (set when one failed).
+    private var nextAttempt = ContinuousClock.now
 
     public init(path: String, reconnectInterval: Duration = .milliseconds(250)) {
         self.path = path
@@ -99,7 +99,7 @@ public final class JournalConnection: @unchecked Sendable {
         // A second try only after the connection broke (journald restarted): connect again now.
         for attempt in 0..<2 {
             if fd < 0 {
-                guard attempt > 0 || Self.now() >= nextAttempt, connect() else { return .failed }
+                guard attempt > 0 || ContinuousClock.now >= nextAttempt, connect() else { return .failed }
             }
             let n = datagram.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
             if n >= 0 { return .sent }
@@ -141,14 +141,7 @@ public final class JournalConnection: @unchecked Sendable {
     }
 
     private func failed() -> Bool {
-        let interval = reconnectInterval.components
-        nextAttempt = Self.now() + UInt64(interval.seconds) * 1_000_000_000 + UInt64(interval.attoseconds / 1_000_000_000)
+        nextAttempt = .now + reconnectInterval
         return false
-    }
-
-    private static func now() -> UInt64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
     }
 }

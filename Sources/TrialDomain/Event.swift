@@ -6,7 +6,11 @@ public struct NewEvent: Equatable, Sendable {
     public var payload: Payload { didSet { validatedPayloadText = nil } }
     /// The canonical text of `payload` when it came through `init(json:)` (validated); nil
     /// once the payload is changed, or when it was built in code.
-    public private(set) var validatedPayloadText: String?
+    public private(set) var validatedPayloadText: String? {
+        get { payloadTextCache.value }
+        set { payloadTextCache.value = newValue }
+    }
+    private var payloadTextCache = EqualityIgnored<String>()
     /// When it happened in the world, to the precision known.
     public var occurred: PartialDate
     public var source: String?
@@ -16,11 +20,6 @@ public struct NewEvent: Equatable, Sendable {
     public var expectedVersion: Int64?
 
     public var type: EventType { payload.type }
-
-    public static func == (a: NewEvent, b: NewEvent) -> Bool {
-        a.trial == b.trial && a.payload == b.payload && a.occurred == b.occurred && a.source == b.source && a.id == b.id
-            && a.expectedVersion == b.expectedVersion
-    }
 
     public init(
         trial: TrialReference?, payload: Payload, occurred: PartialDate, source: String? = nil, id: String? = nil,
@@ -152,22 +151,19 @@ public struct RecordedEvent: Equatable, Sendable {
     /// The canonical text of `payload` as the log stores it, when the store had it at hand (the
     /// writer, a read of the row): replies copy it instead of serialising the payload again.
     /// Nil once the payload is changed, or when the event was built in code.
-    public private(set) var payloadText: String?
+    public private(set) var payloadText: String? {
+        get { payloadTextCache.value }
+        set { payloadTextCache.value = newValue }
+    }
+    private var payloadTextCache = EqualityIgnored<String>()
 
     public var type: EventType { payload.type }
-
-    /// Equal events: every field but `payloadText`, which is only a cache of `payload`.
-    public static func == (a: RecordedEvent, b: RecordedEvent) -> Bool {
-        a.seq == b.seq && a.id == b.id && a.trial == b.trial && a.version == b.version && a.payload == b.payload
-            && a.occurred == b.occurred && a.recorded == b.recorded && a.recordedBy == b.recordedBy && a.source == b.source
-            && a.hash == b.hash
-    }
 
     public init(
         seq: Int64, id: String, trial: String, version: Int64, payload: Payload, occurred: PartialDate,
         recorded: Timestamp, recordedBy: String, source: String?, hash: [UInt8], payloadText: String? = nil
     ) {
-        self.payloadText = payloadText
+        payloadTextCache = EqualityIgnored(value: payloadText)
         self.seq = seq
         self.id = id
         self.trial = trial
@@ -186,36 +182,24 @@ public struct RecordedEvent: Equatable, Sendable {
         seq: Int64, id: String, trial: String, version: Int64, type: EventType, occurredText: String,
         recordedText: String, recordedBy: String, source: String?, payloadText: String
     ) -> [UInt8] {
-        // Written by hand in canonical (sorted-key) order; the payload is already canonical.
-        var out = [UInt8]()
-        out.reserveCapacity(200 + payloadText.utf8.count)
-        out.append(UInt8(ascii: "{"))
-        appendKey("id", to: &out, first: true); JSONValue.writeString(id, to: &out)
-        appendKey("occurred", to: &out); JSONValue.writeString(occurredText, to: &out)
-        appendKey("payload", to: &out)
-        var payload = payloadText
-        payload.withUTF8 { out.append(contentsOf: $0) }
-        appendKey("recorded", to: &out); JSONValue.writeString(recordedText, to: &out)
-        appendKey("recordedBy", to: &out); JSONValue.writeString(recordedBy, to: &out)
-        appendKey("seq", to: &out); JSONWriter.appendDecimal(seq, to: &out)
-        appendKey("source", to: &out)
-        if let source { JSONValue.writeString(source, to: &out) } else { out.append(contentsOf: "null".utf8) }
-        appendKey("trial", to: &out); JSONValue.writeString(trial, to: &out)
-        appendKey("type", to: &out); JSONValue.writeString(type.rawValue, to: &out)
-        appendKey("version", to: &out); JSONWriter.appendDecimal(version, to: &out)
-        out.append(UInt8(ascii: "}"))
-        return out
+        // Member by member in canonical (sorted-key) order, the absent source as null; the
+        // payload is already canonical.
+        var w = JSONWriter(capacity: 200 + payloadText.utf8.count)
+        w.beginObject()
+        w.key("id"); w.string(id)
+        w.key("occurred"); w.string(occurredText)
+        w.key("payload"); w.canonical(payloadText)
+        w.key("recorded"); w.string(recordedText)
+        w.key("recordedBy"); w.string(recordedBy)
+        w.key("seq"); w.int(seq)
+        w.key("source")
+        if let source { w.string(source) } else { w.value(.null) }
+        w.key("trial"); w.string(trial)
+        w.key("type"); w.string(type.rawValue)
+        w.key("version"); w.int(version)
+        w.endObject()
+        return w.bytes
     }
-
-    /// `"k":`, after a comma unless it is the object's first member.
-    private static func appendKey(_ k: StaticString, to out: inout [UInt8], first: Bool = false) {
-        if !first { out.append(UInt8(ascii: ",")) }
-        out.append(UInt8(ascii: "\""))
-        k.withUTF8Buffer { out.append(contentsOf: $0) }
-        out.append(UInt8(ascii: "\""))
-        out.append(UInt8(ascii: ":"))
-    }
-
 }
 
 /// Lower-case hexadecimal.
@@ -228,4 +212,11 @@ public func hexString(_ bytes: [UInt8]) -> String {
         }
         return bytes.count * 2
     }
+}
+
+/// A cache of what other fields of a value determine (a payload's canonical text): equality
+/// ignores it, so that the value's synthesized `==` compares only what it caches from.
+struct EqualityIgnored<Value: Sendable>: Equatable, Sendable {
+    var value: Value?
+    static func == (_: Self, _: Self) -> Bool { true }
 }

@@ -40,8 +40,7 @@ struct FieldReader {
         guard case .string(let s) = v else { throw ValidationError(field: key, reason: "expected a string, got \(v.kindName)") }
         let t = s.trimmingSpaces
         guard !t.isEmpty else { throw ValidationError(field: key, reason: "must not be empty") }
-        // A character is one byte at least: only a text of more bytes than the limit needs counting.
-        guard t.utf8.count <= maxLength || t.count <= maxLength else { throw ValidationError(field: key, reason: "longer than \(maxLength) characters") }
+        guard t.hasAtMost(characters: maxLength) else { throw ValidationError(field: key, reason: "longer than \(maxLength) characters") }
         return t
     }
 

@@ -94,8 +94,15 @@ public struct JSONWriter {
     }
 
     public mutating func member(_ k: StaticString, canonicalText text: String?, _ value: @autoclosure () -> JSONValue) {
-        guard var text else { return member(k, value()) }
+        guard let text else { return member(k, value()) }
         key(k)
+        canonical(text)
+    }
+
+    /// A value given as its canonical text, copied as it is.
+    public mutating func canonical(_ text: String) {
+        separator()
+        var text = text
         text.withUTF8 { bytes.append(contentsOf: $0) }
         needsComma = true
     }
@@ -105,33 +112,13 @@ public struct JSONWriter {
     }
 
     /// Appends an integer's decimal digits.
-    ///
-    /// The digits are made right to left in a buffer on the stack and appended at once: dates,
-    /// times and sequence numbers are written into every projection row and reply.
     public static func appendDecimal(_ value: Int64, to out: inout [UInt8]) {
-        appendDigits(value.magnitude, negative: value < 0, width: 0, to: &out)
+        StackText.append(to: &out) { StackText.put(value, width: 0, at: $0) }
     }
 
-    /// Appends `value` in `width` characters at least, zero-padded on the left.
+    /// Appends `value` in `width` characters at least (at most 40), zero-padded on the left.
     public static func appendPadded(_ value: Int, width: Int, to out: inout [UInt8]) {
-        appendDigits(Int64(value).magnitude, negative: value < 0, width: width, to: &out)
-    }
-
-    private static func appendDigits(_ magnitude: UInt64, negative: Bool, width: Int, to out: inout [UInt8]) {
-        // 20 digits hold any UInt64; a width beyond that is padded before them.
-        if negative { out.append(UInt8(ascii: "-")) }
-        var v = magnitude
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { buffer in
-            var i = 20
-            repeat {
-                i -= 1
-                buffer[i] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: v % 10)
-                v /= 10
-            } while v > 0
-            let digits = 20 - i
-            if width > digits { out.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: width - digits)) }
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[i...]))
-        }
+        StackText.append(to: &out) { StackText.put(Int64(value), width: width, at: $0) }
     }
 }
 

@@ -15,18 +15,18 @@ public struct Day: Comparable, Hashable, Sendable, CustomStringConvertible {
     public var components: (year: Int, month: Int, day: Int) { Day.civil(daysSinceEpoch) }
 
     /// `yyyy-mm-dd`.
-    public var description: String { DateText.string { write(into: $0) } }
+    public var description: String { StackText.string { write(into: $0) } }
 
     /// Appends `description`'s bytes (the projections write them straight into JSON).
-    public func write(to out: inout [UInt8]) { DateText.append(to: &out) { write(into: $0) } }
+    public func write(to out: inout [UInt8]) { StackText.append(to: &out) { write(into: $0) } }
 
     private func write(into p: UnsafeMutablePointer<UInt8>) -> Int {
         let (y, m, d) = components
-        var i = DateText.put(y, width: 4, at: p)
+        var i = StackText.put(Int64(y), width: 4, at: p)
         p[i] = UInt8(ascii: "-")
-        i += 1 + DateText.put(m, width: 2, at: p + i + 1)
+        i += 1 + StackText.put(Int64(m), width: 2, at: p + i + 1)
         p[i] = UInt8(ascii: "-")
-        return i + 1 + DateText.put(d, width: 2, at: p + i + 1)
+        return i + 1 + StackText.put(Int64(d), width: 2, at: p + i + 1)
     }
 
     public func adding(days n: Int) -> Day { Day(daysSinceEpoch: daysSinceEpoch + n) }
@@ -182,13 +182,13 @@ public struct PartialDate: Hashable, Sendable, Comparable, CustomStringConvertib
     }
 
     /// Exactly as given: `2027`, `2026-H1`, `2025-Q2`, `2025-04`, `2026-06-02`.
-    public var description: String { DateText.string { write(into: $0) } }
+    public var description: String { StackText.string { write(into: $0) } }
 
     /// Appends `description`'s bytes (the projections write them straight into JSON).
-    public func write(to out: inout [UInt8]) { DateText.append(to: &out) { write(into: $0) } }
+    public func write(to out: inout [UInt8]) { StackText.append(to: &out) { write(into: $0) } }
 
     private func write(into p: UnsafeMutablePointer<UInt8>) -> Int {
-        let i = DateText.put(year, width: 4, at: p)
+        let i = StackText.put(Int64(year), width: 4, at: p)
         switch precision {
         case .year:
             return i
@@ -204,12 +204,12 @@ public struct PartialDate: Hashable, Sendable, Comparable, CustomStringConvertib
             return i + 3
         case .month(let m):
             p[i] = UInt8(ascii: "-")
-            return i + 1 + DateText.put(m, width: 2, at: p + i + 1)
+            return i + 1 + StackText.put(Int64(m), width: 2, at: p + i + 1)
         case .day(let m, let d):
             p[i] = UInt8(ascii: "-")
-            let j = i + 1 + DateText.put(m, width: 2, at: p + i + 1)
+            let j = i + 1 + StackText.put(Int64(m), width: 2, at: p + i + 1)
             p[j] = UInt8(ascii: "-")
-            return j + 1 + DateText.put(d, width: 2, at: p + j + 1)
+            return j + 1 + StackText.put(Int64(d), width: 2, at: p + j + 1)
         }
     }
 
@@ -241,44 +241,3 @@ public struct PartialDate: Hashable, Sendable, Comparable, CustomStringConvertib
     public func contains(_ day: Day) -> Bool { start <= day && day <= end }
 }
 
-/// Dates' texts written into a small buffer on the stack, without an array: every event,
-/// projection row and reply carries a few of them.
-enum DateText {
-    /// Room for any text `Day` and `PartialDate` write: a sign, 19 digits of year, `-mm-dd`.
-    static let capacity = 32
-
-    static func string(_ write: (UnsafeMutablePointer<UInt8>) -> Int) -> String {
-        // Decoded from the stack: a text of 15 bytes or fewer is then a small string, kept
-        // inline, where String(unsafeUninitializedCapacity: 32) would allocate its 32 bytes.
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: capacity) { buffer in
-            String(decoding: UnsafeBufferPointer(rebasing: buffer[..<write(buffer.baseAddress!)]), as: UTF8.self)
-        }
-    }
-
-    static func append(to out: inout [UInt8], _ write: (UnsafeMutablePointer<UInt8>) -> Int) {
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: capacity) { buffer in
-            let n = write(buffer.baseAddress!)
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[..<n]))
-        }
-    }
-
-    /// Writes `value` in `width` digits at least, zero-padded on the left; returns how many
-    /// bytes it wrote.
-    static func put(_ value: Int, width: Int, at p: UnsafeMutablePointer<UInt8>) -> Int {
-        var sign = 0
-        if value < 0 {
-            p[0] = UInt8(ascii: "-")
-            sign = 1
-        }
-        var v = value.magnitude, digits = 1, rest = v
-        while rest >= 10 { rest /= 10; digits += 1 }
-        let length = max(digits, width)
-        var k = sign + length
-        for _ in 0..<length {
-            k -= 1
-            p[k] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: v % 10)
-            v /= 10
-        }
-        return sign + length
-    }
-}

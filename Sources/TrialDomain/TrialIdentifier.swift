@@ -38,7 +38,7 @@ public struct TrialIdentifier: Hashable, Sendable, CustomStringConvertible {
             }
             self.id = id
         case .sponsor, .other:
-            guard !id.isEmpty, id.utf8.count <= 200 || id.count <= 200 else {
+            guard !id.isEmpty, id.hasAtMost(characters: 200) else {
                 throw ValidationError(field: "", reason: "an identifier must be 1 to 200 characters")
             }
             self.id = id
@@ -80,7 +80,7 @@ public struct TrialReference: Hashable, Sendable, CustomStringConvertible {
         let u = s.utf8
         let ascii = u.allSatisfy { $0 < 0x80 }
         func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }
-        guard (ascii ? u.count : s.count) <= 200 else {
+        guard s.hasAtMost(characters: 200) else {
             throw ValidationError(field: "", reason: "a trial reference must be at most 200 characters")
         }
         let control = ascii
@@ -122,6 +122,10 @@ public struct TrialReference: Hashable, Sendable, CustomStringConvertible {
 }
 
 extension String {
+    /// Whether it has at most `n` characters. A character is one byte at least, so they are
+    /// counted (a walk over grapheme clusters) only when the bytes pass `n`.
+    func hasAtMost(characters n: Int) -> Bool { utf8.count <= n || count <= n }
+
     var trimmingSpaces: String {
         // Fast path: no white space at either end (the common case).
         if let f = utf8.first, let l = utf8.last, f > 0x20, f < 0x80, l > 0x20, l < 0x80 { return self }

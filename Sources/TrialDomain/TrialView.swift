@@ -11,20 +11,15 @@ public struct TimelineEntry: Equatable, Sendable {
     /// The seq of the correction that replaced the payload, if any.
     public var correctedBy: Int64?
 
-    public init(seq: Int64, type: EventType, occurred: PartialDate, text: String, payload: Payload, source: String?, correctedBy: Int64?) {
+    /// An entry of `payload` (its effective one), its type and text derived from it.
+    public init(seq: Int64, occurred: PartialDate, payload: Payload, source: String?, correctedBy: Int64?) {
         self.seq = seq
-        self.type = type
+        self.type = payload.type
         self.occurred = occurred
-        self.text = text
+        self.text = EventText.describe(payload)
         self.payload = payload
         self.source = source
         self.correctedBy = correctedBy
-    }
-
-    /// An entry of `payload` (its effective one), its text derived from it.
-    public init(seq: Int64, occurred: PartialDate, payload: Payload, source: String?, correctedBy: Int64?) {
-        self.init(seq: seq, type: payload.type, occurred: occurred, text: EventText.describe(payload), payload: payload,
-                  source: source, correctedBy: correctedBy)
     }
 
     public init(json: JSONValue) throws {

@@ -8,11 +8,12 @@ import TrialDomain
 enum EventRows {
     static let columns = "seq, event_id, trial, version, type, occurred, recorded, recorded_by, source, payload, hash"
 
-    /// Runs a SELECT of `columns` (with `forFold`, of `foldColumns`), its arguments bound by
-    /// `bind`, and hands each decoded event to `body`.
-    static func forEach(_ db: Database, _ sql: String, forFold: Bool = false, _ bind: (inout RawStatement) -> Void = { _ in },
+    /// Runs `SELECT columns rest` (with `forFold`, `SELECT foldColumns rest`: the columns and
+    /// their decoding always agree), its arguments bound by `bind`, and hands each decoded event
+    /// to `body`. `rest`: from `FROM events` on.
+    static func forEach(_ db: Database, _ rest: String, forFold: Bool = false, _ bind: (inout RawStatement) -> Void = { _ in },
         _ body: (RecordedEvent) throws -> Void) throws {
-        var statement = RawStatement(try db.cachedStatement(sql: sql))
+        var statement = RawStatement(try db.cachedStatement(sql: "SELECT \(forFold ? foldColumns : columns) \(rest)"))
         bind(&statement)
         try statement.forEachRow { try body(try decode($0, forFold: forFold)) }
     }
@@ -72,7 +73,7 @@ enum EventRows {
     /// (`foldColumns`).
     static func trialEvents(_ db: Database, trial: String, forFold: Bool = false) throws -> [RecordedEvent] {
         var out: [RecordedEvent] = []
-        try forEach(db, "SELECT \(forFold ? foldColumns : columns) FROM events WHERE trial = ? ORDER BY version", forFold: forFold, { $0.bind(trial) }) {
+        try forEach(db, "FROM events WHERE trial = ? ORDER BY version", forFold: forFold, { $0.bind(trial) }) {
             out.append($0)
         }
         return out
@@ -80,13 +81,13 @@ enum EventRows {
 
     static func event(_ db: Database, seq: Int64) throws -> RecordedEvent? {
         var out: RecordedEvent?
-        try forEach(db, "SELECT \(columns) FROM events WHERE seq = ?", { $0.bind(seq) }) { out = $0 }
+        try forEach(db, "FROM events WHERE seq = ?", { $0.bind(seq) }) { out = $0 }
         return out
     }
 
     static func event(_ db: Database, id: String) throws -> RecordedEvent? {
         var out: RecordedEvent?
-        try forEach(db, "SELECT \(columns) FROM events WHERE event_id = ?", { $0.bind(id) }) { out = $0 }
+        try forEach(db, "FROM events WHERE event_id = ?", { $0.bind(id) }) { out = $0 }
         return out
     }
 }

@@ -49,11 +49,10 @@ public final class EventStore: @unchecked Sendable {
     let writer: WriterState
     let checkpointer: Checkpointer?
     let rebuildMonitor = RebuildMonitor()
-    /// `PRAGMA synchronous` of every connection that writes (`makeDurable`): in WAL mode FULL
-    /// syncs the log on every commit (a rebuild alone runs NORMAL, and comes back to this).
-    static let durableSynchronous = "FULL"
-    /// What `PRAGMA synchronous` reads back for `durableSynchronous`.
-    static let durableSynchronousLevel = 2
+    /// `PRAGMA synchronous` of every connection that writes (`makeDurable`): 2 is FULL, which
+    /// in WAL mode syncs the log on every commit (a rebuild alone runs NORMAL, and comes back
+    /// to this). Set as the number, which is also what the pragma reads back.
+    static let durableSynchronous = 2
 
     /// Makes SQLite's process-wide settings before the process's first connection opens (no
     /// memory statistics: `CSQLiteConfig`); once SQLite is in use it changes nothing. `init`
@@ -106,8 +105,8 @@ public final class EventStore: @unchecked Sendable {
     static func makeDurable(_ db: Database) throws {
         try db.execute(sql: "PRAGMA synchronous = \(durableSynchronous)")
         let level = try Int.fetchOne(db, sql: "PRAGMA synchronous")
-        guard level == durableSynchronousLevel else {
-            throw StoreError.database("the database connection refused synchronous=\(durableSynchronous) (it reports \(level.map(String.init) ?? "nothing")): commits would not be durable")
+        guard level == durableSynchronous else {
+            throw StoreError.database("the database connection refused synchronous=FULL (it reports \(level.map(String.init) ?? "nothing")): commits would not be durable")
         }
     }
 

@@ -162,10 +162,9 @@ struct ProjectionWriter {
     /// without them, in its own transaction, and makes each index at the end in one sorted
     /// pass, instead of a B-tree insert at a random place per row.
     static func dropSecondaryIndexes(_ db: Database) throws -> [String] {
-        let list = projectionTables.map { "'\($0)'" }.joined(separator: ", ")
-        let rows = try Row.fetchAll(db, sql: """
-            SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN (\(list)) ORDER BY name
-            """)
+        let rows = try SQLRequest<Row>(literal: """
+            SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN \(projectionTables) ORDER BY name
+            """).fetchAll(db)
         for row in rows { try db.execute(sql: "DROP INDEX \((row[0] as String).quotedDatabaseIdentifier)") }
         return rows.map { $0[1] }
     }

@@ -159,13 +159,12 @@ extension EventStore {
                              _ body: (String, [RecordedEvent]) throws -> Void) throws {
         var current: String?
         var batch: [RecordedEvent] = []
-        let columns = forFold ? EventRows.foldColumns : EventRows.columns
-        var sql = "SELECT \(columns) FROM events"
+        var rest = "FROM events"
         let bounds = [trials.from.map { ("trial >= ?", $0) }, trials.before.map { ("trial < ?", $0) }].compactMap { $0 }
-        if !bounds.isEmpty { sql += " WHERE " + bounds.map(\.0).joined(separator: " AND ") }
-        sql += " ORDER BY trial, version"
+        if !bounds.isEmpty { rest += " WHERE " + bounds.map(\.0).joined(separator: " AND ") }
+        rest += " ORDER BY trial, version"
         let bind: (inout RawStatement) -> Void = { st in for (_, key) in bounds { st.bind(key) } }
-        try EventRows.forEach(db, sql, forFold: forFold, bind) { e in
+        try EventRows.forEach(db, rest, forFold: forFold, bind) { e in
             if e.trial != current {
                 if let c = current { try body(c, batch) }
                 current = e.trial

@@ -226,10 +226,14 @@ final class WriterState {
         }
 
         // 6. New identifiers must not name another trial (only a registration brings any).
+        // Each side's identifiers with their look-up keys, made once for the check and the cache.
         let renamed = old.summary.version == 0 || old.summary.registration != new.summary.registration
-        if renamed {
-            let had = Set(old.summary.aliases.map { $0.id.caseFolded })
-            for alias in new.summary.aliases where !had.contains(alias.id.caseFolded) {
+        let aliases = renamed
+            ? (old: old.summary.aliases.map { $0.id.caseFolded }, new: new.summary.aliases.map { (id: $0.id, lookup: $0.id.caseFolded) })
+            : nil
+        if let aliases {
+            let had = Set(aliases.old)
+            for alias in aliases.new where !had.contains(alias.lookup) {
                 if let owner = try resolve(db, alias: alias.id), owner != key {
                     throw AppendError.identifierTaken(identifier: alias.id, trial: owner)
                 }
@@ -263,9 +267,9 @@ final class WriterState {
             throw StoreError.database("another process appended to the log: \(error.message ?? "")")
         }
         try statements.projections.write(old: old.summary.version == 0 ? nil : old, new: new, appendedInOrder: inOrder)
-        if renamed {
-            for alias in old.summary.aliases { aliasCache[alias.id.caseFolded] = nil }
-            for alias in new.summary.aliases { aliasCache[alias.id.caseFolded] = key }
+        if let aliases {
+            for lookup in aliases.old { aliasCache[lookup] = nil }
+            for alias in aliases.new { aliasCache[alias.lookup] = key }
             undo.aliasesChanged = true
         }
         // A group of one is checked in full before anything changes, so it needs no undo.

@@ -280,7 +280,9 @@ final class ControlService: @unchecked Sendable {
     /// Validates an Append or AppendMany and queues it for the writer now; `reply` runs on
     /// `loop` with its answer once committed, or at once for a refusal before the queue.
     /// Pipelined appends on one connection thus share commits, and nothing waits in a task.
+    /// A oneway call's answer is always `.none`: the caller asked for no reply.
     func submit(_ call: VarlinkCall, peer: Peer, on loop: EventLoop, reply: @escaping @Sendable (AppendAnswer) -> Void) {
+        let oneway = call.oneway
         do {
             try requireWriter(call, peer)
             let many = call.member == "AppendMany"
@@ -295,15 +297,14 @@ final class ControlService: @unchecked Sendable {
                 events = [try newEvent(try p.requiredObject("event"), index: nil)]
             }
             inFlight.enter()
-            let oneway = call.oneway
             committer.submit(events, recordedBy: peer.recordedBy, on: loop) { outcome in
                 defer { self.inFlight.leave() }
                 reply(oneway ? self.onewayAnswer(outcome, many: many) : self.appendAnswer(outcome, many: many))
             }
         } catch let e as VarlinkError {
-            reply(.reply(VarlinkReply(error: e)))
+            reply(oneway ? .none : .reply(VarlinkReply(error: e)))
         } catch {
-            reply(.reply(VarlinkReply(error: TrialsInterface.malformed("\(error)"))))
+            reply(oneway ? .none : .reply(VarlinkReply(error: TrialsInterface.malformed("\(error)"))))
         }
     }
 

@@ -237,10 +237,9 @@ final class ConnectionHandler: ChannelDuplexHandler {
         let loop = context!.eventLoop
         let number = served + owed.count  // the call's place among all replies owed on this connection
         owed.append(nil)
-        let oneway = call.oneway
         let handler = NIOLoopBound(self, eventLoop: loop)
         server.service.submit(call, peer: peer, on: loop) { answer in
-            handler.value.fill(number, with: oneway ? nil : Self.encode(answer))
+            handler.value.fill(number, with: Self.encode(answer))  // nil for a oneway call's
         }
     }
 

@@ -138,7 +138,8 @@ final class ProjectionTests: StoreTestCase {
             try tearDownWithError()
             try setUpWithError()
             // A tiny fold cache forces replays from the log; a large one keeps everything.
-            // Seeds 1, 2, 5, 6, … rebuild with two readers (the trials split in two), the others with one.
+            // Seeds 1, 4, 5, 8, 9 and 12 (seed % 4 < 2, with both cache sizes) rebuild with two
+            // readers (the trials split in two), the others with one.
             let r = try runHistory(seed: seed, events: 150, cacheCapacity: seed % 2 == 0 ? 1 : 10_000,
                                    rebuildSplitEvents: seed % 4 < 2 ? 1 : 1_000_000)
             totals = (totals.accepted + r.accepted, totals.refused + r.refused, totals.outOfOrder + r.outOfOrder)

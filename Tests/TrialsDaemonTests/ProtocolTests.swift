@@ -243,7 +243,12 @@ final class ProtocolTests: XCTestCase {
     func testOnewayCallsGetNoReply() throws {
         let c = try server.connect()
         let oneway = VarlinkCall(method: TrialsInterface.method("Append"), parameters: JSONObject([("event", event("HARMONi-A", "status-changed", "2022", ["status": "recruiting"]))]), oneway: true)
-        try c.send(oneway.json)
+        // Refused before it reaches the writer (a parameter Append does not take), and refused
+        // by the writer (a wrong expected version): still no reply.
+        let malformed = VarlinkCall(method: TrialsInterface.method("Append"), parameters: JSONObject([("events", [])]), oneway: true)
+        let stale: JSONValue = ["trial": "HARMONi-A", "type": "status-changed", "occurred": "2023", "payload": ["status": "completed"], "expectedVersion": 5]
+        let refused = VarlinkCall(method: TrialsInterface.method("Append"), parameters: JSONObject([("event", stale)]), oneway: true)
+        try c.send([malformed.json, oneway.json, refused.json])
         // The next reply on the connection is the Log's, which already sees the oneway append.
         let reply = try c.roundTrip(VarlinkCall(method: TrialsInterface.method("Log")).json)
         XCTAssertEqual(reply.parameters["events"]?.arrayValue?.count, 1)
