@@ -43,7 +43,8 @@ check: deps
 	$(SWIFT) build --build-tests
 	# `make install` into a scratch prefix: the tests check the installed units and files.
 	$(MAKE) --no-print-directory install PREFIX=$(CURDIR)/.build/install-check CONFIGURATION=debug >/dev/null
-	$(SWIFT) test --skip-build
+	# Line-buffered: if the run is ever stopped, its output names the test it was in.
+	stdbuf -oL -eL $(SWIFT) test --skip-build
 
 test: check
 

@@ -6,6 +6,8 @@ set -euo pipefail
 trialsd=$1 trialctl=$2 units=$3 work=$4
 fail=0
 check() { if eval "$2"; then echo "ok: $1"; else echo "FAILED: $1"; fail=1; fi; }
+# Checks grep to /dev/null, never with -q: under pipefail, grep -q leaving at the first match
+# can kill the writer with SIGPIPE and fail a check that matched.
 
 mkdir -p "$work/bin"
 cp "$trialsd" "$trialctl" "$work/bin/"
@@ -18,12 +20,24 @@ timeout 240 systemd-nspawn -q -D / --volatile=yes --register=no --keep-unit --pr
     > "$work/console.log" 2>&1 &
 nspawn=$!
 leader=""
+# Power the container off; if it has not gone 10 s later, SIGKILL its PID 1, which ends every
+# process in its PID namespace, so nothing of it outlives the test.
 cleanup() {
-    [ -n "$leader" ] && nsenter -t "$leader" -a systemctl poweroff >/dev/null 2>&1 || true
+    local from=$SECONDS
+    [ -n "$leader" ] && timeout 10 nsenter -t "$leader" -a systemctl poweroff >/dev/null 2>&1 || true
     for _ in $(seq 1 100); do kill -0 "$nspawn" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$nspawn" 2>/dev/null || true
+    if kill -0 "$nspawn" 2>/dev/null; then
+        echo "note: the container had not powered off after $((SECONDS - from)) s: killing it"
+        [ -n "$leader" ] && kill -9 "$leader" 2>/dev/null || true
+        for _ in $(seq 1 50); do kill -0 "$nspawn" 2>/dev/null || break; sleep 0.1; done
+        pkill -9 -P "$nspawn" 2>/dev/null || true  # systemd-nspawn, under timeout(1)
+        kill -9 "$nspawn" 2>/dev/null || true
+    fi
 }
 trap cleanup EXIT
+# Bounded: a wait that never ends fails its check (every command in the container is timed).
+trap 'echo "FAILED: stopped by SIGTERM (past the deadline)"; exit 1' TERM
+trap 'echo "FAILED: line $LINENO: $BASH_COMMAND (exit status $?)"' ERR
 
 # The container's PID 1 is a grandchild of systemd-nspawn.
 for _ in $(seq 1 200); do
@@ -36,13 +50,14 @@ for _ in $(seq 1 200); do
     sleep 0.05
 done
 [ -n "$leader" ] || { echo "FAILED: systemd did not start in the container"; cat "$work/console.log"; exit 1; }
-ct() { nsenter -t "$leader" -a "$@"; }
-# Its bus comes up a moment after it starts: ask until it answers, then wait for the boot.
+ct() { timeout 60 nsenter -t "$leader" -a "$@"; }
+# Its bus comes up a moment after it starts: ask until it answers, then wait for the boot
+# (at most 120 s in all).
 state=""
-for _ in $(seq 1 200); do
-    state=$(timeout 120 nsenter -t "$leader" -a systemctl is-system-running --wait 2>/dev/null || true)
-    [ -n "$state" ] && break
-    sleep 0.05
+deadline=$((SECONDS + 120))
+while [ -z "$state" ] && [ $SECONDS -lt $deadline ]; do
+    state=$(timeout $((deadline - SECONDS + 1)) nsenter -t "$leader" -a systemctl is-system-running --wait 2>/dev/null || true)
+    [ -n "$state" ] || sleep 0.05
 done
 check "the container booted ($state)" '[ "$state" = running ] || [ "$state" = degraded ]'
 
@@ -62,14 +77,14 @@ check "trialsd.service is not running before the first connection" '[ "$(ct syst
 # The first trialctl activates the service.
 check "trialctl status activates trialsd.service" 'ct /opt/e2e/bin/trialctl status >/dev/null'
 check "trialsd.service is active (Type=notify: READY=1 arrived)" '[ "$(ct systemctl is-active trialsd.service)" = active ]'
-check "STATUS= shows trials, events, subscribers" 'ct systemctl show -p StatusText --value trialsd.service | grep -q "trials, .* events, .* subscribers"'
+check "STATUS= shows trials, events, subscribers" 'ct systemctl show -p StatusText --value trialsd.service | grep "trials, .* events, .* subscribers" >/dev/null'
 
 ct /opt/e2e/bin/trialctl record HARMONi-6 readout --occurred 2026-06-02 --source "ASCO 2026 press release" \
     kind=primary outcome=positive 'endpoints=["OS"]' "venue=ASCO 2026" >/dev/null
 ct journalctl --sync
 message=$(ct journalctl -o json MESSAGE_ID=93b4421272d64da78fba6ea9646e2dd9 | python3 -c 'import sys, json; print(json.loads(sys.stdin.readline())["MESSAGE"])')
 check "the readout's journal entry, found by MESSAGE_ID ($message)" '[ "$message" = "HARMONi-6: readout — OS, primary endpoint met (ASCO 2026)" ]'
-check "recorded by the peer's credentials" 'ct /opt/e2e/bin/trialctl log --json | grep -q "\"recordedBy\":\"root (uid 0)\""'
+check "recorded by the peer's credentials" 'ct /opt/e2e/bin/trialctl log --json | grep "\"recordedBy\":\"root (uid 0)\"" >/dev/null'
 
 # A stopped daemon stops feeding the watchdog: systemd kills it and starts it again.
 pid=$(ct systemctl show -p MainPID --value trialsd.service)
@@ -81,15 +96,17 @@ for _ in $(seq 1 300); do
     sleep 0.1
 done
 check "the watchdog killed the stopped trialsd and systemd restarted it (NRestarts=$restarts)" '[ "$restarts" -ge 1 ]'
-check "the watchdog was the reason" 'ct journalctl -u trialsd.service | grep -q "Watchdog timeout"'
+ct journalctl --sync  # what PID 1 logged about it is in the journal files
+check "the watchdog was the reason" 'ct journalctl -u trialsd.service | grep "Watchdog timeout" >/dev/null'
 check "the restarted daemon has a new PID" '[ "$(ct systemctl show -p MainPID --value trialsd.service)" != "$pid" ]'
-check "the log is intact after the restart" 'ct /opt/e2e/bin/trialctl verify >/dev/null && ct /opt/e2e/bin/trialctl status HARMONi-6 | grep -q "readout"'
+check "the log is intact after the restart" 'ct /opt/e2e/bin/trialctl verify >/dev/null && ct /opt/e2e/bin/trialctl status HARMONi-6 | grep "readout" >/dev/null'
 
 # systemctl stop ends it cleanly.
 ct systemctl stop trialsd.service
 check "systemctl stop: exit status 0" '[ "$(ct systemctl show -p ExecMainStatus --value trialsd.service)" = 0 ]'
 check "systemctl stop: result success" '[ "$(ct systemctl show -p Result --value trialsd.service)" = success ]'
-check "the stop was graceful (in-flight appends finished)" 'ct journalctl -u trialsd.service | grep -q "stopping: finishing in-flight appends"'
+ct journalctl --sync
+check "the stop was graceful (in-flight appends finished)" 'ct journalctl -u trialsd.service | grep "stopping: finishing in-flight appends" >/dev/null'
 
 if [ $fail = 0 ]; then echo "e2e: all checks passed"; else echo "e2e: some checks failed"; fi
 exit $fail
