@@ -31,7 +31,22 @@ public struct GlobalOptions: ParsableArguments {
     @Flag(name: .long, help: "Do not colour the output (as NO_COLOR or SYSTEMD_COLORS=0 do).")
     public var noColor = false
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "How long to wait for trialsd's answer, in seconds (0: for ever).",
+            discussion: "Default: 90. `watch` waits for events for ever whatever this says.",
+            valueName: "seconds"))
+    public var timeout: Double = 90
+
     public init() {}
+
+    public func validate() throws {
+        guard timeout >= 0, timeout.isFinite else { throw UsageError("--timeout: give 0 (for ever) or more seconds") }
+    }
+
+    /// `--timeout` as a bound on each wait; nil for 0 (no bound).
+    var answerTimeout: Duration? { timeout == 0 ? nil : .milliseconds(Int64((timeout * 1000).rounded(.up))) }
 }
 
 /// trialctl's version: the project's.
@@ -628,7 +643,7 @@ public struct WatchCommand: TrialctlCommand {
         var position = since
         var printed = 0
         while true {
-            let session = try ctx.session(global)
+            let session = try ctx.session(global, waitsForEver: true)
             var p = JSONObject()
             if let position { p["since"] = .int(position) }
             if let trial { p["trial"] = .string(trial) }

@@ -27,7 +27,8 @@ public struct Context {
     /// A whole file.
     public var readFile: (String) throws(TrialctlError) -> [UInt8]
     public var fileExists: (String) -> Bool
-    public var connect: (String) throws -> TrialsTransport
+    /// Connects to the socket at a path; the duration bounds every wait for an answer (nil: none).
+    public var connect: (String, Duration?) throws -> TrialsTransport
     public var uid: UInt32
     /// Pages text; false when it could not (the text is then written directly).
     public var page: (String, [String: String]) -> Bool
@@ -37,7 +38,7 @@ public struct Context {
         writeErr: @escaping (String) -> Void, readStdin: @escaping () throws(TrialctlError) -> [UInt8] = { [] },
         readFile: @escaping (String) throws(TrialctlError) -> [UInt8] = Context.readWholeFile,
         fileExists: @escaping (String) -> Bool = SocketLocator.exists,
-        connect: @escaping (String) throws -> TrialsTransport = { try VarlinkConnection(path: $0) },
+        connect: @escaping (String, Duration?) throws -> TrialsTransport = { try VarlinkConnection(path: $0, timeout: $1) },
         uid: UInt32 = getuid(), page: @escaping (String, [String: String]) -> Bool = Pager.run
     ) {
         self.environment = environment
@@ -79,12 +80,13 @@ public struct Context {
         writeOut(text)
     }
 
-    /// Connects to trialsd.
-    public func session(_ g: GlobalOptions, action: String? = nil) throws(TrialctlError) -> Session {
+    /// Connects to trialsd. Each answer is waited for at most `--timeout` seconds, unless
+    /// `waitsForEver` (a subscription, whose events come when they come).
+    public func session(_ g: GlobalOptions, action: String? = nil, waitsForEver: Bool = false) throws(TrialctlError) -> Session {
         let location = SocketLocator(environment: environment, fileExists: fileExists, uid: uid).locate(option: g.socket)
         let context = ErrorContext(action: action, socket: location)
         do {
-            return Session(transport: try connect(location.path), context: context)
+            return Session(transport: try connect(location.path, waitsForEver ? nil : g.answerTimeout), context: context)
         } catch {
             throw ErrorText.convert(error, context: context)
         }

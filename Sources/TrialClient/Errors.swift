@@ -75,6 +75,8 @@ public enum ErrorText {
             return describe(e, context: context)
         case .protocolViolation(let reason):
             return .failure("protocol error: \(reason)")
+        case .timedOut:
+            return TrialctlError("\(error); is it stuck? (systemctl status trialsd)", status: .unreachable)
         }
     }
 

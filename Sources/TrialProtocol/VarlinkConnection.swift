@@ -11,13 +11,22 @@ public enum ClientError: Error, Equatable, Sendable, CustomStringConvertible {
     case remote(VarlinkError)
     /// The service closed the connection or sent something that is not Varlink.
     case protocolViolation(String)
+    /// No answer (or no room to send) within the connection's timeout.
+    case timedOut(path: String, after: Duration)
 
     public var description: String {
         switch self {
         case .unreachable(let path, let reason): return "cannot reach trialsd at \(path): \(reason)"
         case .remote(let e): return e.description
         case .protocolViolation(let reason): return "protocol error: \(reason)"
+        case .timedOut(let path, let after): return "trialsd at \(path) did not answer within \(Self.seconds(after))"
         }
+    }
+
+    /// "60 s", "0.25 s".
+    static func seconds(_ d: Duration) -> String {
+        let (s, atto) = d.components
+        return atto == 0 ? "\(s) s" : "\(Double(s) + Double(atto) / 1e18) s"
     }
 }
 
@@ -30,9 +39,16 @@ public final class VarlinkConnection {
     /// Where recv(2) writes: allocated once, not per read.
     private var chunk = [UInt8](repeating: 0, count: 65536)
 
-    /// Connects to the socket at `path`.
-    public init(path: String) throws(ClientError) {
+    /// How long a receive or a send may wait before it fails with `ClientError.timedOut`;
+    /// nil waits for ever (a subscription that waits for events).
+    public var timeout: Duration? {
+        didSet { applyTimeout() }
+    }
+
+    /// Connects to the socket at `path`; `timeout` bounds every later wait (see `timeout`).
+    public init(path: String, timeout: Duration? = nil) throws(ClientError) {
         self.path = path
+        self.timeout = timeout
         fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw .unreachable(path: path, reason: String(cString: strerror(errno))) }
         var addr = sockaddr_un()
@@ -54,6 +70,29 @@ public final class VarlinkConnection {
             Glibc.close(fd)
             throw .unreachable(path: path, reason: reason)
         }
+        applyTimeout()
+    }
+
+    /// SO_RCVTIMEO and SO_SNDTIMEO from `timeout` (zero: none).
+    private func applyTimeout() {
+        guard fd >= 0 else { return }
+        var tv = timeval()
+        if let timeout {
+            let (seconds, attoseconds) = timeout.components
+            tv.tv_sec = max(0, Int(seconds))
+            tv.tv_usec = max(0, Int(attoseconds / 1_000_000_000_000))
+            if tv.tv_sec == 0 && tv.tv_usec == 0 { tv.tv_usec = 1 }  // zero would mean no timeout
+        }
+        for option in [SO_RCVTIMEO, SO_SNDTIMEO] {
+            setsockopt(fd, SOL_SOCKET, option, &tv, socklen_t(MemoryLayout<timeval>.size))
+        }
+    }
+
+    /// The error for a failed send or receive: a timeout, or the system's reason.
+    private func failure(_ what: String) -> ClientError {
+        let code = errno
+        if (code == EAGAIN || code == EWOULDBLOCK), let timeout { return .timedOut(path: path, after: timeout) }
+        return .protocolViolation("\(what) failed: \(String(cString: strerror(code)))")
     }
 
     deinit { if fd >= 0 { Glibc.close(fd) } }
@@ -85,7 +124,7 @@ public final class VarlinkConnection {
             let n = bytes[sent...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
             if n < 0 {
                 if errno == EINTR { continue }
-                throw .protocolViolation("sending failed: \(String(cString: strerror(errno)))")
+                throw failure("sending")
             }
             sent += n
         }
@@ -117,7 +156,7 @@ public final class VarlinkConnection {
             let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
             if n < 0 {
                 if errno == EINTR { continue }
-                throw .protocolViolation("receiving failed: \(String(cString: strerror(errno)))")
+                throw failure("receiving")
             }
             if n == 0 {
                 if start < buffer.count { throw .protocolViolation("the connection closed in the middle of a message") }

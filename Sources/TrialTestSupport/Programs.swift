@@ -29,12 +29,16 @@ public struct ProgramResult: Sendable, CustomStringConvertible {
     public let err: String
     /// It was still running at the deadline and was stopped.
     public let timedOut: Bool
+    /// Its output was still held open well after it exited, by a process it left running
+    /// outside its process group: `out` and `err` are what had arrived.
+    public let outputLeftOpen: Bool
     /// The program and its arguments, for messages.
     public let command: String
 
     /// The command, how it ended and all it wrote: for assertion messages.
     public var description: String {
         var s = "`\(command)`: " + (timedOut ? "still running at the deadline, stopped (status \(status))" : "exit status \(status)")
+        if outputLeftOpen { s += "; its output was still held open by a process it left running" }
         s += out.isEmpty ? "; no standard output" : "; standard output:\n\(out)"
         if !err.isEmpty { s += "\nstandard error:\n\(err)" }
         return s
@@ -43,20 +47,23 @@ public struct ProgramResult: Sendable, CustomStringConvertible {
 
 /// Runs a program to completion and returns its exit status and what it wrote. `stdin` is its
 /// standard input (otherwise /dev/null); `environment` replaces the inherited one when given.
-/// Past `timeout` seconds the program is sent SIGTERM (SIGKILL 5 s later) and the result says
-/// `timedOut`, so a hung program fails the test instead of hanging the suite.
+///
+/// Bounded, so that a hung program fails its test instead of hanging the suite:
+/// - past `timeout` seconds its process group is sent SIGTERM, SIGKILL 5 s later, and the
+///   result says `timedOut`;
+/// - its output is read until every process holding it has closed it; anything it left behind
+///   in its process group is killed `outputGrace` seconds after it exited, and output still held
+///   open a grace period later (by a process outside the group) is given up on
+///   (`ProgramResult.outputLeftOpen`).
+///
+/// It is spawned with posix_spawn(3) in a process group of its own and reaped with waitpid(2).
+/// (Foundation's Process learns of an exit only once every descendant has closed a socket the
+/// child inherits, so one orphan that lives on, a container's say, would hold up its wait.)
 public func runProgram(
     _ executable: String, _ arguments: [String], stdin: String? = nil, environment: [String: String]? = nil,
-    output: ProgramOutput = .merged, timeout: Double? = nil
+    output: ProgramOutput = .merged, timeout: Double? = nil, outputGrace: Double = 10
 ) throws -> ProgramResult {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: executable)
-    p.arguments = arguments
-    if let environment { p.environment = environment }
-    let outPipe = Pipe()
-    let errPipe = output == .merged ? outPipe : Pipe()
-    p.standardOutput = outPipe
-    p.standardError = errPipe
+    let command = ([executable] + arguments).joined(separator: " ")
     // Standard input from a file: no pipe to fill, and no SIGPIPE if the program exits unread.
     var inputFile: URL?
     defer { if let inputFile { try? FileManager.default.removeItem(at: inputFile) } }
@@ -64,32 +71,119 @@ public func runProgram(
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("stdin-\(UUID().uuidString)")
         try Data(stdin.utf8).write(to: url)
         inputFile = url
-        p.standardInput = try FileHandle(forReadingFrom: url)
-    } else {
-        p.standardInput = FileHandle.nullDevice
     }
-    let exited = DispatchSemaphore(value: 0)
-    p.terminationHandler = { _ in exited.signal() }
-    try p.run()
+    // Close-on-exec pipes: only the child's dup2'd copies survive its exec, and no program
+    // another thread spawns meanwhile inherits them.
+    let out = try ClosingPipe(), err = output == .separate ? try ClosingPipe() : nil
+
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 0, inputFile?.path ?? "/dev/null", O_RDONLY, 0)
+    posix_spawn_file_actions_adddup2(&actions, out.write, 1)
+    posix_spawn_file_actions_adddup2(&actions, err?.write ?? out.write, 2)
+    var attributes = posix_spawnattr_t()
+    posix_spawnattr_init(&attributes)
+    defer { posix_spawnattr_destroy(&attributes) }
+    // Its own process group (pgid = its pid), and default signal handling.
+    var defaults = sigset_t()
+    sigfillset(&defaults)
+    posix_spawnattr_setsigdefault(&attributes, &defaults)
+    posix_spawnattr_setpgroup(&attributes, 0)
+    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF))
+
+    let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+    defer { argv.forEach { free($0) } }
+    let envp: [UnsafeMutablePointer<CChar>?]? = environment.map { $0.map { strdup("\($0.key)=\($0.value)") } + [nil] }
+    defer { envp?.forEach { free($0) } }
+    var spawned: pid_t = 0
+    let rc = envp.map { e in e.withUnsafeBufferPointer { posix_spawn(&spawned, executable, &actions, &attributes, argv, UnsafeMutablePointer(mutating: $0.baseAddress)) } }
+        ?? posix_spawn(&spawned, executable, &actions, &attributes, argv, environ)
+    let pid = spawned
+    out.closeWrite()
+    err?.closeWrite()
+    guard rc == 0 else {
+        out.closeRead()
+        err?.closeRead()
+        throw ProgramError(description: "cannot run \(command): \(String(cString: strerror(rc)))")
+    }
 
     // Both pipes are drained at once, so neither fills while the other is read.
     let readers = DispatchGroup()
     let collected = Collected()
-    Collected.drain(outPipe, into: \.out, of: collected, group: readers)
-    if output == .separate { Collected.drain(errPipe, into: \.err, of: collected, group: readers) }
+    Collected.drain(out.read, into: \.out, of: collected, group: readers)
+    if let err { Collected.drain(err.read, into: \.err, of: collected, group: readers) }
+    let exited = DispatchSemaphore(value: 0)
+    let waitStatus = WaitStatus()
+    Thread {
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        waitStatus.set(status)
+        exited.signal()
+    }.start()
 
     var timedOut = false
     if let timeout, exited.wait(timeout: .now() + timeout) == .timedOut {
         timedOut = true
-        p.terminate()
-        if exited.wait(timeout: .now() + 5) == .timedOut { kill(p.processIdentifier, SIGKILL) }
+        kill(-pid, SIGTERM)
+        if exited.wait(timeout: .now() + 5) == .timedOut {
+            kill(-pid, SIGKILL)
+            exited.wait()  // SIGKILL: it ends now
+        }
+    } else if timeout == nil {
+        exited.wait()
     }
-    p.waitUntilExit()
-    readers.wait()
-    let status = p.terminationReason == .uncaughtSignal ? 128 + p.terminationStatus : p.terminationStatus
+    var outputLeftOpen = false
+    if readers.wait(timeout: .now() + outputGrace) == .timedOut {
+        kill(-pid, SIGKILL)
+        if readers.wait(timeout: .now() + outputGrace) == .timedOut { outputLeftOpen = true }
+    }
+    if !outputLeftOpen {
+        out.closeRead()
+        err?.closeRead()
+    }
+    // waitpid's status: the low 7 bits are the signal that ended it (0: it exited), bits 8–15
+    // the exit status.
+    let raw = waitStatus.get()
+    let status = raw & 0x7f == 0 ? (raw >> 8) & 0xff : 128 + (raw & 0x7f)
     return ProgramResult(
         status: status, out: collected.text(\.out), err: collected.text(\.err), timedOut: timedOut,
-        command: ([executable] + arguments).joined(separator: " "))
+        outputLeftOpen: outputLeftOpen, command: command)
+}
+
+/// Why `runProgram` could not start a program.
+public struct ProgramError: Error, CustomStringConvertible {
+    public let description: String
+}
+
+/// A pipe whose two ends are close-on-exec. (Set just after pipe(2): Glibc does not offer
+/// pipe2 to Swift. The tests spawn programs from one thread at a time.)
+private final class ClosingPipe {
+    let read: Int32
+    private(set) var write: Int32
+
+    init() throws {
+        var fds: [Int32] = [-1, -1]
+        guard pipe(&fds) == 0 else { throw ProgramError(description: "pipe: \(String(cString: strerror(errno)))") }
+        read = fds[0]
+        write = fds[1]
+        for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+    }
+
+    func closeWrite() {
+        if write >= 0 { close(write) }
+        write = -1
+    }
+
+    func closeRead() { close(read) }
+}
+
+/// The status waitpid reported, handed from the waiting thread.
+private final class WaitStatus: @unchecked Sendable {
+    private let lock = NSLock()
+    private var status: Int32 = 0
+    func set(_ s: Int32) { lock.lock(); status = s; lock.unlock() }
+    func get() -> Int32 { lock.lock(); defer { lock.unlock() }; return status }
 }
 
 /// Output gathered by reader threads.
@@ -104,14 +198,19 @@ private final class Collected: @unchecked Sendable {
         return String(decoding: self[keyPath: key], as: UTF8.self)
     }
 
-    /// Reads `pipe` to its end on a thread of its own.
-    static func drain(_ pipe: Pipe, into key: ReferenceWritableKeyPath<Collected, Data>, of collected: Collected, group: DispatchGroup) {
+    /// Reads `fd` to its end on a thread of its own, keeping what has arrived so far.
+    static func drain(_ fd: Int32, into key: ReferenceWritableKeyPath<Collected, Data>, of collected: Collected, group: DispatchGroup) {
         group.enter()
         Thread {
-            let data = pipe.fileHandleForReading.readDataToEndOfFile()
-            collected.lock.lock()
-            collected[keyPath: key] = data
-            collected.lock.unlock()
+            var chunk = [UInt8](repeating: 0, count: 65536)
+            while true {
+                let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+                if n < 0 && errno == EINTR { continue }
+                guard n > 0 else { break }
+                collected.lock.lock()
+                collected[keyPath: key].append(contentsOf: chunk[0..<n])
+                collected.lock.unlock()
+            }
             group.leave()
         }.start()
     }

@@ -172,6 +172,8 @@ struct Harness {
     var stdin: [UInt8] = []
     var files: [String: String] = [:]
     var connects: [String] = []
+    /// The answer timeout of each connection, in order.
+    var timeouts: [Duration?] = []
 
     mutating func run(_ args: String...) -> TrialctlResult { run(args) }
 
@@ -179,6 +181,7 @@ struct Harness {
         var out = ""
         var err = ""
         var connected: [String] = []
+        var timeouts: [Duration?] = []
         let trialsd = self.trialsd
         let files = self.files
         let stdin = self.stdin
@@ -190,13 +193,15 @@ struct Harness {
                 return Array(f.utf8)
             },
             fileExists: { _ in false },
-            connect: { path in
+            connect: { path, timeout in
                 connected.append(path)
+                timeouts.append(timeout)
                 return trialsd
             },
             uid: 1000, page: { _, _ in false })
         let status = TrialctlMain.run(args, context: ctx)
         connects += connected
+        self.timeouts += timeouts
         return TrialctlResult(status: status, stdout: out, stderr: err)
     }
 }

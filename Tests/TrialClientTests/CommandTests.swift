@@ -69,10 +69,23 @@ final class CommandTests: XCTestCase {
         let ctx = Context(
             environment: ["XDG_RUNTIME_DIR": "/run/user/1000"], writeOut: { out += $0 }, writeErr: { err += $0 },
             fileExists: { _ in false },
-            connect: { path in throw ClientError.unreachable(path: path, reason: "No such file or directory") }, uid: 1000)
+            connect: { path, _ in throw ClientError.unreachable(path: path, reason: "No such file or directory") }, uid: 1000)
         XCTAssertEqual(TrialctlMain.run(["status"], context: ctx), 3)
         XCTAssertEqual(err, "trialctl: cannot reach trialsd at /run/user/1000/trialsd/control: No such file or directory (and there is no system socket at /run/trialsd/control); is trialsd running?\n")
         XCTAssertEqual(out, "")
+    }
+
+    func testEachAnswerIsWaitedForAtMostTheTimeoutButAWatchForEver() {
+        h.trialsd.reply("Verify", params(["ok": true, "checked": 16, "lastSeq": 16, "headHash": "ab"]))
+        h.trialsd.streams = [([params(["event": Trials.events[0].json])], nil)]
+        XCTAssertEqual(h.run("verify").status, 0)
+        XCTAssertEqual(h.run("verify", "--timeout", "2.5").status, 0)
+        XCTAssertEqual(h.run("verify", "--timeout", "0").status, 0)
+        XCTAssertEqual(h.run("watch", "--timeout", "5", "--count", "1").status, 0)
+        XCTAssertEqual(h.timeouts, [.seconds(90), .milliseconds(2500), nil, nil])
+        let bad = h.run("stats", "--timeout=-1")
+        XCTAssertEqual(bad.status, 2)
+        XCTAssertEqual(bad.stderr, "trialctl: --timeout: give 0 (for ever) or more seconds (see 'trialctl stats --help')\n")
     }
 
     func testTheRealConnectionToANonexistentSocket() {
@@ -149,7 +162,7 @@ final class CommandTests: XCTestCase {
         func ctx() -> Context {
             Context(
                 environment: ["TRIALCTL_SOCKET": "/s", "NO_COLOR": "1"], terminal: Terminal(isTTY: true, columns: 200, rows: 10, term: "xterm"),
-                writeOut: { out += $0 }, writeErr: { _ in }, connect: { _ in trialsd }, page: { text, _ in paged.append(text); return true })
+                writeOut: { out += $0 }, writeErr: { _ in }, connect: { _, _ in trialsd }, page: { text, _ in paged.append(text); return true })
         }
         XCTAssertEqual(TrialctlMain.run(["log"], context: ctx()), 0)
         XCTAssertEqual(paged.count, 1)

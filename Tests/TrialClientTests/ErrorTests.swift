@@ -110,6 +110,8 @@ final class ErrorTests: XCTestCase {
         XCTAssertEqual(ErrorText.convert(ClientError.protocolViolation("trialsd closed the connection")),
                        .failure("protocol error: trialsd closed the connection"))
         XCTAssertEqual(ErrorText.convert(ClientError.remote(trials("NoSuchTrial", ["trial": "X"]))).status, .noSuchTrial)
+        XCTAssertEqual(ErrorText.convert(ClientError.timedOut(path: "/run/trialsd/control", after: .seconds(60))),
+                       TrialctlError("trialsd at /run/trialsd/control did not answer within 60 s; is it stuck? (systemctl status trialsd)", status: .unreachable))
         XCTAssertEqual(ErrorText.convert(TrialDomain.ValidationError(field: "occurred", reason: "bad")).status, .usage)
         XCTAssertEqual(ExitStatus.success.rawValue, 0)
         XCTAssertEqual(ExitStatus.failure.rawValue, 1)

@@ -98,7 +98,7 @@ final class BoundedMemoryTests: XCTestCase {
         let path = daemon.socketPath
         _ = try onThreads(8) { _ in
             for _ in 0..<6 {
-                let c = try VarlinkConnection(path: path)
+                let c = try VarlinkConnection(path: path, timeout: clientTimeout)
                 try? c.sendRaw([UInt8](repeating: 0x7B, count: (1 << 20) + (1 << 18)))
                 _ = try? c.receive()
                 c.close()

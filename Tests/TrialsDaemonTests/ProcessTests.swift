@@ -49,7 +49,7 @@ final class ProcessTests: XCTestCase {
         }
 
         private func append(path: String, client k: Int) throws {
-            let c = try VarlinkConnection(path: path)
+            let c = try VarlinkConnection(path: path, timeout: clientTimeout)
             var i = 0
             while true {
                 i += 1
@@ -215,6 +215,59 @@ final class JournalTests: XCTestCase {
     }
 }
 
+/// The guards that make a stuck peer or program fail its test instead of hanging the suite.
+final class HangGuardTests: XCTestCase {
+    func testACallToAPeerThatNeverAnswersTimesOut() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        // A socket that listens but never accepts: the connect succeeds (the backlog), no answer comes.
+        let path = dir.path("silent")
+        let listener = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(listener) }
+        var addr = sockaddr_un()
+        addr.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &addr.sun_path) { $0.copyBytes(from: Array(path.utf8)) }
+        let bound = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        XCTAssertEqual(bound, 0)
+        XCTAssertEqual(listen(listener, 4), 0)
+        let c = try VarlinkConnection(path: path, timeout: .milliseconds(200))
+        let start = ContinuousClock.now
+        XCTAssertThrowsError(try c.call("org.varlink.service.GetInfo")) {
+            XCTAssertEqual($0 as? ClientError, .timedOut(path: path, after: .milliseconds(200)))
+            XCTAssertEqual("\($0)", "trialsd at \(path) did not answer within 0.2 s")
+        }
+        XCTAssertGreaterThanOrEqual(ContinuousClock.now - start, .milliseconds(200))
+    }
+
+    func testAProgramsLeftoverChildIsKilledAfterTheGrace() throws {
+        // bash exits at once; the sleep it left in its process group holds the output open.
+        let r = try runProgram("/bin/bash", ["-c", "sleep 300 & echo started"], outputGrace: 0.5)
+        XCTAssertEqual(r.status, 0)
+        XCTAssertEqual(r.out, "started\n")
+        XCTAssertFalse(r.outputLeftOpen, "\(r)")
+    }
+
+    func testAProgramPastItsTimeoutIsStoppedWithItsGroup() throws {
+        let start = ContinuousClock.now
+        let r = try runProgram("/bin/bash", ["-c", "sleep 300 & echo started; sleep 300"], timeout: 0.5, outputGrace: 5)
+        XCTAssertTrue(r.timedOut)
+        XCTAssertEqual(r.status, 128 + SIGTERM)
+        XCTAssertEqual(r.out, "started\n")
+        XCTAssertFalse(r.outputLeftOpen, "the group's SIGTERM ended the background sleep too: \(r)")
+        XCTAssertLessThan(ContinuousClock.now - start, .seconds(5))
+    }
+
+    func testOutputHeldOutsideTheGroupIsGivenUpOn() throws {
+        // setsid: the leftover is in a session of its own, out of reach of the group's kill.
+        let r = try runProgram("/bin/bash", ["-c", "setsid sleep 3 & echo started"], outputGrace: 0.5)
+        XCTAssertEqual(r.out, "started\n")
+        XCTAssertTrue(r.outputLeftOpen, "\(r)")
+        XCTAssertTrue(r.description.contains("still held open"), r.description)
+    }
+}
+
 /// The overdue watcher: a forecast whose window passed is marked once, even across restarts.
 final class OverdueTests: XCTestCase {
     func testAPassedWindowIsMarkedOverdueOnce() async throws {
@@ -222,12 +275,12 @@ final class OverdueTests: XCTestCase {
         defer { dir.remove() }
         func start() async throws -> InProcessDaemon { try await InProcessDaemon(in: dir) { $0.journal = false } }
         func overdueEvents() throws -> [JSONValue] {
-            let c = try VarlinkConnection(path: dir.path("control"))
+            let c = try VarlinkConnection(path: dir.path("control"), timeout: clientTimeout)
             return try c.trials("Log", ["types": ["milestone-overdue"]])["events"]?.arrayValue ?? []
         }
         let today = Fixture.today
         var server = try await start()
-        let c = try VarlinkConnection(path: dir.path("control"))
+        let c = try VarlinkConnection(path: dir.path("control"), timeout: clientTimeout)
         // ILLUMINE: start expected on 2026-01-31 (passed); HARMONi-6: submissions in 2027 (ahead).
         try c.trials("Append", ["event": event("ILLUMINE", "milestone-expected", "2025-12-04", ["milestone": "status-changed:recruiting", "window": "2026-01-31"])])
         try c.trials("Append", ["event": event("HARMONi-6", "milestone-expected", "2026-06-02", ["milestone": "regulatory-submission", "window": "2027"])])
@@ -273,7 +326,7 @@ final class SocketActivationTests: XCTestCase {
         let trialctl = try runProgram(Products.path("trialctl"), ["--socket", socket, "record", "HARMONi-2", "status-changed", "--occurred", "2022-10", "status=recruiting"],
                                       timeout: 60)
         XCTAssertEqual(trialctl.status, 0, "\(trialctl)")
-        let reply = try VarlinkConnection(path: socket).trials("Status", ["trial": "HARMONi-2"])
+        let reply = try VarlinkConnection(path: socket, timeout: clientTimeout).trials("Status", ["trial": "HARMONi-2"])
         XCTAssertEqual(reply["trials"]?.arrayValue?.first?["status"], "recruiting")
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir.path("unused")), "trialsd bound its own socket")
         XCTAssertEqual(p.stop(), 0, "SIGTERM ends the activated trialsd cleanly")

@@ -264,7 +264,7 @@ final class ProtocolTests: XCTestCase {
         entered.wait()  // the writer thread is inside the held body now
         let path = server.socketPath
         let append = ThreadResult {
-            try VarlinkConnection(path: path).trials("Append", ["event": event("HARMONi-2", "presented", "2024", ["venue": "ASCO 2024"])])
+            try VarlinkConnection(path: path, timeout: clientTimeout).trials("Append", ["event": event("HARMONi-2", "presented", "2024", ["venue": "ASCO 2024"])])
         }
         // The read answers although the writer is busy and an append is queued behind it.
         let status = try c.trials("Status", ["trial": "HARMONi-2"])
@@ -280,7 +280,7 @@ final class ProtocolTests: XCTestCase {
         let clients = 16, each = 25
         let path = server.socketPath
         let seqs = try onThreads(clients) { k in
-            let c = try VarlinkConnection(path: path)
+            let c = try VarlinkConnection(path: path, timeout: clientTimeout)
             return try (0..<each).map { i in
                 try c.trials("Append", ["event": event("T-\(k)", "presented", "2024", ["venue": .string("Meeting \(i)")])])["event"]!["seq"]!.int64Value!
             }

@@ -20,7 +20,7 @@ final class SubscriptionTests: XCTestCase {
         // What each subscriber saw, and how many appends were acknowledged when it subscribed.
         let results = try onThreads(appenders + subscriberThreads) { k -> (seen: [Int64], joinedAfter: Int) in
             if k < appenders {
-                let c = try VarlinkConnection(path: path)
+                let c = try VarlinkConnection(path: path, timeout: clientTimeout)
                 for i in 0..<each {
                     try c.trials("Append", ["event": event("T-\(k)", "presented", "2024", ["venue": .string("Meeting \(i)")])])
                     appended.withLockedValue { $0 += 1 }
@@ -33,7 +33,7 @@ final class SubscriptionTests: XCTestCase {
                 appended.withLockedValue { $0 } >= joinAt
             }
             var seen: [Int64] = []
-            let c = try VarlinkConnection(path: path)
+            let c = try VarlinkConnection(path: path, timeout: clientTimeout)
             let joinedAfter = appended.withLockedValue { $0 }
             try c.stream(TrialsInterface.method("Subscribe"), JSONObject([("since", 0)])) { p in
                 seen.append(p["event"]!["seq"]!.int64Value!)
@@ -87,7 +87,7 @@ final class SubscriptionTests: XCTestCase {
         let got = ThreadResult { () -> [JSONValue] in
             var events: [JSONValue] = []
             // No `since`: only what is appended from now on; only HARMONi-6's readouts.
-            try VarlinkConnection(path: path).stream(TrialsInterface.method("Subscribe"), JSONObject([("trial", "harmoni-6"), ("types", ["readout"])])) { p in
+            try VarlinkConnection(path: path, timeout: clientTimeout).stream(TrialsInterface.method("Subscribe"), JSONObject([("trial", "harmoni-6"), ("types", ["readout"])])) { p in
                 events.append(p["event"]!)
                 return events.count < 1
             }
@@ -113,7 +113,7 @@ final class SubscriptionTests: XCTestCase {
         // 3000 appends go through at full speed while the subscriber reads nothing.
         let start = Date()
         _ = try onThreads(4) { k in
-            let c = try VarlinkConnection(path: path)
+            let c = try VarlinkConnection(path: path, timeout: clientTimeout)
             for i in 0..<750 {
                 try c.trials("Append", ["event": event("T-\(k)", "presented", "2024", ["venue": .string("M\(i)")])])
             }

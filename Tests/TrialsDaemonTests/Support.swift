@@ -60,7 +60,7 @@ final class InProcessDaemon: @unchecked Sendable {
         runTask = Task { try await d.run() }
     }
 
-    func connect() throws -> VarlinkConnection { try VarlinkConnection(path: socketPath) }
+    func connect() throws -> VarlinkConnection { try VarlinkConnection(path: socketPath, timeout: clientTimeout) }
 
     /// Stops the daemon and waits for `run()` to return; removes the directory if it made it.
     func stop() async throws {
@@ -211,14 +211,24 @@ final class DaemonProcess {
         process.waitUntilExit()
     }
 
-    /// SIGTERM, then the exit status.
-    func terminate() -> Int32 {
+    /// SIGTERM, then the exit status; SIGKILL (and a test failure) if it has not exited within
+    /// `timeout` seconds, so that a stop that hangs fails the test instead of the suite.
+    func terminate(timeout: Double = 60, file: StaticString = #filePath, line: UInt = #line) -> Int32 {
+        guard process.processIdentifier != 0 else { return -1 }  // never started
+        guard process.isRunning else {
+            process.waitUntilExit()
+            return process.terminationStatus
+        }
         kill(process.processIdentifier, SIGTERM)
+        if exited.wait(timeout: .now() + timeout) == .timedOut {
+            XCTFail("trialsd did not stop within \(timeout) s of SIGTERM (killed)", file: file, line: line)
+            kill(process.processIdentifier, SIGKILL)
+        }
         process.waitUntilExit()
         return process.terminationStatus
     }
 
-    func connect() throws -> VarlinkConnection { try VarlinkConnection(path: socketPath) }
+    func connect() throws -> VarlinkConnection { try VarlinkConnection(path: socketPath, timeout: clientTimeout) }
 
     /// Resident memory in KiB.
     var residentKiB: Int {
@@ -281,6 +291,10 @@ func event(_ trial: String, _ type: String, _ occurred: String, _ payload: JSONV
 }
 
 var isRoot: Bool { getuid() == 0 }
+
+/// How long a test's client waits for trialsd before the call fails: a stuck daemon fails its
+/// test instead of hanging the suite. Far above any answer's time here (milliseconds).
+let clientTimeout: Duration = .seconds(60)
 
 /// Runs `body` on `count` threads of its own and waits for all (blocking clients must not
 /// run on Swift's cooperative pool, which the in-process daemon needs).

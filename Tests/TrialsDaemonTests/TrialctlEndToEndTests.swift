@@ -90,6 +90,16 @@ final class TrialctlEndToEndTests: XCTestCase {
         XCTAssertEqual(try daemon.connect().trials("Stats")["events"], 1)
     }
 
+    func testAStuckDaemonIsWaitedForOnlyUntilTheTimeout() throws {
+        // A stopped trialsd: the connection is accepted by the kernel, no answer comes.
+        kill(daemon.process.processIdentifier, SIGSTOP)
+        defer { kill(daemon.process.processIdentifier, SIGCONT) }
+        let r = try trialctl(["status", "--timeout", "0.5"], timeout: 30)
+        XCTAssertEqual(r.status, 3, "\(r)")
+        XCTAssertEqual(r.err, "trialctl: trialsd at \(daemon.socketPath) did not answer within 0.5 s; is it stuck? (systemctl status trialsd)\n")
+        XCTAssertEqual(r.out, "")
+    }
+
     func testErrorsAndExitCodes() throws {
         var r = try trialctl(["status"], socket: dir.path("nothing-here"))
         XCTAssertEqual(r.status, 3, "daemon not reachable: exit 3: \(r)")
