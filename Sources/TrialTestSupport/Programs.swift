@@ -76,62 +76,29 @@ public func runProgram(
     // another thread spawns meanwhile inherits them.
     let out = try ClosingPipe(), err = output == .separate ? try ClosingPipe() : nil
 
-    var actions = posix_spawn_file_actions_t()
-    posix_spawn_file_actions_init(&actions)
-    defer { posix_spawn_file_actions_destroy(&actions) }
-    posix_spawn_file_actions_addopen(&actions, 0, inputFile?.path ?? "/dev/null", O_RDONLY, 0)
-    posix_spawn_file_actions_adddup2(&actions, out.write, 1)
-    posix_spawn_file_actions_adddup2(&actions, err?.write ?? out.write, 2)
-    var attributes = posix_spawnattr_t()
-    posix_spawnattr_init(&attributes)
-    defer { posix_spawnattr_destroy(&attributes) }
-    // Its own process group (pgid = its pid), and default signal handling.
-    var defaults = sigset_t()
-    sigfillset(&defaults)
-    posix_spawnattr_setsigdefault(&attributes, &defaults)
-    posix_spawnattr_setpgroup(&attributes, 0)
-    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF))
-
-    let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-    defer { argv.forEach { free($0) } }
-    let envp: [UnsafeMutablePointer<CChar>?]? = environment.map { $0.map { strdup("\($0.key)=\($0.value)") } + [nil] }
-    defer { envp?.forEach { free($0) } }
-    var spawned: pid_t = 0
-    let rc = envp.map { e in e.withUnsafeBufferPointer { posix_spawn(&spawned, executable, &actions, &attributes, argv, UnsafeMutablePointer(mutating: $0.baseAddress)) } }
-        ?? posix_spawn(&spawned, executable, &actions, &attributes, argv, environ)
-    let pid = spawned
+    let spawned: pid_t
+    do {
+        spawned = try spawnProgram(executable, arguments, environment: environment, stdin: inputFile?.path, stdout: out.write, stderr: err?.write ?? out.write)
+    } catch {
+        out.closeWrite(); out.closeRead()
+        err?.closeWrite(); err?.closeRead()
+        throw error
+    }
     out.closeWrite()
     err?.closeWrite()
-    guard rc == 0 else {
-        out.closeRead()
-        err?.closeRead()
-        throw ProgramError(description: "cannot run \(command): \(String(cString: strerror(rc)))")
-    }
+    let pid = spawned
 
     // Both pipes are drained at once, so neither fills while the other is read.
     let readers = DispatchGroup()
     let collected = Collected()
     Collected.drain(out.read, into: \.out, of: collected, group: readers)
     if let err { Collected.drain(err.read, into: \.err, of: collected, group: readers) }
-    let exited = DispatchSemaphore(value: 0)
-    let waitStatus = WaitStatus()
-    Thread {
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        waitStatus.set(status)
-        exited.signal()
-    }.start()
-
+    let exit = ExitWaiter(pid)
     var timedOut = false
-    if let timeout, exited.wait(timeout: .now() + timeout) == .timedOut {
-        timedOut = true
-        kill(-pid, SIGTERM)
-        if exited.wait(timeout: .now() + 5) == .timedOut {
-            kill(-pid, SIGKILL)
-            exited.wait()  // SIGKILL: it ends now
-        }
-    } else if timeout == nil {
-        exited.wait()
+    if let timeout {
+        timedOut = exit.status(within: timeout, else: SIGTERM) == nil
+    } else {
+        _ = exit.status()
     }
     var outputLeftOpen = false
     if readers.wait(timeout: .now() + outputGrace) == .timedOut {
@@ -142,13 +109,55 @@ public func runProgram(
         out.closeRead()
         err?.closeRead()
     }
-    // waitpid's status: the low 7 bits are the signal that ended it (0: it exited), bits 8–15
-    // the exit status.
-    let raw = waitStatus.get()
-    let status = raw & 0x7f == 0 ? (raw >> 8) & 0xff : 128 + (raw & 0x7f)
     return ProgramResult(
-        status: status, out: collected.text(\.out), err: collected.text(\.err), timedOut: timedOut,
+        status: exit.status(), out: collected.text(\.out), err: collected.text(\.err), timedOut: timedOut,
         outputLeftOpen: outputLeftOpen, command: command)
+}
+
+/// Starts a program with posix_spawn(3) in a process group of its own (its pid is the group's
+/// id, so `kill(-pid, …)` reaches what it leaves behind) with default signal handling; standard
+/// input from the file at `stdin` (else /dev/null), standard output to `stdout` (else
+/// /dev/null) and standard error to `stderr`. `environment` replaces the inherited one when
+/// given. The caller reaps it with waitpid(2).
+public func spawnProgram(
+    _ executable: String, _ arguments: [String], environment: [String: String]? = nil, stdin: String? = nil, stdout: Int32?, stderr: Int32
+) throws -> pid_t {
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 0, stdin ?? "/dev/null", O_RDONLY, 0)
+    if let stdout {
+        posix_spawn_file_actions_adddup2(&actions, stdout, 1)
+    } else {
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+    }
+    posix_spawn_file_actions_adddup2(&actions, stderr, 2)
+    var attributes = posix_spawnattr_t()
+    posix_spawnattr_init(&attributes)
+    defer { posix_spawnattr_destroy(&attributes) }
+    var defaults = sigset_t()
+    sigfillset(&defaults)
+    posix_spawnattr_setsigdefault(&attributes, &defaults)
+    posix_spawnattr_setpgroup(&attributes, 0)
+    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF))
+
+    let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+    defer { argv.forEach { free($0) } }
+    let envp: [UnsafeMutablePointer<CChar>?]? = environment.map { $0.map { strdup("\($0.key)=\($0.value)") } + [nil] }
+    defer { envp?.forEach { free($0) } }
+    var pid: pid_t = 0
+    let rc = envp.map { e in e.withUnsafeBufferPointer { posix_spawn(&pid, executable, &actions, &attributes, argv, UnsafeMutablePointer(mutating: $0.baseAddress)) } }
+        ?? posix_spawn(&pid, executable, &actions, &attributes, argv, environ)
+    guard rc == 0 else {
+        throw ProgramError(description: "cannot run \(([executable] + arguments).joined(separator: " ")): \(String(cString: strerror(rc)))")
+    }
+    return pid
+}
+
+/// A waitpid(2) status as a shell gives it: the exit status, or 128 + the signal that ended it.
+/// (The status's low 7 bits are that signal, 0 if it exited; bits 8–15 the exit status.)
+public func exitStatus(_ raw: Int32) -> Int32 {
+    raw & 0x7f == 0 ? (raw >> 8) & 0xff : 128 + (raw & 0x7f)
 }
 
 /// Why `runProgram` could not start a program.
@@ -178,12 +187,52 @@ private final class ClosingPipe {
     func closeRead() { close(read) }
 }
 
-/// The status waitpid reported, handed from the waiting thread.
-private final class WaitStatus: @unchecked Sendable {
+/// Reaps a spawned program on a thread of its own (waitpid(2)), so that its end can be waited
+/// for with a deadline.
+public final class ExitWaiter: @unchecked Sendable {
+    public let pid: pid_t
+    private let exited = DispatchSemaphore(value: 0)
     private let lock = NSLock()
-    private var status: Int32 = 0
-    func set(_ s: Int32) { lock.lock(); status = s; lock.unlock() }
-    func get() -> Int32 { lock.lock(); defer { lock.unlock() }; return status }
+    private var raw: Int32?
+
+    public init(_ pid: pid_t) {
+        self.pid = pid
+        Thread { [self] in
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+            lock.lock()
+            raw = status
+            lock.unlock()
+            exited.signal()
+        }.start()
+    }
+
+    /// Its exit status (or 128 + the signal that ended it), once it has ended.
+    public func status() -> Int32 {
+        lock.lock()
+        if let raw {
+            lock.unlock()
+            return exitStatus(raw)
+        }
+        lock.unlock()
+        exited.wait()
+        exited.signal()  // for the next caller
+        return status()
+    }
+
+    /// Its exit status if it ends within `seconds`; otherwise nil, after `signal` to its
+    /// process group and, 5 s later, SIGKILL (it has ended when this returns).
+    public func status(within seconds: Double, else signal: Int32) -> Int32? {
+        if exited.wait(timeout: .now() + seconds) == .success {
+            exited.signal()
+            return status()
+        }
+        kill(-pid, signal)
+        if exited.wait(timeout: .now() + 5) == .timedOut { kill(-pid, SIGKILL) }
+        else { exited.signal() }
+        _ = status()
+        return nil
+    }
 }
 
 /// Output gathered by reader threads.

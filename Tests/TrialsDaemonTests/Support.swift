@@ -353,25 +353,22 @@ func waitUntil(
 /// systemd-socket-activate does), which confuses Foundation's Process.
 final class SpawnedProcess {
     let pid: pid_t
+    private let exit: ExitWaiter
     /// The child's standard error.
     let stderr: FileHandle
 
     init(_ path: String, _ arguments: [String]) throws {
         var fds: [Int32] = [0, 0]
         guard pipe(&fds) == 0 else { throw POSIXError(.EIO) }
-        var actions: posix_spawn_file_actions_t = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, fds[1], 2)
-        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-        posix_spawn_file_actions_addclose(&actions, fds[0])
-        let argv = ([path] + arguments).map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        var child: pid_t = 0
-        let rc = posix_spawn(&child, path, &actions, nil, argv, environ)
-        close(fds[1])
-        guard rc == 0 else { throw POSIXError(POSIXErrorCode(rawValue: rc) ?? .EIO) }
-        pid = child
+        _ = fcntl(fds[0], F_SETFD, FD_CLOEXEC)
+        defer { close(fds[1]) }
+        do {
+            pid = try spawnProgram(path, arguments, stdout: nil, stderr: fds[1])
+            exit = ExitWaiter(pid)
+        } catch {
+            close(fds[0])
+            throw error
+        }
         stderr = FileHandle(fileDescriptor: fds[0], closeOnDealloc: true)
     }
 
@@ -386,12 +383,13 @@ final class SpawnedProcess {
         return said
     }
 
-    /// Sends `signal` and waits; returns the exit status (or 128 + signal).
+    /// Sends `signal` to its process group and waits; returns the exit status (or 128 +
+    /// signal). SIGKILL (and a test failure) if it has not exited within `timeout` seconds.
     @discardableResult
-    func stop(_ signal: Int32 = SIGTERM) -> Int32 {
-        kill(pid, signal)
-        var status: Int32 = 0
-        waitpid(pid, &status, 0)
-        return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+    func stop(_ signal: Int32 = SIGTERM, timeout: Double = 60, file: StaticString = #filePath, line: UInt = #line) -> Int32 {
+        kill(-pid, signal)
+        if let status = exit.status(within: timeout, else: SIGKILL) { return status }
+        XCTFail("\(pid) did not stop within \(timeout) s of signal \(signal) (killed)", file: file, line: line)
+        return exit.status()
     }
 }
