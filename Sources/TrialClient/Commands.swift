@@ -35,18 +35,36 @@ public struct GlobalOptions: ParsableArguments {
         name: .long,
         help: ArgumentHelp(
             "How long to wait for trialsd's answer, in seconds (0: for ever).",
-            discussion: "Default: 90. `watch` waits for events for ever whatever this says.",
+            discussion: "Default: 90; for verify, rebuild and import, which take longer on a large log, for ever. `watch` waits for events for ever whatever this says.",
             valueName: "seconds"))
-    public var timeout: Double = 90
+    public var timeout: Double?
 
     public init() {}
 
     public func validate() throws {
-        guard timeout >= 0, timeout.isFinite else { throw UsageError("--timeout: give 0 (for ever) or more seconds") }
+        if let timeout, !(timeout >= 0 && timeout.isFinite) { throw UsageError("--timeout: give 0 (for ever) or more seconds") }
     }
 
-    /// `--timeout` as a bound on each wait; nil for 0 (no bound).
-    var answerTimeout: Duration? { timeout == 0 ? nil : .milliseconds(Int64((timeout * 1000).rounded(.up))) }
+    /// The bound on each wait for an answer to a call of this kind; nil: none.
+    func answerTimeout(_ wait: AnswerWait) -> Duration? {
+        let seconds: Double
+        switch wait {
+        case .answer: seconds = timeout ?? 90
+        case .work: seconds = timeout ?? 0
+        case .events: seconds = 0
+        }
+        return seconds == 0 ? nil : .milliseconds(Int64((seconds * 1000).rounded(.up)))
+    }
+}
+
+/// What a command waits for from trialsd, which decides how long it waits.
+public enum AnswerWait: Sendable {
+    /// An answer that comes in milliseconds: 90 s unless --timeout says otherwise.
+    case answer
+    /// Work that grows with the log (verify, rebuild, import): for ever unless --timeout says.
+    case work
+    /// Events, which come when they come (watch): for ever.
+    case events
 }
 
 /// trialctl's version: the project's.
@@ -82,8 +100,8 @@ public struct Trialctl: ParsableCommand {
             --no-pager, or a pager of "cat" or "", turns that off. --json prints the parameters \
             of trialsd's reply as one line of canonical JSON, for scripts.
 
-            Exit status: 0 success, 1 failure, 2 usage error, 3 trialsd cannot be reached, \
-            4 no such trial.
+            Exit status: 0 success, 1 failure, 2 usage error, 3 trialsd cannot be reached or \
+            did not answer within --timeout, 4 no such trial.
             """,
         version: "trialctl \(trialctlVersion)",
         subcommands: [
@@ -425,7 +443,7 @@ public struct ImportCommand: TrialctlCommand {
     }
 
     public func execute(_ ctx: Context) throws {
-        let session = try ctx.session(global, action: "importing")
+        let session = try ctx.session(global, action: "importing", wait: .work)
         var failed = false
         for file in files {
             let name = Input.displayName(file)
@@ -643,7 +661,7 @@ public struct WatchCommand: TrialctlCommand {
         var position = since
         var printed = 0
         while true {
-            let session = try ctx.session(global, waitsForEver: true)
+            let session = try ctx.session(global, wait: .events)
             var p = JSONObject()
             if let position { p["since"] = .int(position) }
             if let trial { p["trial"] = .string(trial) }
@@ -732,7 +750,7 @@ public struct VerifyCommand: TrialctlCommand {
     public init() {}
 
     public func execute(_ ctx: Context) throws {
-        let reply = try ctx.session(global).call("Verify")
+        let reply = try ctx.session(global, wait: .work).call("Verify")
         if json { ctx.printJSON(reply) } else { ctx.writeOut(Render.verify(reply, style: ctx.style(global))) }
         if reply["ok"] != .bool(true) { throw TrialctlError.silent(.failure) }
     }
@@ -751,7 +769,7 @@ public struct RebuildCommand: TrialctlCommand {
     public init() {}
 
     public func execute(_ ctx: Context) throws {
-        let reply = try ctx.session(global, action: "rebuilding the projections").call("Rebuild")
+        let reply = try ctx.session(global, action: "rebuilding the projections", wait: .work).call("Rebuild")
         if json { return ctx.printJSON(reply) }
         ctx.writeOut(Render.rebuilt(reply))
     }

@@ -80,13 +80,12 @@ public struct Context {
         writeOut(text)
     }
 
-    /// Connects to trialsd. Each answer is waited for at most `--timeout` seconds, unless
-    /// `waitsForEver` (a subscription, whose events come when they come).
-    public func session(_ g: GlobalOptions, action: String? = nil, waitsForEver: Bool = false) throws(TrialctlError) -> Session {
+    /// Connects to trialsd; each answer is waited for as long as `wait` and `--timeout` say.
+    public func session(_ g: GlobalOptions, action: String? = nil, wait: AnswerWait = .answer) throws(TrialctlError) -> Session {
         let location = SocketLocator(environment: environment, fileExists: fileExists, uid: uid).locate(option: g.socket)
         let context = ErrorContext(action: action, socket: location)
         do {
-            return Session(transport: try connect(location.path, waitsForEver ? nil : g.answerTimeout), context: context)
+            return Session(transport: try connect(location.path, g.answerTimeout(wait)), context: context)
         } catch {
             throw ErrorText.convert(error, context: context)
         }

@@ -76,13 +76,18 @@ final class CommandTests: XCTestCase {
     }
 
     func testEachAnswerIsWaitedForAtMostTheTimeoutButAWatchForEver() {
+        h.trialsd.reply("Stats", params(["events": 16, "trials": 3, "lastSeq": 16, "databaseBytes": 4096, "walBytes": 0, "connections": 1,
+                                         "subscribers": 0, "eventsByType": [:], "expectationsByState": [:], "schema": [], "database": "/tmp/t.db",
+                                         "uptimeSeconds": 1.5]))
         h.trialsd.reply("Verify", params(["ok": true, "checked": 16, "lastSeq": 16, "headHash": "ab"]))
         h.trialsd.streams = [([params(["event": Trials.events[0].json])], nil)]
-        XCTAssertEqual(h.run("verify").status, 0)
-        XCTAssertEqual(h.run("verify", "--timeout", "2.5").status, 0)
-        XCTAssertEqual(h.run("verify", "--timeout", "0").status, 0)
+        XCTAssertEqual(h.run("stats").status, 0)
+        XCTAssertEqual(h.run("stats", "--timeout", "2.5").status, 0)
+        XCTAssertEqual(h.run("stats", "--timeout", "0").status, 0)
+        XCTAssertEqual(h.run("verify").status, 0)  // grows with the log: for ever by default
+        XCTAssertEqual(h.run("verify", "--timeout", "30").status, 0)
         XCTAssertEqual(h.run("watch", "--timeout", "5", "--count", "1").status, 0)
-        XCTAssertEqual(h.timeouts, [.seconds(90), .milliseconds(2500), nil, nil])
+        XCTAssertEqual(h.timeouts, [.seconds(90), .milliseconds(2500), nil, nil, .seconds(30), nil])
         let bad = h.run("stats", "--timeout=-1")
         XCTAssertEqual(bad.status, 2)
         XCTAssertEqual(bad.stderr, "trialctl: --timeout: give 0 (for ever) or more seconds (see 'trialctl stats --help')\n")
