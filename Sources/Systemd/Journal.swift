@@ -105,7 +105,10 @@ public final class JournalConnection: @unchecked Sendable {
             if n >= 0 { return .sent }
             switch errno {
             case EMSGSIZE, ENOBUFS: return .tooLarge
-            case EAGAIN, EINTR: return .failed  // journald is behind: the entry is dropped, as sd_journal_sendv would
+            // The socket blocks, as sd_journal_sendv's does, while journald's queue is full
+            // (an entry is not dropped for a busy journald); a signal or a timeout ends the
+            // wait and drops the entry, as sd_journal_sendv would.
+            case EAGAIN, EINTR: return .failed
             default:  // ECONNREFUSED, ENOTCONN, ENOENT …: the journald we knew is gone
                 close(fd)
                 fd = -1

@@ -341,8 +341,8 @@ final class WatchdogTests: XCTestCase {
         let before = await server.daemon.livenessProblem(within: .seconds(5))
         XCTAssertNil(before)
         let release = DispatchSemaphore(value: 0), entered = DispatchSemaphore(value: 0)
-        let held = Task { try await server.daemon.committer.exclusive { entered.signal(); release.wait() } }
-        entered.wait()  // the writer thread is inside the held body now
+        let held = Task { try await server.daemon.committer.exclusive { entered.signal(); release.holdAtMost() } }
+        try entered.wait(for: "the writer to run the held body")  // the writer thread is inside it now
         let problem = await server.daemon.livenessProblem(within: .milliseconds(300))
         XCTAssertEqual(problem, "the writer did not answer within 0.3 seconds (a commit, a rebuild or a checkpoint is holding it)",
             "a stuck writer must not feed the watchdog, and the journal must say which probe failed")
@@ -365,10 +365,10 @@ final class WatchdogTests: XCTestCase {
         let pacing = NIOLockedValueBox(true)
         store.rebuildMonitor.afterChunk = { _ in
             entered.signal()
-            if pacing.withLockedValue({ $0 }) { proceed.wait() }
+            if pacing.withLockedValue({ $0 }) { proceed.holdAtMost() }
         }
         let rebuild = ThreadResult { try store.rebuild() }  // it blocks in the hook: not on the async pool
-        entered.wait()  // the rebuild holds the write lock, one chunk written
+        try entered.wait(for: "the rebuild's first chunk")  // the rebuild holds the write lock, one chunk written
         // An append queued behind the rebuild keeps the writer thread waiting for the lock, so
         // every probe below waits behind it: only the rebuild's progress can answer.
         let appended = DispatchSemaphore(value: 0)
@@ -383,14 +383,14 @@ final class WatchdogTests: XCTestCase {
         let stuck = await server.daemon.livenessProblem(within: .milliseconds(300))
         XCTAssertEqual(stuck, "the writer did not answer within 0.3 seconds, and the rebuild holding it wrote no trial since the last check (256 written)")
         proceed.signal()
-        entered.wait()  // a second chunk written; the rebuild holds the lock again
+        try entered.wait(for: "the rebuild's second chunk")  // the rebuild holds the lock again
         let again = await server.daemon.livenessProblem(within: .milliseconds(300))
         XCTAssertNil(again, "the rebuild progressed since the stuck check")
         pacing.withLockedValue { $0 = false }
         proceed.signal()
         let report = try rebuild.wait()
         XCTAssertEqual(report.trials, 600)
-        appended.wait()
+        try appended.wait(for: "the append queued behind the rebuild")
         if case .failure(let e) = try XCTUnwrap(outcome.withLockedValue { $0 }) { XCTFail("the queued append failed: \(e)") }
         XCTAssertNil(store.rebuildProgress, "no rebuild runs any more")
         let after = await server.daemon.livenessProblem(within: .seconds(5))

@@ -296,6 +296,20 @@ var isRoot: Bool { getuid() == 0 }
 /// test instead of hanging the suite. Far above any answer's time here (milliseconds).
 let clientTimeout: Duration = .seconds(60)
 
+extension DispatchSemaphore {
+    /// Waits for a signal another thread owes the test, failing (and throwing) after `timeout`
+    /// seconds rather than hanging the suite, with a message naming `what` was awaited.
+    func wait(for what: @autoclosure () -> String, timeout: Double = 60, file: StaticString = #filePath, line: UInt = #line) throws {
+        guard wait(timeout: .now() + timeout) == .timedOut else { return }
+        XCTFail("timed out after \(timeout) s waiting for \(what())", file: file, line: line)
+        throw POSIXError(.ETIMEDOUT)
+    }
+
+    /// Holds the daemon's writer (or a rebuild) until the test signals, or at most `timeout`
+    /// seconds: a test that failed before its signal still lets the daemon stop.
+    func holdAtMost(_ timeout: Double = 120) { _ = wait(timeout: .now() + timeout) }
+}
+
 /// Runs `body` on `count` threads of its own and waits for all (blocking clients must not
 /// run on Swift's cooperative pool, which the in-process daemon needs).
 func onThreads<T>(_ count: Int, _ body: @escaping @Sendable (Int) throws -> T) throws -> [T] {
