@@ -86,6 +86,25 @@ message=$(ct journalctl -o json MESSAGE_ID=93b4421272d64da78fba6ea9646e2dd9 | py
 check "the readout's journal entry, found by MESSAGE_ID ($message)" '[ "$message" = "HARMONi-6: readout — OS, primary endpoint met (ASCO 2026)" ]'
 check "recorded by the peer's credentials" 'ct /opt/e2e/bin/trialctl log --json | grep "\"recordedBy\":\"root (uid 0)\"" >/dev/null'
 
+# A burst, as an import writes: every event still gets its journal entry. journald's default
+# rate limit (10,000 entries a unit in 30 s, scaled up with free space: 32,500 here) would
+# drop the rest; the unit raises it past what trialsd can append. 20 files of 2,500 events,
+# each under the 1 MiB message limit, recorded one after the other.
+burst=50000
+python3 - "$work" "$burst" <<'EOF'
+import json, sys
+work, total = sys.argv[1], int(sys.argv[2])
+for f in range(20):
+    with open(f"{work}/burst-{f:02d}.jsonl", "w") as out:
+        for i in range(f * total // 20, (f + 1) * total // 20):
+            out.write(json.dumps({"trial": "HARMONi-6", "type": "presented", "occurred": "2026-06-02",
+                                  "payload": {"venue": f"Burst meeting {i}"}}) + "\n")
+EOF
+check "a burst of $burst events recorded" 'ct sh -c "for f in /opt/e2e/burst-*.jsonl; do /opt/e2e/bin/trialctl record --file \$f >/dev/null || exit 1; done"'
+ct journalctl --sync
+entries=$(ct sh -c 'journalctl -o cat _SYSTEMD_UNIT=trialsd.service MESSAGE_ID=3d11726a78f14eb0ac6b5b515dd88189 | grep -c "Burst meeting"' || true)
+check "each of the burst's events has its journal entry ($entries of $burst)" '[ "$entries" = "$burst" ]'
+
 # A stopped daemon stops feeding the watchdog: systemd kills it and starts it again.
 pid=$(ct systemctl show -p MainPID --value trialsd.service)
 ct kill -STOP "$pid"
