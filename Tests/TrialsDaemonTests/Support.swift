@@ -62,10 +62,30 @@ final class InProcessDaemon: @unchecked Sendable {
 
     func connect() throws -> VarlinkConnection { try VarlinkConnection(path: socketPath, timeout: clientTimeout) }
 
-    /// Stops the daemon and waits for `run()` to return; removes the directory if it made it.
-    func stop() async throws {
+    /// Stops the daemon and waits for `run()` to return, at most `timeout` (a shutdown that
+    /// never ends fails the test, naming it, instead of hanging the suite); removes the
+    /// directory if it made it.
+    func stop(timeout: Duration = .seconds(60), file: StaticString = #filePath, line: UInt = #line) async throws {
         daemon.stop()
-        try await runTask?.value
+        if let run = runTask {
+            // Awaiting a task's value cannot be cancelled: the first of it and the deadline wins.
+            let finished: Result<Void, Error>? = await withCheckedContinuation { c in
+                let once = NIOLockedValueBox<CheckedContinuation<Result<Void, Error>?, Never>?>(c)
+                @Sendable func resume(_ r: Result<Void, Error>?) {
+                    once.withLockedValue { pending in
+                        pending?.resume(returning: r)
+                        pending = nil
+                    }
+                }
+                Task { resume(await run.result) }
+                Task { try? await Task.sleep(for: timeout); resume(nil) }
+            }
+            guard let finished else {
+                XCTFail("trialsd did not stop within \(timeout)", file: file, line: line)
+                throw CancellationError()
+            }
+            try finished.get()
+        }
         if ownsDirectory { directory.remove() }
     }
 }
