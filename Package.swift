@@ -106,7 +106,7 @@ let package = Package(
                 "TrialsDaemon", "TrialClient", "TrialStore", "TrialDomain", "TrialProtocol", "TrialTestSupport", "Systemd",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
-            exclude: ["varlink_client.py", "journal_test.py", "nspawn_e2e.sh"]),
+            exclude: ["varlink_client.py", "journal_test.py", "nspawn_e2e.sh", "powercut.c"]),
         .testTarget(name: "ClinicalTrialsGovTests", dependencies: ["ClinicalTrialsGov", "TrialDomain", "TrialTestSupport"]),
         .testTarget(
             name: "TrialStoreTests",

@@ -115,21 +115,29 @@ final class ProcessTests: XCTestCase {
             try clients.wait()
             everAcknowledged += clients.acknowledged.withLockedValue { $0 }
 
-            // Restarted, it has every acknowledged event, an intact chain, and projections equal to a rebuild.
-            let again = try DaemonProcess(directory: dir)
-            try again.start()
-            let c = try again.connect()
-            let verify = try c.trials("Verify")
-            XCTAssertEqual(verify["ok"], true, "cycle \(cycle): \(verify)")
-            let lastSeq = try XCTUnwrap(verify["lastSeq"]?.int64Value)
-            XCTAssertGreaterThanOrEqual(lastSeq, everAcknowledged.max() ?? 0, "cycle \(cycle): an acknowledged event was lost")
-            XCTAssertEqual(Set(everAcknowledged).count, everAcknowledged.count)
-            let before = try c.trials("Status")
-            try c.trials("Rebuild")
-            XCTAssertEqual(try c.trials("Status"), before, "cycle \(cycle): projections differ from a rebuild")
-            XCTAssertEqual(again.terminate(), 0)
+            let lastSeq = try Self.checkRecovered(dir, acknowledged: everAcknowledged, "cycle \(cycle)")
             print("cycle \(cycle): \(everAcknowledged.count) acknowledged so far, log at seq \(lastSeq)")
         }
+    }
+
+    /// Restarts trialsd on `dir` after a crash and checks that it has every `acknowledged`
+    /// event (each seq once), an intact chain, and projections equal to a rebuild; returns the
+    /// log's last seq. `context` names the cycle in failure messages.
+    static func checkRecovered(_ dir: TemporaryDirectory, acknowledged: [Int64], _ context: String,
+                               file: StaticString = #filePath, line: UInt = #line) throws -> Int64 {
+        let again = try DaemonProcess(directory: dir)
+        try again.start()
+        let c = try again.connect()
+        let verify = try c.trials("Verify")
+        XCTAssertEqual(verify["ok"], true, "\(context): \(verify)", file: file, line: line)
+        let lastSeq = try XCTUnwrap(verify["lastSeq"]?.int64Value, file: file, line: line)
+        XCTAssertGreaterThanOrEqual(lastSeq, acknowledged.max() ?? 0, "\(context): an acknowledged event was lost", file: file, line: line)
+        XCTAssertEqual(Set(acknowledged).count, acknowledged.count, "\(context): a seq was acknowledged twice", file: file, line: line)
+        let before = try c.trials("Status")
+        try c.trials("Rebuild")
+        XCTAssertEqual(try c.trials("Status"), before, "\(context): projections differ from a rebuild", file: file, line: line)
+        XCTAssertEqual(again.terminate(), 0, file: file, line: line)
+        return lastSeq
     }
 }
 
