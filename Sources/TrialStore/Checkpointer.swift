@@ -76,6 +76,9 @@ final class Checkpointer: @unchecked Sendable {
             if let db, case let errno = sqlite3_system_errno(db), errno != 0 { reason += ": " + String(cString: strerror(errno)) }
             failure = "\(inLine ? "the writer's in-line checkpoint" : "a checkpoint") failed: \(reason) (the write-ahead log grows until one succeeds)"
         }
+        // The owner is told before the run counts as finished, so that whoever waits for the
+        // run (`waitForRuns`) finds it reported too.
+        if let failure, let onFailure { onFailure(failure) }
         condition.lock()
         record.runs += 1
         record.lastAt = Timestamp.now()
@@ -85,7 +88,6 @@ final class Checkpointer: @unchecked Sendable {
         if failure != nil { record.failures += 1 }
         condition.broadcast()
         condition.unlock()
-        if let failure, let onFailure { onFailure(failure) }
     }
 
     /// What the checkpoints have done so far.
