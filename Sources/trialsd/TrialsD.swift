@@ -21,7 +21,8 @@ struct TrialsD: AsyncParsableCommand {
             passes a listening socket (LISTEN_FDS), trialsd serves that instead of binding.
 
             Signals: SIGTERM and SIGINT stop it gracefully (in-flight appends are committed and \
-            answered, subscribers are ended cleanly, exit status 0).
+            answered, subscribers are ended cleanly, exit status 0), also one that comes during \
+            start-up (it then stops without serving). SIGHUP re-checks the expected milestones.
             """)
 
     @Option(help: ArgumentHelp("The SQLite database (also $TRIALSD_DATABASE).", valueName: "path"))
@@ -78,6 +79,26 @@ struct TrialsD: AsyncParsableCommand {
         }
         let logger = Logger(label: "trialsd")
 
+        // Signals are caught from here on, before the daemon exists: a SIGTERM during start-up
+        // or right after READY=1 is never lost (see SignalCatcher).
+        let lifecycle = Lifecycle()
+        _ = SignalCatcher { signal in
+            logger.info("received \(signal == SIGHUP ? "SIGHUP" : signal == SIGINT ? "SIGINT" : "SIGTERM")")
+            if signal == SIGHUP {
+                // Reload: nothing in the configuration changes at run time; re-check the
+                // expected milestones and refresh the status line.
+                guard let daemon = lifecycle.daemon else { return }
+                ServiceNotifier.reloading()
+                Task {
+                    await daemon.checkOverdue()
+                    ServiceNotifier.ready(status: daemon.statusLine())
+                }
+            } else {
+                ServiceNotifier.stopping(status: "stopping: finishing in-flight appends")
+                lifecycle.requestStop()?.stop()
+            }
+        }
+
         let daemon: Daemon
         do {
             daemon = try Daemon(configuration: config, logger: logger)
@@ -86,24 +107,13 @@ struct TrialsD: AsyncParsableCommand {
             FileHandle.standardError.write(Data("trialsd: \(error)\n".utf8))
             throw ExitCode(1)
         }
-        // Ready only now: the database is migrated and the socket accepts.
-        ServiceNotifier.ready(status: daemon.statusLine())
-        let signals = SignalHandler { signal in
-            logger.info("received \(signal == SIGHUP ? "SIGHUP" : signal == SIGINT ? "SIGINT" : "SIGTERM")")
-            if signal == SIGHUP {
-                // Reload: nothing in the configuration changes at run time; re-check the
-                // expected milestones and refresh the status line.
-                ServiceNotifier.reloading()
-                Task {
-                    await daemon.checkOverdue()
-                    ServiceNotifier.ready(status: daemon.statusLine())
-                }
-            } else {
-                ServiceNotifier.stopping(status: "stopping: finishing in-flight appends")
-                daemon.stop()
-            }
+        if lifecycle.started(daemon) {
+            // Ready only now: the database is migrated and the socket accepts.
+            ServiceNotifier.ready(status: daemon.statusLine())
+        } else {
+            logger.info("stopping before serving: a stop signal came during start-up")
+            daemon.stop()
         }
-        defer { signals.cancel() }
         // Watchdog: WATCHDOG=1 only when the writer and the database really answer.
         let watchdog = ServiceNotifier.watchdogInterval.map { interval in
             Task.detached {
@@ -123,19 +133,29 @@ struct TrialsD: AsyncParsableCommand {
     }
 }
 
-/// SIGTERM, SIGINT and SIGHUP delivered on a dispatch queue instead of interrupting the process.
-final class SignalHandler: @unchecked Sendable {
-    private var sources: [DispatchSourceSignal] = []
+/// The daemon once started, and whether a stop signal came first (signals are caught from
+/// before the daemon exists).
+final class Lifecycle: @unchecked Sendable {
+    private let lock = NSLock()
+    private var running: Daemon?
+    private var stopRequested = false
 
-    init(_ handler: @escaping @Sendable (Int32) -> Void) {
-        for sig in [SIGTERM, SIGINT, SIGHUP] {
-            signal(sig, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            source.setEventHandler { handler(sig) }
-            source.resume()
-            sources.append(source)
+    var daemon: Daemon? { lock.withLock { running } }
+
+    /// Records a stop signal; returns the daemon to stop, nil while it is still starting
+    /// (`started` then refuses to serve).
+    func requestStop() -> Daemon? {
+        lock.withLock {
+            stopRequested = true
+            return running
         }
     }
 
-    func cancel() { sources.forEach { $0.cancel() } }
+    /// The daemon has started: false if a stop signal came first (it must stop, not serve).
+    func started(_ daemon: Daemon) -> Bool {
+        lock.withLock {
+            running = daemon
+            return !stopRequested
+        }
+    }
 }

@@ -26,6 +26,44 @@ final class ProcessTests: XCTestCase {
         XCTAssertNotNil(stopping, "no STOPPING=1")
     }
 
+    /// A SIGTERM right after READY=1 (systemd stopping what it just started) stops trialsd.
+    /// Its handler used to be installed after READY=1, asynchronously (a DispatchSource): a
+    /// SIGTERM in between was ignored and trialsd never stopped (1 start in about 13 under
+    /// load). Each round stops it at READY=1, then sends SIGCONT and SIGTERM at once.
+    func testASIGTERMRightAfterReadyStopsIt() throws {
+        for round in 1...10 {
+            let dir = try TemporaryDirectory()
+            defer { dir.remove() }
+            let daemon = try DaemonProcess(directory: dir)
+            try daemon.start()
+            let pid = daemon.process.processIdentifier
+            kill(pid, SIGSTOP)
+            kill(pid, SIGCONT)
+            XCTAssertEqual(daemon.terminate(timeout: 30), 0, "round \(round): trialsd must stop with status 0")
+        }
+    }
+
+    /// A SIGTERM during start-up, as soon as trialsd catches it (before READY=1, or just
+    /// after): it stops, with status 0, and never serves.
+    func testASIGTERMDuringStartUpStopsIt() throws {
+        for round in 1...10 {
+            let dir = try TemporaryDirectory()
+            defer { dir.remove() }
+            let daemon = try DaemonProcess(directory: dir, arguments: ["--seed", Repository.path("demo/trial-timeline.jsonl")])
+            try daemon.process.run()
+            let pid = daemon.process.processIdentifier
+            // SigCgt in /proc: the mask of caught signals (bit 14 is SIGTERM).
+            try waitUntil(timeout: 30, "round \(round): trialsd catching SIGTERM") {
+                guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+                      let line = status.split(separator: "\n").first(where: { $0.hasPrefix("SigCgt:") }),
+                      let mask = UInt64(line.split(separator: "\t").last ?? "", radix: 16) else { return false }
+                return mask & (1 << UInt64(SIGTERM - 1)) != 0
+            }
+            kill(pid, SIGTERM)
+            XCTAssertEqual(daemon.terminate(timeout: 30), 0, "round \(round): trialsd must stop with status 0")
+        }
+    }
+
     /// Clients appending until the daemon goes away: every acknowledged seq, and the first
     /// error that is not the daemon going away (each client's thread also throws its own).
     final class Appenders: @unchecked Sendable {
