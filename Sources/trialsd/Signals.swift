@@ -4,8 +4,8 @@ import Foundation
 /// capture nothing). Set before the handler is installed, so the handler only ever reads it.
 nonisolated(unsafe) private var signalPipeWrite: Int32 = -1
 
-/// SIGTERM, SIGINT and SIGHUP, caught from the moment `init` returns and handed, in order, to
-/// `handler` on a thread of its own.
+/// SIGTERM, SIGINT and SIGHUP, caught from the moment `install` returns and handed, in order,
+/// to `handler` on a thread of its own.
 ///
 /// Not a DispatchSource: on Linux libdispatch installs its signal handler when the source's
 /// registration runs on its manager thread, some time after `resume()`. Before that the signal
@@ -13,10 +13,10 @@ nonisolated(unsafe) private var signalPipeWrite: Int32 = -1
 /// after READY=1 (systemd stopping a service it just started; a test) was lost, and trialsd
 /// never stopped. Here `sigaction` installs the handler synchronously, and the handler only
 /// writes the signal's number to a pipe (async-signal-safe).
-final class SignalCatcher: @unchecked Sendable {
+enum SignalCatcher {
     static let signals = [SIGTERM, SIGINT, SIGHUP]
 
-    init(_ handler: @escaping @Sendable (Int32) -> Void) {
+    static func install(_ handler: @escaping @Sendable (Int32) -> Void) {
         var fds: [Int32] = [-1, -1]
         guard pipe(&fds) == 0 else { fatalError("trialsd: cannot make the signal pipe: \(String(cString: strerror(errno)))") }
         for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
@@ -45,6 +45,6 @@ final class SignalCatcher: @unchecked Sendable {
         }
         sigemptyset(&action.sa_mask)
         action.sa_flags = SA_RESTART
-        for signal in Self.signals { sigaction(signal, &action, nil) }
+        for signal in signals { sigaction(signal, &action, nil) }
     }
 }

@@ -82,7 +82,7 @@ struct TrialsD: AsyncParsableCommand {
         // Signals are caught from here on, before the daemon exists: a SIGTERM during start-up
         // or right after READY=1 is never lost (see SignalCatcher).
         let lifecycle = Lifecycle()
-        _ = SignalCatcher { signal in
+        SignalCatcher.install { signal in
             logger.info("received \(signal == SIGHUP ? "SIGHUP" : signal == SIGINT ? "SIGINT" : "SIGTERM")")
             if signal == SIGHUP {
                 // Reload: nothing in the configuration changes at run time; re-check the

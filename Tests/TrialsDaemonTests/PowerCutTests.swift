@@ -19,7 +19,7 @@ final class PowerCutTests: XCTestCase {
         let build = try runProgram(compiler, ["-shared", "-fPIC", "-O2", "-o", shim, Repository.path("Tests/TrialsDaemonTests/powercut.c"), "-ldl", "-lpthread"],
                                    timeout: 120)
         XCTAssertEqual(build.status, 0, "building powercut.so: \(build)")
-        let root = try XCTUnwrap(URL(fileURLWithPath: dir.url.path).resolvingSymlinksInPath().path as String?)
+        let root = dir.url.resolvingSymlinksInPath().path  // the shim compares real paths
 
         var everAcknowledged: [Int64] = []
         var undoneInAll = 0

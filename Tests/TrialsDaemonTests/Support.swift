@@ -77,8 +77,11 @@ final class InProcessDaemon: @unchecked Sendable {
                         pending = nil
                     }
                 }
-                Task { resume(await run.result) }
-                Task { try? await Task.sleep(for: timeout); resume(nil) }
+                let deadline = Task { try? await Task.sleep(for: timeout); resume(nil) }
+                Task {
+                    resume(await run.result)
+                    deadline.cancel()  // its resume is then a no-op
+                }
             }
             guard let finished else {
                 XCTFail("trialsd did not stop within \(timeout)", file: file, line: line)

@@ -87,7 +87,7 @@ check "the readout's journal entry, found by MESSAGE_ID ($message)" '[ "$message
 check "recorded by the peer's credentials" 'ct /opt/e2e/bin/trialctl log --json | grep "\"recordedBy\":\"root (uid 0)\"" >/dev/null'
 
 # A burst, as an import writes: every event still gets its journal entry. journald's default
-# rate limit (10,000 entries a unit in 30 s, scaled up with free space: 32,500 here) would
+# rate limit (10,000 entries a unit in 30 s, scaled up with free space: 32,500 on our test machine) would
 # drop the rest; the unit raises it past what trialsd can append. 20 files of 2,500 events,
 # each under the 1 MiB message limit, recorded one after the other.
 burst=50000

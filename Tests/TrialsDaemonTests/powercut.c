@@ -54,20 +54,21 @@ static int (*real_ftruncate64)(int, off64_t);
 static int (*real_fsync)(int);
 static int (*real_fdatasync)(int);
 
+#define RESOLVE(name) real_##name = dlsym(RTLD_NEXT, #name)
 __attribute__((constructor)) static void init(void) {
-    real_open = dlsym(RTLD_NEXT, "open");
-    real_open64 = dlsym(RTLD_NEXT, "open64");
-    real_openat = dlsym(RTLD_NEXT, "openat");
-    real_openat64 = dlsym(RTLD_NEXT, "openat64");
-    real_close = dlsym(RTLD_NEXT, "close");
-    real_write = dlsym(RTLD_NEXT, "write");
-    real_pwrite = dlsym(RTLD_NEXT, "pwrite");
-    real_pwrite64 = dlsym(RTLD_NEXT, "pwrite64");
-    real_pread64 = dlsym(RTLD_NEXT, "pread64");
-    real_ftruncate = dlsym(RTLD_NEXT, "ftruncate");
-    real_ftruncate64 = dlsym(RTLD_NEXT, "ftruncate64");
-    real_fsync = dlsym(RTLD_NEXT, "fsync");
-    real_fdatasync = dlsym(RTLD_NEXT, "fdatasync");
+    RESOLVE(open);
+    RESOLVE(open64);
+    RESOLVE(openat);
+    RESOLVE(openat64);
+    RESOLVE(close);
+    RESOLVE(write);
+    RESOLVE(pwrite);
+    RESOLVE(pwrite64);
+    RESOLVE(pread64);
+    RESOLVE(ftruncate);
+    RESOLVE(ftruncate64);
+    RESOLVE(fsync);
+    RESOLVE(fdatasync);
     const char *log = getenv("POWERCUT_LOG");
     watched_dir = getenv("POWERCUT_DIR");
     if (!log || !watched_dir) return;
