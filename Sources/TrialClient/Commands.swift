@@ -98,7 +98,9 @@ public struct Trialctl: ParsableCommand {
             SYSTEMD_COLORS=0 or --no-color. On a terminal, output longer than the screen goes \
             through $SYSTEMD_PAGER, else $PAGER, else less (with LESS=FRSXMK, or $SYSTEMD_LESS); \
             --no-pager, or a pager of "cat" or "", turns that off. --json prints the parameters \
-            of trialsd's reply as one line of canonical JSON, for scripts.
+            of trialsd's reply as one line of canonical JSON, for scripts. As with systemctl, \
+            --socket, --timeout, --no-pager, --no-color, --json and -l/--full may also come \
+            before the command (trialctl --json log).
 
             Exit status: 0 success, 1 failure, 2 usage error, 3 trialsd cannot be reached or \
             did not answer within --timeout, 4 no such trial.

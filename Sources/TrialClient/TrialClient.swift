@@ -74,17 +74,23 @@ public enum TrialctlMain {
     /// The subcommands' names, and ArgumentParser's `help`.
     static let commandNames = Trialctl.configuration.subcommands.map { $0.configuration.commandName ?? "" } + ["help"]
 
+    /// Options that may come before the command, as with systemctl (`trialctl --json log`):
+    /// every command's (`GlobalOptions`) and the output options of the commands that print
+    /// (`--json`, `-l`/`--full`). A command that lacks one says so as for any unknown option.
+    static let leadingValueOptions: Set = ["--socket", "--timeout"]
+    static let leadingFlags: Set = ["--no-pager", "--no-color", "--json", "--full", "-l"]
+
     /// `trialctl` alone, or with options only, means `trialctl status`.
-    /// Options every command takes may come before the command, as with systemctl
-    /// (`trialctl --socket PATH status HARMONi-2`): they are moved behind it.
+    /// Options may come before the command (`leadingValueOptions`, `leadingFlags`): they are
+    /// moved behind it (`trialctl --socket PATH --json status HARMONi-2`).
     static func hoistingCommonOptions(_ arguments: [String]) -> [String] {
         var leading: [String] = []
         var rest = arguments[...]
         while let first = rest.first {
-            if first == "--socket", rest.count >= 2 {
+            if leadingValueOptions.contains(first), rest.count >= 2 {
                 leading += rest.prefix(2)
                 rest = rest.dropFirst(2)
-            } else if first.hasPrefix("--socket=") || first == "--no-pager" || first == "--no-color" {
+            } else if leadingFlags.contains(first) || leadingValueOptions.contains(where: { first.hasPrefix($0 + "=") }) {
                 leading.append(first)
                 rest = rest.dropFirst()
             } else {

@@ -93,7 +93,7 @@ public final class Daemon: @unchecked Sendable {
         }
         switch await record(events, recordedBy: "trialsd (seed \((path as NSString).lastPathComponent))") {
         case .success(let outcomes):
-            logger.info("recorded \(outcomes.count) events from \(path) into the empty log")
+            logger.info("recorded \(counted(outcomes.count, "event")) from \(path) into the empty log")
         case .failure(.refused(let e)):
             throw DaemonError.configuration("\(path):\(lines[e.index]): \(e.error)")
         case .failure(.store(let e)):
@@ -130,7 +130,7 @@ public final class Daemon: @unchecked Sendable {
                 logger.debug("overdue mark of seq \(c.seq) not written: \(e)")
             }
         }
-        if written > 0 { logger.notice("marked \(written) expected milestones overdue") }
+        if written > 0 { logger.notice("marked \(counted(written, "expected milestone")) overdue") }
         return written
     }
 
@@ -216,6 +216,9 @@ public final class Daemon: @unchecked Sendable {
     public func statusLine() -> String {
         let events = (try? store.lastSeq()) ?? 0
         let trials = (try? store.trialCount()) ?? 0
-        return "\(trials) trials, \(events) events, \(broadcaster.count) subscribers"
+        return "\(counted(trials, "trial")), \(counted(events, "event")), \(counted(broadcaster.count, "subscriber"))"
     }
 }
+
+/// `1 event`, `3 events`: a count in a log line or STATUS=.
+func counted<N: BinaryInteger>(_ n: N, _ singular: String) -> String { "\(n) \(singular)\(n == 1 ? "" : "s")" }

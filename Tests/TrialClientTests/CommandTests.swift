@@ -37,6 +37,33 @@ final class CommandTests: XCTestCase {
         XCTAssertEqual(h.trialsd.calls.map(\.method), ["org.trialtrack.Trials.Status", "org.trialtrack.Trials.Status"])
     }
 
+
+    /// As with systemctl, the options of every command and the output options may come before
+    /// the command; `trialctl --json log` once ran `status log` ("no such trial: log").
+    func testOptionsMayComeBeforeTheCommand() {
+        h.trialsd.reply("Log", Trials.logReply(1...2))
+        h.trialsd.reply("Status", Trials.statusAll)
+        h.trialsd.reply("Stats", params(["events": 1, "trials": 1, "lastSeq": 1, "databaseBytes": 1, "walBytes": 0, "connections": 1, "subscribers": 0]))
+        let log = h.run("--json", "--socket", "/tmp/s", "--timeout", "5", "log", "HARMONi-2")
+        XCTAssertEqual(log.status, 0, log.stderr)
+        XCTAssertEqual(log.stdout, JSONValue.object(Trials.logReply(1...2)).canonicalText + "\n")
+        XCTAssertEqual(sent().parameters, #"{"trial":"HARMONi-2"}"#)
+        XCTAssertEqual(h.connects.last, "/tmp/s")
+        XCTAssertEqual(h.timeouts.last, .seconds(5))
+        let stats = h.run("--timeout=7", "--no-color", "--json", "stats")
+        XCTAssertEqual(stats.status, 0, stats.stderr)
+        XCTAssertEqual(h.timeouts.last, .seconds(7))
+        XCTAssertTrue(stats.stdout.hasPrefix("{"), stats.stdout)
+        // Options alone still mean status.
+        let status = h.run("-l", "--json")
+        XCTAssertEqual(status.status, 0, status.stderr)
+        XCTAssertEqual(status.stdout, JSONValue.object(Trials.statusAll).canonicalText + "\n")
+        // A command without the option refuses it as it would behind the command.
+        let record = h.run("-l", "record", "HARMONi-2", "presented", "--occurred", "2025", "venue=ESMO")
+        XCTAssertEqual(record.status, 2)
+        XCTAssertEqual(record.stderr, "trialctl: unknown option '-l' (see 'trialctl record --help')\n")
+        XCTAssertEqual(h.trialsd.calls.map(\.method), ["Log", "Stats", "Status"].map { "org.trialtrack.Trials." + $0 })
+    }
     func testStatusOfOneTrialAtAPointInTime() {
         h.trialsd.reply("Status", Trials.statusOne(Trials.illumine))
         let r = h.run("status", "ILLUMINE", "--as-of", "2026-06-01", "--known-at", "2026-06-01T12:00Z")

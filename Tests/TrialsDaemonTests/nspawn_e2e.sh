@@ -77,7 +77,7 @@ check "trialsd.service is not running before the first connection" '[ "$(ct syst
 # The first trialctl activates the service.
 check "trialctl status activates trialsd.service" 'ct /opt/e2e/bin/trialctl status >/dev/null'
 check "trialsd.service is active (Type=notify: READY=1 arrived)" '[ "$(ct systemctl is-active trialsd.service)" = active ]'
-check "STATUS= shows trials, events, subscribers" 'ct systemctl show -p StatusText --value trialsd.service | grep "trials, .* events, .* subscribers" >/dev/null'
+check "STATUS= shows trials, events, subscribers" 'ct systemctl show -p StatusText --value trialsd.service | grep -E "^[0-9]+ trials?, [0-9]+ events?, [0-9]+ subscribers?$" >/dev/null'
 
 ct /opt/e2e/bin/trialctl record HARMONi-6 readout --occurred 2026-06-02 --source "ASCO 2026 press release" \
     kind=primary outcome=positive 'endpoints=["OS"]' "venue=ASCO 2026" >/dev/null
