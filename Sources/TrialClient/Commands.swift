@@ -195,7 +195,8 @@ public struct StatusCommand: TrialctlCommand {
         if let trial { p["trial"] = .string(trial) }
         if let asOf { p["asOf"] = .string(asOf) }
         if let knownAt { p["knownAt"] = .string(knownAt) }
-        let reply = try session.call("Status", p)
+        // Every trial comes in pages (`more`), which make one list, as one reply would.
+        let reply = trial == nil ? try session.collect("Status", p, list: "trials") : try session.call("Status", p)
         if output.json { return ctx.printJSON(reply) }
         let trials = try Reply.trials(reply)
         let style = ctx.style(global, full: output.full)

@@ -161,6 +161,22 @@ public final class Session {
         }
     }
 
+    /// Calls `org.trialtrack.Trials.<member>` with `more` and joins its replies' `list` arrays
+    /// into one reply's parameters, as the method without `more` answers (a listing in pages).
+    public func collect(_ member: String, _ parameters: JSONObject, list: String) throws(TrialctlError) -> JSONObject {
+        var items: [JSONValue] = []
+        do {
+            try transport.stream(TrialsInterface.method(member), parameters) { reply in
+                guard let page = reply[list]?.arrayValue else { throw ClientError.protocolViolation("a \(member) reply without \(list)") }
+                items.append(contentsOf: page)
+                return true
+            }
+        } catch {
+            throw ErrorText.convert(error, context: context)
+        }
+        return JSONObject([(list, .array(items))])
+    }
+
     /// Streams `org.trialtrack.Trials.<member>` with `more`. Errors thrown by `body` pass
     /// through unchanged; remote errors are thrown as they are (ClientError), so that callers
     /// can act on one (SubscriberTooSlow) before describing it.

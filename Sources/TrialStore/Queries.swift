@@ -111,13 +111,42 @@ extension EventStore {
         }
     }
 
+    /// The order trials are listed in: by acronym, else key, ignoring case; then by key.
+    static let listOrder = "ORDER BY COALESCE(t.acronym, t.trial) COLLATE NOCASE, t.trial"
+
     /// Every trial now, from the projections, ordered by name.
     public func trials() throws -> [TrialSummary] {
         try pool.read { db in
             try Row.fetchAll(db, sql: """
-                SELECT t.summary, r.registration FROM trials t LEFT JOIN registrations r USING (trial)
-                ORDER BY COALESCE(t.acronym, t.trial) COLLATE NOCASE, t.trial
+                SELECT t.summary, r.registration FROM trials t LEFT JOIN registrations r USING (trial) \(Self.listOrder)
                 """).map(Self.summary)
+        }
+    }
+
+    /// Every trial's key, in the order `trials()` lists them: a listing too large for one
+    /// reply is made a page of keys at a time (`trials(keys:at:)`), so that no side holds
+    /// every trial at once.
+    public func trialKeys() throws -> [String] {
+        try pool.read { db in try String.fetchAll(db, sql: "SELECT t.trial FROM trials t \(Self.listOrder)") }
+    }
+
+    /// The trials with these keys, in the order given, as they are now or as they stood at
+    /// `point`; a key no trial has (any more), or a trial with no facts yet at `point`, is left out.
+    public func trials(keys: some Collection<String>, at point: PointInTime = PointInTime()) throws -> [TrialSummary] {
+        try pool.read { db in
+            var out: [TrialSummary] = []
+            out.reserveCapacity(keys.count)
+            let now = try db.cachedStatement(sql: """
+                SELECT t.summary, r.registration FROM trials t LEFT JOIN registrations r USING (trial) WHERE t.trial = ?
+                """)
+            for key in keys {
+                if point.isNow {
+                    if let row = try Row.fetchOne(now, arguments: [key]) { out.append(try Self.summary(row)) }
+                } else if let v = Self.pastView(key: key, events: try EventRows.trialEvents(db, trial: key).filter(point.includes)) {
+                    out.append(v.summary)
+                }
+            }
+            return out
         }
     }
 

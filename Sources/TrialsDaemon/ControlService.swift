@@ -67,6 +67,8 @@ final class ControlService: @unchecked Sendable {
                 if call.member == "Subscribe" {
                     guard call.more else { throw VarlinkError.expectedMore() }
                     try await subscribe(call.parameters, drop: drop, reply: reply)
+                } else if call.member == "Status", call.more {
+                    try await statusPages(call, reply: reply)
                 } else {
                     try await reply(VarlinkReply(parameters: try await trials(call, peer: peer)))
                 }
@@ -127,26 +129,63 @@ final class ControlService: @unchecked Sendable {
 
     private var today: Day { Timestamp.now().day }
 
+    /// Trials in one reply of Status with `more`: a page's JSON is a few hundred KiB.
+    static let statusPageSize = 500
+
+    /// Status's parameters: the trial, if one, and the point in time.
+    private func statusRequest(_ call: VarlinkCall) throws -> (trial: String?, point: PointInTime) {
+        let p = try Parameters(call.parameters, allowed: ["trial", "asOf", "knownAt"])
+        var point = PointInTime()
+        if let a = try p.string("asOf") {
+            do { point.asOf = try Day(parsingDay: a) } catch { throw invalidDate("asOf", error) }
+        }
+        if let k = try p.string("knownAt") {
+            do { point.knownAt = try Timestamp(parsing: k) } catch { throw invalidDate("knownAt", error) }
+        }
+        return (try p.string("trial"), point)
+    }
+
+    /// One trial's Status reply.
+    private func status(_ trial: String, at point: PointInTime) async throws -> JSONObject {
+        let store = self.store
+        guard let view = try await blocking({ try store.status(trial, at: point) }) else {
+            throw TrialsInterface.error("NoSuchTrial", [("trial", .string(trial))])
+        }
+        return JSONObject([("trials", [view.json])])
+    }
+
+    /// Status with `more`: every trial in replies of up to `statusPageSize` (`continues` on all
+    /// but the last), each page read when the one before it has been written to the peer, so
+    /// that neither trialsd nor its client holds all trials of a large log as one message (a
+    /// single reply of 100,000 trials is 80 MB, and trialsd took 1.1 GB to make it). The trials
+    /// listed are those of the moment the call starts; each is as it is when its page is read.
+    /// With `trial`, the one reply.
+    private func statusPages(_ call: VarlinkCall, reply: Reply) async throws {
+        let (trial, point) = try statusRequest(call)
+        if let trial { return try await reply(VarlinkReply(parameters: try await status(trial, at: point))) }
+        let store = self.store
+        let keys = try await blocking { try store.trialKeys() }
+        var start = keys.startIndex
+        repeat {
+            let page = keys[start..<min(start + Self.statusPageSize, keys.endIndex)]
+            start = page.endIndex
+            let trials = try await blocking { try store.trials(keys: page, at: point) }
+            let last = start == keys.endIndex
+            // A page with no trial at that point in time is not sent, but the last one always is.
+            if trials.isEmpty && !last { continue }
+            try await reply(VarlinkReply(parameters: JSONObject([("trials", .array(trials.map(\.json)))]), continues: !last))
+        } while start < keys.endIndex
+    }
+
     private func trials(_ call: VarlinkCall, peer: Peer) async throws -> JSONObject {
         let store = self.store
         switch call.member {
         case "Status":
-            let p = try Parameters(call.parameters, allowed: ["trial", "asOf", "knownAt"])
-            var point = PointInTime()
-            if let a = try p.string("asOf") {
-                do { point.asOf = try Day(parsingDay: a) } catch { throw invalidDate("asOf", error) }
-            }
-            if let k = try p.string("knownAt") {
-                do { point.knownAt = try Timestamp(parsing: k) } catch { throw invalidDate("knownAt", error) }
-            }
-            let point0 = point
-            if let trial = try p.string("trial") {
-                guard let view = try await blocking({ try store.status(trial, at: point0) }) else {
-                    throw TrialsInterface.error("NoSuchTrial", [("trial", .string(trial))])
-                }
-                return JSONObject([("trials", [view.json])])
-            }
-            let all = try await blocking { try store.trials(at: point0) }
+            let (trial, point) = try statusRequest(call)
+            if let trial { return try await status(trial, at: point) }
+            // Now: one query. At a point in time: each trial folded from the log, listed in
+            // the order `more` pages them in, so that both list alike.
+            let all = try await blocking { point.isNow ? try store.trials() : try store.trials(keys: store.trialKeys(), at: point) }
             return JSONObject([("trials", .array(all.map(\.json)))])
 
         case "Log":

@@ -150,7 +150,16 @@ final class FakeTrialsd: TrialsTransport {
         return try r(parameters)
     }
 
+    /// Status pages: the replies of a Status call with `more`, in order (else its canned reply, once).
+    var statusPages: [JSONObject] = []
+
     func stream(_ method: String, _ parameters: JSONObject, _ body: (JSONObject) throws -> Bool) throws {
+        if method.hasSuffix(".Status") {
+            calls.append((method, parameters))
+            if statusPages.isEmpty, let r = replies["Status"] { _ = try body(try r(parameters)) }
+            for page in statusPages { if try !body(page) { return } }
+            return
+        }
         calls.append((method, parameters))
         guard !streams.isEmpty else { throw ClientError.protocolViolation("trialsd closed the connection") }
         let script = streams.removeFirst()

@@ -29,6 +29,25 @@ final class CommandTests: XCTestCase {
         XCTAssertEqual(h.connects, ["/run/test/control"])
     }
 
+    /// Every trial is asked for with `more` and comes in pages: they make one table, and with
+    /// --json one reply, as a single reply would.
+    func testStatusOfEveryTrialJoinsItsPages() throws {
+        let all = try XCTUnwrap(Trials.statusAll["trials"]?.arrayValue)
+        XCTAssertGreaterThan(all.count, 2)
+        h.trialsd.statusPages = [JSONObject([("trials", .array(Array(all.prefix(2))))]), JSONObject([("trials", .array(Array(all.dropFirst(2))))])]
+        let table = h.run("status")
+        XCTAssertEqual(table.status, 0, table.stderr)
+        XCTAssertEqual(table.stdout, Render.statusTable(try! Reply.trials(Trials.statusAll), style: .plain))
+        let json = h.run("status", "--json")
+        XCTAssertEqual(json.stdout, JSONValue.object(Trials.statusAll).canonicalText + "\n")
+        XCTAssertEqual(h.trialsd.calls.map(\.method), ["org.trialtrack.Trials.Status", "org.trialtrack.Trials.Status"])
+        // A page without its list is trialsd breaking the protocol, said in one line.
+        h.trialsd.statusPages = [JSONObject([("other", 1)])]
+        let broken = h.run("status")
+        XCTAssertEqual(broken.status, 1)
+        XCTAssertTrue(broken.stderr.hasPrefix("trialctl: ") && broken.stderr.contains("a Status reply without trials"), broken.stderr)
+    }
+
     func testNoCommandMeansStatus() {
         h.trialsd.reply("Status", Trials.statusAll)
         XCTAssertEqual(h.run([]).status, 0)

@@ -28,6 +28,46 @@ final class ProtocolTests: XCTestCase {
                        .interfaceNotFound("com.example.Nope"))
     }
 
+    /// Status of every trial with `more` comes in pages of 500 trials, `continues` on all but
+    /// the last, and lists what one reply lists, in the same order; so does a point in time.
+    func testEveryTrialsStatusComesInPagesWithMore() throws {
+        // 1,203 trials, some with acronyms (listed by acronym, else key, ignoring case).
+        let groups = try (0..<1203).map { i in
+            var payload: JSONValue = ["title": .string("Trial \(i)")]
+            if i % 3 == 0 { payload = ["title": .string("Trial \(i)"), "acronym": .string(i % 2 == 0 ? "zeta-\(i)" : "Alpha-\(i)")] }
+            return [try Fixture.new(String(format: "NCT%08d", i), .registered, i < 600 ? "2020" : "2024", payload)]
+        }
+        for case .failure(let e) in try server.daemon.store.append(groups: groups, recordedBy: "root") { XCTFail("\(e)") }
+        let c = try server.connect()
+        func pages(_ parameters: JSONObject) throws -> [(keys: [String], continues: Bool)] {
+            try c.send(VarlinkCall(method: TrialsInterface.method("Status"), parameters: parameters, more: true).json)
+            var out: [(keys: [String], continues: Bool)] = []
+            repeat {
+                let reply = try VarlinkReply(message: try XCTUnwrap(try c.receive()))
+                XCTAssertNil(reply.error)
+                out.append((try XCTUnwrap(reply.parameters["trials"]?.arrayValue).map { $0["key"]?.stringValue ?? "?" }, reply.continues))
+            } while out.last!.continues
+            return out
+        }
+        func keys(_ reply: JSONObject) -> [String] { reply["trials"]?.arrayValue?.map { $0["key"]?.stringValue ?? "?" } ?? [] }
+        let now = try pages(JSONObject())
+        XCTAssertEqual(now.map(\.keys.count), [500, 500, 203])
+        XCTAssertEqual(now.map(\.continues), [true, true, false])
+        let whole = keys(try c.trials("Status"))
+        XCTAssertEqual(now.flatMap(\.keys), whole)
+        XCTAssertEqual(whole.count, 1203)
+        XCTAssertEqual(whole.first, "NCT00001005")  // "Alpha-1005" comes first
+        // As of 2023: the 600 trials registered by then, in the same order as one reply gives.
+        let past = try pages(JSONObject([("asOf", "2023-01-01")]))
+        XCTAssertEqual(past.map(\.keys.count).reduce(0, +), 600)
+        XCTAssertEqual(past.last?.continues, false)
+        XCTAssertEqual(past.flatMap(\.keys), keys(try c.trials("Status", ["asOf": "2023-01-01"])))
+        // One trial with more: its one reply; an empty listing: one empty reply.
+        let one = try pages(JSONObject([("trial", "Alpha-3")]))
+        XCTAssertEqual(one.map(\.keys), [["NCT00000003"]])
+        XCTAssertEqual(try pages(JSONObject([("asOf", "2000-01-01")])).map(\.keys), [[]])
+    }
+
     func testStandardErrorsNameWhatWasWrong() throws {
         let c = try server.connect()
         XCTAssertEqual(c.callError("org.trialtrack.Trials.Frobnicate"), .methodNotFound("org.trialtrack.Trials.Frobnicate"))
