@@ -729,7 +729,7 @@ public struct UpcomingCommand: TrialctlCommand {
         var p = JSONObject()
         if let within { p["within"] = .int(Int64(within)) }
         if all { p["all"] = .bool(true) }
-        let reply = try session.call("Upcoming", p)
+        let reply = try session.collect("Upcoming", p, list: "milestones")  // in pages, as Status
         if output.json { return ctx.printJSON(reply) }
         var items: [UpcomingReply] = []
         for (i, m) in try Reply.array(reply, "milestones").enumerated() { items.append(try UpcomingReply(json: m, path: "milestones[\(i)]")) }

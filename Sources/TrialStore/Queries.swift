@@ -269,22 +269,44 @@ extension EventStore {
     /// superseded ones too.
     public func upcoming(within days: Int?, all: Bool, today: Day) throws -> [UpcomingMilestone] {
         try pool.read { db in
-            var sql = """
-                SELECT x.trial, COALESCE(t.acronym, x.trial), x.entry FROM expectations x JOIN trials t USING (trial)
-                WHERE 1
-                """
-            var args: [any DatabaseValueConvertible] = []
-            if !all { sql += " AND x.state IN ('pending', 'overdue')" }
-            if let days {
-                sql += " AND x.window_start <= ?"
-                args.append(today.adding(days: days).description)
-            }
-            sql += " ORDER BY x.window_start, x.window_end, x.seq"
-            return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).map { row in
-                UpcomingMilestone(
-                    trial: row[0], name: row[1], expectation: try Self.decodeProjection(row[2] as String) { try Expectation(json: $0) })
-            }
+            let (filter, args) = Self.upcomingFilter(within: days, all: all, today: today)
+            return try Row.fetchAll(db, sql: Self.upcomingSelect + filter, arguments: args).map(Self.upcomingMilestone)
         }
+    }
+
+    /// The seqs of what `upcoming` lists, in its order: a calendar too large for one reply is
+    /// made a page at a time (`upcoming(seqs:)`), as `trialKeys` pages trials.
+    public func upcomingSeqs(within days: Int?, all: Bool, today: Day) throws -> [Int64] {
+        try pool.read { db in
+            let (filter, args) = Self.upcomingFilter(within: days, all: all, today: today)
+            return try Int64.fetchAll(db, sql: "SELECT x.seq FROM expectations x" + filter, arguments: args)
+        }
+    }
+
+    /// The expected milestones of these seqs, in the order given; one no longer there is left out.
+    public func upcoming(seqs: some Collection<Int64>) throws -> [UpcomingMilestone] {
+        try pool.read { db in
+            let statement = try db.cachedStatement(sql: Self.upcomingSelect + " WHERE x.seq = ?")
+            return try seqs.compactMap { seq in try Row.fetchOne(statement, arguments: [seq]).map(Self.upcomingMilestone) }
+        }
+    }
+
+    private static let upcomingSelect = "SELECT x.trial, COALESCE(t.acronym, x.trial), x.entry FROM expectations x JOIN trials t USING (trial)"
+
+    /// The WHERE and ORDER BY of `upcoming`, with their arguments.
+    private static func upcomingFilter(within days: Int?, all: Bool, today: Day) -> (String, StatementArguments) {
+        var sql = " WHERE 1"
+        var args: [any DatabaseValueConvertible] = []
+        if !all { sql += " AND x.state IN ('pending', 'overdue')" }
+        if let days {
+            sql += " AND x.window_start <= ?"
+            args.append(today.adding(days: days).description)
+        }
+        return (sql + " ORDER BY x.window_start, x.window_end, x.seq", StatementArguments(args))
+    }
+
+    private static func upcomingMilestone(_ row: Row) throws -> UpcomingMilestone {
+        UpcomingMilestone(trial: row[0], name: row[1], expectation: try decodeProjection(row[2] as String) { try Expectation(json: $0) })
     }
 }
 

@@ -69,6 +69,13 @@ final class ControlService: @unchecked Sendable {
                     try await subscribe(call.parameters, drop: drop, reply: reply)
                 } else if call.member == "Status", call.more {
                     try await statusPages(call, reply: reply)
+                } else if call.member == "Upcoming", call.more {
+                    let (within, all) = try upcomingRequest(call)
+                    let store = self.store, today = self.today
+                    let seqs = try await blocking { try store.upcomingSeqs(within: within, all: all, today: today) }
+                    try await pages(of: seqs, size: Self.upcomingPageSize, list: "milestones", reply: reply) { page in
+                        try store.upcoming(seqs: page).map(\.json)
+                    }
                 } else {
                     try await reply(VarlinkReply(parameters: try await trials(call, peer: peer)))
                 }
@@ -145,6 +152,13 @@ final class ControlService: @unchecked Sendable {
         return (try p.string("trial"), point)
     }
 
+    /// Upcoming's parameters: the days ahead (default 365) and whether met and superseded
+    /// milestones are listed too.
+    private func upcomingRequest(_ call: VarlinkCall) throws -> (within: Int, all: Bool) {
+        let p = try Parameters(call.parameters, allowed: ["within", "all"])
+        return (try p.int("within").map(Int.init) ?? 365, try p.bool("all") ?? false)
+    }
+
     /// One trial's Status reply.
     private func status(_ trial: String, at point: PointInTime) async throws -> JSONObject {
         let store = self.store
@@ -165,16 +179,30 @@ final class ControlService: @unchecked Sendable {
         if let trial { return try await reply(VarlinkReply(parameters: try await status(trial, at: point))) }
         let store = self.store
         let keys = try await blocking { try store.trialKeys() }
-        var start = keys.startIndex
+        try await pages(of: keys, size: Self.statusPageSize, list: "trials", reply: reply) { page in
+            try store.trials(keys: page, at: point).map(\.json)
+        }
+    }
+
+    /// Expected milestones in one reply of Upcoming with `more`.
+    static let upcomingPageSize = 1000
+
+    /// A listing with `more`: `ids` (taken at the call's start, in the listing's order) a page
+    /// of `size` at a time, each read by `read` on the thread pool once the page before it has
+    /// been written to the peer, and sent as `{list: [...]}` with `continues` on all but the
+    /// last. A page that reads nothing (its items gone, or not there at a point in time) is
+    /// not sent, but the last one always is.
+    private func pages<ID: Sendable>(of ids: [ID], size: Int, list: String, reply: Reply,
+                                     read: @escaping @Sendable (ArraySlice<ID>) throws -> [JSONValue]) async throws {
+        var start = ids.startIndex
         repeat {
-            let page = keys[start..<min(start + Self.statusPageSize, keys.endIndex)]
+            let page = ids[start..<min(start + size, ids.endIndex)]
             start = page.endIndex
-            let trials = try await blocking { try store.trials(keys: page, at: point) }
-            let last = start == keys.endIndex
-            // A page with no trial at that point in time is not sent, but the last one always is.
-            if trials.isEmpty && !last { continue }
-            try await reply(VarlinkReply(parameters: JSONObject([("trials", .array(trials.map(\.json)))]), continues: !last))
-        } while start < keys.endIndex
+            let items = try await blocking { try read(page) }
+            let last = start == ids.endIndex
+            if items.isEmpty && !last { continue }
+            try await reply(VarlinkReply(parameters: JSONObject([(list, .array(items))]), continues: !last))
+        } while start < ids.endIndex
     }
 
     private func trials(_ call: VarlinkCall, peer: Peer) async throws -> JSONObject {
@@ -232,9 +260,7 @@ final class ControlService: @unchecked Sendable {
             return try await importDocument(try p.requiredObject("document"), file: try p.string("file") ?? "<request>", peer: peer)
 
         case "Upcoming":
-            let p = try Parameters(call.parameters, allowed: ["within", "all"])
-            let within = try p.int("within").map(Int.init) ?? 365
-            let all = try p.bool("all") ?? false
+            let (within, all) = try upcomingRequest(call)
             let today = self.today
             let items = try await blocking { try store.upcoming(within: within, all: all, today: today) }
             return JSONObject([("milestones", .array(items.map(\.json)))])

@@ -150,14 +150,20 @@ final class FakeTrialsd: TrialsTransport {
         return try r(parameters)
     }
 
-    /// Status pages: the replies of a Status call with `more`, in order (else its canned reply, once).
-    var statusPages: [JSONObject] = []
+    /// The replies of a listing asked for with `more` (Status, Upcoming), by method, in order;
+    /// a method with none here answers with its canned reply, once.
+    var pages: [String: [JSONObject]] = [:]
 
     func stream(_ method: String, _ parameters: JSONObject, _ body: (JSONObject) throws -> Bool) throws {
-        if method.hasSuffix(".Status") {
+        let member = String(method.split(separator: ".").last!)
+        if member == "Status" || member == "Upcoming" {
             calls.append((method, parameters))
-            if statusPages.isEmpty, let r = replies["Status"] { _ = try body(try r(parameters)) }
-            for page in statusPages { if try !body(page) { return } }
+            guard let pages = pages[member] else {
+                guard let r = replies[member] else { throw ClientError.remote(.methodNotFound(method)) }
+                _ = try body(try r(parameters))
+                return
+            }
+            for page in pages { if try !body(page) { return } }
             return
         }
         calls.append((method, parameters))

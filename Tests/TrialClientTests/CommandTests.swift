@@ -34,7 +34,7 @@ final class CommandTests: XCTestCase {
     func testStatusOfEveryTrialJoinsItsPages() throws {
         let all = try XCTUnwrap(Trials.statusAll["trials"]?.arrayValue)
         XCTAssertGreaterThan(all.count, 2)
-        h.trialsd.statusPages = [JSONObject([("trials", .array(Array(all.prefix(2))))]), JSONObject([("trials", .array(Array(all.dropFirst(2))))])]
+        h.trialsd.pages["Status"] = [JSONObject([("trials", .array(Array(all.prefix(2))))]), JSONObject([("trials", .array(Array(all.dropFirst(2))))])]
         let table = h.run("status")
         XCTAssertEqual(table.status, 0, table.stderr)
         XCTAssertEqual(table.stdout, Render.statusTable(try! Reply.trials(Trials.statusAll), style: .plain))
@@ -42,7 +42,7 @@ final class CommandTests: XCTestCase {
         XCTAssertEqual(json.stdout, JSONValue.object(Trials.statusAll).canonicalText + "\n")
         XCTAssertEqual(h.trialsd.calls.map(\.method), ["org.trialtrack.Trials.Status", "org.trialtrack.Trials.Status"])
         // A page without its list is trialsd breaking the protocol, said in one line.
-        h.trialsd.statusPages = [JSONObject([("other", 1)])]
+        h.trialsd.pages["Status"] = [JSONObject([("other", 1)])]
         let broken = h.run("status")
         XCTAssertEqual(broken.status, 1)
         XCTAssertTrue(broken.stderr.hasPrefix("trialctl: ") && broken.stderr.contains("a Status reply without trials"), broken.stderr)
@@ -474,6 +474,16 @@ final class CommandTests: XCTestCase {
         XCTAssertEqual(sent().parameters, #"{"all":true,"within":90}"#)
         XCTAssertTrue(r.stdout.hasPrefix("WINDOW  TRIAL     MILESTONE"))
         XCTAssertTrue(r.stdout.hasSuffix("\n4 milestones listed.\n"))
+    }
+
+    /// The calendar is asked for with `more` too: its pages make one table and one --json reply.
+    func testUpcomingJoinsItsPages() throws {
+        let all = try XCTUnwrap(Trials.upcomingReply["milestones"]?.arrayValue)
+        h.trialsd.pages["Upcoming"] = [JSONObject([("milestones", .array(Array(all.prefix(1))))]), JSONObject([("milestones", .array(Array(all.dropFirst())))])]
+        let r = h.run("upcoming")
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.hasSuffix("\n4 milestones listed.\n"), r.stdout)
+        XCTAssertEqual(h.run("upcoming", "--json").stdout, JSONValue.object(Trials.upcomingReply).canonicalText + "\n")
     }
 
     func testVerifyExits1WhenBroken() {

@@ -29,34 +29,42 @@ final class ProtocolTests: XCTestCase {
     }
 
     /// Status of every trial with `more` comes in pages of 500 trials, `continues` on all but
-    /// the last, and lists what one reply lists, in the same order; so does a point in time.
-    func testEveryTrialsStatusComesInPagesWithMore() throws {
-        // 1,203 trials, some with acronyms (listed by acronym, else key, ignoring case).
+    /// the last, and lists what one reply lists, in the same order; so does a point in time,
+    /// and Upcoming, in pages of 1,000 milestones.
+    func testListingsComeInPagesWithMore() throws {
+        // 1,203 trials, some with acronyms (listed by acronym, else key, ignoring case); 1,100
+        // of them with an expected readout.
         let groups = try (0..<1203).map { i in
             var payload: JSONValue = ["title": .string("Trial \(i)")]
             if i % 3 == 0 { payload = ["title": .string("Trial \(i)"), "acronym": .string(i % 2 == 0 ? "zeta-\(i)" : "Alpha-\(i)")] }
-            return [try Fixture.new(String(format: "NCT%08d", i), .registered, i < 600 ? "2020" : "2024", payload)]
+            let key = String(format: "NCT%08d", i)
+            let registered = try Fixture.new(key, .registered, i < 600 ? "2020" : "2024", payload)
+            guard i < 1100 else { return [registered] }
+            return [registered, try Fixture.new(key, .milestoneExpected, "2024", ["milestone": "readout", "window": .string("\(2030 + i % 7)")])]
         }
         for case .failure(let e) in try server.daemon.store.append(groups: groups, recordedBy: "root") { XCTFail("\(e)") }
         let c = try server.connect()
-        func pages(_ parameters: JSONObject) throws -> [(keys: [String], continues: Bool)] {
-            try c.send(VarlinkCall(method: TrialsInterface.method("Status"), parameters: parameters, more: true).json)
+        func pages(_ parameters: JSONObject, method: String = "Status", list: String = "trials", id: String = "key") throws
+            -> [(keys: [String], continues: Bool)] {
+            try c.send(VarlinkCall(method: TrialsInterface.method(method), parameters: parameters, more: true).json)
             var out: [(keys: [String], continues: Bool)] = []
             repeat {
                 let reply = try VarlinkReply(message: try XCTUnwrap(try c.receive()))
                 XCTAssertNil(reply.error)
-                out.append((try XCTUnwrap(reply.parameters["trials"]?.arrayValue).map { $0["key"]?.stringValue ?? "?" }, reply.continues))
+                out.append((try XCTUnwrap(reply.parameters[list]?.arrayValue).map { $0[id].map(\.canonicalText) ?? "?" }, reply.continues))
             } while out.last!.continues
             return out
         }
-        func keys(_ reply: JSONObject) -> [String] { reply["trials"]?.arrayValue?.map { $0["key"]?.stringValue ?? "?" } ?? [] }
+        func keys(_ reply: JSONObject, list: String = "trials", id: String = "key") -> [String] {
+            reply[list]?.arrayValue?.map { $0[id].map(\.canonicalText) ?? "?" } ?? []
+        }
         let now = try pages(JSONObject())
         XCTAssertEqual(now.map(\.keys.count), [500, 500, 203])
         XCTAssertEqual(now.map(\.continues), [true, true, false])
         let whole = keys(try c.trials("Status"))
         XCTAssertEqual(now.flatMap(\.keys), whole)
         XCTAssertEqual(whole.count, 1203)
-        XCTAssertEqual(whole.first, "NCT00001005")  // "Alpha-1005" comes first
+        XCTAssertEqual(whole.first, #""NCT00001005""#)  // "Alpha-1005" comes first
         // As of 2023: the 600 trials registered by then, in the same order as one reply gives.
         let past = try pages(JSONObject([("asOf", "2023-01-01")]))
         XCTAssertEqual(past.map(\.keys.count).reduce(0, +), 600)
@@ -64,8 +72,14 @@ final class ProtocolTests: XCTestCase {
         XCTAssertEqual(past.flatMap(\.keys), keys(try c.trials("Status", ["asOf": "2023-01-01"])))
         // One trial with more: its one reply; an empty listing: one empty reply.
         let one = try pages(JSONObject([("trial", "Alpha-3")]))
-        XCTAssertEqual(one.map(\.keys), [["NCT00000003"]])
+        XCTAssertEqual(one.map(\.keys), [[#""NCT00000003""#]])
         XCTAssertEqual(try pages(JSONObject([("asOf", "2000-01-01")])).map(\.keys), [[]])
+        // The calendar: 1,100 readouts, in window order, as one reply lists them.
+        let calendar = try pages(JSONObject([("within", 36500)]), method: "Upcoming", list: "milestones", id: "seq")
+        XCTAssertEqual(calendar.map(\.keys.count), [1000, 100])
+        XCTAssertEqual(calendar.map(\.continues), [true, false])
+        XCTAssertEqual(calendar.flatMap(\.keys), keys(try c.trials("Upcoming", ["within": 36500]), list: "milestones", id: "seq"))
+        XCTAssertEqual(try pages(JSONObject([("within", 0)]), method: "Upcoming", list: "milestones", id: "seq").map(\.keys), [[]])
     }
 
     func testStandardErrorsNameWhatWasWrong() throws {
