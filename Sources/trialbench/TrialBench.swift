@@ -10,7 +10,7 @@ struct TrialBenchMain: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "trialbench",
         abstract: "Benchmarks of trialtrack; each prints figures beside a baseline measured in the same run.",
-        subcommands: [TrialBench.self, SocketBench.self, RebuildBench.self],
+        subcommands: [TrialBench.self, SocketBench.self, RebuildBench.self, StatusBench.self, ScaleBench.self],
         defaultSubcommand: TrialBench.self)
 }
 
@@ -90,17 +90,8 @@ struct TrialBench: ParsableCommand {
 
         // 4. One trial's status (summary, timeline, expectations) beside a raw point query.
         var rng = SystemRandomNumberGenerator()
-        var latencies: [Double] = []
-        latencies.reserveCapacity(samples)
-        for _ in 0..<samples {
-            let key = data.key(Int.random(in: 0..<trials, using: &rng))
-            let s = now()
-            guard try store.status(key) != nil else { throw ValidationError(field: "", reason: "no status for \(key)") }
-            latencies.append(now() - s)
-        }
+        let (p50, p99) = try Self.statusLatency(store, samples: samples, using: &rng) { data.key(Int.random(in: 0..<trials, using: &$0)) }
         let rawLatencies = try raw.pointQueries(samples, maxSeq: Int64(data.events.count))
-        latencies.sort()
-        let (p50, p99) = (latencies[samples / 2] * 1e6, latencies[samples * 99 / 100] * 1e6)
         let (r50, r99) = (rawLatencies[samples / 2] * 1e6, rawLatencies[samples * 99 / 100] * 1e6)
         table.append(("status p50 (raw: row by key)", String(format: "%.1f µs", p50), String(format: "%.1f µs", r50), ""))
         table.append(("status p99 (raw: row by key)", String(format: "%.1f µs", p99), String(format: "%.1f µs", r99), ""))
@@ -114,6 +105,22 @@ struct TrialBench: ParsableCommand {
         for (a, b, c, d) in table { print(padded(a, w0), padded(b, w1), padded(c, w2), d) }
         print(String(format: "\ndatabase: %d events, %d trials, %.0f MB; peak RSS %.0f MB", stats.events, stats.trials,
                      Double(stats.databaseBytes) / 1e6, peakRSSMegabytes()))
+    }
+
+    /// p50 and p99, in µs, of `samples` look-ups of one trial's status, each trial's key made
+    /// by `key` before its clock starts.
+    static func statusLatency(_ store: EventStore, samples: Int, using rng: inout SystemRandomNumberGenerator,
+                              key: (inout SystemRandomNumberGenerator) -> String) throws -> (Double, Double) {
+        var latencies: [Double] = []
+        latencies.reserveCapacity(samples)
+        for _ in 0..<samples {
+            let trial = key(&rng)
+            let s = now()
+            guard try store.status(trial) != nil else { throw ValidationError(field: "", reason: "no status for \(trial)") }
+            latencies.append(now() - s)
+        }
+        latencies.sort()
+        return (latencies[samples / 2] * 1e6, latencies[samples * 99 / 100] * 1e6)
     }
 
     func openStore(_ path: String) throws -> EventStore {
@@ -140,11 +147,3 @@ func fmt(_ d: Double) -> String {
     return s + out
 }
 
-func peakRSSMegabytes() -> Double {
-    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
-    for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
-        let kb = line.split(separator: " ").compactMap { Double($0) }.first ?? 0
-        return kb / 1024
-    }
-    return 0
-}

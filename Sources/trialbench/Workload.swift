@@ -20,59 +20,61 @@ struct Workload {
     func key(_ i: Int) -> String { String(format: "NCT%08d", i) }
 
     init(trials: Int, eventsPerTrial: Int, order: TrialBench.Order) {
-        let start = Day(year: 2012, month: 1, day: 1)!
-        func make(_ i: Int, _ k: Int) -> Item {
-            let trial = String(format: "NCT%08d", i)
-            let occurred = PartialDate(day: start.adding(days: k * 60 + i % 30))
-            let payload: Payload
-            switch k {
-            case 0:
-                payload = .registered(Registered(
-                    title: "Trial \(i): an investigational antibody with chemotherapy versus chemotherapy in advanced NSCLC",
-                    acronym: "T-\(i)", identifiers: [try! TrialIdentifier(registry: .nct, id: trial)], sponsor: "Sponsor \(i % 500)",
-                    phases: [.phase3], conditions: ["Non-small cell lung cancer"], primaryEndpoints: ["PFS"],
-                    enrollment: Enrollment(count: 400, type: .estimated), design: .init(allocation: .randomized, masking: .double)))
-            case 1: payload = .statusChanged(StatusChanged(status: .notYetRecruiting))
-            case 2:
-                payload = .datesUpdated(DatesUpdated(
-                    start: StudyDate(date: PartialDate(day: start.adding(days: 200)), type: .estimated),
-                    primaryCompletion: StudyDate(date: PartialDate(year: 2016, precision: .month(6))!, type: .estimated)))
-            case 3: payload = .statusChanged(StatusChanged(status: .recruiting))
-            case 4: payload = .milestoneExpected(MilestoneExpected(milestone: MilestoneSpec(type: .readout, qualifier: "PFS"), window: PartialDate(year: 2014, precision: .half(2))!))
-            case 5: payload = .enrollmentUpdated(Enrollment(count: 398, type: .actual))
-            case 6:
-                payload = .interimAnalysis(InterimAnalysis(analysis: "first interim", endpoints: ["PFS"], outcome: .continue, results: [
-                    EndpointResult(endpoint: "PFS", hazardRatio: .init(value: 0.51, ciLow: 0.38, ciHigh: 0.69, ciLevel: 95), pValue: .init(value: 0.0001, comparator: .less, sided: 1))
-                ]))
-            case 7: payload = .statusChanged(StatusChanged(status: .activeNotRecruiting))
-            case 8:
-                payload = .readout(Readout(kind: .primary, outcome: .positive, endpoints: ["PFS"], results: [
-                    EndpointResult(endpoint: "PFS", arms: ["experimental", "control"], values: [.init(arm: "experimental", value: 11.1, unit: "months"), .init(arm: "control", value: 5.8, unit: "months")],
-                                   hazardRatio: .init(value: 0.51, ciLow: 0.38, ciHigh: 0.69, ciLevel: 95), n: 398)
-                ]))
-            case 9: payload = .presented(Presented(venue: "ASCO \(2012 + k / 6)", abstract: "\(8000 + i % 1000)"))
-            default:
-                payload = k % 2 == 0
-                    ? .published(Published(citation: "J Clin Oncol \(2012 + k / 6);\(i % 50):\(i % 9000)", doi: "10.1200/JCO.\(i).\(k)"))
-                    : .enrollmentUpdated(Enrollment(count: Int64(398 + k), type: .actual))
-            }
-            // Validated here, before the clock starts, as the daemon validates a client's event
-            // on its connection before queueing it for the writer (and an importer where it
-            // makes the event): the raw side's row values are made beforehand too.
-            var event = NewEvent(trial: try! TrialReference(trial), payload: payload, occurred: occurred, source: "ClinicalTrials.gov \(trial), last update \(occurred)")
-            let payloadText = try! event.validate()  // the canonical text the store writes
-            return Item(event: event, trial: trial, version: Int64(k + 1), payloadText: payloadText, occurred: occurred.description)
-        }
         var out: [Item] = []
         out.reserveCapacity(trials * eventsPerTrial)
         switch order {
         case .interleaved:
-            for k in 0..<eventsPerTrial { for i in 0..<trials { out.append(make(i, k)) } }
+            for k in 0..<eventsPerTrial { for i in 0..<trials { out.append(Self.item(i, k)) } }
         case .clustered:
-            for i in 0..<trials { for k in 0..<eventsPerTrial { out.append(make(i, k)) } }
+            for i in 0..<trials { for k in 0..<eventsPerTrial { out.append(Self.item(i, k)) } }
         }
         events = out
         meanPayloadBytes = Double(out.reduce(0) { $0 + $1.payloadText.utf8.count }) / Double(max(1, out.count))
+    }
+
+    /// Trial `i`'s event `k` (its version is k + 1), validated.
+    static func item(_ i: Int, _ k: Int) -> Item {
+        let start = Day(year: 2012, month: 1, day: 1)!
+        let trial = String(format: "NCT%08d", i)
+        let occurred = PartialDate(day: start.adding(days: k * 60 + i % 30))
+        let payload: Payload
+        switch k {
+        case 0:
+            payload = .registered(Registered(
+                title: "Trial \(i): an investigational antibody with chemotherapy versus chemotherapy in advanced NSCLC",
+                acronym: "T-\(i)", identifiers: [try! TrialIdentifier(registry: .nct, id: trial)], sponsor: "Sponsor \(i % 500)",
+                phases: [.phase3], conditions: ["Non-small cell lung cancer"], primaryEndpoints: ["PFS"],
+                enrollment: Enrollment(count: 400, type: .estimated), design: .init(allocation: .randomized, masking: .double)))
+        case 1: payload = .statusChanged(StatusChanged(status: .notYetRecruiting))
+        case 2:
+            payload = .datesUpdated(DatesUpdated(
+                start: StudyDate(date: PartialDate(day: start.adding(days: 200)), type: .estimated),
+                primaryCompletion: StudyDate(date: PartialDate(year: 2016, precision: .month(6))!, type: .estimated)))
+        case 3: payload = .statusChanged(StatusChanged(status: .recruiting))
+        case 4: payload = .milestoneExpected(MilestoneExpected(milestone: MilestoneSpec(type: .readout, qualifier: "PFS"), window: PartialDate(year: 2014, precision: .half(2))!))
+        case 5: payload = .enrollmentUpdated(Enrollment(count: 398, type: .actual))
+        case 6:
+            payload = .interimAnalysis(InterimAnalysis(analysis: "first interim", endpoints: ["PFS"], outcome: .continue, results: [
+                EndpointResult(endpoint: "PFS", hazardRatio: .init(value: 0.51, ciLow: 0.38, ciHigh: 0.69, ciLevel: 95), pValue: .init(value: 0.0001, comparator: .less, sided: 1))
+            ]))
+        case 7: payload = .statusChanged(StatusChanged(status: .activeNotRecruiting))
+        case 8:
+            payload = .readout(Readout(kind: .primary, outcome: .positive, endpoints: ["PFS"], results: [
+                EndpointResult(endpoint: "PFS", arms: ["experimental", "control"], values: [.init(arm: "experimental", value: 11.1, unit: "months"), .init(arm: "control", value: 5.8, unit: "months")],
+                               hazardRatio: .init(value: 0.51, ciLow: 0.38, ciHigh: 0.69, ciLevel: 95), n: 398)
+            ]))
+        case 9: payload = .presented(Presented(venue: "ASCO \(2012 + k / 6)", abstract: "\(8000 + i % 1000)"))
+        default:
+            payload = k % 2 == 0
+                ? .published(Published(citation: "J Clin Oncol \(2012 + k / 6);\(i % 50):\(i % 9000)", doi: "10.1200/JCO.\(i).\(k)"))
+                : .enrollmentUpdated(Enrollment(count: Int64(398 + k), type: .actual))
+        }
+        // Validated here, before the clock starts, as the daemon validates a client's event
+        // on its connection before queueing it for the writer (and an importer where it
+        // makes the event): the raw side's row values are made beforehand too.
+        var event = NewEvent(trial: try! TrialReference(trial), payload: payload, occurred: occurred, source: "ClinicalTrials.gov \(trial), last update \(occurred)")
+        let payloadText = try! event.validate()  // the canonical text the store writes
+        return Item(event: event, trial: trial, version: Int64(k + 1), payloadText: payloadText, occurred: occurred.description)
     }
 }
 
