@@ -15,6 +15,7 @@ final class FoldPipe: @unchecked Sendable {
     private var finished = false
     private var failure: Error?
     private var cancelled = false
+    private var typeCounts: [EventType: Int64] = [:]
 
     init(capacity: Int) { self.capacity = capacity }
 
@@ -28,11 +29,13 @@ final class FoldPipe: @unchecked Sendable {
         condition.broadcast()
     }
 
-    /// Reader side: no more chunks; `error` is what stopped the reader, if anything did.
-    func finish(_ error: Error?) {
+    /// Reader side: no more chunks; `error` is what stopped the reader, if anything did;
+    /// `counts`: the events of each type it read.
+    func finish(_ error: Error?, counts: [EventType: Int64] = [:]) {
         condition.lock()
         finished = true
         failure = error
+        typeCounts = counts
         condition.broadcast()
         condition.unlock()
     }
@@ -48,6 +51,13 @@ final class FoldPipe: @unchecked Sendable {
         }
         if let failure, !(failure is CancellationError) { throw failure }
         return nil
+    }
+
+    /// Writer side, once `take` has returned nil: the events of each type the reader read.
+    var counts: [EventType: Int64] {
+        condition.lock()
+        defer { condition.unlock() }
+        return typeCounts
     }
 
     /// Writer side: stops the reader (if still running) and waits until it has finished.

@@ -139,9 +139,11 @@ extension EventStore {
             // A chunk from each reader in turn: each fills its own stretch of every table,
             // in key order.
             var open = pipes, next = 0
+            var counts: [EventType: Int64] = [:]
             while !open.isEmpty {
                 next %= open.count
                 guard let chunk = try open[next].take() else {
+                    counts.merge(open[next].counts, uniquingKeysWith: +)
                     open.remove(at: next)
                     continue
                 }
@@ -153,6 +155,7 @@ extension EventStore {
                 rebuildMonitor.wrote(trials: trials)
                 next += 1
             }
+            try ProjectionWriter.addEventCounts(counts, db)
             for sql in secondary { try db.execute(sql: sql) }
             return .commit
         }
@@ -179,9 +182,11 @@ extension EventStore {
             let pipe = FoldPipe(capacity: 8)
             let reader = Thread {
                 do {
+                    var counts: [EventType: Int64] = [:]
                     try pool.read { rdb in
                         var chunk: FoldPipe.Chunk = []
                         try Self.forEachTrial(rdb, forFold: true, trials: range) { key, history in
+                            for e in history { counts[e.type, default: 0] += 1 }
                             let fold = (try? TrialFold.fold(key: key, events: history, lenient: true)) ?? TrialFold(key: key)
                             chunk.append((TrialRows(fold), history.count))
                             if chunk.count == FoldPipe.chunkSize {
@@ -191,7 +196,7 @@ extension EventStore {
                         }
                         if !chunk.isEmpty { try pipe.put(chunk) }
                     }
-                    pipe.finish(nil)
+                    pipe.finish(nil, counts: counts)
                 } catch {
                     pipe.finish(error)
                 }
@@ -208,14 +213,17 @@ extension EventStore {
     /// Counts and sizes.
     public func stats() throws -> StoreStats {
         try pool.read { db in
-            let byType = try Row.fetchAll(db, sql: "SELECT type, COUNT(*) FROM events GROUP BY type")
+            // Kept by the writer (`event_counts`): a count of the log itself would read all of it.
+            let byType = try Row.fetchAll(db, sql: "SELECT type, count FROM event_counts WHERE count > 0")
+            // The log is gapless from seq 1 (the events_gapless trigger): its last seq is its size.
+            let lastSeq = try Int64.fetchOne(db, sql: "SELECT IFNULL(MAX(seq), 0) FROM events") ?? 0
             let byState = try Row.fetchAll(db, sql: "SELECT state, COUNT(*) FROM expectations GROUP BY state")
             let fm = FileManager.default
             func size(_ p: String) -> Int64 { ((try? fm.attributesOfItem(atPath: p))?[.size] as? NSNumber)?.int64Value ?? 0 }
             return StoreStats(
-                events: try Int64.fetchOne(db, sql: "SELECT COUNT(*) FROM events") ?? 0,
+                events: lastSeq,
                 trials: try Int64.fetchOne(db, sql: "SELECT COUNT(*) FROM trials") ?? 0,
-                lastSeq: try Int64.fetchOne(db, sql: "SELECT IFNULL(MAX(seq), 0) FROM events") ?? 0,
+                lastSeq: lastSeq,
                 lastRecorded: try String.fetchOne(db, sql: "SELECT recorded FROM events ORDER BY seq DESC LIMIT 1"),
                 eventsByType: Dictionary(uniqueKeysWithValues: byType.map { ($0[0] as String, $0[1] as Int64) }),
                 expectationsByState: Dictionary(uniqueKeysWithValues: byState.map { ($0[0] as String, $0[1] as Int64) }),

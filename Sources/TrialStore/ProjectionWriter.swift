@@ -7,7 +7,7 @@ import TrialDomain
 /// that connection's prepared statements and binds rows (`ProjectionRows.swift`) with the C
 /// API (`RawStatement`).
 struct ProjectionWriter {
-    static let projectionTables = ["trials", "registrations", "trial_aliases", "timeline", "expectations"]
+    static let projectionTables = ["trials", "registrations", "trial_aliases", "timeline", "expectations", "event_counts"]
 
     private let upsertTrial, insertTimeline, deleteTimeline, insertExpectation, deleteExpectations: Statement
     private let upsertRegistration, deleteRegistration, upsertAlias, deleteAlias: Statement
@@ -167,6 +167,20 @@ struct ProjectionWriter {
             """).fetchAll(db)
         for row in rows { try db.execute(sql: "DROP INDEX \((row[0] as String).quotedDatabaseIdentifier)") }
         return rows.map { $0[1] }
+    }
+
+    /// Adds events of each type to `event_counts` (once per type per transaction).
+    static func addEventCounts(_ counts: [EventType: Int64], _ db: Database) throws {
+        guard !counts.isEmpty else { return }
+        let statement = try db.cachedStatement(sql: """
+            INSERT INTO event_counts (type, count) VALUES (?, ?) ON CONFLICT (type) DO UPDATE SET count = count + excluded.count
+            """)
+        for (type, n) in counts {
+            var st = RawStatement(statement)
+            st.bind(type.rawValue)
+            st.bind(n)
+            try st.run()
+        }
     }
 
     /// Empties every projection table (the log is untouched).

@@ -21,6 +21,9 @@ final class WriterState {
     /// Trials appended to in the open transaction: their `trials` rows are written once, at
     /// its end, however many of their events it holds.
     var dirty: [String: TrialSummary] = [:]
+    /// Events of each type appended in the open transaction: `event_counts` gets them once, at
+    /// its end.
+    var typeCounts: [EventType: Int64] = [:]
     /// Alias → trial key, as the writer wrote them (bounded; cleared with the cache).
     var aliasCache: [String: String] = [:]
     /// The last recording time written and its text: a batch's events share one time.
@@ -47,6 +50,7 @@ final class WriterState {
     func forget() {
         cache.removeAll()
         dirty.removeAll()
+        typeCounts.removeAll()
         aliasCache.removeAll()
     }
 
@@ -83,6 +87,8 @@ final class WriterState {
                 }
                 for summary in dirty.values { try statements.projections.writeTrialRow(TrialRow(summary)) }
                 dirty.removeAll(keepingCapacity: true)
+                try ProjectionWriter.addEventCounts(typeCounts, db)
+                typeCounts.removeAll(keepingCapacity: true)
                 return .commit
             }
         } catch {
@@ -128,6 +134,8 @@ final class WriterState {
             if undo.aliasesChanged { aliasCache.removeAll() }
             return .failure(failure)
         }
+        // Counted once the group stands: a refused group's savepoint took its events back.
+        for o in outcomes where !o.replayed { typeCounts[o.event.type, default: 0] += 1 }
         return .success(outcomes)
     }
 

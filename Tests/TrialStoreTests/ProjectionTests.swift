@@ -119,6 +119,12 @@ final class ProjectionTests: StoreTestCase {
             }
         }
         let incremental = try snapshot(projectionsOnly: true)
+        // The counts by type kept as the log grew (refused groups taken back) are the log's own.
+        let (counted, kept) = try store.pool.read { db in
+            (try Row.fetchAll(db, sql: "SELECT type, COUNT(*) FROM events GROUP BY type ORDER BY 1").map { "\($0[0] as String) \($0[1] as Int64)" },
+             try Row.fetchAll(db, sql: "SELECT type, count FROM event_counts ORDER BY 1").map { "\($0[0] as String) \($0[1] as Int64)" })
+        }
+        XCTAssertEqual(kept, counted, "seed \(seed)")
         // Every trial's projection equals a fold of its events from the log.
         for summary in try store.trials() {
             let events = try store.events(LogQuery(trial: summary.key, limit: 1_000_000))
