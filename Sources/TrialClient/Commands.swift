@@ -148,6 +148,30 @@ func params(_ pairs: KeyValuePairs<String, JSONValue>) -> JSONObject { JSONObjec
 
 extension Context {
     func printJSON(_ reply: JSONObject) { writeOut(JSONValue.object(reply).canonicalText + "\n") }
+
+    /// Prints a listing asked for in pages as the one line of canonical JSON its single reply
+    /// would be (`{"trials":[...]}`: one member, so its text is the pages' items in order),
+    /// a page at a time.
+    func printJSONList(_ session: Session, _ member: String, _ parameters: JSONObject, list: String) throws(TrialctlError) {
+        var started = false, written = 0
+        var out: [UInt8] = []
+        try session.pages(member, parameters, list: list) { items, _ in
+            out.removeAll(keepingCapacity: true)
+            if !started {
+                out.append(UInt8(ascii: "{"))
+                JSONValue.string(list).write(to: &out)
+                out.append(contentsOf: Array(":[".utf8))
+                started = true
+            }
+            for item in items {
+                if written > 0 { out.append(UInt8(ascii: ",")) }
+                item.write(to: &out)
+                written += 1
+            }
+            writeOut(String(decoding: out, as: UTF8.self))
+        }
+        writeOut(started ? "]}\n" : JSONValue.object(JSONObject([(list, .array([]))])).canonicalText + "\n")
+    }
 }
 
 // MARK: - status
@@ -195,17 +219,22 @@ public struct StatusCommand: TrialctlCommand {
         if let trial { p["trial"] = .string(trial) }
         if let asOf { p["asOf"] = .string(asOf) }
         if let knownAt { p["knownAt"] = .string(knownAt) }
-        // Every trial comes in pages (`more`), which make one list, as one reply would.
-        let reply = trial == nil ? try session.collect("Status", p, list: "trials") : try session.call("Status", p)
+        let style = ctx.style(global, full: output.full)
+        guard let trial else {
+            // Every trial comes in pages (`more`), each used as it comes: --json prints them as
+            // one reply's parameters, the table is made from all of them.
+            if output.json { return try ctx.printJSONList(session, "Status", p, list: "trials") }
+            var trials: [TrialReply] = []
+            try session.pages("Status", p, list: "trials") { items, offset throws(TrialctlError) in
+                for (i, t) in items.enumerated() { trials.append(try TrialReply(json: t, path: "trials[\(offset + i)]")) }
+            }
+            return ctx.emit(Render.statusTable(trials, style: style, asOf: asOf, knownAt: knownAt), global)
+        }
+        let reply = try session.call("Status", p)
         if output.json { return ctx.printJSON(reply) }
         let trials = try Reply.trials(reply)
-        let style = ctx.style(global, full: output.full)
-        if let trial {
-            guard !trials.isEmpty else { throw TrialctlError("no such trial: \(trial)", status: .noSuchTrial) }
-            ctx.emit(trials.map { Render.statusDetail($0, style: style, asOf: asOf, knownAt: knownAt) }.joined(separator: "\n"), global)
-        } else {
-            ctx.emit(Render.statusTable(trials, style: style, asOf: asOf, knownAt: knownAt), global)
-        }
+        guard !trials.isEmpty else { throw TrialctlError("no such trial: \(trial)", status: .noSuchTrial) }
+        ctx.emit(trials.map { Render.statusDetail($0, style: style, asOf: asOf, knownAt: knownAt) }.joined(separator: "\n"), global)
     }
 }
 
@@ -729,10 +758,12 @@ public struct UpcomingCommand: TrialctlCommand {
         var p = JSONObject()
         if let within { p["within"] = .int(Int64(within)) }
         if all { p["all"] = .bool(true) }
-        let reply = try session.collect("Upcoming", p, list: "milestones")  // in pages, as Status
-        if output.json { return ctx.printJSON(reply) }
+        // In pages, as Status lists every trial.
+        if output.json { return try ctx.printJSONList(session, "Upcoming", p, list: "milestones") }
         var items: [UpcomingReply] = []
-        for (i, m) in try Reply.array(reply, "milestones").enumerated() { items.append(try UpcomingReply(json: m, path: "milestones[\(i)]")) }
+        try session.pages("Upcoming", p, list: "milestones") { page, offset throws(TrialctlError) in
+            for (i, m) in page.enumerated() { items.append(try UpcomingReply(json: m, path: "milestones[\(offset + i)]")) }
+        }
         ctx.emit(Render.upcoming(items, style: ctx.style(global, full: output.full)), global)
     }
 }

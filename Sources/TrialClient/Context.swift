@@ -161,20 +161,24 @@ public final class Session {
         }
     }
 
-    /// Calls `org.trialtrack.Trials.<member>` with `more` and joins its replies' `list` arrays
-    /// into one reply's parameters, as the method without `more` answers (a listing in pages).
-    public func collect(_ member: String, _ parameters: JSONObject, list: String) throws(TrialctlError) -> JSONObject {
-        var items: [JSONValue] = []
+    /// Calls `org.trialtrack.Trials.<member>` with `more` and hands each reply's `list` array
+    /// to `page`, with the index its first item has in the whole listing (a listing in pages,
+    /// Status or Upcoming: no page is kept once handled).
+    public func pages(_ member: String, _ parameters: JSONObject, list: String,
+                      _ page: (_ items: [JSONValue], _ offset: Int) throws(TrialctlError) -> Void) throws(TrialctlError) {
+        var offset = 0
         do {
             try transport.stream(TrialsInterface.method(member), parameters) { reply in
-                guard let page = reply[list]?.arrayValue else { throw ClientError.protocolViolation("a \(member) reply without \(list)") }
-                items.append(contentsOf: page)
+                guard let items = reply[list]?.arrayValue else { throw ClientError.protocolViolation("a \(member) reply without \(list)") }
+                try page(items, offset)
+                offset += items.count
                 return true
             }
+        } catch let e as TrialctlError {
+            throw e
         } catch {
             throw ErrorText.convert(error, context: context)
         }
-        return JSONObject([(list, .array(items))])
     }
 
     /// Streams `org.trialtrack.Trials.<member>` with `more`. Errors thrown by `body` pass

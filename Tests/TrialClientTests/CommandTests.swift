@@ -34,18 +34,27 @@ final class CommandTests: XCTestCase {
     func testStatusOfEveryTrialJoinsItsPages() throws {
         let all = try XCTUnwrap(Trials.statusAll["trials"]?.arrayValue)
         XCTAssertGreaterThan(all.count, 2)
-        h.trialsd.pages["Status"] = [JSONObject([("trials", .array(Array(all.prefix(2))))]), JSONObject([("trials", .array(Array(all.dropFirst(2))))])]
+        // An empty page (trialsd sends one only last, but a listing must not depend on it).
+        h.trialsd.pages["Status"] = [JSONObject([("trials", [])]), JSONObject([("trials", .array(Array(all.prefix(2))))]),
+                                     JSONObject([("trials", [])]), JSONObject([("trials", .array(Array(all.dropFirst(2))))])]
         let table = h.run("status")
         XCTAssertEqual(table.status, 0, table.stderr)
         XCTAssertEqual(table.stdout, Render.statusTable(try! Reply.trials(Trials.statusAll), style: .plain))
         let json = h.run("status", "--json")
         XCTAssertEqual(json.stdout, JSONValue.object(Trials.statusAll).canonicalText + "\n")
-        XCTAssertEqual(h.trialsd.calls.map(\.method), ["org.trialtrack.Trials.Status", "org.trialtrack.Trials.Status"])
+        // A bad trial in a later page is named by its place in the whole listing.
+        var broken = all
+        broken[all.count - 1] = ["key": 42]
+        h.trialsd.pages["Status"] = [JSONObject([("trials", .array(Array(broken.prefix(2))))]), JSONObject([("trials", .array(Array(broken.dropFirst(2))))])]
+        let bad = h.run("status")
+        XCTAssertEqual(bad.status, 1)
+        XCTAssertTrue(bad.stderr.contains("trials[\(all.count - 1)]"), bad.stderr)
+        XCTAssertEqual(h.trialsd.calls.map(\.method), Array(repeating: "org.trialtrack.Trials.Status", count: 3))
         // A page without its list is trialsd breaking the protocol, said in one line.
         h.trialsd.pages["Status"] = [JSONObject([("other", 1)])]
-        let broken = h.run("status")
-        XCTAssertEqual(broken.status, 1)
-        XCTAssertTrue(broken.stderr.hasPrefix("trialctl: ") && broken.stderr.contains("a Status reply without trials"), broken.stderr)
+        let listless = h.run("status")
+        XCTAssertEqual(listless.status, 1)
+        XCTAssertTrue(listless.stderr.hasPrefix("trialctl: ") && listless.stderr.contains("a Status reply without trials"), listless.stderr)
     }
 
     func testNoCommandMeansStatus() {
