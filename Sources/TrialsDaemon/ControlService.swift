@@ -70,12 +70,7 @@ final class ControlService: @unchecked Sendable {
                 } else if call.member == "Status", call.more {
                     try await statusPages(call, reply: reply)
                 } else if call.member == "Upcoming", call.more {
-                    let (within, all) = try upcomingRequest(call)
-                    let store = self.store, today = self.today
-                    let seqs = try await blocking { try store.upcomingSeqs(within: within, all: all, today: today) }
-                    try await pages(of: seqs, size: Self.upcomingPageSize, list: "milestones", reply: reply) { page in
-                        try store.upcoming(seqs: page).map(\.json)
-                    }
+                    try await upcomingPages(call, reply: reply)
                 } else {
                     try await reply(VarlinkReply(parameters: try await trials(call, peer: peer)))
                 }
@@ -186,6 +181,17 @@ final class ControlService: @unchecked Sendable {
 
     /// Expected milestones in one reply of Upcoming with `more`.
     static let upcomingPageSize = 1000
+
+    /// Upcoming with `more`: the calendar in replies of up to `upcomingPageSize`, as
+    /// `statusPages` lists trials.
+    private func upcomingPages(_ call: VarlinkCall, reply: Reply) async throws {
+        let (within, all) = try upcomingRequest(call)
+        let store = self.store, today = self.today
+        let seqs = try await blocking { try store.upcomingSeqs(within: within, all: all, today: today) }
+        try await pages(of: seqs, size: Self.upcomingPageSize, list: "milestones", reply: reply) { page in
+            try store.upcoming(seqs: page).map(\.json)
+        }
+    }
 
     /// A listing with `more`: `ids` (taken at the call's start, in the listing's order) a page
     /// of `size` at a time, each read by `read` on the thread pool once the page before it has
