@@ -118,6 +118,7 @@ extension EventStore {
                 throw error
             }
             writer.forget()
+            writer.trials.set(filled.trials)
             // Durable again before the next append, and said so if the connection refuses.
             try Self.makeDurable(db)
             let seconds = Double(Timestamp.now().microseconds - start.microseconds) / 1e6

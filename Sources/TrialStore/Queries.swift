@@ -323,10 +323,16 @@ extension EventStore {
 }
 
 extension EventStore {
-    /// How many trials the projections hold.
+    /// How many trials the projections hold (a count of the `trials` table).
     public func trialCount() throws -> Int {
         try pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM trials") ?? 0 }
     }
+
+    /// How many trials the committed log holds, as the writer keeps count (counted from the
+    /// table when the store opens and after a rebuild, then one more for each trial's first
+    /// event): free to read, for a line that is made often (trialsd's STATUS=, with every
+    /// watchdog ping), where a count of the table takes 0.15 s at 560,000 trials.
+    public var knownTrialCount: Int { writer.trials.count }
 }
 
 /// Trial keys from `from` (included) to `before` (excluded); nil: no bound on that side.

@@ -24,6 +24,11 @@ final class WriterState {
     /// Events of each type appended in the open transaction: `event_counts` gets them once, at
     /// its end.
     var typeCounts: [EventType: Int64] = [:]
+    /// Trials the open transaction made (their first event), published to `trials` once it
+    /// has committed.
+    private var newTrials = 0
+    /// How many trials the committed log holds, for readers on other threads.
+    let trials = TrialTally()
     /// Alias → trial key, as the writer wrote them (bounded; cleared with the cache).
     var aliasCache: [String: String] = [:]
     /// The last recording time written and its text: a batch's events share one time.
@@ -51,6 +56,7 @@ final class WriterState {
         cache.removeAll()
         dirty.removeAll()
         typeCounts.removeAll()
+        newTrials = 0
         aliasCache.removeAll()
     }
 
@@ -65,6 +71,7 @@ final class WriterState {
             lastHash = SHA256Digest.zero
             lastRecorded = Timestamp(microseconds: 0)
         }
+        trials.set(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM trials") ?? 0)
         forget()
     }
 
@@ -91,6 +98,8 @@ final class WriterState {
                 typeCounts.removeAll(keepingCapacity: true)
                 return .commit
             }
+            trials.add(newTrials)
+            newTrials = 0
         } catch {
             // The transaction did not commit: memory must match the file again.
             try? load(db)
@@ -135,7 +144,10 @@ final class WriterState {
             return .failure(failure)
         }
         // Counted once the group stands: a refused group's savepoint took its events back.
-        for o in outcomes where !o.replayed { typeCounts[o.event.type, default: 0] += 1 }
+        for o in outcomes where !o.replayed {
+            typeCounts[o.event.type, default: 0] += 1
+            if o.event.version == 1 { newTrials += 1 }
+        }
         return .success(outcomes)
     }
 
@@ -304,6 +316,15 @@ final class WriterState {
         }
         return target
     }
+}
+
+/// A count other threads read while the writer changes it (how many trials the log holds).
+final class TrialTally: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = 0
+    var count: Int { lock.withLock { value } }
+    func set(_ n: Int) { lock.withLock { value = n } }
+    func add(_ n: Int) { if n != 0 { lock.withLock { value += n } } }
 }
 
 extension RecordedEvent {

@@ -212,10 +212,10 @@ public final class Daemon: @unchecked Sendable {
     }
 
     /// One line for STATUS=: trials, events, subscribers. Cheap: the log is gapless, so its
-    /// last seq is its event count.
+    /// last seq is its event count, and the writer keeps the trials' count.
     public func statusLine() -> String {
         let events = (try? store.lastSeq()) ?? 0
-        let trials = (try? store.trialCount()) ?? 0
+        let trials = store.knownTrialCount
         return "\(counted(trials, "trial")), \(counted(events, "event")), \(counted(broadcaster.count, "subscriber"))"
     }
 }
