@@ -157,6 +157,7 @@ extension EventStore {
                 next += 1
             }
             try ProjectionWriter.addEventCounts(counts, db)
+            try ProjectionWriter.setTrials(trials, db)
             for sql in secondary { try db.execute(sql: sql) }
             return .commit
         }
@@ -223,7 +224,7 @@ extension EventStore {
             func size(_ p: String) -> Int64 { ((try? fm.attributesOfItem(atPath: p))?[.size] as? NSNumber)?.int64Value ?? 0 }
             return StoreStats(
                 events: lastSeq,
-                trials: try Int64.fetchOne(db, sql: "SELECT COUNT(*) FROM trials") ?? 0,
+                trials: try Int64.fetchOne(db, sql: "SELECT count FROM trial_count") ?? 0,
                 lastSeq: lastSeq,
                 lastRecorded: try String.fetchOne(db, sql: "SELECT recorded FROM events ORDER BY seq DESC LIMIT 1"),
                 eventsByType: Dictionary(uniqueKeysWithValues: byType.map { ($0[0] as String, $0[1] as Int64) }),

@@ -7,7 +7,7 @@ import TrialDomain
 /// that connection's prepared statements and binds rows (`ProjectionRows.swift`) with the C
 /// API (`RawStatement`).
 struct ProjectionWriter {
-    static let projectionTables = ["trials", "registrations", "trial_aliases", "timeline", "expectations", "event_counts"]
+    static let projectionTables = ["trials", "registrations", "trial_aliases", "timeline", "expectations", "event_counts", "trial_count"]
 
     private let upsertTrial, insertTimeline, deleteTimeline, insertExpectation, deleteExpectations: Statement
     private let upsertRegistration, deleteRegistration, upsertAlias, deleteAlias: Statement
@@ -181,6 +181,21 @@ struct ProjectionWriter {
             st.bind(n)
             try st.run()
         }
+    }
+
+    /// Adds `n` trials to `trial_count` (once per transaction).
+    static func addTrials(_ n: Int, _ db: Database) throws {
+        guard n != 0 else { return }
+        var st = RawStatement(try db.cachedStatement(sql: """
+            INSERT INTO trial_count (one, count) VALUES (1, ?) ON CONFLICT (one) DO UPDATE SET count = count + excluded.count
+            """))
+        st.bind(Int64(n))
+        try st.run()
+    }
+
+    /// Sets `trial_count` (a rebuild, which counted them).
+    static func setTrials(_ n: Int, _ db: Database) throws {
+        try db.execute(sql: "INSERT OR REPLACE INTO trial_count (one, count) VALUES (1, ?)", arguments: [n])
     }
 
     /// Empties every projection table (the log is untouched).

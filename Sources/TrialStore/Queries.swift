@@ -328,10 +328,10 @@ extension EventStore {
         try pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM trials") ?? 0 }
     }
 
-    /// How many trials the committed log holds, as the writer keeps count (counted from the
-    /// table when the store opens and after a rebuild, then one more for each trial's first
-    /// event): free to read, for a line that is made often (trialsd's STATUS=, with every
-    /// watchdog ping), where a count of the table takes 0.15 s at 560,000 trials.
+    /// How many trials the committed log holds, as the writer keeps count (`trial_count`, read
+    /// when the store opens and after a rebuild, then one more for each trial's first event):
+    /// free to read, for a line that is made often (trialsd's STATUS=, with every watchdog
+    /// ping), where a count of the table reads all of it (0.15 s at 560,000 trials, cached).
     public var knownTrialCount: Int { writer.trials.count }
 }
 

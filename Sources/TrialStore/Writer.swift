@@ -24,8 +24,8 @@ final class WriterState {
     /// Events of each type appended in the open transaction: `event_counts` gets them once, at
     /// its end.
     var typeCounts: [EventType: Int64] = [:]
-    /// Trials the open transaction made (their first event), published to `trials` once it
-    /// has committed.
+    /// Trials the open transaction made (their first event): added to `trial_count` at its
+    /// end, and published to `trials` once it has committed.
     private var newTrials = 0
     /// How many trials the committed log holds, for readers on other threads.
     let trials = TrialTally()
@@ -71,7 +71,7 @@ final class WriterState {
             lastHash = SHA256Digest.zero
             lastRecorded = Timestamp(microseconds: 0)
         }
-        trials.set(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM trials") ?? 0)
+        trials.set(try Int.fetchOne(db, sql: "SELECT count FROM trial_count") ?? 0)
         forget()
     }
 
@@ -96,6 +96,7 @@ final class WriterState {
                 dirty.removeAll(keepingCapacity: true)
                 try ProjectionWriter.addEventCounts(typeCounts, db)
                 typeCounts.removeAll(keepingCapacity: true)
+                try ProjectionWriter.addTrials(newTrials, db)
                 return .commit
             }
             trials.add(newTrials)

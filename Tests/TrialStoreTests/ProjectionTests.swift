@@ -126,6 +126,7 @@ final class ProjectionTests: StoreTestCase {
         }
         XCTAssertEqual(kept, counted, "seed \(seed)")
         XCTAssertEqual(store.knownTrialCount, try store.trialCount(), "seed \(seed): the trials the writer counted")
+        XCTAssertEqual(try store.stats().trials, Int64(try store.trialCount()), "seed \(seed): the trials trial_count holds")
         // Every trial's projection equals a fold of its events from the log.
         for summary in try store.trials() {
             let events = try store.events(LogQuery(trial: summary.key, limit: 1_000_000))
