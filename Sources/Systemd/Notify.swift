@@ -30,6 +30,33 @@ public enum ServiceNotifier {
     @discardableResult
     public static func stopping(status: String) -> Bool { notify(["STOPPING": "1", "STATUS": status]) }
 
+    /// Runs `body` (a start-up step that can take long, such as migrating a large database)
+    /// while telling systemd every `interval` to wait `extra` more for READY=1
+    /// (EXTEND_TIMEOUT_USEC, with `status`), so that TimeoutStartSec does not kill a start
+    /// that is still working, and restart it into the same work again. The first extension
+    /// goes out at once. Without a service manager, just runs `body`.
+    public static func extendingStartTimeout<T>(
+        by extra: Duration = .seconds(30), every interval: Duration = .seconds(10), status: String, _ body: () throws -> T
+    ) rethrows -> T {
+        guard ProcessInfo.processInfo.environment["NOTIFY_SOCKET"] != nil else { return try body() }
+        let usec = extra.components.seconds * 1_000_000 + extra.components.attoseconds / 1_000_000_000_000
+        let seconds = Double(interval.components.seconds) + Double(interval.components.attoseconds) / 1e18
+        let done = DispatchSemaphore(value: 0), ended = DispatchSemaphore(value: 0)
+        let extender = Thread {
+            repeat {
+                notify(["EXTEND_TIMEOUT_USEC": String(usec), "STATUS": status])
+            } while done.wait(timeout: .now() + seconds) == .timedOut
+            ended.signal()
+        }
+        extender.name = "sd-extend-start"
+        extender.start()
+        defer {
+            done.signal()
+            ended.wait()  // no extension after `body`: READY=1 comes next
+        }
+        return try body()
+    }
+
     /// The watchdog interval systemd asked for (WATCHDOG_USEC for this very process), if any.
     public static var watchdogInterval: Duration? {
         var usec: UInt64 = 0

@@ -101,7 +101,11 @@ struct TrialsD: AsyncParsableCommand {
 
         let daemon: Daemon
         do {
-            daemon = try Daemon(configuration: config, logger: logger)
+            // Opening migrates the database: minutes for a large log the first time a new
+            // migration fills a table from it (0003: 16 s at ten million events).
+            daemon = try ServiceNotifier.extendingStartTimeout(status: "opening \(config.databasePath) (migrating it may take a while)") {
+                try Daemon(configuration: config, logger: logger)
+            }
             try await daemon.start()
         } catch {
             FileHandle.standardError.write(Data("trialsd: \(error)\n".utf8))

@@ -21,6 +21,10 @@ final class ProcessTests: XCTestCase {
         XCTAssertEqual(try c.trials("Stats")["events"], 0)
         let ready = try XCTUnwrap(messages.last)
         XCTAssertTrue(ready.contains("STATUS=0 trials, 0 events, 0 subscribers"), ready)
+        // While the database opens (and migrates), systemd is asked to wait longer for READY=1.
+        let opening = try XCTUnwrap(messages.first, "no message before READY=1")
+        XCTAssertTrue(opening.contains("EXTEND_TIMEOUT_USEC=30000000") && opening.contains("STATUS=opening "), opening)
+        XCTAssertFalse(messages.dropLast().contains { $0.contains("READY=1") }, "\(messages)")
         XCTAssertEqual(daemon.terminate(), 0)
         let stopping = daemon.notify.wait(for: "STOPPING=1", timeout: 5)
         XCTAssertNotNil(stopping, "no STOPPING=1")
