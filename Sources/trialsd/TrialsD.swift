@@ -18,7 +18,10 @@ struct TrialsD: AsyncParsableCommand {
             Defaults: as root /var/lib/trialsd/trials.db (or $STATE_DIRECTORY/trials.db) and \
             /run/trialsd/control; otherwise $XDG_STATE_HOME/trialsd/trials.db \
             (~/.local/state/trialsd/trials.db) and $XDG_RUNTIME_DIR/trialsd/control. When systemd \
-            passes a listening socket (LISTEN_FDS), trialsd serves that instead of binding.
+            passes a listening socket (LISTEN_FDS), trialsd serves that instead of binding. \
+            With NOTIFY_SOCKET (Type=notify) it says READY=1 once the database is migrated and the \
+            socket accepts, asking for more start time every 10 s while the database opens (a \
+            migration on a large log can take minutes), and feeds the watchdog.
 
             Signals: SIGTERM and SIGINT stop it gracefully (in-flight appends are committed and \
             answered, subscribers are ended cleanly, exit status 0), also one that comes during \
