@@ -119,15 +119,26 @@ public final class Daemon: @unchecked Sendable {
         let store = self.store
         guard let candidates = try? await threadPool.runIfActive({ try store.overdueCandidates(today: today) }) else { return 0 }
         var written = 0
-        for c in candidates {
-            let event = NewEvent(
-                trial: try? TrialReference(c.trial), payload: .milestoneOverdue(MilestoneOverdue(expected: c.seq)),
-                occurred: PartialDate(day: today), source: "trialsd: the window \(c.window) passed on \(today)")
-            switch await record([event], recordedBy: "trialsd (overdue watcher)") {
-            case .success:
-                written += 1
-            case .failure(let e):
-                logger.debug("overdue mark of seq \(c.seq) not written: \(e)")
+        // Each mark is a group of its own (one refused does not hold back the others), queued
+        // a thousand at a time so that the writer commits them together: one after another,
+        // each waited for, they took a commit and an fsync each (18.6 s for 20,000 marks).
+        var start = candidates.startIndex
+        while start < candidates.endIndex {
+            let chunk = candidates[start..<min(start + 1000, candidates.endIndex)]
+            start = chunk.endIndex
+            await withTaskGroup(of: (seq: Int64, error: GroupCommitter.CommitError?).self) { group in
+                for c in chunk {
+                    let event = NewEvent(
+                        trial: try? TrialReference(c.trial), payload: .milestoneOverdue(MilestoneOverdue(expected: c.seq)),
+                        occurred: PartialDate(day: today), source: "trialsd: the window \(c.window) passed on \(today)")
+                    group.addTask {
+                        if case .failure(let e) = await self.record([event], recordedBy: "trialsd (overdue watcher)") { return (c.seq, e) }
+                        return (c.seq, nil)
+                    }
+                }
+                for await (seq, error) in group {
+                    if let error { logger.debug("overdue mark of seq \(seq) not written: \(error)") } else { written += 1 }
+                }
             }
         }
         if written > 0 { logger.notice("marked \(counted(written, "expected milestone")) overdue") }
