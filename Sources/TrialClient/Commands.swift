@@ -224,10 +224,7 @@ public struct StatusCommand: TrialctlCommand {
             // Every trial comes in pages (`more`), each used as it comes: --json prints them as
             // one reply's parameters, the table is made from all of them.
             if output.json { return try ctx.printJSONList(session, "Status", p, list: "trials") }
-            var trials: [TrialReply] = []
-            try session.pages("Status", p, list: "trials") { items, offset throws(TrialctlError) in
-                for (i, t) in items.enumerated() { trials.append(try TrialReply(json: t, path: "trials[\(offset + i)]")) }
-            }
+            let trials = try session.list("Status", p, list: "trials") { t, path throws(TrialctlError) in try TrialReply(json: t, path: path) }
             return ctx.emit(Render.statusTable(trials, style: style, asOf: asOf, knownAt: knownAt), global)
         }
         let reply = try session.call("Status", p)
@@ -760,10 +757,7 @@ public struct UpcomingCommand: TrialctlCommand {
         if all { p["all"] = .bool(true) }
         // In pages, as Status lists every trial.
         if output.json { return try ctx.printJSONList(session, "Upcoming", p, list: "milestones") }
-        var items: [UpcomingReply] = []
-        try session.pages("Upcoming", p, list: "milestones") { page, offset throws(TrialctlError) in
-            for (i, m) in page.enumerated() { items.append(try UpcomingReply(json: m, path: "milestones[\(offset + i)]")) }
-        }
+        let items = try session.list("Upcoming", p, list: "milestones") { m, path throws(TrialctlError) in try UpcomingReply(json: m, path: path) }
         ctx.emit(Render.upcoming(items, style: ctx.style(global, full: output.full)), global)
     }
 }

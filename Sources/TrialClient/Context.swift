@@ -181,6 +181,17 @@ public final class Session {
         }
     }
 
+    /// A listing asked for in pages (`pages`), each item decoded as it comes with its place in
+    /// the whole listing (`trials[1234]`), so that no page's JSON is kept.
+    public func list<T>(_ member: String, _ parameters: JSONObject, list: String,
+                        _ decode: (_ item: JSONValue, _ path: String) throws(TrialctlError) -> T) throws(TrialctlError) -> [T] {
+        var out: [T] = []
+        try pages(member, parameters, list: list) { items, offset throws(TrialctlError) in
+            for (i, item) in items.enumerated() { out.append(try decode(item, "\(list)[\(offset + i)]")) }
+        }
+        return out
+    }
+
     /// Streams `org.trialtrack.Trials.<member>` with `more`. Errors thrown by `body` pass
     /// through unchanged; remote errors are thrown as they are (ClientError), so that callers
     /// can act on one (SubscriberTooSlow) before describing it.

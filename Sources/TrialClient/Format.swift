@@ -39,11 +39,6 @@ public enum Format {
         return String(decoding: u[0..<19], as: UTF8.self) + "Z"
     }
 
-    /// `1 trial`, `3 trials`.
-    public static func count(_ n: Int, _ singular: String, _ plural: String? = nil) -> String {
-        "\(n) " + (n == 1 ? singular : (plural ?? singular + "s"))
-    }
-
     /// `2026-H1 (1H 2026)`: the window as given, and as a person reads it when that differs.
     public static func window(_ text: String) -> String {
         guard let d = try? PartialDate(parsing: text) else { return text }

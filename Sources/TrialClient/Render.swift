@@ -118,7 +118,7 @@ public enum Render {
             out += table.render(style)
             out.append("")
         }
-        out.append(Format.count(trials.count, "trial") + " listed.")
+        out.append(Wording.count(trials.count, "trial") + " listed.")
         return lines(out)
     }
 
@@ -314,7 +314,7 @@ public enum Render {
         let widths = LogWidths(fitting: events)
         for e in events { out.append(logLine(e, widths: widths, style: style)) }
         if let next {
-            out.append(style.paint("-- \(Format.count(events.count, "event")) shown; more follow: continue with --since \(next) --", .grey))
+            out.append(style.paint("-- \(Wording.count(events.count, "event")) shown; more follow: continue with --since \(next) --", .grey))
         }
         return lines(out)
     }
@@ -334,7 +334,7 @@ public enum Render {
             ])
         }
         var out = items.isEmpty ? [] : table.render(style) + [""]
-        out.append(Format.count(items.count, "milestone") + " listed.")
+        out.append(Wording.count(items.count, "milestone") + " listed.")
         return lines(out)
     }
 
@@ -349,19 +349,19 @@ public enum Render {
             if style.width != nil, head.count > 12 { head = String(head.prefix(12)) + style.glyph(.ellipsis) }
             let mark = style.symbols ? style.paint(style.glyph(.check), .green) + " " : "OK: "
             if checked == 0 { return mark + "0 events, nothing to check\n" }
-            return mark + "\(Format.count(Int(checked), "event")), hash chain intact, head \(head) (seq \(last))\n"
+            return mark + "\(Wording.count(checked, "event")), hash chain intact, head \(head) (seq \(last))\n"
         }
         let mark = style.symbols ? style.paint(style.glyph(.cross), .red) + " " : "FAILED: "
         let at = r["firstBroken"]?.int64Value.map { "seq \($0): " } ?? ""
         let problem = r["problem"]?.stringValue ?? "the hash chain is broken"
-        return mark + style.paint(at + problem, .red) + " (checked \(Format.count(Int(checked), "event")), last seq \(last))\n"
+        return mark + style.paint(at + problem, .red) + " (checked \(Wording.count(checked, "event")), last seq \(last))\n"
     }
 
     public static func rebuilt(_ r: JSONObject) -> String {
         let trials = Int(r["trials"]?.int64Value ?? 0)
         let events = Int(r["events"]?.int64Value ?? 0)
         let secs = r["seconds"]?.doubleValue ?? 0
-        return "Rebuilt the projections of \(Format.count(trials, "trial")) from \(Format.count(events, "event")) in \(Format.duration(seconds: secs)).\n"
+        return "Rebuilt the projections of \(Wording.count(trials, "trial")) from \(Wording.count(events, "event")) in \(Format.duration(seconds: secs)).\n"
     }
 
     public static func stats(_ r: JSONObject, style: Style) -> String {
@@ -371,7 +371,7 @@ public enum Render {
         rows.append(("Size", Format.bytes(int("databaseBytes")) + " (write-ahead log \(Format.bytes(int("walBytes"))))"))
         if case .array(let schema)? = r["schema"], !schema.isEmpty {
             let names = schema.compactMap(\.stringValue)
-            rows.append(("Schema", names.last.map { "\($0) (\(Format.count(names.count, "migration")))" } ?? "-"))
+            rows.append(("Schema", names.last.map { "\($0) (\(Wording.count(names.count, "migration")))" } ?? "-"))
         }
         rows.append(("Events", "\(int("events"))"))
         rows.append(("Last seq", "\(int("lastSeq"))"))
@@ -389,7 +389,7 @@ public enum Render {
         breakdown("expectationsByState", "Expectations")
         if case .object(let c)? = r["checkpoints"] {
             let runs = Int(c["runs"]?.int64Value ?? 0), failures = Int(c["failures"]?.int64Value ?? 0)
-            var text = runs == 0 ? "none yet" : Format.count(runs, "checkpoint")
+            var text = runs == 0 ? "none yet" : Wording.count(runs, "checkpoint")
             if failures > 0 { text += ", \(failures) failed" }
             if let at = c["lastAt"]?.stringValue {
                 if let problem = c["lastFailure"]?.stringValue {
@@ -457,7 +457,7 @@ public enum Render {
                 let color: ANSIColor? = sev == "critical" ? .red : (sev == "notable" ? .yellow : nil)
                 return type + " " + style.paint(sev, color)
             }
-            out.append("\(trial): \(Format.count(events.count, "event")) (" + parts.joined(separator: ", ") + ")")
+            out.append("\(trial): \(Wording.count(events.count, "event")) (" + parts.joined(separator: ", ") + ")")
         }
         if out.isEmpty { out.append("No studies in the document.") }
         return lines(out)

@@ -118,7 +118,6 @@ extension EventStore {
                 throw error
             }
             writer.forget()
-            writer.trials.set(filled.trials)
             // Durable again before the next append, and said so if the connection refuses.
             try Self.makeDurable(db)
             let seconds = Double(Timestamp.now().microseconds - start.microseconds) / 1e6
@@ -224,7 +223,7 @@ extension EventStore {
             func size(_ p: String) -> Int64 { ((try? fm.attributesOfItem(atPath: p))?[.size] as? NSNumber)?.int64Value ?? 0 }
             return StoreStats(
                 events: lastSeq,
-                trials: try Int64.fetchOne(db, sql: "SELECT count FROM trial_count") ?? 0,
+                trials: Int64(try Self.keptTrialCount(db)),
                 lastSeq: lastSeq,
                 lastRecorded: try String.fetchOne(db, sql: "SELECT recorded FROM events ORDER BY seq DESC LIMIT 1"),
                 eventsByType: Dictionary(uniqueKeysWithValues: byType.map { ($0[0] as String, $0[1] as Int64) }),

@@ -64,11 +64,7 @@ extension EventStore {
     }
 
     static func view(_ db: Database, key: String) throws -> TrialView? {
-        guard let row = try Row.fetchOne(
-            db.cachedStatement(sql: "SELECT t.summary, r.registration FROM trials t LEFT JOIN registrations r USING (trial) WHERE t.trial = ?"),
-            arguments: [key])
-        else { return nil }
-        let summary = try summary(row)
+        guard let summary = try summary(db, key: key) else { return nil }
         let timeline = try timelineEntries(db, key: key)
         let expectations = try String.fetchAll(
             db.cachedStatement(sql: "SELECT entry FROM expectations WHERE trial = ? ORDER BY seq"), arguments: [key]
@@ -98,7 +94,15 @@ extension EventStore {
         return entries
     }
 
-    /// A summary from `SELECT t.summary, r.registration`.
+    /// The projections' columns a summary is made of (`summary(_:)`), from `trials t`.
+    static let summarySelect = "SELECT t.summary, r.registration FROM trials t LEFT JOIN registrations r USING (trial)"
+
+    /// One trial's summary now, from the projections; nil when no trial has that key.
+    static func summary(_ db: Database, key: String) throws -> TrialSummary? {
+        try Row.fetchOne(db.cachedStatement(sql: summarySelect + " WHERE t.trial = ?"), arguments: [key]).map(summary)
+    }
+
+    /// A summary from a row of `summarySelect`.
     static func summary(_ row: Row) throws -> TrialSummary {
         var summary = try decodeProjection(row[0] as String) { try TrialSummary(json: $0) }
         if let r = row[1] as String? { summary.registration = try decodeProjection(r) { try Registered(json: $0) } }
@@ -117,9 +121,7 @@ extension EventStore {
     /// Every trial now, from the projections, ordered by name.
     public func trials() throws -> [TrialSummary] {
         try pool.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT t.summary, r.registration FROM trials t LEFT JOIN registrations r USING (trial) \(Self.listOrder)
-                """).map(Self.summary)
+            try Row.fetchAll(db, sql: "\(Self.summarySelect) \(Self.listOrder)").map(Self.summary)
         }
     }
 
@@ -134,19 +136,9 @@ extension EventStore {
     /// `point`; a key no trial has (any more), or a trial with no facts yet at `point`, is left out.
     public func trials(keys: some Collection<String>, at point: PointInTime = PointInTime()) throws -> [TrialSummary] {
         try pool.read { db in
-            var out: [TrialSummary] = []
-            out.reserveCapacity(keys.count)
-            let now = try db.cachedStatement(sql: """
-                SELECT t.summary, r.registration FROM trials t LEFT JOIN registrations r USING (trial) WHERE t.trial = ?
-                """)
-            for key in keys {
-                if point.isNow {
-                    if let row = try Row.fetchOne(now, arguments: [key]) { out.append(try Self.summary(row)) }
-                } else if let v = Self.pastView(key: key, events: try EventRows.trialEvents(db, trial: key).filter(point.includes)) {
-                    out.append(v.summary)
-                }
+            try keys.compactMap { key in
+                point.isNow ? try Self.summary(db, key: key) : try Self.pastView(db, key: key, at: point)?.summary
             }
-            return out
         }
     }
 
@@ -156,29 +148,22 @@ extension EventStore {
         if point.isNow { return try status(reference) }
         return try pool.read { db in
             guard let key = try Self.resolve(db, reference) else { return nil }
-            let events = try EventRows.trialEvents(db, trial: key).filter(point.includes)
-            return Self.pastView(key: key, events: events)
+            return try Self.pastView(db, key: key, at: point)
         }
     }
 
-    static func pastView(key: String, events: [RecordedEvent]) -> TrialView? {
+    /// The trial as it stood at `point`, folded from its events in the log; nil when it had no
+    /// facts yet then.
+    static func pastView(_ db: Database, key: String, at point: PointInTime) throws -> TrialView? {
+        let events = try EventRows.trialEvents(db, trial: key).filter(point.includes)
         guard events.contains(where: { !$0.type.isAmendment }) else { return nil }
         return (try? TrialFold.fold(key: key, events: events, lenient: true))?.view
     }
 
-    /// Every trial as it stood at a point in time, folded from the log.
+    /// Every trial now or as it stood at a point in time, in the order `trials()` lists them
+    /// (by the name each has now, the order `Status` pages them in).
     public func trials(at point: PointInTime) throws -> [TrialSummary] {
-        if point.isNow { return try trials() }
-        return try pool.read { db in
-            var out: [TrialSummary] = []
-            try Self.forEachTrial(db) { key, events in
-                if let v = Self.pastView(key: key, events: events.filter(point.includes)) { out.append(v.summary) }
-            }
-            return out.sorted { a, b in
-                let (x, y) = (a.displayName.lowercased(), b.displayName.lowercased())
-                return x == y ? a.key < b.key : x < y
-            }
-        }
+        point.isNow ? try trials() : try trials(keys: trialKeys(), at: point)
     }
 
     /// Streams the log trial by trial (memory: one trial's events at a time); `forFold`: only
@@ -328,11 +313,17 @@ extension EventStore {
         try pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM trials") ?? 0 }
     }
 
-    /// How many trials the committed log holds, as the writer keeps count (`trial_count`, read
-    /// when the store opens and after a rebuild, then one more for each trial's first event):
-    /// free to read, for a line that is made often (trialsd's STATUS=, with every watchdog
-    /// ping), where a count of the table reads all of it (0.15 s at 560,000 trials, cached).
-    public var knownTrialCount: Int { writer.trials.count }
+    /// How many trials the committed log holds, as the writer keeps count in `trial_count`
+    /// (one more for each trial's first event; set by a rebuild): one row to read, for a line
+    /// that is made often (trialsd's STATUS=, with every watchdog ping), where a count of the
+    /// table reads all of it (0.15 s at 560,000 trials, cached).
+    public func knownTrialCount() throws -> Int {
+        try pool.read { db in try Self.keptTrialCount(db) }
+    }
+
+    static func keptTrialCount(_ db: Database) throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT count FROM trial_count") ?? 0
+    }
 }
 
 /// Trial keys from `from` (included) to `before` (excluded); nil: no bound on that side.

@@ -24,11 +24,8 @@ final class WriterState {
     /// Events of each type appended in the open transaction: `event_counts` gets them once, at
     /// its end.
     var typeCounts: [EventType: Int64] = [:]
-    /// Trials the open transaction made (their first event): added to `trial_count` at its
-    /// end, and published to `trials` once it has committed.
+    /// Trials the open transaction made (their first event): added to `trial_count` at its end.
     private var newTrials = 0
-    /// How many trials the committed log holds, for readers on other threads.
-    let trials = TrialTally()
     /// Alias → trial key, as the writer wrote them (bounded; cleared with the cache).
     var aliasCache: [String: String] = [:]
     /// The last recording time written and its text: a batch's events share one time.
@@ -71,7 +68,6 @@ final class WriterState {
             lastHash = SHA256Digest.zero
             lastRecorded = Timestamp(microseconds: 0)
         }
-        trials.set(try Int.fetchOne(db, sql: "SELECT count FROM trial_count") ?? 0)
         forget()
     }
 
@@ -97,10 +93,9 @@ final class WriterState {
                 try ProjectionWriter.addEventCounts(typeCounts, db)
                 typeCounts.removeAll(keepingCapacity: true)
                 try ProjectionWriter.addTrials(newTrials, db)
+                newTrials = 0
                 return .commit
             }
-            trials.add(newTrials)
-            newTrials = 0
         } catch {
             // The transaction did not commit: memory must match the file again.
             try? load(db)
@@ -317,15 +312,6 @@ final class WriterState {
         }
         return target
     }
-}
-
-/// A count other threads read while the writer changes it (how many trials the log holds).
-final class TrialTally: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = 0
-    var count: Int { lock.withLock { value } }
-    func set(_ n: Int) { lock.withLock { value = n } }
-    func add(_ n: Int) { if n != 0 { lock.withLock { value += n } } }
 }
 
 extension RecordedEvent {

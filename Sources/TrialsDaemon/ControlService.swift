@@ -217,9 +217,7 @@ final class ControlService: @unchecked Sendable {
         case "Status":
             let (trial, point) = try statusRequest(call)
             if let trial { return try await status(trial, at: point) }
-            // Now: one query. At a point in time: each trial folded from the log, listed in
-            // the order `more` pages them in, so that both list alike.
-            let all = try await blocking { point.isNow ? try store.trials() : try store.trials(keys: store.trialKeys(), at: point) }
+            let all = try await blocking { try store.trials(at: point) }
             return JSONObject([("trials", .array(all.map(\.json)))])
 
         case "Log":

@@ -91,9 +91,9 @@ public final class Daemon: @unchecked Sendable {
                 throw DaemonError.configuration("\(path):\(i + 1): \(error)")
             }
         }
-        switch await record(events, recordedBy: "trialsd (seed \((path as NSString).lastPathComponent))") {
+        switch await record(groups: [events], recordedBy: "trialsd (seed \((path as NSString).lastPathComponent))")[0] {
         case .success(let outcomes):
-            logger.info("recorded \(counted(outcomes.count, "event")) from \(path) into the empty log")
+            logger.info("recorded \(Wording.count(outcomes.count, "event")) from \(path) into the empty log")
         case .failure(.refused(let e)):
             throw DaemonError.configuration("\(path):\(lines[e.index]): \(e.error)")
         case .failure(.store(let e)):
@@ -103,12 +103,12 @@ public final class Daemon: @unchecked Sendable {
         }
     }
 
-    /// Appends one group through the writer and announces what it appended (journal, hook);
-    /// subscribers hear of it from the writer.
-    private func record(_ events: [NewEvent], recordedBy: String) async -> GroupCommitter.Outcome {
-        let outcome = await committer.append(events, recordedBy: recordedBy)
-        if case .success(let outcomes) = outcome { service.announce(outcomes) }
-        return outcome
+    /// Appends groups through the writer (committed together, each all or nothing) and
+    /// announces what each appended (journal, hook); subscribers hear of it from the writer.
+    private func record(groups: [[NewEvent]], recordedBy: String) async -> [GroupCommitter.Outcome] {
+        let outcomes = await committer.append(groups: groups, recordedBy: recordedBy)
+        for case .success(let appended) in outcomes { service.announce(appended) }
+        return outcomes
     }
 
     /// Writes `milestone-overdue` once for every pending forecast whose window ended before
@@ -118,30 +118,21 @@ public final class Daemon: @unchecked Sendable {
     public func checkOverdue(today: Day = Timestamp.now().day) async -> Int {
         let store = self.store
         guard let candidates = try? await threadPool.runIfActive({ try store.overdueCandidates(today: today) }) else { return 0 }
+        // Each mark is a group of its own (one refused does not hold back the others), all
+        // queued at once so that they commit together (a registry import leaves many).
+        let marks = candidates.map { c in
+            [NewEvent(
+                trial: try? TrialReference(c.trial), payload: .milestoneOverdue(MilestoneOverdue(expected: c.seq)),
+                occurred: PartialDate(day: today), source: "trialsd: the window \(c.window) passed on \(today)")]
+        }
         var written = 0
-        // Each mark is a group of its own (one refused does not hold back the others), queued
-        // a thousand at a time so that the writer commits them together: one after another,
-        // each waited for, they took a commit and an fsync each (18.6 s for 20,000 marks).
-        var start = candidates.startIndex
-        while start < candidates.endIndex {
-            let chunk = candidates[start..<min(start + 1000, candidates.endIndex)]
-            start = chunk.endIndex
-            await withTaskGroup(of: (seq: Int64, error: GroupCommitter.CommitError?).self) { group in
-                for c in chunk {
-                    let event = NewEvent(
-                        trial: try? TrialReference(c.trial), payload: .milestoneOverdue(MilestoneOverdue(expected: c.seq)),
-                        occurred: PartialDate(day: today), source: "trialsd: the window \(c.window) passed on \(today)")
-                    group.addTask {
-                        if case .failure(let e) = await self.record([event], recordedBy: "trialsd (overdue watcher)") { return (c.seq, e) }
-                        return (c.seq, nil)
-                    }
-                }
-                for await (seq, error) in group {
-                    if let error { logger.debug("overdue mark of seq \(seq) not written: \(error)") } else { written += 1 }
-                }
+        for (c, outcome) in zip(candidates, await record(groups: marks, recordedBy: "trialsd (overdue watcher)")) {
+            switch outcome {
+            case .success: written += 1
+            case .failure(let e): logger.debug("overdue mark of seq \(c.seq) not written: \(e)")
             }
         }
-        if written > 0 { logger.notice("marked \(counted(written, "expected milestone")) overdue") }
+        if written > 0 { logger.notice("marked \(Wording.count(written, "expected milestone")) overdue") }
         return written
     }
 
@@ -223,13 +214,10 @@ public final class Daemon: @unchecked Sendable {
     }
 
     /// One line for STATUS=: trials, events, subscribers. Cheap: the log is gapless, so its
-    /// last seq is its event count, and the writer keeps the trials' count.
+    /// last seq is its event count, and the writer keeps the trials' count (`trial_count`).
     public func statusLine() -> String {
         let events = (try? store.lastSeq()) ?? 0
-        let trials = store.knownTrialCount
-        return "\(counted(trials, "trial")), \(counted(events, "event")), \(counted(broadcaster.count, "subscriber"))"
+        let trials = (try? store.knownTrialCount()) ?? 0
+        return "\(Wording.count(trials, "trial")), \(Wording.count(events, "event")), \(Wording.count(broadcaster.count, "subscriber"))"
     }
 }
-
-/// `1 event`, `3 events`: a count in a log line or STATUS=.
-func counted<N: BinaryInteger>(_ n: N, _ singular: String) -> String { "\(n) \(singular)\(n == 1 ? "" : "s")" }

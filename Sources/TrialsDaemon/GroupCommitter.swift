@@ -60,6 +60,19 @@ final class GroupCommitter: @unchecked Sendable {
         }
     }
 
+    /// Queues many groups at once, each all or nothing on its own, and waits for all of them:
+    /// they commit together (`maximumBatch` at a time), not a commit and an fsync each as
+    /// when each is waited for before the next is queued. The outcomes are in `groups`' order.
+    func append(groups: [[NewEvent]], recordedBy: String) async -> [Outcome] {
+        guard !groups.isEmpty else { return [] }
+        return await withCheckedContinuation { c in
+            let outcomes = OutcomeCollector(count: groups.count) { c.resume(returning: $0) }
+            enqueue(groups.enumerated().map { i, events in
+                Request(events: events, recordedBy: recordedBy) { outcomes.set(i, $0) }
+            })
+        }
+    }
+
     /// Queues one group now, in call order; `done` runs on `eventLoop` with its outcome. The requests of one commit that share a loop are completed
     /// in one hop to it, in order, so the writer thread spends nothing per caller beyond the
     /// commit itself. A connection can queue several pipelined appends before the first
@@ -81,13 +94,26 @@ final class GroupCommitter: @unchecked Sendable {
     private var exclusiveWork: [(run: () -> Void, cancel: () -> Void)] = []
 
     private func enqueue(_ r: Request, exclusive: (() -> Void)? = nil, cancel: (() -> Void)? = nil) {
+        guard let exclusive else { return enqueue([r]) }
         condition.lock()
         if stopping {
             condition.unlock()
-            if let cancel { cancel() } else { r.done(.failure(.shuttingDown)) }
+            return (cancel ?? {})()
+        }
+        exclusiveWork.append((exclusive, cancel ?? {}))
+        condition.signal()
+        condition.unlock()
+    }
+
+    /// Queues appends in order, under one lock.
+    private func enqueue(_ requests: [Request]) {
+        condition.lock()
+        if stopping {
+            condition.unlock()
+            for r in requests { r.done(.failure(.shuttingDown)) }
             return
         }
-        if let exclusive { exclusiveWork.append((exclusive, cancel ?? {})) } else { queue.append(r) }
+        queue.append(contentsOf: requests)
         condition.signal()
         condition.unlock()
     }
@@ -153,5 +179,29 @@ final class GroupCommitter: @unchecked Sendable {
             let work = hop.work
             hop.loop.execute { for (r, outcome) in work { r.done(outcome) } }
         }
+    }
+}
+
+/// The outcomes of many queued groups, handed over once the last has come (from whichever
+/// commit brings it).
+private final class OutcomeCollector: @unchecked Sendable {
+    private let lock = NSLock()
+    private var outcomes: [GroupCommitter.Outcome?]
+    private var left: Int
+    private let done: ([GroupCommitter.Outcome]) -> Void
+
+    init(count: Int, done: @escaping ([GroupCommitter.Outcome]) -> Void) {
+        outcomes = Array(repeating: nil, count: count)
+        left = count
+        self.done = done
+    }
+
+    func set(_ i: Int, _ outcome: GroupCommitter.Outcome) {
+        let all: [GroupCommitter.Outcome]? = lock.withLock {
+            outcomes[i] = outcome
+            left -= 1
+            return left == 0 ? outcomes.map { $0! } : nil
+        }
+        if let all { done(all) }
     }
 }

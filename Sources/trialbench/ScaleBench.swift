@@ -34,37 +34,31 @@ struct ScaleBench: ParsableCommand {
     }
 
     func run() throws {
-        EventStore.configureSQLite()
-        let base = dir ?? FileManager.default.temporaryDirectory.appendingPathComponent("trialbench-scale-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
-        defer { if dir == nil { try? FileManager.default.removeItem(atPath: base) } }
+        let work = try WorkDirectory(dir)
+        defer { work.removeIfMade() }
+        let base = work.path
         let total = trials * eventsPerTrial
         print("trialbench scale: \(fmt(Double(trials))) trials × \(eventsPerTrial) events = \(fmt(Double(total))) events, order clustered, batches of \(batch)")
         print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores; memory: resident set of this process (the store, its caches and the batch in hand)\n")
         print("     events      trials  appends/s  RSS MB   status p50   status p99   database")
         let store = try EventStore(path: base + "/trials.db")
         var rng = SystemRandomNumberGenerator()
-        var appended = 0, stretchStart = now()
-        var groups: [([NewEvent], String)] = []
-        groups.reserveCapacity(batch)
-        for i in 0..<trials {
-            for k in 0..<eventsPerTrial {
-                groups.append(([Workload.item(i, k).event], "bench"))
-                if groups.count == batch || (i == trials - 1 && k == eventsPerTrial - 1) {
-                    for case .failure(let e) in try store.append(groups: groups) { throw e }
-                    appended += groups.count
-                    groups.removeAll(keepingCapacity: true)
-                    if appended % step < batch || appended == total {
-                        let rate = Double(appended % step == 0 ? step : appended % step) / (now() - stretchStart)
-                        let (p50, p99) = try statusLatency(store, trials: i + 1, using: &rng)
-                        // The database and its write-ahead log, which the checkpointer empties as it goes.
-                        let size = ["", "-wal"].map { fileBytes(base + "/trials.db" + $0) }.reduce(0, +)
-                        print(right(fmt(Double(appended)), 11), right(fmt(Double(i + 1)), 11), right(fmt(rate), 10),
-                              String(format: "%7.0f  %8.1f µs  %8.1f µs  %6.2f GB", residentMegabytes(), p50, p99, size / 1e9))
-                        stretchStart = now()
-                    }
-                }
-            }
+        // Trial by trial: event n is trial n / eventsPerTrial's event n % eventsPerTrial.
+        var reported = 0, stretchStart = now()
+        for start in stride(from: 0, to: total, by: batch) {
+            let end = min(start + batch, total)
+            let groups = (start..<end).map { n in ([Workload.item(n / eventsPerTrial, n % eventsPerTrial).event], "bench") }
+            for case .failure(let e) in try store.append(groups: groups) { throw e }
+            guard end - reported >= step || end == total else { continue }
+            let rate = Double(end - reported) / (now() - stretchStart)
+            let appendedTrials = (end + eventsPerTrial - 1) / eventsPerTrial
+            let (p50, p99) = try statusLatency(store, trials: appendedTrials, using: &rng)
+            // The database and its write-ahead log, which the checkpointer empties as it goes.
+            let size = ["", "-wal"].map { fileBytes(base + "/trials.db" + $0) }.reduce(0, +)
+            print(right(fmt(Double(end)), 11), right(fmt(Double(appendedTrials)), 11), right(fmt(rate), 10),
+                  String(format: "%7.0f  %8.1f µs  %8.1f µs  %6.2f GB", residentMegabytes(), p50, p99, size / 1e9))
+            reported = end
+            stretchStart = now()
         }
         let rebuilt = try store.rebuild()
         print(String(format: "\nrebuild: %@ events in %.1f s = %@ events/s; RSS %.0f MB",

@@ -23,9 +23,9 @@ struct SocketBench: ParsableCommand {
     var sequential = true
 
     func run() throws {
-        let base = dir ?? "/tmp/tb-\(UUID().uuidString.prefix(8))"
-        try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
-        defer { if dir == nil { try? FileManager.default.removeItem(atPath: base) } }
+        let work = try WorkDirectory(dir)
+        defer { work.removeIfMade() }
+        let base = work.path
         print("trialbench socket: \(trials) trials loaded, \(appends) appends per run, \(samples) status round trips")
         print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores; trialsd in this process, clients on threads of their own\n")
 

@@ -42,9 +42,9 @@ struct TrialBench: ParsableCommand {
 
     func run() throws {
         EventStore.configureSQLite()  // before the raw side opens SQLite: the same settings for both
-        let base = dir ?? FileManager.default.temporaryDirectory.appendingPathComponent("trialbench-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
-        defer { if dir == nil { try? FileManager.default.removeItem(atPath: base) } }
+        let work = try WorkDirectory(dir)
+        defer { work.removeIfMade() }
+        let base = work.path
         let total = trials * eventsPerTrial
         print("trialbench: \(trials) trials × \(eventsPerTrial) events = \(total) events, batches of \(batch), order \(order.rawValue), fold cache \(cache), raw ids \(rawIDs.rawValue)")
         print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, SQLite \(String(cString: sqlite3_libversion())), WAL, synchronous=FULL")
@@ -147,3 +147,17 @@ func fmt(_ d: Double) -> String {
     return s + out
 }
 
+/// Where a benchmark writes: `--dir` if given (kept), else a new directory under /tmp (a short
+/// path, as a socket's must be), which `removeIfMade` deletes.
+struct WorkDirectory {
+    let path: String
+    private let made: Bool
+
+    init(_ dir: String?) throws {
+        path = dir ?? "/tmp/tb-\(UUID().uuidString.prefix(8))"
+        made = dir == nil
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    func removeIfMade() { if made { try? FileManager.default.removeItem(atPath: path) } }
+}
