@@ -75,12 +75,15 @@ public struct JSONObject: Equatable, Sendable, Sequence {
     }
 
     /// From parsed members: sorted once (canonical input is sorted already); duplicates refused.
-    init(parsed: [(key: String, value: JSONValue)], offset: Int, fail: (String) -> JSONParseError) throws(JSONParseError) {
+    /// `ascending`: the parser saw every key strictly after the one before it (nil: not known).
+    init(parsed: [(key: String, value: JSONValue)], ascending: Bool?, offset: Int, fail: (String) -> JSONParseError) throws(JSONParseError) {
         var m = parsed
-        var sorted = true
-        for i in m.indices.dropFirst() where JSONObject.compare(m[i - 1].key, m[i].key) >= 0 {
-            sorted = false
-            break
+        var sorted = ascending ?? true
+        if ascending == nil {
+            for i in m.indices.dropFirst() where JSONObject.compare(m[i - 1].key, m[i].key) >= 0 {
+                sorted = false
+                break
+            }
         }
         if !sorted {
             m.sort { JSONObject.compare($0.key, $1.key) < 0 }
@@ -108,6 +111,18 @@ public struct JSONObject: Equatable, Sendable, Sequence {
     }
 
     func index(of key: String) -> Int? {
+        // A payload's objects are small, and most keys asked for differ in length from most
+        // members': a scan that compares bytes only where the lengths agree beats a binary
+        // search's three-way comparisons (a field reader asks for every field it knows).
+        if members.count <= 16 {
+            let n = key.utf8.count
+            return members.withUnsafeBufferPointer { m in
+                for i in 0..<m.count where m[i].key.utf8.count == n {
+                    if JSONObject.compare(m[i].key, key) == 0 { return i }
+                }
+                return nil
+            }
+        }
         let (found, i) = search(key)
         return found ? i : nil
     }
@@ -300,12 +315,27 @@ struct JSONParser {
             if depth >= Self.maxDepth { throw fail("nesting deeper than \(Self.maxDepth)") }
             i += 1
             var members: [(key: String, value: JSONValue)] = []
+            members.reserveCapacity(8)  // one allocation for most objects, not one per doubling
             skipSpace()
             if i < bytes.count, bytes[i] == UInt8(ascii: "}") { i += 1; return .object(JSONObject()) }
+            // Whether the keys come in canonical order, judged on their bytes in the text as
+            // they pass (nil once a key had an escape, whose text is not its bytes).
+            var ascending: Bool? = true
+            var previous = 0..<0
             while true {
                 skipSpace()
                 guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { throw fail("expected a string key") }
+                let keyStart = i + 1
                 let key = try string()
+                let raw = keyStart..<(i - 1)
+                if ascending == true {
+                    if raw.count != key.utf8.count {
+                        ascending = nil
+                    } else if !previous.isEmpty || !members.isEmpty {
+                        if compareRaw(previous, raw) >= 0 { ascending = false }
+                    }
+                    previous = raw
+                }
                 skipSpace()
                 guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { throw fail("expected ':' after key") }
                 i += 1
@@ -318,11 +348,12 @@ struct JSONParser {
                 if bytes[i] == UInt8(ascii: "}") { i += 1; break }
                 throw fail("expected ',' or '}' in an object")
             }
-            return .object(try JSONObject(parsed: members, offset: i, fail: fail))
+            return .object(try JSONObject(parsed: members, ascending: ascending, offset: i, fail: fail))
         case UInt8(ascii: "["):
             if depth >= Self.maxDepth { throw fail("nesting deeper than \(Self.maxDepth)") }
             i += 1
             var items: [JSONValue] = []
+            items.reserveCapacity(4)
             skipSpace()
             if i < bytes.count, bytes[i] == UInt8(ascii: "]") { i += 1; return .array(items) }
             while true {
@@ -345,6 +376,18 @@ struct JSONParser {
         default:
             throw fail("unexpected character")
         }
+    }
+
+    /// Three-way comparison of two stretches of the text, byte by byte.
+    func compareRaw(_ a: Range<Int>, _ b: Range<Int>) -> Int {
+        let n = Swift.min(a.count, b.count)
+        var k = 0
+        while k < n {
+            let x = bytes[a.lowerBound + k], y = bytes[b.lowerBound + k]
+            if x != y { return Int(x) - Int(y) }
+            k += 1
+        }
+        return a.count - b.count
     }
 
     mutating func literal(_ word: StaticString) throws(JSONParseError) {
@@ -394,16 +437,19 @@ struct JSONParser {
     mutating func string() throws(JSONParseError) -> String {
         i += 1  // opening quote
         let start = i
-        // Fast path: no escapes.
+        // Fast path: no escapes; ASCII noted on the way (always valid UTF-8).
+        var high: UInt8 = 0
         while i < bytes.count {
             let b = bytes[i]
             if b == UInt8(ascii: "\"") {
                 let s = UnsafeBufferPointer(rebasing: bytes[start..<i])
                 i += 1
+                if high < 0x80 { return String(decoding: s, as: UTF8.self) }
                 return try validated(s, at: start)
             }
             if b == UInt8(ascii: "\\") { break }
             if b < 0x20 { throw fail("control character in a string") }
+            high |= b
             i += 1
         }
         var out = Array(UnsafeBufferPointer(rebasing: bytes[start..<i]))

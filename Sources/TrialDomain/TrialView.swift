@@ -3,8 +3,12 @@ public struct TimelineEntry: Equatable, Sendable {
     public var seq: Int64
     public var type: EventType
     public var occurred: PartialDate
-    /// One line for a person (`OS, primary endpoint met (ASCO 2026)`).
-    public var text: String
+    /// One line for a person (`OS, primary endpoint met (ASCO 2026)`): derived from the
+    /// payload when asked, not when the entry is made (a fold makes an entry per event, a
+    /// rebuild a million of them, and only the last milestone's text is kept), unless the
+    /// entry was read with its text (a reply).
+    public var text: String { givenText.value ?? EventText.describe(payload) }
+    fileprivate var givenText = EqualityIgnored<String>()
     /// The effective payload: the original, or the latest correction's.
     public var payload: Payload
     public var source: String?
@@ -16,7 +20,6 @@ public struct TimelineEntry: Equatable, Sendable {
         self.seq = seq
         self.type = payload.type
         self.occurred = occurred
-        self.text = EventText.describe(payload)
         self.payload = payload
         self.source = source
         self.correctedBy = correctedBy
@@ -27,7 +30,7 @@ public struct TimelineEntry: Equatable, Sendable {
         seq = try r.int("seq")
         type = try r.enumeration("type", EventType.self)
         occurred = try r.partialDate("occurred")
-        text = try r.optionalString("text") ?? ""
+        givenText = EqualityIgnored(value: try r.optionalString("text") ?? "")
         guard let p = r.value("payload") else { throw ValidationError(field: "payload", reason: "missing (required)") }
         payload = try Payload(type: type, json: p)
         source = try r.optionalString("source")
@@ -41,13 +44,26 @@ public struct MilestoneRef: Equatable, Sendable {
     public var seq: Int64
     public var type: EventType
     public var occurred: PartialDate
-    public var text: String
+    /// The entry's one line, derived from its payload when asked (a fold points here at every
+    /// milestone it passes and keeps only the last), or as read from a reply or a row.
+    public var text: String {
+        switch origin {
+        case .payload(let p): EventText.describe(p)
+        case .text(let t): t
+        }
+    }
+    private var origin: Origin
+
+    private enum Origin: Sendable {
+        case payload(Payload)
+        case text(String)
+    }
 
     public init(_ e: TimelineEntry) {
         seq = e.seq
         type = e.type
         occurred = e.occurred
-        text = e.text
+        origin = e.givenText.value.map { .text($0) } ?? .payload(e.payload)
     }
 
     public init(json: JSONValue) throws {
@@ -55,8 +71,12 @@ public struct MilestoneRef: Equatable, Sendable {
         seq = try r.int("seq")
         type = try r.enumeration("type", EventType.self)
         occurred = try r.partialDate("occurred")
-        text = try r.optionalString("text") ?? ""
+        origin = .text(try r.optionalString("text") ?? "")
         try r.finish()
+    }
+
+    public static func == (a: MilestoneRef, b: MilestoneRef) -> Bool {
+        a.seq == b.seq && a.type == b.type && a.occurred == b.occurred && a.text == b.text
     }
 }
 

@@ -27,6 +27,8 @@ public struct StoreConfiguration: Sendable {
     /// A rebuild of a log with at least this many events splits the trials between two
     /// reader threads (`EventStore.rebuild`); a smaller one is read by one. Default 10 000.
     public var rebuildSplitEvents: Int64 = 10_000
+    /// Rows a rebuild writes with one INSERT statement (`BulkInsert`). Default 32.
+    public var rebuildRowsPerStatement = 32
     /// Called with one line when a checkpoint fails (e.g. the disk is full): the write-ahead
     /// log then grows until one succeeds. Default: nothing (`EventStore.checkpointStatus`
     /// still records it).

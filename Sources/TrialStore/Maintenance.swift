@@ -135,7 +135,7 @@ extension EventStore {
             defer { for p in pipes { p.cancelAndWait() } }  // never leave a reader running
             try ProjectionWriter.clear(db)
             let secondary = try ProjectionWriter.dropSecondaryIndexes(db)
-            let projections = try ProjectionWriter(db)
+            var projections = try BulkProjectionWriter(db, width: max(1, configuration.rebuildRowsPerStatement))
             // A chunk from each reader in turn: each fills its own stretch of every table,
             // in key order.
             var open = pipes, next = 0
@@ -155,6 +155,7 @@ extension EventStore {
                 rebuildMonitor.wrote(trials: trials)
                 next += 1
             }
+            try projections.finish()
             try ProjectionWriter.addEventCounts(counts, db)
             try ProjectionWriter.setTrials(trials, db)
             for sql in secondary { try db.execute(sql: sql) }

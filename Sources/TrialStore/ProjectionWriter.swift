@@ -13,26 +13,14 @@ struct ProjectionWriter {
     private let upsertRegistration, deleteRegistration, upsertAlias, deleteAlias: Statement
 
     init(_ db: Database) throws {
-        upsertTrial = try db.cachedStatement(sql: """
-            INSERT INTO trials (trial, acronym, title, sponsor, phases, status, status_since, last_milestone, next_expected, version, last_seq, summary)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT (trial) DO UPDATE SET acronym = excluded.acronym, title = excluded.title, sponsor = excluded.sponsor,
-                phases = excluded.phases, status = excluded.status, status_since = excluded.status_since,
-                last_milestone = excluded.last_milestone, next_expected = excluded.next_expected, version = excluded.version,
-                last_seq = excluded.last_seq, summary = excluded.summary
-            """)
-        insertTimeline = try db.cachedStatement(sql: """
-            INSERT OR REPLACE INTO timeline (trial, seq, window_start, window_end, corrected_by, corrected_payload) VALUES (?, ?, ?, ?, ?, ?)
-            """)
+        upsertTrial = try db.cachedStatement(sql: ProjectionInsert.trials.sql(rows: 1))
+        insertTimeline = try db.cachedStatement(sql: ProjectionInsert.timeline.sql(rows: 1))
         deleteTimeline = try db.cachedStatement(sql: "DELETE FROM timeline WHERE trial = ?")
-        insertExpectation = try db.cachedStatement(sql: """
-            INSERT OR REPLACE INTO expectations (seq, trial, milestone, window, window_start, window_end, state, entry)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            """)
+        insertExpectation = try db.cachedStatement(sql: ProjectionInsert.expectations.sql(rows: 1))
         deleteExpectations = try db.cachedStatement(sql: "DELETE FROM expectations WHERE trial = ?")
-        upsertRegistration = try db.cachedStatement(sql: "INSERT OR REPLACE INTO registrations (trial, registration) VALUES (?, ?)")
+        upsertRegistration = try db.cachedStatement(sql: ProjectionInsert.registrations.sql(rows: 1))
         deleteRegistration = try db.cachedStatement(sql: "DELETE FROM registrations WHERE trial = ?")
-        upsertAlias = try db.cachedStatement(sql: "INSERT OR REPLACE INTO trial_aliases (alias, trial, registry, id) VALUES (?, ?, ?, ?)")
+        upsertAlias = try db.cachedStatement(sql: ProjectionInsert.aliases.sql(rows: 1))
         deleteAlias = try db.cachedStatement(sql: "DELETE FROM trial_aliases WHERE alias = ? AND trial = ?")
     }
 
@@ -86,8 +74,34 @@ struct ProjectionWriter {
     }
 
     /// Upserts the trial's `trials` row.
-    func writeTrialRow(_ r: TrialRow) throws {
-        var st = RawStatement(upsertTrial)
+    func writeTrialRow(_ r: TrialRow) throws { try run(upsertTrial, r, Self.bind) }
+
+    private func writeRegistration(_ json: [UInt8], trial: String) throws { try run(upsertRegistration, (trial, json), Self.bind) }
+
+    func writeAliases(old: [AliasRow], new: [AliasRow], trial: String) throws {
+        for a in new where !old.contains(a) { try run(upsertAlias, (trial, a), Self.bind) }
+        for a in old where !new.contains(where: { $0.alias == a.alias }) {
+            var st = RawStatement(deleteAlias)
+            st.bind(a.alias)
+            st.bind(trial)
+            try st.run()
+        }
+    }
+
+    func insert(_ r: TimelineRow, trial: String) throws { try run(insertTimeline, (trial, r), Self.bind) }
+
+    func insert(_ r: ExpectationRow, trial: String) throws { try run(insertExpectation, (trial, r), Self.bind) }
+
+    /// Binds one row with `bind` and runs the statement.
+    private func run<Row>(_ statement: Statement, _ row: Row, _ bind: (inout RawStatement, Row) -> Void) throws {
+        var st = RawStatement(statement)
+        bind(&st, row)
+        try st.run()
+    }
+
+    // Each row's values in the order of its `ProjectionInsert`'s columns.
+
+    static func bind(_ st: inout RawStatement, _ r: TrialRow) {
         st.bind(r.key)
         st.bind(r.acronym)
         st.bind(r.title)
@@ -100,55 +114,38 @@ struct ProjectionWriter {
         st.bind(r.version)
         st.bind(r.lastSeq)
         st.bindText(r.summary)
-        try st.run()
     }
 
-    private func writeRegistration(_ json: [UInt8], trial: String) throws {
-        var st = RawStatement(upsertRegistration)
-        st.bind(trial)
-        st.bindText(json)
-        try st.run()
+    static func bind(_ st: inout RawStatement, _ r: (trial: String, json: [UInt8])) {
+        st.bind(r.trial)
+        st.bindText(r.json)
     }
 
-    func writeAliases(old: [AliasRow], new: [AliasRow], trial: String) throws {
-        for a in new where !old.contains(a) {
-            var st = RawStatement(upsertAlias)
-            st.bind(a.alias)
-            st.bind(trial)
-            st.bind(a.registry)
-            st.bind(a.id)
-            try st.run()
-        }
-        for a in old where !new.contains(where: { $0.alias == a.alias }) {
-            var st = RawStatement(deleteAlias)
-            st.bind(a.alias)
-            st.bind(trial)
-            try st.run()
-        }
+    static func bind(_ st: inout RawStatement, _ r: (trial: String, alias: AliasRow)) {
+        st.bind(r.alias.alias)
+        st.bind(r.trial)
+        st.bind(r.alias.registry)
+        st.bind(r.alias.id)
     }
 
-    func insert(_ r: TimelineRow, trial: String) throws {
-        var st = RawStatement(insertTimeline)
-        st.bind(trial)
-        st.bind(r.seq)
-        st.bind(r.windowStart)
-        st.bind(r.windowEnd)
-        st.bind(r.correctedBy)
-        st.bind(r.correctedPayload)
-        try st.run()
+    static func bind(_ st: inout RawStatement, _ r: (trial: String, row: TimelineRow)) {
+        st.bind(r.trial)
+        st.bind(r.row.seq)
+        st.bind(r.row.windowStart)
+        st.bind(r.row.windowEnd)
+        st.bind(r.row.correctedBy)
+        st.bind(r.row.correctedPayload)
     }
 
-    func insert(_ r: ExpectationRow, trial: String) throws {
-        var st = RawStatement(insertExpectation)
-        st.bind(r.seq)
-        st.bind(trial)
-        st.bind(r.milestone)
-        st.bind(r.window)
-        st.bindText(r.start)
-        st.bindText(r.end)
-        st.bind(r.state)
-        st.bindText(r.entry)
-        try st.run()
+    static func bind(_ st: inout RawStatement, _ r: (trial: String, row: ExpectationRow)) {
+        st.bind(r.row.seq)
+        st.bind(r.trial)
+        st.bind(r.row.milestone)
+        st.bind(r.row.window)
+        st.bindText(r.row.start)
+        st.bindText(r.row.end)
+        st.bind(r.row.state)
+        st.bindText(r.row.entry)
     }
 
     private func run(_ statement: Statement, _ trial: String) throws {

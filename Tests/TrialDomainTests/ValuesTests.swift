@@ -141,6 +141,32 @@ final class JSONTests: XCTestCase {
         XCTAssertThrowsError(try JSONValue.parse(#"{"b":1,"a":2,"b":3}"#)) { e in XCTAssertTrue("\(e)".contains("duplicate key \"b\"")) }
     }
 
+    /// The parser judges key order on the text's bytes as it reads; an escaped key's text is
+    /// not its bytes, so such objects are checked on the decoded keys instead.
+    func testKeyOrderAndDuplicatesThroughEscapes() throws {
+        // Sorted in the text: kept as they come, found by every key.
+        let sorted = try JSONValue.parse(#"{"B":1,"a":2,"ab":3,"b":4}"#)
+        XCTAssertEqual(sorted.objectValue?.keys, ["B", "a", "ab", "b"])
+        for (k, n) in [("B", 1), ("a", 2), ("ab", 3), ("b", 4)] as [(String, Int64)] { XCTAssertEqual(sorted[k], .int(n), k) }
+        // Equal keys in a row are duplicates, not an order.
+        XCTAssertThrowsError(try JSONValue.parse(#"{"a":1,"b":2,"b":3}"#)) { e in XCTAssertTrue("\(e)".contains("duplicate key \"b\"")) }
+        // "\u0062" is "b": sorted after "a" by its bytes, not by its text's; a duplicate of "b".
+        let escaped = try JSONValue.parse(#"{"c":1,"\u0062":2,"a":3}"#)
+        XCTAssertEqual(escaped.objectValue?.keys, ["a", "b", "c"])
+        XCTAssertEqual(escaped["b"], .int(2))
+        XCTAssertThrowsError(try JSONValue.parse(#"{"a":1,"\u0062":2,"b":3}"#)) { e in XCTAssertTrue("\(e)".contains("duplicate key \"b\"")) }
+        XCTAssertThrowsError(try JSONValue.parse(#"{"\u0061":1,"a":2}"#)) { e in XCTAssertTrue("\(e)".contains("duplicate key \"a\"")) }
+        // A larger object than the short scan serves (binary search), and an empty key.
+        let wide = try JSONValue.parse("{" + (0..<20).map { "\"k\(String(format: "%02d", 19 - $0))\":\($0)" }.joined(separator: ",") + "}")
+        XCTAssertEqual(wide["k00"], .int(19))
+        XCTAssertEqual(wide["k19"], .int(0))
+        XCTAssertNil(wide["k20"])
+        XCTAssertEqual(try JSONValue.parse(#"{"":1,"a":2}"#)[""], .int(1))
+        XCTAssertThrowsError(try JSONValue.parse(#"{"":1,"":2}"#)) { e in XCTAssertTrue("\(e)".contains("duplicate key")) }
+        // Non-ASCII strings are still checked as UTF-8.
+        XCTAssertEqual(try JSONValue.parse(#"{"é":"ü"}"#)["é"], .string("ü"))
+    }
+
     func testMalformedInputNamesTheOffset() {
         let cases: [(String, String)] = [
             (#"{"a":1,"a":2}"#, "duplicate key"), ("[1,2", "end of input"), (#"{"a" 1}"#, "expected ':'"),
