@@ -29,6 +29,26 @@ public struct JSONWriter {
         needsComma = true
     }
 
+    public mutating func beginArray() {
+        separator()
+        bytes.append(UInt8(ascii: "["))
+        needsComma = false
+    }
+
+    public mutating func endArray() {
+        bytes.append(UInt8(ascii: "]"))
+        needsComma = true
+    }
+
+    /// A member whose value is an array of strings; left out when empty, as `ObjectBuilder` does.
+    public mutating func member(_ k: StaticString, strings: [String]) {
+        guard !strings.isEmpty else { return }
+        key(k)
+        beginArray()
+        for s in strings { string(s) }
+        endArray()
+    }
+
     /// A member's key; the value written next is its value.
     public mutating func key(_ k: StaticString) {
         separator()

@@ -95,10 +95,9 @@ struct AliasRow: Equatable {
 
 /// A `registrations` row's JSON: the merged `registered` payload.
 func registrationJSON(_ r: Registered) -> [UInt8] {
-    var out: [UInt8] = []
-    out.reserveCapacity(512)
-    r.json.write(to: &out)
-    return out
+    var w = JSONWriter(capacity: 512)
+    r.write(to: &w)
+    return w.bytes
 }
 
 /// Every row of one trial's projections.

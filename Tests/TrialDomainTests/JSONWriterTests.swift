@@ -26,6 +26,26 @@ final class JSONWriterTests: XCTestCase {
         return try TrialFold.fold(key: "HARMONi-2", events: events)
     }
 
+    /// A registration written straight to bytes is its tree's canonical text: every member
+    /// set, every optional left out, empty lists and an empty design.
+    func testARegistrationWritesItsCanonicalText() throws {
+        let full = Registered(
+            title: "Ivonescimab vs \"pembrolizumab\"\n(PD-L1+)", acronym: "HARMONi-2",
+            identifiers: [try TrialIdentifier(registry: .nct, id: "NCT05499390"), try TrialIdentifier(registry: .sponsor, id: "AK112-303")],
+            sponsor: "Akeso", collaborators: ["Summit Therapeutics", "Ünïcode"], phases: [.phase3], conditions: ["NSCLC"],
+            arms: [Registered.Arm(label: "ivonescimab", type: .experimental, interventions: ["ivonescimab"]), Registered.Arm(label: "control")],
+            primaryEndpoints: ["PFS"], enrollment: Enrollment(count: 398, type: .actual),
+            design: Registered.Design(allocation: .randomized, masking: .double))
+        let cases = [full, Registered(title: "T"), Registered(title: "T", design: Registered.Design()),
+                     Registered(title: "T", arms: [Registered.Arm(label: "a", interventions: [])])]
+        for r in cases {
+            var w = JSONWriter()
+            r.write(to: &w)
+            XCTAssertEqual(w.text, r.json.canonicalText)
+            XCTAssertEqual(try Registered(json: JSONValue.parse(w.text)), r)
+        }
+    }
+
     func testProjectionObjectsMatchTheirCanonicalText() throws {
         let f = try richFold()
         XCTAssertGreaterThanOrEqual(f.timeline.count, 3)
