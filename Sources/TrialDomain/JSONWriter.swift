@@ -40,6 +40,20 @@ public struct JSONWriter {
         needsComma = true
     }
 
+    /// A member whose value is an array of objects, each written by `write` between its braces;
+    /// left out when empty, as `ObjectBuilder` does.
+    public mutating func member<T>(_ k: StaticString, objects: [T], _ write: (inout JSONWriter, T) -> Void) {
+        guard !objects.isEmpty else { return }
+        key(k)
+        beginArray()
+        for o in objects {
+            beginObject()
+            write(&self, o)
+            endObject()
+        }
+        endArray()
+    }
+
     /// A member whose value is an array of strings; left out when empty, as `ObjectBuilder` does.
     public mutating func member(_ k: StaticString, strings: [String]) {
         guard !strings.isEmpty else { return }

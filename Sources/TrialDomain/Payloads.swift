@@ -206,17 +206,10 @@ public struct Registered: Equatable, Sendable {
     public func write(to w: inout JSONWriter) {
         w.beginObject()
         w.member("acronym", acronym)
-        if !arms.isEmpty {
-            w.key("arms")
-            w.beginArray()
-            for a in arms {
-                w.beginObject()
-                w.member("interventions", strings: a.interventions)
-                w.member("label", a.label)
-                w.member("type", a.type)
-                w.endObject()
-            }
-            w.endArray()
+        w.member("arms", objects: arms) { w, a in
+            w.member("interventions", strings: a.interventions)
+            w.member("label", a.label)
+            w.member("type", a.type)
         }
         w.member("collaborators", strings: collaborators)
         w.member("conditions", strings: conditions)
@@ -228,16 +221,9 @@ public struct Registered: Equatable, Sendable {
             w.endObject()
         }
         w.member("enrollment", enrollment)
-        if !identifiers.isEmpty {
-            w.key("identifiers")
-            w.beginArray()
-            for i in identifiers {
-                w.beginObject()
-                w.member("id", i.id)
-                w.member("registry", i.registry)
-                w.endObject()
-            }
-            w.endArray()
+        w.member("identifiers", objects: identifiers) { w, i in
+            w.member("id", i.id)
+            w.member("registry", i.registry)
         }
         w.member("phases", strings: phases.map(\.rawValue))
         w.member("primaryEndpoints", strings: primaryEndpoints)
