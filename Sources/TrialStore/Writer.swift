@@ -78,10 +78,12 @@ final class WriterState {
         results.reserveCapacity(groups.count)
         let now = clock()
         do {
+            // OR FAIL: a one-row insert checked before it is written needs no statement journal,
+            // which SQLite keeps for an ABORT inside a transaction (migration 0004).
             let statements = Statements(
                 projections: try ProjectionWriter(db),
                 insertEvent: try db.cachedStatement(sql: """
-                    INSERT INTO events (seq, event_id, trial, version, type, occurred, recorded, recorded_by, source, payload, hash)
+                    INSERT OR FAIL INTO events (seq, event_id, trial, version, type, occurred, recorded, recorded_by, source, payload, hash)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """))
             try db.inTransaction(.immediate) {

@@ -37,6 +37,33 @@ final class TamperTests: StoreTestCase {
         XCTAssertTrue(try store.verify().ok)
     }
 
+    /// The gapless trigger fails a statement at its first gap (migration 0004: FAIL, not
+    /// ABORT, so that the writer's inserts need no statement journal). A statement of several
+    /// rows keeps those before it, each of which passed the check: the log stays gapless, and
+    /// verify finds the forged row by its hash.
+    func testAStatementOfSeveralRowsStopsAtItsFirstGapAndTheLogStaysGapless() throws {
+        let triggerSQL = try store.pool.read { db in try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE name = 'events_gapless'") }
+        XCTAssertTrue(triggerSQL?.contains("RAISE(FAIL") == true, triggerSQL ?? "no trigger")
+        // Row 1: the next seq (4) and HARMONi-6's next version (2); row 2: a gap (seq 6).
+        let forged = try sqlite3("""
+            INSERT INTO events SELECT seq + 1, event_id || 'x', trial, version + 1, type, occurred, recorded, recorded_by, source, payload, hash
+              FROM events WHERE seq = 3
+            UNION ALL SELECT seq + 4, event_id || 'y', trial, version + 2, type, occurred, recorded, recorded_by, source, payload, hash
+              FROM events WHERE seq = 2;
+            """)
+        XCTAssertNotEqual(forged.status, 0, "\(forged)")
+        XCTAssertTrue(forged.out.contains("gapless"), forged.out)
+        let (seqs, gaps) = try store.pool.read { db in
+            (try Int64.fetchAll(db, sql: "SELECT seq FROM events ORDER BY seq"),
+             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM (SELECT trial, MAX(version) AS v, COUNT(*) AS n FROM events GROUP BY trial) WHERE v != n") ?? -1)
+        }
+        XCTAssertEqual(seqs, [1, 2, 3, 4])
+        XCTAssertEqual(gaps, 0, "every trial's versions are 1...n")
+        let report = try store.verify()
+        XCTAssertEqual(report.firstBroken, 4)
+        XCTAssertTrue(report.problem?.contains("changed after it was written") == true, "\(report)")
+    }
+
     func testVerifyFindsTheFirstChangedEventOnceTheTriggersAreGone() throws {
         let intact = try store.verify()
         XCTAssertNil(intact.problem)
