@@ -65,7 +65,7 @@ public struct NewEvent: Equatable, Sendable {
         do {
             var r = try FieldReader(json)
             let typeName = try r.string("type")
-            guard let type = EventType(rawValue: typeName) else {
+            guard let type = EventType.named(typeName) else {
                 throw ValidationError(field: "type", reason: "unknown event type '\(typeName)'; the types are \(EventType.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             if let t = try r.optionalString("trial", maxLength: 200) {

@@ -120,7 +120,20 @@ public struct PartialDate: Hashable, Sendable, Comparable, CustomStringConvertib
 
     /// Parses `2027`, `2026-H1`, `2025-Q2`, `2025-04` or `2026-06-02`.
     public init(parsing text: String) throws(ValidationError) {
-        let u = Array(text.utf8)
+        // The text's own bytes (a date is a small string, copied to the stack), no array.
+        var t = text
+        guard let (y, precision) = t.withUTF8({ Self.fields($0) }) else {
+            throw ValidationError(field: "", reason: "'\(text)' is not a date; use \(PartialDate.forms)")
+        }
+        guard let date = PartialDate(year: y, precision: precision) else {
+            throw ValidationError(field: "", reason: "'\(text)' is not a real date")
+        }
+        self = date
+    }
+
+    /// The year and precision a text spells, unchecked against the calendar; nil if it is
+    /// none of the forms.
+    private static func fields(_ u: UnsafeBufferPointer<UInt8>) -> (Int, Precision)? {
         func digits(_ r: Range<Int>) -> Int? {
             guard r.upperBound <= u.count else { return nil }
             var v = 0
@@ -130,31 +143,19 @@ public struct PartialDate: Hashable, Sendable, Comparable, CustomStringConvertib
             }
             return v
         }
-        // Built only on failure: a parse that succeeds allocates nothing for it.
-        func bad() -> ValidationError { ValidationError(field: "", reason: "'\(text)' is not a date; use \(PartialDate.forms)") }
-        guard u.count >= 4, let y = digits(0..<4), u.count == 4 || u[4] == UInt8(ascii: "-") else { throw bad() }
-        var precision: Precision
+        guard u.count >= 4, let y = digits(0..<4), u.count == 4 || u[4] == UInt8(ascii: "-") else { return nil }
         switch u.count {
-        case 4: precision = .year
+        case 4: return (y, .year)
         case 7:
-            if u[5] == UInt8(ascii: "H") || u[5] == UInt8(ascii: "h"), let h = digits(6..<7) {
-                precision = .half(h)
-            } else if u[5] == UInt8(ascii: "Q") || u[5] == UInt8(ascii: "q"), let q = digits(6..<7) {
-                precision = .quarter(q)
-            } else if let m = digits(5..<7) {
-                precision = .month(m)
-            } else {
-                throw bad()
-            }
+            if u[5] == UInt8(ascii: "H") || u[5] == UInt8(ascii: "h"), let h = digits(6..<7) { return (y, .half(h)) }
+            if u[5] == UInt8(ascii: "Q") || u[5] == UInt8(ascii: "q"), let q = digits(6..<7) { return (y, .quarter(q)) }
+            if let m = digits(5..<7) { return (y, .month(m)) }
+            return nil
         case 10:
-            guard u[7] == UInt8(ascii: "-"), let m = digits(5..<7), let d = digits(8..<10) else { throw bad() }
-            precision = .day(month: m, day: d)
-        default: throw bad()
+            guard u[7] == UInt8(ascii: "-"), let m = digits(5..<7), let d = digits(8..<10) else { return nil }
+            return (y, .day(month: m, day: d))
+        default: return nil
         }
-        guard let date = PartialDate(year: y, precision: precision) else {
-            throw ValidationError(field: "", reason: "'\(text)' is not a real date")
-        }
-        self = date
     }
 
     /// The first day of the window.

@@ -128,7 +128,12 @@ extension String {
 
     var trimmingSpaces: String {
         // Fast path: no white space at either end (the common case).
-        if let f = utf8.first, let l = utf8.last, f > 0x20, f < 0x80, l > 0x20, l < 0x80 { return self }
+        // (The last byte by index: `utf8.last` went through a generic, unspecialised getter.)
+        let u = utf8
+        if let f = u.first, f > 0x20, f < 0x80 {
+            let l = u[u.index(before: u.endIndex)]
+            if l > 0x20, l < 0x80 { return self }
+        }
         var s = Substring(self)
         while let f = s.first, f.isWhitespace { s.removeFirst() }
         while let l = s.last, l.isWhitespace { s.removeLast() }

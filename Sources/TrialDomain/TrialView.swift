@@ -162,13 +162,18 @@ public struct TrialSummary: Equatable, Sendable {
 
     /// Every name the trial is found by: key, identifiers and acronym, with their registries;
     /// one per lookup key (`caseFolded`), the first of names that differ only in case.
-    public var aliases: [(registry: String, id: String)] {
-        var out: [(String, String)] = [("key", key)]
-        var seen: Set<String> = [key.caseFolded]
-        for id in registration?.identifiers ?? [] where seen.insert(id.lookupKey).inserted {
-            out.append((id.registry.rawValue, id.id))
+    public var aliases: [(registry: String, id: String)] { aliasesWithLookupKeys.map { ($0.registry, $0.id) } }
+
+    /// `aliases`, each with its lookup key (`caseFolded`), folded once. A trial has a handful:
+    /// they are told apart by a scan, not a set.
+    public var aliasesWithLookupKeys: [(lookup: String, registry: String, id: String)] {
+        var out: [(lookup: String, registry: String, id: String)] = [(key.caseFolded, "key", key)]
+        func add(_ registry: String, _ id: String) {
+            let lookup = id.caseFolded
+            if !out.contains(where: { $0.lookup == lookup }) { out.append((lookup, registry, id)) }
         }
-        if let a = registration?.acronym, seen.insert(a.caseFolded).inserted { out.append(("acronym", a)) }
+        for id in registration?.identifiers ?? [] { add(id.registry.rawValue, id.id) }
+        if let a = registration?.acronym { add("acronym", a) }
         return out
     }
 

@@ -35,6 +35,14 @@ public enum EventType: String, CaseIterable, Sendable, Hashable {
     public var canBeExpected: Bool { isMilestone || self == .datesUpdated || self == .enrollmentUpdated }
 }
 
+extension EventType {
+    private static let byName = Dictionary(uniqueKeysWithValues: allCases.map { ($0.rawValue, $0) })
+
+    /// The type with this name: `init(rawValue:)` by one hash look-up instead of a comparison
+    /// with every case in turn (a replay and a rebuild name the type of every event).
+    public static func named(_ name: String) -> EventType? { byName[name] }
+}
+
 /// ClinicalTrials.gov's overall status, in lower-case kebab form.
 public enum TrialStatus: String, CaseIterable, Sendable, Hashable {
     case notYetRecruiting = "not-yet-recruiting"

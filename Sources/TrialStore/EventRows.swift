@@ -40,7 +40,7 @@ enum EventRows {
         let seq = sqlite3_column_int64(stmt, 0)
         do {
             let typeName = text(stmt, typeCol)
-            guard let type = EventType(rawValue: typeName) else {
+            guard let type = EventType.named(typeName) else {
                 throw StoreError.corruptEvent(seq: seq, reason: "unknown type '\(typeName)'")
             }
             guard let p = sqlite3_column_text(stmt, payloadCol) else { throw StoreError.corruptEvent(seq: seq, reason: "no payload") }

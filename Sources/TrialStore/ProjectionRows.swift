@@ -89,7 +89,7 @@ struct AliasRow: Equatable {
 
     /// The trial's aliases: `TrialSummary.aliases` already lists one per lookup key.
     static func of(_ s: TrialSummary) -> [AliasRow] {
-        s.aliases.map { AliasRow(alias: $0.id.caseFolded, registry: $0.registry, id: $0.id) }
+        s.aliasesWithLookupKeys.map { AliasRow(alias: $0.lookup, registry: $0.registry, id: $0.id) }
     }
 }
 

@@ -247,7 +247,7 @@ final class WriterState {
         // Each side's identifiers with their look-up keys, made once for the check and the cache.
         let renamed = old.summary.version == 0 || old.summary.registration != new.summary.registration
         let aliases = renamed
-            ? (old: old.summary.aliases.map { $0.id.caseFolded }, new: new.summary.aliases.map { (id: $0.id, lookup: $0.id.caseFolded) })
+            ? (old: old.summary.aliasesWithLookupKeys.map(\.lookup), new: new.summary.aliasesWithLookupKeys.map { (id: $0.id, lookup: $0.lookup) })
             : nil
         if let aliases {
             let had = Set(aliases.old)
