@@ -38,6 +38,9 @@ public struct TrialFold: Sendable, Equatable {
     /// Drops the timeline entries in place (`compacted()` without a copy).
     public mutating func compact() { timeline = [] }
 
+    /// Makes the last milestone's text now (`MilestoneRef.settleText`).
+    public mutating func settleMilestoneText() { summary.lastMilestone?.settleText() }
+
     public static func == (a: TrialFold, b: TrialFold) -> Bool {
         a.summary == b.summary && a.timeline == b.timeline && a.expectations == b.expectations
     }

@@ -75,6 +75,12 @@ public struct MilestoneRef: Equatable, Sendable {
         try r.finish()
     }
 
+    /// Makes the text now and keeps it, for a reference that will be read more than once
+    /// (the writer's: its trial's row and the append's reply both show it).
+    public mutating func settleText() {
+        if case .payload = origin { origin = .text(text) }
+    }
+
     public static func == (a: MilestoneRef, b: MilestoneRef) -> Bool {
         a.seq == b.seq && a.type == b.type && a.occurred == b.occurred && a.text == b.text
     }

@@ -242,6 +242,8 @@ final class WriterState {
         } catch let v as LifecycleViolation {
             throw AppendError.contradiction(v)
         }
+        // Its text is written into the trial's row and the reply: made once, here.
+        new.settleMilestoneText()
 
         // 6. New identifiers must not name another trial (only a registration brings any).
         // Each side's identifiers with their look-up keys, made once for the check and the cache.
