@@ -378,6 +378,37 @@ struct JSONParser {
         }
     }
 
+    /// Powers of ten a Double holds exactly.
+    private static let exactPowers: [Double] = (0...22).map { k in (0..<k).reduce(1.0) { r, _ in r * 10 } }
+
+    /// A number written as digits with a fraction and no exponent (`0.51`, `-11.1`), when at
+    /// most 15 significant digits make it: the digits as an integer are exact in a Double, and
+    /// so is the power of ten that scales them (at most 10^22), so one division rounds
+    /// correctly, to the value strtod would give (Clinger's fast path). nil otherwise.
+    static func exactDecimal(_ u: UnsafeBufferPointer<UInt8>) -> Double? {
+        var k = 0, negative = false
+        if k < u.count, u[k] == UInt8(ascii: "-") { negative = true; k += 1 }
+        var mantissa: Int64 = 0, digits = 0, fraction = -1
+        while k < u.count {
+            let b = u[k]
+            if b == UInt8(ascii: ".") {
+                guard fraction < 0 else { return nil }
+                fraction = 0
+            } else if b >= 48, b <= 57 {
+                if mantissa != 0 || b != 48 { digits += 1 }
+                guard digits <= 15 else { return nil }
+                mantissa = mantissa * 10 + Int64(b - 48)
+                if fraction >= 0 { fraction += 1 }
+            } else {
+                return nil  // an exponent: strtod's
+            }
+            k += 1
+        }
+        guard fraction > 0, fraction <= 22 else { return nil }
+        let v = Double(mantissa) / exactPowers[fraction]
+        return negative ? -v : v
+    }
+
     /// Three-way comparison of two stretches of the text, byte by byte.
     func compareRaw(_ a: Range<Int>, _ b: Range<Int>) -> Int {
         let n = Swift.min(a.count, b.count)
@@ -428,6 +459,7 @@ struct JSONParser {
             while k < i { v = v * 10 + Int64(bytes[k] &- 48); k += 1 }
             return .int(negative ? -v : v)
         }
+        if !isInteger, let d = Self.exactDecimal(UnsafeBufferPointer(rebasing: bytes[start..<i])) { return .double(d) }
         let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<i]), as: UTF8.self)
         if isInteger, let v = Int64(text) { return .int(v) }
         guard let d = Double(text), d.isFinite else { throw JSONParseError(offset: start, reason: "number out of range") }

@@ -167,6 +167,29 @@ final class JSONTests: XCTestCase {
         XCTAssertEqual(try JSONValue.parse(#"{"é":"ü"}"#)["é"], .string("ü"))
     }
 
+    /// Decimals read by the parser's fast path are the Doubles strtod gives, to the bit.
+    func testDecimalsParseToTheSameDoubleAsStrtod() throws {
+        var rng = SeededRandom(seed: 7)
+        var texts = ["0.51", "-0.38", "0.0001", "11.1", "5.8", "0.1", "0.3", "123456789012.345", "0.000000000000000000001",
+                     "-0.0", "9007199254740.993", "1.7976931348623157", "999999999999999.9", "0.1234567890123456"]
+        for _ in 0..<20_000 {
+            let digits = Int.random(in: 1...17, using: &rng)
+            let all = (0..<digits).map { _ in String(Int.random(in: 0...9, using: &rng)) }.joined()
+            let point = Int.random(in: 0..<digits, using: &rng)
+            var whole = String(all.prefix(point))
+            while whole.count > 1, whole.hasPrefix("0") { whole.removeFirst() }
+            let d = (whole.isEmpty ? "0" : whole) + "." + all.dropFirst(point)
+            texts.append(Bool.random(using: &rng) ? "-" + d : d)
+        }
+        for t in texts {
+            guard let expected = Double(t) else { continue }
+            guard case .double(let got) = try JSONValue.parse(t) else {
+                XCTFail("\(t) did not parse as a double"); continue
+            }
+            XCTAssertEqual(got.bitPattern, expected.bitPattern, t)
+        }
+    }
+
     func testMalformedInputNamesTheOffset() {
         let cases: [(String, String)] = [
             (#"{"a":1,"a":2}"#, "duplicate key"), ("[1,2", "end of input"), (#"{"a" 1}"#, "expected ':'"),
