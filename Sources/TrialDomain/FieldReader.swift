@@ -161,6 +161,8 @@ extension ObjectBuilder: JSONMemberSink {
     mutating func member(_ k: StaticString, _ v: JSONValue?) { set(Self.name(k), v) }
     mutating func member<E: RawRepresentable>(_ k: StaticString, _ e: E?) where E.RawValue == String { set(Self.name(k), e) }
     mutating func member<T: JSONWritable>(_ k: StaticString, _ v: T?) { set(Self.name(k), v?.json) }
+    mutating func member(_ k: StaticString, strings: [String]) { set(Self.name(k), strings: strings) }
+    mutating func member<T: JSONWritable>(_ k: StaticString, objects: [T]) { set(Self.name(k), array: objects.map(\.json)) }
     mutating func member(_ k: StaticString, canonicalText _: String?, _ value: @autoclosure () -> JSONValue) {
         set(Self.name(k), value())
     }

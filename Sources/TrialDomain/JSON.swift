@@ -142,17 +142,18 @@ public struct JSONObject: Equatable, Sendable, Sequence {
     /// Three-way comparison of two keys' UTF-8 bytes: negative, zero or positive.
     static func compare(_ a: String, _ b: String) -> Int {
         var a = a, b = b  // native strings: withUTF8 reads their storage in place
-        return a.withUTF8 { x in
-            b.withUTF8 { y in
-                let n = Swift.min(x.count, y.count)
-                var i = 0
-                while i < n {
-                    if x[i] != y[i] { return Int(x[i]) - Int(y[i]) }
-                    i += 1
-                }
-                return x.count - y.count
-            }
+        return a.withUTF8 { x in b.withUTF8 { y in compare(x, y) } }
+    }
+
+    /// The same on bytes (the parser compares keys in its text before they are strings).
+    static func compare(_ x: UnsafeBufferPointer<UInt8>, _ y: UnsafeBufferPointer<UInt8>) -> Int {
+        let n = Swift.min(x.count, y.count)
+        var i = 0
+        while i < n {
+            if x[i] != y[i] { return Int(x[i]) - Int(y[i]) }
+            i += 1
         }
+        return x.count - y.count
     }
 
     public func makeIterator() -> IndexingIterator<[(key: String, value: JSONValue)]> {
@@ -332,7 +333,9 @@ struct JSONParser {
                     if raw.count != key.utf8.count {
                         ascending = nil
                     } else if !previous.isEmpty || !members.isEmpty {
-                        if compareRaw(previous, raw) >= 0 { ascending = false }
+                        if JSONObject.compare(UnsafeBufferPointer(rebasing: bytes[previous]), UnsafeBufferPointer(rebasing: bytes[raw])) >= 0 {
+                            ascending = false
+                        }
                     }
                     previous = raw
                 }
@@ -407,18 +410,6 @@ struct JSONParser {
         guard fraction > 0, fraction <= 22 else { return nil }
         let v = Double(mantissa) / exactPowers[fraction]
         return negative ? -v : v
-    }
-
-    /// Three-way comparison of two stretches of the text, byte by byte.
-    func compareRaw(_ a: Range<Int>, _ b: Range<Int>) -> Int {
-        let n = Swift.min(a.count, b.count)
-        var k = 0
-        while k < n {
-            let x = bytes[a.lowerBound + k], y = bytes[b.lowerBound + k]
-            if x != y { return Int(x) - Int(y) }
-            k += 1
-        }
-        return a.count - b.count
     }
 
     mutating func literal(_ word: StaticString) throws(JSONParseError) {

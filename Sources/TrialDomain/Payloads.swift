@@ -172,64 +172,48 @@ public struct Registered: Equatable, Sendable {
         }
         try r.finish()
     }
+}
 
-    public var json: JSONValue {
-        var b = ObjectBuilder()
-        b.set("title", title)
-        b.set("acronym", acronym)
-        b.set("identifiers", array: identifiers.map { ["registry": .string($0.registry.rawValue), "id": .string($0.id)] })
-        b.set("sponsor", sponsor)
-        b.set("collaborators", strings: collaborators)
-        b.set("phases", strings: phases.map(\.rawValue))
-        b.set("conditions", strings: conditions)
-        b.set("arms", array: arms.map { a in
-            var o = ObjectBuilder()
-            o.set("label", a.label)
-            o.set("type", a.type)
-            o.set("interventions", strings: a.interventions)
-            return o.value
-        })
-        b.set("primaryEndpoints", strings: primaryEndpoints)
-        b.set("enrollment", enrollment?.json)
-        if let d = design {
-            var o = ObjectBuilder()
-            o.set("allocation", d.allocation)
-            o.set("masking", d.masking)
-            b.set("design", o.value)
-        }
-        return b.value
+// A registration lists its members once, for the tree (`json`) and for the bytes of the
+// `registrations` row and of every reply that carries a trial (`write(to:)`).
+
+extension Registered: JSONWritable {
+    public func write(to w: inout JSONWriter) { writeObject(to: &w) }  // see JSONWritable.write
+
+    public func members<S: JSONMemberSink>(into s: inout S) {
+        s.member("acronym", acronym)
+        s.member("arms", objects: arms)
+        s.member("collaborators", strings: collaborators)
+        s.member("conditions", strings: conditions)
+        s.member("design", design)
+        s.member("enrollment", enrollment)
+        s.member("identifiers", objects: identifiers)
+        s.member("phases", strings: phases.map(\.rawValue))
+        s.member("primaryEndpoints", strings: primaryEndpoints)
+        s.member("sponsor", sponsor)
+        s.member("title", title)
     }
+}
 
-    /// `json`'s canonical text, written straight to bytes (a rebuild writes every trial's
-    /// merged registration): the members in canonical order, left out where `json` leaves
-    /// them out. TrialDomainTests check that both give the same text.
-    public func write(to w: inout JSONWriter) {
-        w.beginObject()
-        w.member("acronym", acronym)
-        w.member("arms", objects: arms) { w, a in
-            w.member("interventions", strings: a.interventions)
-            w.member("label", a.label)
-            w.member("type", a.type)
-        }
-        w.member("collaborators", strings: collaborators)
-        w.member("conditions", strings: conditions)
-        if let d = design {
-            w.key("design")
-            w.beginObject()
-            w.member("allocation", d.allocation)
-            w.member("masking", d.masking)
-            w.endObject()
-        }
-        w.member("enrollment", enrollment)
-        w.member("identifiers", objects: identifiers) { w, i in
-            w.member("id", i.id)
-            w.member("registry", i.registry)
-        }
-        w.member("phases", strings: phases.map(\.rawValue))
-        w.member("primaryEndpoints", strings: primaryEndpoints)
-        w.member("sponsor", sponsor)
-        w.member("title", title)
-        w.endObject()
+extension Registered.Arm: JSONWritable {
+    public func members<S: JSONMemberSink>(into s: inout S) {
+        s.member("interventions", strings: interventions)
+        s.member("label", label)
+        s.member("type", type)
+    }
+}
+
+extension Registered.Design: JSONWritable {
+    public func members<S: JSONMemberSink>(into s: inout S) {
+        s.member("allocation", allocation)
+        s.member("masking", masking)
+    }
+}
+
+extension TrialIdentifier: JSONWritable {
+    public func members<S: JSONMemberSink>(into s: inout S) {
+        s.member("id", id)
+        s.member("registry", registry)
     }
 }
 

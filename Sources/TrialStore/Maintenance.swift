@@ -64,7 +64,7 @@ extension EventStore {
                 }
                 let typeName: String = row[4]
                 let occurredText: String = row[5], recordedText: String = row[6]
-                guard let type = EventType(rawValue: typeName), (try? PartialDate(parsing: occurredText)) != nil,
+                guard let type = EventType.named(typeName), (try? PartialDate(parsing: occurredText)) != nil,
                     (try? Timestamp(parsing: recordedText)) != nil
                 else {
                     broken("the row is malformed")
