@@ -92,6 +92,7 @@ final class RawSQLite {
         try exec("PRAGMA journal_mode = WAL")
         try exec("PRAGMA synchronous = FULL")
         try exec("PRAGMA cache_size = -32768")  // the store's pragmas
+        try exec("PRAGMA secure_delete = OFF")
         // No checkpoint while measured (the store's run on a thread of its own, concurrently):
         // the most favourable setting for the baseline.
         try exec("PRAGMA wal_autocheckpoint = 0")

@@ -114,6 +114,18 @@ final class DurabilityTests: StoreTestCase {
         XCTAssertEqual(try writerSynchronous(), 2, "FULL on a store opened on an existing file")
         XCTAssertEqual(try store.pool.read { try String.fetchOne($0, sql: "PRAGMA journal_mode") }, "wal")
     }
+
+    /// Debian's SQLite shreds by default (SECURE_DELETE: freed pages zeroed and written again);
+    /// the store deletes only projection rows, which the log keeps the source of, so every
+    /// connection runs without it, a rebuild included.
+    func testNoConnectionShredsWhatTheLogKeeps() throws {
+        func writer() throws -> Int? { try store.pool.writeWithoutTransaction { try Int.fetchOne($0, sql: "PRAGMA secure_delete") } }
+        XCTAssertEqual(try writer(), 0)
+        XCTAssertEqual(try store.pool.read { try Int.fetchOne($0, sql: "PRAGMA secure_delete") }, 0)
+        try append("HARMONi-2", .statusChanged, "2022-10", ["status": "recruiting"])
+        try store.rebuild()
+        XCTAssertEqual(try writer(), 0, "still off after a rebuild")
+    }
 }
 
 final class MigrationTests: StoreTestCase {
