@@ -34,30 +34,32 @@ public struct VarlinkError: Error, Equatable, Sendable, CustomStringConvertible 
 
 /// A method call: `{"method": "org.trialtrack.Trials.Status", "parameters": {...}, "more": true}`.
 public struct VarlinkCall: Equatable, Sendable {
-    public var method: String
+    public var method: String {
+        didSet { (interface, member) = Self.split(method) }
+    }
     public var parameters: JSONObject
     /// No reply is wanted.
     public var oneway: Bool
     /// Several replies are wanted (`continues` on all but the last).
     public var more: Bool
+    /// The interface part of the method name ("" when it has no dot). Kept beside `method`:
+    /// a server asks for both several times a call.
+    public private(set) var interface: String
+    /// The method's short name.
+    public private(set) var member: String
 
     public init(method: String, parameters: JSONObject = JSONObject(), oneway: Bool = false, more: Bool = false) {
         self.method = method
+        (interface, member) = Self.split(method)
         self.parameters = parameters
         self.oneway = oneway
         self.more = more
     }
 
-    /// The interface part of the method name.
-    public var interface: String {
-        guard let dot = method.lastIndex(of: ".") else { return "" }
-        return String(method[..<dot])
-    }
-
-    /// The method's short name.
-    public var member: String {
-        guard let dot = method.lastIndex(of: ".") else { return method }
-        return String(method[method.index(after: dot)...])
+    /// Splits at the last dot, on the UTF-8 bytes (a dot is never part of a larger character).
+    private static func split(_ method: String) -> (interface: String, member: String) {
+        guard let dot = method.utf8.lastIndex(of: UInt8(ascii: ".")) else { return ("", method) }
+        return (String(method[..<dot]), String(method[method.utf8.index(after: dot)...]))
     }
 
     /// Reads a call from a message; what is wrong is a MalformedRequest or InvalidParameter.
@@ -65,13 +67,17 @@ public struct VarlinkCall: Equatable, Sendable {
         guard case .object(let o) = message else {
             throw TrialsInterface.malformed("a call must be a JSON object, not \(message.kindName)")
         }
-        for key in o.keys where !["method", "parameters", "oneway", "more", "upgrade"].contains(key) {
-            throw TrialsInterface.malformed("unknown field '\(key)' in the call")
+        for m in o.members {
+            switch m.key {
+            case "method", "parameters", "oneway", "more", "upgrade": continue
+            default: throw TrialsInterface.malformed("unknown field '\(m.key)' in the call")
+            }
         }
         guard case .string(let m)? = o["method"], !m.isEmpty else {
             throw TrialsInterface.malformed("the call has no \"method\" string")
         }
         method = m
+        (interface, member) = Self.split(m)
         switch o["parameters"] {
         case nil, .null?: parameters = JSONObject()
         case .object(let p)?: parameters = p
