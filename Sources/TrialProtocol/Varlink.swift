@@ -12,7 +12,7 @@ public struct VarlinkError: Error, Equatable, Sendable, CustomStringConvertible 
     }
 
     /// The error's short name (`NoSuchTrial`).
-    public var shortName: String { String(name.split(separator: ".").last ?? Substring(name)) }
+    public var shortName: String { splitQualifiedName(name).member }
 
     public var description: String {
         parameters.count == 0 ? name : "\(name) \(JSONValue.object(parameters).canonicalText)"
@@ -32,34 +32,34 @@ public struct VarlinkError: Error, Equatable, Sendable, CustomStringConvertible 
     public static func expectedMore() -> VarlinkError { VarlinkError("org.varlink.service.ExpectedMore") }
 }
 
+/// A qualified Varlink name split at its last dot, on the UTF-8 bytes (a dot is never part of
+/// a larger character): `org.trialtrack.Trials.Status` → (`org.trialtrack.Trials`, `Status`);
+/// a name without a dot is all member.
+func splitQualifiedName(_ name: String) -> (interface: String, member: String) {
+    guard let dot = name.utf8.lastIndex(of: UInt8(ascii: ".")) else { return ("", name) }
+    return (String(name[..<dot]), String(name[name.utf8.index(after: dot)...]))
+}
+
 /// A method call: `{"method": "org.trialtrack.Trials.Status", "parameters": {...}, "more": true}`.
 public struct VarlinkCall: Equatable, Sendable {
-    public var method: String {
-        didSet { (interface, member) = Self.split(method) }
-    }
+    public let method: String
     public var parameters: JSONObject
     /// No reply is wanted.
     public var oneway: Bool
     /// Several replies are wanted (`continues` on all but the last).
     public var more: Bool
-    /// The interface part of the method name ("" when it has no dot). Kept beside `method`:
-    /// a server asks for both several times a call.
-    public private(set) var interface: String
+    /// The interface part of the method name ("" when it has no dot). Split once, beside
+    /// `method`: a server asks for both several times a call.
+    public let interface: String
     /// The method's short name.
-    public private(set) var member: String
+    public let member: String
 
     public init(method: String, parameters: JSONObject = JSONObject(), oneway: Bool = false, more: Bool = false) {
         self.method = method
-        (interface, member) = Self.split(method)
+        (interface, member) = splitQualifiedName(method)
         self.parameters = parameters
         self.oneway = oneway
         self.more = more
-    }
-
-    /// Splits at the last dot, on the UTF-8 bytes (a dot is never part of a larger character).
-    private static func split(_ method: String) -> (interface: String, member: String) {
-        guard let dot = method.utf8.lastIndex(of: UInt8(ascii: ".")) else { return ("", method) }
-        return (String(method[..<dot]), String(method[method.utf8.index(after: dot)...]))
     }
 
     /// Reads a call from a message; what is wrong is a MalformedRequest or InvalidParameter.
@@ -73,11 +73,10 @@ public struct VarlinkCall: Equatable, Sendable {
             default: throw TrialsInterface.malformed("unknown field '\(m.key)' in the call")
             }
         }
-        guard case .string(let m)? = o["method"], !m.isEmpty else {
+        guard case .string(let method)? = o["method"], !method.isEmpty else {
             throw TrialsInterface.malformed("the call has no \"method\" string")
         }
-        method = m
-        (interface, member) = Self.split(m)
+        let parameters: JSONObject
         switch o["parameters"] {
         case nil, .null?: parameters = JSONObject()
         case .object(let p)?: parameters = p
@@ -90,9 +89,9 @@ public struct VarlinkCall: Equatable, Sendable {
             case let other?: throw TrialsInterface.malformed("\"\(k)\" must be a boolean, not \(other.kindName)")
             }
         }
-        oneway = try flag("oneway")
-        more = try flag("more")
+        let oneway = try flag("oneway"), more = try flag("more")
         if try flag("upgrade") { throw TrialsInterface.malformed("connection upgrades are not supported") }
+        self.init(method: method, parameters: parameters, oneway: oneway, more: more)
     }
 
     public var json: JSONValue {
