@@ -145,15 +145,22 @@ extension String {
     /// `lowercased()`, without its Unicode tables for ASCII text (identifiers, acronyms, keys)
     /// and without a copy when there is nothing to fold: alias look-ups run on every append.
     public var caseFolded: String {
-        var upper = false
-        for b in utf8 {
-            if b >= 0x80 { return lowercased() }
-            if b >= 0x41 && b <= 0x5A { upper = true }
-        }
-        guard upper else { return self }
-        return String(unsafeUninitializedCapacity: utf8.count) { out in
-            for (i, b) in utf8.enumerated() { out[i] = b >= 0x41 && b <= 0x5A ? b | 0x20 : b }
-            return utf8.count
-        }
+        var s = self
+        return s.withUTF8 { u -> String? in
+            // One pass over the bytes: anything beyond ASCII takes the Unicode path.
+            var upper = false
+            for b in u {
+                if b >= 0x80 { return nil }
+                if b &- 0x41 < 26 { upper = true }
+            }
+            guard upper else { return self }
+            return String(unsafeUninitializedCapacity: u.count) { out in
+                for i in 0..<u.count {
+                    let b = u[i]
+                    out[i] = b &- 0x41 < 26 ? b | 0x20 : b
+                }
+                return u.count
+            }
+        } ?? lowercased()
     }
 }

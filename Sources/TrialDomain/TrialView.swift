@@ -140,12 +140,26 @@ public struct Expectation: Equatable, Sendable {
     public var isOpen: Bool { state == .pending || state == .overdue }
 }
 
+/// An immutable value behind one reference (see `TrialSummary.registration`).
+final class Boxed<Value: Equatable & Sendable>: Equatable, Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+    static func == (a: Boxed, b: Boxed) -> Bool { a === b || a.value == b.value }
+}
+
 /// The current state of one trial: the `trials` projection row.
 public struct TrialSummary: Equatable, Sendable {
     /// The stream key (the reference the trial was first recorded under).
     public var key: String
     /// What the registrations say, merged: the latest fields, every identifier ever given.
-    public var registration: Registered?
+    public var registration: Registered? {
+        get { registrationBox?.value }
+        set { registrationBox = newValue.map(Boxed.init) }
+    }
+    /// The registration behind one reference: a summary is copied several times an append
+    /// (the fold, the writer's pending row, the reply), and a registration is most of its
+    /// fields; copying the box retains one object instead of each of them.
+    private var registrationBox: Boxed<Registered>?
     public var enrollment: Enrollment?
     public var status: TrialStatus?
     public var statusSince: PartialDate?
@@ -158,6 +172,10 @@ public struct TrialSummary: Equatable, Sendable {
     public var lastSeq: Int64 = 0
 
     public init(key: String) { self.key = key }
+
+    /// Whether both summaries hold the same registration (the same box, at once, without
+    /// copying either out).
+    public func hasSameRegistration(as other: TrialSummary) -> Bool { registrationBox == other.registrationBox }
 
     /// The acronym, else the key.
     public var displayName: String { registration?.acronym ?? key }

@@ -49,6 +49,7 @@ extension EventStore {
             let triggers = try Set(String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'events'"))
             let missing = Self.appendOnlyTriggers.filter { !triggers.contains($0) }
             var previous = SHA256Digest.zero
+            let hasher = ChainHasher()
             var expected: Int64 = 1
             let cursor = try Row.fetchCursor(db, sql: "SELECT \(EventRows.columns) FROM events ORDER BY seq")
             while let row = try cursor.next() {
@@ -73,7 +74,7 @@ extension EventStore {
                 let content = RecordedEvent.hashedContent(
                     seq: seq, id: row[1], trial: row[2], version: row[3], type: type, occurredText: occurredText,
                     recordedText: recordedText, recordedBy: row[7], source: row[8], payloadText: row[9])
-                let hash = SHA256Digest.chain(previous: previous, content: content)
+                let hash = hasher.link(previous: previous, content: content)
                 guard let stored = row[10] as Data?, [UInt8](stored) == hash else {
                     broken("the hash does not match the content: the event was changed after it was written")
                     break

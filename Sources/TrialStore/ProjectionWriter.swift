@@ -40,7 +40,7 @@ struct ProjectionWriter {
         let s = new.summary
 
         // Registration and aliases change only with registrations.
-        if old.summary.registration != s.registration {
+        if !old.summary.hasSameRegistration(as: s) {
             if let registration = s.registration {
                 try writeRegistration(registrationJSON(registration), trial: s.key)
             } else {

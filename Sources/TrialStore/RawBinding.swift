@@ -5,7 +5,8 @@ import GRDBSQLite
 /// and rebuild paths (GRDB's argument boxing costs more than the insert itself there).
 ///
 /// Values are bound in order with `bind` (SQLite copies each), then `run()` steps once and
-/// resets; `forEachRow` steps a SELECT.
+/// resets; `forEachRow` steps a SELECT. Every use binds every parameter: bindings are not
+/// cleared between runs, so that SQLite reuses the buffers it copied the last values into.
 struct RawStatement {
     let statement: Statement
     private var index: Int32 = 0
@@ -67,10 +68,7 @@ struct RawStatement {
     /// thrown as GRDB's DatabaseError.
     func forEachRow(_ body: (OpaquePointer?) throws -> Void) throws {
         let stmt = statement.sqliteStatement
-        defer {
-            sqlite3_reset(stmt)
-            sqlite3_clear_bindings(stmt)
-        }
+        defer { sqlite3_reset(stmt) }
         while true {
             let code = sqlite3_step(stmt)
             if code == SQLITE_DONE { return }
@@ -80,5 +78,16 @@ struct RawStatement {
             }
             try body(stmt)
         }
+    }
+
+    /// The first row's first column as text, or nil when there is no row.
+    func firstText() throws -> String? {
+        var text: String?
+        try forEachRow { stmt in
+            if text == nil, let c = sqlite3_column_text(stmt, 0) {
+                text = String(decoding: UnsafeBufferPointer(start: c, count: Int(sqlite3_column_bytes(stmt, 0))), as: UTF8.self)
+            }
+        }
+        return text
     }
 }

@@ -18,6 +18,7 @@ final class WriterState {
     var lastRecorded = Timestamp(microseconds: 0)
     var cache: FoldCache
     var ids = EventIDGenerator()
+    private let hasher = ChainHasher()
     /// Trials appended to in the open transaction: their `trials` rows are written once, at
     /// its end, however many of their events it holds.
     var dirty: [String: TrialSummary] = [:]
@@ -149,12 +150,12 @@ final class WriterState {
         return .success(outcomes)
     }
 
-    /// The trial an alias names, if any.
-    func resolve(_ db: Database, alias: String) throws -> String? {
-        let lookup = alias.caseFolded
+    /// The trial an alias names, if any, by its look-up key (`caseFolded`).
+    func resolve(_ db: Database, lookup: String) throws -> String? {
         if let key = aliasCache[lookup] { return key }
-        let stmt = try db.cachedStatement(sql: "SELECT trial FROM trial_aliases WHERE alias = ?")
-        let key = try String.fetchOne(stmt, arguments: [lookup])
+        var st = RawStatement(try db.cachedStatement(sql: "SELECT trial FROM trial_aliases WHERE alias = ?"))
+        st.bind(lookup)
+        let key = try st.firstText()
         if let key {
             if aliasCache.count >= 100_000 { aliasCache.removeAll(keepingCapacity: true) }
             aliasCache[lookup] = key
@@ -197,7 +198,7 @@ final class WriterState {
             key = target!.trial
         default:
             guard let ref = e.trial else { throw AppendError.invalid(ValidationError(field: "trial", reason: "missing (required)")) }
-            if let known = try resolve(db, alias: ref.lookupKey) { key = known } else { key = ref.text; isNew = true }
+            if let known = try resolve(db, lookup: ref.lookupKey) { key = known } else { key = ref.text; isNew = true }
         }
 
         // 2. Idempotency: the same id and content is the first result; other content is refused.
@@ -247,14 +248,14 @@ final class WriterState {
 
         // 6. New identifiers must not name another trial (only a registration brings any).
         // Each side's identifiers with their look-up keys, made once for the check and the cache.
-        let renamed = old.summary.version == 0 || old.summary.registration != new.summary.registration
+        let renamed = old.summary.version == 0 || !old.summary.hasSameRegistration(as: new.summary)
         let aliases = renamed
             ? (old: old.summary.aliasesWithLookupKeys.map(\.lookup), new: new.summary.aliasesWithLookupKeys.map { (id: $0.id, lookup: $0.lookup) })
             : nil
         if let aliases {
             let had = Set(aliases.old)
             for alias in aliases.new where !had.contains(alias.lookup) {
-                if let owner = try resolve(db, alias: alias.id), owner != key {
+                if let owner = try resolve(db, lookup: alias.lookup), owner != key {
                     throw AppendError.identifierTaken(identifier: alias.id, trial: owner)
                 }
             }
@@ -263,7 +264,7 @@ final class WriterState {
         // 7. Write: the event with its chain link, then the projections.
         if recorded != self.recordedText.0 { self.recordedText = (recorded, recorded.description) }
         let occurredText = record.occurred.description, recordedText = self.recordedText.1
-        record.hash = SHA256Digest.chain(
+        record.hash = hasher.link(
             previous: lastHash,
             content: RecordedEvent.hashedContent(
                 seq: seq, id: record.id, trial: key, version: record.version, type: record.type, occurredText: occurredText,
@@ -311,7 +312,7 @@ final class WriterState {
             throw AppendError.notAmendable(seq: seq, reason: "it is a \(target.type.rawValue) event; amend seq \(target.amendedSeq) instead")
         }
         if let given {
-            let owner = try resolve(db, alias: given.lookupKey) ?? given.text
+            let owner = try resolve(db, lookup: given.lookupKey) ?? given.text
             if owner != target.trial { throw AppendError.wrongTrial(seq: seq, trial: target.trial, given: given.text) }
         }
         return target
