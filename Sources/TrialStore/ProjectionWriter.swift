@@ -13,14 +13,14 @@ struct ProjectionWriter {
     private let upsertRegistration, deleteRegistration, upsertAlias, deleteAlias: Statement
 
     init(_ db: Database) throws {
-        upsertTrial = try db.cachedStatement(sql: ProjectionInsert.trials.sql(rows: 1))
-        insertTimeline = try db.cachedStatement(sql: ProjectionInsert.timeline.sql(rows: 1))
+        upsertTrial = try db.cachedStatement(sql: WriterSQL.upsertTrial)
+        insertTimeline = try db.cachedStatement(sql: WriterSQL.insertTimeline)
         deleteTimeline = try db.cachedStatement(sql: "DELETE FROM timeline WHERE trial = ?")
-        insertExpectation = try db.cachedStatement(sql: ProjectionInsert.expectations.sql(rows: 1))
+        insertExpectation = try db.cachedStatement(sql: WriterSQL.insertExpectation)
         deleteExpectations = try db.cachedStatement(sql: "DELETE FROM expectations WHERE trial = ?")
-        upsertRegistration = try db.cachedStatement(sql: ProjectionInsert.registrations.sql(rows: 1))
+        upsertRegistration = try db.cachedStatement(sql: WriterSQL.upsertRegistration)
         deleteRegistration = try db.cachedStatement(sql: "DELETE FROM registrations WHERE trial = ?")
-        upsertAlias = try db.cachedStatement(sql: ProjectionInsert.aliases.sql(rows: 1))
+        upsertAlias = try db.cachedStatement(sql: WriterSQL.upsertAlias)
         deleteAlias = try db.cachedStatement(sql: "DELETE FROM trial_aliases WHERE alias = ? AND trial = ?")
     }
 
@@ -169,9 +169,7 @@ struct ProjectionWriter {
     /// Adds events of each type to `event_counts` (once per type per transaction).
     static func addEventCounts(_ counts: [EventType: Int64], _ db: Database) throws {
         guard !counts.isEmpty else { return }
-        let statement = try db.cachedStatement(sql: """
-            INSERT INTO event_counts (type, count) VALUES (?, ?) ON CONFLICT (type) DO UPDATE SET count = count + excluded.count
-            """)
+        let statement = try db.cachedStatement(sql: WriterSQL.addEventCount)
         for (type, n) in counts {
             var st = RawStatement(statement)
             st.bind(type.rawValue)
@@ -183,9 +181,7 @@ struct ProjectionWriter {
     /// Adds `n` trials to `trial_count` (once per transaction).
     static func addTrials(_ n: Int, _ db: Database) throws {
         guard n != 0 else { return }
-        var st = RawStatement(try db.cachedStatement(sql: """
-            INSERT INTO trial_count (one, count) VALUES (1, ?) ON CONFLICT (one) DO UPDATE SET count = count + excluded.count
-            """))
+        var st = RawStatement(try db.cachedStatement(sql: WriterSQL.addTrials))
         st.bind(Int64(n))
         try st.run()
     }

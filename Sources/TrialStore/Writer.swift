@@ -79,14 +79,7 @@ final class WriterState {
         results.reserveCapacity(groups.count)
         let now = clock()
         do {
-            // OR FAIL: a one-row insert checked before it is written needs no statement journal,
-            // which SQLite keeps for an ABORT inside a transaction (migration 0004).
-            let statements = Statements(
-                projections: try ProjectionWriter(db),
-                insertEvent: try db.cachedStatement(sql: """
-                    INSERT OR FAIL INTO events (seq, event_id, trial, version, type, occurred, recorded, recorded_by, source, payload, hash)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """))
+            let statements = Statements(projections: try ProjectionWriter(db), insertEvent: try db.cachedStatement(sql: WriterSQL.insertEvent))
             try db.inTransaction(.immediate) {
                 for group in groups {
                     results.append(try appendGroup(group.events, recordedBy: group.recordedBy, db: db, statements, now: now))
@@ -153,7 +146,7 @@ final class WriterState {
     /// The trial an alias names, if any, by its look-up key (`caseFolded`).
     func resolve(_ db: Database, lookup: String) throws -> String? {
         if let key = aliasCache[lookup] { return key }
-        var st = RawStatement(try db.cachedStatement(sql: "SELECT trial FROM trial_aliases WHERE alias = ?"))
+        var st = RawStatement(try db.cachedStatement(sql: WriterSQL.lookUpAlias))
         st.bind(lookup)
         let key = try st.firstText()
         if let key {

@@ -22,7 +22,9 @@ struct TrialBench: ParsableCommand {
             Prints, for one run on one machine: appends/s with one event per transaction, appends/s \
             batched (group commit), rebuild events/s, and one-trial status latency p50/p99, each beside \
             the raw SQLite figure (plain inserts of rows of the same size into a table with the same \
-            indexes, same pragmas: WAL, synchronous=FULL). Build with -c release.
+            indexes, same pragmas: WAL, synchronous=FULL). Batched appends are also set beside the \
+            log's own SQL: the rows the store wrote, read back and written again into an empty database \
+            of the same schema with the writer's statements and no trialtrack code. Build with -c release.
             """)
 
     @Option(help: "Trials in the large database.") var trials = 100_000
@@ -30,6 +32,8 @@ struct TrialBench: ParsableCommand {
     @Option(help: "Appends measured one event per transaction.") var single = 2_000
     @Option(help: "Events per transaction when batched.") var batch = 1_000
     @Option(help: "Status look-ups measured.") var samples = 20_000
+    @Option(parsing: .upToNextOption, help: "Parts the log's own SQL leaves out, to see what each costs: trigger, timeline, trials.")
+    var floorOmit: [LogSQLFloor.Part] = []
     @Option(help: "Order of the batched appends: interleaved (every trial's next event in turn, a cold fold cache) or clustered (trial by trial, as an import writes).")
     var order: Order = .interleaved
     @Option(help: "Folded trials the writer keeps in memory.") var cache = 10_000
@@ -83,6 +87,11 @@ struct TrialBench: ParsableCommand {
         let batchRate = Double(appended) / (now() - t1)
         row("appends/s, batched (\(batch) per transaction)", batchRate, rawBatchRate, unit: "/s")
 
+        // 2b. The same rows through the same statements with no trialtrack code: the schema's
+        // own cost (`LogSQLFloor`). Its rows are read back before its clock starts.
+        let floorRate = try LogSQLFloor(reading: base + "/trials.db").write(to: base + "/floor.db", batch: batch, omitting: Set(floorOmit))
+        row("  the same, beside the log's own SQL (raw: the store's rows and statements\(floorOmit.isEmpty ? "" : ", without " + floorOmit.map(\.rawValue).joined(separator: ", ")))", batchRate, floorRate, unit: "/s")
+
         // 3. Rebuild from the log, beside a raw scan of the same rows in the same order.
         let rawScanRate = try raw.scan()
         let report = try store.rebuild()
@@ -103,7 +112,8 @@ struct TrialBench: ParsableCommand {
         func padded(_ s: String, _ w: Int) -> String { s + String(repeating: " ", count: max(0, w - s.count)) }
         print(padded("measure", w0), padded("trialtrack", w1), padded("raw SQLite", w2), "ratio")
         for (a, b, c, d) in table { print(padded(a, w0), padded(b, w1), padded(c, w2), d) }
-        print(String(format: "\ndatabase: %d events, %d trials, %.0f MB; peak RSS %.0f MB", stats.events, stats.trials,
+        print("\nthe log's own SQL alone: " + fmt(floorRate) + "/s, " + String(format: "%.0f%%", floorRate / rawBatchRate * 100) + " of raw SQLite's bare table")
+        print(String(format: "database: %d events, %d trials, %.0f MB; peak RSS %.0f MB", stats.events, stats.trials,
                      Double(stats.databaseBytes) / 1e6, peakRSSMegabytes()))
     }
 
