@@ -85,7 +85,7 @@ struct SocketBench: ParsableCommand {
                      latencies[samples / 2] * 1e6, latencies[samples * 99 / 100] * 1e6))
 
         print("durable appends/s (each acknowledged only once on disk):")
-        print("clients  sequential  pipelined (\(window) in flight)  CPU per pipelined append")
+        print("clients  sequential  pipelined (\(window) in flight)  CPU per pipelined append  host steal")
         print("                                                (all threads: daemon and clients)")
         var offset = 10_000
         for n in clients {
@@ -94,9 +94,11 @@ struct SocketBench: ParsableCommand {
                 seq = try appendRun(path: config.socketPath, clients: n, total: appends, window: 1, events: events(appends, offset: offset)).rate
                 offset += appends
             }
+            let steal = StealMeter()
             let pip = try appendRun(path: config.socketPath, clients: n, total: appends, window: window, events: events(appends, offset: offset))
             offset += appends
-            print(String(format: "%7d  %10@  %24@  %24.1f µs", n, (seq.map(fmt) ?? "-") as NSString, fmt(pip.rate) as NSString, pip.cpu * 1e6))
+            print(String(format: "%7d  %10@  %24@  %24.1f µs  %9.0f%%", n, (seq.map(fmt) ?? "-") as NSString, fmt(pip.rate) as NSString, pip.cpu * 1e6,
+                         steal.percent))
         }
         print("\nsingle process, no socket (the store alone): \(fmt(directSingle))/s one event per transaction, \(fmt(directBatched))/s batched (1000 per transaction)")
         daemon.stop()

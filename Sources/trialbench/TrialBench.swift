@@ -53,6 +53,7 @@ struct TrialBench: ParsableCommand {
         print("trialbench: \(trials) trials × \(eventsPerTrial) events = \(total) events, batches of \(batch), order \(order.rawValue), fold cache \(cache), raw ids \(rawIDs.rawValue)")
         print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, SQLite \(String(cString: sqlite3_libversion())), WAL, synchronous=FULL")
         let data = Workload(trials: trials, eventsPerTrial: eventsPerTrial, order: order)
+        let steal = StealMeter()
         print(String(format: "workload: mean payload %.0f bytes\n", data.meanPayloadBytes))
 
         var table: [(String, String, String, String)] = []
@@ -115,6 +116,7 @@ struct TrialBench: ParsableCommand {
         print("\nthe log's own SQL alone: " + fmt(floorRate) + "/s, " + String(format: "%.0f%%", floorRate / rawBatchRate * 100) + " of raw SQLite's bare table")
         print(String(format: "database: %d events, %d trials, %.0f MB; peak RSS %.0f MB", stats.events, stats.trials,
                      Double(stats.databaseBytes) / 1e6, peakRSSMegabytes()))
+        print(String(format: "CPU time the host gave to others during the run (steal): %.0f%%", steal.percent))
     }
 
     /// p50 and p99, in µs, of `samples` look-ups of one trial's status, each trial's key made
@@ -170,4 +172,30 @@ struct WorkDirectory {
     }
 
     func removeIfMade() { if made { try? FileManager.default.removeItem(atPath: path) } }
+}
+
+/// The share of this machine's CPU time its host gave to others ("steal", /proc/stat) since the
+/// meter was made. On a virtual machine a run's figures are comparable only at a like share:
+/// this one's has ranged from 0 to 45% within an hour.
+struct StealMeter {
+    private let start: (steal: Double, total: Double)
+
+    init() { start = Self.read() }
+
+    /// The stolen share since `init`, in percent.
+    var percent: Double {
+        let now = Self.read()
+        let total = now.total - start.total
+        return total > 0 ? (now.steal - start.steal) / total * 100 : 0
+    }
+
+    /// The machine's steal and total CPU time so far (user, nice, system, idle, iowait, irq,
+    /// softirq, steal), in clock ticks; zeros where /proc/stat cannot be read.
+    private static func read() -> (steal: Double, total: Double) {
+        guard let stat = try? String(contentsOfFile: "/proc/stat", encoding: .utf8),
+              let line = stat.split(separator: "\n").first(where: { $0.hasPrefix("cpu ") }) else { return (0, 0) }
+        let fields = line.split(separator: " ").dropFirst().compactMap { Double($0) }
+        guard fields.count >= 8 else { return (0, 0) }
+        return (fields[7], fields[0..<8].reduce(0, +))
+    }
 }

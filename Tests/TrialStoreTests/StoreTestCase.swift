@@ -25,19 +25,23 @@ class StoreTestCase: XCTestCase {
         try? FileManager.default.removeItem(at: directory)
     }
 
-    func open(cacheCapacity: Int = 10_000, rebuildSplitEvents: Int64 = 10_000, rebuildRowsPerStatement: Int = 32) throws -> EventStore {
+    func open(cacheCapacity: Int = 10_000, rebuildSplitEvents: Int64 = 10_000, rebuildRowsPerStatement: Int = 32,
+              parallelWritesMinimum: Int = StoreConfiguration().parallelWritesMinimum, clock: TestClock? = nil) throws -> EventStore {
         var c = StoreConfiguration()
+        c.parallelWritesMinimum = parallelWritesMinimum
         c.foldCacheCapacity = cacheCapacity
         c.rebuildSplitEvents = rebuildSplitEvents
         c.rebuildRowsPerStatement = rebuildRowsPerStatement
-        let clock = self.clock
+        let clock = clock ?? self.clock
         c.clock = { clock.next() }
         return try EventStore(path: path, configuration: c)
     }
 
-    func reopen(cacheCapacity: Int = 10_000, rebuildSplitEvents: Int64 = 10_000, rebuildRowsPerStatement: Int = 32) throws {
+    func reopen(cacheCapacity: Int = 10_000, rebuildSplitEvents: Int64 = 10_000, rebuildRowsPerStatement: Int = 32,
+                parallelWritesMinimum: Int = StoreConfiguration().parallelWritesMinimum) throws {
         try store.close()
-        store = try open(cacheCapacity: cacheCapacity, rebuildSplitEvents: rebuildSplitEvents, rebuildRowsPerStatement: rebuildRowsPerStatement)
+        store = try open(cacheCapacity: cacheCapacity, rebuildSplitEvents: rebuildSplitEvents, rebuildRowsPerStatement: rebuildRowsPerStatement,
+                         parallelWritesMinimum: parallelWritesMinimum)
     }
 
     /// Builds and validates an event of the contract.
