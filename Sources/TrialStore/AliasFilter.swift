@@ -1,7 +1,7 @@
 /// Every alias in `trial_aliases`, as a Bloom filter over their look-up keys: "absent" is
 /// certain, "present" may be wrong (about 1% of the time). The writer asks it before reading the
 /// table for an alias it does not know, which a new trial's identifiers always are: most of
-/// those reads, and the wait for the stepper's queued inserts before each, are not needed.
+/// those reads are then not needed.
 ///
 /// Aliases are only added (one that a registration drops stays in the filter, a harmless
 /// "present"); past its capacity the filter is made again, larger, from the table.

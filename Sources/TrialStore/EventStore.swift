@@ -27,10 +27,6 @@ public struct StoreConfiguration: Sendable {
     /// A rebuild of a log with at least this many events splits the trials between two
     /// reader threads (`EventStore.rebuild`); a smaller one is read by one. Default 10 000.
     public var rebuildSplitEvents: Int64 = 10_000
-    /// A transaction of at least this many events (group commit, an import) steps its SQLite
-    /// inserts on a thread of their own (`SQLStepper`) while the writer's thread folds, checks
-    /// and hashes the next events; a smaller one runs on the writer's thread alone. Default 16.
-    public var parallelWritesMinimum = 16
     /// Rows a rebuild writes with one INSERT statement (`BulkInsert`). Default 32.
     public var rebuildRowsPerStatement = 32
     /// Called with one line when a checkpoint fails (e.g. the disk is full): the write-ahead
@@ -92,7 +88,7 @@ public final class EventStore: @unchecked Sendable {
         } catch let e as DatabaseError {
             throw StoreError.database("cannot open \(path): \(e.message ?? e.description)")
         }
-        writer = WriterState(cacheCapacity: configuration.foldCacheCapacity, parallelMinimum: configuration.parallelWritesMinimum)
+        writer = WriterState(cacheCapacity: configuration.foldCacheCapacity)
         try pool.writeWithoutTransaction { try Self.makeDurable($0) }
         try Migrator().migrate(pool)
         checkpointer = configuration.backgroundCheckpoints

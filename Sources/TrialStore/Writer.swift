@@ -35,11 +35,6 @@ final class WriterState {
     private var aliasFilter: AliasFilter?
     /// The last recording time written and its text: a batch's events share one time.
     private var recordedText = (Timestamp(microseconds: -1), "")
-    /// Transactions of at least this many events step their inserts on `stepper`'s thread.
-    private let parallelMinimum: Int
-    private lazy var stepper = SQLStepper()
-    /// The open transaction's inserts go to `stepper` (set per transaction).
-    private var parallel = false
 
     /// The open transaction's prepared statements.
     private struct Statements {
@@ -56,16 +51,7 @@ final class WriterState {
         var aliasesChanged = false
     }
 
-    init(cacheCapacity: Int, parallelMinimum: Int) {
-        cache = FoldCache(capacity: cacheCapacity)
-        self.parallelMinimum = parallelMinimum
-    }
-
-    /// Waits for the inserts queued on the stepper: called before anything else touches the
-    /// connection (a read, a savepoint, the end of the transaction). Throws their failure.
-    private func settle() throws {
-        if parallel { try stepper.drain() }
-    }
+    init(cacheCapacity: Int) { cache = FoldCache(capacity: cacheCapacity) }
 
     /// Forgets everything derived from the tables (after a rebuild).
     func forget() {
@@ -97,26 +83,13 @@ final class WriterState {
         var results: [Result<[AppendOutcome], GroupError>] = []
         results.reserveCapacity(groups.count)
         let now = clock()
-        parallel = groups.reduce(0) { $0 + $1.events.count } >= parallelMinimum
-        defer { parallel = false }
         do {
             let statements = Statements(projections: try ProjectionWriter(db), insertEvent: try db.cachedStatement(sql: WriterSQL.insertEvent))
             try db.inTransaction(.immediate) {
-                do {
-                    for group in groups {
-                        results.append(try appendGroup(group.events, recordedBy: group.recordedBy, db: db, statements, now: now))
-                    }
-                    try settle()
-                } catch {
-                    // The stepper must be idle before the transaction is rolled back.
-                    if parallel { try? stepper.drain() }
-                    throw error
+                for group in groups {
+                    results.append(try appendGroup(group.events, recordedBy: group.recordedBy, db: db, statements, now: now))
                 }
-                for summary in dirty.values {
-                    let write = { try statements.projections.writeTrialRow(TrialRow(summary)) }
-                    if parallel { stepper.submit(write) } else { try write() }
-                }
-                try settle()
+                for summary in dirty.values { try statements.projections.writeTrialRow(TrialRow(summary)) }
                 dirty.removeAll(keepingCapacity: true)
                 try ProjectionWriter.addEventCounts(typeCounts, db)
                 typeCounts.removeAll(keepingCapacity: true)
@@ -153,11 +126,6 @@ final class WriterState {
             // A single event is checked in full before anything is written: no savepoint needed.
             try body()
         } else {
-            // A savepoint's writes run on this thread, inside it.
-            try settle()
-            let wasParallel = parallel
-            parallel = false
-            defer { parallel = wasParallel }
             try db.inSavepoint {
                 try body()
                 return failure == nil ? .commit : .rollback
@@ -185,7 +153,6 @@ final class WriterState {
         if let key = aliasCache[lookup] { return key }
         if aliasFilter.map({ $0.count > $0.capacity }) ?? true { aliasFilter = try makeAliasFilter(db) }
         guard aliasFilter!.mayContain(lookup) else { return nil }
-        try settle()
         var st = RawStatement(try db.cachedStatement(sql: WriterSQL.lookUpAlias))
         st.bind(lookup)
         let key = try st.firstText()
@@ -198,7 +165,6 @@ final class WriterState {
 
     /// A filter of every alias in the table, with room for as many again.
     private func makeAliasFilter(_ db: Database) throws -> AliasFilter {
-        try settle()
         let n = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM trial_aliases") ?? 0
         var filter = AliasFilter(capacity: max(100_000, 2 * n))
         try RawStatement(db.cachedStatement(sql: "SELECT alias FROM trial_aliases")).forEachRow { stmt in
@@ -213,7 +179,6 @@ final class WriterState {
     /// replay read, which an out-of-order append replays again with its new event).
     func fold(_ db: Database, key: String) throws -> (fold: TrialFold, history: [RecordedEvent]?) {
         if let f = cache.get(key) { return (f, nil) }
-        try settle()
         let events = try EventRows.trialEvents(db, trial: key, forFold: true)
         let f = ((try? TrialFold.fold(key: key, events: events, lenient: true)) ?? TrialFold(key: key)).compacted()
         cache.put(key, f)
@@ -249,7 +214,7 @@ final class WriterState {
         }
 
         // 2. Idempotency: the same id and content is the first result; other content is refused.
-        if let id = e.id, let existing = try { try settle(); return try EventRows.event(db, id: id) }() {
+        if let id = e.id, let existing = try EventRows.event(db, id: id) {
             guard existing.trial == key, existing.payload == e.payload, existing.occurred == e.occurred, existing.source == e.source else {
                 throw AppendError.idConflict(id: id, seq: existing.seq)
             }
@@ -278,7 +243,7 @@ final class WriterState {
                 new = old
                 try new.apply(record)
             } else {
-                var history = try replayed ?? { try settle(); return try EventRows.trialEvents(db, trial: key, forFold: true) }()
+                var history = try replayed ?? EventRows.trialEvents(db, trial: key, forFold: true)
                 if let target {
                     if let r = history.first(where: { if case .retracted(let x) = $0.payload { return x.target == target.seq }; return false }) {
                         throw AppendError.notAmendable(seq: target.seq, reason: "it was retracted by seq \(r.seq)")
@@ -316,30 +281,25 @@ final class WriterState {
             content: RecordedEvent.hashedContent(
                 seq: seq, id: record.id, trial: key, version: record.version, type: record.type, occurredText: occurredText,
                 recordedText: recordedText, recordedBy: recordedBy, source: record.source, payloadText: payloadText))
-        // On the stepper's thread when the transaction is parallel: every check has passed.
-        let write = { [seq, id = record.id, version = record.version, type = record.type.rawValue, source = record.source,
-                       hash = record.hash, new] in
-            var insert = RawStatement(statements.insertEvent)
-            insert.bind(seq)
-            insert.bind(id)
-            insert.bind(key)
-            insert.bind(version)
-            insert.bind(type)
-            insert.bind(occurredText)
-            insert.bind(recordedText)
-            insert.bind(recordedBy)
-            insert.bind(source)
-            insert.bind(payloadText)
-            insert.bind(hash)
-            do {
-                try insert.run()
-            } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
-                // Only a concurrent writer outside this process can get here.
-                throw StoreError.database("another process appended to the log: \(error.message ?? "")")
-            }
-            try statements.projections.write(old: old.summary.version == 0 ? nil : old, new: new, appendedInOrder: inOrder)
+        var insert = RawStatement(statements.insertEvent)
+        insert.bind(seq)
+        insert.bind(record.id)
+        insert.bind(key)
+        insert.bind(record.version)
+        insert.bind(record.type.rawValue)
+        insert.bind(occurredText)
+        insert.bind(recordedText)
+        insert.bind(recordedBy)
+        insert.bind(record.source)
+        insert.bind(payloadText)
+        insert.bind(record.hash)
+        do {
+            try insert.run()
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+            // Only a concurrent writer outside this process can get here.
+            throw StoreError.database("another process appended to the log: \(error.message ?? "")")
         }
-        if parallel { stepper.submit(write) } else { try write() }
+        try statements.projections.write(old: old.summary.version == 0 ? nil : old, new: new, appendedInOrder: inOrder)
         if let aliases {
             for lookup in aliases.old { aliasCache[lookup] = nil }
             for alias in aliases.new {
@@ -362,7 +322,6 @@ final class WriterState {
 
     /// The event a correction or retraction names, if it may be amended.
     private func amendable(_ db: Database, seq: Int64, given: TrialReference?) throws -> RecordedEvent {
-        try settle()
         guard let target = try EventRows.event(db, seq: seq) else { throw AppendError.noSuchEvent(seq: seq) }
         if target.type.isAmendment {
             throw AppendError.notAmendable(seq: seq, reason: "it is a \(target.type.rawValue) event; amend seq \(target.amendedSeq) instead")

@@ -76,12 +76,10 @@ struct HistoryGenerator {
 final class ProjectionTests: StoreTestCase {
     /// Appends a random history, then checks that the incrementally kept projections equal a
     /// rebuild from the log, and a fold of each trial's events.
-    func runHistory(seed: UInt64, events: Int, cacheCapacity: Int, rebuildSplitEvents: Int64 = 10_000, rebuildRowsPerStatement: Int = 32,
-                    parallelWritesMinimum: Int = StoreConfiguration().parallelWritesMinimum) throws
+    func runHistory(seed: UInt64, events: Int, cacheCapacity: Int, rebuildSplitEvents: Int64 = 10_000, rebuildRowsPerStatement: Int = 32) throws
         -> (accepted: Int, refused: Int, outOfOrder: Int)
     {
-        try reopen(cacheCapacity: cacheCapacity, rebuildSplitEvents: rebuildSplitEvents, rebuildRowsPerStatement: rebuildRowsPerStatement,
-                   parallelWritesMinimum: parallelWritesMinimum)
+        try reopen(cacheCapacity: cacheCapacity, rebuildSplitEvents: rebuildSplitEvents, rebuildRowsPerStatement: rebuildRowsPerStatement)
         var gen = HistoryGenerator(rng: SeededRandom(seed: seed))
         var accepted = 0, refused = 0, outOfOrder = 0
         var latest: [String: PartialDate] = [:]
@@ -140,12 +138,9 @@ final class ProjectionTests: StoreTestCase {
             // readers (the trials split in two), the others with one. A rebuild writes its rows
             // several to a statement: 3 for seeds 1-3, 7-9 (every table then has full statements
             // and a rest written one by one), 32 for the others (the timeline has full ones).
-            // Seeds 3, 6, 9 and 12 write every transaction's inserts on the stepper's thread
-            // (`SQLStepper`), with refused events and savepoints among them; the others on one.
             let r = try runHistory(seed: seed, events: 150, cacheCapacity: seed % 2 == 0 ? 1 : 10_000,
                                    rebuildSplitEvents: seed % 4 < 2 ? 1 : 1_000_000,
-                                   rebuildRowsPerStatement: (seed - 1) % 6 < 3 ? 3 : 32,
-                                   parallelWritesMinimum: seed % 3 == 0 ? 1 : .max)
+                                   rebuildRowsPerStatement: (seed - 1) % 6 < 3 ? 3 : 32)
             totals = (totals.accepted + r.accepted, totals.refused + r.refused, totals.outOfOrder + r.outOfOrder)
         }
         // The histories exercised what they claim to.

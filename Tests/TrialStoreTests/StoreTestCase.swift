@@ -25,23 +25,19 @@ class StoreTestCase: XCTestCase {
         try? FileManager.default.removeItem(at: directory)
     }
 
-    func open(cacheCapacity: Int = 10_000, rebuildSplitEvents: Int64 = 10_000, rebuildRowsPerStatement: Int = 32,
-              parallelWritesMinimum: Int = StoreConfiguration().parallelWritesMinimum, clock: TestClock? = nil) throws -> EventStore {
+    func open(cacheCapacity: Int = 10_000, rebuildSplitEvents: Int64 = 10_000, rebuildRowsPerStatement: Int = 32) throws -> EventStore {
         var c = StoreConfiguration()
-        c.parallelWritesMinimum = parallelWritesMinimum
         c.foldCacheCapacity = cacheCapacity
         c.rebuildSplitEvents = rebuildSplitEvents
         c.rebuildRowsPerStatement = rebuildRowsPerStatement
-        let clock = clock ?? self.clock
+        let clock = self.clock
         c.clock = { clock.next() }
         return try EventStore(path: path, configuration: c)
     }
 
-    func reopen(cacheCapacity: Int = 10_000, rebuildSplitEvents: Int64 = 10_000, rebuildRowsPerStatement: Int = 32,
-                parallelWritesMinimum: Int = StoreConfiguration().parallelWritesMinimum) throws {
+    func reopen(cacheCapacity: Int = 10_000, rebuildSplitEvents: Int64 = 10_000, rebuildRowsPerStatement: Int = 32) throws {
         try store.close()
-        store = try open(cacheCapacity: cacheCapacity, rebuildSplitEvents: rebuildSplitEvents, rebuildRowsPerStatement: rebuildRowsPerStatement,
-                         parallelWritesMinimum: parallelWritesMinimum)
+        store = try open(cacheCapacity: cacheCapacity, rebuildSplitEvents: rebuildSplitEvents, rebuildRowsPerStatement: rebuildRowsPerStatement)
     }
 
     /// Builds and validates an event of the contract.
