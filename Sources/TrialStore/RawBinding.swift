@@ -74,8 +74,8 @@ struct RawStatement {
             if code == SQLITE_DONE { return }
             guard code == SQLITE_ROW else {
                 let message = String(cString: sqlite3_errmsg(sqlite3_db_handle(stmt)))
-                // The SQL from SQLite itself: GRDB's `Statement.sql` may only be read on the
-                // connection's queue, and this may run on the stepper's thread (`SQLStepper`).
+                // The SQL as SQLite holds it: GRDB's `Statement.sql` also checks the calling
+                // queue, which an error path has no business tripping over.
                 throw DatabaseError(resultCode: ResultCode(rawValue: code), message: message, sql: sqlite3_sql(stmt).map { String(cString: $0) })
             }
             try body(stmt)

@@ -1,6 +1,5 @@
 import Foundation
 import GRDB
-import GRDBSQLite
 import TrialDomain
 
 /// A refused group: which of its events was refused, and why.
@@ -30,9 +29,6 @@ final class WriterState {
     private var newTrials = 0
     /// Alias → trial key, as the writer wrote them (bounded; cleared with the cache).
     var aliasCache: [String: String] = [:]
-    /// Every alias in the table, to skip reading it for one that is certainly not there (nil:
-    /// made from the table when next needed).
-    private var aliasFilter: AliasFilter?
     /// The last recording time written and its text: a batch's events share one time.
     private var recordedText = (Timestamp(microseconds: -1), "")
 
@@ -60,7 +56,6 @@ final class WriterState {
         typeCounts.removeAll()
         newTrials = 0
         aliasCache.removeAll()
-        aliasFilter = nil
     }
 
     /// Reads the chain head from the file.
@@ -151,8 +146,6 @@ final class WriterState {
     /// The trial an alias names, if any, by its look-up key (`caseFolded`).
     func resolve(_ db: Database, lookup: String) throws -> String? {
         if let key = aliasCache[lookup] { return key }
-        if aliasFilter.map({ $0.count > $0.capacity }) ?? true { aliasFilter = try makeAliasFilter(db) }
-        guard aliasFilter!.mayContain(lookup) else { return nil }
         var st = RawStatement(try db.cachedStatement(sql: WriterSQL.lookUpAlias))
         st.bind(lookup)
         let key = try st.firstText()
@@ -161,18 +154,6 @@ final class WriterState {
             aliasCache[lookup] = key
         }
         return key
-    }
-
-    /// A filter of every alias in the table, with room for as many again.
-    private func makeAliasFilter(_ db: Database) throws -> AliasFilter {
-        let n = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM trial_aliases") ?? 0
-        var filter = AliasFilter(capacity: max(100_000, 2 * n))
-        try RawStatement(db.cachedStatement(sql: "SELECT alias FROM trial_aliases")).forEachRow { stmt in
-            if let c = sqlite3_column_text(stmt, 0) {
-                filter.insert(String(decoding: UnsafeBufferPointer(start: c, count: Int(sqlite3_column_bytes(stmt, 0))), as: UTF8.self))
-            }
-        }
-        return filter
     }
 
     /// The trial's fold: from the cache, else replayed from the log (`history`: the events that
@@ -296,16 +277,16 @@ final class WriterState {
         do {
             try insert.run()
         } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
-            // Only a concurrent writer outside this process can get here.
-            throw StoreError.database("another process appended to the log: \(error.message ?? "")")
+            // Only a concurrent writer outside this process can get here. The transaction is
+            // rolled back and the writer reads the log's head again (`append`'s catch).
+            throw StoreError.database(
+                "another process appended to the log (only one trialsd may write a database); nothing of this batch was written, "
+                    + "and the next append goes on after that process's events: \(error.message ?? "")")
         }
         try statements.projections.write(old: old.summary.version == 0 ? nil : old, new: new, appendedInOrder: inOrder)
         if let aliases {
             for lookup in aliases.old { aliasCache[lookup] = nil }
-            for alias in aliases.new {
-                aliasCache[alias.lookup] = key
-                aliasFilter?.insert(alias.lookup)
-            }
+            for alias in aliases.new { aliasCache[alias.lookup] = key }
             undo.aliasesChanged = true
         }
         // A group of one is checked in full before anything changes, so it needs no undo.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GRDBSQLite
+import TrialDomain
 import TrialStore
 
 /// The log's own SQL alone: what SQLite costs for the rows trialtrack writes, without any of
@@ -32,6 +33,8 @@ struct LogSQLFloor {
     struct Event {
         let values: Row
         let trial: String
+        /// The trial key's look-up key, as the writer looks it up (`TrialReference.lookupKey`).
+        let lookup: String
         let type: String
         let first: Bool
         var timeline: Row?
@@ -45,57 +48,53 @@ struct LogSQLFloor {
     /// Each table read, and its rows.
     let sourceCounts: [(table: String, rows: Int)]
 
-    /// Reads every row of the store's file at `path`.
+    /// Reads every row of the store's file at `path`, each table's columns in the order its
+    /// insert binds them (`WriterSQL.columns`).
     init(reading path: String) throws {
         var db: OpaquePointer?
         guard sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, nil) == SQLITE_OK else { throw RawSQLite.RawError(message: "open \(path)") }
         defer { sqlite3_close(db) }
         var counts: [(String, Int)] = []
-        func rows(_ sql: String, _ each: (Row) -> Void) throws {
-            let words = sql.split(separator: " ")
-            counts.append((String(words[words.firstIndex(of: "FROM")! + 1]), 0))
+        /// Calls `each` with every row of `table` and a function that finds a column's value.
+        func rows(_ table: String, orderedBy order: String? = nil, _ each: (Row, (String) -> Value) -> Void) throws {
+            let columns = WriterSQL.columns[table]!
+            let sql = "SELECT \(columns.joined(separator: ", ")) FROM \(table)" + (order.map { " ORDER BY \($0)" } ?? "")
             var stmt: OpaquePointer?
             guard sqlite3_prepare_v2(db, sql, -1, &stmt, nil) == SQLITE_OK else { throw RawSQLite.RawError(message: String(cString: sqlite3_errmsg(db))) }
             defer { sqlite3_finalize(stmt) }
+            var n = 0
             while sqlite3_step(stmt) == SQLITE_ROW {
-                counts[counts.count - 1].1 += 1
-                each((0..<sqlite3_column_count(stmt)).map { c in
+                n += 1
+                let row: Row = (0..<sqlite3_column_count(stmt)).map { c in
                     switch sqlite3_column_type(stmt, c) {
                     case SQLITE_NULL: .null
                     case SQLITE_INTEGER: .int(sqlite3_column_int64(stmt, c))
                     case SQLITE_BLOB: .blob(Array(UnsafeRawBufferPointer(start: sqlite3_column_blob(stmt, c), count: Int(sqlite3_column_bytes(stmt, c)))))
                     default: .text(String(cString: sqlite3_column_text(stmt, c)))
                     }
-                })
+                }
+                each(row) { row[columns.firstIndex(of: $0)!] }
             }
+            counts.append((table, n))
         }
         func text(_ v: Value) -> String { if case .text(let s) = v { s } else { "" } }
         func int(_ v: Value) -> Int64 { if case .int(let n) = v { n } else { 0 } }
 
         var events: [Event] = []
         var firstOf: [String: Int] = [:]
-        try rows("SELECT seq, event_id, trial, version, type, occurred, recorded, recorded_by, source, payload, hash FROM events ORDER BY seq") { r in
-            let trial = text(r[2]), first = int(r[3]) == 1
+        try rows("events", orderedBy: "seq") { r, column in
+            let trial = text(column("trial")), first = int(column("version")) == 1
             if first { firstOf[trial] = events.count }
-            events.append(Event(values: r, trial: trial, type: text(r[4]), first: first))
+            events.append(Event(values: r, trial: trial, lookup: (try? TrialReference(trial).lookupKey) ?? trial, type: text(column("type")), first: first))
         }
-        func index(_ seq: Int64) -> Int? { seq >= 1 && seq <= events.count ? Int(seq - 1) : nil }
-        try rows("SELECT trial, seq, window_start, window_end, corrected_by, corrected_payload FROM timeline") { r in
-            if let i = index(int(r[1])) { events[i].timeline = r }
-        }
-        try rows("SELECT seq, trial, milestone, window, window_start, window_end, state, entry FROM expectations") { r in
-            if let i = index(int(r[0])) { events[i].expectation = r }
-        }
-        try rows("SELECT trial, registration FROM registrations") { r in
-            if let i = firstOf[text(r[0])] { events[i].registration = r }
-        }
-        try rows("SELECT alias, trial, registry, id FROM trial_aliases") { r in
-            if let i = firstOf[text(r[1])] { events[i].aliases.append(r) }
-        }
+        // Every other row goes with the event that wrote it: by seq, or a trial's first event.
+        func index(_ seq: Value) -> Int? { int(seq) >= 1 && int(seq) <= events.count ? Int(int(seq) - 1) : nil }
+        try rows("timeline") { r, column in if let i = index(column("seq")) { events[i].timeline = r } }
+        try rows("expectations") { r, column in if let i = index(column("seq")) { events[i].expectation = r } }
+        try rows("registrations") { r, column in if let i = firstOf[text(column("trial"))] { events[i].registration = r } }
+        try rows("trial_aliases") { r, column in if let i = firstOf[text(column("trial"))] { events[i].aliases.append(r) } }
         var trials: [String: Row] = [:]
-        try rows("SELECT trial, acronym, title, sponsor, phases, status, status_since, last_milestone, next_expected, version, last_seq, summary FROM trials") { r in
-            trials[text(r[0])] = r
-        }
+        try rows("trials") { r, column in trials[text(column("trial"))] = r }
         self.events = events
         self.trials = trials
         self.sourceCounts = counts
@@ -117,14 +116,24 @@ struct LogSQLFloor {
         try EventStore(path: path).close()  // the schema, by the migrations
         let raw = try RawSQLite(path: path)  // the same pragmas as the raw side
         defer { raw.close() }
-        let statements = try [WriterSQL.insertEvent, WriterSQL.lookUpAlias, WriterSQL.insertTimeline, WriterSQL.insertExpectation,
-                              WriterSQL.upsertRegistration, WriterSQL.upsertAlias, WriterSQL.upsertTrial, WriterSQL.addEventCount,
-                              WriterSQL.addTrials].map(raw.prepare)
-        defer { for s in statements { sqlite3_finalize(s) } }
-        let (insertEvent, lookUp, timeline, expectation, registration, alias, trialRow, eventCount, trialCount) =
-            (statements[0], statements[1], statements[2], statements[3], statements[4], statements[5], statements[6], statements[7], statements[8])
+        var prepared: [OpaquePointer?] = []
+        defer { for p in prepared { sqlite3_finalize(p) } }
+        func statement(_ sql: String) throws -> OpaquePointer? {
+            prepared.append(try raw.prepare(sql))
+            return prepared.last!
+        }
+        let insertEvent = try statement(WriterSQL.insertEvent), lookUp = try statement(WriterSQL.lookUpAlias)
+        let timeline = try statement(WriterSQL.insertTimeline), expectation = try statement(WriterSQL.insertExpectation)
+        let registration = try statement(WriterSQL.upsertRegistration), alias = try statement(WriterSQL.upsertAlias)
+        let trialRow = try statement(WriterSQL.upsertTrial)
+        let eventCount = try statement(WriterSQL.addEventCount), trialCount = try statement(WriterSQL.addTrials)
         let transient = raw.transient
-        func run(_ stmt: OpaquePointer?, _ values: Row, expecting code: Int32 = SQLITE_DONE) throws {
+        /// Binds every parameter of `stmt` from `values` and steps it once (a look-up's row is
+        /// not read: the writer reads it, but that is not SQLite's cost).
+        func run(_ stmt: OpaquePointer?, _ values: Row) throws {
+            guard sqlite3_bind_parameter_count(stmt) == Int32(values.count) else {
+                throw RawSQLite.RawError(message: "\(values.count) values for \(sqlite3_bind_parameter_count(stmt)) parameters of \(String(cString: sqlite3_sql(stmt)))")
+            }
             for (i, v) in values.enumerated() {
                 let n = Int32(i + 1)
                 switch v {
@@ -136,7 +145,7 @@ struct LogSQLFloor {
             }
             let rc = sqlite3_step(stmt)
             sqlite3_reset(stmt)
-            guard rc == code || rc == SQLITE_DONE else { throw RawSQLite.RawError(message: String(cString: sqlite3_errmsg(raw.db))) }
+            guard rc == SQLITE_DONE || rc == SQLITE_ROW else { throw RawSQLite.RawError(message: String(cString: sqlite3_errmsg(raw.db))) }
         }
 
         if omitting.contains(.trigger) { try raw.exec("DROP TRIGGER events_gapless") }
@@ -152,8 +161,8 @@ struct LogSQLFloor {
             for e in events[from..<to] {
                 if e.first {
                     // The writer looks up the event's trial, then each identifier it brings.
-                    try run(lookUp, [.text(e.trial.lowercased())], expecting: SQLITE_ROW)
-                    for a in e.aliases { try run(lookUp, [a[0]], expecting: SQLITE_ROW) }
+                    try run(lookUp, [.text(e.lookup)])
+                    for a in e.aliases { try run(lookUp, [a[0]]) }  // the alias, its first column
                     newTrials += 1
                 }
                 try run(insertEvent, e.values)
@@ -177,6 +186,7 @@ struct LogSQLFloor {
 
     /// Every table holds as many rows as the store's did: nothing was left out of the figure.
     private func checkSameRows(_ raw: RawSQLite, omitting: Set<Part>) throws {
+        // A part left out that is a table (timeline, trials) is not compared.
         for (table, n) in sourceCounts where Part(rawValue: table).map({ !omitting.contains($0) }) ?? true {
             let stmt = try raw.prepare("SELECT COUNT(*) FROM \(table)")
             defer { sqlite3_finalize(stmt) }
