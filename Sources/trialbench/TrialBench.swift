@@ -32,8 +32,10 @@ struct TrialBench: ParsableCommand {
     @Option(help: "Appends measured one event per transaction.") var single = 2_000
     @Option(help: "Events per transaction when batched.") var batch = 1_000
     @Option(help: "Status look-ups measured.") var samples = 20_000
-    @Option(parsing: .upToNextOption, help: "Parts the log's own SQL leaves out, to see what each costs: trigger, timeline, trials.")
+    @Option(parsing: .upToNextOption, help: "Parts the log's own SQL leaves out, to see what each costs: \(LogSQLFloor.Part.allCases.map(\.rawValue).joined(separator: ", ")).")
     var floorOmit: [LogSQLFloor.Part] = []
+    @Flag(help: "After the table, the log's own SQL again with one part more left out each time, down to the bare event row, beside raw SQLite measured again before and after.")
+    var floorBreakdown = false
     @Option(help: "Order of the batched appends: interleaved (every trial's next event in turn, a cold fold cache) or clustered (trial by trial, as an import writes).")
     var order: Order = .interleaved
     @Option(help: "Folded trials the writer keeps in memory.") var cache = 10_000
@@ -88,10 +90,7 @@ struct TrialBench: ParsableCommand {
         let batchRate = Double(appended) / (now() - t1)
         row("appends/s, batched (\(batch) per transaction)", batchRate, rawBatchRate, unit: "/s")
 
-        // 2b. The same rows through the same statements with no trialtrack code: the schema's
-        // own cost (`LogSQLFloor`). Its rows are read back before its clock starts.
-        let floorRate = try LogSQLFloor(reading: base + "/trials.db").write(to: base + "/floor.db", batch: batch, omitting: Set(floorOmit))
-        row("  the same, beside the log's own SQL (raw: the store's rows and statements\(floorOmit.isEmpty ? "" : ", without " + floorOmit.map(\.rawValue).joined(separator: ", ")))", batchRate, floorRate, unit: "/s")
+        let floorRow = table.count  // 2b, measured last (below)
 
         // 3. Rebuild from the log, beside a raw scan of the same rows in the same order.
         let rawScanRate = try raw.scan()
@@ -109,6 +108,19 @@ struct TrialBench: ParsableCommand {
         let stats = try store.stats()
         try store.close()
 
+        // 2b. The same rows through the same statements with no trialtrack code: the schema's
+        // own cost (`LogSQLFloor`). Its rows are read back before its clock starts. Measured
+        // once the store is closed, so that its checkpoints (still copying the batched
+        // appends' log for a while after them) do not share the machine with it, and its file
+        // removed at once, so that writing it back does not either.
+        let floor = try LogSQLFloor(reading: base + "/trials.db")
+        let floorRate = try floor.write(to: base + "/floor.db", batch: batch, omitting: Set(floorOmit))
+        removeDatabase(base + "/floor.db")
+        let floorName = "  the same, beside the log's own SQL (raw: the store's rows and statements"
+            + (floorOmit.isEmpty ? "" : ", without " + floorOmit.map(\.rawValue).joined(separator: ", ")) + ")"
+        row(floorName, batchRate, floorRate, unit: "/s")
+        table.insert(table.removeLast(), at: floorRow)
+
         let w0 = table.map(\.0.count).max()!, w1 = max(10, table.map(\.1.count).max()!), w2 = max(10, table.map(\.2.count).max()!)
         func padded(_ s: String, _ w: Int) -> String { s + String(repeating: " ", count: max(0, w - s.count)) }
         print(padded("measure", w0), padded("trialtrack", w1), padded("raw SQLite", w2), "ratio")
@@ -116,7 +128,44 @@ struct TrialBench: ParsableCommand {
         print("\nthe log's own SQL alone: " + fmt(floorRate) + "/s, " + String(format: "%.0f%%", floorRate / rawBatchRate * 100) + " of raw SQLite's bare table")
         print(String(format: "database: %d events, %d trials, %.0f MB; peak RSS %.0f MB", stats.events, stats.trials,
                      Double(stats.databaseBytes) / 1e6, peakRSSMegabytes()))
+        if floorBreakdown { try breakdown(floor, data: data, base: base, trialtrack: batchRate) }
         print(String(format: "CPU time the host gave to others during the run (steal): %.0f%%", steal.percent))
+    }
+
+    /// The log's own SQL with one part more left out each time, in the order of
+    /// `LogSQLFloor.Part`, down to the event row alone: what each part of the schema costs an
+    /// event, beside raw SQLite's bare table (measured before and after, for its drift).
+    func breakdown(_ floor: LogSQLFloor, data: Workload, base: String, trialtrack: Double) throws {
+        func rawRate() throws -> Double {
+            let path = base + "/raw-again.db"
+            defer { removeDatabase(path) }
+            let raw = try RawSQLite(path: path)
+            defer { raw.close() }
+            return try raw.insert(data.events[...], batch: batch, orderedIDs: rawIDs == .ordered)
+        }
+        let before = try rawRate()
+        var omitted: [LogSQLFloor.Part] = []
+        var rows: [(String, Double)] = []
+        for part in [nil] + LogSQLFloor.Part.allCases {
+            if let part { omitted.append(part) }
+            let path = base + "/floor-breakdown.db"
+            defer { removeDatabase(path) }
+            let rate = try floor.write(to: path, batch: batch, omitting: Set(omitted))
+            rows.append((part.map { "  without " + $0.rawValue } ?? "the log's own SQL, whole", rate))
+        }
+        let after = try rawRate()
+        let rawMean = (before + after) / 2
+        print("\nthe log's own SQL, one part more left out each line (raw SQLite's bare table: \(fmt(before))/s before, \(fmt(after))/s after):")
+        print("  step                                  events/s    µs an event   of raw")
+        func line(_ name: String, _ rate: Double) {
+            let label = name + String(repeating: " ", count: max(0, 36 - name.count))
+            let figure = fmt(rate)
+            print("  " + label + String(repeating: " ", count: max(0, 11 - figure.count)) + figure
+                + String(format: "  %8.2f µs   %5.0f%%", 1e6 / rate, rate / rawMean * 100))
+        }
+        line("trialtrack (the batched appends)", trialtrack)
+        for (name, rate) in rows { line(name, rate) }
+        line("raw SQLite (mean of the two)", rawMean)
     }
 
     /// p50 and p99, in µs, of `samples` look-ups of one trial's status, each trial's key made
@@ -140,6 +189,11 @@ struct TrialBench: ParsableCommand {
         c.foldCacheCapacity = cache
         return try EventStore(path: path, configuration: c)
     }
+}
+
+/// Removes a database file with its write-ahead log and shared-memory index.
+func removeDatabase(_ path: String) {
+    for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
 }
 
 func now() -> Double {
