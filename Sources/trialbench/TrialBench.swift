@@ -126,8 +126,9 @@ struct TrialBench: ParsableCommand {
         print(padded("measure", w0), padded("trialtrack", w1), padded("raw SQLite", w2), "ratio")
         for (a, b, c, d) in table { print(padded(a, w0), padded(b, w1), padded(c, w2), d) }
         print("\nthe log's own SQL alone: " + fmt(floorRate) + "/s, " + String(format: "%.0f%%", floorRate / rawBatchRate * 100) + " of raw SQLite's bare table")
-        print(String(format: "database: %d events, %d trials, %.0f MB; peak RSS %.0f MB", stats.events, stats.trials,
-                     Double(stats.databaseBytes) / 1e6, peakRSSMegabytes()))
+        // Taken before the store closed: part of the file may still be in its write-ahead log.
+        print(String(format: "database: %d events, %d trials, %.0f MB and %.0f MB of write-ahead log; peak RSS %.0f MB", stats.events,
+                     stats.trials, Double(stats.databaseBytes) / 1e6, Double(stats.walBytes) / 1e6, peakRSSMegabytes()))
         if floorBreakdown { try breakdown(floor, data: data, base: base, trialtrack: batchRate) }
         print(String(format: "CPU time the host gave to others during the run (steal): %.0f%%", steal.percent))
     }
