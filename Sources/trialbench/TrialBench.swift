@@ -32,7 +32,7 @@ struct TrialBench: ParsableCommand {
     @Option(help: "Appends measured one event per transaction.") var single = 2_000
     @Option(help: "Events per transaction when batched.") var batch = 1_000
     @Option(help: "Status look-ups measured.") var samples = 20_000
-    @Option(parsing: .upToNextOption, help: "Parts the log's own SQL leaves out, to see what each costs: \(LogSQLFloor.Part.allCases.map(\.rawValue).joined(separator: ", ")).")
+    @Option(parsing: .upToNextOption, help: "Parts the log's own SQL leaves out, to see what each costs.")
     var floorOmit: [LogSQLFloor.Part] = []
     @Flag(help: "After the table, the log's own SQL again with one part more left out each time, down to the bare event row, beside raw SQLite measured again before and after.")
     var floorBreakdown = false
