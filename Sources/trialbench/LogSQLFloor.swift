@@ -122,7 +122,7 @@ struct LogSQLFloor {
         var tables: [String] {
             switch self {
             case .trigger: []
-            case .timeline, .trials, .expectations, .registrations: [rawValue]
+            case .timeline, .trials, .expectations, .registrations: [rawValue]  // named as their tables
             case .aliases: ["trial_aliases"]
             case .counts: ["event_counts", "trial_count"]
             }

@@ -80,6 +80,9 @@ struct ScaleBench: ParsableCommand {
 /// `s` right-aligned in `width` columns.
 func right(_ s: String, _ width: Int) -> String { String(repeating: " ", count: max(0, width - s.count)) + s }
 
+/// `s` left-aligned in `width` columns.
+func left(_ s: String, _ width: Int) -> String { s + String(repeating: " ", count: max(0, width - s.count)) }
+
 /// A file's size in bytes (0 if it is not there).
 func fileBytes(_ path: String) -> Double {
     ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.doubleValue ?? 0

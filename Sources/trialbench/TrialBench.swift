@@ -59,9 +59,10 @@ struct TrialBench: ParsableCommand {
         print(String(format: "workload: mean payload %.0f bytes\n", data.meanPayloadBytes))
 
         var table: [(String, String, String, String)] = []
-        func row(_ name: String, _ ours: Double, _ raw: Double, unit: String) {
-            table.append((name, fmt(ours) + " " + unit, fmt(raw) + " " + unit, String(format: "%.0f%%", ours / raw * 100)))
+        func entry(_ name: String, _ ours: Double, _ raw: Double, unit: String) -> (String, String, String, String) {
+            (name, fmt(ours) + " " + unit, fmt(raw) + " " + unit, String(format: "%.0f%%", ours / raw * 100))
         }
+        func row(_ name: String, _ ours: Double, _ raw: Double, unit: String) { table.append(entry(name, ours, raw, unit: unit)) }
 
         // 1. One event per transaction: every append waits for its own fsync.
         let rawSingle = try RawSQLite(path: base + "/raw-single.db")
@@ -118,13 +119,11 @@ struct TrialBench: ParsableCommand {
         removeDatabase(base + "/floor.db")
         let floorName = "  the same, beside the log's own SQL (raw: the store's rows and statements"
             + (floorOmit.isEmpty ? "" : ", without " + floorOmit.map(\.rawValue).joined(separator: ", ")) + ")"
-        row(floorName, batchRate, floorRate, unit: "/s")
-        table.insert(table.removeLast(), at: floorRow)
+        table.insert(entry(floorName, batchRate, floorRate, unit: "/s"), at: floorRow)  // under the batched appends
 
         let w0 = table.map(\.0.count).max()!, w1 = max(10, table.map(\.1.count).max()!), w2 = max(10, table.map(\.2.count).max()!)
-        func padded(_ s: String, _ w: Int) -> String { s + String(repeating: " ", count: max(0, w - s.count)) }
-        print(padded("measure", w0), padded("trialtrack", w1), padded("raw SQLite", w2), "ratio")
-        for (a, b, c, d) in table { print(padded(a, w0), padded(b, w1), padded(c, w2), d) }
+        print(left("measure", w0), left("trialtrack", w1), left("raw SQLite", w2), "ratio")
+        for (a, b, c, d) in table { print(left(a, w0), left(b, w1), left(c, w2), d) }
         print("\nthe log's own SQL alone: " + fmt(floorRate) + "/s, " + String(format: "%.0f%%", floorRate / rawBatchRate * 100) + " of raw SQLite's bare table")
         // Taken before the store closed: part of the file may still be in its write-ahead log.
         print(String(format: "database: %d events, %d trials, %.0f MB and %.0f MB of write-ahead log; peak RSS %.0f MB", stats.events,
@@ -144,6 +143,8 @@ struct TrialBench: ParsableCommand {
             defer { raw.close() }
             return try raw.insert(data.events[...], batch: batch, orderedIDs: rawIDs == .ordered)
         }
+        // Its first line measures the whole SQL again, rather than reusing the table's figure,
+        // so that every line lies between the two raw measurements it is set beside.
         let before = try rawRate()
         var omitted: [LogSQLFloor.Part] = []
         var rows: [(String, Double)] = []
@@ -159,10 +160,7 @@ struct TrialBench: ParsableCommand {
         print("\nthe log's own SQL, one part more left out each line (raw SQLite's bare table: \(fmt(before))/s before, \(fmt(after))/s after):")
         print("  step                                  events/s    µs an event   of raw")
         func line(_ name: String, _ rate: Double) {
-            let label = name + String(repeating: " ", count: max(0, 36 - name.count))
-            let figure = fmt(rate)
-            print("  " + label + String(repeating: " ", count: max(0, 11 - figure.count)) + figure
-                + String(format: "  %8.2f µs   %5.0f%%", 1e6 / rate, rate / rawMean * 100))
+            print("  " + left(name, 36) + right(fmt(rate), 11) + String(format: "  %8.2f µs   %5.0f%%", 1e6 / rate, rate / rawMean * 100))
         }
         line("trialtrack (the batched appends)", trialtrack)
         for (name, rate) in rows { line(name, rate) }
