@@ -70,9 +70,14 @@ public struct EndpointResult: Equatable, Sendable {
         self.n = n
     }
 
-    public init(json: JSONValue) throws {
+    /// - Parameter detail: `.lifecycle` reads the endpoint's name only (`PayloadDetail`).
+    public init(json: JSONValue, detail: PayloadDetail = .full) throws {
         var r = try FieldReader(json)
         endpoint = try r.string("endpoint")
+        if detail == .lifecycle {
+            (arms, values, hazardRatio, pValue, n) = ([], [], nil, nil, nil)
+            return
+        }
         arms = try r.strings("arms")
         values = try r.array("values") { v in
             var f = try FieldReader(v)

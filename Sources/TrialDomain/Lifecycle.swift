@@ -64,8 +64,6 @@ public struct TrialFold: Sendable, Equatable {
         fold.checking = !lenient
         var corrections: [Int64: (seq: Int64, json: JSONValue)] = [:]
         var retracted: Set<Int64> = []
-        var facts: [RecordedEvent] = []
-        facts.reserveCapacity(events.count)
         for e in events {
             fold.summary.version = max(fold.summary.version, e.version)
             fold.summary.lastSeq = max(fold.summary.lastSeq, e.seq)
@@ -76,12 +74,14 @@ public struct TrialFold: Sendable, Equatable {
             case .retracted(let r):
                 retracted.insert(r.target)
             default:
-                facts.append(e)
+                break
             }
         }
+        // The facts: every event but the amendments, less the retracted ones (read from
+        // `events` in place: a copy of each event would cost a retain of each of its parts).
         var effective: [Fact] = []
-        effective.reserveCapacity(facts.count)
-        for e in facts where !retracted.contains(e.seq) {
+        effective.reserveCapacity(events.count)
+        for e in events where !e.type.isAmendment && (retracted.isEmpty || !retracted.contains(e.seq)) {
             var fact = Fact(seq: e.seq, occurred: e.occurred, payload: e.payload, source: e.source, correctedBy: nil)
             if let c = corrections[e.seq], let replaced = try? Payload(type: e.type, json: c.json) {
                 fact.payload = replaced

@@ -11,15 +11,16 @@ enum EventRows {
     /// Runs `SELECT columns rest` (with `forFold`, `SELECT foldColumns rest`: the columns and
     /// their decoding always agree), its arguments bound by `bind`, and hands each decoded event
     /// to `body`. `rest`: from `FROM events` on.
-    static func forEach(_ db: Database, _ rest: String, forFold: Bool = false, _ bind: (inout RawStatement) -> Void = { _ in },
-        _ body: (RecordedEvent) throws -> Void) throws {
+    /// `detail`: how much of each payload to read (`.lifecycle` only for replays).
+    static func forEach(_ db: Database, _ rest: String, forFold: Bool = false, detail: PayloadDetail = .full,
+        _ bind: (inout RawStatement) -> Void = { _ in }, _ body: (consuming RecordedEvent) throws -> Void) throws {
         var statement = RawStatement(try db.cachedStatement(sql: "SELECT \(forFold ? foldColumns : columns) \(rest)"))
         bind(&statement)
-        try statement.forEachRow { try body(try decode($0, forFold: forFold)) }
+        try statement.forEachRow { try body(try decode($0, forFold: forFold, detail: detail)) }
     }
 
     /// Steps a statement whose arguments are bound already.
-    static func forEach(_ statement: Statement, _ body: (RecordedEvent) throws -> Void) throws {
+    static func forEach(_ statement: Statement, _ body: (consuming RecordedEvent) throws -> Void) throws {
         try RawStatement(statement).forEachRow { try body(try decode($0)) }
     }
 
@@ -32,8 +33,9 @@ enum EventRows {
     /// `decode(_:forFold:)` leaves the event's id, recording time, recorder and hash empty.
     static let foldColumns = "seq, trial, version, type, occurred, source, payload"
 
-    /// An event from a row of `columns`, or with `forFold` of `foldColumns`.
-    static func decode(_ stmt: OpaquePointer?, forFold: Bool = false) throws -> RecordedEvent {
+    /// An event from a row of `columns`, or with `forFold` of `foldColumns`; its payload read
+    /// to `detail` (`.lifecycle`: for a fold whose timeline nobody reads the results of).
+    static func decode(_ stmt: OpaquePointer?, forFold: Bool = false, detail: PayloadDetail = .full) throws -> RecordedEvent {
         // Column positions: full rows, or fold rows.
         let (trialCol, versionCol, typeCol, occurredCol, sourceCol, payloadCol): (Int32, Int32, Int32, Int32, Int32, Int32) =
             forFold ? (1, 2, 3, 4, 5, 6) : (2, 3, 4, 5, 8, 9)
@@ -46,7 +48,7 @@ enum EventRows {
             guard let p = sqlite3_column_text(stmt, payloadCol) else { throw StoreError.corruptEvent(seq: seq, reason: "no payload") }
             let payloadBytes = UnsafeBufferPointer(start: p, count: Int(sqlite3_column_bytes(stmt, payloadCol)))
             let payloadJSON = try JSONValue.parse(payloadBytes)
-            let payload = try Payload(type: type, json: payloadJSON)
+            let payload = try Payload(type: type, json: payloadJSON, detail: detail)
             let occurred = try PartialDate(parsing: text(stmt, occurredCol))
             let source = sqlite3_column_type(stmt, sourceCol) == SQLITE_NULL ? nil : text(stmt, sourceCol)
             if forFold {
@@ -70,11 +72,11 @@ enum EventRows {
     }
 
     /// Every event of one trial, in version order; `forFold`: only what a fold reads
-    /// (`foldColumns`).
-    static func trialEvents(_ db: Database, trial: String, forFold: Bool = false) throws -> [RecordedEvent] {
+    /// (`foldColumns`), its payloads to `detail`.
+    static func trialEvents(_ db: Database, trial: String, forFold: Bool = false, detail: PayloadDetail = .full) throws -> [RecordedEvent] {
         var out: [RecordedEvent] = []
-        try forEach(db, "FROM events WHERE trial = ? ORDER BY version", forFold: forFold, { $0.bind(trial) }) {
-            out.append($0)
+        try forEach(db, "FROM events WHERE trial = ? ORDER BY version", forFold: forFold, detail: detail, { $0.bind(trial) }) { e in
+            out.append(consume e)
         }
         return out
     }

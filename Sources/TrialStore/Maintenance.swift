@@ -188,7 +188,7 @@ extension EventStore {
                     var counts: [EventType: Int64] = [:]
                     try pool.read { rdb in
                         var chunk: FoldPipe.Chunk = []
-                        try Self.forEachTrial(rdb, forFold: true, trials: range) { key, history in
+                        try Self.forEachTrial(rdb, forFold: true, detail: .lifecycle, trials: range) { key, history in
                             for e in history { counts[e.type, default: 0] += 1 }
                             let fold = (try? TrialFold.fold(key: key, events: history, lenient: true)) ?? TrialFold(key: key)
                             chunk.append((TrialRows(fold), history.count))

@@ -169,7 +169,7 @@ extension EventStore {
     /// Streams the log trial by trial (memory: one trial's events at a time); `forFold`: only
     /// what a fold reads (`EventRows.foldColumns`).
     /// `trials`: only the trials whose keys lie in this range (a rebuild's reader's share).
-    static func forEachTrial(_ db: Database, forFold: Bool = false, trials: TrialKeyRange = TrialKeyRange(),
+    static func forEachTrial(_ db: Database, forFold: Bool = false, detail: PayloadDetail = .full, trials: TrialKeyRange = TrialKeyRange(),
                              _ body: (String, [RecordedEvent]) throws -> Void) throws {
         var current: String?
         var batch: [RecordedEvent] = []
@@ -178,13 +178,13 @@ extension EventStore {
         if !bounds.isEmpty { rest += " WHERE " + bounds.map(\.0).joined(separator: " AND ") }
         rest += " ORDER BY trial, version"
         let bind: (inout RawStatement) -> Void = { st in for (_, key) in bounds { st.bind(key) } }
-        try EventRows.forEach(db, rest, forFold: forFold, bind) { e in
+        try EventRows.forEach(db, rest, forFold: forFold, detail: detail, bind) { e in
             if e.trial != current {
                 if let c = current { try body(c, batch) }
                 current = e.trial
                 batch.removeAll(keepingCapacity: true)
             }
-            batch.append(e)
+            batch.append(consume e)  // moved, not copied: the last use
         }
         if let c = current { try body(c, batch) }
     }
@@ -208,7 +208,7 @@ extension EventStore {
             let statement = try db.makeStatement(sql: sql)
             try statement.setArguments(StatementArguments(args))
             var out: [RecordedEvent] = []
-            try EventRows.forEach(statement) { out.append($0) }
+            try EventRows.forEach(statement) { e in out.append(consume e) }
             return out
         }
     }

@@ -160,7 +160,7 @@ final class WriterState {
     /// replay read, which an out-of-order append replays again with its new event).
     func fold(_ db: Database, key: String) throws -> (fold: TrialFold, history: [RecordedEvent]?) {
         if let f = cache.get(key) { return (f, nil) }
-        let events = try EventRows.trialEvents(db, trial: key, forFold: true)
+        let events = try EventRows.trialEvents(db, trial: key, forFold: true, detail: .lifecycle)
         let f = ((try? TrialFold.fold(key: key, events: events, lenient: true)) ?? TrialFold(key: key)).compacted()
         cache.put(key, f)
         return (f, events)
@@ -224,7 +224,7 @@ final class WriterState {
                 new = old
                 try new.apply(record)
             } else {
-                var history = try replayed ?? EventRows.trialEvents(db, trial: key, forFold: true)
+                var history = try replayed ?? EventRows.trialEvents(db, trial: key, forFold: true, detail: .lifecycle)
                 if let target {
                     if let r = history.first(where: { if case .retracted(let x) = $0.payload { return x.target == target.seq }; return false }) {
                         throw AppendError.notAmendable(seq: target.seq, reason: "it was retracted by seq \(r.seq)")

@@ -84,6 +84,42 @@ final class EventValidationTests: XCTestCase {
         XCTAssertEqual(try Payload(type: .interimAnalysis, json: .parsed(Payload.interimAnalysis(i).json.canonicalText)), .interimAnalysis(i))
     }
 
+    /// Replays and rebuilds read results down to their endpoints' names: the lifecycle, the
+    /// milestone's text and the expectations it meets are the same as from the whole payload.
+    func testALifecycleReadKeepsWhatTheFoldReads() throws {
+        guard case .interimAnalysis(let full) = try Payload(type: .interimAnalysis, json: Fixture.harmoni2Interim),
+              case .interimAnalysis(let lean) = try Payload(type: .interimAnalysis, json: Fixture.harmoni2Interim, detail: .lifecycle)
+        else { return XCTFail() }
+        XCTAssertEqual(lean.results.map(\.endpoint), ["PFS"])
+        XCTAssertEqual(lean.results.first?.hazardRatio, nil)
+        XCTAssertEqual(lean.results.first?.values, [])
+        XCTAssertEqual(full.results.first?.hazardRatio?.value, 0.51)  // the default reads it all
+        XCTAssertEqual(EventText.describe(.interimAnalysis(lean)), EventText.describe(.interimAnalysis(full)))
+        XCTAssertEqual([lean.analysis, lean.outcome.rawValue] as [String?], [full.analysis, full.outcome.rawValue])
+        // A forecast of a PFS readout is met by the lean readout as by the whole one.
+        let readout: JSONValue = ["kind": "primary", "outcome": "positive",
+                                  "results": [["endpoint": "PFS", "hazardRatio": ["value": 0.51, "ciLow": 0.38, "ciHigh": 0.69]]]]
+        let spec = try MilestoneSpec(parsing: "readout:PFS")
+        XCTAssertTrue(spec.matches(try Payload(type: .readout, json: readout, detail: .lifecycle)))
+        XCTAssertTrue(spec.matches(try Payload(type: .readout, json: readout)))
+        XCTAssertFalse(try MilestoneSpec(parsing: "readout:OS").matches(try Payload(type: .readout, json: readout, detail: .lifecycle)))
+        // A result still needs its endpoint.
+        XCTAssertThrowsError(try Payload(type: .readout, json: ["kind": "primary", "outcome": "positive", "results": [["n": 3]]], detail: .lifecycle))
+    }
+
+    func testMilestoneSpecsParse() throws {
+        XCTAssertEqual(try MilestoneSpec(parsing: "readout:OS").description, "readout:OS")
+        XCTAssertEqual(try MilestoneSpec(parsing: " readout : final OS ").description, "readout:final OS")
+        XCTAssertEqual(try MilestoneSpec(parsing: "readout:").description, "readout")
+        XCTAssertEqual(try MilestoneSpec(parsing: "regulatory-decision").qualifier, nil)
+        XCTAssertEqual(try MilestoneSpec(parsing: "readout:a:b").qualifier, "a:b")
+        for bad in ["", ":OS", "corrected", "readouts:OS", "withdrawn"] {
+            XCTAssertThrowsError(try MilestoneSpec(parsing: bad), bad) { error in
+                XCTAssertTrue("\(error)".contains("is not a milestone"), "\(error)")
+            }
+        }
+    }
+
     func testRegistrySpellingsAreAccepted() throws {
         let p = try Payload(type: .statusChanged, json: ["status": "ACTIVE_NOT_RECRUITING"])
         XCTAssertEqual(p, .statusChanged(StatusChanged(status: .activeNotRecruiting)))

@@ -52,6 +52,33 @@ final class LogTests: StoreTestCase {
         XCTAssertEqual(try append("HARMONi-2", .readout, "2025", ["kind": "final", "outcome": "positive"]).event.seq, 4)
     }
 
+    /// Replays and rebuilds read results only down to their endpoints' names
+    /// (`PayloadDetail.lifecycle`); what a reader is shown still has all of them: after a
+    /// rebuild, and after an out-of-order append that replayed the trial from the log.
+    func testResultsSurviveARebuildAndAReplay() throws {
+        try reopen(cacheCapacity: 1)  // every append replays its trial from the log
+        try append("HARMONi-2", .statusChanged, "2022-05", ["status": "not-yet-recruiting"])
+        try append("HARMONi-2", .milestoneExpected, "2023-01", ["milestone": "interim-analysis:PFS", "window": "2024"])
+        try append("HARMONi-2", .interimAnalysis, "2024-05", Fixture.harmoni2Interim)
+        let before = try XCTUnwrap(try store.status("HARMONi-2"))
+        func hazardRatio(_ view: TrialView) -> Double? {
+            for e in view.timeline { if case .interimAnalysis(let i) = e.payload { return i.results.first?.hazardRatio?.value } }
+            return nil
+        }
+        XCTAssertEqual(hazardRatio(before), 0.51)
+        XCTAssertEqual(before.expectations.first?.state, .met)
+        try store.rebuild()
+        XCTAssertEqual(try store.status("HARMONi-2"), before)
+        // Out of order: dated before the interim analysis, so the trial is folded again.
+        try append("HARMONi-2", .statusChanged, "2023-06", ["status": "recruiting"])
+        let after = try XCTUnwrap(try store.status("HARMONi-2"))
+        XCTAssertEqual(hazardRatio(after), 0.51)
+        XCTAssertEqual(after.summary.lastMilestone?.seq, 3)
+        XCTAssertEqual(after.expectations.first?.state, .met)
+        try store.rebuild()
+        XCTAssertEqual(try store.status("HARMONi-2"), after)
+    }
+
     func testAnyIdentifierFindsTheTrial() throws {
         try append("ILLUMINE", .registered, "2025-12-04", illumine)
         for name in ["ILLUMINE", "illumine", "NCT07264075", "nct07264075", "2025-522996-27-00", "GORTEC 2024-04", "gortec 2024-04"] {
