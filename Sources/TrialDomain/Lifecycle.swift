@@ -81,7 +81,7 @@ public struct TrialFold: Sendable, Equatable {
         // `events` in place: a copy of each event would cost a retain of each of its parts).
         var effective: [Fact] = []
         effective.reserveCapacity(events.count)
-        for e in events where !e.type.isAmendment && (retracted.isEmpty || !retracted.contains(e.seq)) {
+        for e in events where !e.type.isAmendment && !retracted.contains(e.seq) {
             var fact = Fact(seq: e.seq, occurred: e.occurred, payload: e.payload, source: e.source, correctedBy: nil)
             if let c = corrections[e.seq], let replaced = try? Payload(type: e.type, json: c.json) {
                 fact.payload = replaced

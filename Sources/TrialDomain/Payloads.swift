@@ -535,13 +535,14 @@ public struct MilestoneSpec: Hashable, Sendable, CustomStringConvertible {
         // Split at the first colon by hand: `split` and a String per part were some 7,000
         // instructions a forecast in a replay.
         let colon = s.utf8.firstIndex(of: UInt8(ascii: ":"))
-        let parts = colon.map { [String(s[..<$0]).trimmingSpaces, String(s[s.utf8.index(after: $0)...]).trimmingSpaces] } ?? [s.trimmingSpaces]
-        guard let t = EventType.named(parts[0]), t.canBeExpected else {
+        let name = String(s[..<(colon ?? s.endIndex)]).trimmingSpaces
+        let rest = colon.map { String(s[s.utf8.index(after: $0)...]).trimmingSpaces }
+        guard let t = EventType.named(name), t.canBeExpected else {
             let allowed = EventType.allCases.filter(\.canBeExpected).map(\.rawValue).joined(separator: ", ")
             throw ValidationError(field: "", reason: "'\(s)' is not a milestone; use one of \(allowed), optionally with ':qualifier' (readout:OS)")
         }
         type = t
-        qualifier = parts.count > 1 && !parts[1].isEmpty ? parts[1] : nil
+        qualifier = rest?.isEmpty == false ? rest : nil
     }
 
     public var description: String { qualifier.map { "\(type.rawValue):\($0)" } ?? type.rawValue }

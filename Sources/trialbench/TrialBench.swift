@@ -65,9 +65,7 @@ struct TrialBench: ParsableCommand {
         func row(_ name: String, _ ours: Double, _ raw: Double, unit: String) { table.append(entry(name, ours, raw, unit: unit)) }
 
         // 1. One event per transaction: every append waits for its own fsync.
-        let rawSingle = try RawSQLite(path: base + "/raw-single.db")
-        let rawSingleRate = try rawSingle.insert(data.events.prefix(single), batch: 1, orderedIDs: rawIDs == .ordered)
-        rawSingle.close()
+        let rawSingleRate = try rawInsertRate(base + "/raw-single.db", data.events.prefix(single), batch: 1)
         let singleStore = try openStore(base + "/single.db")
         let t0 = now()
         for e in data.events.prefix(single) { _ = try singleStore.append(e.event, recordedBy: "bench") }
@@ -77,7 +75,7 @@ struct TrialBench: ParsableCommand {
 
         // 2. Batched: one transaction (one fsync) for `batch` appends, as group commit does.
         let raw = try RawSQLite(path: base + "/raw.db")
-        let rawBatchRate = try raw.insert(data.events[...], batch: batch, orderedIDs: rawIDs == .ordered)
+        let rawBatchRate = try raw.insert(data.events[...], batch: batch, orderedIDs: rawIDs == .ordered)  // kept open: 3 and 4 read it
         let store = try openStore(base + "/trials.db")
         var appended = 0
         let t1 = now()
@@ -139,9 +137,7 @@ struct TrialBench: ParsableCommand {
         func rawRate() throws -> Double {
             let path = base + "/raw-again.db"
             defer { removeDatabase(path) }
-            let raw = try RawSQLite(path: path)
-            defer { raw.close() }
-            return try raw.insert(data.events[...], batch: batch, orderedIDs: rawIDs == .ordered)
+            return try rawInsertRate(path, data.events[...], batch: batch)
         }
         // Its first line measures the whole SQL again, rather than reusing the table's figure,
         // so that every line lies between the two raw measurements it is set beside.
@@ -165,6 +161,14 @@ struct TrialBench: ParsableCommand {
         line("trialtrack (the batched appends)", trialtrack)
         for (name, rate) in rows { line(name, rate) }
         line("raw SQLite (mean of the two)", rawMean)
+    }
+
+    /// Raw SQLite's rows/s inserting `events` into a new database at `path`, `batch` a
+    /// transaction, with ids of the kind `--raw-ids` names.
+    func rawInsertRate(_ path: String, _ events: ArraySlice<Workload.Item>, batch: Int) throws -> Double {
+        let raw = try RawSQLite(path: path)
+        defer { raw.close() }
+        return try raw.insert(events, batch: batch, orderedIDs: rawIDs == .ordered)
     }
 
     /// p50 and p99, in µs, of `samples` look-ups of one trial's status, each trial's key made

@@ -54,12 +54,16 @@ final class LogTests: StoreTestCase {
 
     /// Replays and rebuilds read results only down to their endpoints' names
     /// (`PayloadDetail.lifecycle`); what a reader is shown still has all of them: after a
-    /// rebuild, and after an out-of-order append that replayed the trial from the log.
+    /// rebuild, and after an out-of-order append that replayed the trial from the log. The
+    /// corrected interim analysis is the one payload of a fold that is written into a table
+    /// (its timeline row's `corrected_payload`): a correction is read in full.
     func testResultsSurviveARebuildAndAReplay() throws {
-        try reopen(cacheCapacity: 1)  // every append replays its trial from the log
         try append("HARMONi-2", .statusChanged, "2022-05", ["status": "not-yet-recruiting"])
         try append("HARMONi-2", .milestoneExpected, "2023-01", ["milestone": "interim-analysis:PFS", "window": "2024"])
         try append("HARMONi-2", .interimAnalysis, "2024-05", Fixture.harmoni2Interim)
+        var corrected = try XCTUnwrap(Fixture.harmoni2Interim.objectValue)
+        corrected["venue"] = "ESMO 2024"
+        try append(nil, .corrected, "2024-09", ["target": 3, "reason": "venue added", "payload": .object(corrected)])
         let before = try XCTUnwrap(try store.status("HARMONi-2"))
         func hazardRatio(_ view: TrialView) -> Double? {
             for e in view.timeline { if case .interimAnalysis(let i) = e.payload { return i.results.first?.hazardRatio?.value } }
