@@ -12,9 +12,12 @@ LIBDIR = $(PREFIX)/lib
 UNITDIR = $(LIBDIR)/systemd/system
 MANDIR = $(PREFIX)/share/man
 BUILT = .build/$(CONFIGURATION)
-DEBIAN_PACKAGES = libsqlite3-dev libsystemd-dev libssl-dev pkg-config sqlite3 python3 util-linux systemd-container
+DEBIAN_PACKAGES = libsqlite3-dev libsystemd-dev libssl-dev pkg-config sqlite3 python3 python3-venv util-linux systemd-container
+# The tests' Python (the independent Varlink client): a virtual environment inside the build
+# folder, so that it works with Debian's own python3 (PEP 668 refuses a system-wide pip install).
+VENV = .build/venv
 
-.PHONY: deps build run check test bench clean man completions install
+.PHONY: deps venv build run check test bench clean man completions install
 
 # Debian packages the build and the tests need (as root; otherwise it says what is missing).
 deps:
@@ -38,8 +41,13 @@ build: deps
 run: build
 	.build/debug/trialsd --seed demo/trial-timeline.jsonl
 
-check: deps
-	@python3 -c 'import varlink' 2>/dev/null || python3 -m pip install -q varlink
+$(VENV)/bin/python3:
+	python3 -m venv $(VENV)
+
+venv: $(VENV)/bin/python3
+	@$(VENV)/bin/python3 -c 'import varlink' 2>/dev/null || $(VENV)/bin/python3 -m pip install -q --disable-pip-version-check varlink
+
+check: deps venv
 	$(SWIFT) build --build-tests
 	# `make install` into a scratch prefix: the tests check the installed units and files.
 	$(MAKE) --no-print-directory install PREFIX=$(CURDIR)/.build/install-check CONFIGURATION=debug >/dev/null

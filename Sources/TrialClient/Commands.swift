@@ -747,7 +747,9 @@ public struct UpcomingCommand: TrialctlCommand {
     public init() {}
 
     public func validate() throws {
-        if let within, within < 0 { throw UsageError("--within: give 0 or more days") }
+        if let within, !TrialsInterface.withinDays.contains(Int64(within)) {
+            throw UsageError("--within: give 0 to \(TrialsInterface.withinDays.upperBound) days")
+        }
     }
 
     public func execute(_ ctx: Context) throws {

@@ -40,6 +40,7 @@ public struct NewEvent: Equatable, Sendable {
     /// Returns the payload's canonical text.
     @discardableResult
     public mutating func validate() throws(ValidationError) -> String {
+        try checkLineTexts()
         if let text = validatedPayloadText { return text }
         let json = payload.json
         let checked: Payload
@@ -89,6 +90,7 @@ public struct NewEvent: Equatable, Sendable {
             guard let p = r.value("payload") else { throw ValidationError(field: "payload", reason: "missing (required)") }
             try r.finish()
             do { payload = try Payload(type: type, json: p) } catch { throw error.under("payload") }
+            try checkLineTexts()
             validatedPayloadText = payload.json.canonicalText
         } catch let e as ValidationError {
             throw e
@@ -96,6 +98,27 @@ public struct NewEvent: Equatable, Sendable {
             throw ValidationError(field: "", reason: "\(error)")
         }
         try checkDate(today: today)
+    }
+
+    /// The texts that name or cite — the source, a registration's acronym — are one line of
+    /// printable text. They are stored as plain SQLite text (the log's `source` column, the
+    /// aliases) and sent as journal fields, where a NUL ends the text early: a source `a\0b` was
+    /// hashed as three bytes, read back as one, and broke the hash chain at its seq for ever.
+    /// (Payload texts are stored as escaped JSON and keep any character.)
+    func checkLineTexts() throws(ValidationError) {
+        if let source, let reason = Self.lineTextProblem(source) { throw ValidationError(field: "source", reason: reason) }
+        if case .registered(let r) = payload, let acronym = r.acronym, let reason = Self.lineTextProblem(acronym) {
+            throw ValidationError(field: "payload.acronym", reason: reason)
+        }
+    }
+
+    /// Why `text` cannot be a one-line text: it holds a control character (C0, DEL or C1).
+    static func lineTextProblem(_ text: String) -> String? {
+        for scalar in text.unicodeScalars where scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) {
+            let code = "U+" + String(scalar.value, radix: 16, uppercase: true).leftPadded(to: 4)
+            return "must not contain control characters (found \(code)); give one line of text"
+        }
+        return nil
     }
 
     /// Facts cannot be dated in the future (beyond a day of clock skew); forecasts can.
@@ -199,6 +222,12 @@ public struct RecordedEvent: Equatable, Sendable {
         w.key("version"); w.int(version)
         w.endObject()
         return w.bytes
+    }
+}
+
+extension String {
+    fileprivate func leftPadded(to width: Int) -> String {
+        count >= width ? self : String(repeating: "0", count: width - count) + self
     }
 }
 

@@ -32,6 +32,9 @@ public enum TrialsInterface {
 
     /// The most events one `Log` call returns (its `limit` is 1 to this).
     public static let maximumLogLimit = 10_000
+
+    /// `Upcoming`'s `within`: days ahead, up to a century (a bound, so that today plus it is a day).
+    public static let withinDays: ClosedRange<Int64> = 0...36_500
 }
 
 /// The service's own interface, `org.varlink.service`.

@@ -1,6 +1,6 @@
 import TrialDomain
 
-/// Builders for events of the real trials in ../shared/trial-timeline.md, shared by the tests.
+/// Builders for events of the real trials of the demo data (demo/trial-timeline.jsonl), shared by the tests.
 public enum Fixture {
     public static let today = Day(year: 2026, month: 11, day: 21)!
 

@@ -151,7 +151,7 @@ final class ControlService: @unchecked Sendable {
     /// milestones are listed too.
     private func upcomingRequest(_ call: VarlinkCall) throws -> (within: Int, all: Bool) {
         let p = try Parameters(call.parameters, allowed: ["within", "all"])
-        return (try p.int("within").map(Int.init) ?? 365, try p.bool("all") ?? false)
+        return (try p.int("within", in: TrialsInterface.withinDays).map(Int.init) ?? 365, try p.bool("all") ?? false)
     }
 
     /// One trial's Status reply.
@@ -222,15 +222,13 @@ final class ControlService: @unchecked Sendable {
 
         case "Log":
             let p = try Parameters(call.parameters, allowed: ["trial", "since", "types", "limit"])
-            let limit = Int(try p.int("limit") ?? 100)
-            guard (1...TrialsInterface.maximumLogLimit).contains(limit) else { throw VarlinkError.invalidParameter("limit") }
+            let limit = Int(try p.int("limit", in: 1...Int64(TrialsInterface.maximumLogLimit)) ?? 100)
             var types: [EventType] = []
             for t in try p.strings("types") {
                 guard let type = EventType(rawValue: t) else { throw VarlinkError.invalidParameter("types") }
                 types.append(type)
             }
-            let since = try p.int("since") ?? 0
-            guard since >= 0 else { throw VarlinkError.invalidParameter("since") }
+            let since = try p.int("since", in: 0...Int64.max) ?? 0
             let trial = try p.string("trial")
             let query = LogQuery(trial: trial, afterSeq: since, types: types, limit: limit)
             let (events, known) = try await blocking { () -> ([RecordedEvent], Bool) in
@@ -248,13 +246,13 @@ final class ControlService: @unchecked Sendable {
                 ? ["seq", "reason", "payload", "occurred", "source", "id", "expectedVersion"] : ["seq", "reason", "occurred", "source", "id", "expectedVersion"])
             var o = JSONObject()
             o["type"] = .string(correcting ? "corrected" : "retracted")
-            var payload = JSONObject([("target", .int(try p.requiredInt("seq"))), ("reason", .string(try p.requiredString("reason")))])
+            var payload = JSONObject([("target", .int(try p.requiredInt("seq", in: 1...Int64.max))), ("reason", .string(try p.requiredString("reason")))])
             if correcting { payload["payload"] = try p.requiredObject("payload") }
             o["payload"] = .object(payload)
             if let occurred = try p.string("occurred") { o["occurred"] = .string(occurred) }
             if let source = try p.string("source") { o["source"] = .string(source) }
             if let id = try p.string("id") { o["id"] = .string(id) }
-            if let expected = try p.int("expectedVersion") { o["expectedVersion"] = .int(expected) }
+            if let expected = try p.int("expectedVersion", in: 0...Int64.max) { o["expectedVersion"] = .int(expected) }
             let event = try newEvent(.object(o), index: nil)
             let outcome = try await append([event], peer: peer, indexed: false)[0]
             return JSONObject([("event", outcome.event.json)])
@@ -552,8 +550,7 @@ final class ControlService: @unchecked Sendable {
             guard let type = EventType(rawValue: t) else { throw VarlinkError.invalidParameter("types") }
             types.insert(type)
         }
-        let since = try p.int("since")
-        if let since, since < 0 { throw VarlinkError.invalidParameter("since") }
+        let since = try p.int("since", in: 0...Int64.max)
         var trialKey: String?
         if let t = try p.string("trial") {
             let store = self.store

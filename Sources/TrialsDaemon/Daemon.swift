@@ -22,6 +22,8 @@ public final class Daemon: @unchecked Sendable {
     let server: Server
     let group: MultiThreadedEventLoopGroup
     let threadPool: NIOThreadPool
+    /// Held for the daemon's life: one trialsd per database.
+    private let lock: DatabaseLock
     private let stopped = NIOLockedValueBox(false)
     /// The rebuild's progress at the last liveness check that timed out.
     private let rebuildSeen = NIOLockedValueBox<RebuildProgress?>(nil)
@@ -30,8 +32,9 @@ public final class Daemon: @unchecked Sendable {
     public init(configuration: DaemonConfiguration, logger: Logger, onAppended: @escaping @Sendable (AppendOutcome) -> Void = { _ in }) throws {
         self.configuration = configuration
         self.logger = logger
-        let dir = (configuration.databasePath as NSString).deletingLastPathComponent
-        if !dir.isEmpty { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
+        // One daemon per database and per socket, checked before anything is opened or bound.
+        if configuration.listenFD == nil { try checkSocketPathIsFree(configuration.socketPath) }
+        lock = try DatabaseLock(databasePath: configuration.databasePath)
         var storeConfiguration = StoreConfiguration()
         storeConfiguration.onCheckpointFailure = { [logger] problem in logger.warning("\(problem)") }
         store = try EventStore(path: configuration.databasePath, configuration: storeConfiguration)
@@ -151,6 +154,7 @@ public final class Daemon: @unchecked Sendable {
         try? await threadPool.shutdownGracefully()
         try? await group.shutdownGracefully()
         try? store.close()
+        lock.release()
     }
 
     /// Stops gracefully: no new connections, queued appends committed and answered,

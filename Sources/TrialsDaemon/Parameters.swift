@@ -27,14 +27,16 @@ struct Parameters {
         return s
     }
 
-    func int(_ key: String) throws(VarlinkError) -> Int64? {
+    /// A whole number within `range`: every integer a client sends is checked where it is read,
+    /// so that no arithmetic on it can overflow (a day count added to today, a seq, a limit).
+    func int(_ key: String, in range: ClosedRange<Int64>) throws(VarlinkError) -> Int64? {
         guard let v = value(key) else { return nil }
-        guard let i = v.int64Value else { throw .invalidParameter(key) }
+        guard let i = v.int64Value, range.contains(i) else { throw .invalidParameter(key) }
         return i
     }
 
-    func requiredInt(_ key: String) throws(VarlinkError) -> Int64 {
-        guard let i = try int(key) else { throw .invalidParameter(key) }
+    func requiredInt(_ key: String, in range: ClosedRange<Int64>) throws(VarlinkError) -> Int64 {
+        guard let i = try int(key, in: range) else { throw .invalidParameter(key) }
         return i
     }
 

@@ -45,7 +45,9 @@ final class Server: @unchecked Sendable {
         } else {
             let path = configuration.socketPath
             let dir = (path as NSString).deletingLastPathComponent
-            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            if !dir.isEmpty { try makeDirectory(dir, for: "the socket") }
+            // A daemon that answers there is not taken over (checked at start, and again here).
+            try checkSocketPathIsFree(path)
             // Bind under a restrictive umask, then set the mode and group asked for.
             let old = umask(0o177)
             defer { umask(old) }

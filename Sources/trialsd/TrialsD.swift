@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import Systemd
+import TrialProtocol
 import TrialsDaemon
 
 /// trialsd: the trialtrack daemon.
@@ -26,7 +27,8 @@ struct TrialsD: AsyncParsableCommand {
             Signals: SIGTERM and SIGINT stop it gracefully (in-flight appends are committed and \
             answered, subscribers are ended cleanly, exit status 0), also one that comes during \
             start-up (it then stops without serving). SIGHUP re-checks the expected milestones.
-            """)
+            """,
+        version: trialtrackVersion)
 
     @Option(help: ArgumentHelp("The SQLite database (also $TRIALSD_DATABASE).", valueName: "path"))
     var database: String?

@@ -286,3 +286,25 @@ final class ParsingTests: XCTestCase {
         XCTAssertEqual(plan?.events.map(\.type), [.registered, .statusChanged, .datesUpdated])
     }
 }
+
+/// A user's clone has no reference data beside it: the fixtures are the repository's own
+/// (demo/ctgov, with their provenance), and nothing that builds or tests reads outside it.
+final class RepositoryFixtureTests: XCTestCase {
+    func testNothingReadsOutsideTheRepository() throws {
+        let outside = ".." + "/shared", sibling = "shared" + "/ctgov"
+        let root = Repository.root
+        var offenders: [String] = []
+        for top in ["Sources", "Tests", "Plugins", "Migrations", "Makefile", "Package.swift", ".ci", "benchmarks"] {
+            let url = root.appendingPathComponent(top)
+            let files = (FileManager.default.enumerator(at: url, includingPropertiesForKeys: nil)?.compactMap { $0 as? URL } ?? []) + [url]
+            for file in files {
+                guard let text = try? String(contentsOf: file, encoding: .utf8) else { continue }
+                if text.contains(outside) || text.contains(sibling) { offenders.append(file.path) }
+            }
+        }
+        XCTAssertEqual(offenders, [])
+        for name in Records.names {
+            XCTAssertNoThrow(try Records.study(name), "\(name) is not in demo/ctgov")
+        }
+    }
+}

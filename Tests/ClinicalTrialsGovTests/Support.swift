@@ -4,11 +4,9 @@ import TrialDomain
 import TrialTestSupport
 import XCTest
 
-/// The real records in ../shared/ctgov (see its SOURCES.md).
+/// The real records in the repository's demo/ctgov (their provenance in its SOURCES.md).
 enum Records {
-    static let directory = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("shared/ctgov")
+    static let directory = Repository.root.appendingPathComponent("demo/ctgov")
 
     static let names = ["NCT06171568", "NCT02552212", "NCT00973089"]
 

@@ -233,16 +233,17 @@ final class AccessTests: XCTestCase {
 /// An independent client: the Python `varlink` package.
 final class PythonVarlinkTests: XCTestCase {
     func testThePythonVarlinkClient() throws {
-        let check = try runProgram("/usr/bin/env", ["python3", "-c", "import varlink"], timeout: 60)
-        try XCTSkipUnless(check.status == 0, "needs the Python varlink package (python3 -m pip install varlink; .ci/run installs it): \(check)")
+        let python = Repository.path(".build/venv/bin/python3")
+        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: python), "needs the tests' Python environment with the varlink package: `make venv` makes it (`make check` does)")
+        let check = try runProgram(python, ["-c", "import varlink"], timeout: 60)
+        XCTAssertEqual(check.status, 0, "the tests' Python environment has no varlink package (`make venv` installs it): \(check)")
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let daemon = try DaemonProcess(directory: dir)
         try daemon.start()
         defer { _ = daemon.terminate() }
         let script = Repository.path("Tests/TrialsDaemonTests/varlink_client.py")
-        let r = try runProgram("/usr/bin/env", ["python3", script, "unix:" + daemon.socketPath], timeout: 120)
-        print(r.out)
+        let r = try runProgram(python, [script, "unix:" + daemon.socketPath], timeout: 120)
         XCTAssertEqual(r.status, 0, "\(r)")
         XCTAssertTrue(r.out.contains("python varlink: all checks passed"), "\(r)")
     }

@@ -174,9 +174,10 @@ final class DaemonProcess {
     /// Signalled when trialsd exits.
     private let exited = DispatchSemaphore(value: 0)
 
-    init(directory: TemporaryDirectory, arguments: [String] = [], environment: [String: String] = [:]) throws {
-        database = directory.path("trials.db")
-        socketPath = directory.path("control")
+    init(directory: TemporaryDirectory, arguments: [String] = [], environment: [String: String] = [:],
+         database databaseName: String = "trials.db", socket socketName: String = "control") throws {
+        database = directory.path(databaseName)
+        socketPath = directory.path(socketName)
         notify = try DatagramReceiver(path: directory.path("notify-\(UUID().uuidString.prefix(6))"))
         process.executableURL = URL(fileURLWithPath: Products.path("trialsd"))
         process.arguments = ["--database", database, "--socket", socketPath, "--writers-group", ""] + arguments
@@ -199,6 +200,8 @@ final class DaemonProcess {
     /// socket, and its standard error.
     struct StartFailure: Error, CustomStringConvertible {
         let description: String
+        /// What trialsd wrote to standard error.
+        var standardError = ""
     }
 
     /// Starts it and waits for READY=1, for at most `timeout` seconds. If trialsd exits first,
@@ -218,7 +221,7 @@ final class DaemonProcess {
         throw StartFailure(description: """
             \(why) (\(ended)); notify messages: \(said.isEmpty ? "none" : said); \
             standard error: \(err.isEmpty ? "empty" : "\n" + err)
-            """)
+            """, standardError: err)
     }
 
     /// SIGTERM, SIGKILL if it has not exited 5 s later, and wait.
