@@ -295,7 +295,7 @@ public struct RecordCommand: TrialctlCommand {
         commandName: "record",
         abstract: "Record an event, or a file of events.",
         usage: """
-            trialctl record <trial> <type> [--occurred <date>] [--source <text>] [--id <uuid>] [--expect-version <n>] [--payload <json>|@<file>] [<key>=<value> ...]
+            trialctl record <trial> <type> [--occurred <date>] [--source <text>] [--id <uuid>] [--expect-version <n> | --new] [--payload <json>|@<file>] [<key>=<value> ...]
             trialctl record --file <events.jsonl>
             """,
         discussion: """
@@ -318,6 +318,10 @@ public struct RecordCommand: TrialctlCommand {
             --file reads one event object a line (JSON Lines; - for standard input; blank lines \
             are skipped) in the form of the event contract: {"trial", "type", "occurred", \
             "source", "id", "expectedVersion", "payload"}. They are recorded all or nothing.
+
+            A trial starts with its `registered` event: an event of another type for a name no \
+            trial goes by is refused (exit 4, with the closest name: a typo never starts a \
+            trial), unless --new says the trial is new on purpose.
 
             With --expect-version, the event is recorded only if the trial is at that version \
             (0: only if the trial is new). With --id, recording the same event again is harmless.
@@ -344,6 +348,9 @@ public struct RecordCommand: TrialctlCommand {
     @Option(name: .customLong("expect-version"), help: ArgumentHelp("Record only if the trial is at this version.", valueName: "n"))
     public var expectVersion: Int64?
 
+    @Flag(help: "The trial is new: start it with this event (only `registered` starts a trial otherwise; --expect-version 0).")
+    public var new = false
+
     @Option(help: ArgumentHelp("The whole payload: a JSON object, or @FILE (@- for standard input).", valueName: "json|@file"))
     public var payload: String?
 
@@ -360,7 +367,7 @@ public struct RecordCommand: TrialctlCommand {
     public func validate() throws {
         if file != nil {
             guard trial == nil, type == nil, assignments.isEmpty, occurred == nil, source == nil, id == nil,
-                expectVersion == nil, payload == nil
+                expectVersion == nil, payload == nil, !new
             else {
                 throw UsageError("--file takes no TRIAL, TYPE, KEY=VALUE or event options: each line of the file gives its event")
             }
@@ -374,6 +381,7 @@ public struct RecordCommand: TrialctlCommand {
         if let occurred { try Check.partialDate(occurred, option: "--occurred") }
         if let id { try Check.uuid(id) }
         if let expectVersion, expectVersion < 0 { throw UsageError("--expect-version: a version is 0 or more") }
+        if new, let expectVersion, expectVersion != 0 { throw UsageError("--new is --expect-version 0; give one of them") }
     }
 
     public func execute(_ ctx: Context) throws {
@@ -385,6 +393,7 @@ public struct RecordCommand: TrialctlCommand {
         if let source { event["source"] = .string(source) }
         if let id { event["id"] = .string(id) }
         if let expectVersion { event["expectedVersion"] = .int(expectVersion) }
+        if new { event["expectedVersion"] = .int(0) }
         event["payload"] = .object(try Input.payload(option: payload, assignments: assignments, read: ctx.read))
         let session = try ctx.session(global, action: "recording")
         let reply = try session.call("Append", params(["event": .object(event)]))

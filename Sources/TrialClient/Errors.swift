@@ -121,7 +121,8 @@ public enum ErrorText {
         if e.name.hasPrefix(TrialsInterface.name + ".") {
             switch e.shortName {
             case "NoSuchTrial":
-                message = "no such trial: \(str("trial"))"
+                let suggestion = e.parameters["didYouMean"]?.stringValue.map { " (did you mean \($0)?)" } ?? ""
+                message = "no such trial: \(str("trial"))\(suggestion)"
                 status = .noSuchTrial
             case "NoSuchEvent":
                 message = "no such event: seq \(num("seq"))"

@@ -33,6 +33,11 @@ public struct StoreConfiguration: Sendable {
     /// log then grows until one succeeds. Default: nothing (`EventStore.checkpointStatus`
     /// still records it).
     public var onCheckpointFailure: (@Sendable (String) -> Void)?
+    /// Refuse an event that names a trial the log does not know unless it is a registration or
+    /// expects the trial to be new (`expectedVersion` 0): `AppendError.noSuchTrial`. Default
+    /// off for the library (a caller may load any history); trialsd turns it on, so that a
+    /// misspelt name never starts a trial for ever.
+    public var newTrialsNeedRegistration = false
     /// The clock, replaceable in tests.
     public var clock: @Sendable () -> Timestamp = { Timestamp.now() }
 
@@ -88,7 +93,7 @@ public final class EventStore: @unchecked Sendable {
         } catch let e as DatabaseError {
             throw StoreError.database("cannot open \(path): \(e.message ?? e.description)")
         }
-        writer = WriterState(cacheCapacity: configuration.foldCacheCapacity)
+        writer = WriterState(cacheCapacity: configuration.foldCacheCapacity, newTrialsNeedRegistration: configuration.newTrialsNeedRegistration)
         try pool.writeWithoutTransaction { try Self.makeDurable($0) }
         try Migrator().migrate(pool)
         checkpointer = configuration.backgroundCheckpoints

@@ -55,6 +55,21 @@ extension EventStore {
         return try String.fetchOne(stmt, arguments: [trimmed])
     }
 
+    /// The name of a trial closest to a reference no trial goes by ("did you mean …?"): among
+    /// the names (keys, identifiers, acronyms) that begin as it does, at most 5,000 of them, so
+    /// that a typo costs a bounded read however many trials the log holds.
+    public func closestTrialName(to reference: String) throws -> String? {
+        try pool.read { db in try Self.closestTrialName(db, to: reference) }
+    }
+
+    static func closestTrialName(_ db: Database, to reference: String) throws -> String? {
+        let lookup = (try? TrialReference(reference).lookupKey) ?? reference.lowercased()
+        guard let first = lookup.unicodeScalars.first, let next = Unicode.Scalar(first.value + 1) else { return nil }
+        let stmt = try db.cachedStatement(sql: "SELECT id FROM trial_aliases WHERE alias >= ? AND alias < ? LIMIT 5000")
+        let names = try String.fetchAll(stmt, arguments: [String(first), String(next)])
+        return Suggestion.closest(to: reference, among: names)
+    }
+
     /// One trial now, from the projections; nil when no trial has that name.
     public func status(_ reference: String) throws -> TrialView? {
         try pool.read { db in

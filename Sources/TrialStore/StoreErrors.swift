@@ -21,6 +21,10 @@ public enum AppendError: Error, Equatable, Sendable, CustomStringConvertible {
     case wrongTrial(seq: Int64, trial: String, given: String)
     /// The whole group was refused because another event of it was (all or nothing).
     case groupAborted(index: Int)
+    /// No trial goes by the name, and the event cannot start one: only a registration, or an
+    /// event that expects the trial to be new (`expectedVersion` 0), does. A misspelt name
+    /// would otherwise start a trial for ever. With the closest known name, if one is close.
+    case noSuchTrial(trial: String, didYouMean: String?)
 
     public var description: String {
         switch self {
@@ -34,6 +38,7 @@ public enum AppendError: Error, Equatable, Sendable, CustomStringConvertible {
         case .notAmendable(let seq, let reason): return "seq \(seq) cannot be amended: \(reason)"
         case .wrongTrial(let seq, let trial, let given): return "seq \(seq) belongs to \(trial), not \(given)"
         case .groupAborted(let i): return "not appended: event \(i + 1) of the same group was refused"
+        case .noSuchTrial(let t, let suggestion): return "no such trial: \(t)\(suggestion.map { " (did you mean \($0)?)" } ?? "")"
         }
     }
 }

@@ -47,7 +47,13 @@ final class WriterState {
         var aliasesChanged = false
     }
 
-    init(cacheCapacity: Int) { cache = FoldCache(capacity: cacheCapacity) }
+    /// Whether only a registration (or an event expecting version 0) may start a trial.
+    let newTrialsNeedRegistration: Bool
+
+    init(cacheCapacity: Int, newTrialsNeedRegistration: Bool = false) {
+        cache = FoldCache(capacity: cacheCapacity)
+        self.newTrialsNeedRegistration = newTrialsNeedRegistration
+    }
 
     /// Forgets everything derived from the tables (after a rebuild).
     func forget() {
@@ -191,7 +197,16 @@ final class WriterState {
             key = target!.trial
         default:
             guard let ref = e.trial else { throw AppendError.invalid(ValidationError(field: "trial", reason: "missing (required)")) }
-            if let known = try resolve(db, lookup: ref.lookupKey) { key = known } else { key = ref.text; isNew = true }
+            if let known = try resolve(db, lookup: ref.lookupKey) {
+                key = known
+            } else {
+                // Only a registration, or an event that says the trial is new, starts a trial.
+                guard !newTrialsNeedRegistration || e.type == .registered || e.expectedVersion == 0 else {
+                    throw AppendError.noSuchTrial(trial: ref.text, didYouMean: try EventStore.closestTrialName(db, to: ref.text))
+                }
+                key = ref.text
+                isNew = true
+            }
         }
 
         // 2. Idempotency: the same id and content is the first result; other content is refused.

@@ -27,6 +27,9 @@ public struct DaemonConfiguration: Sendable {
     public var journal = true
     /// How often to look for expected milestones whose window has passed. Default 1 hour.
     public var overdueInterval: Duration = .seconds(3600)
+    /// Only a `registered` event, or one with expectedVersion 0, may name a trial the log does
+    /// not know (NoSuchTrial otherwise, with the closest known name). Default true.
+    public var newTrialsNeedRegistration = true
     /// Threads for blocking reads. Default 4.
     public var readerThreads = 4
 

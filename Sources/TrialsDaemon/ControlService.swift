@@ -158,7 +158,7 @@ final class ControlService: @unchecked Sendable {
     private func status(_ trial: String, at point: PointInTime) async throws -> JSONObject {
         let store = self.store
         guard let view = try await blocking({ try store.status(trial, at: point) }) else {
-            throw TrialsInterface.error("NoSuchTrial", [("trial", .string(trial))])
+            throw await noSuchTrial(trial)
         }
         return JSONObject([("trials", [view.json])])
     }
@@ -177,6 +177,14 @@ final class ControlService: @unchecked Sendable {
         try await pages(of: keys, size: Self.statusPageSize, list: "trials", reply: reply) { page in
             try store.trials(keys: page, at: point).map(\.json)
         }
+    }
+
+    /// NoSuchTrial, with the closest name the log knows when one is close ("did you mean").
+    private func noSuchTrial(_ trial: String) async -> VarlinkError {
+        let store = self.store
+        var p: [(String, JSONValue)] = [("trial", .string(trial))]
+        if let suggestion = try? await blocking({ try store.closestTrialName(to: trial) }) { p.append(("didYouMean", .string(suggestion))) }
+        return TrialsInterface.error("NoSuchTrial", p)
     }
 
     /// Expected milestones in one reply of Upcoming with `more`.
@@ -235,7 +243,7 @@ final class ControlService: @unchecked Sendable {
                 if let trial, try store.resolve(trial) == nil { return ([], false) }
                 return (try store.events(query), true)
             }
-            if let trial, !known { throw TrialsInterface.error("NoSuchTrial", [("trial", .string(trial))]) }
+            if let trial, !known { throw await noSuchTrial(trial) }
             var o = JSONObject([("events", .array(events.map(\.json)))])
             if events.count == limit, let last = events.last { o["next"] = .int(last.seq) }
             return o
@@ -460,6 +468,10 @@ final class ControlService: @unchecked Sendable {
             return TrialsInterface.error("WrongTrial", p)
         case .groupAborted(let i):
             return TrialsInterface.error("InvalidEvent", [("index", .int(Int64(i))), ("field", ""), ("reason", "another event of the batch was refused")])
+        case .noSuchTrial(let trial, let suggestion):
+            p.append(("trial", .string(trial)))
+            if let suggestion { p.append(("didYouMean", .string(suggestion))) }
+            return TrialsInterface.error("NoSuchTrial", p)
         }
     }
 
@@ -555,7 +567,7 @@ final class ControlService: @unchecked Sendable {
         if let t = try p.string("trial") {
             let store = self.store
             guard let key = try await blocking({ try store.resolve(t) }) else {
-                throw TrialsInterface.error("NoSuchTrial", [("trial", .string(t))])
+                throw await noSuchTrial(t)
             }
             trialKey = key
         }

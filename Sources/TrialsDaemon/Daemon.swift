@@ -36,6 +36,7 @@ public final class Daemon: @unchecked Sendable {
         if configuration.listenFD == nil { try checkSocketPathIsFree(configuration.socketPath) }
         lock = try DatabaseLock(databasePath: configuration.databasePath)
         var storeConfiguration = StoreConfiguration()
+        storeConfiguration.newTrialsNeedRegistration = configuration.newTrialsNeedRegistration
         storeConfiguration.onCheckpointFailure = { [logger] problem in logger.warning("\(problem)") }
         store = try EventStore(path: configuration.databasePath, configuration: storeConfiguration)
         let broadcaster = Broadcaster(lastSeq: try store.lastSeq(), backlog: configuration.subscriberBacklog)

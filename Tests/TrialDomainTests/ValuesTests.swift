@@ -202,3 +202,18 @@ final class JSONTests: XCTestCase {
         XCTAssertThrowsError(try JSONValue.parse([0x22, 0xff, 0x22])) { e in XCTAssertTrue("\(e)".contains("UTF-8")) }
     }
 }
+
+final class SuggestionTests: XCTestCase {
+    func testTheClosestNameWithinReach() {
+        let names = ["HARMONi-6", "HARMONi-2", "HARMONi-A", "ILLUMINE", "NCT07264075", "Pragmatica-Lung"]
+        XCTAssertEqual(Suggestion.closest(to: "HARMONi-7", among: names), "HARMONi-6")
+        XCTAssertEqual(Suggestion.closest(to: "harmoni-6", among: ["HARMONi-6"]), nil, "the same name in another case is not a typo")
+        XCTAssertEqual(Suggestion.closest(to: "ILUMINE", among: names), "ILLUMINE")
+        XCTAssertEqual(Suggestion.closest(to: "ILLUMIEN", among: names), "ILLUMINE", "two neighbours swapped")
+        XCTAssertEqual(Suggestion.closest(to: "NCT07264057", among: names), "NCT07264075")
+        XCTAssertNil(Suggestion.closest(to: "KEYNOTE-189", among: names))
+        XCTAssertNil(Suggestion.closest(to: "X", among: names))
+        XCTAssertEqual(Suggestion.closest(to: "redout", among: ["readout", "registered", "retracted"]), "readout")
+        XCTAssertEqual(Suggestion.closest(to: "outcom", among: ["outcome", "kind", "endpoints"]), "outcome")
+    }
+}

@@ -93,6 +93,8 @@ final class ProcessTests: XCTestCase {
 
         private func append(path: String, client k: Int) throws {
             let c = try VarlinkConnection(path: path, timeout: clientTimeout)
+            // Its trial first (a fixed id: the same registration on a restarted daemon is replayed).
+            try c.trials("Append", ["event": registration("T-\(k)", id: k)])
             var i = 0
             while true {
                 i += 1
@@ -194,6 +196,7 @@ final class AccessTests: XCTestCase {
         let daemon = try DaemonProcess(directory: dir, arguments: ["--socket-mode", "0666"])
         try daemon.start()
         defer { _ = daemon.terminate() }
+        try daemon.connect().register("HARMONi-2")
         try daemon.connect().trials("Append", ["event": event("HARMONi-2", "status-changed", "2022-10", ["status": "recruiting"])])
         // A copy of trialctl that the unprivileged user can execute.
         let trialctl = dir.path("trialctl")
@@ -208,7 +211,7 @@ final class AccessTests: XCTestCase {
         let append = try asNobody(["record", "HARMONi-2", "status-changed", "--occurred", "2023", "status=completed"])
         XCTAssertEqual(append.status, 1, "\(append)")
         XCTAssertTrue(append.out.lowercased().contains("permission denied"), "\(append)")
-        XCTAssertEqual(try daemon.connect().trials("Stats")["events"], 1, "the refused write reached the log")
+        XCTAssertEqual(try daemon.connect().trials("Stats")["events"], 2, "the refused write reached the log (the log holds the registration and the status)")
         // recordedBy comes from the peer's credentials.
         let log = try daemon.connect().trials("Log")
         XCTAssertEqual(log["events"]?.arrayValue?.first?["recordedBy"], "root (uid 0)")
@@ -334,6 +337,7 @@ final class OverdueTests: XCTestCase {
         var server = try await start()
         let c = try VarlinkConnection(path: dir.path("control"), timeout: clientTimeout)
         // ILLUMINE: start expected on 2026-01-31 (passed); HARMONi-6: submissions in 2027 (ahead).
+        try c.register("ILLUMINE", "HARMONi-6")
         try c.trials("Append", ["event": event("ILLUMINE", "milestone-expected", "2025-12-04", ["milestone": "status-changed:recruiting", "window": "2026-01-31"])])
         try c.trials("Append", ["event": event("HARMONi-6", "milestone-expected", "2026-06-02", ["milestone": "regulatory-submission", "window": "2027"])])
         let first = await server.daemon.checkOverdue(today: today)
@@ -344,7 +348,7 @@ final class OverdueTests: XCTestCase {
         XCTAssertEqual(try overdueEvents().count, 1)
         let marked = try overdueEvents()[0]
         XCTAssertEqual(marked["trial"], "ILLUMINE")
-        XCTAssertEqual(marked["payload"]?["expected"], 1)
+        XCTAssertEqual(marked["payload"]?["expected"], 3, "the forecast, after the two registrations")
         XCTAssertEqual(marked["recordedBy"], "trialsd (overdue watcher)")
         let status = try c.trials("Status", ["trial": "ILLUMINE"])
         XCTAssertEqual(status["trials"]?.arrayValue?.first?["expectations"]?.arrayValue?.first?["state"], "overdue")
@@ -367,7 +371,9 @@ extension OverdueTests {
     func testManyPassedWindowsAreMarkedInFewCommits() async throws {
         let server = try await InProcessDaemon { $0.journal = false }
         let forecasts = try (0..<1500).map { i in
-            [try Fixture.new(String(format: "NCT%08d", i), .milestoneExpected, "2024", ["milestone": "readout", "window": "2025-06"])]
+            let key = String(format: "NCT%08d", i)
+            return [try Fixture.new(key, .registered, "2024", ["title": "A trial"]),
+                    try Fixture.new(key, .milestoneExpected, "2024", ["milestone": "readout", "window": "2025-06"])]
         }
         for case .failure(let e) in try server.daemon.store.append(groups: forecasts, recordedBy: "root") { XCTFail("\(e)") }
         // The watcher's own check at start may mark some first (it runs this same code).
@@ -399,7 +405,7 @@ final class SocketActivationTests: XCTestCase {
         // systemd-socket-activate says when it listens; trialsd starts on the first connection.
         let said = p.readError(until: "Listening on")
         XCTAssertTrue(said.contains("Listening on"), said)
-        let trialctl = try runProgram(Products.path("trialctl"), ["--socket", socket, "record", "HARMONi-2", "status-changed", "--occurred", "2022-10", "status=recruiting"],
+        let trialctl = try runProgram(Products.path("trialctl"), ["--socket", socket, "record", "--new", "HARMONi-2", "status-changed", "--occurred", "2022-10", "status=recruiting"],
                                       timeout: 60)
         XCTAssertEqual(trialctl.status, 0, "\(trialctl)")
         let reply = try VarlinkConnection(path: socket, timeout: clientTimeout).trials("Status", ["trial": "HARMONi-2"])

@@ -46,6 +46,10 @@ final class InProcessDaemon: @unchecked Sendable {
         ownsDirectory = owned
         var c = DaemonConfiguration(databasePath: directory.path("trials.db"), socketPath: directory.path("control"))
         c.writersGroup = nil  // root only: tests run as root, or are refused writes
+        // The protocol, subscription and overdue tests append to trials they never register;
+        // the rule that only a registration starts a trial has tests of its own
+        // (RegistrationRuleTests), and trialsd as a process keeps its default.
+        c.newTrialsNeedRegistration = false
         configure(&c)
         var logger = Logger(label: "trialsd-test")
         logger.logLevel = .warning
@@ -314,6 +318,24 @@ extension VarlinkConnection {
 
 func event(_ trial: String, _ type: String, _ occurred: String, _ payload: JSONValue) -> JSONValue {
     ["trial": .string(trial), "type": .string(type), "occurred": .string(occurred), "payload": payload]
+}
+
+/// A trial's registration: trialsd accepts events for a trial it knows, or one that starts it.
+/// With `id`, a fixed event id (recording it again is harmless).
+func registration(_ trial: String, occurred: String = "2000", id: Int? = nil) -> JSONValue {
+    var e = event(trial, "registered", occurred, ["title": .string("Trial \(trial)")])
+    if let id, case .object(var o) = e {
+        o["id"] = .string(String(format: "00000000-0000-4000-8000-%012d", id))
+        e = .object(o)
+    }
+    return e
+}
+
+extension VarlinkConnection {
+    /// Registers trials (each as `registration` makes it), so that events may name them.
+    func register(_ names: String...) throws {
+        for t in names { try trials("Append", ["event": registration(t)]) }
+    }
 }
 
 var isRoot: Bool { getuid() == 0 }

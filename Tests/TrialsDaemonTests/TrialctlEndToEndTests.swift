@@ -78,8 +78,35 @@ final class TrialctlEndToEndTests: XCTestCase {
         XCTAssertEqual(r.status, 0, "\(r)")
     }
 
+    /// A typo must not start a trial (issue 26 point 6): only `registered`, or `--new`, does.
+    func testAnEventForAnUnknownTrialIsRefusedWithTheClosestName() throws {
+        var r = try trialctl(["record", "HARMONi-6", "registered", "--occurred", "2025-04", "title=HARMONi-6"])
+        XCTAssertEqual(r.status, 0, "\(r)")
+        r = try trialctl(["record", "HARMONi-7", "readout", "--occurred", "2026-06-02", "kind=primary", "outcome=positive", #"endpoints=["OS"]"#])
+        XCTAssertEqual(r.status, 4, "\(r)")
+        XCTAssertEqual(r.err, "trialctl: no such trial: HARMONi-7 (did you mean HARMONi-6?)\n")
+        for command in [["status", "HARMONi-7"], ["log", "HARMONi-7"]] {
+            r = try trialctl(command)
+            XCTAssertEqual(r.status, 4, "\(command): \(r)")
+            XCTAssertEqual(r.err, "trialctl: no such trial: HARMONi-7 (did you mean HARMONi-6?)\n", "\(command)")
+        }
+        XCTAssertEqual(try daemon.connect().trials("Stats")["events"], 1, "nothing was recorded for the typo")
+        // --new says the trial is new on purpose.
+        r = try trialctl(["record", "--new", "NCT04280705", "status-changed", "--occurred", "2020-03", "status=recruiting"])
+        XCTAssertEqual(r.status, 0, "\(r)")
+        r = try trialctl(["record", "--new", "NCT04280705", "presented", "--occurred", "2020-04", "venue=ASCO"])
+        XCTAssertEqual(r.status, 1, "--new on a known trial: \(r)")
+        XCTAssertEqual(r.err, "trialctl: NCT04280705 already exists (at version 1), not new as expected\n")
+        // A file may register a trial and record its events in one batch.
+        let batch = #"{"trial": "ILLUMINE", "type": "registered", "occurred": "2025-12-04", "payload": {"title": "ILLUMINE"}}"# + "\n"
+            + #"{"trial": "ILLUMINE", "type": "status-changed", "occurred": "2025-12-04", "payload": {"status": "not-yet-recruiting"}}"#
+        r = try trialctl(["record", "--file", "-"], stdin: batch)
+        XCTAssertEqual(r.status, 0, "\(r)")
+        XCTAssertEqual(try daemon.connect().trials("Stats")["events"], 4)
+    }
+
     func testRecordFromAFileIsAllOrNothing() throws {
-        let good = #"{"trial": "HARMONi-6", "type": "interim-analysis", "occurred": "2025-04", "payload": {"analysis": "first interim analysis", "endpoints": ["PFS"], "outcome": "met"}}"#
+        let good = #"{"trial": "HARMONi-6", "type": "interim-analysis", "occurred": "2025-04", "expectedVersion": 0, "payload": {"analysis": "first interim analysis", "endpoints": ["PFS"], "outcome": "met"}}"#
         let bad = #"{"trial": "HARMONi-6", "type": "readout", "occurred": "2026-06-02", "payload": {"kind": "primary", "outcome": "splendid"}}"#
         var r = try trialctl(["record", "--file", "-"], stdin: good + "\n" + bad + "\n")
         XCTAssertEqual(r.status, 1, "\(r)")
@@ -136,7 +163,7 @@ final class TrialctlEndToEndTests: XCTestCase {
         let c = try daemon.connect()
         // One event before the watcher joins: without --since, watch starts from now, so it
         // must not print it.
-        try c.trials("Append", ["event": event("HARMONi-A", "presented", "2024", ["venue": "M0"])])
+        try c.register("HARMONi-A")
         let watcher = ThreadResult { [self] in try trialctl(["watch", "--json", "--count", "2"], timeout: 30) }
         // Append only once the daemon counts the watcher's subscription, then exactly two events.
         do {

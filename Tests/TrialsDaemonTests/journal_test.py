@@ -97,7 +97,7 @@ try:
     def trialctl_run(*args):
         return run(trialctl, "--socket", control, *args, env=dict(os.environ, NO_COLOR="1"))
 
-    trialctl_run("record", "HARMONi-6", "readout", "--occurred", "2026-06-02", "--source", "ASCO 2026 press release",
+    trialctl_run("record", "--new", "HARMONi-6", "readout", "--occurred", "2026-06-02", "--source", "ASCO 2026 press release",
                  "kind=primary", "outcome=positive", 'endpoints=["OS"]', "venue=ASCO 2026")
     trialctl_run("record", "HARMONi-6", "status-changed", "--occurred", "2026-07", "status=suspended",
                  "whyStopped=enrollment paused")

@@ -79,7 +79,7 @@ check "trialctl status activates trialsd.service" 'ct /opt/e2e/bin/trialctl stat
 check "trialsd.service is active (Type=notify: READY=1 arrived)" '[ "$(ct systemctl is-active trialsd.service)" = active ]'
 check "STATUS= shows trials, events, subscribers" 'ct systemctl show -p StatusText --value trialsd.service | grep -E "^[0-9]+ trials?, [0-9]+ events?, [0-9]+ subscribers?$" >/dev/null'
 
-ct /opt/e2e/bin/trialctl record HARMONi-6 readout --occurred 2026-06-02 --source "ASCO 2026 press release" \
+ct /opt/e2e/bin/trialctl record --new HARMONi-6 readout --occurred 2026-06-02 --source "ASCO 2026 press release" \
     kind=primary outcome=positive 'endpoints=["OS"]' "venue=ASCO 2026" >/dev/null
 ct journalctl --sync
 message=$(ct journalctl -o json MESSAGE_ID=93b4421272d64da78fba6ea9646e2dd9 | python3 -c 'import sys, json; print(json.loads(sys.stdin.readline())["MESSAGE"])')

@@ -30,7 +30,7 @@ with varlink.Client(address=address) as client:
     with client.open("org.trialtrack.Trials", namespaced=False) as trials:
         appended = trials.Append({
             "trial": "HARMONi-2", "type": "interim-analysis", "occurred": "2024",
-            "source": "Lancet 2025;405:839-849",
+            "source": "Lancet 2025;405:839-849", "expectedVersion": 0,
             "payload": {"endpoints": ["PFS"], "outcome": "met", "results": [{
                 "endpoint": "PFS",
                 "hazardRatio": {"value": 0.51, "ciLow": 0.38, "ciHigh": 0.69, "ciLevel": 95},
