@@ -73,9 +73,10 @@ public enum Render {
     // MARK: - status (all trials)
 
     /// The table of every trial, like `systemctl list-units`.
-    public static func statusTable(_ trials: [TrialReply], style: Style, asOf: String? = nil, knownAt: String? = nil) -> String {
+    /// The title line and the header row come with `legend`; the footer apart (see Listing).
+    public static func statusTable(_ trials: [TrialReply], style: Style, asOf: String? = nil, knownAt: String? = nil, legend: Bool = true) -> Listing {
         var out: [String] = []
-        if let when = pointInTime(asOf: asOf, knownAt: knownAt) { out.append("Trials " + when + ":") }
+        if legend, let when = pointInTime(asOf: asOf, knownAt: knownAt) { out.append("Trials " + when + ":") }
 
         var columns = [
             Table.Column("TRIAL", minWidth: 8), Table.Column("ID", minWidth: 11), Table.Column("PHASE"),
@@ -84,7 +85,7 @@ public enum Render {
             Table.Column("NEXT", shrinkPriority: 1, minWidth: 12),
         ]
         if style.symbols { columns.insert(Table.Column("", minWidth: 1), at: 0) }
-        var table = Table(columns)
+        var table = Table(columns, showHeader: legend)
         let sorted = trials.sorted { a, b in
             let (x, y) = (a.name.lowercased(), b.name.lowercased())
             return x == y ? a.summary.key < b.summary.key : x < y
@@ -108,18 +109,15 @@ public enum Render {
                 let overdue = n.state == .overdue
                 // On a terminal the mark comes first, so that truncation cannot hide it.
                 let mark = overdue && style.symbols ? style.glyph(.warning) + " " : ""
-                row.append(Table.Cell(mark + "\(n.milestone) \(n.window)" + (overdue ? " (overdue)" : ""), Render.color(ofExpectation: n.state)))
+                let words = MilestoneWords.expected(n.milestone, window: n.window.description)
+                row.append(Table.Cell(mark + words + (overdue ? " (overdue)" : ""), Render.color(ofExpectation: n.state)))
             } else {
                 row.append(Table.Cell("-"))
             }
             table.add(row)
         }
-        if !trials.isEmpty {
-            out += table.render(style)
-            out.append("")
-        }
-        out.append(Wording.count(trials.count, "trial") + " listed.")
-        return lines(out)
+        if !trials.isEmpty { out += table.render(style) }
+        return Listing(body: lines(out), footer: Listing.count(trials.count, "trial", after: !out.isEmpty))
     }
 
     // MARK: - status TRIAL
@@ -307,25 +305,25 @@ public enum Render {
         return style.paint(head, nil) + style.paint(text, color) + style.paint(by, .grey)
     }
 
-    /// The `Log` reply: aligned lines and, when more follow, how to get them.
-    public static func log(_ events: [EventReply], next: Int64?, style: Style) -> String {
-        var out: [String] = []
-        if events.isEmpty, next == nil { return "-- No events --\n" }
+    /// `log`'s events: aligned lines, in the order given; the footer says when there were
+    /// none, or, when only the newest were shown (`-n`), how to see the ones before them
+    /// (`--until` the first one's recording time: everything recorded before it).
+    public static func log(_ events: [EventReply], earlierUntil: String? = nil, style: Style) -> Listing {
+        if events.isEmpty { return Listing(body: "", footer: "-- No events --\n") }
         let widths = LogWidths(fitting: events)
-        for e in events { out.append(logLine(e, widths: widths, style: style)) }
-        if let next {
-            out.append(style.paint("-- \(Wording.count(events.count, "event")) shown; more follow: continue with --since \(next) --", .grey))
-        }
-        return lines(out)
+        let body = lines(events.map { logLine($0, widths: widths, style: style) })
+        guard let earlierUntil else { return Listing(body: body) }
+        let hint = "-- \(Wording.count(events.count, "event")) shown, the newest; earlier ones: --until \(earlierUntil) --"
+        return Listing(body: body, footer: style.paint(hint, .grey) + "\n")
     }
 
     // MARK: - upcoming
 
-    public static func upcoming(_ items: [UpcomingReply], style: Style) -> String {
+    public static func upcoming(_ items: [UpcomingReply], style: Style, legend: Bool = true) -> Listing {
         var table = Table([
             Table.Column("WINDOW"), Table.Column("TRIAL"), Table.Column("MILESTONE", shrinkPriority: 2, minWidth: 14),
             Table.Column("STATE"), Table.Column("MADE ON"), Table.Column("SOURCE", shrinkPriority: 1, minWidth: 10),
-        ])
+        ], showHeader: legend)
         for u in items {
             table.add([
                 Table.Cell(u.window), Table.Cell(u.name), Table.Cell(u.milestone),
@@ -333,9 +331,8 @@ public enum Render {
                 Table.Cell(u.madeOn.isEmpty ? "-" : u.madeOn), Table.Cell(u.source ?? "-"),
             ])
         }
-        var out = items.isEmpty ? [] : table.render(style) + [""]
-        out.append(Wording.count(items.count, "milestone") + " listed.")
-        return lines(out)
+        let out = items.isEmpty ? [] : table.render(style)
+        return Listing(body: lines(out), footer: Listing.count(items.count, "milestone", after: !out.isEmpty))
     }
 
     // MARK: - verify, rebuild, stats

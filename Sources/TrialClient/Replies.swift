@@ -63,9 +63,12 @@ public struct EventReply: Equatable, Sendable {
     public var recordedBy: String
     public var source: String?
     public var payload: JSONValue
+    /// The event as trialsd sent it (what --json prints).
+    public var json: JSONValue
 
     public init(json: JSONValue, path: String = "event") throws(TrialctlError) {
         guard case .object(let o) = json else { throw Reply.unexpected(path, "expected an object") }
+        self.json = json
         func string(_ k: String) throws(TrialctlError) -> String {
             guard case .string(let s)? = o[k] else { throw Reply.unexpected("\(path).\(k)", "expected a string") }
             return s

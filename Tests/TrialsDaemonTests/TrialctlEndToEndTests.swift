@@ -68,8 +68,22 @@ final class TrialctlEndToEndTests: XCTestCase {
         r = try trialctl(["log", "ILLUMINE"])
         XCTAssertEqual(r.status, 0, "\(r)")
         XCTAssertEqual(r.out.split(separator: "\n").filter { $0.contains("ILLUMINE") }.count, 5, r.out)
-        r = try trialctl(["log", "--json", "--limit", "2"])
-        XCTAssertEqual(try JSONValue.parse(r.out.trimmingCharacters(in: .whitespacesAndNewlines))["next"], 2)
+        // -n: the newest, as journalctl; the hint about earlier ones on standard error only.
+        r = try trialctl(["log", "--json", "-n", "2"])
+        XCTAssertEqual(try JSONValue.parse(r.out.trimmingCharacters(in: .whitespacesAndNewlines))["events"]?.arrayValue?.map { $0["seq"] }, [4, 5])
+        r = try trialctl(["log", "-n", "2"])
+        XCTAssertEqual(r.out.split(separator: "\n").map { $0.split(separator: " ").first }, ["4", "5"], "\(r)")
+        XCTAssertTrue(r.err.hasPrefix("-- 2 events shown, the newest; earlier ones: --until "), r.err)
+
+        // A trial that exists is not "no such trial" at a point in time before its first event.
+        r = try trialctl(["status", "ILLUMINE", "--as-of", "2025-06-01"])
+        XCTAssertEqual(r.status, 0, "\(r)")
+        XCTAssertEqual(r.out, "ILLUMINE: nothing recorded about it had happened by 2025-06-01 (first event: registered 2025-12-04)\n")
+        r = try trialctl(["status", "ILLUMINE", "--known-at", "2020-01-01"])
+        XCTAssertEqual(r.status, 0, "\(r)")
+        XCTAssertTrue(r.out.hasPrefix("ILLUMINE: was not in the log yet at 2020-01-01 (first recorded "), r.out)
+        r = try trialctl(["status", "HARMONi-9", "--as-of", "2025-06-01"])
+        XCTAssertEqual(r.status, 4, "\(r)")
         r = try trialctl(["verify"])
         XCTAssertEqual(r.status, 0, "\(r)")
         r = try trialctl(["stats", "--json"])
@@ -134,10 +148,10 @@ final class TrialctlEndToEndTests: XCTestCase {
 
     func testWatchFollowsNewEvents() throws {
         let c = try daemon.connect()
-        // One event before the watcher joins: without --since, watch starts from now, so it
-        // must not print it.
+        // One event before the watcher joins: with -n 0 (none of the last events) and without
+        // --since, watch starts from now, so it must not print it.
         try c.trials("Append", ["event": event("HARMONi-A", "presented", "2024", ["venue": "M0"])])
-        let watcher = ThreadResult { [self] in try trialctl(["watch", "--json", "--count", "2"], timeout: 30) }
+        let watcher = ThreadResult { [self] in try trialctl(["watch", "-n", "0", "--json", "--count", "2"], timeout: 30) }
         // Append only once the daemon counts the watcher's subscription, then exactly two events.
         do {
             try waitUntil("trialctl watch to subscribe (Stats.subscribers == 1)") { try c.trials("Stats")["subscribers"] == 1 }
