@@ -366,9 +366,10 @@ public struct RecordCommand: TrialctlCommand {
         let session = try ctx.session(global, action: "recording")
         session.context.batchFile = name
         session.context.batchLines = lines.map(\.line)
+        let moment = CallMoment(ctx.now())
         let reply = try session.call("AppendMany", params(["events": .array(lines.map { .object($0.event) })]))
         if json.isOn { return ctx.printJSON(reply, json) }
-        ctx.writeOut(try Render.appendedMany(reply))
+        ctx.writeOut(try Render.appendedMany(reply, replayed: moment.isReplay))
     }
 }
 
@@ -607,9 +608,11 @@ public struct AmendmentOptions: ParsableArguments {
 
     /// Calls Correct or Retract and prints the recorded event.
     func send(_ method: String, _ p: JSONObject, _ session: Session, _ ctx: Context) throws {
+        let moment = CallMoment(ctx.now())
         let reply = try session.call(method, p)
         if json.isOn { return ctx.printJSON(reply, json) }
-        ctx.writeOut(Render.recorded(try EventReply(json: .object(try Reply.object(reply, "event")))))
+        let event = try EventReply(json: .object(try Reply.object(reply, "event")))
+        ctx.writeOut(Render.recorded(event, replayed: moment.isReplay(event)))
     }
 }
 

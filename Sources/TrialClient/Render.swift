@@ -430,8 +430,8 @@ public enum Render {
     }
 
     /// The `AppendMany` reply: one line per event.
-    public static func appendedMany(_ r: JSONObject) throws(TrialctlError) -> String {
-        try Reply.events(r).map { recorded($0) }.joined()
+    public static func appendedMany(_ r: JSONObject, replayed: (EventReply) -> Bool = { _ in false }) throws(TrialctlError) -> String {
+        try Reply.events(r).map { recorded($0, replayed: replayed($0)) }.joined()
     }
 
     /// The `Import` reply: per trial, what was recorded.
