@@ -249,8 +249,11 @@ public struct StatusCommand: TrialctlCommand {
             throw e
         }
         if output.json.isOn { return ctx.printJSON(reply, output.json) }
-        let trials = try Reply.trials(reply)
+        var trials = try Reply.trials(reply)
         guard !trials.isEmpty else { throw TrialctlError("no such trial: \(trial)", status: .noSuchTrial) }
+        for i in trials.indices {
+            trials[i].retracted = try RetractedEntry.find(trial: trials[i].summary.key, asOf: asOf, knownAt: knownAt, session)
+        }
         ctx.emit(trials.map { Render.statusDetail($0, style: style, asOf: asOf, knownAt: knownAt) }.joined(separator: "\n"), global)
     }
 }

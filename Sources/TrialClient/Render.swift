@@ -178,10 +178,10 @@ public enum Render {
             for c in f.continuation { out.append(fit(String(repeating: " ", count: labelWidth + 1) + c, style)) }
         }
 
-        if let timeline = t.timeline, !timeline.isEmpty {
+        if let timeline = t.timeline, !(timeline.isEmpty && t.retracted.isEmpty) {
             out.append("")
             out.append(style.paint("Timeline:", .bold))
-            out += timelineLines(timeline, style: style)
+            out += timelineLines(timeline, retracted: t.retracted, style: style)
         }
         if let xs = t.expectations, !xs.isEmpty {
             out.append("")
@@ -191,7 +191,21 @@ public enum Render {
         return lines(out)
     }
 
-    static func timelineLines(_ entries: [TimelineEntry], style: Style) -> [String] {
+    /// The timeline in world order, with the retracted milestones in their places, struck
+    /// through (on a terminal) and marked `[retracted by seq N: reason]`.
+    static func timelineLines(_ current: [TimelineEntry], retracted: [RetractedEntry] = [], style: Style) -> [String] {
+        let withdrawn = Dictionary(retracted.map { ($0.entry.seq, $0) }, uniquingKeysWith: { a, _ in a })
+        var entries = current
+        if !retracted.isEmpty {
+            // As the fold orders facts: by when they happened, then by seq.
+            entries += retracted.map(\.entry)
+            entries.sort { a, b in
+                if a.occurred == b.occurred { return a.seq < b.seq }
+                if a.occurred < b.occurred { return true }
+                if b.occurred < a.occurred { return false }
+                return a.seq < b.seq
+            }
+        }
         let dw = entries.map { $0.occurred.description.count }.max() ?? 0
         let tw = entries.map { $0.type.rawValue.count }.max() ?? 0
         let indent = 2 + dw + 1 + tw + 1
@@ -199,11 +213,12 @@ public enum Render {
         let ellipsis = style.glyph(.ellipsis)
         for e in entries {
             let head = "  " + TextWidth.pad(e.occurred.description, to: dw) + " " + TextWidth.pad(e.type.rawValue, to: tw) + " "
-            let suffix = e.correctedBy.map { " [corrected by seq \($0)]" } ?? ""
+            let retraction = withdrawn[e.seq]
+            let suffix = retraction.map { " [retracted by seq \($0.by): \($0.reason)]" } ?? e.correctedBy.map { " [corrected by seq \($0)]" } ?? ""
             var text = e.text
             if let w = style.width { text = TextWidth.truncate(text, to: max(8, w - indent - suffix.count), ellipsis: ellipsis) }
-            out.append(head + style.paint(text, textColor(e.payload)) + style.paint(suffix, .grey))
-            for r in results(e.payload) {
+            out.append(head + style.paint(text, retraction != nil ? .struck : textColor(e.payload)) + style.paint(suffix, .grey))
+            for r in results(e.payload) where retraction == nil {
                 var line = r.summary
                 if let w = style.width { line = TextWidth.truncate(line, to: max(8, w - indent), ellipsis: ellipsis) }
                 out.append(String(repeating: " ", count: indent) + line)

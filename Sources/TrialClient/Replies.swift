@@ -7,11 +7,14 @@ public struct TrialReply: Equatable, Sendable {
     /// Present when one trial was asked for.
     public var timeline: [TimelineEntry]?
     public var expectations: [Expectation]?
+    /// Milestones withdrawn, found in the log (Status does not carry them).
+    public var retracted: [RetractedEntry] = []
 
-    public init(summary: TrialSummary, timeline: [TimelineEntry]? = nil, expectations: [Expectation]? = nil) {
+    public init(summary: TrialSummary, timeline: [TimelineEntry]? = nil, expectations: [Expectation]? = nil, retracted: [RetractedEntry] = []) {
         self.summary = summary
         self.timeline = timeline
         self.expectations = expectations
+        self.retracted = retracted
     }
 
     static let summaryKeys: Set<String> = [

@@ -94,6 +94,7 @@ final class CommandTests: XCTestCase {
     }
     func testStatusOfOneTrialAtAPointInTime() {
         h.trialsd.reply("Status", Trials.statusOne(Trials.illumine))
+        h.trialsd.reply("Log", params(["events": []]))  // no retractions
         let r = h.run("status", "ILLUMINE", "--as-of", "2026-06-01", "--known-at", "2026-06-01T12:00Z")
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertEqual(sent().parameters, #"{"asOf":"2026-06-01","knownAt":"2026-06-01T12:00Z","trial":"ILLUMINE"}"#)
