@@ -104,10 +104,15 @@ public struct Trialctl: ParsableCommand {
             Output is coloured and uses symbols only on a terminal, and never with NO_COLOR, \
             SYSTEMD_COLORS=0 or --no-color. On a terminal, output longer than the screen goes \
             through $SYSTEMD_PAGER, else $PAGER, else less (with LESS=FRSXMK, or $SYSTEMD_LESS); \
-            --no-pager, or a pager of "cat" or "", turns that off. --json prints the parameters \
-            of trialsd's reply as one line of canonical JSON, for scripts. As with systemctl, \
-            --socket, --timeout, --no-pager, --no-color, --json and -l/--full may also come \
-            before the command (trialctl --json log).
+            --no-pager, or a pager of "cat" or "", turns that off. --json (or --json=short) \
+            prints the parameters of trialsd's reply as one line of canonical JSON, for scripts; \
+            --json=pretty indents it. --no-legend leaves out the header row and the footers of \
+            tables, which otherwise go to standard error, out of a pipe. As with systemctl, \
+            --socket, --timeout, --no-pager, --no-color, --json, --no-legend and -l/--full may \
+            also come before the command (trialctl --json log).
+
+            The shell completions complete trial names (asked of trialsd, if it answers within \
+            1.5 s) and event types.
 
             Exit status: 0 success, 1 failure, 2 usage error, 3 trialsd cannot be reached or \
             did not answer within --timeout, 4 no such trial.
@@ -199,7 +204,7 @@ public struct StatusCommand: TrialctlCommand {
             by TRIAL.
             """)
 
-    @Argument(help: ArgumentHelp("The trial: NCT number, EU CT or EudraCT number, sponsor id or acronym.", valueName: "trial"))
+    @Argument(help: ArgumentHelp("The trial: NCT number, EU CT or EudraCT number, sponsor id or acronym.", valueName: "trial"), completion: Completion.trials)
     public var trial: String?
 
     @Option(name: .customLong("as-of"), help: ArgumentHelp("Where things stood on this day (world time).", valueName: "YYYY-MM-DD"))
@@ -293,10 +298,10 @@ public struct RecordCommand: TrialctlCommand {
             (0: only if the trial is new). With --id, recording the same event again is harmless.
             """)
 
-    @Argument(help: ArgumentHelp("The trial: NCT number, EU CT or EudraCT number, sponsor id or acronym.", valueName: "trial"))
+    @Argument(help: ArgumentHelp("The trial: NCT number, EU CT or EudraCT number, sponsor id or acronym.", valueName: "trial"), completion: Completion.trials)
     public var trial: String?
 
-    @Argument(help: ArgumentHelp("The event type (registered, status-changed, readout, …).", valueName: "type"))
+    @Argument(help: ArgumentHelp("The event type (registered, status-changed, readout, …).", valueName: "type"), completion: Completion.eventTypes)
     public var type: String?
 
     @Argument(help: ArgumentHelp("Payload fields.", valueName: "key=value"))

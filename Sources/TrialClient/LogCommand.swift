@@ -28,7 +28,7 @@ public struct LogCommand: TrialctlCommand {
               trialctl log -f --type status-changed
             """)
 
-    @Argument(help: ArgumentHelp("Only this trial's events.", valueName: "trial"))
+    @Argument(help: ArgumentHelp("Only this trial's events.", valueName: "trial"), completion: Completion.trials)
     public var trial: String?
 
     @Option(name: [.customShort("n"), .long], parsing: .unconditional,
@@ -44,7 +44,7 @@ public struct LogCommand: TrialctlCommand {
     @Option(name: .customLong("after-seq"), parsing: .unconditional, help: ArgumentHelp("Only events after this seq.", valueName: "seq"))
     public var afterSeq: Int64?
 
-    @Option(name: .customLong("type"), help: ArgumentHelp("Only events of this type (repeatable).", valueName: "type"))
+    @Option(name: .customLong("type"), help: ArgumentHelp("Only events of this type (repeatable).", valueName: "type"), completion: Completion.eventTypes)
     public var types: [String] = []
 
     @Flag(name: [.customShort("r"), .long], help: "Newest first.")

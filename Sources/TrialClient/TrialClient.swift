@@ -124,7 +124,7 @@ public enum TrialctlMain {
     static func withDefaultCommand(_ arguments: [String]) -> [String] {
         let arguments = hoistingCommonOptions(expandingPlainJSON(arguments))
         guard let first = arguments.first else { return ["status"] }
-        let rootOnly = ["-h", "--help", "--version", "--generate-completion-script", "--experimental-dump-help", "help"]
+        let rootOnly = ["-h", "--help", "--version", "--generate-completion-script", "---completion", "--experimental-dump-help", "help"]
         if first.hasPrefix("-"), !rootOnly.contains(where: { first == $0 || first.hasPrefix($0 + "=") }) {
             return ["status"] + arguments
         }

@@ -15,7 +15,7 @@ public struct WatchCommand: TrialctlCommand {
             was. --json prints one event a line. Stop with Ctrl-C. `trialctl log -f` is the same.
             """)
 
-    @Argument(help: ArgumentHelp("Only this trial's events.", valueName: "trial"))
+    @Argument(help: ArgumentHelp("Only this trial's events.", valueName: "trial"), completion: Completion.trials)
     public var trial: String?
 
     @Option(name: [.customShort("n"), .long], parsing: .unconditional,
@@ -25,7 +25,7 @@ public struct WatchCommand: TrialctlCommand {
     @Option(parsing: .unconditional, help: ArgumentHelp("Start after this seq (0: the whole log) instead of the newest events.", valueName: "seq"))
     public var since: Int64?
 
-    @Option(name: .customLong("type"), help: ArgumentHelp("Only events of this type (repeatable).", valueName: "type"))
+    @Option(name: .customLong("type"), help: ArgumentHelp("Only events of this type (repeatable).", valueName: "type"), completion: Completion.eventTypes)
     public var types: [String] = []
 
     @Option(parsing: .unconditional, help: ArgumentHelp("Exit after this many events (1 or more).", valueName: "n"))

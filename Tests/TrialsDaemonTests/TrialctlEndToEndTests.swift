@@ -171,4 +171,46 @@ final class TrialctlEndToEndTests: XCTestCase {
         guard lines.count == 2 else { return }
         XCTAssertEqual(try JSONValue.parse(String(lines[1]))["payload"]?["venue"], "M2", "\(r)")
     }
+
+    /// Completes `words` (the last one being typed) as bash would, with the script
+    /// `--generate-completion-script bash` makes (the one `make install` installs): the
+    /// completion's own calls of `trialctl ---completion …` reach trialsd at `socket`.
+    func bashCompletions(_ words: [String], socket: String) throws -> ProgramResult {
+        let script = try runProgram(Products.path("trialctl"), ["--generate-completion-script", "bash"], output: .separate).out
+        let path = dir.url.appendingPathComponent("trialctl.bash").path
+        try script.write(toFile: path, atomically: true, encoding: .utf8)
+        let quoted = ([Products.path("trialctl")] + words).map { "'" + $0 + "'" }.joined(separator: " ")
+        let line = ([Products.path("trialctl")] + words).joined(separator: " ")
+        let program = """
+            source '\(path)'
+            COMP_WORDS=(\(quoted)); COMP_CWORD=\(words.count); COMP_LINE='\(line)'; COMP_POINT=${#COMP_LINE}
+            _trialctl trialctl "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"  # as `complete -F` calls it
+            (( ${#COMPREPLY[@]} == 0 )) || printf '%s\\n' "${COMPREPLY[@]}"
+            """
+        return try runProgram("/bin/bash", ["-c", program], environment: ["PATH": "/usr/bin:/bin", "TRIALCTL_SOCKET": socket],
+                              output: .separate, timeout: 30)
+    }
+
+    func testCompletionOfTrialNamesAndTypes() throws {
+        try trialctl(["record", "HARMONi-A", "registered", "--occurred", "2024", "acronym=HARMONi-A", "title=A"])
+        try trialctl(["record", "ILLUMINE", "registered", "--occurred", "2025", "acronym=ILLUMINE", "title=I"])
+        var r = try bashCompletions(["status", ""], socket: daemon.socketPath)
+        XCTAssertEqual(r.status, 0, "\(r)")
+        XCTAssertEqual(r.err, "")
+        XCTAssertEqual(Set(r.out.split(separator: "\n")), ["HARMONi-A", "ILLUMINE"], "\(r)")
+        r = try bashCompletions(["log", "HAR"], socket: daemon.socketPath)
+        XCTAssertEqual(r.out, "HARMONi-A\n", "\(r)")
+        r = try bashCompletions(["log", "--type", "ret"], socket: daemon.socketPath)
+        XCTAssertEqual(r.out, "retracted\n", "\(r)")
+        // With no trialsd there, nothing, and no message.
+        r = try bashCompletions(["status", ""], socket: dir.url.appendingPathComponent("nothing-here").path)
+        XCTAssertEqual(r.status, 0, "\(r)")
+        XCTAssertEqual(r.out, "", "\(r)")
+        XCTAssertEqual(r.err, "", "\(r)")
+        // The call the scripts make, directly.
+        let direct = try runProgram(Products.path("trialctl"), ["---completion", "status", "--", "positional@0", "2", "1", "trialctl", "status", "I"],
+                                    environment: ["TRIALCTL_SOCKET": daemon.socketPath], output: .separate, timeout: 30)
+        XCTAssertEqual(direct.status, 0, "\(direct)")
+        XCTAssertEqual(direct.out, "ILLUMINE\n", "\(direct)")
+    }
 }
