@@ -61,14 +61,18 @@ bench: deps
 	$(SWIFT) build -c release --product trialbench
 	.build/release/trialbench
 
-# Man pages and shell completions are generated from the commands' own definitions.
+# Man pages and shell completions are generated from the commands' own definitions; the man
+# pages are finished by man/finish-page with the hand-written sections of man/*.sections
+# (ENVIRONMENT, FILES, EXIT STATUS, EXAMPLES, SEE ALSO), which generate-manual cannot write.
 man:
 	$(SWIFT) build -c $(CONFIGURATION) --product trialctl
 	$(SWIFT) build -c $(CONFIGURATION) --product trialsd
 	$(SWIFT) build --product generate-manual
-	mkdir -p .build/man
-	.build/debug/generate-manual $(BUILT)/trialctl --section 1 --output-directory .build/man
-	.build/debug/generate-manual $(BUILT)/trialsd --section 8 --output-directory .build/man
+	mkdir -p .build/man/generated
+	.build/debug/generate-manual $(BUILT)/trialctl --section 1 --output-directory .build/man/generated
+	.build/debug/generate-manual $(BUILT)/trialsd --section 8 --output-directory .build/man/generated
+	python3 man/finish-page .build/man/generated/trialctl.1 man/trialctl.1.sections .build/man/trialctl.1
+	python3 man/finish-page .build/man/generated/trialsd.8 man/trialsd.8.sections .build/man/trialsd.8 --no-subcommands
 
 completions:
 	$(SWIFT) build -c $(CONFIGURATION) --product trialctl

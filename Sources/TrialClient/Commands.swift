@@ -31,8 +31,10 @@ public struct GlobalOptions: ParsableArguments {
     @Flag(name: .long, help: "Do not colour the output (as NO_COLOR or SYSTEMD_COLORS=0 do).")
     public var noColor = false
 
+    // `.unconditional`: `--timeout -1` takes -1 as its value, to be refused by validate()
+    // with the valid range, instead of ArgumentParser's "missing value" for an option-like -1.
     @Option(
-        name: .long,
+        name: .long, parsing: .unconditional,
         help: ArgumentHelp(
             "How long to wait for trialsd's answer, in seconds (0: for ever).",
             discussion: "Default: 90; for verify, rebuild and import, which take longer on a large log, for ever. `watch` waits for events for ever whatever this says.",
@@ -42,7 +44,9 @@ public struct GlobalOptions: ParsableArguments {
     public init() {}
 
     public func validate() throws {
-        if let timeout, !(timeout >= 0 && timeout.isFinite) { throw UsageError("--timeout: give 0 (for ever) or more seconds") }
+        if let timeout, !(timeout >= 0 && timeout.isFinite) {
+            throw UsageError("--timeout: give 0 (for ever) or more seconds, not \(Format.number(timeout))")
+        }
     }
 
     /// The bound on each wait for an answer to a call of this kind; nil: none.
@@ -70,13 +74,16 @@ public enum AnswerWait: Sendable {
 /// trialctl's version: the project's.
 public let trialctlVersion = trialtrackVersion
 
-/// `-l/--full` and `--json`, for the commands that print tables.
+/// `-l/--full`, `--json[=MODE]` and `--no-legend`, for the commands that print tables.
 public struct TableOutputOptions: ParsableArguments {
     @Flag(name: [.customShort("l"), .long], help: "Do not truncate lines to the terminal's width.")
     public var full = false
 
-    @Flag(help: "Print trialsd's reply as JSON.")
-    public var json = false
+    @Option(help: JSONMode.help)
+    public var json: JSONMode = .off
+
+    @Flag(help: "Print no header row and no footer (\"3 trials listed.\", where to continue): only the rows.")
+    public var noLegend = false
 
     public init() {}
 }
@@ -97,10 +104,15 @@ public struct Trialctl: ParsableCommand {
             Output is coloured and uses symbols only on a terminal, and never with NO_COLOR, \
             SYSTEMD_COLORS=0 or --no-color. On a terminal, output longer than the screen goes \
             through $SYSTEMD_PAGER, else $PAGER, else less (with LESS=FRSXMK, or $SYSTEMD_LESS); \
-            --no-pager, or a pager of "cat" or "", turns that off. --json prints the parameters \
-            of trialsd's reply as one line of canonical JSON, for scripts. As with systemctl, \
-            --socket, --timeout, --no-pager, --no-color, --json and -l/--full may also come \
-            before the command (trialctl --json log).
+            --no-pager, or a pager of "cat" or "", turns that off. --json (or --json=short) \
+            prints the parameters of trialsd's reply as one line of canonical JSON, for scripts; \
+            --json=pretty indents it. --no-legend leaves out the header row and the footers of \
+            tables, which otherwise go to standard error, out of a pipe. As with systemctl, \
+            --socket, --timeout, --no-pager, --no-color, --json, --no-legend and -l/--full may \
+            also come before the command (trialctl --json log).
+
+            The shell completions complete trial names (asked of trialsd, if it answers within \
+            1.5 s) and event types.
 
             Exit status: 0 success, 1 failure, 2 usage error, 3 trialsd cannot be reached or \
             did not answer within --timeout, 4 no such trial.
@@ -147,30 +159,30 @@ enum Check {
 func params(_ pairs: KeyValuePairs<String, JSONValue>) -> JSONObject { JSONObject(pairs.map { ($0.key, $0.value) }) }
 
 extension Context {
-    func printJSON(_ reply: JSONObject) { writeOut(JSONValue.object(reply).canonicalText + "\n") }
+    func printJSON(_ reply: JSONObject, _ mode: JSONMode) { writeOut(mode.text(.object(reply))) }
 
-    /// Prints a listing asked for in pages as the one line of canonical JSON its single reply
-    /// would be (`{"trials":[...]}`: one member, so its text is the pages' items in order),
-    /// a page at a time.
-    func printJSONList(_ session: Session, _ member: String, _ parameters: JSONObject, list: String) throws(TrialctlError) {
+    /// Prints a listing asked for in pages as its single reply would be (`{"trials":[...]}`:
+    /// one member, so its text is the pages' items in order), a page at a time: on one line
+    /// (`short`), or indented (`pretty`).
+    func printJSONList(_ session: Session, _ member: String, _ parameters: JSONObject, list: String, _ mode: JSONMode) throws(TrialctlError) {
+        let pretty = mode == .pretty
         var started = false, written = 0
-        var out: [UInt8] = []
+        var out = ""
         try session.pages(member, parameters, list: list) { items, _ in
             out.removeAll(keepingCapacity: true)
             if !started {
-                out.append(UInt8(ascii: "{"))
-                JSONValue.string(list).write(to: &out)
-                out.append(contentsOf: Array(":[".utf8))
+                out += "{" + (pretty ? "\n  " : "") + JSONValue.string(list).canonicalText + (pretty ? ": [" : ":[")
                 started = true
             }
             for item in items {
-                if written > 0 { out.append(UInt8(ascii: ",")) }
-                item.write(to: &out)
+                if written > 0 { out += "," }
+                out += pretty ? "\n    " + PrettyJSON.text(item, indent: 2) : item.canonicalText
                 written += 1
             }
-            writeOut(String(decoding: out, as: UTF8.self))
+            writeOut(out)
         }
-        writeOut(started ? "]}\n" : JSONValue.object(JSONObject([(list, .array([]))])).canonicalText + "\n")
+        guard started else { return writeOut(mode.text(.object(JSONObject([(list, .array([]))])))) }
+        writeOut(pretty ? (written > 0 ? "\n  ]\n}\n" : "]\n}\n") : "]}\n")
     }
 }
 
@@ -187,10 +199,12 @@ public struct StatusCommand: TrialctlCommand {
 
             --as-of looks at world time: only what had happened by the end of that day. \
             --known-at looks at recording time: what the log held then (a day means its end). \
-            Both can be combined. Exit status 4 when no trial goes by TRIAL.
+            Both can be combined. A trial that exists but had nothing to show by then gets one \
+            line saying so and what came first (exit status 0). Exit status 4 when no trial goes \
+            by TRIAL.
             """)
 
-    @Argument(help: ArgumentHelp("The trial: NCT number, EU CT or EudraCT number, sponsor id or acronym.", valueName: "trial"))
+    @Argument(help: ArgumentHelp("The trial: NCT number, EU CT or EudraCT number, sponsor id or acronym.", valueName: "trial"), completion: Completion.trials)
     public var trial: String?
 
     @Option(name: .customLong("as-of"), help: ArgumentHelp("Where things stood on this day (world time).", valueName: "YYYY-MM-DD"))
@@ -223,68 +237,29 @@ public struct StatusCommand: TrialctlCommand {
         guard let trial else {
             // Every trial comes in pages (`more`), each used as it comes: --json prints them as
             // one reply's parameters, the table is made from all of them.
-            if output.json { return try ctx.printJSONList(session, "Status", p, list: "trials") }
+            if output.json.isOn { return try ctx.printJSONList(session, "Status", p, list: "trials", output.json) }
             let trials = try session.list("Status", p, list: "trials") { t, path throws(TrialctlError) in try TrialReply(json: t, path: path) }
-            return ctx.emit(Render.statusTable(trials, style: style, asOf: asOf, knownAt: knownAt), global)
+            let listing = Render.statusTable(trials, style: style, asOf: asOf, knownAt: knownAt, legend: !output.noLegend)
+            return ctx.emit(listing, global, legend: !output.noLegend)
         }
-        let reply = try session.call("Status", p)
-        if output.json { return ctx.printJSON(reply) }
-        let trials = try Reply.trials(reply)
+        let reply: JSONObject
+        switch Result(catching: { () throws(TrialctlError) -> JSONObject in try session.call("Status", p) }) {
+        case .success(let r):
+            reply = r
+        case .failure(let e) where e.status == .noSuchTrial && (asOf != nil || knownAt != nil):
+            // Nothing at that point in time is not "no such trial" when it exists now.
+            let absence = try PointInTimeAbsence.explain(trial, asOf: asOf, knownAt: knownAt, session)
+            return output.json.isOn ? ctx.printJSON(JSONObject([("trials", .array([]))]), output.json) : ctx.writeOut(absence.line)
+        case .failure(let e):
+            throw e
+        }
+        if output.json.isOn { return ctx.printJSON(reply, output.json) }
+        var trials = try Reply.trials(reply)
         guard !trials.isEmpty else { throw TrialctlError("no such trial: \(trial)", status: .noSuchTrial) }
-        ctx.emit(trials.map { Render.statusDetail($0, style: style, asOf: asOf, knownAt: knownAt) }.joined(separator: "\n"), global)
-    }
-}
-
-// MARK: - log
-
-public struct LogCommand: TrialctlCommand {
-    public static let configuration = CommandConfiguration(
-        commandName: "log",
-        abstract: "Show the events of the log, oldest first.",
-        discussion: """
-            One line per event: seq, when it was recorded (UTC), trial, type, when it happened, \
-            what it says, and who recorded it. At most --limit events are shown (100 by default); \
-            when more follow, the last line says which --since continues.
-            """)
-
-    @Argument(help: ArgumentHelp("Only this trial's events.", valueName: "trial"))
-    public var trial: String?
-
-    @Option(help: ArgumentHelp("Only events after this seq.", valueName: "seq"))
-    public var since: Int64?
-
-    @Option(name: .customLong("type"), help: ArgumentHelp("Only events of this type (repeatable).", valueName: "type"))
-    public var types: [String] = []
-
-    @Option(name: [.customShort("n"), .long], help: ArgumentHelp("Show at most this many events (1 to \(TrialsInterface.maximumLogLimit); default 100).", valueName: "n"))
-    public var limit: Int?
-
-    @OptionGroup public var output: TableOutputOptions
-
-    @OptionGroup public var global: GlobalOptions
-
-    public init() {}
-
-    public func validate() throws {
-        if let trial { try Check.trial(trial) }
-        if let since, since < 0 { throw UsageError("--since: a seq is 0 or more") }
-        if let limit, !(1...TrialsInterface.maximumLogLimit).contains(limit) {
-            throw UsageError("--limit: give 1 to \(TrialsInterface.maximumLogLimit)")
+        for i in trials.indices {
+            trials[i].retracted = try RetractedEntry.find(trial: trials[i].summary.key, asOf: asOf, knownAt: knownAt, session)
         }
-        for t in types { try Check.type(t, option: "--type") }
-    }
-
-    public func execute(_ ctx: Context) throws {
-        let session = try ctx.session(global)
-        var p = JSONObject()
-        if let trial { p["trial"] = .string(trial) }
-        if let since { p["since"] = .int(since) }
-        if !types.isEmpty { p["types"] = .array(types.map { .string($0) }) }
-        if let limit { p["limit"] = .int(Int64(limit)) }
-        let reply = try session.call("Log", p)
-        if output.json { return ctx.printJSON(reply) }
-        let events = try Reply.events(reply)
-        ctx.emit(Render.log(events, next: reply["next"]?.int64Value, style: ctx.style(global, full: output.full)), global)
+        ctx.emit(trials.map { Render.statusDetail($0, style: style, asOf: asOf, knownAt: knownAt) }.joined(separator: "\n"), global)
     }
 }
 
@@ -327,10 +302,10 @@ public struct RecordCommand: TrialctlCommand {
             (0: only if the trial is new). With --id, recording the same event again is harmless.
             """)
 
-    @Argument(help: ArgumentHelp("The trial: NCT number, EU CT or EudraCT number, sponsor id or acronym.", valueName: "trial"))
+    @Argument(help: ArgumentHelp("The trial: NCT number, EU CT or EudraCT number, sponsor id or acronym.", valueName: "trial"), completion: Completion.trials)
     public var trial: String?
 
-    @Argument(help: ArgumentHelp("The event type (registered, status-changed, readout, …).", valueName: "type"))
+    @Argument(help: ArgumentHelp("The event type (registered, status-changed, readout, …).", valueName: "type"), completion: Completion.eventTypes)
     public var type: String?
 
     @Argument(help: ArgumentHelp("Payload fields.", valueName: "key=value"))
@@ -345,7 +320,7 @@ public struct RecordCommand: TrialctlCommand {
     @Option(help: ArgumentHelp("An idempotency key (a UUID).", valueName: "uuid"))
     public var id: String?
 
-    @Option(name: .customLong("expect-version"), help: ArgumentHelp("Record only if the trial is at this version.", valueName: "n"))
+    @Option(name: .customLong("expect-version"), parsing: .unconditional, help: ArgumentHelp("Record only if the trial is at this version.", valueName: "n"))
     public var expectVersion: Int64?
 
     @Flag(help: "The trial is new: start it with this event (only `registered` starts a trial otherwise; --expect-version 0).")
@@ -357,8 +332,8 @@ public struct RecordCommand: TrialctlCommand {
     @Option(help: ArgumentHelp("Record the events of a JSON Lines file (- for standard input), all or nothing.", valueName: "events.jsonl"))
     public var file: String?
 
-    @Flag(help: "Print trialsd's reply as JSON.")
-    public var json = false
+    @Option(help: JSONMode.help)
+    public var json: JSONMode = .off
 
     @OptionGroup public var global: GlobalOptions
 
@@ -380,7 +355,7 @@ public struct RecordCommand: TrialctlCommand {
         try Check.assignments(assignments)
         if let occurred { try Check.partialDate(occurred, option: "--occurred") }
         if let id { try Check.uuid(id) }
-        if let expectVersion, expectVersion < 0 { throw UsageError("--expect-version: a version is 0 or more") }
+        if let expectVersion, expectVersion < 0 { throw UsageError("--expect-version: a version is 0 or more, not \(expectVersion)") }
         if new, let expectVersion, expectVersion != 0 { throw UsageError("--new is --expect-version 0; give one of them") }
     }
 
@@ -397,7 +372,7 @@ public struct RecordCommand: TrialctlCommand {
         event["payload"] = .object(try Input.payload(option: payload, assignments: assignments, read: ctx.read))
         let session = try ctx.session(global, action: "recording")
         let reply = try session.call("Append", params(["event": .object(event)]))
-        if json { return ctx.printJSON(reply) }
+        if json.isOn { return ctx.printJSON(reply, json) }
         ctx.writeOut(try Render.appended(reply))
     }
 
@@ -408,9 +383,10 @@ public struct RecordCommand: TrialctlCommand {
         let session = try ctx.session(global, action: "recording")
         session.context.batchFile = name
         session.context.batchLines = lines.map(\.line)
+        let moment = CallMoment(ctx.now())
         let reply = try session.call("AppendMany", params(["events": .array(lines.map { .object($0.event) })]))
-        if json { return ctx.printJSON(reply) }
-        ctx.writeOut(try Render.appendedMany(reply))
+        if json.isOn { return ctx.printJSON(reply, json) }
+        ctx.writeOut(try Render.appendedMany(reply, replayed: moment.isReplay))
     }
 }
 
@@ -435,8 +411,8 @@ public struct ImportCommand: TrialctlCommand {
     @Argument(help: ArgumentHelp("Study JSON files (- for standard input).", valueName: "file"))
     public var files: [String] = []
 
-    @Flag(help: "Print trialsd's reply for each file as one line of JSON.")
-    public var json = false
+    @Option(help: JSONMode.help)
+    public var json: JSONMode = .off
 
     @OptionGroup public var global: GlobalOptions
 
@@ -497,7 +473,7 @@ public struct ImportCommand: TrialctlCommand {
                 failed = true
                 continue
             }
-            if json { ctx.printJSON(reply) } else { ctx.writeOut(try Render.imported(reply, style: ctx.style(global))) }
+            if json.isOn { ctx.printJSON(reply, json) } else { ctx.writeOut(try Render.imported(reply, style: ctx.style(global))) }
         }
         if failed { throw TrialctlError.silent(.failure) }
     }
@@ -627,8 +603,8 @@ public struct AmendmentOptions: ParsableArguments {
     @Option(help: ArgumentHelp("An idempotency key (a UUID).", valueName: "uuid"))
     public var id: String?
 
-    @Flag(help: "Print trialsd's reply as JSON.")
-    public var json = false
+    @Option(help: JSONMode.help)
+    public var json: JSONMode = .off
 
     public init() {}
 
@@ -649,85 +625,11 @@ public struct AmendmentOptions: ParsableArguments {
 
     /// Calls Correct or Retract and prints the recorded event.
     func send(_ method: String, _ p: JSONObject, _ session: Session, _ ctx: Context) throws {
+        let moment = CallMoment(ctx.now())
         let reply = try session.call(method, p)
-        if json { return ctx.printJSON(reply) }
-        ctx.writeOut(Render.recorded(try EventReply(json: .object(try Reply.object(reply, "event")))))
-    }
-}
-
-// MARK: - watch
-
-public struct WatchCommand: TrialctlCommand {
-    public static let configuration = CommandConfiguration(
-        commandName: "watch",
-        abstract: "Follow the log: print each event as it is recorded.",
-        discussion: """
-            Without --since, only events recorded from now on; with --since SEQ, the events after \
-            SEQ first, then live ones, with no gap and no duplicate. If trialsd drops trialctl for \
-            falling behind, trialctl says so on standard error and resumes where it was. \
-            --json prints one event a line. Stop with Ctrl-C.
-            """)
-
-    @Argument(help: ArgumentHelp("Only this trial's events.", valueName: "trial"))
-    public var trial: String?
-
-    @Option(help: ArgumentHelp("Start after this seq (0: the whole log).", valueName: "seq"))
-    public var since: Int64?
-
-    @Option(name: .customLong("type"), help: ArgumentHelp("Only events of this type (repeatable).", valueName: "type"))
-    public var types: [String] = []
-
-    @Option(help: ArgumentHelp("Exit after this many events.", valueName: "n"))
-    public var count: Int?
-
-    @Flag(help: "Print each event as one line of JSON.")
-    public var json = false
-
-    @OptionGroup public var global: GlobalOptions
-
-    public init() {}
-
-    public func validate() throws {
-        if let trial { try Check.trial(trial) }
-        if let since, since < 0 { throw UsageError("--since: a seq is 0 or more") }
-        if let count, count < 1 { throw UsageError("--count: give 1 or more") }
-        for t in types { try Check.type(t, option: "--type") }
-    }
-
-    public func execute(_ ctx: Context) throws {
-        let style = ctx.style(global, full: true)
-        var position = since
-        var printed = 0
-        while true {
-            let session = try ctx.session(global, wait: .events)
-            var p = JSONObject()
-            if let position { p["since"] = .int(position) }
-            if let trial { p["trial"] = .string(trial) }
-            if !types.isEmpty { p["types"] = .array(types.map { .string($0) }) }
-            do {
-                try session.stream("Subscribe", p) { reply in
-                    guard let value = reply["event"] else { throw Reply.unexpected("event", "missing") }
-                    let event = try EventReply(json: value)
-                    if json {
-                        ctx.writeOut(value.canonicalText + "\n")
-                    } else {
-                        ctx.writeOut(Render.logLine(event, widths: .streaming, style: style) + "\n")
-                    }
-                    position = event.seq
-                    printed += 1
-                    return count.map { printed < $0 } ?? true
-                }
-                return
-            } catch ClientError.remote(let e) where e.shortName == "SubscriberTooSlow" {
-                let last = e.parameters["lastSeq"]?.int64Value ?? 0
-                let backlog = e.parameters["backlog"]?.int64Value.map { " (\($0) events behind)" } ?? ""
-                let resume = printed > 0 ? (position ?? last) : max(last, position ?? last)
-                ctx.writeErr("trialctl: trialsd dropped this watch for falling behind\(backlog); resuming after seq \(resume)\n")
-                position = resume
-            } catch {
-                throw ErrorText.convert(error, context: session.context)
-            }
-        }
+        if json.isOn { return ctx.printJSON(reply, json) }
+        let event = try EventReply(json: .object(try Reply.object(reply, "event")))
+        ctx.writeOut(Render.recorded(event, replayed: moment.isReplay(event)))
     }
 }
 
@@ -743,7 +645,7 @@ public struct UpcomingCommand: TrialctlCommand {
             superseded forecasts too.
             """)
 
-    @Option(help: ArgumentHelp("Windows starting within this many days (default 365).", valueName: "days"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Windows starting within this many days (0 to \(TrialsInterface.withinDays.upperBound); default 365).", valueName: "days"))
     public var within: Int?
 
     @Flag(help: "Show met and superseded forecasts too.")
@@ -757,7 +659,7 @@ public struct UpcomingCommand: TrialctlCommand {
 
     public func validate() throws {
         if let within, !TrialsInterface.withinDays.contains(Int64(within)) {
-            throw UsageError("--within: give 0 to \(TrialsInterface.withinDays.upperBound) days")
+            throw UsageError("--within: give 0 to \(TrialsInterface.withinDays.upperBound) days, not \(within)")
         }
     }
 
@@ -767,9 +669,9 @@ public struct UpcomingCommand: TrialctlCommand {
         if let within { p["within"] = .int(Int64(within)) }
         if all { p["all"] = .bool(true) }
         // In pages, as Status lists every trial.
-        if output.json { return try ctx.printJSONList(session, "Upcoming", p, list: "milestones") }
+        if output.json.isOn { return try ctx.printJSONList(session, "Upcoming", p, list: "milestones", output.json) }
         let items = try session.list("Upcoming", p, list: "milestones") { m, path throws(TrialctlError) in try UpcomingReply(json: m, path: path) }
-        ctx.emit(Render.upcoming(items, style: ctx.style(global, full: output.full)), global)
+        ctx.emit(Render.upcoming(items, style: ctx.style(global, full: output.full), legend: !output.noLegend), global, legend: !output.noLegend)
     }
 }
 
@@ -781,8 +683,8 @@ public struct VerifyCommand: TrialctlCommand {
         abstract: "Walk the hash chain and report the first broken seq.",
         discussion: "Exit status 1 when the chain is broken.")
 
-    @Flag(help: "Print trialsd's reply as JSON.")
-    public var json = false
+    @Option(help: JSONMode.help)
+    public var json: JSONMode = .off
 
     @OptionGroup public var global: GlobalOptions
 
@@ -790,7 +692,7 @@ public struct VerifyCommand: TrialctlCommand {
 
     public func execute(_ ctx: Context) throws {
         let reply = try ctx.session(global, wait: .work).call("Verify")
-        if json { ctx.printJSON(reply) } else { ctx.writeOut(Render.verify(reply, style: ctx.style(global))) }
+        if json.isOn { ctx.printJSON(reply, json) } else { ctx.writeOut(Render.verify(reply, style: ctx.style(global))) }
         if reply["ok"] != .bool(true) { throw TrialctlError.silent(.failure) }
     }
 }
@@ -800,8 +702,8 @@ public struct RebuildCommand: TrialctlCommand {
         commandName: "rebuild",
         abstract: "Drop the projections and rebuild them from the log.")
 
-    @Flag(help: "Print trialsd's reply as JSON.")
-    public var json = false
+    @Option(help: JSONMode.help)
+    public var json: JSONMode = .off
 
     @OptionGroup public var global: GlobalOptions
 
@@ -809,7 +711,7 @@ public struct RebuildCommand: TrialctlCommand {
 
     public func execute(_ ctx: Context) throws {
         let reply = try ctx.session(global, action: "rebuilding the projections", wait: .work).call("Rebuild")
-        if json { return ctx.printJSON(reply) }
+        if json.isOn { return ctx.printJSON(reply, json) }
         ctx.writeOut(Render.rebuilt(reply))
     }
 }
@@ -819,8 +721,8 @@ public struct StatsCommand: TrialctlCommand {
         commandName: "stats",
         abstract: "Show figures about the log, the database and trialsd.")
 
-    @Flag(help: "Print trialsd's reply as JSON.")
-    public var json = false
+    @Option(help: JSONMode.help)
+    public var json: JSONMode = .off
 
     @OptionGroup public var global: GlobalOptions
 
@@ -828,7 +730,7 @@ public struct StatsCommand: TrialctlCommand {
 
     public func execute(_ ctx: Context) throws {
         let reply = try ctx.session(global).call("Stats")
-        if json { return ctx.printJSON(reply) }
+        if json.isOn { return ctx.printJSON(reply, json) }
         ctx.emit(Render.stats(reply, style: ctx.style(global)), global)
     }
 }

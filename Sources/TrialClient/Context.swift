@@ -32,6 +32,8 @@ public struct Context {
     public var uid: UInt32
     /// Pages text; false when it could not (the text is then written directly).
     public var page: (String, [String: String]) -> Bool
+    /// The clock: when a call is made (to tell an event recorded before it, a replay).
+    public var now: () -> Timestamp = { .now() }
 
     public init(
         environment: [String: String], terminal: Terminal = .pipe, writeOut: @escaping (String) -> Void,

@@ -53,4 +53,9 @@ public enum Format {
         let tenths = (d * 10).rounded() / 10
         return "\(formatNumber(tenths)) s"
     }
+
+    /// `-1`, `0.5`: a number as typed, without a needless `.0`.
+    public static func number(_ d: Double) -> String {
+        d.isFinite && d == d.rounded() && abs(d) < 1e15 ? String(Int64(d)) : "\(d)"
+    }
 }

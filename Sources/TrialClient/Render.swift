@@ -73,9 +73,10 @@ public enum Render {
     // MARK: - status (all trials)
 
     /// The table of every trial, like `systemctl list-units`.
-    public static func statusTable(_ trials: [TrialReply], style: Style, asOf: String? = nil, knownAt: String? = nil) -> String {
+    /// The title line and the header row come with `legend`; the footer apart (see Listing).
+    public static func statusTable(_ trials: [TrialReply], style: Style, asOf: String? = nil, knownAt: String? = nil, legend: Bool = true) -> Listing {
         var out: [String] = []
-        if let when = pointInTime(asOf: asOf, knownAt: knownAt) { out.append("Trials " + when + ":") }
+        if legend, let when = pointInTime(asOf: asOf, knownAt: knownAt) { out.append("Trials " + when + ":") }
 
         var columns = [
             Table.Column("TRIAL", minWidth: 8), Table.Column("ID", minWidth: 11), Table.Column("PHASE"),
@@ -84,7 +85,7 @@ public enum Render {
             Table.Column("NEXT", shrinkPriority: 1, minWidth: 12),
         ]
         if style.symbols { columns.insert(Table.Column("", minWidth: 1), at: 0) }
-        var table = Table(columns)
+        var table = Table(columns, showHeader: legend)
         let sorted = trials.sorted { a, b in
             let (x, y) = (a.name.lowercased(), b.name.lowercased())
             return x == y ? a.summary.key < b.summary.key : x < y
@@ -108,18 +109,15 @@ public enum Render {
                 let overdue = n.state == .overdue
                 // On a terminal the mark comes first, so that truncation cannot hide it.
                 let mark = overdue && style.symbols ? style.glyph(.warning) + " " : ""
-                row.append(Table.Cell(mark + "\(n.milestone) \(n.window)" + (overdue ? " (overdue)" : ""), Render.color(ofExpectation: n.state)))
+                let words = MilestoneWords.expected(n.milestone, window: n.window.description)
+                row.append(Table.Cell(mark + words + (overdue ? " (overdue)" : ""), Render.color(ofExpectation: n.state)))
             } else {
                 row.append(Table.Cell("-"))
             }
             table.add(row)
         }
-        if !trials.isEmpty {
-            out += table.render(style)
-            out.append("")
-        }
-        out.append(Wording.count(trials.count, "trial") + " listed.")
-        return lines(out)
+        if !trials.isEmpty { out += table.render(style) }
+        return Listing(body: lines(out), footer: Listing.count(trials.count, "trial", after: !out.isEmpty))
     }
 
     // MARK: - status TRIAL
@@ -180,10 +178,10 @@ public enum Render {
             for c in f.continuation { out.append(fit(String(repeating: " ", count: labelWidth + 1) + c, style)) }
         }
 
-        if let timeline = t.timeline, !timeline.isEmpty {
+        if let timeline = t.timeline, !(timeline.isEmpty && t.retracted.isEmpty) {
             out.append("")
             out.append(style.paint("Timeline:", .bold))
-            out += timelineLines(timeline, style: style)
+            out += timelineLines(timeline, retracted: t.retracted, style: style)
         }
         if let xs = t.expectations, !xs.isEmpty {
             out.append("")
@@ -193,7 +191,21 @@ public enum Render {
         return lines(out)
     }
 
-    static func timelineLines(_ entries: [TimelineEntry], style: Style) -> [String] {
+    /// The timeline in world order, with the retracted milestones in their places, struck
+    /// through (on a terminal) and marked `[retracted by seq N: reason]`.
+    static func timelineLines(_ current: [TimelineEntry], retracted: [RetractedEntry] = [], style: Style) -> [String] {
+        let withdrawn = Dictionary(retracted.map { ($0.entry.seq, $0) }, uniquingKeysWith: { a, _ in a })
+        var entries = current
+        if !retracted.isEmpty {
+            // As the fold orders facts: by when they happened, then by seq.
+            entries += retracted.map(\.entry)
+            entries.sort { a, b in
+                if a.occurred == b.occurred { return a.seq < b.seq }
+                if a.occurred < b.occurred { return true }
+                if b.occurred < a.occurred { return false }
+                return a.seq < b.seq
+            }
+        }
         let dw = entries.map { $0.occurred.description.count }.max() ?? 0
         let tw = entries.map { $0.type.rawValue.count }.max() ?? 0
         let indent = 2 + dw + 1 + tw + 1
@@ -201,11 +213,12 @@ public enum Render {
         let ellipsis = style.glyph(.ellipsis)
         for e in entries {
             let head = "  " + TextWidth.pad(e.occurred.description, to: dw) + " " + TextWidth.pad(e.type.rawValue, to: tw) + " "
-            let suffix = e.correctedBy.map { " [corrected by seq \($0)]" } ?? ""
+            let retraction = withdrawn[e.seq]
+            let suffix = retraction.map { " [retracted by seq \($0.by): \($0.reason)]" } ?? e.correctedBy.map { " [corrected by seq \($0)]" } ?? ""
             var text = e.text
             if let w = style.width { text = TextWidth.truncate(text, to: max(8, w - indent - suffix.count), ellipsis: ellipsis) }
-            out.append(head + style.paint(text, textColor(e.payload)) + style.paint(suffix, .grey))
-            for r in results(e.payload) {
+            out.append(head + style.paint(text, retraction != nil ? .struck : textColor(e.payload)) + style.paint(suffix, .grey))
+            for r in results(e.payload) where retraction == nil {
                 var line = r.summary
                 if let w = style.width { line = TextWidth.truncate(line, to: max(8, w - indent), ellipsis: ellipsis) }
                 out.append(String(repeating: " ", count: indent) + line)
@@ -307,25 +320,25 @@ public enum Render {
         return style.paint(head, nil) + style.paint(text, color) + style.paint(by, .grey)
     }
 
-    /// The `Log` reply: aligned lines and, when more follow, how to get them.
-    public static func log(_ events: [EventReply], next: Int64?, style: Style) -> String {
-        var out: [String] = []
-        if events.isEmpty, next == nil { return "-- No events --\n" }
+    /// `log`'s events: aligned lines, in the order given; the footer says when there were
+    /// none, or, when only the newest were shown (`-n`), how to see the ones before them
+    /// (`--until` the first one's recording time: everything recorded before it).
+    public static func log(_ events: [EventReply], earlierUntil: String? = nil, style: Style) -> Listing {
+        if events.isEmpty { return Listing(body: "", footer: "-- No events --\n") }
         let widths = LogWidths(fitting: events)
-        for e in events { out.append(logLine(e, widths: widths, style: style)) }
-        if let next {
-            out.append(style.paint("-- \(Wording.count(events.count, "event")) shown; more follow: continue with --since \(next) --", .grey))
-        }
-        return lines(out)
+        let body = lines(events.map { logLine($0, widths: widths, style: style) })
+        guard let earlierUntil else { return Listing(body: body) }
+        let hint = "-- \(Wording.count(events.count, "event")) shown, the newest; earlier ones: --until \(earlierUntil) --"
+        return Listing(body: body, footer: style.paint(hint, .grey) + "\n")
     }
 
     // MARK: - upcoming
 
-    public static func upcoming(_ items: [UpcomingReply], style: Style) -> String {
+    public static func upcoming(_ items: [UpcomingReply], style: Style, legend: Bool = true) -> Listing {
         var table = Table([
             Table.Column("WINDOW"), Table.Column("TRIAL"), Table.Column("MILESTONE", shrinkPriority: 2, minWidth: 14),
             Table.Column("STATE"), Table.Column("MADE ON"), Table.Column("SOURCE", shrinkPriority: 1, minWidth: 10),
-        ])
+        ], showHeader: legend)
         for u in items {
             table.add([
                 Table.Cell(u.window), Table.Cell(u.name), Table.Cell(u.milestone),
@@ -333,9 +346,8 @@ public enum Render {
                 Table.Cell(u.madeOn.isEmpty ? "-" : u.madeOn), Table.Cell(u.source ?? "-"),
             ])
         }
-        var out = items.isEmpty ? [] : table.render(style) + [""]
-        out.append(Wording.count(items.count, "milestone") + " listed.")
-        return lines(out)
+        let out = items.isEmpty ? [] : table.render(style)
+        return Listing(body: lines(out), footer: Listing.count(items.count, "milestone", after: !out.isEmpty))
     }
 
     // MARK: - verify, rebuild, stats
@@ -433,8 +445,8 @@ public enum Render {
     }
 
     /// The `AppendMany` reply: one line per event.
-    public static func appendedMany(_ r: JSONObject) throws(TrialctlError) -> String {
-        try Reply.events(r).map { recorded($0) }.joined()
+    public static func appendedMany(_ r: JSONObject, replayed: (EventReply) -> Bool = { _ in false }) throws(TrialctlError) -> String {
+        try Reply.events(r).map { recorded($0, replayed: replayed($0)) }.joined()
     }
 
     /// The `Import` reply: per trial, what was recorded.

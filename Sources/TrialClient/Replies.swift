@@ -7,11 +7,14 @@ public struct TrialReply: Equatable, Sendable {
     /// Present when one trial was asked for.
     public var timeline: [TimelineEntry]?
     public var expectations: [Expectation]?
+    /// Milestones withdrawn, found in the log (Status does not carry them).
+    public var retracted: [RetractedEntry] = []
 
-    public init(summary: TrialSummary, timeline: [TimelineEntry]? = nil, expectations: [Expectation]? = nil) {
+    public init(summary: TrialSummary, timeline: [TimelineEntry]? = nil, expectations: [Expectation]? = nil, retracted: [RetractedEntry] = []) {
         self.summary = summary
         self.timeline = timeline
         self.expectations = expectations
+        self.retracted = retracted
     }
 
     static let summaryKeys: Set<String> = [
@@ -63,9 +66,12 @@ public struct EventReply: Equatable, Sendable {
     public var recordedBy: String
     public var source: String?
     public var payload: JSONValue
+    /// The event as trialsd sent it (what --json prints).
+    public var json: JSONValue
 
     public init(json: JSONValue, path: String = "event") throws(TrialctlError) {
         guard case .object(let o) = json else { throw Reply.unexpected(path, "expected an object") }
+        self.json = json
         func string(_ k: String) throws(TrialctlError) -> String {
             guard case .string(let s)? = o[k] else { throw Reply.unexpected("\(path).\(k)", "expected a string") }
             return s

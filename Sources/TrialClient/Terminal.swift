@@ -95,6 +95,8 @@ public enum ANSIColor: String, Sendable {
     case grey = "\u{1B}[0;38;5;245m"
     case bold = "\u{1B}[0;1;39m"
     case underline = "\u{1B}[0;4m"
+    /// Struck through and grey: what was withdrawn.
+    case struck = "\u{1B}[0;9;38;5;245m"
     case reset = "\u{1B}[0m"
 }
 

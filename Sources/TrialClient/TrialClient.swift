@@ -78,7 +78,25 @@ public enum TrialctlMain {
     /// every command's (`GlobalOptions`) and the output options of the commands that print
     /// (`--json`, `-l`/`--full`). A command that lacks one says so as for any unknown option.
     static let leadingValueOptions: Set = ["--socket", "--timeout"]
-    static let leadingFlags: Set = ["--no-pager", "--no-color", "--json", "--full", "-l"]
+    static let leadingFlags: Set = ["--no-pager", "--no-color", "--json", "--full", "-l", "--no-legend"]
+    /// Options given as `--name=value` only, that may come before the command too.
+    static let leadingAttachedOptions = ["--json="]
+
+    /// Plain `--json` is `--json=short` (systemctl's `--json=MODE`, whose plain form scripts
+    /// already use); up to `--`, after which arguments are not options.
+    static func expandingPlainJSON(_ arguments: [String]) -> [String] {
+        var out: [String] = []
+        var rest = arguments[...]
+        while let a = rest.popFirst() {
+            if a == "--" {
+                out.append(a)
+                out += rest
+                break
+            }
+            out.append(a == "--json" ? "--json=short" : a)
+        }
+        return out
+    }
 
     /// `trialctl` alone, or with options only, means `trialctl status`.
     /// Options may come before the command (`leadingValueOptions`, `leadingFlags`): they are
@@ -90,7 +108,8 @@ public enum TrialctlMain {
             if leadingValueOptions.contains(first), rest.count >= 2 {
                 leading += rest.prefix(2)
                 rest = rest.dropFirst(2)
-            } else if leadingFlags.contains(first) || leadingValueOptions.contains(where: { first.hasPrefix($0 + "=") }) {
+            } else if leadingFlags.contains(first) || leadingValueOptions.contains(where: { first.hasPrefix($0 + "=") })
+                || leadingAttachedOptions.contains(where: { first.hasPrefix($0) }) {
                 leading.append(first)
                 rest = rest.dropFirst()
             } else {
@@ -103,9 +122,9 @@ public enum TrialctlMain {
     }
 
     static func withDefaultCommand(_ arguments: [String]) -> [String] {
-        let arguments = hoistingCommonOptions(arguments)
+        let arguments = hoistingCommonOptions(expandingPlainJSON(arguments))
         guard let first = arguments.first else { return ["status"] }
-        let rootOnly = ["-h", "--help", "--version", "--generate-completion-script", "--experimental-dump-help", "help"]
+        let rootOnly = ["-h", "--help", "--version", "--generate-completion-script", "---completion", "--experimental-dump-help", "help"]
         if first.hasPrefix("-"), !rootOnly.contains(where: { first == $0 || first.hasPrefix($0 + "=") }) {
             return ["status"] + arguments
         }

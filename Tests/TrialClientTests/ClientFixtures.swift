@@ -187,6 +187,9 @@ struct Harness {
     var connects: [String] = []
     /// The answer timeout of each connection, in order.
     var timeouts: [Duration?] = []
+    /// The clock of every run: before the fixtures' events were recorded, so that each reply's
+    /// event is new unless a test moves it.
+    var now = try! Timestamp(parsing: "2026-11-21T09:00:00Z")
 
     mutating func run(_ args: String...) -> TrialctlResult { run(args) }
 
@@ -198,7 +201,7 @@ struct Harness {
         let trialsd = self.trialsd
         let files = self.files
         let stdin = self.stdin
-        let ctx = Context(
+        var ctx = Context(
             environment: environment, terminal: terminal, writeOut: { out += $0 }, writeErr: { err += $0 },
             readStdin: { stdin },
             readFile: { (path: String) throws(TrialctlError) -> [UInt8] in
@@ -212,6 +215,8 @@ struct Harness {
                 return trialsd
             },
             uid: 1000, page: { _, _ in false })
+        let now = self.now
+        ctx.now = { now }
         let status = TrialctlMain.run(args, context: ctx)
         connects += connected
         self.timeouts += timeouts

@@ -14,60 +14,56 @@ final class RenderTests: XCTestCase {
     // MARK: - status table
 
     func testStatusTableWithoutTerminal() throws {
-        XCTAssertEqual(lines(Render.statusTable(try allTrials(), style: plain)), [
+        XCTAssertEqual(lines(Render.statusTable(try allTrials(), style: plain).body), [
             "TRIAL     ID          PHASE   STATUS                              LAST MILESTONE                                                                                    NEXT",
             "HARMONi-2 NCT05499390 Phase 3 -                                   published 2025 Xiong A et al., Lancet 2025;405(10481):839-849 (doi:10.1016/S0140-6736(24)02722-3) -",
-            "HARMONi-6 HARMONi-6   Phase 3 -                                   presented 2026-06-02 ASCO 2026                                                                    presented:ESMO 2026",
-            "ILLUMINE  NCT07264075 Phase 3 not-yet-recruiting since 2025-12-04 status-changed 2025-12-04 not-yet-recruiting                                                      status-changed:recruiting 2026-Q1 (overdue)",
-            "",
-            "3 trials listed.",
+            "HARMONi-6 HARMONi-6   Phase 3 -                                   presented 2026-06-02 ASCO 2026                                                                    presented at ESMO 2026",
+            "ILLUMINE  NCT07264075 Phase 3 not-yet-recruiting since 2025-12-04 status-changed 2025-12-04 not-yet-recruiting                                                      recruiting by 2026-Q1 (overdue)",
             "",
         ])
     }
 
     func testStatusTableTruncatedToTheTerminal() throws {
-        let out = lines(Render.statusTable(try allTrials(), style: .terminal(width: 120, color: false)))
+        let out = lines(Render.statusTable(try allTrials(), style: .terminal(width: 120, color: false)).body)
         XCTAssertEqual(out, [
             "  TRIAL     ID          PHASE   STATUS                              LAST MILESTONE            NEXT",
             "○ HARMONi-2 NCT05499390 Phase 3 -                                   published 2025 Xiong A e… -",
-            "○ HARMONi-6 HARMONi-6   Phase 3 -                                   presented 2026-06-02 ASC… presented:ESMO 2026",
-            "● ILLUMINE  NCT07264075 Phase 3 not-yet-recruiting since 2025-12-04 status-changed 2025-12-0… ⚠ status-changed:recruiti…",
-            "",
-            "3 trials listed.",
+            "○ HARMONi-6 HARMONi-6   Phase 3 -                                   presented 2026-06-02 ASC… presented at ESMO 2026",
+            "● ILLUMINE  NCT07264075 Phase 3 not-yet-recruiting since 2025-12-04 status-changed 2025-12-0… ⚠ recruiting by 2026-Q1 (…",
             "",
         ])
         for l in out { XCTAssertLessThanOrEqual(TextWidth.of(l), 120, l) }
         // Narrower still: every line fits, the status is kept whole as long as possible.
         for width in [80, 100, 140] {
-            for l in lines(Render.statusTable(try allTrials(), style: .terminal(width: width, color: false))) {
+            for l in lines(Render.statusTable(try allTrials(), style: .terminal(width: width, color: false)).body) {
                 XCTAssertLessThanOrEqual(TextWidth.of(l), width, "\(width): \(l)")
             }
         }
-        XCTAssertTrue(Render.statusTable(try allTrials(), style: .terminal(width: 100, color: false)).contains("not-yet-recruiting since 2025-12-04"))
+        XCTAssertTrue(Render.statusTable(try allTrials(), style: .terminal(width: 100, color: false)).body.contains("not-yet-recruiting since 2025-12-04"))
     }
 
     func testStatusTableSaysWhichPointInTime() throws {
-        let out = lines(Render.statusTable(try allTrials(), style: plain, asOf: "2025-06-01", knownAt: "2025-06-01T12:00Z"))
+        let out = lines(Render.statusTable(try allTrials(), style: plain, asOf: "2025-06-01", knownAt: "2025-06-01T12:00Z").body)
         XCTAssertEqual(out.first, "Trials as of 2025-06-01 (world time), as known at 2025-06-01T12:00Z (recording time):")
         XCTAssertEqual(out[1].prefix(5), "TRIAL")
-        XCTAssertEqual(lines(Render.statusTable(try allTrials(), style: plain, asOf: "2025-06-01")).first,
+        XCTAssertEqual(lines(Render.statusTable(try allTrials(), style: plain, asOf: "2025-06-01").body).first,
                        "Trials as of 2025-06-01 (world time):")
     }
 
     func testStatusTableEmpty() {
-        XCTAssertEqual(Render.statusTable([], style: plain), "0 trials listed.\n")
-        XCTAssertEqual(Render.statusTable([], style: plain, asOf: "2020-01-01"), "Trials as of 2020-01-01 (world time):\n0 trials listed.\n")
-        XCTAssertEqual(Render.upcoming([], style: plain), "0 milestones listed.\n")
+        XCTAssertEqual(Render.statusTable([], style: plain), Listing(body: "", footer: "0 trials listed.\n"))
+        XCTAssertEqual(Render.statusTable([], style: plain, asOf: "2020-01-01"), Listing(body: "Trials as of 2020-01-01 (world time):\n", footer: "\n0 trials listed.\n"))
+        XCTAssertEqual(Render.upcoming([], style: plain), Listing(body: "", footer: "0 milestones listed.\n"))
     }
 
     func testColourOnlyWhenEnabled() throws {
         let trials = try allTrials()
-        let off = Render.statusTable(trials, style: .terminal(width: 200, color: false))
+        let off = Render.statusTable(trials, style: .terminal(width: 200, color: false)).body
         XCTAssertFalse(off.contains("\u{1B}"))
-        let on = Render.statusTable(trials, style: .terminal(width: 200, color: true))
+        let on = Render.statusTable(trials, style: .terminal(width: 200, color: true)).body
         XCTAssertTrue(on.contains("\u{1B}[0;4m  TRIAL"), "the header is underlined")
         XCTAssertTrue(on.contains("\u{1B}[0;38;5;245mnot-yet-recruiting since 2025-12-04\u{1B}[0m"), "not yet recruiting is grey")
-        XCTAssertTrue(on.contains("\u{1B}[0;1;31m⚠ status-changed:recruiting 2026-Q1 (overdue)\u{1B}[0m"), "overdue is red")
+        XCTAssertTrue(on.contains("\u{1B}[0;1;31m⚠ recruiting by 2026-Q1 (overdue)\u{1B}[0m"), "overdue is red")
         // Colour does not move the columns.
         let strip = { (s: String) in s.replacingEscapes() }
         XCTAssertEqual(strip(on), off)
@@ -77,8 +73,8 @@ final class RenderTests: XCTestCase {
             XCTAssertFalse(Render.statusDetail(try one(key), style: plain).contains("\u{1B}"))
             XCTAssertTrue(Render.statusDetail(try one(key), style: .terminal(width: 200, color: true)).contains("\u{1B}[0;1;39mTimeline:"))
         }
-        XCTAssertFalse(Render.log(try Reply.events(Trials.logReply(1...16)), next: nil, style: plain).contains("\u{1B}"))
-        XCTAssertTrue(Render.log(try Reply.events(Trials.logReply(1...16)), next: nil, style: .terminal(width: 300)).contains("\u{1B}"))
+        XCTAssertFalse(Render.log(try Reply.events(Trials.logReply(1...16)), style: plain).body.contains("\u{1B}"))
+        XCTAssertTrue(Render.log(try Reply.events(Trials.logReply(1...16)), style: .terminal(width: 300)).body.contains("\u{1B}"))
     }
 
     func testStatusColours() {
@@ -212,7 +208,7 @@ final class RenderTests: XCTestCase {
     // MARK: - log
 
     func testLogLinesAreAligned() throws {
-        let out = lines(Render.log(try Reply.events(Trials.logReply(5...11)), next: nil, style: plain))
+        let out = lines(Render.log(try Reply.events(Trials.logReply(5...11)), style: plain).body)
         XCTAssertEqual(out, [
             " 5 2026-11-21T09:05:00Z HARMONi-6 interim-analysis   2025-04    first interim analysis: PFS, primary endpoint met (by alice (1000))",
             " 6 2026-11-21T09:06:00Z HARMONi-6 milestone-expected 2025-04    readout:OS expected 2026-H1 (by alice (1000))",
@@ -226,23 +222,24 @@ final class RenderTests: XCTestCase {
     }
 
     func testLogSaysWhereToContinue() throws {
-        let out = lines(Render.log(try Reply.events(Trials.logReply(14...16, next: 16)), next: 16, style: plain))
-        XCTAssertEqual(out, [
+        let listing = Render.log(try Reply.events(Trials.logReply(14...16)), earlierUntil: "2026-11-21T09:14:00.123456Z", style: plain)
+        XCTAssertEqual(lines(listing.body), [
             "14 2026-11-21T09:14:00Z NCT07264075 dates-updated      2025-12-04 start 2026-01-31 (estimated), completion 2030-05-31 (estimated) (by alice (1000))",
             "15 2026-11-21T09:15:00Z NCT07264075 milestone-expected 2025-12-04 status-changed:recruiting expected 2026-Q1 (by alice (1000))",
             "16 2026-11-21T09:16:00Z NCT07264075 milestone-overdue  2026-04-01 expected milestone (seq 15) is overdue (by trialsd)",
-            "-- 3 events shown; more follow: continue with --since 16 --",
             "",
         ])
-        XCTAssertEqual(Render.log([], next: nil, style: plain), "-- No events --\n")
+        // The hint goes apart from the rows (to standard error), so that a pipe reads rows only.
+        XCTAssertEqual(listing.footer, "-- 3 events shown, the newest; earlier ones: --until 2026-11-21T09:14:00.123456Z --\n")
+        XCTAssertEqual(Render.log([], style: plain), Listing(body: "", footer: "-- No events --\n"))
     }
 
     func testLogTruncatesTheTextNotWhoRecordedIt() throws {
-        let out = lines(Render.log(try Reply.events(Trials.logReply(1...3)), next: nil, style: .terminal(width: 100, color: false)))
+        let out = lines(Render.log(try Reply.events(Trials.logReply(1...3)), style: .terminal(width: 100, color: false)).body)
         XCTAssertEqual(out[2], "3 2026-11-21T09:03:00Z NCT05499390 published        2025 Xiong A et al., Lancet 2… (by alice (1000))")
         for l in out { XCTAssertLessThanOrEqual(TextWidth.of(l), 100) }
         // Narrower, the text keeps its room and who recorded it goes.
-        let narrow = lines(Render.log(try Reply.events(Trials.logReply(1...3)), next: nil, style: .terminal(width: 80, color: false)))
+        let narrow = lines(Render.log(try Reply.events(Trials.logReply(1...3)), style: .terminal(width: 80, color: false)).body)
         XCTAssertEqual(narrow[1], "2 2026-11-21T09:02:00Z NCT05499390 interim-analysis 2025 preplanned interim ana…")
         XCTAssertEqual(TextWidth.of(narrow[1]), 80)
         let short = Render.logLine(Trials.event(8), widths: .init(fitting: [Trials.event(8)]), style: .terminal(width: 90, color: false))
@@ -267,17 +264,15 @@ final class RenderTests: XCTestCase {
 
     func testUpcomingCalendar() throws {
         let items = try Reply.array(Trials.upcomingReply, "milestones").enumerated().map { try UpcomingReply(json: $1, path: "milestones[\($0)]") }
-        XCTAssertEqual(lines(Render.upcoming(items, style: plain)), [
+        XCTAssertEqual(lines(Render.upcoming(items, style: plain).body), [
             "WINDOW  TRIAL     MILESTONE                 STATE   MADE ON    SOURCE",
             "2026-Q1 ILLUMINE  status-changed:recruiting overdue 2025-12-04 ClinicalTrials.gov NCT07264075, last update 2025-12-04",
             "2026    HARMONi-6 presented:ESMO            pending 2026-06-02 World Today Journal, 2026-06-02",
             "2027    HARMONi-6 regulatory-submission     pending 2026-06-02 World Today Journal, 2026-06-02",
             "2027    HARMONi-6 regulatory-decision       pending 2026-06-02 World Today Journal, 2026-06-02",
             "",
-            "4 milestones listed.",
-            "",
         ])
-        let tty = lines(Render.upcoming(items, style: .terminal(width: 80, color: true)))
+        let tty = lines(Render.upcoming(items, style: .terminal(width: 80, color: true)).body)
         XCTAssertEqual(tty[1], "2026-Q1 ILLUMINE  status-changed:recruiting \u{1B}[0;1;31moverdue ⚠\u{1B}[0m 2025-12-04 ClinicalTrials…")
         for l in tty { XCTAssertLessThanOrEqual(TextWidth.of(l), 80) }
     }

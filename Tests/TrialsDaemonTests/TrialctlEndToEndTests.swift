@@ -68,8 +68,22 @@ final class TrialctlEndToEndTests: XCTestCase {
         r = try trialctl(["log", "ILLUMINE"])
         XCTAssertEqual(r.status, 0, "\(r)")
         XCTAssertEqual(r.out.split(separator: "\n").filter { $0.contains("ILLUMINE") }.count, 5, r.out)
-        r = try trialctl(["log", "--json", "--limit", "2"])
-        XCTAssertEqual(try JSONValue.parse(r.out.trimmingCharacters(in: .whitespacesAndNewlines))["next"], 2)
+        // -n: the newest, as journalctl; the hint about earlier ones on standard error only.
+        r = try trialctl(["log", "--json", "-n", "2"])
+        XCTAssertEqual(try JSONValue.parse(r.out.trimmingCharacters(in: .whitespacesAndNewlines))["events"]?.arrayValue?.map { $0["seq"] }, [4, 5])
+        r = try trialctl(["log", "-n", "2"])
+        XCTAssertEqual(r.out.split(separator: "\n").map { $0.split(separator: " ").first }, ["4", "5"], "\(r)")
+        XCTAssertTrue(r.err.hasPrefix("-- 2 events shown, the newest; earlier ones: --until "), r.err)
+
+        // A trial that exists is not "no such trial" at a point in time before its first event.
+        r = try trialctl(["status", "ILLUMINE", "--as-of", "2025-06-01"])
+        XCTAssertEqual(r.status, 0, "\(r)")
+        XCTAssertEqual(r.out, "ILLUMINE: nothing recorded about it had happened by 2025-06-01 (first event: registered 2025-12-04)\n")
+        r = try trialctl(["status", "ILLUMINE", "--known-at", "2020-01-01"])
+        XCTAssertEqual(r.status, 0, "\(r)")
+        XCTAssertTrue(r.out.hasPrefix("ILLUMINE: was not in the log yet at 2020-01-01 (first recorded "), r.out)
+        r = try trialctl(["status", "HARMONi-9", "--as-of", "2025-06-01"])
+        XCTAssertEqual(r.status, 4, "\(r)")
         r = try trialctl(["verify"])
         XCTAssertEqual(r.status, 0, "\(r)")
         r = try trialctl(["stats", "--json"])
@@ -161,10 +175,10 @@ final class TrialctlEndToEndTests: XCTestCase {
 
     func testWatchFollowsNewEvents() throws {
         let c = try daemon.connect()
-        // One event before the watcher joins: without --since, watch starts from now, so it
-        // must not print it.
+        // One event before the watcher joins: with -n 0 (none of the last events) and without
+        // --since, watch starts from now, so it must not print it.
         try c.register("HARMONi-A")
-        let watcher = ThreadResult { [self] in try trialctl(["watch", "--json", "--count", "2"], timeout: 30) }
+        let watcher = ThreadResult { [self] in try trialctl(["watch", "-n", "0", "--json", "--count", "2"], timeout: 30) }
         // Append only once the daemon counts the watcher's subscription, then exactly two events.
         do {
             try waitUntil("trialctl watch to subscribe (Stats.subscribers == 1)") { try c.trials("Stats")["subscribers"] == 1 }
@@ -183,5 +197,47 @@ final class TrialctlEndToEndTests: XCTestCase {
         XCTAssertEqual(seqs, [2, 3], "watch prints the two events appended after it joined, in order: \(r)")
         guard lines.count == 2 else { return }
         XCTAssertEqual(try JSONValue.parse(String(lines[1]))["payload"]?["venue"], "M2", "\(r)")
+    }
+
+    /// Completes `words` (the last one being typed) as bash would, with the script
+    /// `--generate-completion-script bash` makes (the one `make install` installs): the
+    /// completion's own calls of `trialctl ---completion …` reach trialsd at `socket`.
+    func bashCompletions(_ words: [String], socket: String) throws -> ProgramResult {
+        let script = try runProgram(Products.path("trialctl"), ["--generate-completion-script", "bash"], output: .separate).out
+        let path = dir.url.appendingPathComponent("trialctl.bash").path
+        try script.write(toFile: path, atomically: true, encoding: .utf8)
+        let quoted = ([Products.path("trialctl")] + words).map { "'" + $0 + "'" }.joined(separator: " ")
+        let line = ([Products.path("trialctl")] + words).joined(separator: " ")
+        let program = """
+            source '\(path)'
+            COMP_WORDS=(\(quoted)); COMP_CWORD=\(words.count); COMP_LINE='\(line)'; COMP_POINT=${#COMP_LINE}
+            _trialctl trialctl "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"  # as `complete -F` calls it
+            (( ${#COMPREPLY[@]} == 0 )) || printf '%s\\n' "${COMPREPLY[@]}"
+            """
+        return try runProgram("/bin/bash", ["-c", program], environment: ["PATH": "/usr/bin:/bin", "TRIALCTL_SOCKET": socket],
+                              output: .separate, timeout: 30)
+    }
+
+    func testCompletionOfTrialNamesAndTypes() throws {
+        try trialctl(["record", "HARMONi-A", "registered", "--occurred", "2024", "acronym=HARMONi-A", "title=A"])
+        try trialctl(["record", "ILLUMINE", "registered", "--occurred", "2025", "acronym=ILLUMINE", "title=I"])
+        var r = try bashCompletions(["status", ""], socket: daemon.socketPath)
+        XCTAssertEqual(r.status, 0, "\(r)")
+        XCTAssertEqual(r.err, "")
+        XCTAssertEqual(Set(r.out.split(separator: "\n")), ["HARMONi-A", "ILLUMINE"], "\(r)")
+        r = try bashCompletions(["log", "HAR"], socket: daemon.socketPath)
+        XCTAssertEqual(r.out, "HARMONi-A\n", "\(r)")
+        r = try bashCompletions(["log", "--type", "ret"], socket: daemon.socketPath)
+        XCTAssertEqual(r.out, "retracted\n", "\(r)")
+        // With no trialsd there, nothing, and no message.
+        r = try bashCompletions(["status", ""], socket: dir.url.appendingPathComponent("nothing-here").path)
+        XCTAssertEqual(r.status, 0, "\(r)")
+        XCTAssertEqual(r.out, "", "\(r)")
+        XCTAssertEqual(r.err, "", "\(r)")
+        // The call the scripts make, directly.
+        let direct = try runProgram(Products.path("trialctl"), ["---completion", "status", "--", "positional@0", "2", "1", "trialctl", "status", "I"],
+                                    environment: ["TRIALCTL_SOCKET": daemon.socketPath], output: .separate, timeout: 30)
+        XCTAssertEqual(direct.status, 0, "\(direct)")
+        XCTAssertEqual(direct.out, "ILLUMINE\n", "\(direct)")
     }
 }
