@@ -39,6 +39,8 @@ final class Server: @unchecked Sendable {
             }
         }
         let bootstrap = ServerBootstrap(group: group).serverChannelOption(.backlog, value: 256)
+            // A connection's unsent replies past 256 KiB hold its reads (ConnectionHandler).
+            .childChannelOption(.writeBufferWaterMark, value: .init(low: 64 * 1024, high: 256 * 1024))
         if let fd = configuration.listenFD {
             listener = try await bootstrap.bind(fd, childChannelInitializer: initializer)
             logger.info("listening on the socket passed by systemd (fd \(fd))")
@@ -195,7 +197,19 @@ final class ConnectionHandler: ChannelDuplexHandler {
         }
     }
 
-    private var mustHoldReads: Bool { owed.count >= Server.maximumPipelined || waiting.count >= Server.maximumPipelined }
+    /// Reading stops while replies are owed or calls wait past the limit, and while the peer
+    /// does not read what was written (the channel's pending writes are past its high water
+    /// mark): every kind of call — appends, reads, refusals of malformed frames — is held by
+    /// the same back-pressure, so a peer that sends without reading costs a bounded buffer.
+    private var mustHoldReads: Bool {
+        owed.count >= Server.maximumPipelined || waiting.count >= Server.maximumPipelined
+            || context?.channel.isWritable == false
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        context.fireChannelWritabilityChanged()
+        if context.channel.isWritable { serve() }
+    }
 
     /// Starts what can start, in order.
     private func serve() {
@@ -210,7 +224,9 @@ final class ConnectionHandler: ChannelDuplexHandler {
     }
 
     private func startReady(_ context: ChannelHandlerContext) {
-        while !busy, let next = waiting.first {
+        // Nothing new starts while the peer leaves what was written unread: what waits is
+        // bounded by what one read brought in, and the rest stays in the kernel's buffers.
+        while !busy, context.channel.isWritable, let next = waiting.first {
             guard let parsed = next else {
                 guard owed.isEmpty else { return }  // after the replies ahead of it
                 waiting.removeAll()
