@@ -50,7 +50,11 @@ final class ControlService: @unchecked Sendable {
     /// Every failure is answered: a refusal with its error, anything else (the database failing,
     /// the thread pool gone at shutdown) with StoreFailed or ShuttingDown. What `handle` throws
     /// is only `reply` failing, or the call being cancelled: the peer has gone.
-    func handle(_ call: VarlinkCall, peer: Peer, drop: @escaping @Sendable () -> Void = {}, reply answer: @escaping Reply) async throws {
+    /// Writes a reply already framed (a subscription's events, made once for all subscribers).
+    typealias FrameWriter = @Sendable (ByteBuffer) async throws -> Void
+
+    func handle(_ call: VarlinkCall, peer: Peer, drop: @escaping @Sendable () -> Void = {}, frames: FrameWriter? = nil,
+                reply answer: @escaping Reply) async throws {
         let streaming = call.member == "Subscribe"
         if !streaming { inFlight.enter() }
         defer { if !streaming { inFlight.leave() } }
@@ -66,7 +70,14 @@ final class ControlService: @unchecked Sendable {
                 if TrialsInterface.writeMethods.contains(call.member) { try requireWriter(call, peer) }
                 if call.member == "Subscribe" {
                     guard call.more else { throw VarlinkError.expectedMore() }
-                    try await subscribe(call.parameters, drop: drop, reply: reply)
+                    let writeFrame: FrameWriter = { frame in
+                        do {
+                            if let frames { try await frames(frame) } else {
+                                try await answer(try VarlinkReply(message: JSONValue.parse(frame.readableBytesView.dropLast())))
+                            }
+                        } catch { throw PeerGone(underlying: error) }
+                    }
+                    try await subscribe(call.parameters, drop: drop, writeFrame: writeFrame, reply: reply)
                 } else if call.member == "Status", call.more {
                     try await statusPages(call, reply: reply)
                 } else if call.member == "Upcoming", call.more {
@@ -555,7 +566,7 @@ final class ControlService: @unchecked Sendable {
 
     /// Catch-up from the log, then live: the broadcaster says up to which seq the log holds
     /// what was published before the subscription, and delivers everything after it.
-    private func subscribe(_ parameters: JSONObject, drop: @escaping @Sendable () -> Void, reply: Reply) async throws {
+    private func subscribe(_ parameters: JSONObject, drop: @escaping @Sendable () -> Void, writeFrame: FrameWriter, reply: Reply) async throws {
         let p = try Parameters(parameters, allowed: ["since", "trial", "types"])
         var types: Set<EventType> = []
         for t in try p.strings("types") {
@@ -572,7 +583,7 @@ final class ControlService: @unchecked Sendable {
             trialKey = key
         }
         let subscription = broadcaster.subscribe(Broadcaster.Filter(trial: trialKey, types: types))
-        subscription.onOverflow = drop
+        subscription.onOverflow.withLockedValue { $0 = drop }
         defer { broadcaster.unsubscribe(subscription) }
         var last = since ?? subscription.liveFrom
         // Catch-up, page by page, up to liveFrom.
@@ -591,16 +602,23 @@ final class ControlService: @unchecked Sendable {
             }
             last = max(last, subscription.liveFrom)
         }
-        for await e in subscription.events where e.seq > last {
-            if subscription.overflowed { break }
-            try await reply(VarlinkReply(parameters: JSONObject([("event", e.json)]), continues: true))
-            last = e.seq
+        // Live: frames made once for every subscriber, written as they are.
+        while true {
+            switch await broadcaster.next(subscription) {
+            case .events(let batch, let through):
+                for p in batch where p.event.seq > last {
+                    try await writeFrame(p.frame)
+                    last = p.event.seq
+                }
+                last = max(last, through)
+            case .tooSlow:
+                logger.warning("dropped a subscriber \(broadcaster.backlog) events behind at seq \(last)")
+                throw TrialsInterface.error("SubscriberTooSlow", [("lastSeq", .int(last)), ("backlog", .int(Int64(broadcaster.backlog)))])
+            case .finished:
+                try Task.checkCancellation()
+                throw TrialsInterface.error("ShuttingDown")
+            }
         }
-        if subscription.overflowed {
-            logger.warning("dropped a subscriber \(broadcaster.backlog) events behind at seq \(last)")
-            throw TrialsInterface.error("SubscriberTooSlow", [("lastSeq", .int(last)), ("backlog", .int(Int64(broadcaster.backlog)))])
-        }
-        throw TrialsInterface.error("ShuttingDown")
     }
 }
 

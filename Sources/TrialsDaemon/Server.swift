@@ -107,6 +107,10 @@ final class Server: @unchecked Sendable {
     /// connection is not read until replies go out (back-pressure on a pipelining client).
     static let maximumPipelined = 64
 
+    /// How long a subscriber that fell out of the broadcaster's ring has to read what it was
+    /// sent, and its SubscriberTooSlow, before its connection is closed.
+    static let slowSubscriberGrace: TimeAmount = .seconds(30)
+
     /// A message read off the wire: a call, or the error to answer instead.
     static func parse(_ buffer: ByteBuffer) -> Result<VarlinkCall, VarlinkError> {
         let message: JSONValue
@@ -312,15 +316,17 @@ final class ConnectionHandler: ChannelDuplexHandler {
         }
         busy = true
         let service = server.service, peer = self.peer, oneway = call.oneway
-        // A subscriber past its backlog gets its error if it reads on; one that does not read
-        // at all is disconnected after a grace period, so its buffers are freed.
+        // A subscriber the ring left behind gets SubscriberTooSlow after the events it was
+        // sent, if it reads on within the grace period; one that does not is disconnected then.
         let drop: @Sendable () -> Void = {
-            channel.eventLoop.scheduleTask(in: .seconds(5)) { channel.close(promise: nil) }
+            channel.eventLoop.scheduleTask(in: Server.slowSubscriberGrace) { channel.close(promise: nil) }
         }
         let handler = NIOLoopBound(self, eventLoop: loop)
         running = Task {
             do {
-                try await service.handle(call, peer: peer, drop: drop) { reply in
+                try await service.handle(call, peer: peer, drop: drop, frames: { frame in
+                    try await channel.writeAndFlush(frame).get()
+                }) { reply in
                     if !oneway { try await write(reply) }
                 }
             } catch {
