@@ -38,10 +38,18 @@ final class Server: @unchecked Sendable {
                 return channel
             }
         }
+        let logger = self.logger
+        let listenFD = NIOLockedValueBox<Int32>(-1)  // set before the bootstrap binds it
         let bootstrap = ServerBootstrap(group: group).serverChannelOption(.backlog, value: 256)
+            .serverChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(AcceptLimitHandler(listenFD: listenFD.withLockedValue { $0 }, logger: logger))
+                }
+            }
             // A connection's unsent replies past 256 KiB hold its reads (ConnectionHandler).
             .childChannelOption(.writeBufferWaterMark, value: .init(low: 64 * 1024, high: 256 * 1024))
         if let fd = configuration.listenFD {
+            listenFD.withLockedValue { $0 = fd }
             listener = try await bootstrap.bind(fd, childChannelInitializer: initializer)
             logger.info("listening on the socket passed by systemd (fd \(fd))")
         } else {
@@ -53,7 +61,9 @@ final class Server: @unchecked Sendable {
             // Bind under a restrictive umask, then set the mode and group asked for.
             let old = umask(0o177)
             defer { umask(old) }
-            listener = try await bootstrap.bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true, childChannelInitializer: initializer)
+            let fd = try listeningSocket(path: path, backlog: 256)
+            listenFD.withLockedValue { $0 = fd }
+            listener = try await bootstrap.bind(fd, childChannelInitializer: initializer)
             if let name = configuration.socketGroup {
                 guard let gr = getgrnam(name) else { throw DaemonError.configuration("no group named '\(name)' for the socket") }
                 guard chown(path, uid_t.max, gr.pointee.gr_gid) == 0 else {

@@ -58,6 +58,8 @@ struct TrialsD: AsyncParsableCommand {
 
     func run() async throws {
         let env = ProcessInfo.processInfo.environment
+        // Each client is a descriptor: the soft limit up to the hard one (systemd's advice).
+        raiseOpenFilesLimit()
         let defaults = DaemonConfiguration.defaultPaths()
         var config = DaemonConfiguration(
             databasePath: database ?? env["TRIALSD_DATABASE"] ?? defaults.database,

@@ -179,12 +179,19 @@ final class DaemonProcess {
     private let exited = DispatchSemaphore(value: 0)
 
     init(directory: TemporaryDirectory, arguments: [String] = [], environment: [String: String] = [:],
-         database databaseName: String = "trials.db", socket socketName: String = "control") throws {
+         database databaseName: String = "trials.db", socket socketName: String = "control", openFilesLimit: Int? = nil) throws {
         database = directory.path(databaseName)
         socketPath = directory.path(socketName)
         notify = try DatagramReceiver(path: directory.path("notify-\(UUID().uuidString.prefix(6))"))
-        process.executableURL = URL(fileURLWithPath: Products.path("trialsd"))
-        process.arguments = ["--database", database, "--socket", socketPath, "--writers-group", ""] + arguments
+        let daemonArguments = ["--database", database, "--socket", socketPath, "--writers-group", ""] + arguments
+        if let openFilesLimit {
+            // prlimit execs trialsd: the same process, with RLIMIT_NOFILE set (soft and hard).
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/prlimit")
+            process.arguments = ["--nofile=\(openFilesLimit):\(openFilesLimit)", "--", Products.path("trialsd")] + daemonArguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: Products.path("trialsd"))
+            process.arguments = daemonArguments
+        }
         var env = ProcessInfo.processInfo.environment
         env["NOTIFY_SOCKET"] = notify.path
         for (k, v) in environment { env[k] = v }
