@@ -59,14 +59,11 @@ final class AcceptLimitHandler: ChannelInboundHandler {
 func listeningSocket(path: String, backlog: Int32) throws -> Int32 {
     let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
     guard fd >= 0 else { throw DaemonError.configuration("cannot make a socket for \(path): \(String(cString: strerror(errno)))") }
-    var addr = sockaddr_un()
-    addr.sun_family = sa_family_t(AF_UNIX)
-    let bytes = Array(path.utf8)
-    guard bytes.count < MemoryLayout.size(ofValue: addr.sun_path) else {
+    var addr: sockaddr_un
+    do { addr = try unixAddress(path) } catch {
         close(fd)
-        throw DaemonError.configuration("the socket path \(path) is too long (\(bytes.count) bytes; at most 107); give a shorter --socket")
+        throw error
     }
-    withUnsafeMutableBytes(of: &addr.sun_path) { $0.copyBytes(from: bytes) }
     unlink(path)  // a stale socket: checkSocketPathIsFree found nobody answering there
     let bound = withUnsafePointer(to: &addr) {
         $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Foundation.bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
@@ -91,4 +88,16 @@ public func raiseOpenFilesLimit() -> UInt64 {
         if setrlimit(Int32(RLIMIT_NOFILE.rawValue), &raised) == 0 { return UInt64(raised.rlim_cur) }
     }
     return UInt64(limit.rlim_cur)
+}
+
+/// The address of a Unix socket at `path`, or a one-line error when the path is too long.
+func unixAddress(_ path: String) throws -> sockaddr_un {
+    var addr = sockaddr_un()
+    addr.sun_family = sa_family_t(AF_UNIX)
+    let bytes = Array(path.utf8)
+    guard bytes.count < MemoryLayout.size(ofValue: addr.sun_path) else {
+        throw DaemonError.configuration("the socket path \(path) is too long (\(bytes.count) bytes; at most 107); give a shorter --socket")
+    }
+    withUnsafeMutableBytes(of: &addr.sun_path) { $0.copyBytes(from: bytes) }
+    return addr
 }

@@ -106,16 +106,10 @@ func checkSocketPathIsFree(_ path: String) throws {
     guard (st.st_mode & S_IFMT) == S_IFSOCK else {
         throw DaemonError.configuration("\(path) exists and is not a socket; remove it or give another --socket")
     }
+    var addr = try unixAddress(path)
     let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
     guard fd >= 0 else { return }
     defer { close(fd) }
-    var addr = sockaddr_un()
-    addr.sun_family = sa_family_t(AF_UNIX)
-    let bytes = Array(path.utf8)
-    guard bytes.count < MemoryLayout.size(ofValue: addr.sun_path) else {
-        throw DaemonError.configuration("the socket path \(path) is too long (\(bytes.count) bytes; at most 107)")
-    }
-    withUnsafeMutableBytes(of: &addr.sun_path) { $0.copyBytes(from: bytes) }
     let connected = withUnsafePointer(to: &addr) {
         $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
     }

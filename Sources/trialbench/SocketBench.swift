@@ -21,6 +21,8 @@ struct SocketBench: ParsableCommand {
     @Option(help: "Directory for the database and socket (default: a new temporary one).") var dir: String?
     @Flag(inversion: .prefixedNo, help: "Also measure clients that wait for each reply (--no-sequential: pipelined only, e.g. for profiling).")
     var sequential = true
+    @Option(help: "Then measure 32 pipelining clients again with this many subscribers that never read (0: skip).")
+    var stuckSubscribers = 500
 
     func run() throws {
         let work = try WorkDirectory(dir)
@@ -101,7 +103,44 @@ struct SocketBench: ParsableCommand {
                          steal.percent))
         }
         print("\nsingle process, no socket (the store alone): \(fmt(directSingle))/s one event per transaction, \(fmt(directBatched))/s batched (1000 per transaction)")
+        if stuckSubscribers > 0 {
+            try stuckSubscriberRun(path: config.socketPath, daemon: daemon, offset: &offset, events: events)
+        }
         daemon.stop()
+    }
+
+    /// Appends from 32 pipelining clients without subscribers, then with `stuckSubscribers`
+    /// that subscribed and never read a byte: the rate beside each other, and the process's
+    /// resident memory (trialsd and the clients, which hold no events) before and after.
+    func stuckSubscriberRun(path: String, daemon: Daemon, offset: inout Int, events: (Int, Int) -> [JSONValue]) throws {
+        let without = try appendRun(path: path, clients: 32, total: appends, window: window, events: events(appends, offset))
+        offset += appends
+        let rssBefore = residentKiB()
+        var subscribers: [VarlinkConnection] = []
+        for _ in 0..<stuckSubscribers {
+            let c = try VarlinkConnection(path: path)
+            try c.send(VarlinkCall(method: TrialsInterface.method("Subscribe"), parameters: JSONObject(), more: true).json)
+            subscribers.append(c)
+        }
+        while try VarlinkConnection(path: path).call(TrialsInterface.method("Stats"))["subscribers"]?.int64Value ?? 0 < Int64(stuckSubscribers) {
+            usleep(1000)
+        }
+        let with = try appendRun(path: path, clients: 32, total: appends, window: window, events: events(appends, offset))
+        offset += appends
+        let rssAfter = residentKiB()
+        print(String(format: "\n32 pipelining clients: %@/s without subscribers, %@/s with %d that never read (%.0f%%); RSS %d -> %d MiB",
+                     fmt(without.rate) as NSString, fmt(with.rate) as NSString, stuckSubscribers, 100 * with.rate / without.rate,
+                     rssBefore / 1024, rssAfter / 1024))
+        for c in subscribers { c.close() }
+    }
+
+    /// This process's resident memory in KiB.
+    func residentKiB() -> Int {
+        guard let s = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
+        for line in s.split(separator: "\n") where line.hasPrefix("VmRSS:") {
+            return Int(line.split(separator: " ").compactMap { Int($0) }.first ?? 0)
+        }
+        return 0
     }
 
     /// Every trial registered and recruiting, so appends land on existing trials.
