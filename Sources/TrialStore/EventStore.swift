@@ -83,14 +83,20 @@ public final class EventStore: @unchecked Sendable {
             // fast; benchmarks/README.md).
             try db.execute(sql: "PRAGMA secure_delete = OFF")
         }
+        // Nothing is written before the file has been checked through a read-only connection
+        // (`Admission`), nor by the pool's opening (`WALProbe`).
+        let migrator = Migrator()
+        _ = try Admission(migrator: migrator).check(path: path, busyTimeout: configuration.busyTimeout)
+        let probeHold = try WALProbe.avert(path: path, busyTimeout: configuration.busyTimeout)
         do {
             pool = try DatabasePool(path: path, configuration: config)
         } catch let e as DatabaseError {
             throw StoreError.database("cannot open \(path): \(e.message ?? e.description)")
         }
+        withExtendedLifetime(probeHold) {}
         writer = WriterState(cacheCapacity: configuration.foldCacheCapacity)
         try pool.writeWithoutTransaction { try Self.makeDurable($0) }
-        try Migrator().migrate(pool)
+        try migrator.migrate(pool)
         checkpointer = configuration.backgroundCheckpoints
             ? try Checkpointer(path: path, threshold: configuration.checkpointPages, limit: configuration.checkpointLimitPages,
                                busyTimeout: configuration.busyTimeout,
