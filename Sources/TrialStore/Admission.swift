@@ -2,8 +2,9 @@ import Foundation
 import GRDBSQLite
 
 /// Looks at a database file through a read-only connection before anything opens it for
-/// writing, and refuses it there: a file of a newer trialtrack, or with an edited migration,
-/// keeps every byte (GRDB's pool writes as it opens, `WALProbe`).
+/// writing, and refuses it there: a file of a newer trialtrack, with an edited migration, or
+/// another application's database, keeps every byte (GRDB's pool writes as it opens,
+/// `WALProbe`).
 struct Admission {
     /// What the file holds.
     enum Finding: Equatable {
@@ -15,15 +16,25 @@ struct Admission {
 
     let migrator: Migrator
 
-    /// Reads what it needs (the tables, the applied migrations) and checks it; throws
-    /// `StoreError` for a file that must not be opened for writing.
+    /// Reads what it needs (the header's mark, the tables, the applied migrations) and checks
+    /// it; throws `StoreError` for a file that must not be opened for writing. trialtrack's
+    /// file carries `EventStore.applicationID`, or (written before migration 0005) no mark
+    /// and trialtrack's `schema_migrations` table.
     func check(path: String, busyTimeout: TimeInterval) throws -> Finding {
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
         guard let size, size > 0 else { return .empty }
         let file = try ReadOnlyFile(path: path, busyTimeout: busyTimeout)
+        let mark = Int32(try file.strings("PRAGMA application_id").first ?? "0") ?? 0
         let tables = try file.strings("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name")
+        let refusal = StoreError.notTrialtrack(path: path, applicationID: mark, tables: tables)
+        guard mark == 0 || mark == EventStore.applicationID else { throw refusal }
         guard !tables.isEmpty else { return .empty }
-        guard tables.contains("schema_migrations") else { return .trialtrack }
+        let bookkeeping = tables.contains("schema_migrations")
+            ? Set(try file.strings("SELECT name FROM pragma_table_info('schema_migrations')")) : []
+        guard bookkeeping.isSuperset(of: ["identifier", "checksum"]) else {
+            if mark == 0 { throw refusal }
+            return .trialtrack  // marked, its bookkeeping gone: the migrator says what is wrong
+        }
         let applied = try file.rows("SELECT identifier, checksum FROM schema_migrations ORDER BY identifier")
         try migrator.check(applied: applied.map { (identifier: $0[0], checksum: $0[1]) })
         return .trialtrack

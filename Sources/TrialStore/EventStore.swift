@@ -56,6 +56,10 @@ public final class EventStore: @unchecked Sendable {
     /// to this). Set as the number, which is also what the pragma reads back.
     static let durableSynchronous = 2
 
+    /// trialtrack's mark in the database header (`PRAGMA application_id`, set by migration
+    /// 0005): "TRTK" in ASCII. A database with tables and another mark is refused unopened.
+    public static let applicationID: Int32 = 0x5452_544B
+
     /// Makes SQLite's process-wide settings before the process's first connection opens (no
     /// memory statistics: `CSQLiteConfig`); once SQLite is in use it changes nothing. `init`
     /// calls it; a tool that opens SQLite itself before any store (the benchmark's raw side)

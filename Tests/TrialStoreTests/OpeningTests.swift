@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import GRDBSQLite
 import TrialDomain
+import TrialMigrations
 import TrialStore
 import TrialTestSupport
 import XCTest
@@ -61,6 +62,55 @@ final class OpeningTests: StoreTestCase {
         try assertRefusedUnchanged {
             XCTAssertEqual($0 as? StoreError, .migrationChanged(identifier: "0002_timeline_rows"))
         }
+    }
+
+    /// Another application's database is not migrated into a trialtrack one: refused, with
+    /// every byte as it was.
+    func testAnotherApplicationsDatabaseIsRefusedUnchanged() throws {
+        let other = directory.appendingPathComponent("billing.db").path
+        let made = try sqlite3("CREATE TABLE invoices (id INTEGER PRIMARY KEY, total REAL); INSERT INTO invoices VALUES (1, 99.5);", on: other)
+        XCTAssertEqual(made.status, 0, "\(made)")
+        try assertRefusedUnchanged(other) {
+            XCTAssertEqual("\($0)", "\(other) is not a trialtrack database (application_id 0x00000000, tables: invoices); give another --database")
+        }
+        XCTAssertEqual(try sqlite3("SELECT name FROM sqlite_master ORDER BY 1;", on: other).out, "invoices\n")
+
+        // Its own mark, or trialtrack's tables under another application's mark: refused too.
+        XCTAssertEqual(try sqlite3("PRAGMA application_id = 1179403647;", on: other).status, 0)
+        try assertRefusedUnchanged(other) {
+            XCTAssertTrue("\($0)".hasSuffix("is not a trialtrack database (application_id 0x464C457F, tables: invoices); give another --database"), "\($0)")
+        }
+        XCTAssertEqual(try sqlite3("PRAGMA application_id = 1179403647;").status, 0)
+        try assertRefusedUnchanged {
+            XCTAssertTrue("\($0)".contains("is not a trialtrack database (application_id 0x464C457F, tables: event_counts, events, expectations, registrations,"), "\($0)")
+        }
+    }
+
+    /// trialtrack's databases carry its mark, `PRAGMA application_id` 0x5452544B ("TRTK"):
+    /// a new one from its first migration, an older one once migration 0005 has run.
+    func testTrialtrackDatabasesAreMarked() throws {
+        func applicationID(_ file: String) throws -> String {
+            try sqlite3("PRAGMA application_id;", on: file).out.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        XCTAssertEqual(try applicationID(path), "\(0x5452_544B)")
+        XCTAssertEqual(EventStore.applicationID, 0x5452_544B)
+
+        let old = directory.appendingPathComponent("old.db").path
+        try FileManager.default.copyItem(atPath: Repository.path("Tests/TrialStoreTests/Fixtures/schema-0001.db"), toPath: old)
+        XCTAssertEqual(try applicationID(old), "0")
+        try EventStore(path: old).close()
+        XCTAssertEqual(try applicationID(old), "\(0x5452_544B)")
+        XCTAssertEqual(try sqlite3("SELECT COUNT(*) FROM schema_migrations;", on: old).out, "\(embeddedMigrations.count)\n")
+
+        // An empty file, or a database without tables, is trialtrack's to make.
+        let empty = directory.appendingPathComponent("empty.db").path
+        XCTAssertTrue(FileManager.default.createFile(atPath: empty, contents: Data()))
+        try EventStore(path: empty).close()
+        XCTAssertEqual(try applicationID(empty), "\(0x5452_544B)")
+        let tableless = directory.appendingPathComponent("tableless.db").path
+        XCTAssertEqual(try sqlite3("PRAGMA user_version = 1; VACUUM;", on: tableless).status, 0)
+        try EventStore(path: tableless).close()
+        XCTAssertEqual(try applicationID(tableless), "\(0x5452_544B)")
     }
 
     /// A damaged page of the log is found once the pool is open (the writer reads the log's
