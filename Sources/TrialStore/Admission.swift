@@ -6,38 +6,30 @@ import GRDBSQLite
 /// another application's database, keeps every byte (GRDB's pool writes as it opens,
 /// `WALProbe`).
 struct Admission {
-    /// What the file holds.
-    enum Finding: Equatable {
-        /// No file, an empty one, or a database without tables: trialtrack's to initialise.
-        case empty
-        /// A trialtrack database whose applied migrations this build has.
-        case trialtrack
-    }
-
     let migrator: Migrator
 
     /// Reads what it needs (the header's mark, the tables, the applied migrations) and checks
     /// it; throws `StoreError` for a file that must not be opened for writing. trialtrack's
     /// file carries `EventStore.applicationID`, or (written before migration 0005) no mark
-    /// and trialtrack's `schema_migrations` table.
-    func check(path: String, busyTimeout: TimeInterval) throws -> Finding {
+    /// and trialtrack's `schema_migrations` table. No file, an empty one, or a database
+    /// without tables (and no other mark) is trialtrack's to initialise.
+    func check(path: String, busyTimeout: TimeInterval) throws {
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
-        guard let size, size > 0 else { return .empty }
+        guard let size, size > 0 else { return }
         let file = try ReadOnlyFile(path: path, busyTimeout: busyTimeout)
         let mark = Int32(try file.strings("PRAGMA application_id").first ?? "0") ?? 0
         let tables = try file.strings("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name")
         let refusal = StoreError.notTrialtrack(path: path, applicationID: mark, tables: tables)
         guard mark == 0 || mark == EventStore.applicationID else { throw refusal }
-        guard !tables.isEmpty else { return .empty }
+        guard !tables.isEmpty else { return }
         let bookkeeping = tables.contains("schema_migrations")
             ? Set(try file.strings("SELECT name FROM pragma_table_info('schema_migrations')")) : []
         guard bookkeeping.isSuperset(of: ["identifier", "checksum"]) else {
             if mark == 0 { throw refusal }
-            return .trialtrack  // marked, its bookkeeping gone: the migrator says what is wrong
+            return  // marked, its bookkeeping gone: the migrator says what is wrong
         }
         let applied = try file.rows("SELECT identifier, checksum FROM schema_migrations ORDER BY identifier")
         try migrator.check(applied: applied.map { (identifier: $0[0], checksum: $0[1]) })
-        return .trialtrack
     }
 }
 

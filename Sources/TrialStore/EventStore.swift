@@ -90,7 +90,7 @@ public final class EventStore: @unchecked Sendable {
         // Nothing is written before the file has been checked through a read-only connection
         // (`Admission`), nor by the pool's opening (`WALProbe`).
         let migrator = Migrator()
-        _ = try Admission(migrator: migrator).check(path: path, busyTimeout: configuration.busyTimeout)
+        try Admission(migrator: migrator).check(path: path, busyTimeout: configuration.busyTimeout)
         let probeHold = try WALProbe.avert(path: path, busyTimeout: configuration.busyTimeout)
         do {
             pool = try DatabasePool(path: path, configuration: config)
