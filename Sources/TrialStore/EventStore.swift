@@ -61,6 +61,10 @@ public final class EventStore: @unchecked Sendable {
     /// to this). Set as the number, which is also what the pragma reads back.
     static let durableSynchronous = 2
 
+    /// trialtrack's mark in the database header (`PRAGMA application_id`, set by migration
+    /// 0005): "TRTK" in ASCII. A database with tables and another mark is refused unopened.
+    public static let applicationID: Int32 = 0x5452_544B
+
     /// Makes SQLite's process-wide settings before the process's first connection opens (no
     /// memory statistics: `CSQLiteConfig`); once SQLite is in use it changes nothing. `init`
     /// calls it; a tool that opens SQLite itself before any store (the benchmark's raw side)
@@ -88,14 +92,20 @@ public final class EventStore: @unchecked Sendable {
             // fast; benchmarks/README.md).
             try db.execute(sql: "PRAGMA secure_delete = OFF")
         }
+        // Nothing is written before the file has been checked through a read-only connection
+        // (`Admission`), nor by the pool's opening (`WALProbe`).
+        let migrator = Migrator()
+        try Admission(migrator: migrator).check(path: path, busyTimeout: configuration.busyTimeout)
+        let probeHold = try WALProbe.avert(path: path, busyTimeout: configuration.busyTimeout)
         do {
             pool = try DatabasePool(path: path, configuration: config)
         } catch let e as DatabaseError {
             throw StoreError.database("cannot open \(path): \(e.message ?? e.description)")
         }
+        withExtendedLifetime(probeHold) {}
         writer = WriterState(cacheCapacity: configuration.foldCacheCapacity, newTrialsNeedRegistration: configuration.newTrialsNeedRegistration)
         try pool.writeWithoutTransaction { try Self.makeDurable($0) }
-        try Migrator().migrate(pool)
+        try migrator.migrate(pool)
         checkpointer = configuration.backgroundCheckpoints
             ? try Checkpointer(path: path, threshold: configuration.checkpointPages, limit: configuration.checkpointLimitPages,
                                busyTimeout: configuration.busyTimeout,

@@ -39,7 +39,7 @@ public struct StoreStats: Equatable, Sendable {
 }
 
 extension EventStore {
-    static let appendOnlyTriggers = ["events_no_update", "events_no_delete", "events_gapless"]
+    static let appendOnlyTriggers = ["events_no_update", "events_no_delete", "events_gapless", "events_no_replace"]
 
     /// Walks the hash chain from seq 1 and reports the first broken link: a changed, missing
     /// or inserted event. Also checks that the append-only triggers are in place.

@@ -51,6 +51,8 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case newerDatabase(identifier: String)
     /// The database lacks a migration that comes before applied ones.
     case migrationGap(identifier: String)
+    /// The file is another application's SQLite database (its tables and header mark).
+    case notTrialtrack(path: String, applicationID: Int32, tables: [String])
     /// A stored event could not be read back (the file was altered outside trialtrack).
     case corruptEvent(seq: Int64, reason: String)
     /// SQLite said no.
@@ -64,6 +66,9 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
             return "this database was written by a newer trialtrack (it has migration \(id), unknown to this build)"
         case .migrationGap(let id):
             return "this database skipped migration \(id); it was not made by trialtrack's migrator"
+        case .notTrialtrack(let path, let id, let tables):
+            let shown = tables.count > 6 ? tables.prefix(6).joined(separator: ", ") + " and \(tables.count - 6) more" : tables.joined(separator: ", ")
+            return "\(path) is not a trialtrack database (application_id \(String(format: "0x%08X", UInt32(bitPattern: id))), tables: \(tables.isEmpty ? "none" : shown)); give another --database"
         case .corruptEvent(let seq, let reason): return "event seq \(seq) cannot be read: \(reason)"
         case .database(let m): return "database error: \(m)"
         }

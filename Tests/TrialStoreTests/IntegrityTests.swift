@@ -37,6 +37,54 @@ final class TamperTests: StoreTestCase {
         XCTAssertTrue(try store.verify().ok)
     }
 
+    /// No conflict clause turns a uniqueness conflict on `events` into a delete: REPLACE's
+    /// implicit delete fires no DELETE trigger (without `recursive_triggers`), so before
+    /// migration 0006 an `INSERT OR REPLACE` of the next seq with the event id of seq 1
+    /// deleted seq 1. Every clause, and every upsert, is refused or changes nothing, while
+    /// the store is open; the log verifies.
+    func testNoConflictClauseReplacesOrChangesAnEvent() throws {
+        let before = try snapshot()
+        // The next seq (4), HARMONi-2's next version (3), seq 1's event id (HARMONi-2's too)
+        // or seq 3's (HARMONi-6's).
+        func next(idOf seq: Int) -> String {
+            "SELECT 4, event_id, 'HARMONi-2', 3, type, occurred, recorded, recorded_by, source, payload, hash FROM events WHERE seq = \(seq)"
+        }
+        let attacks = [
+            "INSERT OR REPLACE INTO events \(next(idOf: 1));",
+            "INSERT OR REPLACE INTO events \(next(idOf: 3));",
+            "REPLACE INTO events \(next(idOf: 1));",
+            "INSERT OR IGNORE INTO events \(next(idOf: 1));",
+            "INSERT OR FAIL INTO events \(next(idOf: 1));",
+            "INSERT OR ABORT INTO events \(next(idOf: 1));",
+            "INSERT OR ROLLBACK INTO events \(next(idOf: 1));",
+            "INSERT INTO events \(next(idOf: 1));",
+            "INSERT INTO events \(next(idOf: 1)) ON CONFLICT (event_id) DO UPDATE SET payload = excluded.payload;",
+            "INSERT INTO events \(next(idOf: 1)) ON CONFLICT (event_id) DO NOTHING;",
+            "INSERT INTO events \(next(idOf: 1)) ON CONFLICT DO NOTHING;",
+            // seq 2 again: a conflict on seq (and on HARMONi-2's version 2).
+            "INSERT OR REPLACE INTO events SELECT seq, event_id || 'x', trial, version, type, occurred, recorded, recorded_by, source, '{}', hash FROM events WHERE seq = 2;",
+            "INSERT INTO events SELECT seq, event_id || 'x', trial, version, type, occurred, recorded, recorded_by, source, '{}', hash FROM events WHERE seq = 2 ON CONFLICT (seq) DO UPDATE SET payload = excluded.payload;",
+            "INSERT INTO events SELECT seq, event_id || 'x', trial, version, type, occurred, recorded, recorded_by, source, '{}', hash FROM events WHERE seq = 2 ON CONFLICT (seq) DO NOTHING;",
+            "UPDATE OR REPLACE events SET event_id = (SELECT event_id FROM events WHERE seq = 1) WHERE seq = 3;",
+            "UPDATE OR REPLACE events SET seq = 1 WHERE seq = 3;",
+            "UPDATE OR IGNORE events SET payload = '{}' WHERE seq = 1;",
+        ]
+        for sql in attacks {
+            let r = try sqlite3(sql)
+            let ignoring = sql.contains("IGNORE") || sql.contains("DO NOTHING")
+            if !ignoring {
+                XCTAssertNotEqual(r.status, 0, "not refused: \(sql)")
+                XCTAssertTrue(r.out.contains("events are"), "\(sql): \(r.out)")
+            }
+            // One change spoils the attacks after it: stop at the first.
+            guard try snapshot() == before else { return XCTFail("the log changed: \(sql)") }
+            XCTAssertTrue(try store.verify().ok, sql)
+        }
+        // The writer appends on as before.
+        XCTAssertEqual(try append("HARMONi-2", .statusChanged, "2025-01", ["status": "active-not-recruiting"]).event.seq, 4)
+        XCTAssertTrue(try store.verify().ok)
+    }
+
     /// The gapless trigger fails a statement at its first gap (migration 0004: FAIL, not
     /// ABORT, so that the writer's inserts need no statement journal). A statement of several
     /// rows keeps those before it, each of which passed the check: the log stays gapless, and

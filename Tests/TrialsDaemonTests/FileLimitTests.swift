@@ -27,7 +27,8 @@ final class FileLimitTests: XCTestCase {
                 _ = try c.trials("Stats")
                 served += 1
             } catch ClientError.protocolViolation(let reason) {
-                XCTAssertTrue(reason.contains("closed") || reason.contains("Broken pipe"), reason)
+                // Closed at once: seen as EOF, a reset or a broken pipe, by when the client looks.
+                XCTAssertTrue(["closed", "Broken pipe", "reset by peer"].contains { reason.contains($0) }, reason)
                 closed += 1
             }
         }
