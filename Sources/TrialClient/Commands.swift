@@ -21,7 +21,7 @@ public struct GlobalOptions: ParsableArguments {
         name: .long,
         help: ArgumentHelp(
             "trialsd's control socket.",
-            discussion: "Default: $TRIALCTL_SOCKET, else /run/trialsd/control if it exists, else $XDG_RUNTIME_DIR/trialsd/control.",
+            discussion: "Default: $TRIALCTL_SOCKET, else the first that accepts a connection of /run/trialsd/control and the user's own socket.",
             valueName: "path"))
     public var socket: String?
 
@@ -95,11 +95,14 @@ public struct Trialctl: ParsableCommand {
         discussion: """
             With no command, trialctl shows the status of every trial.
 
-            trialsd is found at --socket PATH, else at $TRIALCTL_SOCKET, else at the system \
-            socket /run/trialsd/control if it exists, else at the user's \
-            $XDG_RUNTIME_DIR/trialsd/control (/run/user/UID/trialsd/control when XDG_RUNTIME_DIR \
-            is not set). Reading needs access to the socket; recording, importing, correcting, \
-            retracting and rebuilding need root or membership in trialsd's writers group.
+            trialsd is found at --socket PATH, else at $TRIALCTL_SOCKET, else at the first of \
+            these that accepts a connection from you: the system socket /run/trialsd/control, \
+            then your own trialsd's, $XDG_RUNTIME_DIR/trialsd/control \
+            (/run/user/UID/trialsd/control when XDG_RUNTIME_DIR is not set), or \
+            $XDG_STATE_HOME/trialsd/control (~/.local/state/trialsd/control) when you have no \
+            runtime directory. Reading needs access to the socket; recording, importing, \
+            correcting, retracting and rebuilding need root, the user trialsd runs as, or \
+            membership in trialsd's writers group (trialsd --writers-group).
 
             Output is coloured and uses symbols only on a terminal, and never with NO_COLOR, \
             SYSTEMD_COLORS=0 or --no-color. On a terminal, output longer than the screen goes \

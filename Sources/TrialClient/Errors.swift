@@ -85,16 +85,24 @@ public enum ErrorText {
         switch origin {
         case .option?: s += " (given with --socket)"
         case .environment?: s += " (from TRIALCTL_SOCKET)"
-        case .user?: s += " (and there is no system socket at \(SocketLocator.systemPath))"
-        case .system?, nil: break
+        case .user?, .system?, nil: break
         }
         let r = reason.lowercased()
         if r.contains("no such file") || r.contains("connection refused") {
             s += "; is trialsd running?"
         } else if r.contains("permission denied") {
             s += "; connecting needs access to the socket (its group)"
+        } else if r.contains("too long") {
+            s += "; give a shorter path with --socket PATH"
         }
         return s
+    }
+
+    /// No socket answered: each path tried, why, and what to do.
+    static func unreachable(tried: [(location: SocketLocator.Location, reason: String)]) -> String {
+        let each = tried.map { "\($0.location.path) (\($0.location.origin == .system ? "the system's" : "yours"): \($0.reason))" }
+        return "cannot reach trialsd: tried \(each.joined(separator: ", then ")); "
+            + "start trialsd (as a service, or yourself: it serves your own socket), or name its socket with --socket PATH or TRIALCTL_SOCKET"
     }
 
     /// One sentence for each error of org.trialtrack.Trials and org.varlink.service.
@@ -171,7 +179,15 @@ public enum ErrorText {
         } else if e.name.hasPrefix(VarlinkService.name + ".") {
             switch e.shortName {
             case "PermissionDenied":
-                message = "permission denied: \(context.action ?? "this") needs root or membership in the writers group"
+                let what = context.action ?? "this"
+                switch p["writersGroup"]?.stringValue {
+                case let group? where !group.isEmpty:
+                    message = "permission denied: \(what) needs root, the user trialsd runs as, or membership in its writers group \(group) (trialsd --writers-group NAME)"
+                case _? :
+                    message = "permission denied: \(what) needs root or the user trialsd runs as; trialsd names no writers group (start it with --writers-group NAME)"
+                case nil:
+                    message = "permission denied: \(what) needs root, the user trialsd runs as, or membership in its writers group (trialsd --writers-group NAME, default trialsd)"
+                }
             case "InvalidParameter":
                 message = "invalid value for \(optionName(str("parameter")))"
                 status = .usage
