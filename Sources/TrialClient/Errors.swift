@@ -46,6 +46,13 @@ public struct ErrorContext: Sendable {
     /// What the client read to make the call, expecting the trial's version then
     /// (`correct` with KEY=VALUE: "seq 7's payload"), for WrongExpectedVersion.
     public var versionReadFrom: String?
+    /// Where the payload the user gave sits in the event trialsd validates (`payload.payload`
+    /// for `correct`: a corrected event's replacement), so that a field is named as typed
+    /// (`outcome`, not `payload.payload.outcome`).
+    public var payloadPath: String?
+    /// What the payload being amended has, for an unknown field ("seq 17's payload, a
+    /// milestone-expected, has milestone, window").
+    public var payloadHas: String?
 
     public init(action: String? = nil, batchFile: String? = nil, batchLines: [Int] = [], socket: SocketLocator.Location? = nil) {
         self.action = action
@@ -135,8 +142,15 @@ public enum ErrorText {
             case "NoSuchEvent":
                 message = "no such event: seq \(num("seq"))"
             case "InvalidEvent":
-                let field = str("field")
-                message = "invalid event: " + (field.isEmpty || p["field"] == nil ? "" : "\(field): ") + str("reason")
+                var field = p["field"] == nil ? "" : str("field")
+                var what = "invalid event: "
+                if let prefix = context.payloadPath, field == prefix || field.hasPrefix(prefix + ".") || field.hasPrefix(prefix + "[") {
+                    field = String(field.dropFirst(prefix.count))
+                    if field.hasPrefix(".") { field.removeFirst() }
+                    what = "invalid payload: "
+                }
+                message = what + (field.isEmpty ? "" : "\(field): ") + str("reason")
+                    + (str("reason") == "unknown field" ? context.payloadHas.map { " (\($0))" } ?? "" : "")
             case "WrongExpectedVersion":
                 if let read = context.versionReadFrom {
                     message = "\(str("trial")) changed while trialctl read \(read) (version \(num("expected")), now \(num("current"))); nothing was recorded: run the command again"
