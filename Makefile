@@ -1,5 +1,6 @@
 # trialtrack — build, test, run and install.
-#   make run      set up, build, and run trialsd on the default local database with the demo data
+#   make run      set up, build, and run trialsd on a scratch database (.build/demo) with the demo data
+#   make demo-clean  remove the demo's database and socket (.build/demo), to start over
 #   make check    set up, build, and pass the whole test suite
 #   make install  install binaries, units, catalog, man pages and completions (DESTDIR, PREFIX)
 
@@ -17,7 +18,7 @@ DEBIAN_PACKAGES = libsqlite3-dev libsystemd-dev libssl-dev pkg-config sqlite3 py
 # folder, so that it works with Debian's own python3 (PEP 668 refuses a system-wide pip install).
 VENV = .build/venv
 
-.PHONY: deps venv build run check test bench clean man completions install
+.PHONY: deps venv build run demo-clean check test bench clean man completions install
 
 # Debian packages the build and the tests need (as root; otherwise it says what is missing).
 deps:
@@ -35,11 +36,17 @@ deps:
 build: deps
 	$(SWIFT) build
 
-# The daemon in the foreground on its default database (root: /var/lib/trialsd/trials.db,
-# /run/trialsd/control; others: ~/.local/state/trialsd/trials.db, $XDG_RUNTIME_DIR/trialsd/control),
-# with the demo data recorded into an empty log. Stop it with Ctrl-C.
+# The daemon in the foreground on a scratch database inside the clone, .build/demo/trials.db,
+# and the socket .build/demo/control (never /var/lib/trialsd, which trialsd.service keeps), with
+# the demo data recorded into an empty log: demo/run, which prints where they are and how to
+# reach them. A database that exists is kept; `make demo-clean` starts over. Ctrl-C stops it.
+DEMO_DIR ?= .build/demo
+
 run: build
-	.build/debug/trialsd --seed demo/trial-timeline.jsonl
+	DEMO_DIR=$(DEMO_DIR) demo/run
+
+demo-clean:
+	rm -rf $(DEMO_DIR)
 
 $(VENV)/bin/python3:
 	python3 -m venv $(VENV)

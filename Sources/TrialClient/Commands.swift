@@ -21,7 +21,7 @@ public struct GlobalOptions: ParsableArguments {
         name: .long,
         help: ArgumentHelp(
             "trialsd's control socket.",
-            discussion: "Default: $TRIALCTL_SOCKET, else /run/trialsd/control if it exists, else $XDG_RUNTIME_DIR/trialsd/control.",
+            discussion: "Default: $TRIALCTL_SOCKET, else the first that accepts a connection of /run/trialsd/control and the user's own socket.",
             valueName: "path"))
     public var socket: String?
 
@@ -95,11 +95,14 @@ public struct Trialctl: ParsableCommand {
         discussion: """
             With no command, trialctl shows the status of every trial.
 
-            trialsd is found at --socket PATH, else at $TRIALCTL_SOCKET, else at the system \
-            socket /run/trialsd/control if it exists, else at the user's \
-            $XDG_RUNTIME_DIR/trialsd/control (/run/user/UID/trialsd/control when XDG_RUNTIME_DIR \
-            is not set). Reading needs access to the socket; recording, importing, correcting, \
-            retracting and rebuilding need root or membership in trialsd's writers group.
+            trialsd is found at --socket PATH, else at $TRIALCTL_SOCKET, else at the first of \
+            these that accepts a connection from you: the system socket /run/trialsd/control, \
+            then your own trialsd's, $XDG_RUNTIME_DIR/trialsd/control \
+            (/run/user/UID/trialsd/control when XDG_RUNTIME_DIR is not set), or \
+            $XDG_STATE_HOME/trialsd/control (~/.local/state/trialsd/control) when you have no \
+            runtime directory. Reading needs access to the socket; recording, importing, \
+            correcting, retracting and rebuilding need root, the user trialsd runs as, or \
+            membership in trialsd's writers group (trialsd --writers-group).
 
             Output is coloured and uses symbols only on a terminal, and never with NO_COLOR, \
             SYSTEMD_COLORS=0 or --no-color. On a terminal, output longer than the screen goes \
@@ -285,10 +288,8 @@ public struct RecordCommand: TrialctlCommand {
             Examples:
               trialctl record NCT07264075 status-changed --occurred 2026-02 \\
                   status=recruiting
-              trialctl record HARMONi-6 readout --occurred 2026-06-02 \\
-                  kind=primary outcome=positive endpoints='["OS"]' venue="ASCO 2026"
-              trialctl record HARMONi-6 milestone-expected \\
-                  milestone=presented:ESMO window=2026
+              trialctl record HARMONi-2 milestone-expected --source "my estimate" \\
+                  milestone=readout:OS window=2027
 
             --file reads one event object a line (JSON Lines; - for standard input; blank lines \
             are skipped) in the form of the event contract: {"trial", "type", "occurred", \
@@ -495,8 +496,8 @@ public struct CorrectCommand: TrialctlCommand {
             say), nothing is recorded and trialctl says so: run it again.
 
             Example:
-              trialctl correct 17 --reason "the interim analysis met its endpoint" \\
-                  outcome=met
+              trialctl correct 13 --reason "mature OS data are still to come" \\
+                  kind=updated
             """)
 
     @Argument(help: ArgumentHelp("The seq of the event to correct.", valueName: "seq"))
@@ -534,7 +535,11 @@ public struct CorrectCommand: TrialctlCommand {
             base = current.payload
             p["expectedVersion"] = .int(current.trialVersion)
             session.context.versionReadFrom = "seq \(seq)'s payload"
+            session.context.payloadHas = "seq \(seq)'s payload, a \(current.type), has "
+                + (base.members.isEmpty ? "no fields" : base.members.map(\.key).joined(separator: ", "))
         }
+        // trialsd validates the replacement as a corrected event's `payload.payload`.
+        session.context.payloadPath = "payload.payload"
         let newPayload = try Input.payload(option: payload, assignments: assignments, base: base, read: ctx.read)
         p["payload"] = .object(newPayload)
         try amendment.send("Correct", p, session, ctx)
@@ -542,7 +547,7 @@ public struct CorrectCommand: TrialctlCommand {
 
     /// The payload event `seq` has now (its own, or its latest correction's), and the version
     /// its trial had when it was read.
-    static func currentPayload(of seq: Int64, _ session: Session) throws(TrialctlError) -> (payload: JSONObject, trialVersion: Int64) {
+    static func currentPayload(of seq: Int64, _ session: Session) throws(TrialctlError) -> (payload: JSONObject, trialVersion: Int64, type: String) {
         let first = try Reply.events(try session.call("Log", params(["since": .int(seq - 1), "limit": 1])))
         guard let event = first.first, event.seq == seq else { throw .failure("no such event: seq \(seq)") }
         guard case .object(var payload) = event.payload else { throw Reply.unexpected("events[0].payload", "expected an object") }
@@ -562,7 +567,7 @@ public struct CorrectCommand: TrialctlCommand {
             guard let next = reply["next"]?.int64Value, next > since else { break }
             since = next
         }
-        return (payload, version)
+        return (payload, version, event.type)
     }
 }
 

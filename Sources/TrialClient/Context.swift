@@ -84,13 +84,21 @@ public struct Context {
 
     /// Connects to trialsd; each answer is waited for as long as `wait` and `--timeout` say.
     public func session(_ g: GlobalOptions, action: String? = nil, wait: AnswerWait = .answer) throws(TrialctlError) -> Session {
-        let location = SocketLocator(environment: environment, fileExists: fileExists, uid: uid).locate(option: g.socket)
-        let context = ErrorContext(action: action, socket: location)
-        do {
-            return Session(transport: try connect(location.path, g.answerTimeout(wait)), context: context)
-        } catch {
-            throw ErrorText.convert(error, context: context)
+        let candidates = SocketLocator(environment: environment, fileExists: fileExists, uid: uid).candidates(option: g.socket)
+        // The first socket that accepts a connection from this user: the system socket may
+        // exist and still refuse a user outside its group, whose own trialsd then serves.
+        var tried: [(location: SocketLocator.Location, reason: String)] = []
+        for location in candidates {
+            let context = ErrorContext(action: action, socket: location)
+            do {
+                return Session(transport: try connect(location.path, g.answerTimeout(wait)), context: context)
+            } catch ClientError.unreachable(_, let reason) where candidates.count > 1 {
+                tried.append((location, reason))
+            } catch {
+                throw ErrorText.convert(error, context: context)
+            }
         }
+        throw TrialctlError(ErrorText.unreachable(tried: tried), status: .unreachable)
     }
 
     // MARK: - The process's own I/O

@@ -46,6 +46,13 @@ public struct ErrorContext: Sendable {
     /// What the client read to make the call, expecting the trial's version then
     /// (`correct` with KEY=VALUE: "seq 7's payload"), for WrongExpectedVersion.
     public var versionReadFrom: String?
+    /// Where the payload the user gave sits in the event trialsd validates (`payload.payload`
+    /// for `correct`: a corrected event's replacement), so that a field is named as typed
+    /// (`outcome`, not `payload.payload.outcome`).
+    public var payloadPath: String?
+    /// What the payload being amended has, for an unknown field ("seq 17's payload, a
+    /// milestone-expected, has milestone, window").
+    public var payloadHas: String?
 
     public init(action: String? = nil, batchFile: String? = nil, batchLines: [Int] = [], socket: SocketLocator.Location? = nil) {
         self.action = action
@@ -85,16 +92,24 @@ public enum ErrorText {
         switch origin {
         case .option?: s += " (given with --socket)"
         case .environment?: s += " (from TRIALCTL_SOCKET)"
-        case .user?: s += " (and there is no system socket at \(SocketLocator.systemPath))"
-        case .system?, nil: break
+        case .user?, .system?, nil: break
         }
         let r = reason.lowercased()
         if r.contains("no such file") || r.contains("connection refused") {
             s += "; is trialsd running?"
         } else if r.contains("permission denied") {
             s += "; connecting needs access to the socket (its group)"
+        } else if r.contains("too long") {
+            s += "; give a shorter path with --socket PATH"
         }
         return s
+    }
+
+    /// No socket answered: each path tried, why, and what to do.
+    static func unreachable(tried: [(location: SocketLocator.Location, reason: String)]) -> String {
+        let each = tried.map { "\($0.location.path) (\($0.location.origin == .system ? "the system's" : "yours"): \($0.reason))" }
+        return "cannot reach trialsd: tried \(each.joined(separator: ", then ")); "
+            + "start trialsd (as a service, or yourself: it serves your own socket), or name its socket with --socket PATH or TRIALCTL_SOCKET"
     }
 
     /// One sentence for each error of org.trialtrack.Trials and org.varlink.service.
@@ -127,8 +142,15 @@ public enum ErrorText {
             case "NoSuchEvent":
                 message = "no such event: seq \(num("seq"))"
             case "InvalidEvent":
-                let field = str("field")
-                message = "invalid event: " + (field.isEmpty || p["field"] == nil ? "" : "\(field): ") + str("reason")
+                var field = p["field"] == nil ? "" : str("field")
+                var what = "invalid event: "
+                if let prefix = context.payloadPath, field == prefix || field.hasPrefix(prefix + ".") || field.hasPrefix(prefix + "[") {
+                    field = String(field.dropFirst(prefix.count))
+                    if field.hasPrefix(".") { field.removeFirst() }
+                    what = "invalid payload: "
+                }
+                message = what + (field.isEmpty ? "" : "\(field): ") + str("reason")
+                    + (str("reason") == "unknown field" ? context.payloadHas.map { " (\($0))" } ?? "" : "")
             case "WrongExpectedVersion":
                 if let read = context.versionReadFrom {
                     message = "\(str("trial")) changed while trialctl read \(read) (version \(num("expected")), now \(num("current"))); nothing was recorded: run the command again"
@@ -171,7 +193,15 @@ public enum ErrorText {
         } else if e.name.hasPrefix(VarlinkService.name + ".") {
             switch e.shortName {
             case "PermissionDenied":
-                message = "permission denied: \(context.action ?? "this") needs root or membership in the writers group"
+                let what = context.action ?? "this"
+                switch p["writersGroup"]?.stringValue {
+                case let group? where !group.isEmpty:
+                    message = "permission denied: \(what) needs root, the user trialsd runs as, or membership in its writers group \(group) (trialsd --writers-group NAME)"
+                case _? :
+                    message = "permission denied: \(what) needs root or the user trialsd runs as; trialsd names no writers group (start it with --writers-group NAME)"
+                case nil:
+                    message = "permission denied: \(what) needs root, the user trialsd runs as, or membership in its writers group (trialsd --writers-group NAME, default trialsd)"
+                }
             case "InvalidParameter":
                 message = "invalid value for \(optionName(str("parameter")))"
                 status = .usage

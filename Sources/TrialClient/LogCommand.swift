@@ -24,7 +24,7 @@ public struct LogCommand: TrialctlCommand {
 
             Examples:
               trialctl log -n 20 HARMONi-6
-              trialctl log --since 2026-06-01 --until 2026-07-01 --type readout
+              trialctl log --since 2026-06-01 --type readout
               trialctl log -f --type status-changed
             """)
 

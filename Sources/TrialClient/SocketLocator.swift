@@ -2,9 +2,14 @@
 import Glibc
 #endif
 
-/// Finds trialsd's control socket: `--socket`, then `TRIALCTL_SOCKET`, then the system socket
-/// `/run/trialsd/control` if it exists, then the user's `$XDG_RUNTIME_DIR/trialsd/control`
-/// (`/run/user/UID/trialsd/control` when XDG_RUNTIME_DIR is not set).
+/// Finds trialsd's control socket: `--socket`, else `TRIALCTL_SOCKET` (either is the only
+/// place tried: a choice made on purpose), else the first of these that accepts a connection
+/// from this user: the system socket `/run/trialsd/control` (which may exist and still refuse a
+/// user outside its group), then the user's own, where a user's trialsd puts it:
+/// `$XDG_RUNTIME_DIR/trialsd/control`, `/run/user/UID/trialsd/control` when XDG_RUNTIME_DIR is
+/// not set and that directory exists, else `$XDG_STATE_HOME/trialsd/control`
+/// (`~/.local/state/trialsd/control`). trialsd's defaults are the same
+/// (DaemonConfiguration.defaultPaths).
 public struct SocketLocator {
     public static let systemPath = "/run/trialsd/control"
 
@@ -24,6 +29,7 @@ public struct SocketLocator {
     }
 
     public var environment: [String: String]
+    /// Whether a path exists (the directory /run/user/UID, here).
     public var fileExists: (String) -> Bool
     public var uid: UInt32
 
@@ -33,20 +39,41 @@ public struct SocketLocator {
         self.uid = uid
     }
 
-    /// The socket to use; `option` is `--socket` when given.
-    public func locate(option: String? = nil) -> Location {
-        if let o = option, !o.isEmpty { return Location(path: o, origin: .option) }
-        if let e = environment["TRIALCTL_SOCKET"], !e.isEmpty { return Location(path: e, origin: .environment) }
-        if fileExists(Self.systemPath) { return Location(path: Self.systemPath, origin: .system) }
-        return Location(path: userPath, origin: .user)
+    /// The sockets to try, in order, until one accepts a connection; `option` is `--socket`.
+    public func candidates(option: String? = nil) -> [Location] {
+        if let o = option, !o.isEmpty { return [Location(path: o, origin: .option)] }
+        if let e = environment["TRIALCTL_SOCKET"], !e.isEmpty { return [Location(path: e, origin: .environment)] }
+        var out = [Location(path: Self.systemPath, origin: .system)]
+        if userPath != Self.systemPath { out.append(Location(path: userPath, origin: .user)) }
+        return out
     }
 
-    /// `$XDG_RUNTIME_DIR/trialsd/control`, or `/run/user/UID/trialsd/control`.
+    /// The first place to try (see `candidates`).
+    public func locate(option: String? = nil) -> Location { candidates(option: option)[0] }
+
+    /// The user's socket: root's is the system socket; another user's is in their runtime
+    /// directory, $XDG_RUNTIME_DIR or /run/user/UID if it exists, else in $XDG_STATE_HOME
+    /// (~/.local/state), as trialsd makes it.
     public var userPath: String {
-        var dir = environment["XDG_RUNTIME_DIR"] ?? ""
-        if dir.isEmpty || !dir.hasPrefix("/") { dir = "/run/user/\(uid)" }
-        while dir.count > 1, dir.hasSuffix("/") { dir.removeLast() }
-        return dir + "/trialsd/control"
+        if uid == 0 { return Self.systemPath }
+        if let r = environment["XDG_RUNTIME_DIR"], r.hasPrefix("/") { return Self.trimmed(r) + "/trialsd/control" }
+        let run = "/run/user/\(uid)"
+        if fileExists(run) { return run + "/trialsd/control" }
+        return stateHome + "/trialsd/control"
+    }
+
+    /// $XDG_STATE_HOME (when absolute), else $HOME/.local/state.
+    var stateHome: String {
+        if let s = environment["XDG_STATE_HOME"], s.hasPrefix("/") { return Self.trimmed(s) }
+        var home = environment["HOME"] ?? ""
+        if home.isEmpty, let pw = getpwuid(uid), let dir = pw.pointee.pw_dir { home = String(cString: dir) }
+        return Self.trimmed(home) + "/.local/state"
+    }
+
+    private static func trimmed(_ path: String) -> String {
+        var p = path
+        while p.count > 1, p.hasSuffix("/") { p.removeLast() }
+        return p
     }
 
     /// Whether anything exists at `path` (a socket, usually).

@@ -92,12 +92,10 @@ public func raiseOpenFilesLimit() -> UInt64 {
 
 /// The address of a Unix socket at `path`, or a one-line error when the path is too long.
 func unixAddress(_ path: String) throws -> sockaddr_un {
+    try checkSocketPathLength(path)
     var addr = sockaddr_un()
     addr.sun_family = sa_family_t(AF_UNIX)
     let bytes = Array(path.utf8)
-    guard bytes.count < MemoryLayout.size(ofValue: addr.sun_path) else {
-        throw DaemonError.configuration("the socket path \(path) is too long (\(bytes.count) bytes; at most 107); give a shorter --socket")
-    }
     withUnsafeMutableBytes(of: &addr.sun_path) { $0.copyBytes(from: bytes) }
     return addr
 }

@@ -40,18 +40,47 @@ public struct DaemonConfiguration: Sendable {
 
     /// The standard places: as root (a system service) /var/lib/trialsd/trials.db (or
     /// $STATE_DIRECTORY) and /run/trialsd/control; otherwise $XDG_STATE_HOME/trialsd/trials.db
-    /// (~/.local/state) and $XDG_RUNTIME_DIR/trialsd/control.
-    public static func defaultPaths(environment: [String: String] = ProcessInfo.processInfo.environment, uid: uid_t = getuid())
-        -> (database: String, socket: String)
-    {
+    /// (~/.local/state) and the socket in the user's runtime directory,
+    /// $XDG_RUNTIME_DIR/trialsd/control (/run/user/UID when XDG_RUNTIME_DIR is not set and that
+    /// exists), or, with no runtime directory at all (a login without systemd's user session),
+    /// $XDG_STATE_HOME/trialsd/control beside the database: a place the user can write.
+    /// trialctl looks in the same places (SocketLocator.userPath).
+    public static func defaultPaths(
+        environment: [String: String] = ProcessInfo.processInfo.environment, uid: uid_t = getuid(),
+        directoryExists: (String) -> Bool = DaemonConfiguration.isDirectory
+    ) -> (database: String, socket: String) {
         if let state = environment["STATE_DIRECTORY"]?.split(separator: ":").first, !state.isEmpty {
             let runtime = environment["RUNTIME_DIRECTORY"]?.split(separator: ":").first.map(String.init) ?? "/run/trialsd"
             return ("\(state)/trials.db", "\(runtime)/control")
         }
         if uid == 0 { return ("/var/lib/trialsd/trials.db", "/run/trialsd/control") }
-        let home = environment["HOME"] ?? NSHomeDirectory()
-        let stateHome = environment["XDG_STATE_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? "\(home)/.local/state"
-        let runtime = environment["XDG_RUNTIME_DIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/run/user/\(uid)"
-        return ("\(stateHome)/trialsd/trials.db", "\(runtime)/trialsd/control")
+        let stateHome = userStateHome(environment: environment)
+        let runtime = userRuntimeDirectory(environment: environment, uid: uid, directoryExists: directoryExists)
+        return ("\(stateHome)/trialsd/trials.db", "\(runtime ?? stateHome)/trialsd/control")
+    }
+
+    /// $XDG_STATE_HOME (when absolute), else $HOME/.local/state.
+    public static func userStateHome(environment: [String: String]) -> String {
+        if let s = environment["XDG_STATE_HOME"], s.hasPrefix("/") { return trimmed(s) }
+        let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
+        return trimmed(home) + "/.local/state"
+    }
+
+    /// $XDG_RUNTIME_DIR (when absolute), else /run/user/UID if it exists, else nil.
+    public static func userRuntimeDirectory(environment: [String: String], uid: uid_t, directoryExists: (String) -> Bool) -> String? {
+        if let r = environment["XDG_RUNTIME_DIR"], r.hasPrefix("/") { return trimmed(r) }
+        let run = "/run/user/\(uid)"
+        return directoryExists(run) ? run : nil
+    }
+
+    public static func isDirectory(_ path: String) -> Bool {
+        var st = stat()
+        return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
+    }
+
+    private static func trimmed(_ path: String) -> String {
+        var p = path
+        while p.count > 1, p.hasSuffix("/") { p.removeLast() }
+        return p
     }
 }

@@ -355,11 +355,12 @@ final class ControlService: @unchecked Sendable {
         call.interface == TrialsInterface.name && (call.member == "Append" || call.member == "AppendMany")
     }
 
-    /// Refuses a write method to a peer that is neither root nor in the writers group.
+    /// Refuses a write method to a peer that is neither root, the daemon's own user, nor in the
+    /// writers group.
     private func requireWriter(_ call: VarlinkCall, _ peer: Peer) throws(VarlinkError) {
         guard policy.mayWrite(peer) else {
-            logger.notice("refused \(call.member) from \(peer.recordedBy), pid \(peer.pid): not root nor in the writers group")
-            throw VarlinkError.permissionDenied()
+            logger.notice("refused \(call.member) from \(peer.recordedBy), pid \(peer.pid): \(policy.refusalReason(peer))")
+            throw policy.refusal()
         }
     }
 

@@ -1,5 +1,7 @@
 import Foundation
 import NIOCore
+import TrialDomain
+import TrialProtocol
 
 /// Who is at the other end of a Unix socket (SO_PEERCRED): glibc's `struct ucred`.
 public struct PeerCredentials: Sendable, Equatable {
@@ -70,19 +72,38 @@ public struct Peer: Sendable {
     }
 }
 
-/// Who may write: root, and members of the writers group.
+/// Who may write: root, the daemon's own user (a user's own trialsd lets its owner write), and
+/// members of the writers group.
 public struct AccessPolicy: Sendable {
     public let writersGroup: String?
     public let writersGID: UInt32?
+    /// The user the daemon runs as.
+    public let ownUID: UInt32
 
-    public init(writersGroup: String?) {
+    public init(writersGroup: String?, ownUID: UInt32 = geteuid()) {
         self.writersGroup = writersGroup
+        self.ownUID = ownUID
         if let name = writersGroup, let gr = getgrnam(name) { writersGID = gr.pointee.gr_gid } else { writersGID = nil }
     }
 
     public func mayWrite(_ peer: Peer) -> Bool {
-        if peer.uid == 0 { return true }
+        if peer.uid == 0 || peer.uid == ownUID { return true }
         guard let g = writersGID else { return false }
         return peer.groups.contains(g)
+    }
+
+    /// The refusal of a write: org.varlink.service.PermissionDenied, with the writers group it
+    /// asked for (`writersGroup`, "" for none) so that the client can say which group, and
+    /// which option sets it.
+    public func refusal() -> VarlinkError {
+        VarlinkError("org.varlink.service.PermissionDenied", JSONObject([("writersGroup", .string(writersGroup ?? ""))]))
+    }
+
+    /// Why a peer was refused, for the daemon's log.
+    public func refusalReason(_ peer: Peer) -> String {
+        guard let name = writersGroup else { return "neither root nor trialsd's own user, and --writers-group names no group" }
+        return writersGID == nil
+            ? "neither root nor trialsd's own user, and there is no group \(name) (--writers-group)"
+            : "neither root nor trialsd's own user nor in the group \(name) (--writers-group)"
     }
 }

@@ -22,7 +22,7 @@ public final class DatabaseLock: Sendable {
         var fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o640)
         if fd < 0, errno == EACCES || errno == EROFS { fd = open(path, O_RDONLY | O_CLOEXEC) }  // reads only
         guard fd >= 0 else {
-            throw DaemonError.configuration("cannot open the database \(path): \(String(cString: strerror(errno)))")
+            throw DaemonError.configuration("cannot open the database \(path): \(String(cString: strerror(errno))); give another --database PATH")
         }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             let error = errno
@@ -70,9 +70,11 @@ private func minor(_ dev: UInt) -> UInt32 { UInt32(truncatingIfNeeded: ((dev >> 
 
 /// Creates `dir` (and its parents) for `what`, or says in one line why it cannot.
 func makeDirectory(_ dir: String, for what: String) throws {
+    // What to do: choose another place with the option that sets it.
+    let instead = what == "the socket" ? "give another --socket PATH" : "give another --database PATH"
     var isDirectory: ObjCBool = false
     if FileManager.default.fileExists(atPath: dir, isDirectory: &isDirectory) {
-        guard isDirectory.boolValue else { throw DaemonError.configuration("cannot use \(dir) for \(what): it is not a directory") }
+        guard isDirectory.boolValue else { throw DaemonError.configuration("cannot use \(dir) for \(what): it is not a directory; \(instead)") }
         return
     }
     // The first part of the path that exists and is not a directory, if one is.
@@ -80,11 +82,11 @@ func makeDirectory(_ dir: String, for what: String) throws {
     for part in dir.split(separator: "/") {
         prefix += "/" + part
         if FileManager.default.fileExists(atPath: prefix, isDirectory: &isDirectory), !isDirectory.boolValue {
-            throw DaemonError.configuration("cannot create \(dir) for \(what): \(prefix) is a file, not a directory")
+            throw DaemonError.configuration("cannot create \(dir) for \(what): \(prefix) is a file, not a directory; \(instead)")
         }
     }
     guard mkdirAll(dir) else {
-        throw DaemonError.configuration("cannot create \(dir) for \(what): \(String(cString: strerror(errno)))")
+        throw DaemonError.configuration("cannot create \(dir) for \(what): \(String(cString: strerror(errno))); \(instead)")
     }
 }
 
@@ -101,6 +103,7 @@ private func mkdirAll(_ dir: String) -> Bool {
 /// Whether a live daemon answers on `path`: a connect that succeeds (its pid, by SO_PEERCRED).
 /// A path that is not a socket is an error: trialsd does not remove what it did not make.
 func checkSocketPathIsFree(_ path: String) throws {
+    try checkSocketPathLength(path)
     var st = stat()
     guard lstat(path, &st) == 0 else { return }  // nothing there
     guard (st.st_mode & S_IFMT) == S_IFSOCK else {
@@ -119,4 +122,12 @@ func checkSocketPathIsFree(_ path: String) throws {
     var len = socklen_t(MemoryLayout<PeerCredentials>.size)
     let pid = getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0 && cred.pid > 0 ? " (pid \(cred.pid))" : ""
     throw DaemonError.configuration("already running on \(path)\(pid): another daemon answers there; stop it first, or give another --socket")
+}
+
+/// A Unix socket's path (sun_path) holds at most 107 bytes: a longer one is refused in one line
+/// naming it, before anything is created.
+func checkSocketPathLength(_ path: String) throws {
+    let bytes = path.utf8.count
+    guard bytes > 107 else { return }
+    throw DaemonError.configuration("the socket path \(path) is too long (\(bytes) bytes; a Unix socket's path holds at most 107); give a shorter one with --socket PATH")
 }

@@ -18,7 +18,10 @@ struct TrialsD: AsyncParsableCommand {
 
             Defaults: as root /var/lib/trialsd/trials.db (or $STATE_DIRECTORY/trials.db) and \
             /run/trialsd/control; otherwise $XDG_STATE_HOME/trialsd/trials.db \
-            (~/.local/state/trialsd/trials.db) and $XDG_RUNTIME_DIR/trialsd/control. When systemd \
+            (~/.local/state/trialsd/trials.db) and $XDG_RUNTIME_DIR/trialsd/control \
+            (/run/user/UID/trialsd/control), or $XDG_STATE_HOME/trialsd/control when there is no \
+            runtime directory; trialctl looks there too. A user's own trialsd lets its user \
+            write, besides root and the writers group. When systemd \
             passes a listening socket (LISTEN_FDS), trialsd serves that instead of binding. \
             With NOTIFY_SOCKET (Type=notify) it says READY=1 once the database is migrated and the \
             socket accepts, asking for more start time every 10 s while the database opens (a \
@@ -115,7 +118,7 @@ struct TrialsD: AsyncParsableCommand {
             }
             try await daemon.start()
         } catch {
-            FileHandle.standardError.write(Data("trialsd: \(error)\n".utf8))
+            FileHandle.standardError.write(Data("trialsd: \(Self.oneLine(error, config))\n".utf8))
             throw ExitCode(1)
         }
         if lifecycle.started(daemon) {
@@ -141,6 +144,19 @@ struct TrialsD: AsyncParsableCommand {
         defer { watchdog?.cancel() }
         try await daemon.run()
         logger.info("stopped")
+    }
+}
+
+extension TrialsD {
+    /// A start-up failure in one line: trialsd's own errors name the path and what to do;
+    /// anything else (a Foundation error's `Error Domain=… Code=…`) is said with the paths it was using.
+    static func oneLine(_ error: Error, _ config: DaemonConfiguration) -> String {
+        let text = "\(error)".split(whereSeparator: \.isNewline).joined(separator: " ")
+        if error is DaemonError { return text }
+        if text.contains("Error Domain=") {
+            return "cannot start on the database \(config.databasePath) and the socket \(config.socketPath): \((error as NSError).localizedDescription); give another --database or --socket PATH"
+        }
+        return text
     }
 }
 

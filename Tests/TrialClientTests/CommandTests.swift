@@ -127,7 +127,7 @@ final class CommandTests: XCTestCase {
             fileExists: { _ in false },
             connect: { path, _ in throw ClientError.unreachable(path: path, reason: "No such file or directory") }, uid: 1000)
         XCTAssertEqual(TrialctlMain.run(["status"], context: ctx), 3)
-        XCTAssertEqual(err, "trialctl: cannot reach trialsd at /run/user/1000/trialsd/control: No such file or directory (and there is no system socket at /run/trialsd/control); is trialsd running?\n")
+        XCTAssertEqual(err, "trialctl: cannot reach trialsd: tried /run/trialsd/control (the system's: No such file or directory), then /run/user/1000/trialsd/control (yours: No such file or directory); start trialsd (as a service, or yourself: it serves your own socket), or name its socket with --socket PATH or TRIALCTL_SOCKET\n")
         XCTAssertEqual(out, "")
     }
 
@@ -271,7 +271,7 @@ final class CommandTests: XCTestCase {
         XCTAssertEqual(r.stderr, "trialctl: HARMONi-2 is at version 3, not 2\n")
         h.trialsd.fail("Append", .permissionDenied())
         r = h.run("record", "HARMONi-2", "presented", "venue=WCLC 2025")
-        XCTAssertEqual(r.stderr, "trialctl: permission denied: recording needs root or membership in the writers group\n")
+        XCTAssertEqual(r.stderr, "trialctl: permission denied: recording needs root, the user trialsd runs as, or membership in its writers group (trialsd --writers-group NAME, default trialsd)\n")
         h.trialsd.fail("Append", TrialsInterface.error("InvalidEvent", [("field", "payload.status"), ("reason", "'paused' is not one of: not-yet-recruiting, recruiting, …")]))
         r = h.run("record", "HARMONi-2", "status-changed", "status=paused")
         XCTAssertEqual(r.stderr, "trialctl: invalid event: payload.status: 'paused' is not one of: not-yet-recruiting, recruiting, …\n")
@@ -361,7 +361,7 @@ final class CommandTests: XCTestCase {
         h.trialsd.fail("Import", .permissionDenied())
         let r = h.run("import", "a.json", "b.json")
         XCTAssertEqual(r.status, 1)
-        XCTAssertEqual(r.stderr, "trialctl: permission denied: importing needs root or membership in the writers group\n")
+        XCTAssertEqual(r.stderr, "trialctl: permission denied: importing needs root, the user trialsd runs as, or membership in its writers group (trialsd --writers-group NAME, default trialsd)\n")
         XCTAssertEqual(h.trialsd.calls.count, 1)
     }
 
@@ -510,7 +510,7 @@ final class CommandTests: XCTestCase {
         h.trialsd.fail("Rebuild", .permissionDenied())
         let r = h.run("rebuild")
         XCTAssertEqual(r.status, 1)
-        XCTAssertEqual(r.stderr, "trialctl: permission denied: rebuilding the projections needs root or membership in the writers group\n")
+        XCTAssertEqual(r.stderr, "trialctl: permission denied: rebuilding the projections needs root, the user trialsd runs as, or membership in its writers group (trialsd --writers-group NAME, default trialsd)\n")
     }
 
     func testStatsJSON() {

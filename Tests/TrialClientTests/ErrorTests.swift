@@ -68,9 +68,14 @@ final class ErrorTests: XCTestCase {
 
     func testVarlinkServiceErrors() {
         XCTAssertEqual(say(.permissionDenied(), ErrorContext(action: "recording")),
-                       "permission denied: recording needs root or membership in the writers group")
+                       "permission denied: recording needs root, the user trialsd runs as, or membership in its writers group (trialsd --writers-group NAME, default trialsd)")
+        // trialsd names its writers group (or that it has none).
+        XCTAssertEqual(say(VarlinkError("org.varlink.service.PermissionDenied", JSONObject([("writersGroup", "trialsd")])), ErrorContext(action: "recording")),
+                       "permission denied: recording needs root, the user trialsd runs as, or membership in its writers group trialsd (trialsd --writers-group NAME)")
+        XCTAssertEqual(say(VarlinkError("org.varlink.service.PermissionDenied", JSONObject([("writersGroup", "")])), ErrorContext(action: "recording")),
+                       "permission denied: recording needs root or the user trialsd runs as; trialsd names no writers group (start it with --writers-group NAME)")
         XCTAssertEqual(say(.permissionDenied(), ErrorContext(action: "rebuilding the projections")),
-                       "permission denied: rebuilding the projections needs root or membership in the writers group")
+                       "permission denied: rebuilding the projections needs root, the user trialsd runs as, or membership in its writers group (trialsd --writers-group NAME, default trialsd)")
         XCTAssertEqual(say(.invalidParameter("limit")), "invalid value for --limit")
         XCTAssertEqual(say(.invalidParameter("knownAt")), "invalid value for --known-at")
         XCTAssertEqual(say(.methodNotFound("org.trialtrack.Trials.Upcoming")),
@@ -123,12 +128,12 @@ final class ErrorTests: XCTestCase {
                               context: ErrorContext(socket: .init(path: "/run/user/1000/trialsd/control", origin: origin))).message
         }
         XCTAssertEqual(say("No such file or directory", .user),
-                       "cannot reach trialsd at /run/user/1000/trialsd/control: No such file or directory (and there is no system socket at /run/trialsd/control); is trialsd running?")
+                       "cannot reach trialsd at /run/user/1000/trialsd/control: No such file or directory; is trialsd running?")
         XCTAssertEqual(say("Connection refused", .environment),
                        "cannot reach trialsd at /run/user/1000/trialsd/control: Connection refused (from TRIALCTL_SOCKET); is trialsd running?")
         XCTAssertEqual(say("Permission denied", .system),
                        "cannot reach trialsd at /run/user/1000/trialsd/control: Permission denied; connecting needs access to the socket (its group)")
         XCTAssertEqual(say("the path is too long for a Unix socket", .option),
-                       "cannot reach trialsd at /run/user/1000/trialsd/control: the path is too long for a Unix socket (given with --socket)")
+                       "cannot reach trialsd at /run/user/1000/trialsd/control: the path is too long for a Unix socket (given with --socket); give a shorter path with --socket PATH")
     }
 }

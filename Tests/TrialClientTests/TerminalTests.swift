@@ -13,11 +13,20 @@ final class TerminalTests: XCTestCase {
         let env = ["TRIALCTL_SOCKET": "/tmp/t/control", "XDG_RUNTIME_DIR": "/run/user/1000"]
         XCTAssertEqual(locate(env, existing: system, option: "/srv/control"), .init(path: "/srv/control", origin: .option))
         XCTAssertEqual(locate(env, existing: system), .init(path: "/tmp/t/control", origin: .environment))
+        // Without a choice: the system socket, then the user's, each tried until one accepts
+        // a connection (whether the system socket exists or not: it may refuse this user).
+        func candidates(_ env: [String: String], existing: Set<String> = [], uid: UInt32 = 1000) -> [String] {
+            SocketLocator(environment: env, fileExists: { existing.contains($0) }, uid: uid).candidates().map(\.path)
+        }
         XCTAssertEqual(locate(["XDG_RUNTIME_DIR": "/run/user/1000"], existing: system), .init(path: "/run/trialsd/control", origin: .system))
-        XCTAssertEqual(locate(["XDG_RUNTIME_DIR": "/run/user/1000"]), .init(path: "/run/user/1000/trialsd/control", origin: .user))
-        XCTAssertEqual(locate(["XDG_RUNTIME_DIR": "/tmp/xdg/"]), .init(path: "/tmp/xdg/trialsd/control", origin: .user))
-        XCTAssertEqual(locate([:]), .init(path: "/run/user/1000/trialsd/control", origin: .user))
-        XCTAssertEqual(locate(["XDG_RUNTIME_DIR": ""]), .init(path: "/run/user/1000/trialsd/control", origin: .user))
+        XCTAssertEqual(candidates(["XDG_RUNTIME_DIR": "/run/user/1000"]), ["/run/trialsd/control", "/run/user/1000/trialsd/control"])
+        XCTAssertEqual(candidates(["XDG_RUNTIME_DIR": "/tmp/xdg/"]), ["/run/trialsd/control", "/tmp/xdg/trialsd/control"])
+        XCTAssertEqual(candidates([:], existing: ["/run/user/1000"]), ["/run/trialsd/control", "/run/user/1000/trialsd/control"])
+        XCTAssertEqual(candidates(["XDG_RUNTIME_DIR": "", "HOME": "/home/u"], existing: ["/run/user/1000"]),
+                       ["/run/trialsd/control", "/run/user/1000/trialsd/control"])
+        XCTAssertEqual(candidates(["HOME": "/home/u"]), ["/run/trialsd/control", "/home/u/.local/state/trialsd/control"],
+                       "no runtime directory: the user's trialsd puts its socket in the state directory")
+        XCTAssertEqual(candidates(["HOME": "/root"], uid: 0), ["/run/trialsd/control"], "root's own socket is the system's")
         XCTAssertEqual(locate(["TRIALCTL_SOCKET": ""], existing: system), .init(path: "/run/trialsd/control", origin: .system),
                        "an empty TRIALCTL_SOCKET is no choice")
     }

@@ -82,9 +82,9 @@ final class SingleInstanceTests: XCTestCase {
         _ = FileManager.default.createFile(atPath: dir.path("plain"), contents: Data("keep".utf8))
         let cases: [(database: String, socket: String, error: String)] = [
             ("a.db", "plain", "trialsd: \(dir.path("plain")) exists and is not a socket; remove it or give another --socket\n"),
-            ("a.db", "plain/control", "trialsd: cannot use \(dir.path("plain")) for the socket: it is not a directory\n"),
-            ("plain/trials.db", "control", "trialsd: cannot use \(dir.path("plain")) for the database: it is not a directory\n"),
-            ("a.db", "plain/sub/control", "trialsd: cannot create \(dir.path("plain/sub")) for the socket: \(dir.path("plain")) is a file, not a directory\n"),
+            ("a.db", "plain/control", "trialsd: cannot use \(dir.path("plain")) for the socket: it is not a directory; give another --socket PATH\n"),
+            ("plain/trials.db", "control", "trialsd: cannot use \(dir.path("plain")) for the database: it is not a directory; give another --database PATH\n"),
+            ("a.db", "plain/sub/control", "trialsd: cannot create \(dir.path("plain/sub")) for the socket: \(dir.path("plain")) is a file, not a directory; give another --socket PATH\n"),
         ]
         for c in cases {
             let daemon = try DaemonProcess(directory: dir, database: c.database, socket: c.socket)
