@@ -50,7 +50,8 @@ final class ControlService: @unchecked Sendable {
     /// Every failure is answered: a refusal with its error, anything else (the database failing,
     /// the thread pool gone at shutdown) with StoreFailed or ShuttingDown. What `handle` throws
     /// is only `reply` failing, or the call being cancelled: the peer has gone.
-    /// Writes a reply already framed (a subscription's events, made once for all subscribers).
+    /// Writes replies already framed, one or more (a subscription's events, made once for all
+    /// subscribers), each ending in its NUL.
     typealias FrameWriter = @Sendable (ByteBuffer) async throws -> Void
 
     func handle(_ call: VarlinkCall, peer: Peer, drop: @escaping @Sendable () -> Void = {}, frames: FrameWriter? = nil,
@@ -73,7 +74,9 @@ final class ControlService: @unchecked Sendable {
                     let writeFrame: FrameWriter = { frame in
                         do {
                             if let frames { try await frames(frame) } else {
-                                try await answer(try VarlinkReply(message: JSONValue.parse(frame.readableBytesView.dropLast())))
+                                for message in frame.readableBytesView.split(separator: 0) {
+                                    try await answer(try VarlinkReply(message: JSONValue.parse(Array(message))))
+                                }
                             }
                         } catch { throw PeerGone(underlying: error) }
                     }
@@ -607,9 +610,21 @@ final class ControlService: @unchecked Sendable {
         while true {
             switch await broadcaster.next(subscription) {
             case .events(let batch, let through):
-                for p in batch where p.event.seq > last {
-                    try await writeFrame(p.frame)
-                    last = p.event.seq
+                // The batch's frames in one write (one hop to the event loop, one syscall),
+                // rather than a write and a wait for each event.
+                // Writes of at most 32 KiB: what a stuck subscriber holds while it does not read.
+                var fresh = batch.drop { $0.event.seq <= last }[...]
+                while !fresh.isEmpty {
+                    var joined = ByteBuffer()
+                    var taken = 0
+                    for p in fresh {
+                        guard taken == 0 || joined.readableBytes + p.frame.readableBytes <= 32 * 1024 else { break }
+                        joined.writeImmutableBuffer(p.frame)
+                        taken += 1
+                    }
+                    try await writeFrame(joined)
+                    last = fresh[fresh.startIndex + taken - 1].event.seq
+                    fresh = fresh.dropFirst(taken)
                 }
                 last = max(last, through)
             case .tooSlow:
