@@ -23,10 +23,22 @@ final class Broadcaster: @unchecked Sendable {  // state guarded by `lock`
         }
     }
 
-    /// A committed event and its reply frame for a subscriber, made once.
-    struct Published: Sendable {
+    /// A committed event and its reply frame for a subscriber, made once, by the first
+    /// subscriber that sends it (not on the writer's thread, which is the log's bottleneck).
+    final class Published: Sendable {
         let event: RecordedEvent
-        let frame: ByteBuffer
+        private let made = NIOLockedValueBox<ByteBuffer?>(nil)
+
+        init(event: RecordedEvent) { self.event = event }
+
+        var frame: ByteBuffer {
+            made.withLockedValue { frame in
+                if let frame { return frame }
+                let f = Broadcaster.frame(event)
+                frame = f
+                return f
+            }
+        }
     }
 
     /// What a subscriber gets when it asks for more.
@@ -171,7 +183,7 @@ final class Broadcaster: @unchecked Sendable {  // state guarded by `lock`
                         // Subscribers still short of the evicted event can no longer get it.
                         for s in subscribers.values where s.cursor < evicted { drop(s) }
                     }
-                    ring.append(Published(event: event, frame: Self.frame(event)))
+                    ring.append(Published(event: event))
                 }
             }
             let w = Array(waiting.values)
