@@ -387,7 +387,14 @@ public struct RecordCommand: TrialctlCommand {
         let moment = CallMoment(ctx.now())
         let reply = try session.call("AppendMany", params(["events": .array(lines.map { .object($0.event) })]))
         if json.isOn { return ctx.printJSON(reply, json) }
-        ctx.writeOut(try Render.appendedMany(reply, replayed: moment.isReplay))
+        // trialsd says which were replays; one that does not (older) is told by the clock.
+        let flags = reply["replayed"]?.arrayValue?.map { $0 == .bool(true) }
+        var index = 0
+        ctx.writeOut(try Render.appendedMany(reply) { e in
+            defer { index += 1 }
+            if let flags, index < flags.count { return flags[index] }
+            return moment.isReplay(e)
+        })
     }
 }
 
@@ -634,7 +641,9 @@ public struct AmendmentOptions: ParsableArguments {
         let reply = try session.call(method, p)
         if json.isOn { return ctx.printJSON(reply, json) }
         let event = try EventReply(json: .object(try Reply.object(reply, "event")))
-        ctx.writeOut(Render.recorded(event, replayed: moment.isReplay(event)))
+        let replayed: Bool
+        if case .bool(let b)? = reply["replayed"] { replayed = b } else { replayed = moment.isReplay(event) }  // an older trialsd
+        ctx.writeOut(Render.recorded(event, replayed: replayed))
     }
 }
 

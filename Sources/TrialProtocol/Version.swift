@@ -1,2 +1,2 @@
 /// The version of trialtrack that trialsd reports in GetInfo and both binaries print.
-public let trialtrackVersion = "0.1.0"
+public let trialtrackVersion = "0.2.0"

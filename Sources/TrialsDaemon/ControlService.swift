@@ -277,7 +277,7 @@ final class ControlService: @unchecked Sendable {
             if let expected = try p.int("expectedVersion", in: 0...Int64.max) { o["expectedVersion"] = .int(expected) }
             let event = try newEvent(.object(o), index: nil)
             let outcome = try await append([event], peer: peer, indexed: false)[0]
-            return JSONObject([("event", outcome.event.json)])
+            return JSONObject([("event", outcome.event.json), ("replayed", .bool(outcome.replayed))])
 
         case "Import":
             let p = try Parameters(call.parameters, allowed: ["document", "file"])
@@ -403,7 +403,11 @@ final class ControlService: @unchecked Sendable {
     private func appendAnswer(_ outcome: GroupCommitter.Outcome, many: Bool) -> AppendAnswer {
         do {
             let outcomes = try finish(outcome, indexed: many, severities: nil)
-            if many { return .reply(VarlinkReply(parameters: JSONObject([("events", .array(outcomes.map(\.event.json)))]))) }
+            if many {
+                return .reply(VarlinkReply(parameters: JSONObject([
+                    ("events", .array(outcomes.map(\.event.json))), ("replayed", .array(outcomes.map { .bool($0.replayed) })),
+                ])))
+            }
             let o = outcomes[0]
             var w = JSONWriter(capacity: 1024)
             w.beginObject()
