@@ -185,29 +185,35 @@ func study(_ document: JSONValue) {
 }
 
 /// Plans each study against no trial, records what was planned as the store would (folding
-/// strictly), then plans the same study again against the trial that made.
+/// strictly), then plans the same study again against the trial that made, and every later
+/// study of the document against the first one's trial (a later import of a changed record).
 func plan(_ studies: [Study]) {
-    for s in studies {
-        let first = ImportPlanner.plan(study: s, current: nil)
-        var recorded: [RecordedEvent] = []
-        var fold: TrialFold?
-        for var e in first.events {
-            // An importer's event goes through the contract as a client's would.
-            if let again = try? NewEvent(json: e.json, today: today) {
-                check(again == e, "planned event reads back different: \(e.json.canonicalText.prefix(500))")
-            }
-            guard (try? e.validate()) != nil else { break }
-            let seq = Int64(recorded.count + 1)
-            recorded.append(RecordedEvent(
-                seq: seq, id: "id-\(seq)", trial: s.nctId, version: seq, payload: e.payload, occurred: e.occurred,
-                recorded: Timestamp(microseconds: seq * 1_000_000), recordedBy: "fuzz", source: e.source, hash: []))
-            guard let f = try? TrialFold.fold(key: s.nctId, events: recorded, strictSeq: seq) else { break }
-            fold = f
-        }
-        if let view = fold?.view {
-            _ = ImportPlanner.plan(study: s, current: view)
-        }
+    var firstView: TrialView?
+    for (i, s) in studies.enumerated() {
+        let view = record(ImportPlanner.plan(study: s, current: nil), key: s.nctId)
+        if let view { _ = ImportPlanner.plan(study: s, current: view) }
+        if i == 0 { firstView = view } else if let firstView { _ = ImportPlanner.plan(study: s, current: firstView) }
     }
+}
+
+/// The trial a plan's events make, appended and folded as the store does; nil if none.
+func record(_ plan: ImportPlan, key: String) -> TrialView? {
+    var recorded: [RecordedEvent] = []
+    var fold: TrialFold?
+    for var e in plan.events {
+        // An importer's event goes through the contract as a client's would.
+        if let again = try? NewEvent(json: e.json, today: today) {
+            check(again == e, "planned event reads back different: \(e.json.canonicalText.prefix(500))")
+        }
+        guard (try? e.validate()) != nil else { break }
+        let seq = Int64(recorded.count + 1)
+        recorded.append(RecordedEvent(
+            seq: seq, id: "id-\(seq)", trial: key, version: seq, payload: e.payload, occurred: e.occurred,
+            recorded: Timestamp(microseconds: seq * 1_000_000), recordedBy: "fuzz", source: e.source, hash: []))
+        guard let f = try? TrialFold.fold(key: key, events: recorded, strictSeq: seq) else { break }
+        fold = f
+    }
+    return fold?.view
 }
 
 // MARK: - Texts
