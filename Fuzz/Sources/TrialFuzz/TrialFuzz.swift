@@ -227,7 +227,10 @@ func text(_ s: String) {
         check((try? PartialDate(parsing: d.description)) == d, "partial date '\(s)' does not read back from '\(d)'")
     }
     if let d = Day(s) { check(Day(d.description) == d, "day '\(s)' does not read back from '\(d)'") }
-    if let t = try? Timestamp(parsing: s) { _ = t.description }
+    if let t = try? Timestamp(parsing: s) {
+        _ = t.day
+        check((try? Timestamp(parsing: t.description)) == t, "time '\(s)' does not read back from '\(t)'")
+    }
     if let r = try? TrialReference(s) { _ = r.text; _ = r.registry }
     for registry in Registry.allCases { _ = try? TrialIdentifier(registry: registry, id: s) }
     if let u = NewEvent.normalisedUUID(s) { check(NewEvent.normalisedUUID(u) == u, "uuid '\(s)' not stable") }
