@@ -28,7 +28,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     switch mode {
     case UInt8(ascii: "j"): _ = json(rest)
     case UInt8(ascii: "v"): if let v = json(rest) { varlink(v) }
-    case UInt8(ascii: "e"): if let v = json(rest) { _ = event(v) }
+    case UInt8(ascii: "e"): if let v = json(rest), let e = event(v) { fold([registration, e]) }
     case UInt8(ascii: "p"): if let v = json(rest) { payloadsOfEveryType(v) }
     case UInt8(ascii: "s"): study(Array(rest))
     case UInt8(ascii: "t"): text(String(decoding: rest, as: UTF8.self))
@@ -117,7 +117,7 @@ func varlink(_ message: JSONValue) {
     case "Append":
         if let e = p["event"] { _ = event(e) }
     case "AppendMany":
-        for e in p["events"]?.arrayValue ?? [] { _ = event(e) }
+        fold((p["events"]?.arrayValue ?? []).compactMap { event($0) })
     case "Correct":
         if let payload = p["payload"] { payloadsOfEveryType(payload) }
         if let s = p["occurred"]?.stringValue { text(s) }
@@ -170,6 +170,72 @@ func payloadsOfEveryType(_ v: JSONValue) {
             check(false, "\(type) payload's own json refused: \(error): \(json.canonicalText.prefix(500))")
         }
     }
+}
+
+// MARK: - The lifecycle fold
+
+/// A trial's first event, before a fuzzed one.
+let registration = try! NewEvent(
+    json: JSONValue.parse(#"{"trial":"NCT00973089","type":"registered","occurred":"2009-09","payload":{"title":"A trial"}}"#),
+    today: today)
+
+/// Events of one trial as the log would hold them: appended one by one, each folded strictly
+/// with the trial's history as the store does (stopping at the first refused), and the whole
+/// folded leniently as a rebuild does. What the fold makes is written by the streaming writer
+/// as by the tree, and reads back as the client reads it.
+func fold(_ events: [NewEvent]) {
+    // Each append refolds the history: at most 16 appends, 64 events in all (time per input).
+    let events = events.prefix(64)
+    var recorded: [RecordedEvent] = []
+    for e in events.prefix(16) {
+        let seq = Int64(recorded.count + 1)
+        let r = RecordedEvent(
+            seq: seq, id: "id-\(seq)", trial: "NCT00973089", version: seq, payload: e.payload, occurred: e.occurred,
+            recorded: Timestamp(microseconds: seq * 1_000_000), recordedBy: "fuzz", source: e.source,
+            hash: [UInt8](repeating: UInt8(truncatingIfNeeded: seq), count: 32))
+        sameBytes(r)
+        recorded.append(r)
+        guard let f = try? TrialFold.fold(key: "NCT00973089", events: recorded, strictSeq: seq) else {
+            recorded.removeLast()
+            break
+        }
+        written(f)
+    }
+    var all = recorded
+    for e in events.dropFirst(recorded.count) {
+        let seq = Int64(all.count + 1)
+        all.append(RecordedEvent(
+            seq: seq, id: "id-\(seq)", trial: "NCT00973089", version: seq, payload: e.payload, occurred: e.occurred,
+            recorded: Timestamp(microseconds: seq * 1_000_000), recordedBy: "fuzz", source: e.source, hash: []))
+    }
+    do { written(try TrialFold.fold(key: "NCT00973089", events: all, lenient: true)) } catch {
+        check(false, "a lenient fold refused: \(error)")
+    }
+}
+
+func written(_ f: TrialFold) {
+    sameBytes(f.summary)
+    let back = try? TrialSummary(json: f.summary.json)
+    check(back == f.summary, "summary reads back different: \(f.summary.json.canonicalText.prefix(500))")
+    for t in f.timeline {
+        sameBytes(t)
+        _ = try? TimelineEntry(json: t.json)
+    }
+    for x in f.expectations {
+        sameBytes(x)
+        let back = try? Expectation(json: x.json)
+        check(back == x, "expectation reads back different: \(x.json.canonicalText.prefix(500))")
+    }
+    _ = f.view
+}
+
+/// The streaming writer's bytes are the tree's canonical text, which parses.
+func sameBytes<T: JSONWritable>(_ x: T) {
+    var w = JSONWriter()
+    x.write(to: &w)
+    let tree = x.json
+    check(w.bytes == Array(tree.canonicalText.utf8), "\(T.self): writer and tree differ: \(w.text.prefix(300)) vs \(tree.canonicalText.prefix(300))")
+    roundTrip(tree)
 }
 
 // MARK: - ClinicalTrials.gov
