@@ -8,10 +8,12 @@ import TrialProtocol
 //
 //   j  JSON text: the parser and the canonical writer's round trip
 //   v  a Varlink message: the call (and reply) decoding, and the events, payloads and
-//      documents it carries, decoded as the daemon decodes them
-//   e  an event of the public contract: NewEvent(json:today:) and its round trip
+//      documents it carries, decoded as the daemon decodes them (AppendMany's events folded)
+//   e  an event of the public contract: NewEvent(json:today:) and its round trip, then
+//      appended after a registration and folded as the store does
 //   p  a payload: Payload(type:json:) for every event type, both details, and its round trip
-//   s  a ClinicalTrials.gov document: StudyDocument.parse, then ImportPlanner.plan, twice
+//   s  a ClinicalTrials.gov document: StudyDocument.parse, then ImportPlanner.plan against
+//      no trial, the trial the plan made, and (later studies) the first study's trial
 //   t  a line of text: partial dates, days, times, trial references, identifiers, UUIDs
 //
 // Any other first byte runs every reading on the whole input. A crash, a trap (overflow, index
