@@ -1,8 +1,8 @@
 # trialtrack — build, test, run and install.
 #   make run      set up, build, and run trialsd on the default local database with the demo data
 #   make check    set up, build, and pass the whole test suite
-#   make fuzz     fuzz what a peer sends trialsd for FUZZ_SECONDS (60) with libFuzzer (Fuzz/)
 #   make install  install binaries, units, catalog, man pages and completions (DESTDIR, PREFIX)
+#   make fuzz     fuzz what a peer sends trialsd for FUZZ_SECONDS (60) with libFuzzer (Fuzz/)
 
 PREFIX ?= /usr/local
 DESTDIR ?=
@@ -18,7 +18,7 @@ DEBIAN_PACKAGES = libsqlite3-dev libsystemd-dev libssl-dev pkg-config sqlite3 py
 # folder, so that it works with Debian's own python3 (PEP 668 refuses a system-wide pip install).
 VENV = .build/venv
 
-.PHONY: deps venv build run check test fuzz bench clean man completions install
+.PHONY: deps venv build run check test bench clean man completions install
 
 # Debian packages the build and the tests need (as root; otherwise it says what is missing).
 deps:
@@ -62,6 +62,7 @@ test: check
 # The fuzz target (Fuzz/, a package of its own): the JSON parser, Varlink calls, the event
 # contract, every payload and ClinicalTrials.gov records, on a copy of Fuzz/corpus. A crash
 # prints the input's path and hex; add it to Fuzz/corpus as finding-NAME with a unit test.
+.PHONY: fuzz
 fuzz:
 	SWIFT=$(SWIFT) Fuzz/run
 
