@@ -3,6 +3,7 @@
 #   make demo-clean  remove the demo's database and socket (.build/demo), to start over
 #   make check    set up, build, and pass the whole test suite
 #   make install  install binaries, units, catalog, man pages and completions (DESTDIR, PREFIX)
+#   make fuzz     fuzz what a peer sends trialsd for FUZZ_SECONDS (60) with libFuzzer (Fuzz/)
 
 PREFIX ?= /usr/local
 DESTDIR ?=
@@ -60,8 +61,17 @@ check: deps venv
 	$(MAKE) --no-print-directory install PREFIX=$(CURDIR)/.build/install-check CONFIGURATION=debug >/dev/null
 	# Line-buffered: if the run is ever stopped, its output names the test it was in.
 	stdbuf -oL -eL $(SWIFT) test --skip-build
+	# In CI (CI is set) the fuzzer runs too, for a bounded minute; a user's `make check` skips it.
+	@if [ -n "$$CI" ]; then FUZZ_SECONDS=$${FUZZ_SECONDS:-60} SWIFT=$(SWIFT) Fuzz/run; fi
 
 test: check
+
+# The fuzz target (Fuzz/, a package of its own): the JSON parser, Varlink calls, the event
+# contract, every payload and ClinicalTrials.gov records, on a copy of Fuzz/corpus. A crash
+# prints the input's path and hex; add it to Fuzz/corpus as finding-NAME with a unit test.
+.PHONY: fuzz
+fuzz:
+	SWIFT=$(SWIFT) Fuzz/run
 
 # Benchmarks print figures; they are never timed tests. See benchmarks/README.md.
 bench: deps

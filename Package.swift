@@ -9,6 +9,9 @@ let package = Package(
     products: [
         .library(name: "TrialDomain", targets: ["TrialDomain"]),
         .library(name: "TrialStore", targets: ["TrialStore"]),
+        // The wire and the registry mapping, as products so that Fuzz/ (a package of its own) can link them.
+        .library(name: "TrialProtocol", targets: ["TrialProtocol"]),
+        .library(name: "ClinicalTrialsGov", targets: ["ClinicalTrialsGov"]),
         .executable(name: "trialsd", targets: ["trialsd"]),
         .executable(name: "trialctl", targets: ["trialctl"]),
         .executable(name: "trialbench", targets: ["trialbench"]),

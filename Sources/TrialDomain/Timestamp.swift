@@ -98,15 +98,20 @@ public struct Timestamp: Comparable, Hashable, Sendable, CustomStringConvertible
         } else if u[i] == UInt8(ascii: "+") || u[i] == UInt8(ascii: "-") {
             let sign = u[i] == UInt8(ascii: "+") ? 1 : -1
             i += 1
-            guard let oh = num(2) else { throw bad() }
+            guard let oh = num(2), oh < 24 else { throw bad() }
             if i < u.count, u[i] == UInt8(ascii: ":") { i += 1 }
-            guard let om = num(2) else { throw bad() }
+            guard let om = num(2), om < 60 else { throw bad() }
             offsetMinutes = sign * (oh * 60 + om)
         } else {
             throw bad()
         }
         guard i == u.count else { throw bad() }
         let seconds = Int64(day.daysSinceEpoch) * 86400 + Int64(h * 3600 + m * 60 + s) - Int64(offsetMinutes * 60)
-        microseconds = seconds * 1_000_000 + Int64(micro)
+        let time = Timestamp(microseconds: seconds * 1_000_000 + Int64(micro))
+        // A zone can carry a time out of the years a date may have, 1000 to 9999
+        // (1000-01-01T00:30+01:00 is in 999): its text, `0999-12-31T23:30:00.000000Z` or
+        // `10000-01-01T…`, would not read back, nor sort in time order among the log's texts.
+        guard PartialDate(year: time.day.components.year, precision: .year) != nil else { throw bad() }
+        self = time
     }
 }

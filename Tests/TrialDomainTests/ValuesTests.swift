@@ -52,6 +52,25 @@ final class PartialDateTests: XCTestCase {
         XCTAssertThrowsError(try Timestamp(parsing: "2025-06-01T12:00"))  // a zone is required
         XCTAssertThrowsError(try Timestamp(parsing: "yesterday"))
     }
+
+    /// Found by the fuzzer's read-back property (Fuzz/corpus/finding-t-time-past-9999): a zone
+    /// carried a time out of the years a date may have, and its text,
+    /// `10000-01-01T00:30:00.000000Z`, did not read back (nor sort in time order among the log's
+    /// texts). Zones past ±23:59 were taken too.
+    func testTimesOutsideTheWrittenYearsOrWithImpossibleZonesAreRefused() throws {
+        for text in ["9999-12-31T23:30-01:00", "9999-12-31T23:59:59.999999-00:01", "1000-01-01T00:30+01:00", "2025-06-01T12:00+99:99",
+                     "2025-06-01T12:00+24:00", "2025-06-01T12:00-05:60"] {
+            XCTAssertThrowsError(try Timestamp(parsing: text), text) { error in
+                XCTAssertTrue("\(error)".contains("is not a time"), "\(text): \(error)")
+            }
+        }
+        // The edges themselves, and every zone within a day, read back from their text.
+        for text in ["9999-12-31T23:59:59.999999Z", "9999-12-31T23:30+01:00", "1000-01-01T00:00Z",
+                     "1000-01-01T00:30-01:00", "2025-06-01T12:00+23:59", "2025-06-01T12:00-23:59", "9999-12-31"] {
+            let t = try Timestamp(parsing: text)
+            XCTAssertEqual(try Timestamp(parsing: t.description), t, text)
+        }
+    }
 }
 
 final class IdentifierTests: XCTestCase {
