@@ -60,9 +60,15 @@ check: deps venv
 	# `make install` into a scratch prefix: the tests check the installed units and files.
 	$(MAKE) --no-print-directory install PREFIX=$(CURDIR)/.build/install-check CONFIGURATION=debug >/dev/null
 	# Line-buffered: if the run is ever stopped, its output names the test it was in.
-	stdbuf -oL -eL $(SWIFT) test --skip-build
+	bash -o pipefail -c 'stdbuf -oL -eL $(SWIFT) test --skip-build 2>&1 | tee .build/check-tests.log'
 	# In CI (CI is set) the fuzzer runs too, for a bounded minute; a user's `make check` skips it.
 	@if [ -n "$$CI" ]; then FUZZ_SECONDS=$${FUZZ_SECONDS:-60} SWIFT=$(SWIFT) Fuzz/run; fi
+	@# The tests' count last, whatever ran after them: XCTest's summary as one line.
+	@line=$$(grep -E 'Executed [0-9]+ tests?, with' .build/check-tests.log | tail -1); \
+	n=$$(echo "$$line" | sed -E 's/.*Executed ([0-9]+) tests?.*/\1/'); \
+	f=$$(echo "$$line" | sed -E 's/.* ([0-9]+) failures?.*/\1/'); \
+	k=$$(echo "$$line" | grep -oE '[0-9]+ tests? skipped' | grep -oE '^[0-9]+' || echo 0); \
+	echo "tests: $$((n - f - k)) passed, $$f failed, $$k skipped"
 
 test: check
 
