@@ -1,0 +1,101 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// `HTTPTransport` on FoundationNetworking's URLSession (libcurl and the system's CA store
+/// underneath; see the module's documentation in RegistryClient.swift for why). No cache, no
+/// cookies; redirects are followed; each request carries its own timeout.
+public final class URLSessionTransport: HTTPTransport, @unchecked Sendable {
+    private let session: URLSession
+
+    public init() {
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.urlCache = nil
+        configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
+        configuration.httpCookieStorage = nil
+        configuration.httpShouldSetCookies = false
+        session = URLSession(configuration: configuration)
+    }
+
+    deinit { session.finishTasksAndInvalidate() }
+
+    public func get(_ url: String, headers: [(String, String)], timeout: Double) async throws(TransportFailure) -> HTTPResponse {
+        guard let target = URL(string: url) else { throw .invalidURL }
+        var request = URLRequest(url: target, cachePolicy: .reloadIgnoringLocalCacheData, timeoutInterval: timeout)
+        request.httpMethod = "GET"
+        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
+
+        let box = TaskBox()
+        let result: Result<(Data, URLResponse), Error> = await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let task = session.dataTask(with: request) { data, response, error in
+                    if let error {
+                        continuation.resume(returning: .failure(error))
+                    } else if let response {
+                        continuation.resume(returning: .success((data ?? Data(), response)))
+                    } else {
+                        continuation.resume(returning: .failure(URLError(.badServerResponse)))
+                    }
+                }
+                box.set(task)
+                task.resume()
+            }
+        } onCancel: {
+            box.cancel()
+        }
+
+        switch result {
+        case .failure(let error):
+            throw Self.failure(error)
+        case .success(let (data, response)):
+            guard let http = response as? HTTPURLResponse else { throw .failed("not an HTTP answer") }
+            var fields: [String: String] = [:]
+            for (k, v) in http.allHeaderFields { fields[String(describing: k)] = String(describing: v) }
+            let answer = HTTPResponse(status: http.statusCode, headers: fields, body: [UInt8](data))
+            try Self.checkLength(answer)
+            return answer
+        }
+    }
+
+    /// A body shorter (or longer) than its `Content-Length`. Only for a body sent as it is:
+    /// libcurl inflates a compressed one, whose length then differs from the header's.
+    static func checkLength(_ response: HTTPResponse) throws(TransportFailure) {
+        guard let text = response.header("Content-Length"), let expected = Int(text.trimmingCharacters(in: .whitespaces)) else { return }
+        let encoding = response.header("Content-Encoding")?.lowercased() ?? "identity"
+        guard encoding == "identity", response.body.count != expected else { return }
+        throw .cutShort("body cut short: \(response.body.count) of \(expected) bytes (Content-Length)")
+    }
+
+    static func failure(_ error: Error) -> TransportFailure {
+        if error is CancellationError { return .cancelled }
+        guard let urlError = error as? URLError else { return .failed(String(describing: error)) }
+        switch urlError.code {
+        case .timedOut: return .timedOut
+        case .cancelled: return .cancelled
+        case .networkConnectionLost:
+            return .cutShort("connection closed before the whole answer came (\(urlError.localizedDescription))")
+        default:
+            return .failed(urlError.localizedDescription)
+        }
+    }
+}
+
+/// The running task, so that cancelling the Swift task cancels the transfer.
+private final class TaskBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var task: URLSessionTask?
+    private var cancelled = false
+
+    func set(_ task: URLSessionTask) {
+        lock.lock(); defer { lock.unlock() }
+        self.task = task
+        if cancelled { task.cancel() }
+    }
+
+    func cancel() {
+        lock.lock(); defer { lock.unlock() }
+        cancelled = true
+        task?.cancel()
+    }
+}
