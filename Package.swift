@@ -115,7 +115,7 @@ let package = Package(
             exclude: ["varlink_client.py", "journal_test.py", "nspawn_e2e.sh", "powercut.c"]),
         .testTarget(
             name: "RegistryClientTests",
-            dependencies: ["RegistryClient", "RegistryTestSupport", "ClinicalTrialsGov", "TrialDomain", "TrialTestSupport"]),
+            dependencies: ["RegistryClient", "RegistryTestSupport", "ClinicalTrialsGov", "TrialDomain", "TrialProtocol", "TrialTestSupport"]),
         .testTarget(name: "ClinicalTrialsGovTests", dependencies: ["ClinicalTrialsGov", "TrialDomain", "TrialTestSupport"]),
         .testTarget(
             name: "TrialStoreTests",
