@@ -65,7 +65,7 @@ public final class PoliteFetcher: Sendable {
             response = try await transport.get(url, headers: headers, timeout: timeout)
         } catch {
             switch error {
-            case .timedOut: return .retry("no whole answer within \(Self.seconds(timeout))", .timedOut, nil)
+            case .timedOut: return .retry("no answer within \(Self.seconds(timeout))", .timedOut, nil)
             case .failed(let why): return .retry(why, .transport, nil)
             case .cutShort(let why): throw RegistryError(url: url, kind: .cutShort, reason: why)
             case .invalidURL: throw RegistryError(url: url, kind: .invalidURL, reason: "not a valid URL")

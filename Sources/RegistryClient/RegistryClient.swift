@@ -15,8 +15,10 @@ import TrialDomain
 ///   minutes to a clean build on this machine (swift-nio-ssl's BoringSSL, nio-http2,
 ///   nio-extras) for one GET a second. libcurl directly would mean a new system-library target,
 ///   `libcurl4-openssl-dev` and hand-written callbacks for what URLSession already wraps.
-/// - **Per-request timeout**: `URLRequest.timeoutInterval` (a response slower than it fails
-///   with `URLError.timedOut`, which is retried like a 5xx).
+/// - **Per-request timeout**: a response slower than it fails with `URLError.timedOut`,
+///   retried like a 5xx. (On Linux FoundationNetworking reads it from the session's
+///   `timeoutIntervalForRequest`, in whole seconds, not from `URLRequest.timeoutInterval`,
+///   which it ignores: the tests showed it, so `URLSessionTransport` keeps a session per timeout.)
 /// - **Retry-After**: `HTTPURLResponse.value(forHTTPHeaderField:)`.
 /// - **User-Agent**: set per request; URLSession's own default is replaced, not appended to.
 /// - **A body cut short**: libcurl reports fewer bytes than `Content-Length` before the close

@@ -6,23 +6,39 @@ import FoundationNetworking
 /// `HTTPTransport` on FoundationNetworking's URLSession (libcurl and the system's CA store
 /// underneath; see the module's documentation in RegistryClient.swift for why). No cache, no
 /// cookies; redirects are followed; each request carries its own timeout.
+///
+/// On Linux, FoundationNetworking takes the timeout from the session's configuration
+/// (`timeoutIntervalForRequest`), not from the request's `timeoutInterval`, and in whole
+/// seconds: so there is one session per timeout asked for (in practice one), and a timeout is
+/// at least a second. It is an idle timeout: it runs while no bytes come.
 public final class URLSessionTransport: HTTPTransport, @unchecked Sendable {
-    private let session: URLSession
+    private let lock = NSLock()
+    private var sessions: [Int: URLSession] = [:]
 
-    public init() {
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.urlCache = nil
-        configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
-        configuration.httpCookieStorage = nil
-        configuration.httpShouldSetCookies = false
-        session = URLSession(configuration: configuration)
+    public init() {}
+
+    deinit { for session in sessions.values { session.finishTasksAndInvalidate() } }
+
+    private func session(timeout: Double) -> (URLSession, Double) {
+        let seconds = max(1, Int(timeout.rounded(.up)))
+        return lock.withLock {
+            if let session = sessions[seconds] { return (session, Double(seconds)) }
+            let configuration = URLSessionConfiguration.ephemeral
+            configuration.urlCache = nil
+            configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
+            configuration.httpCookieStorage = nil
+            configuration.httpShouldSetCookies = false
+            configuration.timeoutIntervalForRequest = Double(seconds)
+            let session = URLSession(configuration: configuration)
+            sessions[seconds] = session
+            return (session, Double(seconds))
+        }
     }
-
-    deinit { session.finishTasksAndInvalidate() }
 
     public func get(_ url: String, headers: [(String, String)], timeout: Double) async throws(TransportFailure) -> HTTPResponse {
         guard let target = URL(string: url) else { throw .invalidURL }
-        var request = URLRequest(url: target, cachePolicy: .reloadIgnoringLocalCacheData, timeoutInterval: timeout)
+        let (session, seconds) = session(timeout: timeout)
+        var request = URLRequest(url: target, cachePolicy: .reloadIgnoringLocalCacheData, timeoutInterval: seconds)
         request.httpMethod = "GET"
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
 
