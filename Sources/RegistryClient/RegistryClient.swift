@@ -22,7 +22,8 @@ import TrialDomain
 /// - **Retry-After**: `HTTPURLResponse.value(forHTTPHeaderField:)`.
 /// - **User-Agent**: set per request; URLSession's own default is replaced, not appended to.
 /// - **A body cut short**: libcurl reports fewer bytes than `Content-Length` before the close
-///   as an error (`CURLE_PARTIAL_FILE`, surfacing as `URLError.networkConnectionLost`), and
+///   as an error (`CURLE_PARTIAL_FILE`, which reaches URLSession's caller as a `URLError`
+///   whose text is "transfer closed with N bytes remaining to read"; the tests stage it), and
 ///   `URLSessionTransport` also compares the body with `Content-Length` itself when the body
 ///   was not compressed, so a short body never passes as a whole one. A body that is whole by
 ///   its length but is not JSON fails in the decoders.

@@ -83,6 +83,11 @@ public final class URLSessionTransport: HTTPTransport, @unchecked Sendable {
         throw .cutShort("body cut short: \(response.body.count) of \(expected) bytes (Content-Length)")
     }
 
+    /// `checkLength`, for the tests (a server that lies about its length is hard to stage).
+    public static func checkLengthForTests(_ response: HTTPResponse) throws {
+        try checkLength(response)
+    }
+
     static func failure(_ error: Error) -> TransportFailure {
         if error is CancellationError { return .cancelled }
         guard let urlError = error as? URLError else { return .failed(String(describing: error)) }
@@ -90,9 +95,15 @@ public final class URLSessionTransport: HTTPTransport, @unchecked Sendable {
         case .timedOut: return .timedOut
         case .cancelled: return .cancelled
         case .networkConnectionLost:
-            return .cutShort("connection closed before the whole answer came (\(urlError.localizedDescription))")
+            return .cutShort("body cut short: the connection closed before the whole answer came (\(urlError.localizedDescription))")
         default:
-            return .failed(urlError.localizedDescription)
+            // libcurl's CURLE_PARTIAL_FILE comes through with its own text and no code of its own:
+            // "transfer closed with 75576 bytes remaining to read".
+            let text = urlError.localizedDescription
+            if text.contains("transfer closed with") || text.contains("bytes remaining") {
+                return .cutShort("body cut short: \(text)")
+            }
+            return .failed("\(text) (URLError \(urlError.code.rawValue))")
         }
     }
 }
