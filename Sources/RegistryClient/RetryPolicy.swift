@@ -1,3 +1,5 @@
+import Foundation
+
 /// How the fetcher retries: 5xx answers, timeouts and broken connections are retried after a
 /// capped exponential backoff (1, 2, 4 … seconds, capped at 60); a 429 waits its
 /// `Retry-After` instead (or the backoff when it has none). All tries count against
@@ -25,5 +27,3 @@ public struct RetryPolicy: Equatable, Sendable {
         return min(initialBackoff * Foundation.pow(2, exponent), maxBackoff)
     }
 }
-
-import Foundation

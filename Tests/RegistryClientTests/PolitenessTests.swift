@@ -16,6 +16,8 @@ final class PolitenessTests: XCTestCase {
         XCTAssertTrue(agent.hasPrefix("trialtrack/\(trialtrackVersion) "), agent)
         XCTAssertFalse(agent.contains("Foundation"), "URLSession's default agent replaced: \(agent)")
         XCTAssertEqual(server.requests.first?.header("Accept"), "application/json")
+        // Compressed answers are asked for (a page of 1,000 studies is tens of megabytes).
+        XCTAssertTrue(server.requests.first?.header("Accept-Encoding")?.contains("gzip") ?? false)
     }
 
     func testTheRateLimiterSpacesRequestsByTheRestOfASecond() async throws {
