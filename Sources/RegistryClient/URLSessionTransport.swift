@@ -76,16 +76,11 @@ public final class URLSessionTransport: HTTPTransport, @unchecked Sendable {
 
     /// A body shorter (or longer) than its `Content-Length`. Only for a body sent as it is:
     /// libcurl inflates a compressed one, whose length then differs from the header's.
-    static func checkLength(_ response: HTTPResponse) throws(TransportFailure) {
+    public static func checkLength(_ response: HTTPResponse) throws(TransportFailure) {
         guard let text = response.header("Content-Length"), let expected = Int(text.trimmingCharacters(in: .whitespaces)) else { return }
         let encoding = response.header("Content-Encoding")?.lowercased() ?? "identity"
         guard encoding == "identity", response.body.count != expected else { return }
         throw .cutShort("body cut short: \(response.body.count) of \(expected) bytes (Content-Length)")
-    }
-
-    /// `checkLength`, for the tests (a server that lies about its length is hard to stage).
-    public static func checkLengthForTests(_ response: HTTPResponse) throws {
-        try checkLength(response)
     }
 
     static func failure(_ error: Error) -> TransportFailure {

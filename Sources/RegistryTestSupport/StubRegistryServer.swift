@@ -39,7 +39,9 @@ public final class StubRegistryServer: @unchecked Sendable {
         _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
         listener = fd
         port = UInt16(bigEndian: address.sin_port)
-        Thread.detachNewThread { [self] in acceptLoop() }
+        // The loop holds the server weakly: a server the test lets go is stopped by its deinit,
+        // which wakes the blocked accept.
+        Thread.detachNewThread { [weak self] in Self.acceptLoop(fd) { self } }
     }
 
     /// Answers requests in turn from a list (a 500 once it runs out).
@@ -57,18 +59,24 @@ public final class StubRegistryServer: @unchecked Sendable {
             return !stopped
         }
         guard first else { return }
+        // Shut down, not closed: the accept loop closes the descriptor as it leaves, so its
+        // number cannot be reused by another socket while the loop might still accept on it.
         shutdown(listener, Int32(SHUT_RDWR))
-        close(listener)
     }
 
-    private func acceptLoop() {
+    private static func acceptLoop(_ listener: Int32, _ server: () -> StubRegistryServer?) {
+        defer { close(listener) }
         while true {
             let connection = accept(listener, nil, nil)
             if connection < 0 {
                 if errno == EINTR { continue }
                 return
             }
-            Thread.detachNewThread { [self] in serve(connection) }
+            guard let server = server() else {
+                close(connection)
+                return
+            }
+            Thread.detachNewThread { server.serve(connection) }
         }
     }
 

@@ -19,12 +19,12 @@ final class FailureTests: XCTestCase {
 
     func testALengthThatDisagreesWithTheBodyIsCutShort() throws {
         let response = HTTPResponse(status: 200, headers: ["content-length": "10"], body: Array("{}".utf8))
-        XCTAssertThrowsError(try URLSessionTransport.checkLengthForTests(response)) { error in
+        XCTAssertThrowsError(try URLSessionTransport.checkLength(response)) { error in
             XCTAssertEqual(error as? TransportFailure, .cutShort("body cut short: 2 of 10 bytes (Content-Length)"))
         }
         // A compressed body is inflated by libcurl, so its length is not compared.
         let gzip = HTTPResponse(status: 200, headers: ["Content-Length": "10", "Content-Encoding": "gzip"], body: Array("{}".utf8))
-        XCTAssertNoThrow(try URLSessionTransport.checkLengthForTests(gzip))
+        XCTAssertNoThrow(try URLSessionTransport.checkLength(gzip))
     }
 
     func testJSONThatDoesNotParseIsAnErrorNamingTheURL() async throws {
