@@ -14,7 +14,10 @@ LIBDIR = $(PREFIX)/lib
 UNITDIR = $(LIBDIR)/systemd/system
 MANDIR = $(PREFIX)/share/man
 BUILT = .build/$(CONFIGURATION)
-DEBIAN_PACKAGES = libsqlite3-dev libsystemd-dev libssl-dev pkg-config sqlite3 python3 python3-venv util-linux systemd-container
+DEBIAN_PACKAGES = libsqlite3-dev libsystemd-dev libssl-dev pkg-config sqlite3 python3 python3-venv util-linux systemd-container \
+	libcurl4 ca-certificates
+# libcurl4 and ca-certificates: the toolchain's FoundationNetworking (URLSession, which
+# RegistryClient fetches ClinicalTrials.gov with) loads libcurl.so.4 and trusts the system's CAs.
 # The tests' Python (the independent Varlink client): a virtual environment inside the build
 # folder, so that it works with Debian's own python3 (PEP 668 refuses a system-wide pip install).
 VENV = .build/venv

@@ -60,6 +60,10 @@ let package = Package(
         // ClinicalTrials.gov API v2 study JSON → events: pure mapping and change detection.
         .target(name: "ClinicalTrialsGov", dependencies: ["TrialDomain"]),
 
+        // The registry's HTTP API as trialctl sync reads it: URLs, the incremental query, a polite
+        // fetcher (rate limit, Retry-After, backoff) and the answers' decoders. No daemon, no Varlink.
+        .target(name: "RegistryClient", dependencies: ["TrialDomain"]),
+
         // libsystemd (sd_notify, listen fds, the journal) from Debian's libsystemd-dev.
         .systemLibrary(
             name: "CSystemd", pkgConfig: "libsystemd",
@@ -100,6 +104,8 @@ let package = Package(
 
         // Fixtures and helpers shared by the test targets.
         .target(name: "TrialTestSupport", dependencies: ["TrialDomain"]),
+        // A scriptable HTTP/1.1 stand-in for the registry on 127.0.0.1 and a clock that does not sleep.
+        .target(name: "RegistryTestSupport", dependencies: ["RegistryClient"]),
 
         .testTarget(name: "TrialDomainTests", dependencies: ["TrialDomain", "TrialTestSupport"]),
         .testTarget(name: "TrialClientTests", dependencies: ["TrialClient", "TrialDomain", "TrialProtocol", "TrialTestSupport"]),
@@ -110,6 +116,9 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             exclude: ["varlink_client.py", "journal_test.py", "nspawn_e2e.sh", "powercut.c"]),
+        .testTarget(
+            name: "RegistryClientTests",
+            dependencies: ["RegistryClient", "RegistryTestSupport", "ClinicalTrialsGov", "TrialDomain", "TrialProtocol", "TrialTestSupport"]),
         .testTarget(name: "ClinicalTrialsGovTests", dependencies: ["ClinicalTrialsGov", "TrialDomain", "TrialTestSupport"]),
         .testTarget(
             name: "TrialStoreTests",
