@@ -54,11 +54,11 @@ struct HistoryBench: ParsableCommand {
             return r
         }
         let fresh = try rate("new trials (a registration each)") { i in Self.registration("NEW-\(i)", today: today) }
-        let inOrder = try rate("the \(long)-event trial, dated today (in world order)") { i in
-            Self.event("LONG-1", k: 2 + i, occurred: PartialDate(day: today))
-        }
         let backfill = try rate("the \(long)-event trial, dated before its forecasts (backfill)") { i in
             Self.event("LONG-1", k: 2 + i, occurred: PartialDate(day: Self.backfillStart.adding(days: i / 4)))
+        }
+        let inOrder = try rate("the \(long)-event trial, dated today (in world order)") { i in
+            Self.event("LONG-1", k: 2 + i, occurred: PartialDate(day: today))
         }
         print(String(format: "  ratio new / long in order: %.2f×, new / long backfill: %.2f×", fresh / inOrder, fresh / backfill))
 
@@ -81,11 +81,17 @@ struct HistoryBench: ParsableCommand {
         guard case .success = try store.append(groups: [group], recordedBy: "bench")[0] else { throw ValidationError("the batch was refused") }
         let held = now() - t0
         done.wait()
-        let t1 = now()
-        _ = try store.append(Self.event("BATCH-1", k: 2, occurred: PartialDate(day: Self.backfillStart)), recordedBy: "bench")
-        let after = now() - t1
-        print(String(format: "  one AppendMany of %d backfill events to a %d-event trial with a forecast: %.3f s (%.3f ms per event); another writer's append waited %.3f s; one append after it: %.1f ms",
-                     batchEvents, batchTrial, held, held * 1000 / Double(batchEvents), waited, after * 1000))
+        func time(_ occurred: Day) throws -> Double {
+            let t = now()
+            _ = try store.append(Self.event("BATCH-1", k: 2, occurred: PartialDate(day: occurred)), recordedBy: "bench")
+            return (now() - t) * 1000
+        }
+        let last = Self.backfillStart.adding(days: (batchEvents - 1) / 4)
+        let (afterToday, afterLast, afterOld) = (try time(today), try time(last), try time(Self.backfillStart))
+        print(String(format: "  one AppendMany of %d backfill events to a %d-event trial with a forecast: %.3f s (%.3f ms per event); another writer's append waited %.3f s",
+                     batchEvents, batchTrial, held, held * 1000 / Double(batchEvents), waited))
+        print(String(format: "  one append after it: dated today %.1f ms; dated %@ (the batch's last day, before the forecast) %.1f ms; dated %@ (before the last %d facts: a replay) %.1f ms",
+                     afterToday, last.description, afterLast, Self.backfillStart.description, TrialFold.recentKept, afterOld))
     }
 
     /// History starts here, one event a day; backfills start after it and before today.
