@@ -25,8 +25,12 @@ public struct TrialFold: Sendable, Equatable {
     /// The most recent facts applied, in world order (at most `recentLimit`), and the fold as it
     /// was before them (none: they are every fact). A new fact that sorts among them is merged
     /// by refolding them from there (`merge`), without reading or refolding the trial's history.
+    ///
+    /// Kept only once a replay (`fold`) made them (`tracksRecent`): a trial appended to in
+    /// world order only, the most common, costs no more memory than its summary and forecasts.
     private var recent: [Fact] = []
     private var beforeRecent: [TrialFold] = []
+    private var tracksRecent = false
 
     /// Facts kept for `merge`: between `recentKept` and `recentLimit` once a trial has that many.
     public static let recentLimit = 64
@@ -47,6 +51,14 @@ public struct TrialFold: Sendable, Equatable {
     /// Drops the timeline entries in place (`compacted()` without a copy).
     public mutating func compact() { timeline = [] }
 
+    /// Drops the recent facts (a fold kept for in-order appends only; the next fact that does
+    /// not sort last replays the history, which keeps them again).
+    public mutating func forgetRecent() {
+        recent = []
+        beforeRecent = []
+        tracksRecent = false
+    }
+
     /// Moves the fold before the recent facts forward until at most `recentKept` are left, once
     /// `recentLimit` are kept: amortised, one fact applied again per fact applied.
     private mutating func trimRecent() {
@@ -64,7 +76,7 @@ public struct TrialFold: Sendable, Equatable {
     /// True when `event` (a new fact: its seq follows every other) sorts among the recent facts
     /// kept, or after them: `merge` can apply it without the trial's history.
     public func canMerge(_ event: RecordedEvent) -> Bool {
-        guard !event.type.isAmendment, event.seq > summary.lastSeq else { return false }
+        guard tracksRecent, !event.type.isAmendment, event.seq > summary.lastSeq else { return false }
         guard !beforeRecent.isEmpty else { return true }  // the recent facts are every fact
         guard let first = recent.first else { return false }
         // After every earlier fact: world order is total on (start, end) of the window, and the
@@ -90,6 +102,7 @@ public struct TrialFold: Sendable, Equatable {
         f.summary.lastSeq = max(summary.lastSeq, event.seq)
         f.recent = facts
         f.beforeRecent = beforeRecent
+        f.tracksRecent = true
         f.trimRecent()
         self = f
     }
@@ -162,6 +175,7 @@ public struct TrialFold: Sendable, Equatable {
             try fold.apply(f, strict: f.seq == strictSeq)
         }
         fold.recent = Array(effective[recentStart...])
+        fold.tracksRecent = true
         fold.checking = true
         return fold
     }
@@ -181,8 +195,10 @@ public struct TrialFold: Sendable, Equatable {
         summary.lastSeq = max(summary.lastSeq, event.seq)
         let fact = Fact(seq: event.seq, occurred: event.occurred, payload: event.payload, source: event.source, correctedBy: nil)
         try apply(fact, strict: true)
-        recent.append(fact)
-        trimRecent()
+        if tracksRecent {
+            recent.append(fact)
+            trimRecent()
+        }
     }
 
     /// Throws the violation unless a lenient replay is running.

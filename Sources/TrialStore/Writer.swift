@@ -177,7 +177,10 @@ final class WriterState {
     func fold(_ db: Database, key: String) throws -> (fold: TrialFold, history: [RecordedEvent]?) {
         if let f = cache.get(key) { return (f, nil) }
         let events = try EventRows.trialEvents(db, trial: key, forFold: true, detail: .lifecycle)
-        let f = ((try? TrialFold.fold(key: key, events: events, lenient: true)) ?? TrialFold(key: key)).compacted()
+        var f = ((try? TrialFold.fold(key: key, events: events, lenient: true)) ?? TrialFold(key: key)).compacted()
+        // Without its recent facts: most trials are only appended to in world order; one that
+        // is not replays once (with `events`, read here) and keeps them from then on.
+        f.forgetRecent()
         cache.put(key, f)
         return (f, events)
     }
