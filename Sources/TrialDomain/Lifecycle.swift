@@ -22,6 +22,19 @@ public struct TrialFold: Sendable, Equatable {
     private var statusSeq: Int64?
     /// False while a lenient fold replays stored facts: rules are not enforced on the past.
     private var checking = true
+    /// The most recent facts applied, in world order (at most `recentLimit`), and the fold as it
+    /// was before them (none: they are every fact). A new fact that sorts among them is merged
+    /// by refolding them from there (`merge`), without reading or refolding the trial's history.
+    ///
+    /// Kept only once a replay (`fold`) made them (`tracksRecent`): a trial appended to in
+    /// world order only, the most common, costs no more memory than its summary and forecasts.
+    private var recent: [Fact] = []
+    private var beforeRecent: [TrialFold] = []
+    private var tracksRecent = false
+
+    /// Facts kept for `merge`: between `recentKept` and `recentLimit` once a trial has that many.
+    public static let recentLimit = 64
+    public static let recentKept = 32
 
     public init(key: String) { summary = TrialSummary(key: key) }
 
@@ -37,6 +50,62 @@ public struct TrialFold: Sendable, Equatable {
 
     /// Drops the timeline entries in place (`compacted()` without a copy).
     public mutating func compact() { timeline = [] }
+
+    /// Drops the recent facts (a fold kept for in-order appends only; the next fact that does
+    /// not sort last replays the history, which keeps them again).
+    public mutating func forgetRecent() {
+        recent = []
+        beforeRecent = []
+        tracksRecent = false
+    }
+
+    /// Moves the fold before the recent facts forward until at most `recentKept` are left, once
+    /// `recentLimit` are kept: amortised, one fact applied again per fact applied.
+    private mutating func trimRecent() {
+        guard recent.count > Self.recentLimit else { return }
+        let moved = recent.count - Self.recentKept
+        var base = beforeRecent.first ?? TrialFold(key: summary.key)
+        base.checking = false  // these facts were checked when they were applied
+        for f in recent.prefix(moved) { try? base.apply(f, strict: false) }
+        base.checking = true
+        base.compact()
+        beforeRecent = [base]
+        recent.removeFirst(moved)
+    }
+
+    /// True when `event` (a new fact: its seq follows every other) sorts among the recent facts
+    /// kept, or after them: `merge` can apply it without the trial's history.
+    public func canMerge(_ event: RecordedEvent) -> Bool {
+        guard tracksRecent, !event.type.isAmendment, event.seq > summary.lastSeq else { return false }
+        guard !beforeRecent.isEmpty else { return true }  // the recent facts are every fact
+        guard let first = recent.first else { return false }
+        // After every earlier fact: world order is total on (start, end) of the window, and the
+        // new fact's seq is the greatest, so it sorts after `first` (and all before it) unless
+        // it is strictly earlier.
+        return !(event.occurred < first.occurred)
+    }
+
+    /// Applies a new fact that sorts among the recent facts (`canMerge`): the fold before them,
+    /// then the recent facts with the new one in its place in world order, checking every rule
+    /// on them as a replay does (the facts before them are not affected by the new one).
+    /// `timeline` then holds the recent facts' entries, the new one's among them.
+    public mutating func merge(_ event: RecordedEvent) throws(LifecycleViolation) {
+        precondition(canMerge(event), "the fact sorts before the recent facts")
+        let fact = Fact(seq: event.seq, occurred: event.occurred, payload: event.payload, source: event.source, correctedBy: nil)
+        var facts = recent
+        // A fact sorts after one with the same date (its seq is greater), before a later one.
+        facts.insert(fact, at: facts.firstIndex { fact.occurred < $0.occurred } ?? facts.endIndex)
+        var f = beforeRecent.first ?? TrialFold(key: summary.key)
+        f.checking = true
+        for x in facts { try f.apply(x, strict: x.seq == fact.seq) }
+        f.summary.version = max(summary.version, event.version)
+        f.summary.lastSeq = max(summary.lastSeq, event.seq)
+        f.recent = facts
+        f.beforeRecent = beforeRecent
+        f.tracksRecent = true
+        f.trimRecent()
+        self = f
+    }
 
     /// Makes the last milestone's text now (`MilestoneRef.settleText`).
     public mutating func settleMilestoneText() { summary.lastMilestone?.settleText() }
@@ -95,7 +164,18 @@ public struct TrialFold: Sendable, Equatable {
             if b.occurred < a.occurred { return false }
             return a.seq < b.seq
         }
-        for f in effective { try fold.apply(f, strict: f.seq == strictSeq) }
+        let recentStart = max(0, effective.count - recentKept)
+        for (i, f) in effective.enumerated() {
+            if i == recentStart, i > 0 {
+                var before = fold
+                before.checking = true
+                before.compact()
+                fold.beforeRecent = [before]
+            }
+            try fold.apply(f, strict: f.seq == strictSeq)
+        }
+        fold.recent = Array(effective[recentStart...])
+        fold.tracksRecent = true
         fold.checking = true
         return fold
     }
@@ -113,7 +193,12 @@ public struct TrialFold: Sendable, Equatable {
         precondition(!event.type.isAmendment, "amendments need a refold")
         summary.version = max(summary.version, event.version)
         summary.lastSeq = max(summary.lastSeq, event.seq)
-        try apply(Fact(seq: event.seq, occurred: event.occurred, payload: event.payload, source: event.source, correctedBy: nil), strict: true)
+        let fact = Fact(seq: event.seq, occurred: event.occurred, payload: event.payload, source: event.source, correctedBy: nil)
+        try apply(fact, strict: true)
+        if tracksRecent {
+            recent.append(fact)
+            trimRecent()
+        }
     }
 
     /// Throws the violation unless a lenient replay is running.

@@ -24,15 +24,27 @@ struct ProjectionWriter {
         deleteAlias = try db.cachedStatement(sql: "DELETE FROM trial_aliases WHERE alias = ? AND trial = ?")
     }
 
+    /// How `new` was made from `old`.
+    enum Change {
+        /// `old` with one fact applied in world order: the timeline only gained what
+        /// `new.timeline` holds beyond `old.timeline`, and expectations kept their positions.
+        case inOrder
+        /// `old` with the fact `seq` merged among its recent facts (`TrialFold.merge`): the
+        /// timeline gained that fact's entry at most (an entry depends on its fact alone), and
+        /// expectations kept their positions (the new fact's seq is the greatest; forecasts are
+        /// kept in seq order) though their states may have changed.
+        case merged(seq: Int64)
+        /// Refolded from the history: the trial's timeline and expectations are rewritten.
+        case replayed
+    }
+
     /// - Parameters:
     ///   - old: the trial's fold before the append (nil for a trial not yet in the tables).
-    ///   - appendedInOrder: `new` is `old` with one fact applied in world order, so the timeline
-    ///     only gained what `new.timeline` holds beyond `old.timeline`, and expectations kept
-    ///     their positions. Otherwise the trial's timeline and expectations are rewritten.
+    ///   - change: how `new` was made from `old`.
     ///
     /// The `trials` row is not written here: the writer writes each trial's row once per
     /// transaction (`writeTrialRow`), however many of its events the transaction holds.
-    func write(old: TrialFold?, new: TrialFold, appendedInOrder: Bool) throws {
+    func write(old: TrialFold?, new: TrialFold, change: Change) throws {
         guard let old else {
             try write(TrialRows(new, trialRow: false))
             return
@@ -49,12 +61,17 @@ struct ProjectionWriter {
             try writeAliases(old: AliasRow.of(old.summary), new: AliasRow.of(s), trial: s.key)
         }
 
-        if appendedInOrder {
-            for e in new.timeline.dropFirst(old.timeline.count) { try insert(TimelineRow(e), trial: s.key) }
+        switch change {
+        case .inOrder, .merged:
+            if case .merged(let seq) = change {
+                for e in new.timeline where e.seq == seq { try insert(TimelineRow(e), trial: s.key) }
+            } else {
+                for e in new.timeline.dropFirst(old.timeline.count) { try insert(TimelineRow(e), trial: s.key) }
+            }
             for (i, x) in new.expectations.enumerated() where i >= old.expectations.count || old.expectations[i] != x {
                 try insert(ExpectationRow(x), trial: s.key)
             }
-        } else {
+        case .replayed:
             try run(deleteTimeline, s.key)
             try run(deleteExpectations, s.key)
             for e in new.timeline { try insert(TimelineRow(e), trial: s.key) }

@@ -19,6 +19,13 @@ final class WriterState {
     var cache: FoldCache
     var ids = EventIDGenerator()
     private let hasher = ChainHasher()
+    /// The histories (lifecycle detail) replays read in the open transaction, each with the
+    /// events appended to its trial since: another replay of the same trial in the same
+    /// transaction reads no history again. Dropped at its end, and when a group is refused.
+    var histories: [String: [RecordedEvent]] = [:]
+    /// Appends applied by each path since the store opened (in order, merged among the recent
+    /// facts, replayed with the history; the last split by where the history came from).
+    var paths = (inOrder: 0, merged: 0, replayed: 0, historiesRead: 0)
     /// Trials appended to in the open transaction: their `trials` rows are written once, at
     /// its end, however many of their events it holds.
     var dirty: [String: TrialSummary] = [:]
@@ -58,6 +65,7 @@ final class WriterState {
     /// Forgets everything derived from the tables (after a rebuild).
     func forget() {
         cache.removeAll()
+        histories.removeAll()
         dirty.removeAll()
         typeCounts.removeAll()
         newTrials = 0
@@ -96,6 +104,7 @@ final class WriterState {
                 typeCounts.removeAll(keepingCapacity: true)
                 try ProjectionWriter.addTrials(newTrials, db)
                 newTrials = 0
+                histories.removeAll()
                 return .commit
             }
         } catch {
@@ -137,6 +146,7 @@ final class WriterState {
             for (key, was) in undo.trials {
                 cache.put(key, was.fold)
                 dirty[key] = was.summary
+                histories[key] = nil  // it holds the group's events, taken back
             }
             if undo.aliasesChanged { aliasCache.removeAll() }
             return .failure(failure)
@@ -167,7 +177,10 @@ final class WriterState {
     func fold(_ db: Database, key: String) throws -> (fold: TrialFold, history: [RecordedEvent]?) {
         if let f = cache.get(key) { return (f, nil) }
         let events = try EventRows.trialEvents(db, trial: key, forFold: true, detail: .lifecycle)
-        let f = ((try? TrialFold.fold(key: key, events: events, lenient: true)) ?? TrialFold(key: key)).compacted()
+        var f = ((try? TrialFold.fold(key: key, events: events, lenient: true)) ?? TrialFold(key: key)).compacted()
+        // Without its recent facts: most trials are only appended to in world order; one that
+        // is not replays once (with `events`, read here) and keeps them from then on.
+        f.forgetRecent()
         cache.put(key, f)
         return (f, events)
     }
@@ -232,21 +245,37 @@ final class WriterState {
             payloadText: payloadText)
 
         // 5. The lifecycle: in order, apply; otherwise replay the trial with the new event.
+        // A fact that sorts among the trial's recent facts (a forecast made lately, the last few
+        // events: what imports and backfills append) is merged by refolding those alone; only
+        // an amendment, or a fact older than all of them, replays the trial's history.
         var new: TrialFold
-        let inOrder = old.canApplyInOrder(record)
+        let change: ProjectionWriter.Change
+        var history: [RecordedEvent]?
         do {
-            if inOrder {
+            if old.canApplyInOrder(record) {
                 new = old
                 try new.apply(record)
+                change = .inOrder
+                paths.inOrder += 1
+            } else if target == nil, old.canMerge(record) {
+                new = old
+                try new.merge(record)
+                change = .merged(seq: seq)
+                paths.merged += 1
             } else {
-                var history = try replayed ?? EventRows.trialEvents(db, trial: key, forFold: true, detail: .lifecycle)
+                // The history this transaction read already (kept up to date below), else the log.
+                paths.replayed += 1
+                if histories[key] == nil && replayed == nil { paths.historiesRead += 1 }
+                var events = try histories[key] ?? replayed ?? EventRows.trialEvents(db, trial: key, forFold: true, detail: .lifecycle)
                 if let target {
-                    if let r = history.first(where: { if case .retracted(let x) = $0.payload { return x.target == target.seq }; return false }) {
+                    if let r = events.first(where: { if case .retracted(let x) = $0.payload { return x.target == target.seq }; return false }) {
                         throw AppendError.notAmendable(seq: target.seq, reason: "it was retracted by seq \(r.seq)")
                     }
                 }
-                history.append(record)
-                new = try TrialFold.fold(key: key, events: history, strictSeq: seq)
+                events.append(record)
+                new = try TrialFold.fold(key: key, events: events, strictSeq: seq)
+                change = .replayed
+                history = events
             }
         } catch let v as LifecycleViolation {
             throw AppendError.contradiction(v)
@@ -298,7 +327,12 @@ final class WriterState {
                 "another process appended to the log (only one trialsd may write a database); nothing of this batch was written, "
                     + "and the next append goes on after that process's events: \(error.message ?? "")")
         }
-        try statements.projections.write(old: old.summary.version == 0 ? nil : old, new: new, appendedInOrder: inOrder)
+        try statements.projections.write(old: old.summary.version == 0 ? nil : old, new: new, change: change)
+        if let history {
+            histories[key] = history
+        } else {
+            histories[key]?.append(record)
+        }
         if let aliases {
             for lookup in aliases.old { aliasCache[lookup] = nil }
             for alias in aliases.new { aliasCache[alias.lookup] = key }

@@ -1,7 +1,7 @@
 import Foundation
 import GRDB
 import TrialDomain
-import TrialStore
+@testable import TrialStore
 import TrialTestSupport
 import XCTest
 
@@ -9,7 +9,7 @@ import XCTest
 /// forecasts, overdue marks, corrections and retractions.
 struct HistoryGenerator {
     var rng: SeededRandom
-    let trials = ["HARMONi-2", "HARMONi-6", "HARMONi-A", "ILLUMINE", "NCT05499390", "2025-522996-27-00"]
+    var trials = ["HARMONi-2", "HARMONi-6", "HARMONi-A", "ILLUMINE", "NCT05499390", "2025-522996-27-00"]
     var appended: [(seq: Int64, trial: String, type: EventType)] = []
 
     mutating func pick<T>(_ xs: [T]) -> T { xs[Int.random(in: 0..<xs.count, using: &rng)] }
@@ -76,11 +76,13 @@ struct HistoryGenerator {
 final class ProjectionTests: StoreTestCase {
     /// Appends a random history, then checks that the incrementally kept projections equal a
     /// rebuild from the log, and a fold of each trial's events.
-    func runHistory(seed: UInt64, events: Int, cacheCapacity: Int, rebuildSplitEvents: Int64 = 10_000, rebuildRowsPerStatement: Int = 32) throws
+    func runHistory(seed: UInt64, events: Int, cacheCapacity: Int, rebuildSplitEvents: Int64 = 10_000, rebuildRowsPerStatement: Int = 32,
+                    trials: [String]? = nil) throws
         -> (accepted: Int, refused: Int, outOfOrder: Int)
     {
         try reopen(cacheCapacity: cacheCapacity, rebuildSplitEvents: rebuildSplitEvents, rebuildRowsPerStatement: rebuildRowsPerStatement)
         var gen = HistoryGenerator(rng: SeededRandom(seed: seed))
+        if let trials { gen.trials = trials }
         var accepted = 0, refused = 0, outOfOrder = 0
         var latest: [String: PartialDate] = [:]
         var i = 0
@@ -150,6 +152,21 @@ final class ProjectionTests: StoreTestCase {
         let byType = try store.stats().eventsByType
         XCTAssertGreaterThan(byType["corrected"] ?? 0, 0)
         XCTAssertGreaterThan(byType["retracted"] ?? 0, 0)
+    }
+
+    /// The same on two trials of a few hundred events each: the folds' recent facts move on
+    /// (`TrialFold.merge`), and appends merge among them or replay the history.
+    func testRebuildEqualsIncrementalProjectionsOverLongRandomHistories() throws {
+        var merged = 0, replayed = 0
+        for seed in UInt64(21)...24 {
+            try tearDownWithError()
+            try setUpWithError()
+            _ = try runHistory(seed: seed, events: 700, cacheCapacity: seed % 2 == 0 ? 1 : 10_000, trials: ["HARMONi-2", "HARMONi-6"])
+            merged += store.writer.paths.merged
+            replayed += store.writer.paths.replayed
+        }
+        XCTAssertGreaterThan(merged, 100)
+        XCTAssertGreaterThan(replayed, 50)
     }
 
     /// A rebuild drops the projections' secondary indexes for its fill and makes them again:
