@@ -114,6 +114,8 @@ let package = Package(
             dependencies: [
                 "TrialsDaemon", "TrialClient", "TrialStore", "TrialDomain", "TrialProtocol", "TrialTestSupport", "Systemd",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOTestUtils", package: "swift-nio"),
             ],
             exclude: ["varlink_client.py", "journal_test.py", "nspawn_e2e.sh", "powercut.c"]),
         .testTarget(

@@ -1,7 +1,7 @@
 import NIOCore
 
 /// A frame of the Varlink wire: one message, or the news that the peer broke the framing.
-enum Frame: Sendable {
+enum Frame: Sendable, Equatable {
     case message(ByteBuffer)
     /// More than the limit arrived without a NUL: the connection must end.
     case tooLarge
