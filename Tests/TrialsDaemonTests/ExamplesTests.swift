@@ -224,7 +224,7 @@ final class ExamplesTests: XCTestCase {
     /// The demo's README cites the files it was made from as external provenance: every
     /// relative link of the READMEs leads to a file of the repository.
     func testTheREADMEsRelativeLinksResolve() throws {
-        for path in ["README.md", "demo/README.md", "demo/ctgov/SOURCES.md"] {
+        for path in ["README.md", "demo/README.md", "demo/ctgov/SOURCES.md", "docs/ARCHITECTURE.md", "benchmarks/README.md"] {
             let text = try String(contentsOfFile: Repository.path(path), encoding: .utf8)
             let base = (Repository.path(path) as NSString).deletingLastPathComponent
             let regex = try NSRegularExpression(pattern: #"\]\(([^)#:\s]+)(#[^)]*)?\)"#)
