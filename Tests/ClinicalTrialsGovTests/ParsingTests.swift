@@ -283,7 +283,11 @@ final class ParsingTests: XCTestCase {
         print("large record: \(bytes.count) bytes parsed and planned in \(elapsed)")
         XCTAssertEqual(studies.count, 1)
         XCTAssertEqual(studies[0].nctId, "NCT02552212")
-        XCTAssertEqual(plan?.events.map(\.type), [.registered, .statusChanged, .datesUpdated])
+        XCTAssertEqual(plan?.events.map(\.type), [.registered, .statusChanged, .datesUpdated, .readout])
+        // Every primary outcome, at most 20 others.
+        guard case .readout(let r)? = plan?.events.last?.payload else { return XCTFail() }
+        XCTAssertEqual(r.results.filter { $0.outcomeType == .primary }.count, 11 * copies)
+        XCTAssertEqual(r.results.filter { $0.outcomeType != .primary }.count, ImportPlanner.maximumNonPrimaryResults)
     }
 }
 
