@@ -208,6 +208,8 @@ extension EndpointResult {
             if let s = a.summary { parts.append(s) }
         }
         if let n { parts.append("n = \(n)") }
+        // Without values the first comparison reads straight after the name: `iDFS HR 0.96 …`.
+        if values.isEmpty, parts.count > 1 { parts[0...1] = [parts[0] + " " + parts[1]] }
         return parts.joined(separator: ", ")
     }
 }
