@@ -145,7 +145,12 @@ public enum ImportPlanner {
             let others = readout.results.count - primary
             s += ": \(primary) primary, \(others) other outcome measure\(others == 1 ? "" : "s")"
             let left = study.postedResults.count - readout.results.count
-            if left > 0 { s += " (\(left) more left out: at most \(maximumNonPrimaryResults) besides the primary ones)" }
+            let primaryLeft = study.postedResults.filter { $0.outcomeType == .primary }.count - primary
+            if primaryLeft > 0 {
+                s += " (\(left) more left out, \(primaryLeft) of them primary: at most \(maximumResultsBytes / 1024) KiB of results)"
+            } else if left > 0 {
+                s += " (\(left) more left out: at most \(maximumNonPrimaryResults) besides the primary ones)"
+            }
             add(.readout(readout), occurred, s)
         }
 
@@ -159,15 +164,35 @@ public enum ImportPlanner {
 
     /// The record's posted results as a `readout` of kind `results-posted` whose outcome is
     /// `not-stated` (a registry never says whether an endpoint was met).
+    ///
+    /// Past `maximumResultsBytes` of canonical payload, outcomes are left out from the end,
+    /// other ones first, then primary ones: an event of megabytes would be a burden on every
+    /// reader of the log, and the record stays one fetch away.
     public static func postedResults(of study: Study) -> Readout {
         var nonPrimary = 0
-        let kept = study.postedResults.filter { r in
+        var kept = study.postedResults.filter { r in
             if r.outcomeType == .primary { return true }
             nonPrimary += 1
             return nonPrimary <= maximumNonPrimaryResults
         }
+        var sizes = kept.map { $0.json.canonicalText.utf8.count + 1 }
+        var total = sizes.reduce(0, +)
+        for primary in [false, true] {
+            var i = kept.count - 1
+            while total > maximumResultsBytes, i >= 0 {
+                if (kept[i].outcomeType == .primary) == primary {
+                    total -= sizes[i]
+                    kept.remove(at: i)
+                    sizes.remove(at: i)
+                }
+                i -= 1
+            }
+        }
         return Readout(kind: .resultsPosted, outcome: .notStated, results: kept)
     }
+
+    /// The most a posted-results readout's results take, in bytes of canonical JSON.
+    public static let maximumResultsBytes = 256 * 1024
 
     /// Whether the trial's timeline already holds a posting of results.
     static func hasPostedResults(_ view: TrialView) -> Bool {

@@ -86,6 +86,24 @@ final class ResultsTests: XCTestCase {
         XCTAssertTrue(again.isEmpty)
     }
 
+    func testResultsAreCappedInBytesPrimaryOnesLast() throws {
+        let v = try Records.json("NCT02552212")
+        let measures = try XCTUnwrap(v.at("resultsSection.outcomeMeasuresModule.outcomeMeasures")?.arrayValue)
+        // 1,100 primary outcomes (the ASDAS-MI one, renamed) then the record's 31.
+        let primary = (0..<1100).map { measures[0].setting("title", to: .string("Outcome \($0)")) }
+        let many = v.setting("resultsSection.outcomeMeasuresModule.outcomeMeasures", to: .array(primary + measures))
+        let plan = ImportPlanner.plan(study: try Records.only(many), current: nil)
+        guard case .readout(let r) = plan.events.last?.payload else { return XCTFail() }
+        let size = r.results.map { $0.json.canonicalText.utf8.count + 1 }.reduce(0, +)
+        XCTAssertLessThanOrEqual(size, ImportPlanner.maximumResultsBytes)
+        XCTAssertGreaterThan(size, ImportPlanner.maximumResultsBytes - 1_000)
+        XCTAssertTrue(r.results.allSatisfy { $0.outcomeType == .primary }, "the others are left out first")
+        XCTAssertEqual(r.results.first?.endpoint, "Outcome 0", "from the end")
+        let kept = r.results.count
+        XCTAssertEqual(plan.changes.last?.description,
+                       "results posted 2020-08-17: \(kept) primary, 0 other outcome measures (\(1131 - kept) more left out, \(1111 - kept) of them primary: at most 256 KiB of results)")
+    }
+
     func testSecondaryOutcomesAreCapped() throws {
         let v = try Records.json("NCT02552212")
         let measures = try XCTUnwrap(v.at("resultsSection.outcomeMeasuresModule.outcomeMeasures")?.arrayValue)
