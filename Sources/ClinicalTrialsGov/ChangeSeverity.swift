@@ -22,6 +22,7 @@ public enum ChangeSeverity: String, CaseIterable, Comparable, Sendable {
 ///
 /// - critical: the status becomes terminated, suspended or withdrawn; a whyStopped appears; the
 ///   primary endpoints change; an interim analysis not met or stopped for futility or safety;
+///   results posted to the registry (a `readout` of kind `results-posted`);
 /// - notable: any other status change, a phase change, a new trial (first registration),
 ///   enrollment moved by 20% or more, a date moved by 30 days or more; other milestones
 ///   (readouts, presentations, publications, regulatory steps) and overdue milestones;
@@ -50,6 +51,8 @@ public func classify(_ payload: Payload, before: TrialSummary?) -> ChangeSeverit
         return .minor
     case .interimAnalysis(let i):
         return i.outcome.isAlarming ? .critical : .notable
+    case .readout(let r) where r.kind == .resultsPosted:
+        return .critical
     case .readout, .presented, .published, .regulatorySubmission, .regulatoryDecision, .milestoneOverdue:
         return .notable
     case .milestoneExpected, .corrected, .retracted:

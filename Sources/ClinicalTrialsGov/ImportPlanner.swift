@@ -41,6 +41,11 @@ public struct ImportPlan: Equatable, Sendable {
 /// `enrollment-updated`, and `dates-updated` with just the dates that changed. Re-importing the
 /// same record plans nothing.
 ///
+/// A record with `hasResults` gets, once, a `readout` of kind `results-posted` (critical),
+/// dated when the results were first posted, carrying its outcome measures (`postedResults`);
+/// once the trial's timeline holds such a readout, later imports plan none (an update of the
+/// posted results is not yet followed).
+///
 /// `occurred` is the record's last update, except where the record dates the fact: a new
 /// trial's registration is dated when first posted; recruiting or enrolling-by-invitation with an
 /// actual start date, and completed, terminated or withdrawn with an actual completion date, are
@@ -130,7 +135,71 @@ public enum ImportPlanner {
             add(.datesUpdated(dates), update, descriptions.joined(separator: "; "))
         }
 
+        // readout (results posted)
+        if study.hasResults, !(current.map(hasPostedResults) ?? false) {
+            let readout = postedResults(of: study)
+            let occurred = study.resultsFirstPosted.map { min(PartialDate(day: $0), update) } ?? update
+            var s = "results posted"
+            if let d = study.resultsFirstPosted { s += " \(d)" }
+            let primary = readout.results.filter { $0.outcomeType == .primary }.count
+            let others = readout.results.count - primary
+            s += ": \(primary) primary, \(others) other outcome measure\(others == 1 ? "" : "s")"
+            let left = study.postedResults.count - readout.results.count
+            let primaryLeft = study.postedResults.filter { $0.outcomeType == .primary }.count - primary
+            if primaryLeft > 0 {
+                s += " (\(left) more left out, \(primaryLeft) of them primary: at most \(maximumResultsBytes / 1024) KiB of results)"
+            } else if left > 0 {
+                s += " (\(left) more left out: at most \(maximumNonPrimaryResults) besides the primary ones)"
+            }
+            add(.readout(readout), occurred, s)
+        }
+
         return ImportPlan(trial: trial, events: events, changes: changes, baseVersion: before?.version ?? 0)
+    }
+
+    /// Outcomes other than primary ones that a posted-results readout carries, in the record's
+    /// order; the rest are left out (and the change's description says how many) to keep an
+    /// event a reasonable size: a record can list a hundred outcomes. Every primary one is kept.
+    public static let maximumNonPrimaryResults = 20
+
+    /// The record's posted results as a `readout` of kind `results-posted` whose outcome is
+    /// `not-stated` (a registry never says whether an endpoint was met).
+    ///
+    /// Past `maximumResultsBytes` of canonical payload, outcomes are left out from the end,
+    /// other ones first, then primary ones: an event of megabytes would be a burden on every
+    /// reader of the log, and the record stays one fetch away.
+    public static func postedResults(of study: Study) -> Readout {
+        var nonPrimary = 0
+        var kept = study.postedResults.filter { r in
+            if r.outcomeType == .primary { return true }
+            nonPrimary += 1
+            return nonPrimary <= maximumNonPrimaryResults
+        }
+        var sizes = kept.map { $0.json.canonicalText.utf8.count + 1 }
+        var total = sizes.reduce(0, +)
+        for primary in [false, true] {
+            var i = kept.count - 1
+            while total > maximumResultsBytes, i >= 0 {
+                if (kept[i].outcomeType == .primary) == primary {
+                    total -= sizes[i]
+                    kept.remove(at: i)
+                    sizes.remove(at: i)
+                }
+                i -= 1
+            }
+        }
+        return Readout(kind: .resultsPosted, outcome: .notStated, results: kept)
+    }
+
+    /// The most a posted-results readout's results take, in bytes of canonical JSON.
+    public static let maximumResultsBytes = 256 * 1024
+
+    /// Whether the trial's timeline already holds a posting of results.
+    static func hasPostedResults(_ view: TrialView) -> Bool {
+        view.timeline.contains { e in
+            if case .readout(let r) = e.payload { return r.kind == .resultsPosted }
+            return false
+        }
     }
 
     /// The registration the record states, as a `registered` payload.

@@ -20,6 +20,14 @@ public enum RegistryVocabulary {
         ("UNKNOWN", .unknown),
     ]
 
+    /// `resultsSection.outcomeMeasuresModule.outcomeMeasures[].type`.
+    public static let outcomeType: [(String, OutcomeType)] = [
+        ("PRIMARY", .primary),
+        ("SECONDARY", .secondary),
+        ("OTHER_PRE_SPECIFIED", .otherPreSpecified),
+        ("POST_HOC", .postHoc),
+    ]
+
     /// `designModule.phases[]`; `NA` is not applicable.
     public static let phase: [(String, Phase)] = [
         ("NA", .notApplicable),

@@ -84,6 +84,11 @@ public struct Study: Equatable, Sendable {
     public var collaborators: [String]
     public var conditions: [String]
     public var hasResults: Bool
+    /// `statusModule.resultsFirstPostDateStruct.date`: when the results were first posted.
+    public var resultsFirstPosted: Day? = nil
+    /// `resultsSection.outcomeMeasuresModule.outcomeMeasures[]`, every one in the record's order,
+    /// as structured results (see `StudyDocument.outcomeMeasure`). Empty without results.
+    public var postedResults: [EndpointResult] = []
 
     /// The title events carry: the brief title, else the official one.
     public var title: String { briefTitle ?? officialTitle ?? nctId }

@@ -131,7 +131,14 @@ public enum StudyDocument {
             }
         }
 
-        return Study(
+        var postedResults: [EndpointResult] = []
+        if let module = try root.object("resultsSection")?.object("outcomeMeasuresModule") {
+            for (v, p) in try module.array("outcomeMeasures") {
+                postedResults.append(try outcomeMeasure(module.elementObject(v, at: p)))
+            }
+        }
+
+        var study = Study(
             path: Node.shown(path),
             nctId: nctId, nctIdAliases: aliases, orgStudyId: orgStudyId, secondaryIds: secondary, acronym: acronym,
             briefTitle: briefTitle, officialTitle: officialTitle,
@@ -148,6 +155,117 @@ public enum StudyDocument {
             collaborators: collaborators,
             conditions: try protocolSection.object("conditionsModule")?.strings("conditions") ?? [],
             hasResults: try root.bool("hasResults") ?? false)
+        study.resultsFirstPosted = try status.object("resultsFirstPostDateStruct")?.day("date")
+        study.postedResults = postedResults
+        return study
+    }
+
+    /// Values past this many per outcome are left out (an outcome can have a value per
+    /// group, class and category: hundreds), saying so nowhere but here.
+    static let maximumValuesPerOutcome = 60
+
+    /// One `outcomeMeasures[]` item as a structured result.
+    ///
+    /// Decisions: the registry gives numbers as text; a value that is not a number (`NA`,
+    /// often with a comment) is left out, as is an analysis with neither a usable effect nor a
+    /// usable p-value, and an effect the vocabulary refuses (a ratio of 0); the outcome itself
+    /// is always kept. Each value is named by its group's title, followed by the class's and
+    /// category's titles when given. Limits become the value's interval only when the
+    /// dispersion is a confidence interval, and only when they contain the value. The p-value
+    /// text (`<0.001`, `0.65`, `=0.247`, `≤0.05`) has no sidedness: it is `unstated` (the
+    /// analysis's `ciNumSides` is the interval's, kept on the effect).
+    static func outcomeMeasure(_ o: Node) throws(ImportError) -> EndpointResult {
+        guard let title = try o.string("title") else {
+            throw o.fail(o.key("title"), "missing (required)")
+        }
+        let type = try o.enumeration("type", RegistryVocabulary.outcomeType)
+        let unit = try o.string("unitOfMeasure", maxLength: 200)
+        let isCI = (try o.string("dispersionType"))?.lowercased().contains("confidence interval") ?? false
+        var groups: [String: String] = [:]
+        for (v, p) in try o.array("groups") {
+            let g = try o.elementObject(v, at: p)
+            if let id = try g.string("id") { groups[id] = try g.string("title") ?? id }
+        }
+        var values: [EndpointResult.ArmValue] = []
+        for (cv, cp) in try o.array("classes") {
+            let c = try o.elementObject(cv, at: cp)
+            let classTitle = try c.string("title")
+            for (kv, kp) in try c.array("categories") {
+                let k = try c.elementObject(kv, at: kp)
+                let categoryTitle = try k.string("title")
+                for (mv, mp) in try k.array("measurements") {
+                    let m = try k.elementObject(mv, at: mp)
+                    guard let id = try m.string("groupId"), let value = number(try m.string("value")) else { continue }
+                    let arm = ([groups[id] ?? id] + [classTitle, categoryTitle].compactMap { $0 }).joined(separator: ", ")
+                    var a = EndpointResult.ArmValue(arm: arm, value: value, unit: unit)
+                    if isCI, let lo = number(try m.string("lowerLimit")), let hi = number(try m.string("upperLimit")), lo <= value, value <= hi {
+                        (a.ciLow, a.ciHigh) = (lo, hi)
+                    }
+                    if values.count < maximumValuesPerOutcome { values.append(a) }
+                }
+            }
+        }
+        var analyses: [Analysis] = []
+        for (av, ap) in try o.array("analyses") {
+            let a = try o.elementObject(av, at: ap)
+            var effect: Effect?
+            if let name = try a.string("paramType", maxLength: 200), let value = number(try a.string("paramValue")) {
+                let kind = effectKind(name)
+                let sides: Int? = switch try a.string("ciNumSides") {
+                case "ONE_SIDED": 1
+                case "TWO_SIDED": 2
+                default: nil
+                }
+                let e = Effect(
+                    kind: kind, name: kind == .other ? name : nil, value: value, ciLevel: number(try a.string("ciPctValue")),
+                    ciLow: number(try a.string("ciLowerLimit")), ciHigh: number(try a.string("ciUpperLimit")), ciSides: sides)
+                if (try? e.validate()) != nil { effect = e }
+            }
+            let pValue = pValue(try a.string("pValue"))
+            guard effect != nil || pValue != nil else { continue }
+            var arms: [String] = []
+            for (gv, gp) in try a.array("groupIds") {
+                let id = try a.elementString(gv, at: gp)
+                arms.append(groups[id] ?? id)
+            }
+            analyses.append(Analysis(arms: arms, effect: effect, pValue: pValue, method: try a.string("statisticalMethod", maxLength: 500)))
+        }
+        return EndpointResult(endpoint: title, values: values, outcomeType: type, analyses: analyses)
+    }
+
+    /// The registry's `paramType` as a kind; names it does not standardise are `other`.
+    static func effectKind(_ name: String) -> EffectKind {
+        switch name.lowercased() {
+        case "hazard ratio (hr)", "cox proportional hazard": .hazardRatio
+        case "odds ratio (or)": .oddsRatio
+        case "risk ratio (rr)": .riskRatio
+        case "risk difference (rd)": .riskDifference
+        case "mean difference (final values)", "mean difference (net)": .meanDifference
+        case "median difference (final values)", "median difference (net)": .medianDifference
+        default: .other
+        }
+    }
+
+    /// A registry number (`"15.231"`, `"-1.70"`); nil for `NA` and other text.
+    static func number(_ s: String?) -> Double? {
+        guard let s, let d = Double(s), d.isFinite else { return nil }
+        return d
+    }
+
+    /// `<0.001`, `0.65`, `=0.247`, `<=0.05`, `≤ 0.05`, `p<0.001`; nil for what is not one
+    /// (`>0.05`, `NS`, a value outside 0...1).
+    static func pValue(_ text: String?) -> EndpointResult.PValue? {
+        guard var s = text?.filter({ !$0.isWhitespace }) else { return nil }
+        if s.first == "p" || s.first == "P" { s.removeFirst() }
+        var comparator = EndpointResult.PValue.Comparator.equal
+        for (prefix, c) in [("<=", EndpointResult.PValue.Comparator.lessOrEqual), ("≤", .lessOrEqual), ("<", .less), ("=", .equal)]
+        where s.hasPrefix(prefix) {
+            comparator = c
+            s.removeFirst(prefix.count)
+            break
+        }
+        guard let v = Double(s), v >= 0, v <= 1 else { return nil }
+        return EndpointResult.PValue(value: v, comparator: comparator, sided: nil)
     }
 }
 

@@ -218,13 +218,25 @@ public enum Render {
             var text = e.text
             if let w = style.width { text = TextWidth.truncate(text, to: max(8, w - indent - suffix.count), ellipsis: ellipsis) }
             out.append(head + style.paint(text, retraction != nil ? .struck : textColor(e.payload)) + style.paint(suffix, .grey))
-            for r in results(e.payload) where retraction == nil {
-                var line = r.summary
+            for line in resultLines(e.payload) where retraction == nil {
+                var line = line
                 if let w = style.width { line = TextWidth.truncate(line, to: max(8, w - indent), ellipsis: ellipsis) }
                 out.append(String(repeating: " ", count: indent) + line)
             }
         }
         return out
+    }
+
+    /// One line per result. Of results that say their outcome type (a registry's posted
+    /// results, dozens of them), only the primary ones, then one line counting the rest.
+    static func resultLines(_ p: Payload) -> [String] {
+        let all = results(p)
+        guard all.contains(where: { $0.outcomeType != nil }) else { return all.map(\.summary) }
+        let primary = all.filter { $0.outcomeType == .primary }
+        var lines = primary.map(\.summary)
+        let rest = all.count - primary.count
+        if rest > 0 { lines.append("and \(rest) other outcome measure\(rest == 1 ? "" : "s") (status --json lists them)") }
+        return lines
     }
 
     static func results(_ p: Payload) -> [EndpointResult] {

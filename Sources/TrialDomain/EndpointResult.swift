@@ -41,10 +41,13 @@ public struct EndpointResult: Equatable, Sendable {
         }
         public var value: Double
         public var comparator: Comparator
-        /// 1 or 2.
-        public var sided: Int
+        /// 1 or 2; nil when the source does not say (ClinicalTrials.gov's `pValue` text never
+        /// does), written `"sided": "unstated"`. Decision: an omitted `sided` still reads as 2
+        /// and is written `"sided": 2`, as every event already in a log was; "unstated" is a
+        /// new value that only a writer who chose it gets, so no stored text changes.
+        public var sided: Int?
 
-        public init(value: Double, comparator: Comparator, sided: Int) {
+        public init(value: Double, comparator: Comparator, sided: Int?) {
             self.value = value
             self.comparator = comparator
             self.sided = sided
@@ -57,10 +60,18 @@ public struct EndpointResult: Equatable, Sendable {
     public var hazardRatio: HazardRatio?
     public var pValue: PValue?
     public var n: Int64?
+    /// The outcome's role in the protocol (`outcomeType`), when the source says: a registry's
+    /// posted results do, a hand-entered readout need not. Absent when nil.
+    public var outcomeType: OutcomeType?
+    /// Comparisons between arms, each with its own effect, p-value and method (a registry's
+    /// `analyses[]`). Absent when empty. `hazardRatio` and `pValue` above stay as they were for
+    /// the one headline comparison a person types; an import puts every comparison here,
+    /// hazard ratios included, so that each keeps its own p-value and method.
+    public var analyses: [Analysis]
 
     public init(
         endpoint: String, arms: [String] = [], values: [ArmValue] = [], hazardRatio: HazardRatio? = nil,
-        pValue: PValue? = nil, n: Int64? = nil
+        pValue: PValue? = nil, n: Int64? = nil, outcomeType: OutcomeType? = nil, analyses: [Analysis] = []
     ) {
         self.endpoint = endpoint
         self.arms = arms
@@ -68,6 +79,8 @@ public struct EndpointResult: Equatable, Sendable {
         self.hazardRatio = hazardRatio
         self.pValue = pValue
         self.n = n
+        self.outcomeType = outcomeType
+        self.analyses = analyses
     }
 
     /// - Parameter detail: `.lifecycle` reads the endpoint's name only (`PayloadDetail`).
@@ -75,7 +88,7 @@ public struct EndpointResult: Equatable, Sendable {
         var r = try FieldReader(json)
         endpoint = try r.string("endpoint")
         if detail == .lifecycle {
-            (arms, values, hazardRatio, pValue, n) = ([], [], nil, nil, nil)
+            (arms, values, hazardRatio, pValue, n, outcomeType, analyses) = ([], [], nil, nil, nil, nil, [])
             return
         }
         arms = try r.strings("arms")
@@ -104,24 +117,10 @@ public struct EndpointResult: Equatable, Sendable {
             }
             return h
         }
-        pValue = try r.object("pValue") { v in
-            var f = try FieldReader(v)
-            let value = try f.double("value")
-            guard value >= 0, value <= 1 else { throw ValidationError(field: "value", reason: "a p-value lies between 0 and 1") }
-            let comparator: PValue.Comparator
-            if let c = try f.optionalString("comparator") {
-                guard let cc = PValue.Comparator(rawValue: c == "≤" ? "<=" : c) else {
-                    throw ValidationError(field: "comparator", reason: "'\(c)' is not one of: <, =, <=")
-                }
-                comparator = cc
-            } else {
-                comparator = .equal
-            }
-            let sided = try f.optionalInt("sided", range: 1...2) ?? 2
-            try f.finish()
-            return PValue(value: value, comparator: comparator, sided: Int(sided))
-        }
+        pValue = try r.object("pValue") { try PValue(json: $0) }
         n = try r.optionalInt("n", range: 0...100_000_000)
+        outcomeType = try r.optionalEnumeration("outcomeType", OutcomeType.self)
+        analyses = try r.array("analyses") { try Analysis(json: $0) }
         try r.finish()
     }
 
@@ -146,15 +145,16 @@ public struct EndpointResult: Equatable, Sendable {
             o.set("ciLevel", h.ciLevel)
             b.set("hazardRatio", o.value)
         }
-        if let p = pValue {
-            b.set("pValue", ["value": .double(p.value), "comparator": .string(p.comparator.rawValue), "sided": .int(Int64(p.sided))])
-        }
+        b.set("pValue", pValue?.json)
         b.set("n", n)
+        b.set("outcomeType", outcomeType)
+        b.set("analyses", array: analyses.map(\.json))
         return b.value
     }
 
     /// `PFS 11.1 vs 5.8 months, HR 0.51 (95% CI 0.38–0.69), 1-sided P < .0001`.
     public var summary: String {
+        if outcomeType != nil || !analyses.isEmpty { return labelledSummary }
         var parts: [String] = []
         var head = endpoint
         if !values.isEmpty {
@@ -173,16 +173,53 @@ public struct EndpointResult: Equatable, Sendable {
             if let lo = h.ciLow, let hi = h.ciHigh { s += " (\(formatNumber(h.ciLevel ?? 95))% CI \(formatNumber(lo))–\(formatNumber(hi)))" }
             parts.append(s)
         }
-        if let p = pValue {
-            let cmp = p.comparator == .lessOrEqual ? "≤" : p.comparator.rawValue
-            parts.append("\(p.sided)-sided P \(cmp) \(formatPValue(p.value))")
-        }
+        if let p = pValue { parts.append(p.summary) }
         if let n { parts.append("n = \(n)") }
         return parts.joined(separator: ", ")
     }
 }
 
-private func checkInterval(_ lo: Double?, _ v: Double, _ hi: Double?) throws {
+extension EndpointResult {
+    /// A registry's result, each value with its arm and each comparison with its effect:
+    /// `ASDAS-MI at Week 52: Placebo 7% vs CZP 47.2% (percentage of subjects), OR 15.231 (95% CI
+    /// 7.336–31.623), P < .001`. Used when the result says its outcome type or carries analyses
+    /// (what an import writes); a hand-entered result keeps `summary`'s older, shorter form.
+    var labelledSummary: String {
+        var parts: [String] = []
+        var head = endpoint
+        if !values.isEmpty {
+            let units = Set(values.map { $0.unit ?? "" })
+            let shared = units.count == 1 ? (units.first ?? "") : ""
+            let percent = isPercentage(shared)
+            let vs = values.map { v -> String in
+                var s = "\(v.arm) \(formatNumber(v.value))"
+                if percent { s += "%" } else if shared.isEmpty, let u = v.unit { s += " \(u)" }
+                if let lo = v.ciLow, let hi = v.ciHigh { s += " (\(formatNumber(lo))–\(formatNumber(hi)))" }
+                return s
+            }.joined(separator: " vs ")
+            head += ": " + vs + (shared.isEmpty || percent ? "" : " \(shared)")
+        }
+        parts.append(head)
+        if let h = hazardRatio {
+            parts.append(Effect(kind: .hazardRatio, value: h.value, ciLevel: h.ciLevel, ciLow: h.ciLow, ciHigh: h.ciHigh).summary)
+        }
+        if let p = pValue { parts.append(p.summary) }
+        for a in analyses {
+            if let s = a.summary { parts.append(s) }
+        }
+        if let n { parts.append("n = \(n)") }
+        // Without values the first comparison reads straight after the name: `iDFS HR 0.96 …`.
+        if values.isEmpty, parts.count > 1 { parts[0...1] = [parts[0] + " " + parts[1]] }
+        return parts.joined(separator: ", ")
+    }
+}
+
+/// `%`, `percentage of subjects`, `Percentage of participants`.
+func isPercentage(_ unit: String) -> Bool {
+    unit == "%" || unit.lowercased().hasPrefix("percentage") || unit.lowercased().hasPrefix("percent of")
+}
+
+func checkInterval(_ lo: Double?, _ v: Double, _ hi: Double?) throws {
     if let lo, let hi, lo > hi { throw ValidationError(field: "ciLow", reason: "the interval's low end \(formatNumber(lo)) is above its high end \(formatNumber(hi))") }
     if let lo, lo > v { throw ValidationError(field: "ciLow", reason: "the interval's low end \(formatNumber(lo)) is above the value \(formatNumber(v))") }
     if let hi, hi < v { throw ValidationError(field: "ciHigh", reason: "the interval's high end \(formatNumber(hi)) is below the value \(formatNumber(v))") }

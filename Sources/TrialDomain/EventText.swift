@@ -35,6 +35,19 @@ public enum EventText {
             s += i.outcome.phrase
             if let v = i.venue { s += " (\(v))" }
             return s
+        case .readout(let r) where r.kind == .resultsPosted:
+            // Posted results run to dozens of outcomes: count them instead of naming them.
+            var s = "results posted"
+            let counts = OutcomeType.allCases.compactMap { t -> String? in
+                let n = r.results.filter { $0.outcomeType == t }.count
+                return n == 0 ? nil : "\(n) \(String(t.rawValue.map { $0 == "-" ? " " : $0 }))"
+            }
+            let untyped = r.results.filter { $0.outcomeType == nil }.count
+            let all = counts + (untyped > 0 ? ["\(untyped) other"] : [])
+            if !all.isEmpty { s += ": " + all.joined(separator: ", ") + " outcome measure" + (r.results.count == 1 ? "" : "s") }
+            if r.outcome != .notStated { s += ", " + r.outcome.phrase }
+            if let v = r.venue { s += " (\(v))" }
+            return s
         case .readout(let r):
             var s = r.kind == .primary ? "" : "\(r.kind == .topline ? "top-line" : r.kind.rawValue): "
             let eps = endpoints(r.endpoints, r.results)

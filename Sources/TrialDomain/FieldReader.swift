@@ -30,6 +30,13 @@ struct FieldReader {
 
     mutating func value(_ key: String) -> JSONValue? { take(key) }
 
+    /// The member's value without marking it read (nil when absent or null).
+    func peek(_ key: String) -> JSONValue? {
+        guard let i = object.index(of: key) else { return nil }
+        if case .null = object.members[i].value { return nil }
+        return object.members[i].value
+    }
+
     mutating func string(_ key: String) throws -> String {
         guard let s = try optionalString(key) else { throw ValidationError(field: key, reason: "missing (required)") }
         return s

@@ -122,9 +122,14 @@ public enum InterimOutcome: String, CaseIterable, Sendable, Hashable {
     case stoppedEfficacy = "stopped-efficacy"
     case stoppedFutility = "stopped-futility"
     case stoppedSafety = "stopped-safety"
+    /// The source gives results without saying whether they met the endpoint (a registry's
+    /// posted results). Decision: a new value rather than an optional `outcome`, so that an
+    /// outcome can still never be left out by accident, and texts already written are unchanged.
+    case notStated = "not-stated"
 
     public var phrase: String {
         switch self {
+        case .notStated: "outcome not stated"
         case .met: "primary endpoint met"
         case .notMet: "primary endpoint not met"
         case .continue: "continues as planned"
@@ -139,13 +144,22 @@ public enum InterimOutcome: String, CaseIterable, Sendable, Hashable {
 
 public enum ReadoutKind: String, CaseIterable, Sendable, Hashable {
     case topline, primary, final, updated
+    /// Results posted to a registry (ClinicalTrials.gov's `resultsSection`), dated when first
+    /// posted. Decision: its own kind, not `final`: a registry posts results at primary
+    /// completion as often as at the end, and an import must recognise a posting it already
+    /// recorded so that a second import records nothing.
+    case resultsPosted = "results-posted"
 }
 
 public enum ReadoutOutcome: String, CaseIterable, Sendable, Hashable {
     case positive, negative, mixed
+    /// The source gives results without a verdict (a registry's posted results): see
+    /// `InterimOutcome.notStated`.
+    case notStated = "not-stated"
 
     public var phrase: String {
         switch self {
+        case .notStated: "outcome not stated"
         case .positive: "primary endpoint met"
         case .negative: "primary endpoint not met"
         case .mixed: "mixed results"

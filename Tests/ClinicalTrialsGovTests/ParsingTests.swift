@@ -283,7 +283,14 @@ final class ParsingTests: XCTestCase {
         print("large record: \(bytes.count) bytes parsed and planned in \(elapsed)")
         XCTAssertEqual(studies.count, 1)
         XCTAssertEqual(studies[0].nctId, "NCT02552212")
-        XCTAssertEqual(plan?.events.map(\.type), [.registered, .statusChanged, .datesUpdated])
+        XCTAssertEqual(plan?.events.map(\.type), [.registered, .statusChanged, .datesUpdated, .readout])
+        // Every primary outcome, at most 20 others: some 90 KB of results.
+        guard case .readout(let r)? = plan?.events.last?.payload else { return XCTFail() }
+        let size = r.results.map { $0.json.canonicalText.utf8.count + 1 }.reduce(0, +)
+        XCTAssertLessThanOrEqual(size, ImportPlanner.maximumResultsBytes)
+        XCTAssertEqual(r.results.filter { $0.outcomeType == .primary }.count, 11 * copies)
+        XCTAssertEqual(r.results.filter { $0.outcomeType != .primary }.count, ImportPlanner.maximumNonPrimaryResults)
+        print("large record: \(r.results.count) outcomes kept of \(11 * copies) primary, \(size) bytes; \(plan?.changes.last?.description ?? "")")
     }
 }
 

@@ -45,9 +45,10 @@ final class PlannerTests: XCTestCase {
 
     func testNewCompletedPhase3DatedByItsActualDates() throws {
         let plan = ImportPlanner.plan(study: try Records.study("NCT02552212"), current: nil)
-        XCTAssertEqual(plan.events.map(\.type), [.registered, .statusChanged, .datesUpdated])
-        // Registered when first posted; completed when the record says it completed (actual).
-        XCTAssertEqual(plan.events.map(\.occurred.description), ["2015-09-17", "2020-05", "2022-08-18"])
+        XCTAssertEqual(plan.events.map(\.type), [.registered, .statusChanged, .datesUpdated, .readout])
+        // Registered when first posted; completed when the record says it completed (actual);
+        // results when they were first posted.
+        XCTAssertEqual(plan.events.map(\.occurred.description), ["2015-09-17", "2020-05", "2022-08-18", "2020-08-17"])
         XCTAssertEqual(Set(plan.events.map(\.source)), ["ClinicalTrials.gov NCT02552212, last update 2022-08-18"])
         guard case .registered(let r) = plan.events[0].payload else { return XCTFail() }
         XCTAssertEqual(r.identifiers, try ids([(.nct, "NCT02552212"), (.eudract, "2015-001894-41"), (.sponsor, "AS0006")]))
@@ -65,7 +66,7 @@ final class PlannerTests: XCTestCase {
             start: StudyDate(date: date("2015-09"), type: .actual),
             primaryCompletion: StudyDate(date: date("2018-05"), type: .actual),
             completion: StudyDate(date: date("2020-05"), type: .actual))))
-        XCTAssertEqual(plan.changes.map(\.severity), [.notable, .notable, .minor])
+        XCTAssertEqual(plan.changes.map(\.severity), [.notable, .notable, .minor, .critical])
     }
 
     func testNewWithdrawnTrialIsCritical() throws {
@@ -98,14 +99,16 @@ final class PlannerTests: XCTestCase {
     func testReimportingTheSameRecordPlansNothing() throws {
         for nct in Records.names {
             var log = TrialLog(key: nct)
+            // The record with results also gets its posted results.
+            let count = nct == "NCT02552212" ? 4 : 3
             let first = try log.importRecord(try Records.json(nct))
-            XCTAssertEqual(first.events.count, 3)
+            XCTAssertEqual(first.events.count, count)
             let again = try log.importRecord(try Records.json(nct))
             XCTAssertEqual(again.events, [], nct)
             XCTAssertEqual(again.changes, [])
             XCTAssertTrue(again.isEmpty)
             XCTAssertNil(again.severity)
-            XCTAssertEqual(again.baseVersion, 3)
+            XCTAssertEqual(again.baseVersion, Int64(count))
         }
     }
 
@@ -123,8 +126,8 @@ final class PlannerTests: XCTestCase {
         XCTAssertEqual(s.acronym, "C-AXSPAND")
         XCTAssertEqual(s.phases, [.phase3])
         XCTAssertEqual(s.dates.completion, StudyDate(date: date("2020-05"), type: .actual))
-        XCTAssertEqual(s.version, 3)
-        XCTAssertEqual(s.lastMilestone?.type, .statusChanged)
+        XCTAssertEqual(s.version, 4)
+        XCTAssertEqual(s.lastMilestone?.type, .readout)
         // Found by its NCT number, its CTIS and EudraCT numbers, its protocol id and its acronym.
         for name in ["NCT02552212", "2023-508123-45-00", "2015-001894-41", "AS0006", "C-AXSPAND"] {
             let ref = try TrialReference(name)
@@ -132,7 +135,7 @@ final class PlannerTests: XCTestCase {
         }
         XCTAssertEqual(s.aliases.first { $0.id == "2023-508123-45-00" }?.registry, "ctis")
         XCTAssertEqual(s.aliases.first { $0.id == "NCT02552212" }?.registry, "key")
-        XCTAssertEqual(log.fold?.timeline.map(\.occurred.description), ["2015-09-17", "2020-05"])
+        XCTAssertEqual(log.fold?.timeline.map(\.occurred.description), ["2015-09-17", "2020-05", "2020-08-17"])
     }
 
     // MARK: - Later versions of a known trial

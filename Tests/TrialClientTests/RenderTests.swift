@@ -77,6 +77,25 @@ final class RenderTests: XCTestCase {
         XCTAssertTrue(Render.log(try Reply.events(Trials.logReply(1...16)), style: .terminal(width: 300)).body.contains("\u{1B}"))
     }
 
+    /// Posted results: the primary ones one line each, then a count of the rest.
+    func testPostedResultsShowTheirPrimaryOutcomes() throws {
+        let payload = try Payload(type: .readout, json: .parsed(#"""
+            {"kind": "results-posted", "outcome": "not-stated", "results": [
+              {"endpoint": "iDFS", "outcomeType": "primary",
+               "analyses": [{"effect": {"kind": "hazard-ratio", "value": 0.96, "ciLevel": 95, "ciLow": 0.81, "ciHigh": 1.14},
+                             "pValue": {"value": 0.65, "sided": "unstated"}, "method": "Log Rank"}]},
+              {"endpoint": "OS", "outcomeType": "secondary", "values": [{"arm": "A", "value": 80, "unit": "%"}]},
+              {"endpoint": "pCR", "outcomeType": "secondary", "values": [{"arm": "A", "value": 40, "unit": "%"}]}]}
+            """#))
+        let entry = TimelineEntry(seq: 4, occurred: Fixture.date("2020-08-17"), payload: payload, source: nil, correctedBy: nil)
+        XCTAssertEqual(Render.timelineLines([entry], style: plain), [
+            "  2020-08-17 readout results posted: 1 primary, 2 secondary outcome measures",
+            "                     iDFS HR 0.96 (95% CI 0.81–1.14), P = .65",
+            "                     and 2 other outcome measures (status --json lists them)",
+        ])
+        XCTAssertEqual(Render.textColor(payload), .bold)
+    }
+
     func testStatusColours() {
         XCTAssertEqual(Render.color(of: .recruiting), .green)
         XCTAssertEqual(Render.color(of: .activeNotRecruiting), .green)

@@ -168,6 +168,14 @@ final class TrialctlEndToEndTests: XCTestCase {
         XCTAssertEqual(try daemon.connect().trials("Stats")["events"]?.int64Value, events, "re-importing the same records wrote something")
         r = try trialctl(["status", "NCT00973089"])
         XCTAssertTrue(r.out.contains("withdrawn"), r.out)
+        // C-AXSPAND's posted results: a critical readout, its primary outcomes one line each.
+        r = try trialctl(["status", "NCT02552212"])
+        XCTAssertEqual(r.status, 0, "\(r)")
+        XCTAssertTrue(r.out.contains("2020-08-17 readout        results posted: 11 primary, 20 secondary outcome measures"), r.out)
+        XCTAssertTrue(r.out.contains(
+            "Percentage of Subjects With Ankylosing Spondylitis Disease Activity Score Major Improvement (ASDAS-MI) Response Criteria Response at Week 52: "
+                + "Placebo (FAS) 7% vs CZP 200 mg Q2W (FAS) 47.2%, OR 15.231 (95% CI 7.336–31.623), P < .001"), r.out)
+        XCTAssertTrue(r.out.contains("and 20 other outcome measures (status --json lists them)"), r.out)
         r = try trialctl(["import", "-"], stdin: "{\"studies\": [{\"protocolSection\": 3}]}")
         XCTAssertEqual(r.status, 1, "\(r)")
         XCTAssertTrue(r.err.contains("<stdin>"), r.err)
