@@ -108,6 +108,7 @@ let package = Package(
         .target(name: "RegistryTestSupport", dependencies: ["RegistryClient"]),
 
         .testTarget(name: "TrialDomainTests", dependencies: ["TrialDomain", "TrialTestSupport"]),
+        .testTarget(name: "TrialProtocolTests", dependencies: ["TrialProtocol", "TrialDomain", "TrialTestSupport"]),
         .testTarget(name: "TrialClientTests", dependencies: ["TrialClient", "TrialDomain", "TrialProtocol", "TrialTestSupport"]),
         .testTarget(
             name: "TrialsDaemonTests",

@@ -13,6 +13,13 @@ public enum TrialsInterface {
         "Rebuild", "Stats",
     ]
 
+    /// The errors, as the IDL declares them.
+    public static let errors = [
+        "NoSuchTrial", "NoSuchEvent", "InvalidEvent", "WrongExpectedVersion", "Contradiction", "IdConflict",
+        "IdentifierTaken", "NotAmendable", "WrongTrial", "InvalidImport", "InvalidDate", "SubscriberTooSlow",
+        "RequestTooLarge", "MalformedRequest", "ShuttingDown", "StoreFailed",
+    ]
+
     /// Methods that change the log: they need root or the writers group.
     public static let writeMethods: Set<String> = ["Append", "AppendMany", "Correct", "Retract", "Import", "Rebuild"]
 
