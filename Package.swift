@@ -109,11 +109,12 @@ let package = Package(
 
         .testTarget(name: "TrialDomainTests", dependencies: ["TrialDomain", "TrialTestSupport"]),
         .testTarget(name: "TrialProtocolTests", dependencies: ["TrialProtocol", "TrialDomain", "TrialTestSupport"]),
+        .testTarget(name: "SystemdTests", dependencies: ["Systemd", "TrialTestSupport"]),
         .testTarget(name: "TrialClientTests", dependencies: ["TrialClient", "TrialDomain", "TrialProtocol", "TrialTestSupport"]),
         .testTarget(
             name: "TrialsDaemonTests",
             dependencies: [
-                "TrialsDaemon", "TrialClient", "TrialStore", "TrialDomain", "TrialProtocol", "TrialTestSupport", "Systemd",
+                "TrialsDaemon", "TrialClient", "TrialStore", "TrialDomain", "TrialProtocol", "TrialTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOTestUtils", package: "swift-nio"),

@@ -1,6 +1,7 @@
 import Foundation
 import TrialDomain
 import TrialProtocol
+import TrialTestSupport
 import XCTest
 
 @testable import TrialsDaemon

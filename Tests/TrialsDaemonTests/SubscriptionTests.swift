@@ -2,6 +2,7 @@ import Foundation
 import NIOConcurrencyHelpers
 import TrialDomain
 import TrialProtocol
+import TrialTestSupport
 import XCTest
 
 @testable import TrialsDaemon

@@ -8,19 +8,6 @@ import XCTest
 
 @testable import TrialsDaemon
 
-/// A temporary directory, removed on `remove()`.
-struct TemporaryDirectory {
-    let url: URL
-    init() throws {
-        // Short: Unix socket paths are limited to 107 bytes.
-        url = URL(fileURLWithPath: "/tmp/tt-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        chmod(url.path, 0o755)
-    }
-    func path(_ name: String) -> String { url.appendingPathComponent(name).path }
-    func remove() { try? FileManager.default.removeItem(at: url) }
-}
-
 /// trialsd in this process, on a temporary database and socket.
 final class InProcessDaemon: @unchecked Sendable {
     let directory: TemporaryDirectory
@@ -94,64 +81,6 @@ final class InProcessDaemon: @unchecked Sendable {
             try finished.get()
         }
         if ownsDirectory { directory.remove() }
-    }
-}
-
-/// A Unix datagram socket the test binds and reads: a NOTIFY_SOCKET that collects sd_notify
-/// messages, or a stand-in for journald's socket.
-final class DatagramReceiver: @unchecked Sendable {
-    let path: String
-    private let fd: Int32
-
-    init(path: String) throws {
-        self.path = path
-        unlink(path)
-        fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        var addr = sockaddr_un()
-        addr.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &addr.sun_path) { raw in
-            let b = Array(path.utf8)
-            raw.copyBytes(from: b)
-            raw[b.count] = 0
-        }
-        let rc = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        guard rc == 0 else { throw POSIXError(.init(rawValue: errno) ?? .EIO) }
-        chmod(path, 0o777)
-    }
-
-    deinit { close(fd) }
-
-    /// The next message, or nil after `timeout` seconds without one.
-    func receive(timeout: Double) -> String? {
-        var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-        guard poll(&pfd, 1, Int32(timeout * 1000)) > 0 else { return nil }
-        var buf = [UInt8](repeating: 0, count: 4096)
-        let n = recv(fd, &buf, buf.count, 0)
-        guard n > 0 else { return nil }
-        return String(decoding: buf[0..<n], as: UTF8.self)
-    }
-
-    /// Waits for a message containing `line` (e.g. READY=1); returns every message seen.
-    func wait(for line: String, timeout: Double = 30) -> [String]? {
-        var seen: [String] = []
-        return wait(for: line, timeout: timeout, seen: &seen) ? seen : nil
-    }
-
-    /// Waits for a message containing `line`, collecting every message in `seen`; false at the
-    /// deadline, or once `giveUp` is true and no message is waiting (checked every 0.1 s).
-    func wait(for line: String, timeout: Double, seen: inout [String], giveUp: () -> Bool = { false }) -> Bool {
-        let deadline = Date().addingTimeInterval(timeout)
-        while case let left = deadline.timeIntervalSinceNow, left > 0 {
-            if let m = receive(timeout: min(left, 0.1)) {
-                seen.append(m)
-                if m.split(separator: "\n").contains(Substring(line)) { return true }
-            } else if giveUp() {
-                return false
-            }
-        }
-        return false
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Systemd
+import TrialTestSupport
 import XCTest
 
 /// The journal's connected socket, against a datagram socket of the test's standing in for
