@@ -160,8 +160,7 @@ final class ProcessTests: XCTestCase {
             try clients.wait()
             everAcknowledged += clients.acknowledged.withLockedValue { $0 }
 
-            let lastSeq = try Self.checkRecovered(dir, acknowledged: everAcknowledged, "cycle \(cycle)")
-            print("cycle \(cycle): \(everAcknowledged.count) acknowledged so far, log at seq \(lastSeq)")
+            _ = try Self.checkRecovered(dir, acknowledged: everAcknowledged, "cycle \(cycle), \(everAcknowledged.count) acknowledged so far")
         }
     }
 
@@ -264,7 +263,6 @@ final class JournalTests: XCTestCase {
             "--mount", "--propagation", "private", "python3", Repository.path("Tests/TrialsDaemonTests/journal_test.py"),
             Products.path("trialsd"), Products.path("trialctl"), Repository.path("systemd/trialsd.catalog"), dir.url.path,
         ], timeout: 300)
-        print(r.out)
         XCTAssertEqual(r.status, 0, "\(r)")
         XCTAssertTrue(r.out.contains("journal: all checks passed"), "\(r)")
     }
@@ -520,7 +518,6 @@ final class SystemdEndToEndTests: XCTestCase {
             Repository.path("systemd"), dir.url.path,
         ], timeout: 330)
         let report = r.out.split(separator: "\n").filter { !$0.hasPrefix("Creating ") }.joined(separator: "\n")
-        print(report)
         XCTAssertEqual(r.status, 0, "exit status \(r.status)\(r.timedOut ? " (stopped at the deadline)" : ""): \(report)")
         XCTAssertTrue(r.out.contains("e2e: all checks passed"), report)
     }

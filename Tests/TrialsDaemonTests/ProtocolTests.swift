@@ -226,8 +226,7 @@ final class ProtocolTests: XCTestCase {
         let status = try c.nextReply("the Status after the appends")
         XCTAssertEqual(status.parameters["trials"]?.arrayValue?.first?["version"], 64)
         let commits = server.daemon.committer.commits - before
-        print("64 pipelined appends on one connection: \(commits) transactions")
-        XCTAssertLessThan(commits, 64, "pipelined appends did not share commits")
+        XCTAssertLessThan(commits, 64, "pipelined appends did not share commits: 64 appends in \(commits) transactions")
     }
 
     /// Past the pipelining limit (64 owed replies) the daemon stops reading the connection and
@@ -341,8 +340,8 @@ final class ProtocolTests: XCTestCase {
         }
         XCTAssertEqual(seqs.joined().sorted(), Array(1...Int64(clients * each)))
         let commits = server.daemon.committer.commits - commitsBefore
-        XCTAssertLessThan(commits, UInt64(clients * each), "every append took its own transaction")
-        print("group commit: \(clients * each) appends from \(clients) clients in \(commits) transactions")
+        XCTAssertLessThan(commits, UInt64(clients * each),
+                          "every append took its own transaction: \(clients * each) appends from \(clients) clients in \(commits)")
         XCTAssertTrue(try server.connect().trials("Verify")["ok"] == true)
     }
 }

@@ -43,7 +43,6 @@ final class UnitFileTests: XCTestCase {
         let output = try analyze(["security", "--offline=true", "\(prefix)/lib/systemd/system/trialsd.service"]).out
         let line = try XCTUnwrap(output.split(separator: "\n").first { $0.contains("Overall exposure level") }, output)
         let score = try XCTUnwrap(Double(line.split(separator: ":").last!.split(separator: " ").first!), String(line))
-        print(line)
-        XCTAssertLessThanOrEqual(score, 1.0)
+        XCTAssertLessThanOrEqual(score, 1.0, String(line))
     }
 }
