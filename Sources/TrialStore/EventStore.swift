@@ -8,6 +8,10 @@ public struct StoreConfiguration: Sendable {
     /// How many trials' folded states the writer keeps in memory (least recently used go first).
     /// Memory stays bounded whatever the size of the log. Default 10 000.
     public var foldCacheCapacity = 10_000
+    /// How many aliases (names and registry identifiers → trial) the writer keeps in memory;
+    /// when full it forgets them all and reads them from the table again. 0 keeps none.
+    /// Default 100 000.
+    public var aliasCacheCapacity = 100_000
     /// Concurrent reader connections (WAL lets them read while the writer writes). Default 4.
     public var maximumReaderCount = 4
     /// How long a connection waits for a lock held by another process. Default 10 s.
@@ -103,7 +107,9 @@ public final class EventStore: @unchecked Sendable {
             throw StoreError.database("cannot open \(path): \(e.message ?? e.description)")
         }
         withExtendedLifetime(probeHold) {}
-        writer = WriterState(cacheCapacity: configuration.foldCacheCapacity, newTrialsNeedRegistration: configuration.newTrialsNeedRegistration)
+        writer = WriterState(
+            cacheCapacity: configuration.foldCacheCapacity, aliasCacheCapacity: configuration.aliasCacheCapacity,
+            newTrialsNeedRegistration: configuration.newTrialsNeedRegistration)
         try pool.writeWithoutTransaction { try Self.makeDurable($0) }
         try migrator.migrate(pool)
         checkpointer = configuration.backgroundCheckpoints

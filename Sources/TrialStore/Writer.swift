@@ -35,7 +35,9 @@ final class WriterState {
     /// Trials the open transaction made (their first event): added to `trial_count` at its end.
     private var newTrials = 0
     /// Alias → trial key, as the writer wrote them (bounded; cleared with the cache).
-    var aliasCache: [String: String] = [:]
+    private var aliasCache: [String: String] = [:]
+    /// How many aliases `aliasCache` holds before it is cleared; 0 keeps none.
+    private let aliasCacheCapacity: Int
     /// The last recording time written and its text: a batch's events share one time.
     private var recordedText = (Timestamp(microseconds: -1), "")
 
@@ -57,8 +59,9 @@ final class WriterState {
     /// Whether only a registration (or an event expecting version 0) may start a trial.
     let newTrialsNeedRegistration: Bool
 
-    init(cacheCapacity: Int, newTrialsNeedRegistration: Bool = false) {
+    init(cacheCapacity: Int, aliasCacheCapacity: Int = 100_000, newTrialsNeedRegistration: Bool = false) {
         cache = FoldCache(capacity: cacheCapacity)
+        self.aliasCacheCapacity = max(0, aliasCacheCapacity)
         self.newTrialsNeedRegistration = newTrialsNeedRegistration
     }
 
@@ -165,11 +168,15 @@ final class WriterState {
         var st = RawStatement(try db.cachedStatement(sql: WriterSQL.lookUpAlias))
         st.bind(lookup)
         let key = try st.firstText()
-        if let key {
-            if aliasCache.count >= 100_000 { aliasCache.removeAll(keepingCapacity: true) }
-            aliasCache[lookup] = key
-        }
+        if let key { cacheAlias(lookup, key) }
         return key
+    }
+
+    /// Remembers an alias's trial, clearing the cache first when it is full.
+    private func cacheAlias(_ lookup: String, _ key: String) {
+        guard aliasCacheCapacity > 0 else { return }
+        if aliasCache.count >= aliasCacheCapacity { aliasCache.removeAll(keepingCapacity: true) }
+        aliasCache[lookup] = key
     }
 
     /// The trial's fold: from the cache, else replayed from the log (`history`: the events that
@@ -335,7 +342,7 @@ final class WriterState {
         }
         if let aliases {
             for lookup in aliases.old { aliasCache[lookup] = nil }
-            for alias in aliases.new { aliasCache[alias.lookup] = key }
+            for alias in aliases.new { cacheAlias(alias.lookup, key) }
             undo.aliasesChanged = true
         }
         // A group of one is checked in full before anything changes, so it needs no undo.

@@ -1,11 +1,10 @@
 import Foundation
-import GRDB
 import TrialDomain
-@testable import TrialStore
+import TrialStore
 import XCTest
 
-/// The writer finds every identifier it wrote, in the same transaction, once its bounded cache
-/// of aliases was cleared, and after a rebuild.
+/// The writer finds every identifier it wrote, in the same transaction, without its bounded
+/// cache of aliases or once it was cleared, and after a rebuild.
 final class AliasResolutionTests: StoreTestCase {
     /// A registration and, in the same transaction, another trial claiming its identifier: the
     /// second is refused, as across transactions. And after a rebuild (which forgets the
@@ -18,11 +17,18 @@ final class AliasResolutionTests: StoreTestCase {
         guard case .failure(let e) = results[1] else { return XCTFail("BETA took ALPHA's identifier") }
         XCTAssertEqual(e.error, .identifierTaken(identifier: "NCT09100001", trial: "ALPHA"))
         // The writer's cache of aliases is bounded and cleared when full: the table must then
-        // still say ALPHA's identifier is taken.
-        try store.pool.write { _ in store.writer.aliasCache.removeAll() }
+        // still say ALPHA's identifier is taken. A writer that caches no alias reads only the table.
+        try reopen(aliasCacheCapacity: 0)
         let afterClear = try store.append(groups: [[claim]], recordedBy: "t")
-        guard case .failure(let e1) = afterClear[0] else { return XCTFail("BETA took ALPHA's identifier once the cache was cleared") }
+        guard case .failure(let e1) = afterClear[0] else { return XCTFail("BETA took ALPHA's identifier without the cache") }
         XCTAssertEqual(e1.error, .identifierTaken(identifier: "NCT09100001", trial: "ALPHA"))
+        // One alias at a time: each new one clears the cache, as a full cache is cleared.
+        try reopen(aliasCacheCapacity: 1)
+        _ = try append("GAMMA", .registered, "2024-01", ["title": "Gamma", "identifiers": [["registry": "nct", "id": "NCT09100002"]]])
+        let afterFull = try store.append(groups: [[claim]], recordedBy: "t")
+        guard case .failure(let e3) = afterFull[0] else { return XCTFail("BETA took ALPHA's identifier once the cache was full") }
+        XCTAssertEqual(e3.error, .identifierTaken(identifier: "NCT09100001", trial: "ALPHA"))
+        try reopen()
         _ = try store.rebuild()
         XCTAssertEqual(try store.resolve("nct09100001"), "ALPHA")
         let again = try store.append(groups: [[claim]], recordedBy: "t")

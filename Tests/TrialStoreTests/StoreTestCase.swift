@@ -25,9 +25,11 @@ class StoreTestCase: XCTestCase {
         try? FileManager.default.removeItem(at: directory)
     }
 
-    func open(cacheCapacity: Int = 10_000, rebuildSplitEvents: Int64 = 10_000, rebuildRowsPerStatement: Int = 32) throws -> EventStore {
+    func open(cacheCapacity: Int = 10_000, aliasCacheCapacity: Int = 100_000, rebuildSplitEvents: Int64 = 10_000,
+              rebuildRowsPerStatement: Int = 32) throws -> EventStore {
         var c = StoreConfiguration()
         c.foldCacheCapacity = cacheCapacity
+        c.aliasCacheCapacity = aliasCacheCapacity
         c.rebuildSplitEvents = rebuildSplitEvents
         c.rebuildRowsPerStatement = rebuildRowsPerStatement
         let clock = self.clock
@@ -35,9 +37,11 @@ class StoreTestCase: XCTestCase {
         return try EventStore(path: path, configuration: c)
     }
 
-    func reopen(cacheCapacity: Int = 10_000, rebuildSplitEvents: Int64 = 10_000, rebuildRowsPerStatement: Int = 32) throws {
+    func reopen(cacheCapacity: Int = 10_000, aliasCacheCapacity: Int = 100_000, rebuildSplitEvents: Int64 = 10_000,
+                rebuildRowsPerStatement: Int = 32) throws {
         try store.close()
-        store = try open(cacheCapacity: cacheCapacity, rebuildSplitEvents: rebuildSplitEvents, rebuildRowsPerStatement: rebuildRowsPerStatement)
+        store = try open(cacheCapacity: cacheCapacity, aliasCacheCapacity: aliasCacheCapacity, rebuildSplitEvents: rebuildSplitEvents,
+                         rebuildRowsPerStatement: rebuildRowsPerStatement)
     }
 
     /// Builds and validates an event of the contract.
