@@ -128,5 +128,5 @@ let package = Package(
             // Databases written by earlier schemas, read from the repository by the migration tests.
             exclude: ["Fixtures"]),
     ],
-    swiftLanguageModes: [.v5]
+    swiftLanguageModes: [.v6]
 )
