@@ -130,5 +130,5 @@ let package = Package(
             // Databases written by earlier schemas, read from the repository by the migration tests.
             exclude: ["Fixtures"]),
     ],
-    swiftLanguageModes: [.v5]
+    swiftLanguageModes: [.v6]
 )

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -11,17 +12,16 @@ import FoundationNetworking
 /// (`timeoutIntervalForRequest`), not from the request's `timeoutInterval`, and in whole
 /// seconds: so there is one session per timeout asked for (in practice one), and a timeout is
 /// at least a second. It is an idle timeout: it runs while no bytes come.
-public final class URLSessionTransport: HTTPTransport, @unchecked Sendable {
-    private let lock = NSLock()
-    private var sessions: [Int: URLSession] = [:]
+public final class URLSessionTransport: HTTPTransport, Sendable {
+    private let sessions = Mutex<[Int: URLSession]>([:])
 
     public init() {}
 
-    deinit { for session in sessions.values { session.finishTasksAndInvalidate() } }
+    deinit { sessions.withLock { for session in $0.values { session.finishTasksAndInvalidate() } } }
 
     private func session(timeout: Double) -> (URLSession, Double) {
         let seconds = max(1, Int(timeout.rounded(.up)))
-        return lock.withLock {
+        return sessions.withLock { sessions in
             if let session = sessions[seconds] { return (session, Double(seconds)) }
             let configuration = URLSessionConfiguration.ephemeral
             configuration.urlCache = nil
@@ -104,20 +104,24 @@ public final class URLSessionTransport: HTTPTransport, @unchecked Sendable {
 }
 
 /// The running task, so that cancelling the Swift task cancels the transfer.
-private final class TaskBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var task: URLSessionTask?
-    private var cancelled = false
+private final class TaskBox: Sendable {
+    private struct State {
+        var task: URLSessionTask?
+        var cancelled = false
+    }
+    private let state = Mutex(State())
 
     func set(_ task: URLSessionTask) {
-        lock.lock(); defer { lock.unlock() }
-        self.task = task
-        if cancelled { task.cancel() }
+        state.withLock {
+            $0.task = task
+            if $0.cancelled { task.cancel() }
+        }
     }
 
     func cancel() {
-        lock.lock(); defer { lock.unlock() }
-        cancelled = true
-        task?.cancel()
+        state.withLock {
+            $0.cancelled = true
+            $0.task?.cancel()
+        }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -6,19 +7,21 @@ import Glibc
 /// A small HTTP/1.1 server on 127.0.0.1 (an ephemeral port) standing in for ClinicalTrials.gov:
 /// one request per connection (`Connection: close`), each answered by the handler, every
 /// request recorded. Each connection has its own thread, so a slow answer holds up no other.
-public final class StubRegistryServer: @unchecked Sendable {
+public final class StubRegistryServer: Sendable {
     public let port: UInt16
     private let listener: Int32
     private let handler: @Sendable (RecordedRequest) -> StubResponse
-    private let lock = NSLock()
-    private var seen: [RecordedRequest] = []
-    private var stopped = false
+    private struct State {
+        var seen: [RecordedRequest] = []
+        var stopped = false
+    }
+    private let state = Mutex(State())
 
     /// The site root to give the client: `http://127.0.0.1:<port>`.
     public var root: String { "http://127.0.0.1:\(port)" }
 
     /// The requests seen so far, in the order they came.
-    public var requests: [RecordedRequest] { lock.withLock { seen } }
+    public var requests: [RecordedRequest] { state.withLock { $0.seen } }
 
     public init(handler: @escaping @Sendable (RecordedRequest) -> StubResponse) throws {
         self.handler = handler
@@ -54,9 +57,9 @@ public final class StubRegistryServer: @unchecked Sendable {
 
     /// Stops accepting; connections being answered finish on their own.
     public func stop() {
-        let first: Bool = lock.withLock {
-            defer { stopped = true }
-            return !stopped
+        let first: Bool = state.withLock { state in
+            defer { state.stopped = true }
+            return !state.stopped
         }
         guard first else { return }
         // Shut down, not closed: the accept loop closes the descriptor as it leaves, so its
@@ -83,7 +86,7 @@ public final class StubRegistryServer: @unchecked Sendable {
     private func serve(_ fd: Int32) {
         defer { close(fd) }
         guard let request = readRequest(fd) else { return }
-        lock.withLock { seen.append(request) }
+        state.withLock { $0.seen.append(request) }
         let response = handler(request)
         if response.delay > 0 { Thread.sleep(forTimeInterval: response.delay) }
         var head = "HTTP/1.1 \(response.status) \(Self.reason(response.status))\r\n"
@@ -148,13 +151,12 @@ public struct StubServerError: Error, CustomStringConvertible {
 }
 
 /// Responses handed out in order.
-final class ResponseQueue: @unchecked Sendable {
-    private let lock = NSLock()
-    private var responses: [StubResponse]
+final class ResponseQueue: Sendable {
+    private let responses: Mutex<[StubResponse]>
 
-    init(_ responses: [StubResponse]) { self.responses = responses }
+    init(_ responses: [StubResponse]) { self.responses = Mutex(responses) }
 
     func next() -> StubResponse {
-        lock.withLock { responses.isEmpty ? .status(500, "the test's script ran out") : responses.removeFirst() }
+        responses.withLock { $0.isEmpty ? .status(500, "the test's script ran out") : $0.removeFirst() }
     }
 }

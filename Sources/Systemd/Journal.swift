@@ -1,5 +1,6 @@
 import CSystemd
 import Foundation
+import Synchronization
 
 /// Structured journald entries, sent over journald's native protocol on a socket connected
 /// once (systemd's own services do the same): sd_journal_sendv(3) addresses every datagram to
@@ -75,58 +76,61 @@ public enum Journal {
 /// again when journald goes away: at once when a send finds the connection broken (a restarted
 /// journald listens on a new socket at the same path), else at most every `reconnectInterval`
 /// while nothing listens, so that a daemon without a journal spends no system call per entry.
-public final class JournalConnection: @unchecked Sendable {
+public final class JournalConnection: Sendable {
     public enum Outcome: Sendable { case sent, failed, tooLarge }
 
     public let path: String
     public let reconnectInterval: Duration
-    private let lock = NSLock()
-    private var fd: Int32 = -1
-    /// No connection is tried before this (set when one failed).
-    private var nextAttempt = ContinuousClock.now
+    private struct State {
+        var fd: Int32 = -1
+        /// No connection is tried before this (set when one failed).
+        var nextAttempt = ContinuousClock.now
+    }
+    private let state = Mutex(State())
 
     public init(path: String, reconnectInterval: Duration = .milliseconds(250)) {
         self.path = path
         self.reconnectInterval = reconnectInterval
     }
 
-    deinit { if fd >= 0 { close(fd) } }
+    deinit { state.withLock { if $0.fd >= 0 { close($0.fd) } } }
 
     /// Sends one datagram (`Journal.nativeDatagram`). `tooLarge`: it needs another way in.
     public func send(_ datagram: [UInt8]) -> Outcome {
-        lock.lock()
-        defer { lock.unlock() }
-        // A second try only after the connection broke (journald restarted): connect again now.
-        for attempt in 0..<2 {
-            if fd < 0 {
-                guard attempt > 0 || ContinuousClock.now >= nextAttempt, connect() else { return .failed }
+        state.withLock { state in
+            // A second try only after the connection broke (journald restarted): connect again now.
+            for attempt in 0..<2 {
+                if state.fd < 0 {
+                    guard attempt > 0 || ContinuousClock.now >= state.nextAttempt, connect(&state) else { return .failed }
+                }
+                let fd = state.fd
+                let n = datagram.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                if n >= 0 { return .sent }
+                switch errno {
+                case EMSGSIZE, ENOBUFS: return .tooLarge
+                // The socket blocks, as sd_journal_sendv's does, while journald's queue is full
+                // (an entry is not dropped for a busy journald); a signal or a timeout ends the
+                // wait and drops the entry, as sd_journal_sendv would.
+                case EAGAIN, EINTR: return .failed
+                default:  // ECONNREFUSED, ENOTCONN, ENOENT …: the journald we knew is gone
+                    close(fd)
+                    state.fd = -1
+                }
             }
-            let n = datagram.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            if n >= 0 { return .sent }
-            switch errno {
-            case EMSGSIZE, ENOBUFS: return .tooLarge
-            // The socket blocks, as sd_journal_sendv's does, while journald's queue is full
-            // (an entry is not dropped for a busy journald); a signal or a timeout ends the
-            // wait and drops the entry, as sd_journal_sendv would.
-            case EAGAIN, EINTR: return .failed
-            default:  // ECONNREFUSED, ENOTCONN, ENOENT …: the journald we knew is gone
-                close(fd)
-                fd = -1
-            }
+            return .failed
         }
-        return .failed
     }
 
     /// Connects a new socket; on failure, waits `reconnectInterval` before the next try.
-    private func connect() -> Bool {
+    private func connect(_ state: inout State) -> Bool {
         let s = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard s >= 0 else { return failed() }
+        guard s >= 0 else { return failed(&state) }
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
         let path = Array(self.path.utf8)
         guard path.count < MemoryLayout.size(ofValue: address.sun_path) else {
             close(s)
-            return failed()
+            return failed(&state)
         }
         withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: path) }
         let connected = withUnsafePointer(to: &address) {
@@ -134,17 +138,17 @@ public final class JournalConnection: @unchecked Sendable {
         }
         guard connected == 0 else {
             close(s)
-            return failed()
+            return failed(&state)
         }
         // Room for bursts, as sd-journal asks (the kernel caps it at wmem_max).
         var size: Int32 = 8 * 1024 * 1024
         setsockopt(s, SOL_SOCKET, SO_SNDBUF, &size, socklen_t(MemoryLayout<Int32>.size))
-        fd = s
+        state.fd = s
         return true
     }
 
-    private func failed() -> Bool {
-        nextAttempt = .now + reconnectInterval
+    private func failed(_ state: inout State) -> Bool {
+        state.nextAttempt = .now + reconnectInterval
         return false
     }
 }

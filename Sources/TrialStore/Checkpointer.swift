@@ -15,7 +15,7 @@ import TrialDomain
 /// the thread has not caught up and the writer checkpoints in line, as SQLite would, so the
 /// log stays bounded. One large commit (a rebuild) from a short log is left to the thread.
 /// Durability is untouched: every commit is synced in the log before it is acknowledged.
-final class Checkpointer: @unchecked Sendable {
+final class Checkpointer: @unchecked Sendable {  // flags guarded by `condition`; `connection` its thread's, `previousPages` the hook's
     let threshold: Int32
     let limit: Int32
     /// Called with one line when a checkpoint fails (on the thread that ran it).

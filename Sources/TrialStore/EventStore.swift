@@ -51,7 +51,7 @@ public struct StoreConfiguration: Sendable {
 /// The event log of every trial in one SQLite file (WAL, `synchronous=FULL`): one writer that
 /// commits many queued appends in one transaction, readers on their own connections, and the
 /// projections kept in the append's transaction.
-public final class EventStore: @unchecked Sendable {
+public final class EventStore: @unchecked Sendable {  // `writer` touched only in the pool's serialised writes
     /// The database (exposed for tests and maintenance tools).
     public let pool: DatabasePool
     public let path: String

@@ -5,7 +5,7 @@ import TrialDomain
 /// decodes, folds and serialises) to its writing one (which binds and steps).
 /// The reader blocks when `capacity` chunks wait; the writer blocks until one arrives. Either
 /// side can stop the other: the writer by cancelling, the reader by finishing with an error.
-final class FoldPipe: @unchecked Sendable {
+final class FoldPipe: @unchecked Sendable {  // state guarded by `condition`, which both sides wait on
     typealias Chunk = [(rows: TrialRows, events: Int)]
     static let chunkSize = 256
 

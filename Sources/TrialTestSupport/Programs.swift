@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// The repository the tests were built from, for the files they read (interface description,
 /// demo data, migrations, scripts beside the tests).
@@ -91,8 +92,8 @@ public func runProgram(
     // Both pipes are drained at once, so neither fills while the other is read.
     let readers = DispatchGroup()
     let collected = Collected()
-    Collected.drain(out.read, into: \.out, of: collected, group: readers)
-    if let err { Collected.drain(err.read, into: \.err, of: collected, group: readers) }
+    Collected.drain(out.read, into: .out, of: collected, group: readers)
+    if let err { Collected.drain(err.read, into: .err, of: collected, group: readers) }
     let exit = ExitWaiter(pid)
     var timedOut = false
     if let timeout {
@@ -110,7 +111,7 @@ public func runProgram(
         err?.closeRead()
     }
     return ProgramResult(
-        status: exit.status(), out: collected.text(\.out), err: collected.text(\.err), timedOut: timedOut,
+        status: exit.status(), out: collected.text(.out), err: collected.text(.err), timedOut: timedOut,
         outputLeftOpen: outputLeftOpen, command: command)
 }
 
@@ -189,32 +190,24 @@ private final class ClosingPipe {
 
 /// Reaps a spawned program on a thread of its own (waitpid(2)), so that its end can be waited
 /// for with a deadline.
-public final class ExitWaiter: @unchecked Sendable {
+public final class ExitWaiter: Sendable {
     public let pid: pid_t
     private let exited = DispatchSemaphore(value: 0)
-    private let lock = NSLock()
-    private var raw: Int32?
+    private let raw = Mutex<Int32?>(nil)
 
     public init(_ pid: pid_t) {
         self.pid = pid
         Thread { [self] in
             var status: Int32 = 0
             while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-            lock.lock()
-            raw = status
-            lock.unlock()
+            raw.withLock { $0 = status }
             exited.signal()
         }.start()
     }
 
     /// Its exit status (or 128 + the signal that ended it), once it has ended.
     public func status() -> Int32 {
-        lock.lock()
-        if let raw {
-            lock.unlock()
-            return exitStatus(raw)
-        }
-        lock.unlock()
+        if let raw = raw.withLock({ $0 }) { return exitStatus(raw) }
         exited.wait()
         exited.signal()  // for the next caller
         return status()
@@ -236,19 +229,16 @@ public final class ExitWaiter: @unchecked Sendable {
 }
 
 /// Output gathered by reader threads.
-private final class Collected: @unchecked Sendable {
-    private let lock = NSLock()
-    fileprivate var out = Data()
-    fileprivate var err = Data()
+private final class Collected: Sendable {
+    enum Stream { case out, err }
+    private let data = Mutex([Stream: Data]())
 
-    func text(_ key: ReferenceWritableKeyPath<Collected, Data>) -> String {
-        lock.lock()
-        defer { lock.unlock() }
-        return String(decoding: self[keyPath: key], as: UTF8.self)
+    func text(_ stream: Stream) -> String {
+        data.withLock { String(decoding: $0[stream, default: Data()], as: UTF8.self) }
     }
 
     /// Reads `fd` to its end on a thread of its own, keeping what has arrived so far.
-    static func drain(_ fd: Int32, into key: ReferenceWritableKeyPath<Collected, Data>, of collected: Collected, group: DispatchGroup) {
+    static func drain(_ fd: Int32, into stream: Stream, of collected: Collected, group: DispatchGroup) {
         group.enter()
         Thread {
             var chunk = [UInt8](repeating: 0, count: 65536)
@@ -256,9 +246,7 @@ private final class Collected: @unchecked Sendable {
                 let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
                 if n < 0 && errno == EINTR { continue }
                 guard n > 0 else { break }
-                collected.lock.lock()
-                collected[keyPath: key].append(contentsOf: chunk[0..<n])
-                collected.lock.unlock()
+                collected.data.withLock { $0[stream, default: Data()].append(contentsOf: chunk[0..<n]) }
             }
             group.leave()
         }.start()

@@ -10,7 +10,7 @@ import TrialStore
 
 /// The methods of org.varlink.service and org.trialtrack.Trials. Blocking reads run on a
 /// thread pool; appends go through the group committer; subscriptions through the broadcaster.
-final class ControlService: @unchecked Sendable {
+final class ControlService: Sendable {
     let store: EventStore
     let committer: GroupCommitter
     let broadcaster: Broadcaster
@@ -661,7 +661,7 @@ enum AppendAnswer: Sendable {
 }
 
 /// Counts the calls being answered; a graceful stop waits until none is left.
-final class InFlightCalls: @unchecked Sendable {
+final class InFlightCalls: @unchecked Sendable {  // `count` guarded by `condition`, which a stop waits on
     private let condition = NSCondition()
     private var count = 0
 

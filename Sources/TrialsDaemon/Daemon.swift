@@ -12,7 +12,7 @@ import TrialStore
 /// trialsd: the store, the single writer, the subscriptions and the control socket, wired
 /// together. `start()` returns once the database is migrated and the socket accepts;
 /// `run()` serves until `stop()`.
-public final class Daemon: @unchecked Sendable {
+public final class Daemon: Sendable {
     public let configuration: DaemonConfiguration
     let logger: Logger
     let store: EventStore

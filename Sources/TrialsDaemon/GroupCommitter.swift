@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 import NIOCore
 import TrialDomain
 import TrialStore
@@ -6,7 +7,7 @@ import TrialStore
 /// The single writer: appends queued by any number of connections are committed together, one
 /// transaction and one fsync for all that queued while the previous commit was on disk, and
 /// every caller gets its own result. Runs on its own thread, so reads never wait behind it.
-final class GroupCommitter: @unchecked Sendable {
+final class GroupCommitter: @unchecked Sendable {  // queue and flags guarded by `condition`, which the writer waits on
     typealias Outcome = Result<[AppendOutcome], CommitError>
 
     /// Why a group was not appended.
@@ -184,23 +185,24 @@ final class GroupCommitter: @unchecked Sendable {
 
 /// The outcomes of many queued groups, handed over once the last has come (from whichever
 /// commit brings it).
-private final class OutcomeCollector: @unchecked Sendable {
-    private let lock = NSLock()
-    private var outcomes: [GroupCommitter.Outcome?]
-    private var left: Int
-    private let done: ([GroupCommitter.Outcome]) -> Void
+private final class OutcomeCollector: Sendable {
+    private struct State {
+        var outcomes: [GroupCommitter.Outcome?]
+        var left: Int
+    }
+    private let state: NIOLockedValueBox<State>
+    private let done: @Sendable ([GroupCommitter.Outcome]) -> Void
 
-    init(count: Int, done: @escaping ([GroupCommitter.Outcome]) -> Void) {
-        outcomes = Array(repeating: nil, count: count)
-        left = count
+    init(count: Int, done: @escaping @Sendable ([GroupCommitter.Outcome]) -> Void) {
+        state = NIOLockedValueBox(State(outcomes: Array(repeating: nil, count: count), left: count))
         self.done = done
     }
 
     func set(_ i: Int, _ outcome: GroupCommitter.Outcome) {
-        let all: [GroupCommitter.Outcome]? = lock.withLock {
-            outcomes[i] = outcome
-            left -= 1
-            return left == 0 ? outcomes.map { $0! } : nil
+        let all: [GroupCommitter.Outcome]? = state.withLockedValue {
+            $0.outcomes[i] = outcome
+            $0.left -= 1
+            return $0.left == 0 ? $0.outcomes.map { $0! } : nil
         }
         if let all { done(all) }
     }

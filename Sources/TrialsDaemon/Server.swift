@@ -9,12 +9,13 @@ import TrialProtocol
 /// The control socket: accepts connections and serves each with a `ConnectionHandler` on the
 /// event loop. Calls on one connection are answered in order (pipelining); many connections
 /// are served at once.
-final class Server: @unchecked Sendable {
+final class Server: Sendable {
     let service: ControlService
     let configuration: DaemonConfiguration
     let group: EventLoopGroup
     let logger: Logger
-    private var listener: NIOAsyncChannel<Channel, Never>?
+    /// Set by `start`, before `run` and `stop` read it.
+    private let listener = NIOLockedValueBox<NIOAsyncChannel<Channel, Never>?>(nil)
     private let open = NIOLockedValueBox<[ObjectIdentifier: Channel]>([:])
 
     init(service: ControlService, configuration: DaemonConfiguration, group: EventLoopGroup, logger: Logger) {
@@ -50,7 +51,8 @@ final class Server: @unchecked Sendable {
             .childChannelOption(.writeBufferWaterMark, value: .init(low: 64 * 1024, high: 256 * 1024))
         if let fd = configuration.listenFD {
             listenFD.withLockedValue { $0 = fd }
-            listener = try await bootstrap.bind(fd, childChannelInitializer: initializer)
+            let bound = try await bootstrap.bind(fd, childChannelInitializer: initializer)
+            listener.withLockedValue { $0 = bound }
             logger.info("listening on the socket passed by systemd (fd \(fd))")
         } else {
             let path = configuration.socketPath
@@ -63,7 +65,8 @@ final class Server: @unchecked Sendable {
             defer { umask(old) }
             let fd = try listeningSocket(path: path, backlog: 256)
             listenFD.withLockedValue { $0 = fd }
-            listener = try await bootstrap.bind(fd, childChannelInitializer: initializer)
+            let bound = try await bootstrap.bind(fd, childChannelInitializer: initializer)
+            listener.withLockedValue { $0 = bound }
             if let name = configuration.socketGroup {
                 guard let gr = getgrnam(name) else { throw DaemonError.configuration("no group named '\(name)' for the socket") }
                 guard chown(path, uid_t.max, gr.pointee.gr_gid) == 0 else {
@@ -79,7 +82,7 @@ final class Server: @unchecked Sendable {
 
     /// Serves until `stop()` closes the listener; then waits for the connections to end.
     func run() async throws {
-        guard let listener else { return }
+        guard let listener = listener.withLockedValue({ $0 }) else { return }
         try await withThrowingDiscardingTaskGroup { tasks in
             try await listener.executeThenClose { inbound in
                 for try await channel in inbound {
@@ -91,7 +94,7 @@ final class Server: @unchecked Sendable {
 
     /// Stops accepting; open connections are closed after their current call.
     func stop() {
-        listener?.channel.close(promise: nil)
+        listener.withLockedValue { $0 }?.channel.close(promise: nil)
         if configuration.listenFD == nil { unlink(configuration.socketPath) }
     }
 

@@ -5,6 +5,7 @@ import TrialDomain
 import TrialProtocol
 import TrialStore
 import TrialsDaemon
+import Synchronization
 
 /// trialsd over its Unix socket: status round trips and durable appends from 1, 8 and 32
 /// concurrent clients, beside the store's own single-process figures measured in the same run.
@@ -248,17 +249,10 @@ struct SocketBench: ParsableCommand {
 }
 
 /// The first error of the client threads.
-final class FailureBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var first: Error?
+final class FailureBox: Sendable {
+    private let first = Mutex<Error?>(nil)
     func set(_ e: Error) {
-        lock.lock()
-        if first == nil { first = e }
-        lock.unlock()
+        first.withLock { if $0 == nil { $0 = e } }
     }
-    var error: Error? {
-        lock.lock()
-        defer { lock.unlock() }
-        return first
-    }
+    var error: Error? { first.withLock { $0 } }
 }

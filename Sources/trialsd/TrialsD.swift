@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import Synchronization
 import Systemd
 import TrialProtocol
 import TrialsDaemon
@@ -162,27 +163,29 @@ extension TrialsD {
 
 /// The daemon once started, and whether a stop signal came first (signals are caught from
 /// before the daemon exists).
-final class Lifecycle: @unchecked Sendable {
-    private let lock = NSLock()
-    private var running: Daemon?
-    private var stopRequested = false
+final class Lifecycle: Sendable {
+    private struct State {
+        var running: Daemon?
+        var stopRequested = false
+    }
+    private let state = Mutex(State())
 
-    var daemon: Daemon? { lock.withLock { running } }
+    var daemon: Daemon? { state.withLock { $0.running } }
 
     /// Records a stop signal; returns the daemon to stop, nil while it is still starting
     /// (`started` then refuses to serve).
     func requestStop() -> Daemon? {
-        lock.withLock {
-            stopRequested = true
-            return running
+        state.withLock {
+            $0.stopRequested = true
+            return $0.running
         }
     }
 
     /// The daemon has started: false if a stop signal came first (it must stop, not serve).
     func started(_ daemon: Daemon) -> Bool {
-        lock.withLock {
-            running = daemon
-            return !stopRequested
+        state.withLock {
+            $0.running = daemon
+            return !$0.stopRequested
         }
     }
 }

@@ -313,7 +313,8 @@ final class ProtocolTests: XCTestCase {
         try c.trials("Append", ["event": event("HARMONi-2", "status-changed", "2022", ["status": "recruiting"])])
         // Hold the writer thread until the read has been answered.
         let release = DispatchSemaphore(value: 0), entered = DispatchSemaphore(value: 0)
-        let held = Task { try await server.daemon.committer.exclusive { entered.signal(); release.holdAtMost() } }
+        let committer = server.daemon.committer
+        let held = Task { try await committer.exclusive { entered.signal(); release.holdAtMost() } }
         try entered.wait(for: "the writer to run the held body")  // the writer thread is inside it now
         let path = server.socketPath
         let append = ThreadResult {

@@ -296,7 +296,7 @@ extension DispatchSemaphore {
 
 /// Runs `body` on `count` threads of its own and waits for all (blocking clients must not
 /// run on Swift's cooperative pool, which the in-process daemon needs).
-func onThreads<T>(_ count: Int, _ body: @escaping @Sendable (Int) throws -> T) throws -> [T] {
+func onThreads<T: Sendable>(_ count: Int, _ body: @escaping @Sendable (Int) throws -> T) throws -> [T] {
     let group = DispatchGroup()
     let results = NIOLockedValueBox<[Int: Result<T, Error>]>([:])
     for i in 0..<count {
@@ -315,18 +315,19 @@ func onThreads<T>(_ count: Int, _ body: @escaping @Sendable (Int) throws -> T) t
 }
 
 /// A result computed on a thread of its own.
-final class ThreadResult<T>: @unchecked Sendable {
+final class ThreadResult<T: Sendable>: Sendable {
     private let done = DispatchSemaphore(value: 0)
-    private var result: Result<T, Error>?
-    init(_ body: @escaping () throws -> T) {
+    private let result = NIOLockedValueBox<Result<T, Error>?>(nil)
+    init(_ body: @escaping @Sendable () throws -> T) {
         Thread { [self] in
-            result = Result { try body() }
+            let r = Result { try body() }
+            result.withLockedValue { $0 = r }
             done.signal()
         }.start()
     }
     func wait() throws -> T {
         done.wait()
-        return try result!.get()
+        return try result.withLockedValue { $0 }!.get()
     }
 }
 

@@ -24,9 +24,14 @@ final class TrialctlEndToEndTests: XCTestCase {
     /// Runs the built trialctl against the daemon (or `socket`); standard output and error apart.
     @discardableResult
     func trialctl(_ args: [String], stdin: String? = nil, socket: String? = nil, environment: [String: String] = [:], timeout: Double = 60) throws -> ProgramResult {
-        var env = ["PATH": "/usr/bin:/bin", "HOME": dir.url.path]
+        try Self.trialctl(args, home: dir.url.path, socket: socket ?? daemon.socketPath, stdin: stdin, environment: environment, timeout: timeout)
+    }
+
+    /// `trialctl(_:)` with its home and socket given, for a thread of its own (no `self`).
+    static func trialctl(_ args: [String], home: String, socket: String, stdin: String? = nil, environment: [String: String] = [:], timeout: Double = 60) throws -> ProgramResult {
+        var env = ["PATH": "/usr/bin:/bin", "HOME": home]
         for (k, v) in environment { env[k] = v }
-        return try runProgram(Products.path("trialctl"), ["--socket", socket ?? daemon.socketPath] + args, stdin: stdin, environment: env,
+        return try runProgram(Products.path("trialctl"), ["--socket", socket] + args, stdin: stdin, environment: env,
                               output: .separate, timeout: timeout)
     }
 
@@ -186,7 +191,8 @@ final class TrialctlEndToEndTests: XCTestCase {
         // One event before the watcher joins: with -n 0 (none of the last events) and without
         // --since, watch starts from now, so it must not print it.
         try c.register("HARMONi-A")
-        let watcher = ThreadResult { [self] in try trialctl(["watch", "-n", "0", "--json", "--count", "2"], timeout: 30) }
+        let home = dir.url.path, socket = daemon.socketPath
+        let watcher = ThreadResult { try Self.trialctl(["watch", "-n", "0", "--json", "--count", "2"], home: home, socket: socket, timeout: 30) }
         // Append only once the daemon counts the watcher's subscription, then exactly two events.
         do {
             try waitUntil("trialctl watch to subscribe (Stats.subscribers == 1)") { try c.trials("Stats")["subscribers"] == 1 }
