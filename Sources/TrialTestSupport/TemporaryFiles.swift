@@ -27,16 +27,7 @@ public final class DatagramReceiver: @unchecked Sendable {
         self.path = path
         unlink(path)
         fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        var addr = sockaddr_un()
-        addr.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &addr.sun_path) { raw in
-            let b = Array(path.utf8)
-            raw.copyBytes(from: b)
-            raw[b.count] = 0
-        }
-        let rc = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
+        let rc = unixSocket(fd, .bind, path: path)
         guard rc == 0 else { throw POSIXError(.init(rawValue: errno) ?? .EIO) }
         chmod(path, 0o777)
     }
@@ -74,3 +65,20 @@ public final class DatagramReceiver: @unchecked Sendable {
         return false
     }
 }
+
+/// bind(2) or connect(2) of a Unix socket to `path` (at most 107 bytes): the call's result.
+public func unixSocket(_ fd: Int32, _ operation: UnixSocketOperation, path: String) -> Int32 {
+    var addr = sockaddr_un()
+    addr.sun_family = sa_family_t(AF_UNIX)
+    let bytes = Array(path.utf8)
+    precondition(bytes.count < MemoryLayout.size(ofValue: addr.sun_path), "a Unix socket path of \(bytes.count) bytes")
+    withUnsafeMutableBytes(of: &addr.sun_path) { $0.copyBytes(from: bytes) }
+    return withUnsafePointer(to: &addr) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { a in
+            let size = socklen_t(MemoryLayout<sockaddr_un>.size)
+            return operation == .bind ? bind(fd, a, size) : connect(fd, a, size)
+        }
+    }
+}
+
+public enum UnixSocketOperation: Sendable { case bind, connect }

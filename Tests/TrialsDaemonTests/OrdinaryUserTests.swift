@@ -250,16 +250,7 @@ final class ListeningSocket {
     init(path: String, mode: mode_t) throws {
         unlink(path)
         fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        var addr = sockaddr_un()
-        addr.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &addr.sun_path) { raw in
-            let b = Array(path.utf8)
-            raw.copyBytes(from: b)
-            raw[b.count] = 0
-        }
-        let rc = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
+        let rc = unixSocket(fd, .bind, path: path)
         guard rc == 0, listen(fd, 8) == 0, chmod(path, mode) == 0 else { throw POSIXError(.init(rawValue: errno) ?? .EIO) }
     }
 

@@ -277,12 +277,7 @@ final class HangGuardTests: XCTestCase {
         let path = dir.path("silent")
         let listener = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(listener) }
-        var addr = sockaddr_un()
-        addr.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &addr.sun_path) { $0.copyBytes(from: Array(path.utf8)) }
-        let bound = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
+        let bound = unixSocket(listener, .bind, path: path)
         XCTAssertEqual(bound, 0)
         XCTAssertEqual(listen(listener, 4), 0)
         let c = try VarlinkConnection(path: path, timeout: .milliseconds(200))
