@@ -106,6 +106,9 @@ let package = Package(
         .target(name: "TrialTestSupport", dependencies: ["TrialDomain"]),
         // A scriptable HTTP/1.1 stand-in for the registry on 127.0.0.1 and a clock that does not sleep.
         .target(name: "RegistryTestSupport", dependencies: ["RegistryClient"]),
+        // The registry sync's engine: what to search, paging, watermarks, the history backfill;
+        // it submits through a `SyncTarget` (trialsd's socket in trialctl).
+        .target(name: "RegistrySync", dependencies: ["RegistryClient", "ClinicalTrialsGov", "TrialDomain"]),
 
         .testTarget(name: "TrialDomainTests", dependencies: ["TrialDomain", "TrialTestSupport"]),
         .testTarget(name: "TrialProtocolTests", dependencies: ["TrialProtocol", "TrialDomain", "TrialTestSupport"]),
@@ -120,6 +123,9 @@ let package = Package(
                 .product(name: "NIOTestUtils", package: "swift-nio"),
             ],
             exclude: ["varlink_client.py", "journal_test.py", "nspawn_e2e.sh", "powercut.c"]),
+        .testTarget(
+            name: "RegistrySyncTests",
+            dependencies: ["RegistrySync", "RegistryClient", "RegistryTestSupport", "ClinicalTrialsGov", "TrialDomain", "TrialTestSupport"]),
         .testTarget(
             name: "RegistryClientTests",
             dependencies: ["RegistryClient", "RegistryTestSupport", "ClinicalTrialsGov", "TrialDomain", "TrialProtocol", "TrialTestSupport"]),
