@@ -1,0 +1,81 @@
+import TrialDomain
+
+/// Real records replicated under fresh NCT ids, for the sync benchmark and large-scale tests:
+/// each copy is its template's bytes with every occurrence of the template's NCT number
+/// replaced, so parsing and planning cost what the real record costs.
+public struct ReplicatedStudies: Sendable {
+    public struct Template: Sendable {
+        public let nctId: String
+        public let bytes: [UInt8]
+
+        public init(nctId: String, bytes: [UInt8]) {
+            self.nctId = nctId
+            self.bytes = bytes
+        }
+    }
+
+    public let templates: [Template]
+
+    public init(templates: [Template]) { self.templates = templates }
+
+    /// The i-th fresh NCT number: NCT9 followed by seven digits (no real record has one yet).
+    public static func nctId(_ i: Int) -> String {
+        let digits = String(i)
+        return "NCT9" + String(repeating: "0", count: max(0, 7 - digits.count)) + digits
+    }
+
+    /// Copy `i`: template `i % templates.count` under `nctId(i)`.
+    public func study(_ i: Int) -> [UInt8] {
+        let t = templates[i % templates.count]
+        return Self.replacing(Array(t.nctId.utf8), with: Array(Self.nctId(i).utf8), in: t.bytes)
+    }
+
+    /// A `/api/v2/studies` page of copies `range`, with a next token unless it is the last.
+    public func page(_ range: Range<Int>, next: String?, total: Int?) -> [UInt8] {
+        var out = Array(#"{"studies":["#.utf8)
+        for i in range {
+            if i > range.lowerBound { out.append(UInt8(ascii: ",")) }
+            out += study(i)
+        }
+        out.append(UInt8(ascii: "]"))
+        if let next { out += Array(#","nextPageToken":"\#(next)""#.utf8) }
+        if let total { out += Array(#","totalCount":\#(total)"#.utf8) }
+        out.append(UInt8(ascii: "}"))
+        return out
+    }
+
+    /// A record with results made at least `size` bytes by repeating its outcome measures: the
+    /// largest records on the registry (1.5 MB and more) are large for that reason.
+    public static func enlarged(_ bytes: [UInt8], toAtLeast size: Int) throws -> [UInt8] {
+        guard case .object(var top) = try JSONValue.parse(bytes),
+            case .object(var results)? = top["resultsSection"],
+            case .object(var module)? = results["outcomeMeasuresModule"],
+            case .array(let measures)? = module["outcomeMeasures"]
+        else { return bytes }
+        var factor = 1
+        while true {
+            module["outcomeMeasures"] = .array(Array([[JSONValue]](repeating: measures, count: factor).joined()))
+            results["outcomeMeasuresModule"] = .object(module)
+            top["resultsSection"] = .object(results)
+            let out = Array(JSONValue.object(top).canonicalText.utf8)
+            if out.count >= size || measures.isEmpty { return out }
+            factor += 1
+        }
+    }
+
+    static func replacing(_ needle: [UInt8], with replacement: [UInt8], in haystack: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(haystack.count)
+        var i = 0
+        while i < haystack.count {
+            if haystack[i] == needle[0], i + needle.count <= haystack.count, haystack[i..<(i + needle.count)].elementsEqual(needle) {
+                out += replacement
+                i += needle.count
+            } else {
+                out.append(haystack[i])
+                i += 1
+            }
+        }
+        return out
+    }
+}
