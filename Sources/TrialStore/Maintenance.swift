@@ -36,6 +36,13 @@ public struct StoreStats: Equatable, Sendable {
     public var walBytes: Int64
     public var schema: [String]
     public var checkpoints: CheckpointStatus?
+    /// Trials and saved searches followed now (migration 0007).
+    public var activeFollows: Int64 = 0
+    /// The oldest last successful sync among the active follows that have had one; nil when
+    /// none has. How stale the least recently synced follow is.
+    public var oldestFollowSuccess: Timestamp?
+    /// Active follows the sync has never succeeded on (they are older than any success).
+    public var followsNeverSynced: Int64 = 0
 }
 
 extension EventStore {
@@ -223,7 +230,14 @@ extension EventStore {
             let byState = try Row.fetchAll(db, sql: "SELECT state, COUNT(*) FROM expectations GROUP BY state")
             let fm = FileManager.default
             func size(_ p: String) -> Int64 { ((try? fm.attributesOfItem(atPath: p))?[.size] as? NSNumber)?.int64Value ?? 0 }
-            return StoreStats(
+            // An aggregate without GROUP BY: always one row.
+            let follows = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT COUNT(*), MIN(s.last_success_at), COUNT(*) - COUNT(s.last_success_at)
+                    FROM follows f LEFT JOIN follow_sync s ON s.follow_id = f.id WHERE f.removed_at IS NULL
+                    """)
+            var stats = StoreStats(
                 events: lastSeq,
                 trials: Int64(try Self.keptTrialCount(db)),
                 lastSeq: lastSeq,
@@ -233,6 +247,16 @@ extension EventStore {
                 databaseBytes: size(path), walBytes: size(path + "-wal"),
                 schema: try String.fetchAll(db, sql: "SELECT identifier FROM schema_migrations ORDER BY identifier"),
                 checkpoints: checkpointStatus)
+            if let follows {
+                stats.activeFollows = follows[0]
+                if let text = follows[1] as String? {
+                    do { stats.oldestFollowSuccess = try Timestamp(parsing: text) } catch {
+                        throw StoreError.database("a follow's last_success_at '\(text)' is not a time")
+                    }
+                }
+                stats.followsNeverSynced = follows[2]
+            }
+            return stats
         }
     }
 }
