@@ -3,19 +3,12 @@ import TrialDomain
 
 /// Something followed on the registry, as the sync reads it from trialsd.
 public struct FollowedItem: Equatable, Sendable {
-    public enum Target: Hashable, Sendable {
-        /// A trial, by its NCT number.
-        case trial(String)
-        /// A saved ClinicalTrials.gov search expression (`query.term`).
-        case query(String)
-    }
-
     public var id: Int64
-    public var target: Target
+    public var target: FollowTarget
     /// The registry's data date up to which everything was fetched; nil before a first sync.
     public var watermark: Day?
 
-    public init(id: Int64, target: Target, watermark: Day?) {
+    public init(id: Int64, target: FollowTarget, watermark: Day?) {
         self.id = id
         self.target = target
         self.watermark = watermark
