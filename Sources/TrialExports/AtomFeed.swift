@@ -43,7 +43,8 @@ public enum AtomFeed {
     public static let severityScheme = "urn:trialtrack:severity"
     public static let typeScheme = "urn:trialtrack:type"
 
-    /// The feed document, entries in the order given. `feedID` is the feed's permanent IRI
+    /// The feed document, entries in the order given (feed readers sort by `updated`; the
+    /// newest first is the custom). `feedID` is the feed's permanent IRI
     /// (`urn:uuid:…`, or the feed's URL); `updated` the last time the feed changed (usually the
     /// newest event's recording time); `selfURL`, if given, where the feed is fetched from.
     public static func render(_ events: [FeedEntry], feedID: String, title: String, updated: Timestamp, selfURL: String?) -> String {
@@ -53,6 +54,9 @@ public enum AtomFeed {
         x += "  <title type=\"text\">\(XMLText.content(title))</title>\n"
         x += "  <updated>\(updated)</updated>\n"
         if let selfURL { x += "  <link rel=\"self\" type=\"application/atom+xml\" href=\"\(XMLText.attribute(selfURL))\"/>\n" }
+        // Every entry names its author; the feed's is the default RFC 4287 asks for when a feed
+        // has no entries to name one.
+        x += "  <author><name>trialtrack</name></author>\n"
         x += "  <generator>trialtrack</generator>\n"
         for e in events { x += entry(e, feedID: feedID) }
         x += "</feed>\n"

@@ -86,8 +86,11 @@ public struct CalendarMilestone: Equatable, Sendable {
 /// - Lines end in CRLF and are folded at 75 octets, never inside a UTF-8 character; text
 ///   values escape `\`, `;`, `,` and line breaks, and drop other control characters.
 public enum ICalendar {
-    /// The whole `VCALENDAR`. `now` is the DTSTAMP of every event (when this export was made);
-    /// `calendarName` is shown by clients as the calendar's name (`X-WR-CALNAME`, `NAME`).
+    /// The whole `VCALENDAR`, events in the order given. `now` is the DTSTAMP of every event
+    /// (when this export was made); `calendarName` is shown by clients as the calendar's name
+    /// (`X-WR-CALNAME`, RFC 7986's `NAME`). With no milestones the calendar has no component,
+    /// which RFC 5545's grammar does not allow but clients read as an empty calendar (Python's
+    /// icalendar does): better than an invented placeholder event in someone's calendar.
     public static func render(_ milestones: [CalendarMilestone], now: Timestamp, calendarName: String) -> String {
         var w = Writer()
         w.line("BEGIN:VCALENDAR")
@@ -97,6 +100,10 @@ public enum ICalendar {
         w.line("METHOD:PUBLISH")
         w.line("NAME:" + escapeText(calendarName))
         w.line("X-WR-CALNAME:" + escapeText(calendarName))
+        // How often a subscribed client should fetch again (RFC 7986, and Outlook's older
+        // name): forecasts change in days, not minutes.
+        w.line("REFRESH-INTERVAL;VALUE=DURATION:PT12H")
+        w.line("X-PUBLISHED-TTL:PT12H")
         let stamp = dateTime(now)
         for m in milestones {
             w.line("BEGIN:VEVENT")

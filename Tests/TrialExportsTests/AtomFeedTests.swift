@@ -30,6 +30,7 @@ final class AtomFeedTests: XCTestCase {
               <title type="text">trialtrack log</title>
               <updated>2026-11-21T19:37:24.123456Z</updated>
               <link rel="self" type="application/atom+xml" href="https://example.org/feed.atom"/>
+              <author><name>trialtrack</name></author>
               <generator>trialtrack</generator>
               <entry>
                 <id>urn:uuid:\(id)</id>
@@ -89,6 +90,15 @@ final class AtomFeedTests: XCTestCase {
         var odd = events[0]
         odd.id = "id-1"
         XCTAssertEqual(AtomFeed.entryID(odd, feedID: "https://example.org/feed"), "https://example.org/feed#event-\(odd.seq)")
+    }
+
+    func testAnEmptyFeedIsStillAFeed() throws {
+        let parsed = try runPython(Self.reader, on: AtomFeed.render([], feedID: "urn:x", title: "nothing yet", updated: updated, selfURL: nil),
+                                   modules: ["feedparser"], suffix: ".atom")
+        guard !parsed.isEmpty else { return }
+        XCTAssertEqual(parsed["bozo"] as? Bool, false, "\(parsed["bozoException"] ?? "")")
+        XCTAssertEqual(parsed["title"] as? String, "nothing yet")
+        XCTAssertEqual((parsed["entries"] as? [Any])?.count, 0)
     }
 
     // MARK: Independent readers: feedparser and xml.etree

@@ -40,6 +40,8 @@ final class ICalendarTests: XCTestCase {
                 "METHOD:PUBLISH",
                 "NAME:trialtrack: upcoming",
                 "X-WR-CALNAME:trialtrack: upcoming",
+                "REFRESH-INTERVAL;VALUE=DURATION:PT12H",
+                "X-PUBLISHED-TTL:PT12H",
                 "BEGIN:VEVENT",
                 "UID:expectation-123-HARMONi-3@trialtrack",
                 "DTSTAMP:20261121T193724Z",
@@ -195,6 +197,13 @@ final class ICalendarTests: XCTestCase {
             })
         print(json.dumps(out))
         """#
+
+    func testPythonsIcalendarReadsAnEmptyCalendar() throws {
+        let parsed = try runPython(Self.reader, on: ICalendar.render([], now: now, calendarName: "none"), modules: ["icalendar"], suffix: ".ics")
+        guard !parsed.isEmpty else { return }
+        XCTAssertEqual(parsed["version"] as? String, "2.0")
+        XCTAssertEqual((parsed["events"] as? [Any])?.count, 0)
+    }
 
     func testPythonsIcalendarReadsEveryEvent() throws {
         let p = Programme.build()
