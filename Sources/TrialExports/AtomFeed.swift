@@ -37,7 +37,7 @@ public struct FeedEntry: Equatable, Sendable {
 /// - `category` elements: the severity (`critical`, `notable`, `minor`; scheme
 ///   `urn:trialtrack:severity`) when known, and the event type (scheme `urn:trialtrack:type`).
 /// - The source becomes `<link rel="related">` only when it is an http(s) URL; it is always
-///   in the text content, with the occurred date, the trial and the seq.
+///   in the text content, with the results, the occurred date, the trial and the seq.
 /// - Text is XML-escaped; characters XML 1.0 forbids (most C0 controls) become U+FFFD.
 public enum AtomFeed {
     public static let severityScheme = "urn:trialtrack:severity"
@@ -89,10 +89,17 @@ public enum AtomFeed {
         return x
     }
 
-    /// The plain-text body: the message, then one fact a line.
+    /// The plain-text body: the message and any results, then one fact a line.
     static func content(_ f: FeedEntry) -> String {
         let e = f.event
-        var lines = [EventText.describe(e.payload), ""]
+        var lines = [EventText.describe(e.payload)]
+        // Results in full, one a line (`PFS 7.1 vs 4.8 months, HR 0.46 (95% CI 0.34–0.62)`).
+        switch e.payload {
+        case .readout(let r): lines += r.results.map { "Result: " + $0.summary }
+        case .interimAnalysis(let i): lines += i.results.map { "Result: " + $0.summary }
+        default: break
+        }
+        lines.append("")
         lines.append("Trial: \(f.trialName)" + (f.trialName == e.trial ? "" : " (\(e.trial))"))
         lines.append("Occurred: \(e.occurred)")
         lines.append("Type: \(e.type.rawValue)")

@@ -42,6 +42,7 @@ final class AtomFeedTests: XCTestCase {
                 <category scheme="urn:trialtrack:type" term="readout"/>
                 <link rel="related" href="https://ascopubs.org/doi/x?a=1&amp;b=2"/>
                 <content type="text">PFS, primary endpoint met
+            Result: PFS, HR 0.46
 
             Trial: HARMONi-A
             Occurred: 2024
