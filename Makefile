@@ -15,10 +15,13 @@ UNITDIR = $(LIBDIR)/systemd/system
 MANDIR = $(PREFIX)/share/man
 BUILT = .build/$(CONFIGURATION)
 DEBIAN_PACKAGES = libsqlite3-dev libsystemd-dev libssl-dev pkg-config sqlite3 python3 python3-venv util-linux systemd-container \
-	libcurl4 ca-certificates
+	libcurl4 ca-certificates chromium
 # libcurl4 and ca-certificates: the toolchain's FoundationNetworking (URLSession, which
 # RegistryClient fetches ClinicalTrials.gov with) loads libcurl.so.4 and trusts the system's CAs.
-# The tests' Python (the independent Varlink client): a virtual environment inside the build
+# chromium: TrialExportsTests renders the timeline SVG in a real browser (headless) and
+# checks the picture is not blank; the test skips, saying so, without it.
+# The tests' Python (the independent Varlink client; icalendar and feedparser read the
+# calendar and the feed TrialExports writes): a virtual environment inside the build
 # folder, so that it works with Debian's own python3 (PEP 668 refuses a system-wide pip install).
 VENV = .build/venv
 
@@ -56,7 +59,7 @@ $(VENV)/bin/python3:
 	python3 -m venv $(VENV)
 
 venv: $(VENV)/bin/python3
-	@$(VENV)/bin/python3 -c 'import varlink' 2>/dev/null || $(VENV)/bin/python3 -m pip install -q --disable-pip-version-check varlink
+	@$(VENV)/bin/python3 -c 'import varlink, icalendar, feedparser' 2>/dev/null || $(VENV)/bin/python3 -m pip install -q --disable-pip-version-check varlink icalendar feedparser
 
 check: deps venv
 	$(SWIFT) build --build-tests

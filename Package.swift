@@ -102,6 +102,10 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
+        // Exports for other programs: iCalendar (RFC 5545) of forecasts, an Atom feed (RFC 4287)
+        // of the log, an SVG timeline of trials. Pure renderers from domain values to text.
+        .target(name: "TrialExports", dependencies: ["TrialDomain"]),
+
         // Fixtures and helpers shared by the test targets.
         .target(name: "TrialTestSupport", dependencies: ["TrialDomain"]),
         // A scriptable HTTP/1.1 stand-in for the registry on 127.0.0.1 and a clock that does not sleep.
@@ -111,6 +115,7 @@ let package = Package(
         .target(name: "RegistrySync", dependencies: ["RegistryClient", "ClinicalTrialsGov", "TrialDomain"]),
 
         .testTarget(name: "TrialDomainTests", dependencies: ["TrialDomain", "TrialTestSupport"]),
+        .testTarget(name: "TrialExportsTests", dependencies: ["TrialExports", "TrialDomain", "TrialTestSupport"]),
         .testTarget(name: "TrialProtocolTests", dependencies: ["TrialProtocol", "TrialDomain", "TrialTestSupport"]),
         .testTarget(name: "SystemdTests", dependencies: ["Systemd", "TrialTestSupport"]),
         .testTarget(name: "TrialClientTests", dependencies: ["TrialClient", "TrialDomain", "TrialProtocol", "TrialTestSupport"]),
