@@ -58,8 +58,12 @@ demo-clean:
 $(VENV)/bin/python3:
 	python3 -m venv $(VENV)
 
+# The independent checkers the tests run: a Varlink client, an iCalendar and an Atom parser
+# (pinned, so that a new release cannot turn CI red overnight).
+PYTHON_PACKAGES = varlink==31.0.0 icalendar==7.3.2 feedparser==6.0.14
+
 venv: $(VENV)/bin/python3
-	@$(VENV)/bin/python3 -c 'import varlink, icalendar, feedparser' 2>/dev/null || $(VENV)/bin/python3 -m pip install -q --disable-pip-version-check varlink icalendar feedparser
+	@$(VENV)/bin/python3 -c 'import varlink, icalendar, feedparser' 2>/dev/null || $(VENV)/bin/python3 -m pip install -q --disable-pip-version-check $(PYTHON_PACKAGES)
 
 check: deps venv
 	$(SWIFT) build --build-tests
