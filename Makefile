@@ -118,12 +118,15 @@ completions:
 # the standard places under $(DESTDIR)$(PREFIX). After `make install PREFIX=/usr`:
 #   systemd-sysusers; systemd-tmpfiles --create; journalctl --update-catalog
 #   systemctl daemon-reload; systemctl enable --now trialsd.socket
+#   systemctl enable --now trialtrack-sync.timer   (the weekday registry sync; optional)
 install: man completions
 	install -Dm755 $(BUILT)/trialsd $(DESTDIR)$(BINDIR)/trialsd
 	install -Dm755 $(BUILT)/trialctl $(DESTDIR)$(BINDIR)/trialctl
 	install -d $(DESTDIR)$(UNITDIR)
 	sed 's|/usr/local/bin/|$(BINDIR)/|' systemd/trialsd.service > $(DESTDIR)$(UNITDIR)/trialsd.service
 	install -m644 systemd/trialsd.socket $(DESTDIR)$(UNITDIR)/trialsd.socket
+	sed 's|/usr/local/bin/|$(BINDIR)/|' systemd/trialtrack-sync.service > $(DESTDIR)$(UNITDIR)/trialtrack-sync.service
+	install -m644 systemd/trialtrack-sync.timer $(DESTDIR)$(UNITDIR)/trialtrack-sync.timer
 	install -Dm644 systemd/trialsd.sysusers $(DESTDIR)$(LIBDIR)/sysusers.d/trialsd.conf
 	install -Dm644 systemd/trialsd.tmpfiles $(DESTDIR)$(LIBDIR)/tmpfiles.d/trialsd.conf
 	install -Dm644 systemd/trialsd.catalog $(DESTDIR)$(LIBDIR)/systemd/catalog/trialsd.catalog

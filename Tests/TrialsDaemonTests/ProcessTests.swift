@@ -501,7 +501,8 @@ final class WatchdogTests: XCTestCase {
 }
 
 /// End to end under systemd as PID 1: systemd-nspawn boots this machine's /usr, the shipped
-/// units are installed, socket activation, journald, the watchdog and a clean stop.
+/// units are installed, socket activation, journald, a write from the sync's unit (as its
+/// user, in the writers group), the watchdog and a clean stop.
 final class SystemdEndToEndTests: XCTestCase {
     func testUnderSystemdAsPID1() throws {
         try XCTSkipUnless(isRoot, "needs root to boot a container with systemd-nspawn (CI runs as root)")

@@ -12,7 +12,8 @@ check() { if eval "$2"; then echo "ok: $1"; else echo "FAILED: $1"; fail=1; fi; 
 mkdir -p "$work/bin"
 cp "$trialsd" "$trialctl" "$work/bin/"
 sed 's|/usr/local/bin/|/opt/e2e/bin/|' "$units/trialsd.service" > "$work/trialsd.service"
-cp "$units/trialsd.socket" "$units/trialsd.sysusers" "$units/trialsd.tmpfiles" "$units/trialsd.catalog" "$work/"
+sed 's|/usr/local/bin/|/opt/e2e/bin/|' "$units/trialtrack-sync.service" > "$work/trialtrack-sync.service"
+cp "$units/trialtrack-sync.timer" "$units/trialsd.socket" "$units/trialsd.sysusers" "$units/trialsd.tmpfiles" "$units/trialsd.catalog" "$work/"
 
 # The Swift runtime of the build lives under /opt/swift: bind it in, read-only.
 timeout 240 systemd-nspawn -q -D / --volatile=yes --register=no --keep-unit --private-network \
@@ -63,7 +64,7 @@ check "the container booted ($state)" '[ "$state" = running ] || [ "$state" = de
 
 # Install the shipped units as make install would, with a short watchdog for the test.
 ct sh -c '
-    cp /opt/e2e/trialsd.service /opt/e2e/trialsd.socket /etc/systemd/system/
+    cp /opt/e2e/trialsd.service /opt/e2e/trialsd.socket /opt/e2e/trialtrack-sync.service /opt/e2e/trialtrack-sync.timer /etc/systemd/system/
     mkdir -p /etc/sysusers.d /etc/tmpfiles.d /etc/systemd/system/trialsd.service.d /etc/systemd/catalog
     cp /opt/e2e/trialsd.sysusers /etc/sysusers.d/trialsd.conf
     cp /opt/e2e/trialsd.tmpfiles /etc/tmpfiles.d/trialsd.conf
@@ -85,6 +86,24 @@ ct journalctl --sync
 message=$(ct journalctl -o json MESSAGE_ID=93b4421272d64da78fba6ea9646e2dd9 | python3 -c 'import sys, json; print(json.loads(sys.stdin.readline())["MESSAGE"])')
 check "the readout's journal entry, found by MESSAGE_ID ($message)" '[ "$message" = "HARMONi-6: readout — OS, primary endpoint met (ASCO 2026)" ]'
 check "recorded by the peer's credentials" 'ct /opt/e2e/bin/trialctl log --json | grep "\"recordedBy\":\"root (uid 0)\"" >/dev/null'
+
+# The sync's unit as shipped (its user, in the writers group, and its sandbox), with trialctl
+# sync swapped for a record, since the container has no registry to reach: a client in that
+# unit reaches the socket and may write, and the event is recorded by the sync's user. The
+# container has no network: network-online.target, which the sync waits for, is reached at
+# once without systemd-networkd-wait-online (which would wait two minutes for a link).
+ct sh -c '
+    systemctl mask --runtime systemd-networkd-wait-online.service >/dev/null 2>&1
+    mkdir -p /etc/systemd/system/trialtrack-sync.service.d
+    printf "[Service]\nExecStart=\nExecStart=/opt/e2e/bin/trialctl record HARMONi-6 presented --occurred 2026-06-03 --source e2e venue=SyncMeeting\n" \
+        > /etc/systemd/system/trialtrack-sync.service.d/e2e.conf
+    systemctl daemon-reload'
+check "trialtrack-sync.service runs to success" 'ct systemctl start trialtrack-sync.service && [ "$(ct systemctl show -p Result --value trialtrack-sync.service)" = success ]'
+[ "$(ct systemctl show -p Result --value trialtrack-sync.service)" = success ] || { ct journalctl --sync; ct journalctl -o cat -u trialtrack-sync.service -u trialsd.service | tail -n 8 | sed 's/^/  journal: /'; }
+check "its event is recorded by trialtrack-sync, a member of the writers group" \
+    'ct /opt/e2e/bin/trialctl log --json | grep "\"recordedBy\":\"trialtrack-sync (uid [0-9]*)\"" >/dev/null'
+ct systemctl start trialtrack-sync.timer
+check "trialtrack-sync.timer waits for its next elapse" '[ "$(ct systemctl is-active trialtrack-sync.timer)" = active ] && [ -n "$(ct systemctl show -p NextElapseUSecRealtime --value trialtrack-sync.timer)" ]'
 
 # A burst, as an import writes: every event still gets its journal entry. journald's default
 # rate limit (10,000 entries a unit in 30 s, scaled up with free space: 32,500 on our test machine) would
