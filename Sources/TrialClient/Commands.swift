@@ -640,9 +640,9 @@ public struct AmendmentOptions: ParsableArguments {
         let moment = CallMoment(ctx.now())
         let reply = try session.call(method, p)
         if json.isOn { return ctx.printJSON(reply, json) }
-        let event = try EventReply(json: .object(try Reply.object(reply, "event")))
-        let replayed: Bool
-        if case .bool(let b)? = reply["replayed"] { replayed = b } else { replayed = moment.isReplay(event) }  // an older trialsd
+        let amended = try Reply.read(AmendResponse.self, reply)
+        let event = try EventReply(json: amended.event)
+        let replayed = amended.replayed ?? moment.isReplay(event)  // nil from an older trialsd
         ctx.writeOut(Render.recorded(event, replayed: replayed))
     }
 }

@@ -1,4 +1,5 @@
 import TrialDomain
+import TrialProtocol
 
 /// Pure renderers: reply parameters in, text out (each line ending in a newline), given a
 /// style. Nothing here does I/O, so tests check the output exactly.
@@ -448,28 +449,25 @@ public enum Render {
 
     /// The `Append` reply.
     public static func appended(_ r: JSONObject) throws(TrialctlError) -> String {
-        let e = try EventReply(json: .object(try Reply.object(r, "event")))
+        let reply = try Reply.read(AppendResponse.self, r)
+        let e = try EventReply(json: reply.event)
         var name: String?
-        if case .object(let t)? = r["trial"] {
+        if case .object(let t)? = reply.trial {
             name = t["registration"]?["acronym"]?.stringValue ?? t["key"]?.stringValue
         }
-        return recorded(e, name: name, replayed: r["replayed"] == .bool(true))
+        return recorded(e, name: name, replayed: reply.replayed == true)
     }
 
     /// The `AppendMany` reply: one line per event.
     public static func appendedMany(_ r: JSONObject, replayed: (EventReply) -> Bool = { _ in false }) throws(TrialctlError) -> String {
-        try Reply.events(r).map { recorded($0, replayed: replayed($0)) }.joined()
+        try Reply.events(Reply.read(AppendManyResponse.self, r).events).map { recorded($0, replayed: replayed($0)) }.joined()
     }
 
     /// The `Import` reply: per trial, what was recorded.
     public static func imported(_ r: JSONObject, style: Style) throws(TrialctlError) -> String {
         var out: [String] = []
-        for (i, t) in try Reply.array(r, "trials").enumerated() {
-            guard case .object(let o) = t, let trial = o["trial"]?.stringValue else {
-                throw Reply.unexpected("trials[\(i)]", "expected an object with a trial")
-            }
-            let events = o["events"]?.arrayValue ?? []
-            let severities = (o["severities"]?.arrayValue ?? []).map { $0.stringValue ?? "" }
+        for t in try Reply.read(ImportResponse.self, r).trials {
+            let (trial, events, severities) = (t.trial, t.events, t.severities)
             if events.isEmpty {
                 out.append("\(trial): unchanged")
                 continue

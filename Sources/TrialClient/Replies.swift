@@ -1,4 +1,5 @@
 import TrialDomain
+import TrialProtocol
 
 /// Reply parameters decoded into the domain's types. Members a newer trialsd may add are
 /// ignored; a member of the wrong shape is a protocol error naming its path.
@@ -149,25 +150,32 @@ enum Reply {
         }
     }
 
+    /// A reply read as the contract's type for it; a member of the wrong shape is a protocol
+    /// error naming it.
+    static func read<R: TrialsResponse>(_ type: R.Type, _ reply: JSONObject) throws(TrialctlError) -> R {
+        do { return try R(parameters: reply) } catch { throw unexpected(error.field, error.reason) }
+    }
+
     static func array(_ reply: JSONObject, _ key: String) throws(TrialctlError) -> [JSONValue] {
         guard case .array(let a)? = reply[key] else { throw unexpected(key, "expected an array") }
         return a
     }
 
-    static func object(_ reply: JSONObject, _ key: String) throws(TrialctlError) -> JSONObject {
-        guard case .object(let o)? = reply[key] else { throw unexpected(key, "expected an object") }
-        return o
-    }
-
+    /// Status's trials.
     static func trials(_ reply: JSONObject) throws(TrialctlError) -> [TrialReply] {
         var out: [TrialReply] = []
-        for (i, t) in try array(reply, "trials").enumerated() { out.append(try TrialReply(json: t, path: "trials[\(i)]")) }
+        for (i, t) in try read(StatusResponse.self, reply).trials.enumerated() { out.append(try TrialReply(json: t, path: "trials[\(i)]")) }
         return out
     }
 
-    static func events(_ reply: JSONObject, _ key: String = "events") throws(TrialctlError) -> [EventReply] {
+    /// Log's events (AppendMany's too: the same member).
+    static func events(_ reply: JSONObject) throws(TrialctlError) -> [EventReply] {
+        try events(read(LogResponse.self, reply).events)
+    }
+
+    static func events(_ list: [JSONValue], key: String = "events") throws(TrialctlError) -> [EventReply] {
         var out: [EventReply] = []
-        for (i, e) in try array(reply, key).enumerated() { out.append(try EventReply(json: e, path: "\(key)[\(i)]")) }
+        for (i, e) in list.enumerated() { out.append(try EventReply(json: e, path: "\(key)[\(i)]")) }
         return out
     }
 }
