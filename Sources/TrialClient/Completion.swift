@@ -25,7 +25,7 @@ public enum Completion {
         defer { transport.close() }
         var names: [String] = []
         do {
-            try transport.stream(TrialsInterface.method("Status"), JSONObject()) { reply in
+            try transport.stream(TrialsMethod.status.qualifiedName, JSONObject()) { reply in
                 for t in reply["trials"]?.arrayValue ?? [] {
                     guard let trial = try? TrialReply(json: t) else { continue }
                     names.append(trial.name)

@@ -164,6 +164,15 @@ public enum TrialsError: Error, Equatable, Sendable {
     public static func text(_ n: Int64) -> String { n < 0 ? "?" : String(n) }
 }
 
+extension TrialsError.Name {
+    /// The name of an error of org.trialtrack.Trials; nil for any other.
+    public init?(_ e: VarlinkError) {
+        let qualified = splitQualifiedName(e.name)
+        guard qualified.interface == TrialsInterface.name else { return nil }
+        self.init(rawValue: qualified.member)
+    }
+}
+
 extension VarlinkError {
     /// This error as the contract reads it.
     public var trialsError: TrialsError { TrialsError(self) }
