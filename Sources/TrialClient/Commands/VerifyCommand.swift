@@ -18,6 +18,6 @@ public struct VerifyCommand: TrialctlCommand {
     public func execute(_ ctx: Context) throws {
         let reply = try ctx.session(global, wait: .work).call(.verify)
         if json.isOn { ctx.printJSON(reply, json) } else { ctx.writeOut(Render.verify(reply, style: ctx.style(global))) }
-        if reply["ok"] != .bool(true) { throw TrialctlError.silent(.failure) }
+        if !VerifyResponse(parameters: reply).ok { throw TrialctlError.silent(.failure) }
     }
 }
