@@ -26,7 +26,7 @@ public enum Completion {
         var names: [String] = []
         do {
             try transport.stream(TrialsMethod.status.qualifiedName, JSONObject()) { reply in
-                for t in reply["trials"]?.arrayValue ?? [] {
+                for t in (try? StatusResponse(parameters: reply))?.trials ?? [] {
                     guard let trial = try? TrialReply(json: t) else { continue }
                     names.append(trial.name)
                     if trial.primaryID != trial.name { names.append(trial.primaryID) }

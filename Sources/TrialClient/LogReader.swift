@@ -54,8 +54,8 @@ struct LogReader {
             if let trial = query.trial { p["trial"] = .string(trial) }
             if !query.types.isEmpty { p["types"] = .array(query.types.map { .string($0) }) }
         }
-        let reply = try session.call(.log, p)
-        return (try Reply.events(reply), reply["next"]?.int64Value)
+        let log = try Reply.read(LogResponse.self, try session.call(.log, p))
+        return (try Reply.events(log.events), log.next)
     }
 
     func lastSeq() throws(TrialctlError) -> Int64 {

@@ -18,18 +18,11 @@ public struct TrialReply: Equatable, Sendable {
         self.retracted = retracted
     }
 
-    static let summaryKeys: Set<String> = [
-        "key", "registration", "enrollment", "status", "statusSince", "whyStopped", "lastKnownStatus", "dates",
-        "lastMilestone", "nextExpected", "version", "lastSeq",
-    ]
-    static let entryKeys: Set<String> = ["seq", "type", "occurred", "text", "payload", "source", "correctedBy"]
-    static let expectationKeys: Set<String> = ["seq", "milestone", "window", "madeOn", "source", "state", "resolvedBy", "overdueSeq"]
-
     public init(json: JSONValue, path: String = "trial") throws(TrialctlError) {
         guard case .object(let o) = json else { throw Reply.unexpected(path, "expected an object") }
-        summary = try Reply.decode(path) { try TrialSummary(json: .object(o.only(Self.summaryKeys))) }
-        timeline = try Self.list(o, "timeline", path: path, keys: Self.entryKeys) { try TimelineEntry(json: $0) }
-        expectations = try Self.list(o, "expectations", path: path, keys: Self.expectationKeys) { try Expectation(json: $0) }
+        summary = try Reply.decode(path) { try TrialSummary(json: .object(o.only(TrialsTypes.trialSummary))) }
+        timeline = try Self.list(o, "timeline", path: path, keys: TrialsTypes.timelineEntry) { try TimelineEntry(json: $0) }
+        expectations = try Self.list(o, "expectations", path: path, keys: TrialsTypes.expectation) { try Expectation(json: $0) }
     }
 
     /// The objects of array `key`, each cut to `keys` and decoded by `make`; nil when there is

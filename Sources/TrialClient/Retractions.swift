@@ -31,9 +31,9 @@ public struct RetractedEntry: Equatable, Sendable {
         var since: Int64 = 0
         let limit = JSONValue.int(Int64(LogRequest.maximumLimit))
         while true {
-            let reply = try session.call(.log, params(["trial": .string(key), "types": ["retracted"], "since": .int(since), "limit": limit]))
-            retractions += try Reply.events(reply).filter(recordedBy)
-            guard let next = reply["next"]?.int64Value, next > since else { break }
+            let log = try Reply.read(LogResponse.self, try session.call(.log, params(["trial": .string(key), "types": ["retracted"], "since": .int(since), "limit": limit])))
+            retractions += try Reply.events(log.events).filter(recordedBy)
+            guard let next = log.next, next > since else { break }
             since = next
         }
         var out: [RetractedEntry] = []

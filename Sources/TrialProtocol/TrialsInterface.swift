@@ -30,6 +30,12 @@ public enum TrialsInterface {
 /// The service's own interface, `org.varlink.service`.
 public enum VarlinkService {
     public static let name = "org.varlink.service"
+
+    /// Its methods.
+    public enum Method: String, CaseIterable, Sendable {
+        case getInfo = "GetInfo"
+        case getInterfaceDescription = "GetInterfaceDescription"
+    }
     public static let description = """
         # The Varlink Service Interface is provided by every varlink service. It
         # describes the service and the interfaces it implements.

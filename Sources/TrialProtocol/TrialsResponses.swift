@@ -276,3 +276,17 @@ public struct StatsResponse: Sendable, Equatable {
         ])
     }
 }
+
+/// The members of the IDL's object types that replies carry, as the IDL declares them: what
+/// trialctl reads of each (members a newer trialsd adds are left out before decoding).
+public enum TrialsTypes {
+    /// `Trial`, without the one trial's `timeline` and `expectations`.
+    public static let trialSummary: Set<String> = [
+        "key", "registration", "enrollment", "status", "statusSince", "whyStopped", "lastKnownStatus", "dates",
+        "lastMilestone", "nextExpected", "version", "lastSeq",
+    ]
+    /// `TimelineEntry`.
+    public static let timelineEntry: Set<String> = ["seq", "type", "occurred", "text", "payload", "source", "correctedBy"]
+    /// `Expectation`.
+    public static let expectation: Set<String> = ["seq", "milestone", "window", "madeOn", "source", "state", "resolvedBy", "overdueSeq"]
+}

@@ -178,15 +178,15 @@ final class ControlService: Sendable {
     // MARK: org.varlink.service
 
     private func service(_ call: VarlinkCall) throws(TrialsError) -> JSONObject {
-        switch call.member {
-        case "GetInfo":
+        switch VarlinkService.Method(rawValue: call.member) {
+        case .getInfo?:
             _ = try Parameters(call.parameters, allowed: [])
             return JSONObject([
                 ("vendor", "trialtrack"), ("product", "trialsd"), ("version", .string(trialtrackVersion)),
                 ("url", "https://github.com/trialtrack/trialtrack"),
                 ("interfaces", [.string(VarlinkService.name), .string(TrialsInterface.name)]),
             ])
-        case "GetInterfaceDescription":
+        case .getInterfaceDescription?:
             let p = try Parameters(call.parameters, allowed: ["interface"])
             let name = try p.requiredString("interface")
             switch name {
@@ -194,7 +194,7 @@ final class ControlService: Sendable {
             case TrialsInterface.name: return JSONObject([("description", .string(TrialsInterface.description))])
             default: throw .interfaceNotFound(interface: name)
             }
-        default:
+        case nil:
             throw .methodNotFound(method: call.method)
         }
     }

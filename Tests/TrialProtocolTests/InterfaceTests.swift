@@ -69,6 +69,7 @@ final class InterfaceTests: XCTestCase {
     func testTheServiceInterfaceIsTheStandardOne() {
         let idl = VarlinkService.description
         XCTAssertEqual(Self.declared("method", in: idl), ["GetInfo", "GetInterfaceDescription"])
+        XCTAssertEqual(VarlinkService.Method.allCases.map(\.rawValue), ["GetInfo", "GetInterfaceDescription"])
         XCTAssertEqual(
             Self.declared("error", in: idl),
             ["InterfaceNotFound", "MethodNotFound", "MethodNotImplemented", "InvalidParameter", "PermissionDenied", "ExpectedMore"])

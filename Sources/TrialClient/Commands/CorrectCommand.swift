@@ -77,14 +77,14 @@ public struct CorrectCommand: TrialctlCommand {
         // Every later event of the trial, in seq order: its corrections of `seq`, and its last
         // version (events recorded while this reads land on later pages).
         while true {
-            let reply = try session.call(.log, params(["trial": .string(event.trial), "since": .int(since), "limit": limit]))
-            for e in try Reply.events(reply) {
+            let log = try Reply.read(LogResponse.self, try session.call(.log, params(["trial": .string(event.trial), "since": .int(since), "limit": limit])))
+            for e in try Reply.events(log.events) {
                 version = max(version, e.version)
                 if e.type == "corrected", e.payload["target"]?.int64Value == seq, case .object(let replaced)? = e.payload["payload"] {
                     payload = replaced
                 }
             }
-            guard let next = reply["next"]?.int64Value, next > since else { break }
+            guard let next = log.next, next > since else { break }
             since = next
         }
         return (payload, version, event.type)

@@ -122,7 +122,7 @@ public struct RecordCommand: TrialctlCommand {
         let reply = try session.call(.appendMany, params(["events": .array(lines.map { .object($0.event) })]))
         if json.isOn { return ctx.printJSON(reply, json) }
         // trialsd says which were replays; one that does not (older) is told by the clock.
-        let flags = reply["replayed"]?.arrayValue?.map { $0 == .bool(true) }
+        let flags = try Reply.read(AppendManyResponse.self, reply).replayed
         var index = 0
         ctx.writeOut(try Render.appendedMany(reply) { e in
             defer { index += 1 }
