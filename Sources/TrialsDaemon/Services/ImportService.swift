@@ -20,7 +20,7 @@ struct ImportService: Sendable {
             records = try await study.run(into: Target(context: context, appends: appends, recordedBy: peer.recordedBy))
         } catch let refused as StudyImport.Refused {
             // Name the record rather than only the event's index in the batch.
-            var e = (refused.underlying as? TrialsError)?.varlinkError ?? TrialsError.malformedRequest(reason: "\(refused.underlying)").varlinkError
+            guard var e = (refused.underlying as? TrialsError)?.varlinkError else { throw refused.underlying }
             if e.parameters["trial"] == nil { e.parameters["trial"] = .string(refused.trial) }
             throw e
         }
