@@ -69,6 +69,7 @@ public enum ErrorText {
         case let e as TrialctlError: return e
         case let e as ClientError: return convert(e, context: context)
         case let e as VarlinkError: return describe(e, context: context)
+        case let e as TrialsError: return describe(e, context: context)
         case let e as TrialDomain.ValidationError: return .usage(e.description)
         default: return .failure("\(error)")
         }

@@ -80,16 +80,7 @@ final class ControlService: Sendable {
             case TrialsInterface.name:
                 guard let method else { throw TrialsError.methodNotFound(method: call.method) }
                 if method.needsWriter { try requireWriter(call, peer) }
-                let writeFrame: FrameWriter = { frame in
-                    do {
-                        if let frames { try await frames(frame) } else {
-                            for message in frame.readableBytesView.split(separator: 0) {
-                                try await answer(try VarlinkReply(message: JSONValue.parse(Array(message))))
-                            }
-                        }
-                    } catch { throw PeerGone(underlying: error) }
-                }
-                try await dispatch(method, call, peer: peer, drop: drop, writeFrame: writeFrame, reply: reply)
+                try await dispatch(method, call, peer: peer, drop: drop, frames: frames, answer: answer, reply: reply)
             default:
                 throw TrialsError.interfaceNotFound(interface: call.interface)
             }
@@ -108,7 +99,7 @@ final class ControlService: Sendable {
 
     /// One call of org.trialtrack.Trials, its request read, to its service.
     private func dispatch(_ method: TrialsMethod, _ call: VarlinkCall, peer: Peer, drop: @escaping @Sendable () -> Void,
-                          writeFrame: FrameWriter, reply: Reply) async throws {
+                          frames: FrameWriter?, answer: @escaping Reply, reply: Reply) async throws {
         let p = call.parameters
         func send(_ response: some TrialsResponse) async throws { try await reply(VarlinkReply(parameters: response.parameters)) }
         switch method {
@@ -127,6 +118,17 @@ final class ControlService: Sendable {
         case .importDocument: try await send(try await imports.importDocument(ImportRequest(parameters: p), peer: peer))
         case .subscribe:
             guard call.more else { throw TrialsError.expectedMore }
+            // Frames made once for all subscribers; without a channel to write them to, each
+            // is answered as a reply of its own.
+            let writeFrame: FrameWriter = { frame in
+                do {
+                    if let frames { try await frames(frame) } else {
+                        for message in frame.readableBytesView.split(separator: 0) {
+                            try await answer(try VarlinkReply(message: JSONValue.parse(Array(message))))
+                        }
+                    }
+                } catch { throw PeerGone(underlying: error) }
+            }
             try await subscriptions.subscribe(SubscribeRequest(parameters: p), drop: drop, writeFrame: writeFrame, reply: reply)
         case .append, .appendMany:
             // Queued by the server through `submit`, never started as a task.
