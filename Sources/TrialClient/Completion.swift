@@ -25,8 +25,8 @@ public enum Completion {
         defer { transport.close() }
         var names: [String] = []
         do {
-            try transport.stream(TrialsInterface.method("Status"), JSONObject()) { reply in
-                for t in reply["trials"]?.arrayValue ?? [] {
+            try transport.stream(TrialsMethod.status.qualifiedName, JSONObject()) { reply in
+                for t in (try? StatusResponse(parameters: reply))?.trials ?? [] {
                     guard let trial = try? TrialReply(json: t) else { continue }
                     names.append(trial.name)
                     if trial.primaryID != trial.name { names.append(trial.primaryID) }

@@ -164,22 +164,22 @@ public final class Session {
 
     deinit { transport.close() }
 
-    /// Calls `org.trialtrack.Trials.<member>`.
-    public func call(_ member: String, _ parameters: JSONObject = JSONObject()) throws(TrialctlError) -> JSONObject {
-        do { return try transport.call(TrialsInterface.method(member), parameters) } catch {
+    /// Calls `method`.
+    public func call(_ method: TrialsMethod, _ parameters: JSONObject = JSONObject()) throws(TrialctlError) -> JSONObject {
+        do { return try transport.call(method.qualifiedName, parameters) } catch {
             throw ErrorText.convert(error, context: context)
         }
     }
 
-    /// Calls `org.trialtrack.Trials.<member>` with `more` and hands each reply's `list` array
+    /// Calls `method` with `more` and hands each reply's `list` array
     /// to `page`, with the index its first item has in the whole listing (a listing in pages,
     /// Status or Upcoming: no page is kept once handled).
-    public func pages(_ member: String, _ parameters: JSONObject, list: String,
+    public func pages(_ method: TrialsMethod, _ parameters: JSONObject, list: String,
                       _ page: (_ items: [JSONValue], _ offset: Int) throws(TrialctlError) -> Void) throws(TrialctlError) {
         var offset = 0
         do {
-            try transport.stream(TrialsInterface.method(member), parameters) { reply in
-                guard let items = reply[list]?.arrayValue else { throw ClientError.protocolViolation("a \(member) reply without \(list)") }
+            try transport.stream(method.qualifiedName, parameters) { reply in
+                guard let items = reply[list]?.arrayValue else { throw ClientError.protocolViolation("a \(method.member) reply without \(list)") }
                 try page(items, offset)
                 offset += items.count
                 return true
@@ -193,19 +193,19 @@ public final class Session {
 
     /// A listing asked for in pages (`pages`), each item decoded as it comes with its place in
     /// the whole listing (`trials[1234]`), so that no page's JSON is kept.
-    public func list<T>(_ member: String, _ parameters: JSONObject, list: String,
+    public func list<T>(_ method: TrialsMethod, _ parameters: JSONObject, list: String,
                         _ decode: (_ item: JSONValue, _ path: String) throws(TrialctlError) -> T) throws(TrialctlError) -> [T] {
         var out: [T] = []
-        try pages(member, parameters, list: list) { items, offset throws(TrialctlError) in
+        try pages(method, parameters, list: list) { items, offset throws(TrialctlError) in
             for (i, item) in items.enumerated() { out.append(try decode(item, "\(list)[\(offset + i)]")) }
         }
         return out
     }
 
-    /// Streams `org.trialtrack.Trials.<member>` with `more`. Errors thrown by `body` pass
+    /// Streams `method` with `more`. Errors thrown by `body` pass
     /// through unchanged; remote errors are thrown as they are (ClientError), so that callers
     /// can act on one (SubscriberTooSlow) before describing it.
-    public func stream(_ member: String, _ parameters: JSONObject, _ body: (JSONObject) throws -> Bool) throws {
-        try transport.stream(TrialsInterface.method(member), parameters, body)
+    public func stream(_ method: TrialsMethod, _ parameters: JSONObject, _ body: (JSONObject) throws -> Bool) throws {
+        try transport.stream(method.qualifiedName, parameters, body)
     }
 }

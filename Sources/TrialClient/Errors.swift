@@ -69,6 +69,7 @@ public enum ErrorText {
         case let e as TrialctlError: return e
         case let e as ClientError: return convert(e, context: context)
         case let e as VarlinkError: return describe(e, context: context)
+        case let e as TrialsError: return describe(e, context: context)
         case let e as TrialDomain.ValidationError: return .usage(e.description)
         default: return .failure("\(error)")
         }
@@ -114,113 +115,101 @@ public enum ErrorText {
 
     /// One sentence for each error of org.trialtrack.Trials and org.varlink.service.
     public static func describe(_ e: VarlinkError, context: ErrorContext = ErrorContext()) -> TrialctlError {
-        let p = e.parameters
-        func str(_ k: String) -> String { p[k].map { $0.stringValue ?? $0.canonicalText } ?? "?" }
-        func int(_ k: String) -> Int64? { p[k]?.int64Value }
-        func num(_ k: String) -> String { int(k).map(String.init) ?? str(k) }
-        var status = ExitStatus.failure
+        describe(TrialsError(e), context: context)
+    }
+
+    /// One sentence for each error of the contract, with the event of a batch it is about.
+    public static func describe(_ error: TrialsError, context: ErrorContext = ErrorContext()) -> TrialctlError {
         var prefix = ""
-        if let i = int("index") {
+        if let i = error.index {
             let n = i + 1
             if let file = context.batchFile {
                 prefix = "event \(n) of \(file)"
-                if Int(i) < context.batchLines.count, context.batchLines[Int(i)] != Int(n) {
-                    prefix += " (line \(context.batchLines[Int(i)]))"
+                if i < context.batchLines.count, context.batchLines[i] != n {
+                    prefix += " (line \(context.batchLines[i]))"
                 }
             } else {
                 prefix = "event \(n)"
             }
             prefix += ": "
         }
-        let message: String
-        if e.name.hasPrefix(TrialsInterface.name + ".") {
-            switch e.shortName {
-            case "NoSuchTrial":
-                let suggestion = e.parameters["didYouMean"]?.stringValue.map { " (did you mean \($0)?)" } ?? ""
-                message = "no such trial: \(str("trial"))\(suggestion)"
-                status = .noSuchTrial
-            case "NoSuchEvent":
-                message = "no such event: seq \(num("seq"))"
-            case "InvalidEvent":
-                var field = p["field"] == nil ? "" : str("field")
-                var what = "invalid event: "
-                if let prefix = context.payloadPath, field == prefix || field.hasPrefix(prefix + ".") || field.hasPrefix(prefix + "[") {
-                    field = String(field.dropFirst(prefix.count))
-                    if field.hasPrefix(".") { field.removeFirst() }
-                    what = "invalid payload: "
-                }
-                message = what + (field.isEmpty ? "" : "\(field): ") + str("reason")
-                    + (str("reason") == "unknown field" ? context.payloadHas.map { " (\($0))" } ?? "" : "")
-            case "WrongExpectedVersion":
-                if let read = context.versionReadFrom {
-                    message = "\(str("trial")) changed while trialctl read \(read) (version \(num("expected")), now \(num("current"))); nothing was recorded: run the command again"
-                } else if int("expected") == 0 {
-                    message = "\(str("trial")) already exists (at version \(num("current"))), not new as expected"
-                } else {
-                    message = "\(str("trial")) is at version \(num("current")), not \(num("expected"))"
-                }
-            case "Contradiction":
-                let at = int("seq").map { " (at seq \($0))" } ?? ""
-                message = "contradiction: \(str("trial"))\(at): \(str("reason"))"
-            case "IdConflict":
-                message = "event id \(str("id")) was already used by seq \(num("seq")) with different content"
-            case "IdentifierTaken":
-                message = "\(str("identifier")) already identifies another trial, \(str("trial"))"
-            case "NotAmendable":
-                message = "seq \(num("seq")) cannot be amended: \(str("reason"))"
-            case "WrongTrial":
-                message = "seq \(num("seq")) belongs to \(str("trial")), not \(str("given"))"
-            case "InvalidImport":
-                let path = str("path")
-                message = "\(str("file")): " + (path.isEmpty || p["path"] == nil ? "" : "\(path): ") + str("reason")
-            case "InvalidDate":
-                message = "invalid \(optionName(str("parameter"))): \(str("reason"))"
-                status = .usage
-            case "SubscriberTooSlow":
-                message = "trialsd dropped this subscriber after it fell \(num("backlog")) events behind; resume with --since \(num("lastSeq"))"
-            case "RequestTooLarge":
-                let limit = int("limit").map { Format.bytes($0) } ?? str("limit")
-                message = "the request is larger than trialsd accepts (\(limit))" + (context.batchFile != nil ? "; split the file" : "")
-            case "MalformedRequest":
-                message = "trialsd refused the request as malformed: \(str("reason"))"
-            case "ShuttingDown":
-                message = "trialsd is shutting down; try again in a moment"
-            case "StoreFailed":
-                message = "trialsd could not use its database (nothing was written): \(str("reason")); see journalctl -u trialsd"
-            default:
-                message = "trialsd answered \(e.description)"
-            }
-        } else if e.name.hasPrefix(VarlinkService.name + ".") {
-            switch e.shortName {
-            case "PermissionDenied":
-                let what = context.action ?? "this"
-                switch p["writersGroup"]?.stringValue {
-                case let group? where !group.isEmpty:
-                    message = "permission denied: \(what) needs root, the user trialsd runs as, or membership in its writers group \(group) (trialsd --writers-group NAME)"
-                case _? :
-                    message = "permission denied: \(what) needs root or the user trialsd runs as; trialsd names no writers group (start it with --writers-group NAME)"
-                case nil:
-                    message = "permission denied: \(what) needs root, the user trialsd runs as, or membership in its writers group (trialsd --writers-group NAME, default trialsd)"
-                }
-            case "InvalidParameter":
-                message = "invalid value for \(optionName(str("parameter")))"
-                status = .usage
-            case "MethodNotFound":
-                message = "trialsd does not know \(str("method")) (is it an older version?)"
-            case "MethodNotImplemented":
-                message = "trialsd does not implement \(str("method"))"
-            case "InterfaceNotFound":
-                let at = context.socket.map { " at \($0.path)" } ?? ""
-                message = "the service\(at) does not serve \(str("interface")); is it trialsd?"
-            case "ExpectedMore":
-                message = "protocol error: trialsd expected a streaming call"
-            default:
-                message = "trialsd answered \(e.description)"
-            }
-        } else {
-            message = "trialsd answered \(e.description)"
-        }
+        let (message, status) = sentence(error, context: context)
         return TrialctlError(prefix + message, status: status)
+    }
+
+    /// The sentence and exit status of one error.
+    static func sentence(_ error: TrialsError, context: ErrorContext) -> (String, ExitStatus) {
+        func n(_ v: Int64) -> String { TrialsError.text(v) }
+        switch error {
+        case .noSuchTrial(_, let trial, let didYouMean):
+            return ("no such trial: \(trial)" + (didYouMean.map { " (did you mean \($0)?)" } ?? ""), .noSuchTrial)
+        case .noSuchEvent(let seq):
+            return ("no such event: seq \(n(seq))", .failure)
+        case .invalidEvent(_, var field, let reason):
+            var what = "invalid event: "
+            if let prefix = context.payloadPath, field == prefix || field.hasPrefix(prefix + ".") || field.hasPrefix(prefix + "[") {
+                field = String(field.dropFirst(prefix.count))
+                if field.hasPrefix(".") { field.removeFirst() }
+                what = "invalid payload: "
+            }
+            return (what + (field.isEmpty ? "" : "\(field): ") + reason
+                + (reason == "unknown field" ? context.payloadHas.map { " (\($0))" } ?? "" : ""), .failure)
+        case .wrongExpectedVersion(_, let trial, let expected, let current):
+            if let read = context.versionReadFrom {
+                return ("\(trial) changed while trialctl read \(read) (version \(n(expected)), now \(n(current))); nothing was recorded: run the command again", .failure)
+            } else if expected == 0 {
+                return ("\(trial) already exists (at version \(n(current))), not new as expected", .failure)
+            }
+            return ("\(trial) is at version \(n(current)), not \(n(expected))", .failure)
+        case .contradiction(_, let trial, let seq, let reason):
+            return ("contradiction: \(trial)\(seq.map { " (at seq \($0))" } ?? ""): \(reason)", .failure)
+        case .idConflict(_, let id, let seq):
+            return ("event id \(id) was already used by seq \(n(seq)) with different content", .failure)
+        case .identifierTaken(_, let identifier, let trial):
+            return ("\(identifier) already identifies another trial, \(trial)", .failure)
+        case .notAmendable(_, let seq, let reason):
+            return ("seq \(n(seq)) cannot be amended: \(reason)", .failure)
+        case .wrongTrial(_, let seq, let trial, let given):
+            return ("seq \(n(seq)) belongs to \(trial), not \(given)", .failure)
+        case .invalidImport(let file, let path, let reason):
+            return ("\(file): " + (path.isEmpty ? "" : "\(path): ") + reason, .failure)
+        case .invalidDate(let parameter, let reason):
+            return ("invalid \(optionName(parameter)): \(reason)", .usage)
+        case .subscriberTooSlow(let lastSeq, let backlog):
+            return ("trialsd dropped this subscriber after it fell \(n(backlog)) events behind; resume with --since \(n(lastSeq))", .failure)
+        case .requestTooLarge(let limit):
+            let size = limit < 0 ? "?" : Format.bytes(limit)
+            return ("the request is larger than trialsd accepts (\(size))" + (context.batchFile != nil ? "; split the file" : ""), .failure)
+        case .malformedRequest(let reason):
+            return ("trialsd refused the request as malformed: \(reason)", .failure)
+        case .shuttingDown:
+            return ("trialsd is shutting down; try again in a moment", .failure)
+        case .storeFailed(let reason):
+            return ("trialsd could not use its database (nothing was written): \(reason); see journalctl -u trialsd", .failure)
+        case .permissionDenied(let writersGroup):
+            let what = context.action ?? "this"
+            switch writersGroup {
+            case let group? where !group.isEmpty:
+                return ("permission denied: \(what) needs root, the user trialsd runs as, or membership in its writers group \(group) (trialsd --writers-group NAME)", .failure)
+            case _?:
+                return ("permission denied: \(what) needs root or the user trialsd runs as; trialsd names no writers group (start it with --writers-group NAME)", .failure)
+            case nil:
+                return ("permission denied: \(what) needs root, the user trialsd runs as, or membership in its writers group (trialsd --writers-group NAME, default trialsd)", .failure)
+            }
+        case .invalidParameter(let parameter):
+            return ("invalid value for \(optionName(parameter))", .usage)
+        case .methodNotFound(let method):
+            return ("trialsd does not know \(method) (is it an older version?)", .failure)
+        case .methodNotImplemented(let method):
+            return ("trialsd does not implement \(method)", .failure)
+        case .interfaceNotFound(let interface):
+            let at = context.socket.map { " at \($0.path)" } ?? ""
+            return ("the service\(at) does not serve \(interface); is it trialsd?", .failure)
+        case .expectedMore:
+            return ("protocol error: trialsd expected a streaming call", .failure)
+        case .other(let e):
+            return ("trialsd answered \(e.description)", .failure)
+        }
     }
 
     /// The option a Varlink parameter comes from (`asOf` → `--as-of`).

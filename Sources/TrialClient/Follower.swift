@@ -39,8 +39,8 @@ struct Follower {
             if let trial { p["trial"] = .string(trial) }
             if !types.isEmpty { p["types"] = .array(types.map { .string($0) }) }
             do {
-                try session.stream("Subscribe", p) { reply in
-                    guard let value = reply["event"] else { throw Reply.unexpected("event", "missing") }
+                try session.stream(.subscribe, p) { reply in
+                    let value = try Reply.read(SubscribeResponse.self, reply).event
                     let event = try EventReply(json: value)
                     print(event, value, ctx, style)
                     position = event.seq
@@ -48,9 +48,10 @@ struct Follower {
                     return wantsMore(printed)
                 }
                 return
-            } catch ClientError.remote(let e) where e.shortName == "SubscriberTooSlow" {
-                let last = e.parameters["lastSeq"]?.int64Value ?? 0
-                let backlog = e.parameters["backlog"]?.int64Value.map { " (\($0) events behind)" } ?? ""
+            } catch ClientError.remote(let e) where TrialsError.Name(e) == .subscriberTooSlow {
+                guard case .subscriberTooSlow(let lastSeq, let behind) = TrialsError(e) else { throw ErrorText.convert(e) }
+                let last = max(lastSeq, 0)  // -1: not said
+                let backlog = behind < 0 ? "" : " (\(behind) events behind)"
                 let resume = printed > alreadyPrinted ? (position ?? last) : max(last, position ?? last)
                 ctx.writeErr("trialctl: trialsd dropped this watch for falling behind\(backlog); resuming after seq \(resume)\n")
                 position = resume

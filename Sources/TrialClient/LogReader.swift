@@ -43,7 +43,7 @@ public struct LogQuery: Sendable {
 struct LogReader {
     let session: Session
     let query: LogQuery
-    static let pageLimit = TrialsInterface.maximumLogLimit
+    static let pageLimit = LogRequest.maximumLimit
     /// The first window of seqs searched for a trial's or type's newest events.
     static let firstWindow: Int64 = 1000
 
@@ -54,12 +54,12 @@ struct LogReader {
             if let trial = query.trial { p["trial"] = .string(trial) }
             if !query.types.isEmpty { p["types"] = .array(query.types.map { .string($0) }) }
         }
-        let reply = try session.call("Log", p)
-        return (try Reply.events(reply), reply["next"]?.int64Value)
+        let log = try Reply.read(LogResponse.self, try session.call(.log, p))
+        return (try Reply.events(log.events), log.next)
     }
 
     func lastSeq() throws(TrialctlError) -> Int64 {
-        guard let last = try session.call("Stats")["lastSeq"]?.int64Value else { throw Reply.unexpected("lastSeq", "expected an integer") }
+        guard let last = try session.call(.stats)["lastSeq"]?.int64Value else { throw Reply.unexpected("lastSeq", "expected an integer") }
         return last
     }
 

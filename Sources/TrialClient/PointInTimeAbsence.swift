@@ -31,10 +31,10 @@ public enum PointInTimeAbsence: Equatable, Sendable {
 
     /// Asks trialsd about `trial` now; NoSuchTrial from there is thrown as it is (exit 4).
     static func explain(_ trial: String, asOf: String?, knownAt: String?, _ session: Session) throws(TrialctlError) -> PointInTimeAbsence {
-        let now = try Reply.trials(try session.call("Status", params(["trial": .string(trial)])))
+        let now = try Reply.trials(try session.call(.status, params(["trial": .string(trial)])))
         guard let current = now.first else { throw TrialctlError("no such trial: \(trial)", status: .noSuchTrial) }
         // The first event recorded of the trial says whether it was in the log at --known-at.
-        let first = try Reply.events(try session.call("Log", params(["trial": .string(current.summary.key), "limit": 1]))).first
+        let first = try Reply.events(try session.call(.log, params(["trial": .string(current.summary.key), "limit": 1]))).first
         if let knownAt, let point = try? Timestamp(parsing: knownAt),
             first.map({ (try? Timestamp(parsing: $0.recorded)).map { $0 > point } ?? true }) ?? true {
             return .notRecordedYet(name: current.name, time: knownAt, firstRecorded: first?.recorded)

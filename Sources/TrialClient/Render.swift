@@ -1,4 +1,5 @@
 import TrialDomain
+import TrialProtocol
 
 /// Pure renderers: reply parameters in, text out (each line ending in a newline), given a
 /// style. Nothing here does I/O, so tests check the output exactly.
@@ -364,28 +365,24 @@ public enum Render {
 
     // MARK: - verify, rebuild, stats
 
-    public static func verify(_ r: JSONObject, style: Style) -> String {
-        let ok = r["ok"] == .bool(true)
-        let checked = r["checked"]?.int64Value ?? 0
-        let last = r["lastSeq"]?.int64Value ?? 0
-        if ok {
-            var head = r["headHash"]?.stringValue ?? ""
+    public static func verify(_ reply: JSONObject, style: Style) -> String {
+        let r = VerifyResponse(parameters: reply)
+        if r.ok {
+            var head = r.headHash
             if style.width != nil, head.count > 12 { head = String(head.prefix(12)) + style.glyph(.ellipsis) }
             let mark = style.symbols ? style.paint(style.glyph(.check), .green) + " " : "OK: "
-            if checked == 0 { return mark + "0 events, nothing to check\n" }
-            return mark + "\(Wording.count(checked, "event")), hash chain intact, head \(head) (seq \(last))\n"
+            if r.checked == 0 { return mark + "0 events, nothing to check\n" }
+            return mark + "\(Wording.count(r.checked, "event")), hash chain intact, head \(head) (seq \(r.lastSeq))\n"
         }
         let mark = style.symbols ? style.paint(style.glyph(.cross), .red) + " " : "FAILED: "
-        let at = r["firstBroken"]?.int64Value.map { "seq \($0): " } ?? ""
-        let problem = r["problem"]?.stringValue ?? "the hash chain is broken"
-        return mark + style.paint(at + problem, .red) + " (checked \(Wording.count(checked, "event")), last seq \(last))\n"
+        let at = r.firstBroken.map { "seq \($0): " } ?? ""
+        let problem = r.problem ?? "the hash chain is broken"
+        return mark + style.paint(at + problem, .red) + " (checked \(Wording.count(r.checked, "event")), last seq \(r.lastSeq))\n"
     }
 
-    public static func rebuilt(_ r: JSONObject) -> String {
-        let trials = Int(r["trials"]?.int64Value ?? 0)
-        let events = Int(r["events"]?.int64Value ?? 0)
-        let secs = r["seconds"]?.doubleValue ?? 0
-        return "Rebuilt the projections of \(Wording.count(trials, "trial")) from \(Wording.count(events, "event")) in \(Format.duration(seconds: secs)).\n"
+    public static func rebuilt(_ reply: JSONObject) -> String {
+        let r = RebuildResponse(parameters: reply)
+        return "Rebuilt the projections of \(Wording.count(r.trials, "trial")) from \(Wording.count(Int(r.events), "event")) in \(Format.duration(seconds: r.seconds)).\n"
     }
 
     public static func stats(_ r: JSONObject, style: Style) -> String {
@@ -448,28 +445,25 @@ public enum Render {
 
     /// The `Append` reply.
     public static func appended(_ r: JSONObject) throws(TrialctlError) -> String {
-        let e = try EventReply(json: .object(try Reply.object(r, "event")))
+        let reply = try Reply.read(AppendResponse.self, r)
+        let e = try EventReply(json: reply.event)
         var name: String?
-        if case .object(let t)? = r["trial"] {
+        if case .object(let t)? = reply.trial {
             name = t["registration"]?["acronym"]?.stringValue ?? t["key"]?.stringValue
         }
-        return recorded(e, name: name, replayed: r["replayed"] == .bool(true))
+        return recorded(e, name: name, replayed: reply.replayed == true)
     }
 
     /// The `AppendMany` reply: one line per event.
     public static func appendedMany(_ r: JSONObject, replayed: (EventReply) -> Bool = { _ in false }) throws(TrialctlError) -> String {
-        try Reply.events(r).map { recorded($0, replayed: replayed($0)) }.joined()
+        try Reply.events(Reply.read(AppendManyResponse.self, r).events).map { recorded($0, replayed: replayed($0)) }.joined()
     }
 
     /// The `Import` reply: per trial, what was recorded.
     public static func imported(_ r: JSONObject, style: Style) throws(TrialctlError) -> String {
         var out: [String] = []
-        for (i, t) in try Reply.array(r, "trials").enumerated() {
-            guard case .object(let o) = t, let trial = o["trial"]?.stringValue else {
-                throw Reply.unexpected("trials[\(i)]", "expected an object with a trial")
-            }
-            let events = o["events"]?.arrayValue ?? []
-            let severities = (o["severities"]?.arrayValue ?? []).map { $0.stringValue ?? "" }
+        for t in try Reply.read(ImportResponse.self, r).trials {
+            let (trial, events, severities) = (t.trial, t.events, t.severities)
             if events.isEmpty {
                 out.append("\(trial): unchanged")
                 continue

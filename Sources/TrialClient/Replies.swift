@@ -1,4 +1,5 @@
 import TrialDomain
+import TrialProtocol
 
 /// Reply parameters decoded into the domain's types. Members a newer trialsd may add are
 /// ignored; a member of the wrong shape is a protocol error naming its path.
@@ -17,18 +18,11 @@ public struct TrialReply: Equatable, Sendable {
         self.retracted = retracted
     }
 
-    static let summaryKeys: Set<String> = [
-        "key", "registration", "enrollment", "status", "statusSince", "whyStopped", "lastKnownStatus", "dates",
-        "lastMilestone", "nextExpected", "version", "lastSeq",
-    ]
-    static let entryKeys: Set<String> = ["seq", "type", "occurred", "text", "payload", "source", "correctedBy"]
-    static let expectationKeys: Set<String> = ["seq", "milestone", "window", "madeOn", "source", "state", "resolvedBy", "overdueSeq"]
-
     public init(json: JSONValue, path: String = "trial") throws(TrialctlError) {
         guard case .object(let o) = json else { throw Reply.unexpected(path, "expected an object") }
-        summary = try Reply.decode(path) { try TrialSummary(json: .object(o.only(Self.summaryKeys))) }
-        timeline = try Self.list(o, "timeline", path: path, keys: Self.entryKeys) { try TimelineEntry(json: $0) }
-        expectations = try Self.list(o, "expectations", path: path, keys: Self.expectationKeys) { try Expectation(json: $0) }
+        summary = try Reply.decode(path) { try TrialSummary(json: .object(o.only(TrialsTypes.trialSummary))) }
+        timeline = try Self.list(o, "timeline", path: path, keys: TrialsTypes.timelineEntry) { try TimelineEntry(json: $0) }
+        expectations = try Self.list(o, "expectations", path: path, keys: TrialsTypes.expectation) { try Expectation(json: $0) }
     }
 
     /// The objects of array `key`, each cut to `keys` and decoded by `make`; nil when there is
@@ -149,25 +143,32 @@ enum Reply {
         }
     }
 
+    /// A reply read as the contract's type for it; a member of the wrong shape is a protocol
+    /// error naming it.
+    static func read<R: TrialsResponse>(_ type: R.Type, _ reply: JSONObject) throws(TrialctlError) -> R {
+        do { return try R(parameters: reply) } catch { throw unexpected(error.field, error.reason) }
+    }
+
     static func array(_ reply: JSONObject, _ key: String) throws(TrialctlError) -> [JSONValue] {
         guard case .array(let a)? = reply[key] else { throw unexpected(key, "expected an array") }
         return a
     }
 
-    static func object(_ reply: JSONObject, _ key: String) throws(TrialctlError) -> JSONObject {
-        guard case .object(let o)? = reply[key] else { throw unexpected(key, "expected an object") }
-        return o
-    }
-
+    /// Status's trials.
     static func trials(_ reply: JSONObject) throws(TrialctlError) -> [TrialReply] {
         var out: [TrialReply] = []
-        for (i, t) in try array(reply, "trials").enumerated() { out.append(try TrialReply(json: t, path: "trials[\(i)]")) }
+        for (i, t) in try read(StatusResponse.self, reply).trials.enumerated() { out.append(try TrialReply(json: t, path: "trials[\(i)]")) }
         return out
     }
 
-    static func events(_ reply: JSONObject, _ key: String = "events") throws(TrialctlError) -> [EventReply] {
+    /// Log's events (AppendMany's too: the same member).
+    static func events(_ reply: JSONObject) throws(TrialctlError) -> [EventReply] {
+        try events(read(LogResponse.self, reply).events)
+    }
+
+    static func events(_ list: [JSONValue], key: String = "events") throws(TrialctlError) -> [EventReply] {
         var out: [EventReply] = []
-        for (i, e) in try array(reply, key).enumerated() { out.append(try EventReply(json: e, path: "\(key)[\(i)]")) }
+        for (i, e) in list.enumerated() { out.append(try EventReply(json: e, path: "\(key)[\(i)]")) }
         return out
     }
 }

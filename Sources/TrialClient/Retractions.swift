@@ -29,18 +29,18 @@ public struct RetractedEntry: Equatable, Sendable {
         }
         var retractions: [EventReply] = []
         var since: Int64 = 0
-        let limit = JSONValue.int(Int64(TrialsInterface.maximumLogLimit))
+        let limit = JSONValue.int(Int64(LogRequest.maximumLimit))
         while true {
-            let reply = try session.call("Log", params(["trial": .string(key), "types": ["retracted"], "since": .int(since), "limit": limit]))
-            retractions += try Reply.events(reply).filter(recordedBy)
-            guard let next = reply["next"]?.int64Value, next > since else { break }
+            let log = try Reply.read(LogResponse.self, try session.call(.log, params(["trial": .string(key), "types": ["retracted"], "since": .int(since), "limit": limit])))
+            retractions += try Reply.events(log.events).filter(recordedBy)
+            guard let next = log.next, next > since else { break }
             since = next
         }
         var out: [RetractedEntry] = []
         for r in retractions {
             guard let target = r.payload["target"]?.int64Value else { continue }
             let reason = r.payload["reason"]?.stringValue ?? ""
-            guard let original = try Reply.events(try session.call("Log", params(["since": .int(target - 1), "limit": 1]))).first,
+            guard let original = try Reply.events(try session.call(.log, params(["since": .int(target - 1), "limit": 1]))).first,
                 original.seq == target, recordedBy(original),
                 let type = EventType(rawValue: original.type), type.isMilestone,
                 let payload = original.typedPayload, let occurred = try? PartialDate(parsing: original.occurred)

@@ -7,46 +7,35 @@ public enum TrialsInterface {
     /// The IDL text, as in Sources/TrialProtocol/org.trialtrack.Trials.varlink.
     public static let description = String(decoding: PackageResources.org_trialtrack_Trials_varlink, as: UTF8.self)
 
-    /// The methods, as the IDL declares them.
-    public static let methods = [
-        "Status", "Log", "Append", "AppendMany", "Correct", "Retract", "Import", "Subscribe", "Upcoming", "Verify",
-        "Rebuild", "Stats",
-    ]
-
-    /// The errors, as the IDL declares them.
-    public static let errors = [
-        "NoSuchTrial", "NoSuchEvent", "InvalidEvent", "WrongExpectedVersion", "Contradiction", "IdConflict",
-        "IdentifierTaken", "NotAmendable", "WrongTrial", "InvalidImport", "InvalidDate", "SubscriberTooSlow",
-        "RequestTooLarge", "MalformedRequest", "ShuttingDown", "StoreFailed",
-    ]
-
-    /// Methods that change the log: they need root or the writers group.
-    public static let writeMethods: Set<String> = ["Append", "AppendMany", "Correct", "Retract", "Import", "Rebuild"]
+    /// The methods are `TrialsMethod`'s cases, the errors `TrialsError.Name`'s.
 
     public static func method(_ member: String) -> String { "\(name).\(member)" }
 
+    /// An error of the interface by its short name, for tests and tools that look at the wire;
+    /// trialsd and trialctl make and read errors as `TrialsError`.
     public static func error(_ member: String, _ parameters: [(String, JSONValue)] = []) -> VarlinkError {
         VarlinkError("\(name).\(member)", JSONObject(parameters))
     }
-
-    public static func malformed(_ reason: String) -> VarlinkError { error("MalformedRequest", [("reason", .string(reason))]) }
-
-    /// StoreFailed: the database could not be read or written; `reason` says what failed.
-    public static func storeFailed(_ reason: String) -> VarlinkError { error("StoreFailed", [("reason", .string(reason))]) }
 
     /// The largest message accepted, NUL included.
     public static let maximumMessageBytes = 1 << 20
 
     /// The most events one `Log` call returns (its `limit` is 1 to this).
-    public static let maximumLogLimit = 10_000
+    public static var maximumLogLimit: Int { LogRequest.maximumLimit }
 
-    /// `Upcoming`'s `within`: days ahead, up to a century (a bound, so that today plus it is a day).
-    public static let withinDays: ClosedRange<Int64> = 0...36_500
+    /// `Upcoming`'s `within`: days ahead.
+    public static var withinDays: ClosedRange<Int64> { UpcomingRequest.withinDays }
 }
 
 /// The service's own interface, `org.varlink.service`.
 public enum VarlinkService {
     public static let name = "org.varlink.service"
+
+    /// Its methods.
+    public enum Method: String, CaseIterable, Sendable {
+        case getInfo = "GetInfo"
+        case getInterfaceDescription = "GetInterfaceDescription"
+    }
     public static let description = """
         # The Varlink Service Interface is provided by every varlink service. It
         # describes the service and the interfaces it implements.

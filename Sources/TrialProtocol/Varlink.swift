@@ -65,32 +65,32 @@ public struct VarlinkCall: Equatable, Sendable {
     /// Reads a call from a message; what is wrong is a MalformedRequest or InvalidParameter.
     public init(message: JSONValue) throws(VarlinkError) {
         guard case .object(let o) = message else {
-            throw TrialsInterface.malformed("a call must be a JSON object, not \(message.kindName)")
+            throw TrialsError.malformedRequest(reason: "a call must be a JSON object, not \(message.kindName)").varlinkError
         }
         for m in o.members {
             switch m.key {
             case "method", "parameters", "oneway", "more", "upgrade": continue
-            default: throw TrialsInterface.malformed("unknown field '\(m.key)' in the call")
+            default: throw TrialsError.malformedRequest(reason: "unknown field '\(m.key)' in the call").varlinkError
             }
         }
         guard case .string(let method)? = o["method"], !method.isEmpty else {
-            throw TrialsInterface.malformed("the call has no \"method\" string")
+            throw TrialsError.malformedRequest(reason: "the call has no \"method\" string").varlinkError
         }
         let parameters: JSONObject
         switch o["parameters"] {
         case nil, .null?: parameters = JSONObject()
         case .object(let p)?: parameters = p
-        case let other?: throw TrialsInterface.malformed("\"parameters\" must be an object, not \(other.kindName)")
+        case let other?: throw TrialsError.malformedRequest(reason: "\"parameters\" must be an object, not \(other.kindName)").varlinkError
         }
         func flag(_ k: String) throws(VarlinkError) -> Bool {
             switch o[k] {
             case nil, .null?: return false
             case .bool(let b)?: return b
-            case let other?: throw TrialsInterface.malformed("\"\(k)\" must be a boolean, not \(other.kindName)")
+            case let other?: throw TrialsError.malformedRequest(reason: "\"\(k)\" must be a boolean, not \(other.kindName)").varlinkError
             }
         }
         let oneway = try flag("oneway"), more = try flag("more")
-        if try flag("upgrade") { throw TrialsInterface.malformed("connection upgrades are not supported") }
+        if try flag("upgrade") { throw TrialsError.malformedRequest(reason: "connection upgrades are not supported").varlinkError }
         self.init(method: method, parameters: parameters, oneway: oneway, more: more)
     }
 
@@ -120,7 +120,7 @@ public struct VarlinkReply: Equatable, Sendable {
     }
 
     public init(message: JSONValue) throws(VarlinkError) {
-        guard case .object(let o) = message else { throw TrialsInterface.malformed("a reply must be a JSON object") }
+        guard case .object(let o) = message else { throw TrialsError.malformedRequest(reason: "a reply must be a JSON object").varlinkError }
         parameters = o["parameters"]?.objectValue ?? JSONObject()
         if case .bool(let c)? = o["continues"] { continues = c } else { continues = false }
         error = o["error"]?.stringValue

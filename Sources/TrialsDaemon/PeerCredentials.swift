@@ -95,8 +95,8 @@ public struct AccessPolicy: Sendable {
     /// The refusal of a write: org.varlink.service.PermissionDenied, with the writers group it
     /// asked for (`writersGroup`, "" for none) so that the client can say which group, and
     /// which option sets it.
-    public func refusal() -> VarlinkError {
-        VarlinkError("org.varlink.service.PermissionDenied", JSONObject([("writersGroup", .string(writersGroup ?? ""))]))
+    public func refusal() -> TrialsError {
+        .permissionDenied(writersGroup: writersGroup ?? "")
     }
 
     /// Why a peer was refused, for the daemon's log.

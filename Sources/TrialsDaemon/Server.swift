@@ -132,7 +132,7 @@ final class Server: Sendable {
                 try JSONValue.parse(UnsafeBufferPointer(start: raw.baseAddress?.assumingMemoryBound(to: UInt8.self), count: raw.count))
             }
         } catch {
-            return .failure(TrialsInterface.malformed("\(error)"))
+            return .failure(TrialsError.malformedRequest(reason: "\(error)").varlinkError)
         }
         return Result { () throws(VarlinkError) in try VarlinkCall(message: message) }
     }
@@ -249,13 +249,13 @@ final class ConnectionHandler: ChannelDuplexHandler {
                 waiting.removeAll()
                 let limit = server.configuration.maximumMessageBytes
                 server.logger.notice("closing a connection from \(peer.recordedBy): a message over \(limit) bytes")
-                let reply = VarlinkReply(error: TrialsInterface.error("RequestTooLarge", [("limit", .int(Int64(limit)))]))
+                let reply = VarlinkReply(error: TrialsError.requestTooLarge(limit: Int64(limit)).varlinkError)
                 context.writeAndFlush(wrapOutboundOut(Self.encode(reply)), promise: nil)
                 closed = true
                 context.close(promise: nil)
                 return
             }
-            if case .success(let call) = parsed, server.service.isQueueable(call) {
+            if case .success(let call) = parsed, TrialsMethod(call)?.isQueued == true {
                 guard owed.count < Server.maximumPipelined else { return }
                 waiting.removeFirst()
                 queue(call)

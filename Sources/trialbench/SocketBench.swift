@@ -80,7 +80,7 @@ struct SocketBench: ParsableCommand {
         var latencies: [Double] = []
         for i in 0..<samples {
             let s = now()
-            _ = try c.call(TrialsInterface.method("Status"), JSONObject([("trial", .string(String(format: "NCT%08d", (i * 7919) % trials)))]))
+            _ = try c.call(TrialsMethod.status.qualifiedName, JSONObject([("trial", .string(String(format: "NCT%08d", (i * 7919) % trials)))]))
             latencies.append(now() - s)
         }
         latencies.sort()
@@ -120,10 +120,10 @@ struct SocketBench: ParsableCommand {
         var subscribers: [VarlinkConnection] = []
         for _ in 0..<stuckSubscribers {
             let c = try VarlinkConnection(path: path)
-            try c.send(VarlinkCall(method: TrialsInterface.method("Subscribe"), parameters: JSONObject(), more: true).json)
+            try c.send(VarlinkCall(method: TrialsMethod.subscribe.qualifiedName, parameters: JSONObject(), more: true).json)
             subscribers.append(c)
         }
-        while try VarlinkConnection(path: path).call(TrialsInterface.method("Stats"))["subscribers"]?.int64Value ?? 0 < Int64(stuckSubscribers) {
+        while try VarlinkConnection(path: path).call(TrialsMethod.stats.qualifiedName)["subscribers"]?.int64Value ?? 0 < Int64(stuckSubscribers) {
             usleep(1000)
         }
         let with = try appendRun(path: path, clients: 32, total: appends, window: window, events: events(appends, offset))
@@ -177,7 +177,7 @@ struct SocketBench: ParsableCommand {
         let calls: [[[UInt8]]] = (0..<clients).map { k in
             events[(k * per)..<((k + 1) * per)].map { e in
                 var bytes: [UInt8] = []
-                VarlinkCall(method: TrialsInterface.method("Append"), parameters: JSONObject([("event", e)])).json.write(to: &bytes)
+                VarlinkCall(method: TrialsMethod.append.qualifiedName, parameters: JSONObject([("event", e)])).json.write(to: &bytes)
                 bytes.append(0)
                 return bytes
             }
@@ -233,7 +233,7 @@ struct SocketBench: ParsableCommand {
     func lastSeq(_ path: String) throws -> Int64 {
         let c = try VarlinkConnection(path: path)
         defer { c.close() }
-        guard case .int(let seq)? = try c.call(TrialsInterface.method("Stats"))["lastSeq"] else {
+        guard case .int(let seq)? = try c.call(TrialsMethod.stats.qualifiedName)["lastSeq"] else {
             throw ClientError.protocolViolation("Stats has no lastSeq")
         }
         return seq

@@ -1,4 +1,5 @@
 import Foundation
+import TrialDomain
 import TrialProtocol
 import TrialTestSupport
 import XCTest
@@ -23,42 +24,63 @@ final class InterfaceTests: XCTestCase {
 
     func testTheIDLDeclaresExactlyTheMethodsServed() throws {
         let idl = try String(contentsOfFile: Self.idlPath, encoding: .utf8)
-        XCTAssertEqual(Self.declared("method", in: idl), TrialsInterface.methods)
-        XCTAssertTrue(TrialsInterface.writeMethods.isSubset(of: TrialsInterface.methods))
+        XCTAssertEqual(Self.declared("method", in: idl), TrialsMethod.allCases.map(\.member))
+        // The IDL's header names the methods that need writing rights.
+        let writers = TrialsMethod.allCases.filter(\.needsWriter).map(\.member)
+        XCTAssertEqual(writers, ["Append", "AppendMany", "Correct", "Retract", "Import", "Rebuild"])
+        XCTAssertEqual(TrialsMethod.allCases.filter(\.isQueued), [.append, .appendMany])
+        for m in TrialsMethod.allCases {
+            XCTAssertEqual(TrialsMethod(VarlinkCall(method: m.qualifiedName)), m)
+        }
+        XCTAssertNil(TrialsMethod(VarlinkCall(method: "org.varlink.service.Status")))
     }
+
+    /// One of each error of the interface, as trialsd raises them.
+    static let examples: [TrialsError] = [
+        .noSuchTrial(trial: "HARMONi-9", didYouMean: "HARMONi-6"), .noSuchEvent(seq: 99),
+        .invalidEvent(index: 1, field: "payload.status", reason: "r"),
+        .wrongExpectedVersion(trial: "T", expected: 2, current: 3), .contradiction(trial: "T", seq: 4, reason: "r"),
+        .idConflict(id: "i", seq: 1), .identifierTaken(identifier: "NCT1", trial: "T"), .notAmendable(seq: 1, reason: "r"),
+        .wrongTrial(seq: 1, trial: "T", given: "U"), .invalidImport(file: "f", path: "p", reason: "r"),
+        .invalidDate(parameter: "asOf", reason: "r"), .subscriberTooSlow(lastSeq: 1, backlog: 2), .requestTooLarge(limit: 3),
+        .malformedRequest(reason: "r"), .shuttingDown, .storeFailed(reason: "r"),
+    ]
 
     func testTheIDLDeclaresExactlyTheErrorsRaised() throws {
         let idl = try String(contentsOfFile: Self.idlPath, encoding: .utf8)
         let declared = Self.declared("error", in: idl)
-        XCTAssertEqual(declared, TrialsInterface.errors)
+        XCTAssertEqual(declared, TrialsError.Name.allCases.map(\.rawValue))
         XCTAssertEqual(Set(declared).count, declared.count, "an error declared twice")
 
-        // The errors the daemon's code raises: TrialsInterface.error("Name", …), malformed(…) and storeFailed(…).
+        // Every error the contract raises is one of them, and reads back as it was.
         var raised = Set<String>()
-        let sources = URL(fileURLWithPath: Repository.path("Sources"))
-        for module in ["TrialsDaemon", "TrialProtocol"] {
-            let directory = sources.appendingPathComponent(module)
-            for name in try FileManager.default.contentsOfDirectory(atPath: directory.path) where name.hasSuffix(".swift") {
-                let text = try String(contentsOf: directory.appendingPathComponent(name), encoding: .utf8)
-                for part in text.components(separatedBy: "TrialsInterface.error(\"").dropFirst() {
-                    raised.insert(String(part.prefix { $0 != "\"" }))
-                }
-                if text.contains("TrialsInterface.malformed(") { raised.insert("MalformedRequest") }
-                if text.contains("TrialsInterface.storeFailed(") { raised.insert("StoreFailed") }
-            }
+        for e in Self.examples {
+            let wire = e.varlinkError
+            XCTAssertTrue(wire.name.hasPrefix(TrialsInterface.name + "."), wire.name)
+            raised.insert(wire.shortName)
+            XCTAssertEqual(TrialsError(wire), e)
         }
         XCTAssertEqual(raised, Set(declared))
+        // Parameters in the IDL's order, `index` first.
+        XCTAssertEqual(TrialsError.contradiction(index: 2, trial: "T", seq: 4, reason: "r").varlinkError,
+                       TrialsInterface.error("Contradiction", [("index", 2), ("trial", "T"), ("reason", "r"), ("seq", 4)]))
     }
 
     func testTheServiceInterfaceIsTheStandardOne() {
         let idl = VarlinkService.description
         XCTAssertEqual(Self.declared("method", in: idl), ["GetInfo", "GetInterfaceDescription"])
+        XCTAssertEqual(VarlinkService.Method.allCases.map(\.rawValue), ["GetInfo", "GetInterfaceDescription"])
         XCTAssertEqual(
             Self.declared("error", in: idl),
             ["InterfaceNotFound", "MethodNotFound", "MethodNotImplemented", "InvalidParameter", "PermissionDenied", "ExpectedMore"])
-        for e in [VarlinkError.interfaceNotFound("x"), .methodNotFound("x"), .invalidParameter("x"), .permissionDenied(), .expectedMore()] {
+        let standard: [TrialsError] = [
+            .interfaceNotFound(interface: "x"), .methodNotFound(method: "x"), .methodNotImplemented(method: "x"),
+            .invalidParameter(parameter: "x"), .permissionDenied(writersGroup: "g"), .expectedMore,
+        ]
+        for e in standard.map(\.varlinkError) + [VarlinkError.interfaceNotFound("x"), .methodNotFound("x"), .invalidParameter("x"), .permissionDenied(), .expectedMore()] {
             XCTAssertTrue(e.name.hasPrefix(VarlinkService.name + "."), e.name)
             XCTAssertTrue(Self.declared("error", in: idl).contains(e.shortName), e.name)
+            XCTAssertEqual(TrialsError(e).varlinkError, e)
         }
     }
 }

@@ -97,7 +97,7 @@ final class MessageTests: XCTestCase {
         XCTAssertEqual(VarlinkCall(method: "ünï.cödé.Mé").interface, "ünï.cödé")
         XCTAssertEqual(VarlinkCall(method: "ünï.cödé.Mé").member, "Mé")
         XCTAssertEqual(VarlinkError.methodNotFound("x").shortName, "MethodNotFound")
-        XCTAssertEqual(TrialsInterface.storeFailed("disk full").shortName, "StoreFailed")
+        XCTAssertEqual(TrialsError.storeFailed(reason: "disk full").varlinkError.shortName, "StoreFailed")
         XCTAssertEqual(VarlinkError("Bare").shortName, "Bare")
     }
 }
