@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import GRDBSQLite
 import TrialDomain
-import TrialStore
+@_spi(Benchmarks) import TrialStore
 
 /// Measures the event log against the raw SQLite limit on the same machine, in one run.
 @main
