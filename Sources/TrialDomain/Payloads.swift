@@ -532,8 +532,8 @@ public struct MilestoneSpec: Hashable, Sendable, CustomStringConvertible {
     }
 
     public init(parsing s: String) throws(ValidationError) {
-        // Split at the first colon by hand: `split` and a String per part were some 7,000
-        // instructions a forecast in a replay.
+        // Split at the first colon by hand: `split` and a String per part were a visible
+        // cost of every forecast in a replay (benchmarks/README.md).
         let colon = s.utf8.firstIndex(of: UInt8(ascii: ":"))
         let name = String(s[..<(colon ?? s.endIndex)]).trimmingSpaces
         let rest = colon.map { String(s[s.utf8.index(after: $0)...]).trimmingSpaces }
@@ -638,6 +638,7 @@ public enum PayloadDetail: Sendable {
     /// What the lifecycle fold reads: a result is read down to its endpoint's name (its
     /// values, hazard ratio and p-value are left out). Only for payloads the log holds, which
     /// were read in full and checked when they were appended: replays and rebuilds, where
-    /// results were some 7% of the work and the fold never looks at them.
+    /// reading results was a share of the work worth saving (benchmarks/README.md) and the
+    /// fold never looks at them.
     case lifecycle
 }

@@ -92,8 +92,8 @@ public final class EventStore: @unchecked Sendable {  // `writer` touched only i
             // to the log again, every deleted row overwritten. The store never deletes from
             // the log, and what it deletes from the projections (a rebuild clears them; a
             // correction replaces rows) is derived from the log, which keeps all of it: there
-            // is nothing to shred, so the store turns it off (a rebuild's clearing 3 times as
-            // fast; benchmarks/README.md).
+            // is nothing to shred, so the store turns it off (a rebuild's clearing is the
+            // faster for it: benchmarks/README.md).
             try db.execute(sql: "PRAGMA secure_delete = OFF")
         }
         // Nothing is written before the file has been checked through a read-only connection
