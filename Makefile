@@ -4,6 +4,7 @@
 #   make check    set up, build, and pass the whole test suite
 #   make install  install binaries, units, catalog, man pages and completions (DESTDIR, PREFIX)
 #   make fuzz     fuzz what a peer sends trialsd for FUZZ_SECONDS (60) with libFuzzer (Fuzz/)
+#   make bench    build trialbench (Benchmarks/, a package of its own) and run BENCH_ARGS (store)
 
 PREFIX ?= /usr/local
 DESTDIR ?=
@@ -89,10 +90,13 @@ test: check
 fuzz:
 	SWIFT=$(SWIFT) Fuzz/run
 
-# Benchmarks print figures; they are never timed tests. See benchmarks/README.md.
+# Benchmarks print figures; they are never timed tests. See benchmarks/README.md. trialbench is
+# a package of its own (Benchmarks/, with its own Benchmarks/.build), so that building the
+# product never builds it; BENCH_ARGS picks the benchmark and its options (default: store).
+BENCH_ARGS ?= store
 bench: deps
-	$(SWIFT) build -c release --product trialbench
-	.build/release/trialbench
+	$(SWIFT) build -c release --package-path Benchmarks --product trialbench
+	Benchmarks/.build/release/trialbench $(BENCH_ARGS)
 
 # Man pages and shell completions are generated from the commands' own definitions; the man
 # pages are finished by man/finish-page with the hand-written sections of man/*.sections
@@ -137,4 +141,4 @@ install: man completions
 	install -Dm644 .build/completions/trialctl.fish $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/trialctl.fish
 
 clean:
-	rm -rf .build
+	rm -rf .build Benchmarks/.build

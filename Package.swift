@@ -12,9 +12,11 @@ let package = Package(
         // The wire and the registry mapping, as products so that Fuzz/ (a package of its own) can link them.
         .library(name: "TrialProtocol", targets: ["TrialProtocol"]),
         .library(name: "ClinicalTrialsGov", targets: ["ClinicalTrialsGov"]),
+        // The server, as a product so that Benchmarks/ (a package of its own) can run trialsd in
+        // its own process, as `trialbench socket` measures it.
+        .library(name: "TrialsDaemon", targets: ["TrialsDaemon"]),
         .executable(name: "trialsd", targets: ["trialsd"]),
         .executable(name: "trialctl", targets: ["trialctl"]),
-        .executable(name: "trialbench", targets: ["trialbench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
@@ -91,16 +93,6 @@ let package = Package(
                 "TrialDomain", "TrialProtocol", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(name: "trialctl", dependencies: ["TrialClient"]),
-
-        // Benchmark executable (not a test): prints figures beside raw SQLite limits.
-        .executableTarget(
-            name: "trialbench",
-            dependencies: [
-                "TrialDomain", "TrialStore", "TrialsDaemon", "TrialProtocol",
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "GRDBSQLite", package: "GRDB.swift"),
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]),
 
         // Exports for other programs: iCalendar (RFC 5545) of forecasts, an Atom feed (RFC 4287)
         // of the log, an SVG timeline of trials. Pure renderers from domain values to text.

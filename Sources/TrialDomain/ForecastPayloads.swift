@@ -11,8 +11,8 @@ public struct MilestoneSpec: Hashable, Sendable, CustomStringConvertible {
     }
 
     public init(parsing s: String) throws(ValidationError) {
-        // Split at the first colon by hand: `split` and a String per part were some 7,000
-        // instructions a forecast in a replay.
+        // Split at the first colon by hand: `split` and a String per part were a visible
+        // cost of every forecast in a replay (benchmarks/README.md).
         let colon = s.utf8.firstIndex(of: UInt8(ascii: ":"))
         let name = String(s[..<(colon ?? s.endIndex)]).trimmingSpaces
         let rest = colon.map { String(s[s.utf8.index(after: $0)...]).trimmingSpaces }

@@ -62,9 +62,8 @@ public enum JSONValue: Equatable, Sendable {
 }
 
 /// One member of a JSON object. A struct, not a tuple: an array of tuples is destroyed
-/// through the runtime's generic tuple code, element by element and field by field (about
-/// 430 instructions an object under callgrind), an array of structs through their own
-/// compiled witness.
+/// through the runtime's generic tuple code, element by element and field by field (callgrind:
+/// benchmarks/README.md), an array of structs through their own compiled witness.
 public struct JSONMember: Equatable, Sendable {
     public var key: String
     public var value: JSONValue

@@ -180,8 +180,8 @@ public protocol JSONWritable {
     /// The object's canonical bytes. A requirement, so that a type written from another
     /// module on a hot path (a reply, a projection row) can be its own witness with
     /// `{ writeObject(to: &w) }`, which lists its members by code specialised for the writer;
-    /// the extension's generic default reaches them through generic dispatch (a registration:
-    /// 46M instructions against 75M for a 50,000-event rebuild).
+    /// the extension's generic default reaches them through generic dispatch, markedly dearer
+    /// for a registration in a rebuild (benchmarks/README.md).
     func write(to w: inout JSONWriter)
 }
 

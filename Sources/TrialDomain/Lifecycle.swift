@@ -33,8 +33,9 @@ public struct TrialFold: Sendable, Equatable {
     private var tracksRecent = false
 
     /// Facts kept for `merge`: between `recentKept` and `recentLimit` once a trial has that many.
-    public static let recentLimit = 64
-    public static let recentKept = 32
+    static let recentLimit = 64
+    /// SPI: `trialbench history` prints it (Benchmarks/).
+    @_spi(Benchmarks) public static let recentKept = 32
 
     public init(key: String) { summary = TrialSummary(key: key) }
 

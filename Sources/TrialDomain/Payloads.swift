@@ -90,6 +90,7 @@ public enum PayloadDetail: Sendable {
     /// What the lifecycle fold reads: a result is read down to its endpoint's name (its
     /// values, hazard ratio and p-value are left out). Only for payloads the log holds, which
     /// were read in full and checked when they were appended: replays and rebuilds, where
-    /// results were some 7% of the work and the fold never looks at them.
+    /// reading results was a share of the work worth saving (benchmarks/README.md) and the
+    /// fold never looks at them.
     case lifecycle
 }

@@ -52,8 +52,8 @@ public struct StoreConfiguration: Sendable {
 /// commits many queued appends in one transaction, readers on their own connections, and the
 /// projections kept in the append's transaction.
 public final class EventStore: @unchecked Sendable {  // `writer` touched only in the pool's serialised writes
-    /// The database (exposed for tests and maintenance tools).
-    public let pool: DatabasePool
+    /// The database, for this package's tests (they read and attack it with SQL of their own).
+    package let pool: DatabasePool
     public let path: String
     let configuration: StoreConfiguration
     /// Touched only inside `pool.write…` closures, which GRDB serialises.
@@ -72,8 +72,8 @@ public final class EventStore: @unchecked Sendable {  // `writer` touched only i
     /// Makes SQLite's process-wide settings before the process's first connection opens (no
     /// memory statistics: `CSQLiteConfig`); once SQLite is in use it changes nothing. `init`
     /// calls it; a tool that opens SQLite itself before any store (the benchmark's raw side)
-    /// calls it first, so that both run with the same settings.
-    public static func configureSQLite() { _ = sqliteConfigured }
+    /// calls it first, so that both run with the same settings. SPI: for Benchmarks/ only.
+    @_spi(Benchmarks) public static func configureSQLite() { _ = sqliteConfigured }
     private static let sqliteConfigured: Int32 = trialtrack_sqlite_configure()
 
     /// Opens (creating if needed) and migrates the database at `path`.
@@ -92,8 +92,8 @@ public final class EventStore: @unchecked Sendable {  // `writer` touched only i
             // to the log again, every deleted row overwritten. The store never deletes from
             // the log, and what it deletes from the projections (a rebuild clears them; a
             // correction replaces rows) is derived from the log, which keeps all of it: there
-            // is nothing to shred, so the store turns it off (a rebuild's clearing 3 times as
-            // fast; benchmarks/README.md).
+            // is nothing to shred, so the store turns it off (a rebuild's clearing is the
+            // faster for it: benchmarks/README.md).
             try db.execute(sql: "PRAGMA secure_delete = OFF")
         }
         // Nothing is written before the file has been checked through a read-only connection

@@ -30,7 +30,7 @@ struct FoldCache {
     mutating func removeAll() { entries.removeAll(keepingCapacity: true) }
 
     /// Drops the least recently used quarter (amortised O(log n) per insert), in place: a
-    /// filtered copy would make a new table of the three quarters kept (some 4 MB of folds at
+    /// filtered copy would make a new table of the three quarters kept (megabytes of folds at
     /// the default capacity, freshly faulted in) every `capacity / 4` new trials.
     private mutating func evict() {
         let ticks = entries.values.map(\.tick).sorted()

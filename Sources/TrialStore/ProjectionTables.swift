@@ -48,9 +48,9 @@ struct ProjectionInsert {
 
 /// Rows of one table inserted `width` to a statement, in the order given.
 ///
-/// A rebuild writes some 1.5 rows an event; with one statement a row SQLite spent about as
-/// much setting each statement up and tearing it down as inserting the row (10k instructions
-/// a timeline row one at a time, 5.6k ten to a statement, in a C program on the same table).
+/// A rebuild writes more rows than events; with one statement a row SQLite spent about as
+/// much setting each statement up and tearing it down as inserting the row (callgrind, in a
+/// C program on the same table: benchmarks/README.md).
 /// Rows wait here until `width` of them fill a statement; `flush` writes the rest one by one.
 struct BulkInsert<Row> {
     private let one, many: Statement

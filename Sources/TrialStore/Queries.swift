@@ -331,7 +331,7 @@ extension EventStore {
     /// How many trials the committed log holds, as the writer keeps count in `trial_count`
     /// (one more for each trial's first event; set by a rebuild): one row to read, for a line
     /// that is made often (trialsd's STATUS=, with every watchdog ping), where a count of the
-    /// table reads all of it (0.15 s at 560,000 trials, cached).
+    /// table reads all of it (benchmarks/README.md, "Counts kept by the writer").
     public func knownTrialCount() throws -> Int {
         try pool.read { db in try Self.keptTrialCount(db) }
     }

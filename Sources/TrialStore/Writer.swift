@@ -390,9 +390,9 @@ extension RecordedEvent {
 /// Layout: 48 bits of Unix milliseconds, the version, a 12-bit counter that orders ids made in
 /// the same millisecond (RFC 9562 §6.2, method 1; it borrows the next millisecond if it runs
 /// out), the variant and 62 random bits. Ids must be unique, not secret: the random bits come
-/// from a fast generator seeded from the system's. Public for tools that make rows of the
-/// same kind (the benchmark's raw baseline).
-public struct EventIDGenerator {
+/// from a fast generator seeded from the system's. SPI, for Benchmarks/ (its raw baseline
+/// makes rows of the same kind); this package's tests use it too.
+@_spi(Benchmarks) public struct EventIDGenerator {
     private var s: (UInt64, UInt64, UInt64, UInt64)
     private var lastMillis: UInt64 = 0
     private var counter: UInt64 = 0

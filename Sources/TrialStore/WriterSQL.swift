@@ -1,7 +1,7 @@
 /// The SQL the writer runs for an append, in one place: the writer prepares these, and the
 /// benchmark's "the log's own SQL" baseline (`trialbench store`) runs the very same
-/// statements with the C API, so the two can be set side by side.
-public enum WriterSQL {
+/// statements with the C API, so the two can be set side by side. SPI: for Benchmarks/ only.
+@_spi(Benchmarks) public enum WriterSQL {
     /// The columns each table's insert below binds, in order: a tool that copies the store's
     /// rows reads them in this order.
     public static let columns: [String: [String]] = [

@@ -2,7 +2,7 @@ import Foundation
 import TrialDomain
 import XCTest
 
-@testable import TrialStore
+@_spi(Benchmarks) @testable import TrialStore
 
 /// Ids the store makes are version 7 UUIDs: time first, so that ids made one after another
 /// sort one after another and the `event_id` index grows at its right edge.

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Dispatch
 import Foundation
-import TrialDomain
+@_spi(Benchmarks) import TrialDomain
 import TrialStore
 
 /// Appends to a trial with a long history and open forecasts, beside appends to new trials:

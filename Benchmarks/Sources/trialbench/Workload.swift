@@ -1,7 +1,7 @@
 import Foundation
 import GRDBSQLite
 import TrialDomain
-import TrialStore
+@_spi(Benchmarks) import TrialStore
 
 /// A deterministic history: each trial registers, changes status, gets dates, a forecast, an
 /// interim analysis, a readout and a presentation, in world order.

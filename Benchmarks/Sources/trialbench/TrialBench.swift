@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import GRDBSQLite
 import TrialDomain
-import TrialStore
+@_spi(Benchmarks) import TrialStore
 
 /// Measures the event log against the raw SQLite limit on the same machine, in one run.
 @main
@@ -232,8 +232,8 @@ struct WorkDirectory {
 }
 
 /// The share of this machine's CPU time its host gave to others ("steal", /proc/stat) since the
-/// meter was made. On a virtual machine a run's figures are comparable only at a like share:
-/// this one's has ranged from 0 to 45% within an hour.
+/// meter was made. On a virtual machine a run's figures are comparable only at a like share,
+/// and it can move widely within the hour (benchmarks/README.md, "Method").
 struct StealMeter {
     private let start: (steal: Double, total: Double)
 

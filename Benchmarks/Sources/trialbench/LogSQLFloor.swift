@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import GRDBSQLite
 import TrialDomain
-import TrialStore
+@_spi(Benchmarks) import TrialStore
 
 /// The log's own SQL alone: what SQLite costs for the rows trialtrack writes, without any of
 /// trialtrack's own work.
