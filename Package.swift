@@ -84,7 +84,7 @@ let package = Package(
             ]),
         .executableTarget(
             name: "trialsd",
-            dependencies: ["TrialsDaemon", "TrialProtocol", "Systemd", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: ["TrialsDaemon", "TrialProtocol", "TrialStore", "Systemd", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         // trialctl: its commands and presentation (a library, so tests can render without a process).
         .target(

@@ -51,52 +51,57 @@ extension EventStore {
     /// Walks the hash chain from seq 1 and reports the first broken link: a changed, missing
     /// or inserted event. Also checks that the append-only triggers are in place.
     public func verify() throws -> VerifyReport {
-        try pool.read { db in
-            var report = VerifyReport(checked: 0, lastSeq: 0, headHash: hexString(SHA256Digest.zero))
-            let triggers = try Set(String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'events'"))
-            let missing = Self.appendOnlyTriggers.filter { !triggers.contains($0) }
-            var previous = SHA256Digest.zero
-            let hasher = ChainHasher()
-            var expected: Int64 = 1
-            let cursor = try Row.fetchCursor(db, sql: "SELECT \(EventRows.columns) FROM events ORDER BY seq")
-            while let row = try cursor.next() {
-                let seq: Int64 = row[0]
-                func broken(_ why: String) {
-                    report.firstBroken = seq
-                    report.problem = "seq \(seq): \(why)"
-                }
-                if seq != expected {
-                    report.firstBroken = expected
-                    report.problem = "seq \(expected) is missing (the next event is seq \(seq))"
-                    break
-                }
-                let typeName: String = row[4]
-                let occurredText: String = row[5], recordedText: String = row[6]
-                guard let type = EventType.named(typeName), (try? PartialDate(parsing: occurredText)) != nil,
-                    (try? Timestamp(parsing: recordedText)) != nil
-                else {
-                    broken("the row is malformed")
-                    break
-                }
-                let content = RecordedEvent.hashedContent(
-                    seq: seq, id: row[1], trial: row[2], version: row[3], type: type, occurredText: occurredText,
-                    recordedText: recordedText, recordedBy: row[7], source: row[8], payloadText: row[9])
-                let hash = hasher.link(previous: previous, content: content)
-                guard let stored = row[10] as Data?, [UInt8](stored) == hash else {
-                    broken("the hash does not match the content: the event was changed after it was written")
-                    break
-                }
-                previous = hash
-                report.checked += 1
-                report.lastSeq = seq
-                expected += 1
+        try pool.read { try Self.verify($0) }
+    }
+
+    /// `verify()` on any connection to a store's database: the live pool's readers, or a
+    /// read-only connection to a copy (`backup(to:)` checks its copy with it before it
+    /// reports success).
+    static func verify(_ db: Database) throws -> VerifyReport {
+        var report = VerifyReport(checked: 0, lastSeq: 0, headHash: hexString(SHA256Digest.zero))
+        let triggers = try Set(String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'events'"))
+        let missing = Self.appendOnlyTriggers.filter { !triggers.contains($0) }
+        var previous = SHA256Digest.zero
+        let hasher = ChainHasher()
+        var expected: Int64 = 1
+        let cursor = try Row.fetchCursor(db, sql: "SELECT \(EventRows.columns) FROM events ORDER BY seq")
+        while let row = try cursor.next() {
+            let seq: Int64 = row[0]
+            func broken(_ why: String) {
+                report.firstBroken = seq
+                report.problem = "seq \(seq): \(why)"
             }
-            report.headHash = hexString(previous)
-            if report.problem == nil, !missing.isEmpty {
-                report.problem = "append-only trigger\(missing.count > 1 ? "s" : "") \(missing.joined(separator: ", ")) missing: the log is not protected"
+            if seq != expected {
+                report.firstBroken = expected
+                report.problem = "seq \(expected) is missing (the next event is seq \(seq))"
+                break
             }
-            return report
+            let typeName: String = row[4]
+            let occurredText: String = row[5], recordedText: String = row[6]
+            guard let type = EventType.named(typeName), (try? PartialDate(parsing: occurredText)) != nil,
+                (try? Timestamp(parsing: recordedText)) != nil
+            else {
+                broken("the row is malformed")
+                break
+            }
+            let content = RecordedEvent.hashedContent(
+                seq: seq, id: row[1], trial: row[2], version: row[3], type: type, occurredText: occurredText,
+                recordedText: recordedText, recordedBy: row[7], source: row[8], payloadText: row[9])
+            let hash = hasher.link(previous: previous, content: content)
+            guard let stored = row[10] as Data?, [UInt8](stored) == hash else {
+                broken("the hash does not match the content: the event was changed after it was written")
+                break
+            }
+            previous = hash
+            report.checked += 1
+            report.lastSeq = seq
+            expected += 1
         }
+        report.headHash = hexString(previous)
+        if report.problem == nil, !missing.isEmpty {
+            report.problem = "append-only trigger\(missing.count > 1 ? "s" : "") \(missing.joined(separator: ", ")) missing: the log is not protected"
+        }
+        return report
     }
 
     /// Drops the projections and rebuilds them from the log, in one transaction.

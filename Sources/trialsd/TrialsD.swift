@@ -4,6 +4,7 @@ import Logging
 import Synchronization
 import Systemd
 import TrialProtocol
+import TrialStore
 import TrialsDaemon
 
 /// trialsd: the trialtrack daemon.
@@ -27,6 +28,11 @@ struct TrialsD: AsyncParsableCommand {
             With NOTIFY_SOCKET (Type=notify) it says READY=1 once the database is migrated and the \
             socket accepts, asking for more start time every 10 s while the database opens (a \
             migration on a large log can take minutes), and feeds the watchdog.
+
+            With --restore FILE it serves nothing: it rebuilds the database (which must be new or \
+            empty) from FILE, an export of the whole log (JSONL, one event a line, every field as \
+            recorded), checking every line's hash against the line before; prints one line (events, \
+            head hash) and exits. A line at fault is named (FILE:LINE: why) and nothing is written.
 
             Signals: SIGTERM and SIGINT stop it gracefully (in-flight appends are committed and \
             answered, subscribers are ended cleanly, exit status 0), also one that comes during \
@@ -52,12 +58,27 @@ struct TrialsD: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Record the events of this JSONL file if the log is empty (the demo data).", valueName: "file"))
     var seed: String?
 
+    @Option(help: ArgumentHelp("Rebuild the database (new or empty) from this export of the log (JSONL), then exit.", valueName: "file"))
+    var restore: String?
+
     @Option(help: ArgumentHelp("Log level: trace, debug, info, notice, warning, error, critical.", valueName: "level"))
     var logLevel = "info"
 
     func validate() throws {
         guard mode_t(socketMode, radix: 8) != nil else { throw ValidationError("--socket-mode must be octal, like 0660") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical") }
+        if restore != nil, seed != nil { throw ValidationError("--restore and --seed cannot go together: a restore rebuilds a whole log") }
+    }
+
+    /// `--restore FILE`: the database rebuilt from an export, one line said, no daemon.
+    func runRestore(_ file: String, databasePath: String) throws {
+        do {
+            let report = try EventStore.restore(from: file, into: databasePath)
+            print("trialsd: restored \(report.events) events of \(report.trials) trials into \(databasePath); head seq \(report.lastSeq), hash \(report.headHash)")
+        } catch {
+            FileHandle.standardError.write(Data("trialsd: \(StoreError.oneLine(error))\n".utf8))
+            throw ExitCode(1)
+        }
     }
 
     func run() async throws {
@@ -68,6 +89,7 @@ struct TrialsD: AsyncParsableCommand {
         var config = DaemonConfiguration(
             databasePath: database ?? env["TRIALSD_DATABASE"] ?? defaults.database,
             socketPath: socket ?? env["TRIALSD_SOCKET"] ?? defaults.socket)
+        if let restore { return try runRestore(restore, databasePath: config.databasePath) }
         config.writersGroup = writersGroup.isEmpty ? nil : writersGroup
         config.socketMode = mode_t(socketMode, radix: 8)!
         config.socketGroup = socketGroup
