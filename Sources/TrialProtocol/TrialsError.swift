@@ -24,6 +24,8 @@ public enum TrialsError: Error, Equatable, Sendable {
     case shuttingDown
     /// The database could not be read or written; `reason` says what failed.
     case storeFailed(reason: String)
+    /// A follow refused: the target (as given) and why (no NCT number, an empty query …).
+    case invalidFollow(target: String, reason: String)
 
     // org.varlink.service
     case interfaceNotFound(interface: String)
@@ -44,7 +46,7 @@ public enum TrialsError: Error, Equatable, Sendable {
         case identifierTaken = "IdentifierTaken", notAmendable = "NotAmendable", wrongTrial = "WrongTrial"
         case invalidImport = "InvalidImport", invalidDate = "InvalidDate", subscriberTooSlow = "SubscriberTooSlow"
         case requestTooLarge = "RequestTooLarge", malformedRequest = "MalformedRequest", shuttingDown = "ShuttingDown"
-        case storeFailed = "StoreFailed"
+        case storeFailed = "StoreFailed", invalidFollow = "InvalidFollow"
     }
 
     /// The standard errors of org.varlink.service that trialsd answers with.
@@ -90,6 +92,7 @@ public enum TrialsError: Error, Equatable, Sendable {
         case .malformedRequest(let reason): return trials(.malformedRequest, nil, [("reason", s(reason))])
         case .shuttingDown: return trials(.shuttingDown, nil, [])
         case .storeFailed(let reason): return trials(.storeFailed, nil, [("reason", s(reason))])
+        case .invalidFollow(let target, let reason): return trials(.invalidFollow, nil, [("target", s(target)), ("reason", s(reason))])
         case .interfaceNotFound(let interface): return service(.interfaceNotFound, [("interface", s(interface))])
         case .methodNotFound(let method): return service(.methodNotFound, [("method", s(method))])
         case .methodNotImplemented(let method): return service(.methodNotImplemented, [("method", s(method))])
@@ -130,6 +133,7 @@ public enum TrialsError: Error, Equatable, Sendable {
             case .malformedRequest: self = .malformedRequest(reason: str("reason"))
             case .shuttingDown: self = .shuttingDown
             case .storeFailed: self = .storeFailed(reason: str("reason"))
+            case .invalidFollow: self = .invalidFollow(target: str("target"), reason: str("reason"))
             }
         case VarlinkService.name:
             switch ServiceName(rawValue: qualified.member) {

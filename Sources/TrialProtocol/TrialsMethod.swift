@@ -14,6 +14,11 @@ public enum TrialsMethod: String, CaseIterable, Sendable {
     case verify = "Verify"
     case rebuild = "Rebuild"
     case stats = "Stats"
+    case follow = "Follow"
+    case unfollow = "Unfollow"
+    case following = "Following"
+    case importStudies = "ImportStudies"
+    case recordSync = "RecordSync"
 
     /// The method named `member` (`Status`), if the interface has it.
     public init?(member: String) { self.init(rawValue: member) }
@@ -34,7 +39,8 @@ public enum TrialsMethod: String, CaseIterable, Sendable {
     public var needsWriter: Bool {
         switch self {
         case .append, .appendMany, .correct, .retract, .importDocument, .rebuild: true
-        case .status, .log, .subscribe, .upcoming, .verify, .stats: false
+        case .follow, .unfollow, .importStudies, .recordSync: true
+        case .status, .log, .subscribe, .upcoming, .verify, .stats, .following: false
         }
     }
 

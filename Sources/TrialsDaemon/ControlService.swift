@@ -29,6 +29,7 @@ final class ControlService: Sendable {
     let imports: ImportService
     let subscriptions: SubscriptionService
     let rebuilds: RebuildService
+    let syncs: SyncService
 
     /// `onAppended` is called after each appended event (the journal, issue 4), with the trial
     /// after it, and the severity of a registry change when an import classified it.
@@ -49,6 +50,7 @@ final class ControlService: Sendable {
         imports = ImportService(context: context, appends: appends)
         subscriptions = SubscriptionService(context: context, broadcaster: broadcaster)
         rebuilds = RebuildService(context: context)
+        syncs = SyncService(context: context, appends: appends, committer: committer)
     }
 
     typealias Reply = @Sendable (VarlinkReply) async throws -> Void
@@ -130,6 +132,11 @@ final class ControlService: Sendable {
                 } catch { throw PeerGone(underlying: error) }
             }
             try await subscriptions.subscribe(SubscribeRequest(parameters: p), drop: drop, writeFrame: writeFrame, reply: reply)
+        case .follow: try await send(try await syncs.follow(FollowRequest(parameters: p), peer: peer))
+        case .unfollow: try await send(try await syncs.unfollow(UnfollowRequest(parameters: p), peer: peer))
+        case .following: try await send(try await syncs.following(FollowingRequest(parameters: p)))
+        case .importStudies: try await send(try await syncs.importStudies(ImportStudiesRequest(parameters: p), peer: peer))
+        case .recordSync: try await send(try await syncs.recordSync(RecordSyncRequest(parameters: p), peer: peer))
         case .append, .appendMany:
             // Queued by the server through `submit`, never started as a task.
             throw TrialsError.methodNotFound(method: call.method)
