@@ -90,7 +90,8 @@ let package = Package(
         .target(
             name: "TrialClient",
             dependencies: [
-                "TrialDomain", "TrialProtocol", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "TrialDomain", "TrialProtocol", "ClinicalTrialsGov", "RegistryClient", "RegistrySync", "Systemd",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(name: "trialctl", dependencies: ["TrialClient"]),
 
@@ -115,6 +116,7 @@ let package = Package(
             name: "TrialsDaemonTests",
             dependencies: [
                 "TrialsDaemon", "TrialClient", "TrialStore", "TrialDomain", "TrialProtocol", "TrialTestSupport",
+                "RegistryTestSupport", "RegistryClient",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOTestUtils", package: "swift-nio"),

@@ -124,7 +124,8 @@ public struct Trialctl: ParsableCommand {
         subcommands: [
             StatusCommand.self, LogCommand.self, RecordCommand.self, ImportCommand.self, CorrectCommand.self,
             RetractCommand.self, WatchCommand.self, UpcomingCommand.self, VerifyCommand.self, RebuildCommand.self,
-            StatsCommand.self,
+            StatsCommand.self, FollowCommand.self, UnfollowCommand.self, FollowingCommand.self, SyncCommand.self,
+            BackfillCommand.self,
         ])
 
     public init() {}

@@ -152,6 +152,13 @@ struct SyncService: Sendable {
 
     /// A refusal as one line for the sync's report.
     static func oneLine(_ e: TrialsError) -> String {
+        switch e {
+        case .contradiction(_, _, _, let reason): return "contradiction: \(reason)"
+        case .invalidEvent(_, let field, let reason): return "invalid \(field.isEmpty ? "event" : field): \(reason)"
+        case .identifierTaken(_, let identifier, let trial): return "\(identifier) already identifies another trial, \(trial)"
+        case .invalidImport(_, let path, let reason): return path.isEmpty ? reason : "\(path): \(reason)"
+        default: break
+        }
         let v = e.varlinkError
         let name = v.name.split(separator: ".").last.map(String.init) ?? v.name
         let details = v.parameters.members.map { "\($0.key): \($0.value.stringValue ?? $0.value.canonicalText)" }
