@@ -44,21 +44,31 @@ public struct ReplicatedStudies: Sendable {
         return out
     }
 
-    /// A record with results made at least `size` bytes by repeating its outcome measures: the
-    /// largest records on the registry (1.5 MB and more) are large for that reason.
+    /// A record with results made at least `size` bytes the way the registry's largest records
+    /// (1.5 MB and more) are large: every list of its results section (participant flow,
+    /// baseline characteristics, outcome measures, adverse events) repeated alike.
     public static func enlarged(_ bytes: [UInt8], toAtLeast size: Int) throws -> [UInt8] {
-        guard case .object(var top) = try JSONValue.parse(bytes),
-            case .object(var results)? = top["resultsSection"],
-            case .object(var module)? = results["outcomeMeasuresModule"],
-            case .array(let measures)? = module["outcomeMeasures"]
-        else { return bytes }
+        guard case .object(var top) = try JSONValue.parse(bytes), case .object(let results)? = top["resultsSection"] else {
+            return bytes
+        }
         var factor = 1
         while true {
-            module["outcomeMeasures"] = .array(Array([[JSONValue]](repeating: measures, count: factor).joined()))
-            results["outcomeMeasuresModule"] = .object(module)
-            top["resultsSection"] = .object(results)
+            var grown = JSONObject()
+            for module in results.members {
+                guard case .object(let m) = module.value else { grown[module.key] = module.value; continue }
+                var g = JSONObject()
+                for member in m.members {
+                    if case .array(let items) = member.value, !items.isEmpty {
+                        g[member.key] = .array(Array([[JSONValue]](repeating: items, count: factor).joined()))
+                    } else {
+                        g[member.key] = member.value
+                    }
+                }
+                grown[module.key] = .object(g)
+            }
+            top["resultsSection"] = .object(grown)
             let out = Array(JSONValue.object(top).canonicalText.utf8)
-            if out.count >= size || measures.isEmpty { return out }
+            if out.count >= size || factor > 1000 { return out }
             factor += 1
         }
     }

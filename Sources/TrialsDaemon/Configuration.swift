@@ -16,9 +16,6 @@ public struct DaemonConfiguration: Sendable {
     public var listenFD: Int32?
     /// The largest message a peer may send, NUL included. Default 1 MiB.
     public var maximumMessageBytes = 1 << 20
-    /// The largest message a writer may send (root, trialsd's user, the writers group): a
-    /// page of registry records for `ImportStudies`. Default 16 MiB.
-    public var maximumWriterMessageBytes = 16 << 20
     /// Events a subscriber may fall behind before it is dropped. Default 10 000.
     public var subscriberBacklog = 10_000
     /// Appends the writer commits in one transaction at most. Default 4 096.

@@ -27,19 +27,15 @@ final class Server: Sendable {
 
     /// Binds the socket (or takes the one systemd passed) so that connects succeed from now on.
     func bind() async throws {
-        let (maximum, writerMaximum) = (configuration.maximumMessageBytes, configuration.maximumWriterMessageBytes)
+        let maximum = configuration.maximumMessageBytes
         let threadPool = service.threadPool
-        let policy = service.policy
         let initializer: @Sendable (Channel) -> EventLoopFuture<Channel> = { [self] channel in
             PeerCredentials.of(channel).flatMap { credentials in
                 // The account lookup may ask NSS (sssd, LDAP): off the event loop.
                 threadPool.runIfActive(eventLoop: channel.eventLoop) { Peer(credentials) }
             }.flatMapThrowing { peer in
-                // A writer may send more in one message (a page of registry records): it is
-                // trusted to write the log, so it is trusted with the memory a message takes.
-                let limit = policy.mayWrite(peer) ? writerMaximum : maximum
-                try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(NULFrameDecoder(maximumBytes: limit)))
-                try channel.pipeline.syncOperations.addHandler(ConnectionHandler(server: self, peer: peer, maximumMessageBytes: limit))
+                try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(NULFrameDecoder(maximumBytes: maximum)))
+                try channel.pipeline.syncOperations.addHandler(ConnectionHandler(server: self, peer: peer))
                 return channel
             }
         }
@@ -173,13 +169,9 @@ final class ConnectionHandler: ChannelDuplexHandler {
     private var running: Task<Void, Never>?
     private var context: ChannelHandlerContext?
 
-    /// The largest message this peer may send (a writer's limit is higher).
-    private let maximumMessageBytes: Int
-
-    init(server: Server, peer: Peer, maximumMessageBytes: Int) {
+    init(server: Server, peer: Peer) {
         self.server = server
         self.peer = peer
-        self.maximumMessageBytes = maximumMessageBytes
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -255,7 +247,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
             guard let parsed = next else {
                 guard owed.isEmpty else { return }  // after the replies ahead of it
                 waiting.removeAll()
-                let limit = maximumMessageBytes
+                let limit = server.configuration.maximumMessageBytes
                 server.logger.notice("closing a connection from \(peer.recordedBy): a message over \(limit) bytes")
                 let reply = VarlinkReply(error: TrialsError.requestTooLarge(limit: Int64(limit)).varlinkError)
                 context.writeAndFlush(wrapOutboundOut(Self.encode(reply)), promise: nil)

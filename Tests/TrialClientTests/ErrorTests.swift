@@ -58,7 +58,7 @@ final class ErrorTests: XCTestCase {
             guard line.hasPrefix("error ") else { return nil }
             return String(line.dropFirst(6).prefix { $0 != " " && $0 != "(" })
         }
-        XCTAssertEqual(names.count, 16)
+        XCTAssertEqual(names.count, TrialsError.Name.allCases.count)
         for name in names {
             let m = say(trials(name))
             XCTAssertFalse(m.hasPrefix("trialsd answered"), "\(name) has no sentence")

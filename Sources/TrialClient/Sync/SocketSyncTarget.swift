@@ -12,8 +12,8 @@ final class SocketSyncTarget: SyncTarget {
     /// Used only under `lock`: one call at a time on the one connection.
     nonisolated(unsafe) private let session: Session
     private let lock = Mutex(())
-    /// Below the writer's message limit (16 MiB), with room for the call around the records.
-    static let maximumBytes = 12 << 20
+    /// Below trialsd's message limit (1 MiB), with room for the call around the records.
+    static let maximumBytes = TrialsInterface.maximumMessageBytes - 16 * 1024
     /// What each record gave, for the report of changes.
     let reports = Mutex<[ImportStudiesResponse.Study]>([])
 
@@ -43,7 +43,13 @@ final class SocketSyncTarget: SyncTarget {
         }
         for study in studies {
             let essentials = StudyDocument.essentials(study)
-            let size = essentials.canonicalText.utf8.count
+            let size = essentials.canonicalText.utf8.count + 1
+            guard size <= Self.maximumBytes else {
+                // Rare: a record whose tracked modules alone pass the message limit.
+                let nct = study["protocolSection"]?["identificationModule"]?["nctId"]?.stringValue ?? "a record"
+                outcomes.append(StudyOutcome(nctId: nct, severities: [], refused: "its tracked modules are \(Format.bytes(Int64(size))), more than trialsd takes in a message (\(Format.bytes(Int64(TrialsInterface.maximumMessageBytes))))"))
+                continue
+            }
             if !chunk.isEmpty, chunk.count == ImportStudiesRequest.maximumStudies || bytes + size > Self.maximumBytes { try flush() }
             chunk.append(essentials)
             bytes += size
