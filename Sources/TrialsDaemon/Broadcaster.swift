@@ -224,3 +224,8 @@ final class Broadcaster: @unchecked Sendable {  // state guarded by `lock`
         for c in woken { c.resume() }
     }
 }
+
+/// The broadcaster hears of commits as an observer of the committer.
+extension Broadcaster: CommitObserver {
+    func committed(_ batch: CommittedBatch) { publish(batch.results) }
+}
