@@ -39,8 +39,6 @@ final class GroupCommitter: @unchecked Sendable {  // queue and flags guarded by
     private var stopping = false
     private var finished = false
     private var thread: Thread?
-    /// Turns of the writer loop so far (each a commit, exclusive work, or both); tests count commits with it.
-    private(set) var commits: UInt64 = 0
 
     /// - Parameter observers: told of each committed batch, on the writer thread, in commit
     ///   (and seq) order, before the callers hear back. The batch is handed over as the store
@@ -157,9 +155,6 @@ final class GroupCommitter: @unchecked Sendable {  // queue and flags guarded by
 
             if !batch.isEmpty { commit(batch) }
             for w in work { w.run() }
-            condition.lock()
-            commits &+= 1
-            condition.unlock()
         }
     }
 
