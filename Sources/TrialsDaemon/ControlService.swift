@@ -31,12 +31,9 @@ final class ControlService: Sendable {
     let rebuilds: RebuildService
     let syncs: SyncService
 
-    /// `onAppended` is called after each appended event (the journal, issue 4), with the trial
-    /// after it, and the severity of a registry change when an import classified it.
     init(
         store: EventStore, committer: GroupCommitter, broadcaster: Broadcaster, threadPool: NIOThreadPool,
-        configuration: DaemonConfiguration, logger: Logger,
-        onAppended: @escaping @Sendable (AppendOutcome, ChangeSeverity?) -> Void = { _, _ in }
+        configuration: DaemonConfiguration, logger: Logger
     ) {
         self.store = store
         self.threadPool = threadPool
@@ -45,7 +42,7 @@ final class ControlService: Sendable {
         self.logger = logger
         let context = ServiceContext(store: store, threadPool: threadPool, logger: logger)
         queries = QueryService(context: context, broadcaster: broadcaster, connections: connections, started: Date())
-        appends = AppendService(committer: committer, logger: logger, inFlight: inFlight, onAppended: onAppended)
+        appends = AppendService(committer: committer, logger: logger, inFlight: inFlight)
         amendments = AmendmentService(appends: appends)
         imports = ImportService(context: context, appends: appends)
         subscriptions = SubscriptionService(context: context, broadcaster: broadcaster)
@@ -157,11 +154,6 @@ final class ControlService: Sendable {
         } catch {
             reply(oneway ? .none : .reply(VarlinkReply(error: TrialsError.malformedRequest(reason: "\(error)").varlinkError)))
         }
-    }
-
-    /// Tells the world (journal, hook) of what an append recorded; replays recorded nothing.
-    func announce(_ outcomes: [AppendOutcome], severities: [ChangeSeverity]? = nil) {
-        appends.announce(outcomes, severities: severities)
     }
 
     /// `reply` failed: the peer is not there to answer any more.

@@ -42,8 +42,8 @@ struct QueryService: Sendable {
 
     /// Status with `more`: every trial in replies of up to `statusPageSize` (`continues` on all
     /// but the last), each page read when the one before it has been written to the peer, so
-    /// that neither trialsd nor its client holds all trials of a large log as one message (a
-    /// single reply of 100,000 trials is 80 MB, and trialsd took 1.1 GB to make it). The trials
+    /// that neither trialsd nor its client holds all trials of a large log as one message (what
+    /// one reply of every trial cost trialsd is in benchmarks/README.md, "Other figures"). The trials
     /// listed are those of the moment the call starts; each is as it is when its page is read.
     /// With `trial`, the one reply.
     func statusPages(_ r: StatusRequest, reply: Reply) async throws {
