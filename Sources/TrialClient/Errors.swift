@@ -186,6 +186,8 @@ public enum ErrorText {
             return ("trialsd is shutting down; try again in a moment", .failure)
         case .storeFailed(let reason):
             return ("trialsd could not use its database (nothing was written): \(reason); see journalctl -u trialsd", .failure)
+        case .backupFailed(_, let reason):
+            return (reason, .failure)
         case .permissionDenied(let writersGroup):
             let what = context.action ?? "this"
             switch writersGroup {

@@ -24,6 +24,8 @@ public enum TrialsError: Error, Equatable, Sendable {
     case shuttingDown
     /// The database could not be read or written; `reason` says what failed.
     case storeFailed(reason: String)
+    /// A backup was refused or failed: `reason` is one line naming the path and what to do.
+    case backupFailed(path: String, reason: String)
 
     // org.varlink.service
     case interfaceNotFound(interface: String)
@@ -45,6 +47,7 @@ public enum TrialsError: Error, Equatable, Sendable {
         case invalidImport = "InvalidImport", invalidDate = "InvalidDate", subscriberTooSlow = "SubscriberTooSlow"
         case requestTooLarge = "RequestTooLarge", malformedRequest = "MalformedRequest", shuttingDown = "ShuttingDown"
         case storeFailed = "StoreFailed"
+        case backupFailed = "BackupFailed"
     }
 
     /// The standard errors of org.varlink.service that trialsd answers with.
@@ -90,6 +93,7 @@ public enum TrialsError: Error, Equatable, Sendable {
         case .malformedRequest(let reason): return trials(.malformedRequest, nil, [("reason", s(reason))])
         case .shuttingDown: return trials(.shuttingDown, nil, [])
         case .storeFailed(let reason): return trials(.storeFailed, nil, [("reason", s(reason))])
+        case .backupFailed(let path, let reason): return trials(.backupFailed, nil, [("path", s(path)), ("reason", s(reason))])
         case .interfaceNotFound(let interface): return service(.interfaceNotFound, [("interface", s(interface))])
         case .methodNotFound(let method): return service(.methodNotFound, [("method", s(method))])
         case .methodNotImplemented(let method): return service(.methodNotImplemented, [("method", s(method))])
@@ -130,6 +134,7 @@ public enum TrialsError: Error, Equatable, Sendable {
             case .malformedRequest: self = .malformedRequest(reason: str("reason"))
             case .shuttingDown: self = .shuttingDown
             case .storeFailed: self = .storeFailed(reason: str("reason"))
+            case .backupFailed: self = .backupFailed(path: str("path"), reason: str("reason"))
             }
         case VarlinkService.name:
             switch ServiceName(rawValue: qualified.member) {

@@ -29,6 +29,7 @@ final class ControlService: Sendable {
     let imports: ImportService
     let subscriptions: SubscriptionService
     let rebuilds: RebuildService
+    let archives: ArchiveService
 
     /// `onAppended` is called after each appended event (the journal, issue 4), with the trial
     /// after it, and the severity of a registry change when an import classified it.
@@ -49,6 +50,7 @@ final class ControlService: Sendable {
         imports = ImportService(context: context, appends: appends)
         subscriptions = SubscriptionService(context: context, broadcaster: broadcaster)
         rebuilds = RebuildService(context: context)
+        archives = ArchiveService(context: context)
     }
 
     typealias Reply = @Sendable (VarlinkReply) async throws -> Void
@@ -130,6 +132,11 @@ final class ControlService: Sendable {
                 } catch { throw PeerGone(underlying: error) }
             }
             try await subscriptions.subscribe(SubscribeRequest(parameters: p), drop: drop, writeFrame: writeFrame, reply: reply)
+        case .backup: try await send(try await archives.backup(BackupRequest(parameters: p), peer: peer))
+        case .export:
+            let r = try ExportRequest(parameters: p)
+            guard call.more else { throw TrialsError.expectedMore }
+            try await archives.export(r, reply: reply)
         case .append, .appendMany:
             // Queued by the server through `submit`, never started as a task.
             throw TrialsError.methodNotFound(method: call.method)
