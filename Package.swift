@@ -90,7 +90,7 @@ let package = Package(
         .target(
             name: "TrialClient",
             dependencies: [
-                "TrialDomain", "TrialProtocol", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "TrialDomain", "TrialProtocol", "TrialExports", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(name: "trialctl", dependencies: ["TrialClient"]),
 
