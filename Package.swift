@@ -90,7 +90,7 @@ let package = Package(
         .target(
             name: "TrialClient",
             dependencies: [
-                "TrialDomain", "TrialProtocol", "ClinicalTrialsGov", "RegistryClient", "RegistrySync", "Systemd",
+                "TrialDomain", "TrialProtocol", "TrialExports", "ClinicalTrialsGov", "RegistryClient", "RegistrySync", "Systemd",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(name: "trialctl", dependencies: ["TrialClient"]),

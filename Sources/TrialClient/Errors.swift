@@ -188,6 +188,8 @@ public enum ErrorText {
             return ("trialsd could not use its database (nothing was written): \(reason); see journalctl -u trialsd", .failure)
         case .invalidFollow(let target, let reason):
             return ("cannot follow \(target): \(reason)", .usage)
+        case .backupFailed(_, let reason):
+            return (reason, .failure)
         case .permissionDenied(let writersGroup):
             let what = context.action ?? "this"
             switch writersGroup {

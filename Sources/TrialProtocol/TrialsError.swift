@@ -26,6 +26,8 @@ public enum TrialsError: Error, Equatable, Sendable {
     case storeFailed(reason: String)
     /// A follow refused: the target (as given) and why (no NCT number, an empty query …).
     case invalidFollow(target: String, reason: String)
+    /// A backup was refused or failed: `reason` is one line naming the path and what to do.
+    case backupFailed(path: String, reason: String)
 
     // org.varlink.service
     case interfaceNotFound(interface: String)
@@ -47,6 +49,7 @@ public enum TrialsError: Error, Equatable, Sendable {
         case invalidImport = "InvalidImport", invalidDate = "InvalidDate", subscriberTooSlow = "SubscriberTooSlow"
         case requestTooLarge = "RequestTooLarge", malformedRequest = "MalformedRequest", shuttingDown = "ShuttingDown"
         case storeFailed = "StoreFailed", invalidFollow = "InvalidFollow"
+        case backupFailed = "BackupFailed"
     }
 
     /// The standard errors of org.varlink.service that trialsd answers with.
@@ -93,6 +96,7 @@ public enum TrialsError: Error, Equatable, Sendable {
         case .shuttingDown: return trials(.shuttingDown, nil, [])
         case .storeFailed(let reason): return trials(.storeFailed, nil, [("reason", s(reason))])
         case .invalidFollow(let target, let reason): return trials(.invalidFollow, nil, [("target", s(target)), ("reason", s(reason))])
+        case .backupFailed(let path, let reason): return trials(.backupFailed, nil, [("path", s(path)), ("reason", s(reason))])
         case .interfaceNotFound(let interface): return service(.interfaceNotFound, [("interface", s(interface))])
         case .methodNotFound(let method): return service(.methodNotFound, [("method", s(method))])
         case .methodNotImplemented(let method): return service(.methodNotImplemented, [("method", s(method))])
@@ -134,6 +138,7 @@ public enum TrialsError: Error, Equatable, Sendable {
             case .shuttingDown: self = .shuttingDown
             case .storeFailed: self = .storeFailed(reason: str("reason"))
             case .invalidFollow: self = .invalidFollow(target: str("target"), reason: str("reason"))
+            case .backupFailed: self = .backupFailed(path: str("path"), reason: str("reason"))
             }
         case VarlinkService.name:
             switch ServiceName(rawValue: qualified.member) {

@@ -30,6 +30,7 @@ final class ControlService: Sendable {
     let subscriptions: SubscriptionService
     let rebuilds: RebuildService
     let syncs: SyncService
+    let archives: ArchiveService
 
     init(
         store: EventStore, committer: GroupCommitter, broadcaster: Broadcaster, threadPool: NIOThreadPool,
@@ -48,6 +49,7 @@ final class ControlService: Sendable {
         subscriptions = SubscriptionService(context: context, broadcaster: broadcaster)
         rebuilds = RebuildService(context: context)
         syncs = SyncService(context: context, appends: appends, committer: committer)
+        archives = ArchiveService(context: context)
     }
 
     typealias Reply = @Sendable (VarlinkReply) async throws -> Void
@@ -134,6 +136,11 @@ final class ControlService: Sendable {
         case .following: try await send(try await syncs.following(FollowingRequest(parameters: p)))
         case .importStudies: try await send(try await syncs.importStudies(ImportStudiesRequest(parameters: p), peer: peer))
         case .recordSync: try await send(try await syncs.recordSync(RecordSyncRequest(parameters: p), peer: peer))
+        case .backup: try await send(try await archives.backup(BackupRequest(parameters: p), peer: peer))
+        case .export:
+            let r = try ExportRequest(parameters: p)
+            guard call.more else { throw TrialsError.expectedMore }
+            try await archives.export(r, reply: reply)
         case .append, .appendMany:
             // Queued by the server through `submit`, never started as a task.
             throw TrialsError.methodNotFound(method: call.method)

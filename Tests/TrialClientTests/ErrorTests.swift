@@ -51,6 +51,9 @@ final class ErrorTests: XCTestCase {
         XCTAssertEqual(say(trials("ShuttingDown")), "trialsd is shutting down; try again in a moment")
         XCTAssertEqual(say(trials("StoreFailed", ["reason": "SQLite error 13: database or disk is full"])),
                        "trialsd could not use its database (nothing was written): SQLite error 13: database or disk is full; see journalctl -u trialsd")
+        // BackupError's line, as it is: it names the path and what to do.
+        XCTAssertEqual(say(trials("BackupFailed", ["path": "/srv/t.db", "reason": "cannot back up to /srv/t.db: it exists; remove it, give another path, or ask to overwrite it"])),
+                       "cannot back up to /srv/t.db: it exists; remove it, give another path, or ask to overwrite it")
     }
 
     func testEveryErrorTheIDLDeclaresHasASentence() {

@@ -27,7 +27,7 @@ final class InterfaceTests: XCTestCase {
         XCTAssertEqual(Self.declared("method", in: idl), TrialsMethod.allCases.map(\.member))
         // The IDL's header names the methods that need writing rights.
         let writers = TrialsMethod.allCases.filter(\.needsWriter).map(\.member)
-        XCTAssertEqual(writers, ["Append", "AppendMany", "Correct", "Retract", "Import", "Rebuild", "Follow", "Unfollow", "ImportStudies", "RecordSync"])
+        XCTAssertEqual(writers, ["Append", "AppendMany", "Correct", "Retract", "Import", "Rebuild", "Follow", "Unfollow", "ImportStudies", "RecordSync", "Backup"])
         XCTAssertEqual(TrialsMethod.allCases.filter(\.isQueued), [.append, .appendMany])
         for m in TrialsMethod.allCases {
             XCTAssertEqual(TrialsMethod(VarlinkCall(method: m.qualifiedName)), m)
@@ -44,6 +44,7 @@ final class InterfaceTests: XCTestCase {
         .wrongTrial(seq: 1, trial: "T", given: "U"), .invalidImport(file: "f", path: "p", reason: "r"),
         .invalidDate(parameter: "asOf", reason: "r"), .subscriberTooSlow(lastSeq: 1, backlog: 2), .requestTooLarge(limit: 3),
         .malformedRequest(reason: "r"), .shuttingDown, .storeFailed(reason: "r"), .invalidFollow(target: "t", reason: "r"),
+        .backupFailed(path: "/p", reason: "r"),
     ]
 
     func testTheIDLDeclaresExactlyTheErrorsRaised() throws {
