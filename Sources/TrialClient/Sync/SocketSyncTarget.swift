@@ -14,10 +14,14 @@ final class SocketSyncTarget: SyncTarget {
     private let lock = Mutex(())
     /// Below trialsd's message limit (1 MiB), with room for the call around the records.
     static let maximumBytes = TrialsInterface.maximumMessageBytes - 16 * 1024
-    /// What each record gave, for the report of changes.
-    let reports = Mutex<[ImportStudiesResponse.Study]>([])
+    /// Called with what each call's records gave, as they come (nothing is kept: a sync of the
+    /// whole registry reports half a million records).
+    let onReport: @Sendable ([ImportStudiesResponse.Study]) -> Void
 
-    init(session: Session) { self.session = session }
+    init(session: Session, onReport: @escaping @Sendable ([ImportStudiesResponse.Study]) -> Void) {
+        self.session = session
+        self.onReport = onReport
+    }
 
     private func call(_ method: TrialsMethod, _ parameters: JSONObject) throws(TrialctlError) -> JSONObject {
         try lock.withLock { _ throws(TrialctlError) in try session.call(method, parameters) }
@@ -37,7 +41,7 @@ final class SocketSyncTarget: SyncTarget {
             let request = ImportStudiesRequest(studies: chunk, dryRun: dryRun)
             let reply = try ImportStudiesResponse(parameters: try call(.importStudies, request.parameters))
             outcomes += reply.studies.map(Self.outcome)
-            reports.withLock { $0 += reply.studies }
+            onReport(reply.studies)
             chunk.removeAll(keepingCapacity: true)
             bytes = 0
         }
@@ -63,7 +67,7 @@ final class SocketSyncTarget: SyncTarget {
             studies: [StudyDocument.essentials(study)], dryRun: dryRun,
             version: StudyVersionRef(number: Int64(version.number), date: version.date))
         let reply = try ImportStudiesResponse(parameters: try call(.importStudies, request.parameters))
-        reports.withLock { $0 += reply.studies }
+        onReport(reply.studies)
         guard let first = reply.studies.first else { throw TrialctlError.failure("trialsd answered ImportStudies without the record") }
         return Self.outcome(first)
     }

@@ -111,7 +111,7 @@ struct QueryService: Sendable {
     func stats(_: StatsRequest) async throws -> StatsResponse {
         let store = self.store
         let s = try await context.blocking { try store.stats() }
-        return StatsResponse(
+        var r = StatsResponse(
             events: s.events, trials: s.trials, lastSeq: s.lastSeq, lastRecorded: s.lastRecorded,
             eventsByType: s.eventsByType.map { ($0.key, $0.value) }, expectationsByState: s.expectationsByState.map { ($0.key, $0.value) },
             databaseBytes: s.databaseBytes, walBytes: s.walBytes, schema: s.schema, database: store.path,
@@ -121,5 +121,9 @@ struct QueryService: Sendable {
                 StatsResponse.Checkpoints(runs: c.runs, failures: c.failures, lastAt: c.lastAt?.description,
                                           logPages: c.logPages, copiedPages: c.copiedPages, lastFailure: c.lastFailure)
             })
+        r.follows = s.activeFollows
+        r.followsNeverSynced = s.followsNeverSynced
+        r.oldestFollowSuccess = s.oldestFollowSuccess?.description
+        return r
     }
 }
