@@ -7,7 +7,7 @@ public struct ReplicatedStudies: Sendable {
     public struct Template: Sendable {
         public let nctId: String
         public let bytes: [UInt8]
-        /// The record's other identifiers (the sponsor's protocol id, secondary ids): a copy
+        /// The record's other names (the sponsor's protocol id, secondary ids, acronym): a copy
         /// gets its own, since two trials may not share one.
         let otherIds: [String]
 
@@ -17,6 +17,7 @@ public struct ReplicatedStudies: Sendable {
             let ident = (try? JSONValue.parse(bytes))?["protocolSection"]?["identificationModule"]
             var ids: [String] = []
             if let org = ident?["orgStudyIdInfo"]?["id"]?.stringValue { ids.append(org) }
+            if let acronym = ident?["acronym"]?.stringValue { ids.append(acronym) }
             for s in ident?["secondaryIdInfos"]?.arrayValue ?? [] { if let id = s["id"]?.stringValue { ids.append(id) } }
             // Longest first, so that an id inside another is not replaced in it first.
             otherIds = ids.filter { !$0.isEmpty }.sorted { $0.count > $1.count }

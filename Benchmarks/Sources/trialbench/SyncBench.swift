@@ -32,13 +32,16 @@ struct SyncBench: ParsableCommand {
         let large = try ReplicatedStudies.enlarged(results, toAtLeast: 1_500_000)
         let small = ReplicatedStudies(templates: [
             .init(nctId: "NCT00973089", bytes: try load("NCT00973089")), .init(nctId: "NCT06171568", bytes: try load("NCT06171568")),
-            .init(nctId: "NCT02552212", bytes: results),
         ])
+        let withResults = ReplicatedStudies(templates: [.init(nctId: "NCT02552212", bytes: results)])
         let big = ReplicatedStudies(templates: [.init(nctId: "NCT02552212", bytes: large)])
         let pageSize = 1000
         let pages = (records + pageSize - 1) / pageSize
         let total = records, every = largeEvery
-        @Sendable func study(_ i: Int) -> [UInt8] { i % every == every - 1 ? big.study(i) : small.study(i) }
+        // About the registry's mix: one record in ten with results (151 KB), one in `every` of 1.5 MB.
+        @Sendable func study(_ i: Int) -> [UInt8] {
+            i % every == every - 1 ? big.study(i) : i % 10 == 9 ? withResults.study(i) : small.study(i)
+        }
         @Sendable func page(_ n: Int) -> [UInt8] {
             let range = (n * pageSize)..<min(total, (n + 1) * pageSize)
             var out = Array(#"{"studies":["#.utf8)
@@ -68,7 +71,7 @@ struct SyncBench: ParsableCommand {
             _ = try JSONValue.parse(p)
             parseSeconds += now() - t
         }
-        print("trialbench sync: \(records) records in \(pages) pages, \(fmt(Double(bytes) / 1_048_576)) MiB, one in \(largeEvery) of \(fmt(Double(large.count) / 1_048_576)) MiB")
+        print("trialbench sync: \(records) records in \(pages) pages, \(fmt(Double(bytes) / 1_048_576)) MiB, one in 10 with results (\(fmt(Double(results.count) / 1000)) KB), one in \(largeEvery) of \(String(format: "%.1f", Double(large.count) / 1_000_000)) MB")
 
         let work = try WorkDirectory(dir)
         defer { work.removeIfMade() }
@@ -79,45 +82,72 @@ struct SyncBench: ParsableCommand {
         try daemon.run()
         defer { if daemon.isRunning { daemon.terminate(); daemon.waitUntilExit() } }
         let env = ["PATH": "/usr/bin:/bin", "TRIALTRACK_CTGOV_URL": server.root, "HOME": work.path]
-        func trialctl(_ args: [String]) throws -> (seconds: Double, peakMiB: Double, out: String) {
+        /// Runs trialctl; its wall time, CPU seconds and peak resident memory (getrusage of the
+        /// reaped children: trialsd, still running, is not among them).
+        func trialctl(_ args: [String], quiet: Bool = false) throws -> (seconds: Double, cpu: Double, peakMiB: Double, out: String) {
             let p = Process()
             p.executableURL = URL(fileURLWithPath: "\(bin)/trialctl")
             p.arguments = ["--socket", socket] + args
             p.environment = env
             let out = Pipe()
             p.standardOutput = out
+            if quiet { p.standardError = FileHandle.nullDevice }
+            var before = rusage()
+            getrusage(RUSAGE_CHILDREN.rawValue, &before)
             let t = now()
             try p.run()
             let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            var status: Int32 = 0
-            var usage = rusage()
-            wait4(p.processIdentifier, &status, 0, &usage)
+            p.waitUntilExit()
             let seconds = now() - t
-            guard status == 0 else { throw ValidationError("trialctl \(args.joined(separator: " ")) failed (\(status)): \(text.prefix(500))") }
-            return (seconds, Double(usage.ru_maxrss) / 1024, text)
+            var after = rusage()
+            getrusage(RUSAGE_CHILDREN.rawValue, &after)
+            func cpu(_ u: rusage) -> Double {
+                Double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + Double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6
+            }
+            guard p.terminationStatus == 0 else {
+                throw ValidationError("trialctl \(args.joined(separator: " ")) failed (\(p.terminationStatus)): \(text.suffix(800))")
+            }
+            return (seconds, cpu(after) - cpu(before), Double(after.ru_maxrss) / 1024, text)
+        }
+        func daemonCPU() -> Double {
+            guard let stat = try? String(contentsOfFile: "/proc/\(daemon.processIdentifier)/stat", encoding: .utf8),
+                let close = stat.lastIndex(of: ")")
+            else { return 0 }
+            let f = stat[stat.index(after: close)...].split(separator: " ")
+            return ((Double(f[11]) ?? 0) + (Double(f[12]) ?? 0)) / Double(sysconf(Int32(_SC_CLK_TCK)))
         }
         // trialsd answers once its socket accepts.
         var ready = false
         for _ in 0..<300 where !ready {
-            ready = (try? trialctl(["stats"])) != nil
+            ready = (try? trialctl(["stats"], quiet: true)) != nil
             if !ready { usleep(20_000) }
         }
         guard ready else { throw ValidationError("trialsd did not start") }
         _ = try trialctl(["follow", "--query", "benchmark"])
 
+        let cpu0 = daemonCPU()
         let first = try trialctl(["sync", "--interval", "0", "--json"])
+        let cpu1 = daemonCPU()
         let firstSummary = try JSONValue.parse(first.out.trimmingCharacters(in: .whitespacesAndNewlines))
         let again = try trialctl(["sync", "--interval", "0", "--json"])
+        let cpu2 = daemonCPU()
         let daemonPeak = procStatusMegabytes("VmHWM:", pid: daemon.processIdentifier)
 
         let parseRate = Double(records) / parseSeconds
         print("")
-        print(String(format: "%-52@ %14@ %14@", "", "records/s", "peak RSS MiB"))
-        func line(_ name: String, _ rate: Double, _ rss: String) { print(String(format: "%-52@ %14@ %14@", name, fmt(rate), rss)) }
-        line("bare parse of the pages (this process)", parseRate, "-")
-        line("sync, first (every record new: \(firstSummary["events"]?.int64Value ?? 0) events)", Double(records) / first.seconds, "trialctl \(fmt(first.peakMiB))")
-        line("sync, again (nothing changed)", Double(records) / again.seconds, "trialctl \(fmt(again.peakMiB))")
-        print(String(format: "%-52@ %14@ %14@", "trialsd over both", "", fmt(daemonPeak)))
+        func pad(_ s: String, _ n: Int, right: Bool = true) -> String {
+            s.count >= n ? s : (right ? String(repeating: " ", count: n - s.count) + s : s + String(repeating: " ", count: n - s.count))
+        }
+        print(pad("", 46, right: false) + pad("records/s", 11) + pad("CPU s ctl", 11) + pad("CPU s d", 9) + pad("peak MiB ctl", 14))
+        func line(_ name: String, _ rate: Double, _ ctl: String, _ d: String, _ rss: String) {
+            print(pad(name, 46, right: false) + pad(fmt(rate), 11) + pad(ctl, 11) + pad(d, 9) + pad(rss, 14))
+        }
+        line("bare parse of the pages (this process)", parseRate, String(format: "%.1f", parseSeconds), "-", "-")
+        line("sync, first (\(firstSummary["events"]?.int64Value ?? 0) events recorded)", Double(records) / first.seconds,
+             String(format: "%.1f", first.cpu), String(format: "%.1f", cpu1 - cpu0), fmt(first.peakMiB))
+        line("sync, again (nothing changed)", Double(records) / again.seconds, String(format: "%.1f", again.cpu),
+             String(format: "%.1f", cpu2 - cpu1), fmt(again.peakMiB))
+        print("trialsd peak resident memory over both: \(fmt(daemonPeak)) MiB")
         print("")
         print("target: at least 1000 records/s end to end (all of ClinicalTrials.gov, ~560,000 records, in under ten minutes), trialsd and trialctl each under 300 MB")
         _ = try? trialctl(["stats"])
