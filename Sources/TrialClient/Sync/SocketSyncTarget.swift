@@ -32,31 +32,40 @@ final class SocketSyncTarget: SyncTarget {
         return reply.follows.map { FollowedItem(id: $0.id, target: $0.target, watermark: $0.watermark) }
     }
 
-    func importStudies(_ studies: [JSONValue], dryRun: Bool) async throws -> [StudyOutcome] {
+    func importStudies(_ studies: [ArraySlice<UInt8>], dryRun: Bool) async throws -> [StudyOutcome] {
         var outcomes: [StudyOutcome] = []
-        var chunk: [JSONValue] = []
-        var bytes = 0
+        // The call's message built from the records' bytes as they came: nothing is parsed here.
+        let head = Array(#"{"method":"\#(TrialsMethod.importStudies.qualifiedName)","parameters":{\#(dryRun ? #""dryRun":true,"# : "")"studies":["#.utf8)
+        let tail = Array("]}}".utf8)
+        var message = head
+        var count = 0
         func flush() throws {
-            guard !chunk.isEmpty else { return }
-            let request = ImportStudiesRequest(studies: chunk, dryRun: dryRun)
-            let reply = try ImportStudiesResponse(parameters: try call(.importStudies, request.parameters))
+            guard count > 0 else { return }
+            message += tail
+            let reply = try ImportStudiesResponse(parameters: try lock.withLock { _ throws(TrialctlError) in try session.callRaw(message) })
             outcomes += reply.studies.map(Self.outcome)
             onReport(reply.studies)
-            chunk.removeAll(keepingCapacity: true)
-            bytes = 0
+            message = head
+            count = 0
         }
         for study in studies {
-            let essentials = StudyDocument.essentials(study)
-            let size = essentials.canonicalText.utf8.count + 1
-            guard size <= Self.maximumBytes else {
-                // Rare: a record whose tracked modules alone pass the message limit.
-                let nct = study["protocolSection"]?["identificationModule"]?["nctId"]?.stringValue ?? "a record"
-                outcomes.append(StudyOutcome(nctId: nct, severities: [], refused: "its tracked modules are \(Format.bytes(Int64(size))), more than trialsd takes in a message (\(Format.bytes(Int64(TrialsInterface.maximumMessageBytes))))"))
+            let essentials: [UInt8]
+            do { essentials = try StudyDocument.essentials(raw: study).bytes } catch {
+                outcomes.append(StudyOutcome(nctId: "a record", severities: [], refused: "\(error)"))
                 continue
             }
-            if !chunk.isEmpty, chunk.count == ImportStudiesRequest.maximumStudies || bytes + size > Self.maximumBytes { try flush() }
-            chunk.append(essentials)
-            bytes += size
+            guard head.count + essentials.count + tail.count < Self.maximumBytes else {
+                // Rare: a record whose tracked modules alone pass the message limit.
+                let nct = (try? StudyDocument.essentials(raw: study).nctId) ?? nil
+                outcomes.append(StudyOutcome(nctId: nct ?? "a record", severities: [], refused: "its tracked modules are \(Format.bytes(Int64(essentials.count))), more than trialsd takes in a message (\(Format.bytes(Int64(TrialsInterface.maximumMessageBytes))))"))
+                continue
+            }
+            if count > 0, count == ImportStudiesRequest.maximumStudies || message.count + 1 + essentials.count + tail.count > Self.maximumBytes {
+                try flush()
+            }
+            if count > 0 { message.append(UInt8(ascii: ",")) }
+            message += essentials
+            count += 1
         }
         try flush()
         return outcomes
