@@ -186,6 +186,10 @@ public enum ErrorText {
             return ("trialsd is shutting down; try again in a moment", .failure)
         case .storeFailed(let reason):
             return ("trialsd could not use its database (nothing was written): \(reason); see journalctl -u trialsd", .failure)
+        case .invalidFilter(let parameter, let value, let valid):
+            return ("\(optionName(parameter)) \(value): " + (valid.isEmpty
+                ? "give a name with a letter or digit"
+                : "the \(parameter) are \(valid.joined(separator: ", "))"), .usage)
         case .permissionDenied(let writersGroup):
             let what = context.action ?? "this"
             switch writersGroup {
@@ -221,6 +225,11 @@ public enum ErrorText {
         case "limit": "--limit"
         case "types": "--type"
         case "within": "--within"
+        case "phases": "--phase"
+        case "statuses": "--status"
+        case "sponsors": "--sponsor"
+        case "conditions": "--condition"
+        case "interventions": "--intervention"
         case "occurred", "event.occurred": "--occurred"
         case "trial", "event.trial": "TRIAL"
         case "seq": "SEQ"

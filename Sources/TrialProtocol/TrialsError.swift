@@ -24,6 +24,9 @@ public enum TrialsError: Error, Equatable, Sendable {
     case shuttingDown
     /// The database could not be read or written; `reason` says what failed.
     case storeFailed(reason: String)
+    /// A filter's value names nothing it can match; `valid`: the values it takes (none for a
+    /// name, which needs a letter or digit).
+    case invalidFilter(parameter: String, value: String, valid: [String])
 
     // org.varlink.service
     case interfaceNotFound(interface: String)
@@ -45,6 +48,7 @@ public enum TrialsError: Error, Equatable, Sendable {
         case invalidImport = "InvalidImport", invalidDate = "InvalidDate", subscriberTooSlow = "SubscriberTooSlow"
         case requestTooLarge = "RequestTooLarge", malformedRequest = "MalformedRequest", shuttingDown = "ShuttingDown"
         case storeFailed = "StoreFailed"
+        case invalidFilter = "InvalidFilter"
     }
 
     /// The standard errors of org.varlink.service that trialsd answers with.
@@ -90,6 +94,8 @@ public enum TrialsError: Error, Equatable, Sendable {
         case .malformedRequest(let reason): return trials(.malformedRequest, nil, [("reason", s(reason))])
         case .shuttingDown: return trials(.shuttingDown, nil, [])
         case .storeFailed(let reason): return trials(.storeFailed, nil, [("reason", s(reason))])
+        case .invalidFilter(let parameter, let value, let valid):
+            return trials(.invalidFilter, nil, [("parameter", s(parameter)), ("value", s(value)), ("valid", .array(valid.map(s)))])
         case .interfaceNotFound(let interface): return service(.interfaceNotFound, [("interface", s(interface))])
         case .methodNotFound(let method): return service(.methodNotFound, [("method", s(method))])
         case .methodNotImplemented(let method): return service(.methodNotImplemented, [("method", s(method))])
@@ -130,6 +136,12 @@ public enum TrialsError: Error, Equatable, Sendable {
             case .malformedRequest: self = .malformedRequest(reason: str("reason"))
             case .shuttingDown: self = .shuttingDown
             case .storeFailed: self = .storeFailed(reason: str("reason"))
+            case .invalidFilter:
+                let valid = p["valid"].flatMap { v -> [String]? in
+                    guard case .array(let a) = v else { return nil }
+                    return a.compactMap(\.stringValue)
+                }
+                self = .invalidFilter(parameter: str("parameter"), value: str("value"), valid: valid ?? [])
             }
         case VarlinkService.name:
             switch ServiceName(rawValue: qualified.member) {

@@ -43,7 +43,7 @@ final class InterfaceTests: XCTestCase {
         .idConflict(id: "i", seq: 1), .identifierTaken(identifier: "NCT1", trial: "T"), .notAmendable(seq: 1, reason: "r"),
         .wrongTrial(seq: 1, trial: "T", given: "U"), .invalidImport(file: "f", path: "p", reason: "r"),
         .invalidDate(parameter: "asOf", reason: "r"), .subscriberTooSlow(lastSeq: 1, backlog: 2), .requestTooLarge(limit: 3),
-        .malformedRequest(reason: "r"), .shuttingDown, .storeFailed(reason: "r"),
+        .malformedRequest(reason: "r"), .shuttingDown, .storeFailed(reason: "r"), .invalidFilter(parameter: "phases", value: "5", valid: ["3"]),
     ]
 
     func testTheIDLDeclaresExactlyTheErrorsRaised() throws {

@@ -17,7 +17,9 @@ public struct LogCommand: TrialctlCommand {
             when it happened): a day (YYYY-MM-DD, meaning its start, 00:00 UTC, as journalctl \
             takes a day) or a time (2025-06-01T12:00Z). --after-seq N shows the events after seq \
             N, the cursor a script keeps. -f prints the newest events (-n, default 10) and then \
-            each new one as it is recorded, as watch does.
+            each new one as it is recorded, as watch does. --phase, --status, --sponsor, \
+            --condition, --intervention and --followed show only the events of the trials that \
+            match, as they are now (as for status; not with -f).
 
             When -n leaves earlier events out, a last line on standard error says how to see \
             them; "-- No events --" goes there too; --no-legend prints neither.
@@ -26,6 +28,7 @@ public struct LogCommand: TrialctlCommand {
               trialctl log -n 20 HARMONi-6
               trialctl log --since 2026-06-01 --type readout
               trialctl log -f --type status-changed
+              trialctl log --sponsor GORTEC --phase 3
             """)
 
     @Argument(help: ArgumentHelp("Only this trial's events.", valueName: "trial"), completion: Completion.trials)
@@ -53,6 +56,8 @@ public struct LogCommand: TrialctlCommand {
     @Flag(name: [.customShort("f"), .long], help: "Print the newest events, then each new one as it is recorded (Ctrl-C stops).")
     public var follow = false
 
+    @OptionGroup public var filters: FilterOptions
+
     @OptionGroup public var output: TableOutputOptions
 
     @OptionGroup public var global: GlobalOptions
@@ -67,6 +72,9 @@ public struct LogCommand: TrialctlCommand {
         let q = try query()
         if let s = q.since, let u = q.until, !(s.time < u.time) { throw UsageError("--since \(s) is not before --until \(u)") }
         if follow, reverse { throw UsageError("-f/--follow and -r/--reverse: give one or the other") }
+        if follow, !q.filter.isEmpty {
+            throw UsageError("-f/--follow and the filters (--phase, --status …): a follow takes only TRIAL and --type")
+        }
         if follow, until != nil { throw UsageError("-f/--follow and --until: a follow has no end; give one or the other") }
     }
 
@@ -74,7 +82,7 @@ public struct LogCommand: TrialctlCommand {
         LogQuery(
             trial: trial, types: types, afterSeq: afterSeq,
             since: try since.map { try RecordingTime(parsing: $0, option: "--since") },
-            until: try until.map { try RecordingTime(parsing: $0, option: "--until") })
+            until: try until.map { try RecordingTime(parsing: $0, option: "--until") }, filter: try filters.filter())
     }
 
     public func execute(_ ctx: Context) throws {

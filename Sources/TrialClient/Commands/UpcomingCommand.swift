@@ -9,7 +9,12 @@ public struct UpcomingCommand: TrialctlCommand {
         discussion: """
             The forecasts still open (pending, or overdue) whose window starts within --within days \
             (365 by default; overdue ones always), earliest window first. --all shows met and \
-            superseded forecasts too.
+            superseded forecasts too. --phase, --status, --sponsor, --condition, --intervention \
+            and --followed show only the trials that match, as for status.
+
+            Examples:
+              trialctl upcoming --intervention ivonescimab
+              trialctl upcoming --all --phase 3 --condition NSCLC --condition "lung cancer"
             """)
 
     @Option(parsing: .unconditional, help: ArgumentHelp("Windows starting within this many days (0 to \(UpcomingRequest.withinDays.upperBound); default 365).", valueName: "days"))
@@ -17,6 +22,8 @@ public struct UpcomingCommand: TrialctlCommand {
 
     @Flag(help: "Show met and superseded forecasts too.")
     public var all = false
+
+    @OptionGroup public var filters: FilterOptions
 
     @OptionGroup public var output: TableOutputOptions
 
@@ -28,6 +35,7 @@ public struct UpcomingCommand: TrialctlCommand {
         if let within, !UpcomingRequest.withinDays.contains(Int64(within)) {
             throw UsageError("--within: give 0 to \(UpcomingRequest.withinDays.upperBound) days, not \(within)")
         }
+        _ = try filters.filter()
     }
 
     public func execute(_ ctx: Context) throws {
@@ -35,6 +43,7 @@ public struct UpcomingCommand: TrialctlCommand {
         var p = JSONObject()
         if let within { p["within"] = .int(Int64(within)) }
         if all { p["all"] = .bool(true) }
+        try filters.add(to: &p)
         // In pages, as Status lists every trial.
         if output.json.isOn { return try ctx.printJSONList(session, .upcoming, p, list: "milestones", output.json) }
         let items = try session.list(.upcoming, p, list: "milestones") { m, path throws(TrialctlError) in try UpcomingReply(json: m, path: path) }
