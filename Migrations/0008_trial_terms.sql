@@ -16,7 +16,9 @@ CREATE TABLE trial_terms (
     trial  TEXT NOT NULL,
     PRIMARY KEY (kind, term, trial)
 ) STRICT, WITHOUT ROWID;
-CREATE INDEX trial_terms_trial ON trial_terms (trial);
+-- A trial's terms: what a filter checks of each trial another filter found, and what an
+-- update of its registration deletes.
+CREATE INDEX trial_terms_trial ON trial_terms (trial, kind, term);
 
 -- The status filter reads the trials row's own column.
 CREATE INDEX trials_status ON trials (status);

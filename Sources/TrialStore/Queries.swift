@@ -139,7 +139,7 @@ extension EventStore {
     /// Every trial now that `filter` lets through, from the projections, ordered by name.
     public func trials(filter: TrialFilter = TrialFilter()) throws -> [TrialSummary] {
         try pool.read { db in
-            let f = FilterSQL(filter, trial: "t.trial")
+            let f = try FilterSQL(filter, trial: "t.trial", db)
             return try Row.fetchAll(db, sql: "\(Self.summarySelect) WHERE 1\(f.conditions) \(Self.listOrder)",
                                     arguments: StatementArguments(f.arguments)).map(Self.summary)
         }
@@ -150,7 +150,7 @@ extension EventStore {
     /// so that no side holds every trial at once.
     public func trialKeys(filter: TrialFilter = TrialFilter()) throws -> [String] {
         try pool.read { db in
-            let f = FilterSQL(filter, trial: "t.trial")
+            let f = try FilterSQL(filter, trial: "t.trial", db)
             return try String.fetchAll(db, sql: "SELECT t.trial FROM trials t WHERE 1\(f.conditions) \(Self.listOrder)",
                                        arguments: StatementArguments(f.arguments))
         }
@@ -228,7 +228,7 @@ extension EventStore {
                 sql += " AND type IN (\(query.types.map { _ in "?" }.joined(separator: ",")))"
                 args.append(contentsOf: query.types.map(\.rawValue))
             }
-            let f = FilterSQL(query.filter, trial: "trial")
+            let f = try FilterSQL(query.filter, trial: "events.trial", ordered: true, db)
             sql += f.conditions
             args += f.arguments
             sql += " ORDER BY seq LIMIT ?"
@@ -282,7 +282,7 @@ extension EventStore {
     /// superseded ones too.
     public func upcoming(within days: Int?, all: Bool, today: Day, filter trials: TrialFilter = TrialFilter()) throws -> [UpcomingMilestone] {
         try pool.read { db in
-            let (filter, args) = Self.upcomingFilter(within: days, all: all, today: today, trials: trials)
+            let (filter, args) = try Self.upcomingFilter(db, within: days, all: all, today: today, trials: trials)
             return try Row.fetchAll(db, sql: Self.upcomingSelect + filter, arguments: args).map(Self.upcomingMilestone)
         }
     }
@@ -291,7 +291,7 @@ extension EventStore {
     /// made a page at a time (`upcoming(seqs:)`), as `trialKeys` pages trials.
     public func upcomingSeqs(within days: Int?, all: Bool, today: Day, filter trials: TrialFilter = TrialFilter()) throws -> [Int64] {
         try pool.read { db in
-            let (filter, args) = Self.upcomingFilter(within: days, all: all, today: today, trials: trials)
+            let (filter, args) = try Self.upcomingFilter(db, within: days, all: all, today: today, trials: trials)
             return try Int64.fetchAll(db, sql: "SELECT x.seq FROM expectations x" + filter, arguments: args)
         }
     }
@@ -307,7 +307,7 @@ extension EventStore {
     private static let upcomingSelect = "SELECT x.trial, COALESCE(t.acronym, x.trial), x.entry FROM expectations x JOIN trials t USING (trial)"
 
     /// The WHERE and ORDER BY of `upcoming`, with their arguments.
-    private static func upcomingFilter(within days: Int?, all: Bool, today: Day, trials: TrialFilter) -> (String, StatementArguments) {
+    private static func upcomingFilter(_ db: Database, within days: Int?, all: Bool, today: Day, trials: TrialFilter) throws -> (String, StatementArguments) {
         var sql = " WHERE 1"
         var args: [any DatabaseValueConvertible] = []
         if !all { sql += " AND x.state IN ('pending', 'overdue')" }
@@ -315,7 +315,7 @@ extension EventStore {
             sql += " AND x.window_start <= ?"
             args.append(today.adding(days: days).description)
         }
-        let f = FilterSQL(trials, trial: "x.trial")
+        let f = try FilterSQL(trials, trial: "x.trial", db)
         sql += f.conditions
         args += f.arguments
         return (sql + " ORDER BY x.window_start, x.window_end, x.seq", StatementArguments(args))

@@ -154,11 +154,32 @@ final class FilterTests: StoreTestCase {
         XCTAssertEqual(try snapshot(projectionsOnly: true)["trial_terms"], migrated["trial_terms"])
     }
 
+    /// Log's order is kept when every filter is broad: all checks are EXISTS, with the same
+    /// events as when the narrowest drives.
+    func testABroadFilterOfAnOrderedListingChecksEachRow() throws {
+        try appendTrials()
+        let filter = TrialFilter(phases: [.phase3, .phase4], interventions: ["pembrolizumab", "ivonescimab"])
+        let (driven, checked) = try store.pool.read { db in
+            let driven = try FilterSQL(filter, trial: "events.trial", ordered: true, db)
+            let checked = try FilterSQL(filter, trial: "events.trial", ordered: true, probeLimit: 2, db)
+            func seqs(_ f: FilterSQL) throws -> [Int64] {
+                try Int64.fetchAll(db, sql: "SELECT seq FROM events WHERE 1\(f.conditions) ORDER BY seq", arguments: StatementArguments(f.arguments))
+            }
+            XCTAssertTrue(driven.conditions.contains(" IN (SELECT"), driven.conditions)
+            XCTAssertFalse(checked.conditions.contains(" IN (SELECT"), checked.conditions)
+            return (try seqs(driven), try seqs(checked))
+        }
+        XCTAssertEqual(driven, checked)
+        XCTAssertEqual(Set(try store.events(LogQuery(limit: 100, filter: filter)).map(\.seq)), Set(driven))
+        XCTAssertEqual(driven.count, 9, "HARMONi-2, HARMONi-3 and HNC-4: three events each")
+    }
+
     func testTheQueriesUseTheIndexes() throws {
         try appendTrials()
-        let f = FilterSQL(TrialFilter(phases: [.phase3], statuses: [.recruiting], sponsors: ["akeso", "summit"], followed: true), trial: "t.trial")
         let plan = try store.pool.read { db in
-            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN SELECT t.trial FROM trials t WHERE 1\(f.conditions)", arguments: StatementArguments(f.arguments))
+            let f = try FilterSQL(TrialFilter(phases: [.phase3], statuses: [.recruiting], sponsors: ["akeso", "summit"], followed: true),
+                                  trial: "t.trial", db)
+            return try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN SELECT t.trial FROM trials t WHERE 1\(f.conditions)", arguments: StatementArguments(f.arguments))
                 .map { $0["detail"] as String }
         }
         XCTAssertFalse(plan.contains { $0.hasPrefix("SCAN trial_terms") || $0.hasPrefix("SCAN trials") && !$0.contains("INDEX") }, "\(plan)")
