@@ -8,17 +8,19 @@
 -- projection writer whenever a registration changes and by a rebuild, like every projection.
 -- A name is stored lower case with each run of punctuation and spaces one space, once from
 -- each of its words on ("akeso inc", "inc"), so that a filter's whole words anywhere in a
--- name are a range of the primary key (TrialFilter in TrialDomain says why whole words).
+-- name are a range of trial_terms_term (TrialFilter in TrialDomain says why whole words).
 -- Phases are stored as the filter names them: 3, 1/2, 2/3, early-1, not-applicable.
 CREATE TABLE trial_terms (
     kind   TEXT NOT NULL,                    -- phase, sponsor, condition, intervention
     term   TEXT NOT NULL,
     trial  TEXT NOT NULL,
-    PRIMARY KEY (kind, term, trial)
+    -- By trial: what a filter checks of each trial another filter found, and what an update
+    -- of its registration deletes; and the order a rebuild writes them in, so that its rows
+    -- go to the table's end while the index, dropped for the fill, is made in one pass.
+    PRIMARY KEY (trial, kind, term)
 ) STRICT, WITHOUT ROWID;
--- A trial's terms: what a filter checks of each trial another filter found, and what an
--- update of its registration deletes.
-CREATE INDEX trial_terms_trial ON trial_terms (trial, kind, term);
+-- By term: the trials a filter finds (with the key's trial, a covering index).
+CREATE INDEX trial_terms_term ON trial_terms (kind, term);
 
 -- The status filter reads the trials row's own column.
 CREATE INDEX trials_status ON trials (status);

@@ -55,6 +55,23 @@ public struct TrialFilter: Sendable, Equatable {
     /// digits one space, none at either end (`Non-Small-Cell  Lung Cancer.` → `non small cell
     /// lung cancer`).
     public static func words(_ name: String) -> String {
+        // Names are nearly always ASCII: bytes, without Character's grapheme breaking.
+        if name.utf8.allSatisfy({ $0 < 0x80 }) {
+            var out: [UInt8] = []
+            out.reserveCapacity(name.utf8.count)
+            var space = false
+            for var b in name.utf8 {
+                if b >= 0x41 && b <= 0x5A { b += 0x20 }
+                if (b >= 0x61 && b <= 0x7A) || (b >= 0x30 && b <= 0x39) {
+                    if space && !out.isEmpty { out.append(0x20) }
+                    space = false
+                    out.append(b)
+                } else {
+                    space = true
+                }
+            }
+            return String(decoding: out, as: UTF8.self)
+        }
         var out = ""
         var space = false
         for c in name.lowercased() {

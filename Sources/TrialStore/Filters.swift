@@ -2,7 +2,7 @@ import GRDB
 import TrialDomain
 
 /// A `TrialFilter` as SQL conditions on a trial key column, each read through an index
-/// (`trial_terms`' primary key and its `(trial, kind, term)` index, `trials_status`,
+/// (`trial_terms`' `(kind, term)` index and its `(trial, kind, term)` key, `trials_status`,
 /// `follows_active`, the aliases), so that a filtered listing costs what it lists rather than
 /// the log's size.
 ///

@@ -44,7 +44,7 @@ struct ProjectionInsert {
         or: "OR REPLACE", upsert: "")
     static let registrations = ProjectionInsert(table: "registrations", columns: ["trial", "registration"], or: "OR REPLACE", upsert: "")
     static let aliases = ProjectionInsert(table: "trial_aliases", columns: ["alias", "trial", "registry", "id"], or: "OR REPLACE", upsert: "")
-    static let terms = ProjectionInsert(table: "trial_terms", columns: ["kind", "term", "trial"], or: "OR REPLACE", upsert: "")
+    static let terms = ProjectionInsert(table: "trial_terms", columns: ["trial", "kind", "term"], or: "OR REPLACE", upsert: "")
 }
 
 /// Rows of one table inserted `width` to a statement, in the order given.

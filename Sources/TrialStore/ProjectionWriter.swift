@@ -159,9 +159,9 @@ struct ProjectionWriter {
     }
 
     static func bind(_ st: inout RawStatement, _ r: (trial: String, term: TermRow)) {
+        st.bind(r.trial)
         st.bind(r.term.kind)
         st.bind(r.term.term)
-        st.bind(r.trial)
     }
 
     static func bind(_ st: inout RawStatement, _ r: (trial: String, row: TimelineRow)) {

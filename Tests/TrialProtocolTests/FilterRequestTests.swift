@@ -50,6 +50,8 @@ final class FilterRequestTests: XCTestCase {
     func testNamesAreMatchedAsWords() {
         XCTAssertEqual(TrialFilter.words("  Non-Small-Cell  Lung Cancer. "), "non small cell lung cancer")
         XCTAssertEqual(TrialFilter.wordSuffixes("Akeso, Inc."), ["akeso inc", "inc"])
+        XCTAssertEqual(TrialFilter.words("Sjögren's Syndrome (PD-L1 ≥ 1%)"), "sjögren s syndrome pd l1 1")
+        XCTAssertEqual(TrialFilter.words("Sjogren's Syndrome (PD-L1 >= 1%)"), "sjogren s syndrome pd l1 1")
         XCTAssertEqual(TrialFilter.wordSuffixes("--"), [])
         XCTAssertEqual(PhaseTerm.terms(of: [.phase2, .phase3]), [.phase2, .phase3, .phase2_3])
         XCTAssertNil(PhaseTerm(filter: "5"))

@@ -282,7 +282,7 @@ final class FollowTests: StoreTestCase {
         XCTAssertEqual(
             Set(schemaAfter.keys).subtracting(schemaBefore.keys),
             ["follows", "follows_active", "follows_no_delete", "follows_no_rewrite", "follow_sync",
-             "trial_terms", "trial_terms_trial", "trials_status", "projection_backfill"])
+             "trial_terms", "trial_terms_term", "trials_status", "projection_backfill"])
         let report = try store.verify()
         XCTAssertTrue(report.ok, report.problem ?? "")
         XCTAssertEqual(report.checked, Int64(logBefore.count))
