@@ -1,6 +1,7 @@
 # trialtrack — build, test, run and install.
 #   make run      set up, build, and run trialsd on a scratch database (.build/demo) with the demo data
 #   make demo-clean  remove the demo's database and socket (.build/demo), to start over
+#   make timeline-picture  redraw docs/timeline-demo.png, the demo programme as trialctl timeline draws it
 #   make check    set up, build, and pass the whole test suite
 #   make install  install binaries, units, catalog, man pages and completions (DESTDIR, PREFIX)
 #   make fuzz     fuzz what a peer sends trialsd for FUZZ_SECONDS (60) with libFuzzer (Fuzz/)
@@ -26,7 +27,7 @@ DEBIAN_PACKAGES = libsqlite3-dev libsystemd-dev libssl-dev pkg-config sqlite3 py
 # folder, so that it works with Debian's own python3 (PEP 668 refuses a system-wide pip install).
 VENV = .build/venv
 
-.PHONY: deps venv build run demo-clean check test bench clean man completions install
+.PHONY: deps venv build run demo-clean check test bench clean man completions install timeline-picture
 
 # Debian packages the build and the tests need (as root; otherwise it says what is missing).
 deps:
@@ -55,6 +56,12 @@ run: build
 
 demo-clean:
 	rm -rf $(DEMO_DIR)
+
+# The README's picture, docs/timeline-demo.png: the demo programme drawn by `trialctl timeline`
+# and photographed by headless chromium (demo/timeline-picture; TODAY=YYYY-MM-DD to redraw it
+# for another day). Not part of `make check`.
+timeline-picture: build
+	demo/timeline-picture
 
 $(VENV)/bin/python3:
 	python3 -m venv $(VENV)

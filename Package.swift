@@ -15,6 +15,8 @@ let package = Package(
         // The server, as a product so that Benchmarks/ (a package of its own) can run trialsd in
         // its own process, as `trialbench socket` measures it.
         .library(name: "TrialsDaemon", targets: ["TrialsDaemon"]),
+        // The registry's stand-in, for `trialbench sync`.
+        .library(name: "RegistryTestSupport", targets: ["RegistryTestSupport"]),
         .executable(name: "trialsd", targets: ["trialsd"]),
         .executable(name: "trialctl", targets: ["trialctl"]),
     ],
@@ -90,7 +92,8 @@ let package = Package(
         .target(
             name: "TrialClient",
             dependencies: [
-                "TrialDomain", "TrialProtocol", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "TrialDomain", "TrialProtocol", "TrialExports", "ClinicalTrialsGov", "RegistryClient", "RegistrySync", "Systemd",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(name: "trialctl", dependencies: ["TrialClient"]),
 
@@ -115,6 +118,7 @@ let package = Package(
             name: "TrialsDaemonTests",
             dependencies: [
                 "TrialsDaemon", "TrialClient", "TrialStore", "TrialDomain", "TrialProtocol", "TrialTestSupport",
+                "RegistryTestSupport", "RegistryClient",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOTestUtils", package: "swift-nio"),

@@ -27,6 +27,7 @@ let package = Package(
                 .product(name: "TrialStore", package: "trialtrack"),
                 .product(name: "TrialProtocol", package: "trialtrack"),
                 .product(name: "TrialsDaemon", package: "trialtrack"),
+                .product(name: "RegistryTestSupport", package: "trialtrack"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -37,6 +37,20 @@ public struct StudyImport: Sendable {
     /// in the order each trial first appears.
     public let studies: [Study]
     public var attempts = 5
+    /// A past version of the record (a backfill): every event is dated on the version's date
+    /// and its source names the version. Its events carry no expected version: the target
+    /// plans it against the trial as it stood on that date, not as it stands now, and a past
+    /// fact recorded twice by two backfills at once is only a duplicate, never a wrong state.
+    public var dating: Dating?
+
+    public struct Dating: Sendable {
+        public var day: Day
+        public var source: String
+        public init(day: Day, source: String) {
+            self.day = day
+            self.source = source
+        }
+    }
 
     /// Parses a document: one study, an array, or a page with "studies".
     public init(document: JSONValue, file: String) throws(ImportError) {
@@ -54,18 +68,35 @@ public struct StudyImport: Sendable {
         studies = order.map { latest[$0]! }
     }
 
+    /// What the import would append, against the target's current state (a dry run).
+    public func plans<Target: ImportTarget>(against target: Target) async throws -> [ImportPlan] {
+        let views = try await target.current(studies.map(\.nctId))
+        return zip(studies, views).map { plan($0, $1) }
+    }
+
+    private func plan(_ study: Study, _ view: TrialView?) -> ImportPlan {
+        var plan = ImportPlanner.plan(study: study, current: view)
+        if let dating {
+            for i in plan.events.indices {
+                plan.events[i].occurred = PartialDate(day: dating.day)
+                plan.events[i].source = dating.source
+            }
+        }
+        return plan
+    }
+
     /// Plans and appends; a refusal naming an event is thrown as `Refused`, naming its record.
     public func run<Target: ImportTarget>(into target: Target) async throws -> [Record<Target.Outcome>] {
         var attempt = 1
         while true {
             let views = try await target.current(studies.map(\.nctId))
-            let plans = zip(studies, views).map { ImportPlanner.plan(study: $0, current: $1) }
+            let plans = zip(studies, views).map { plan($0, $1) }
             var events: [NewEvent] = []
             var severities: [ChangeSeverity] = []
             for plan in plans {
                 severities += plan.changes.map(\.severity)
                 for (i, var e) in plan.events.enumerated() {
-                    if i == 0 { e.expectedVersion = plan.baseVersion }
+                    if i == 0, dating == nil { e.expectedVersion = plan.baseVersion }
                     // Checked here, off the writer thread; one that fails is refused by the
                     // writer, which names its index.
                     _ = try? e.validate()

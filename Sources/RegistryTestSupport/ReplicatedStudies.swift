@@ -7,10 +7,19 @@ public struct ReplicatedStudies: Sendable {
     public struct Template: Sendable {
         public let nctId: String
         public let bytes: [UInt8]
+        /// The record's other identifiers (the sponsor's protocol id, secondary ids): a copy
+        /// gets its own, since two trials may not share one.
+        let otherIds: [String]
 
         public init(nctId: String, bytes: [UInt8]) {
             self.nctId = nctId
             self.bytes = bytes
+            let ident = (try? JSONValue.parse(bytes))?["protocolSection"]?["identificationModule"]
+            var ids: [String] = []
+            if let org = ident?["orgStudyIdInfo"]?["id"]?.stringValue { ids.append(org) }
+            for s in ident?["secondaryIdInfos"]?.arrayValue ?? [] { if let id = s["id"]?.stringValue { ids.append(id) } }
+            // Longest first, so that an id inside another is not replaced in it first.
+            otherIds = ids.filter { !$0.isEmpty }.sorted { $0.count > $1.count }
         }
     }
 
@@ -27,7 +36,9 @@ public struct ReplicatedStudies: Sendable {
     /// Copy `i`: template `i % templates.count` under `nctId(i)`.
     public func study(_ i: Int) -> [UInt8] {
         let t = templates[i % templates.count]
-        return Self.replacing(Array(t.nctId.utf8), with: Array(Self.nctId(i).utf8), in: t.bytes)
+        var out = Self.replacing(Array(t.nctId.utf8), with: Array(Self.nctId(i).utf8), in: t.bytes)
+        for id in t.otherIds { out = Self.replacing(Array("\"\(id)\"".utf8), with: Array("\"\(id)-\(i)\"".utf8), in: out) }
+        return out
     }
 
     /// A `/api/v2/studies` page of copies `range`, with a next token unless it is the last.
@@ -44,21 +55,31 @@ public struct ReplicatedStudies: Sendable {
         return out
     }
 
-    /// A record with results made at least `size` bytes by repeating its outcome measures: the
-    /// largest records on the registry (1.5 MB and more) are large for that reason.
+    /// A record with results made at least `size` bytes the way the registry's largest records
+    /// (1.5 MB and more) are large: every list of its results section (participant flow,
+    /// baseline characteristics, outcome measures, adverse events) repeated alike.
     public static func enlarged(_ bytes: [UInt8], toAtLeast size: Int) throws -> [UInt8] {
-        guard case .object(var top) = try JSONValue.parse(bytes),
-            case .object(var results)? = top["resultsSection"],
-            case .object(var module)? = results["outcomeMeasuresModule"],
-            case .array(let measures)? = module["outcomeMeasures"]
-        else { return bytes }
+        guard case .object(var top) = try JSONValue.parse(bytes), case .object(let results)? = top["resultsSection"] else {
+            return bytes
+        }
         var factor = 1
         while true {
-            module["outcomeMeasures"] = .array(Array([[JSONValue]](repeating: measures, count: factor).joined()))
-            results["outcomeMeasuresModule"] = .object(module)
-            top["resultsSection"] = .object(results)
+            var grown = JSONObject()
+            for module in results.members {
+                guard case .object(let m) = module.value else { grown[module.key] = module.value; continue }
+                var g = JSONObject()
+                for member in m.members {
+                    if case .array(let items) = member.value, !items.isEmpty {
+                        g[member.key] = .array(Array([[JSONValue]](repeating: items, count: factor).joined()))
+                    } else {
+                        g[member.key] = member.value
+                    }
+                }
+                grown[module.key] = .object(g)
+            }
+            top["resultsSection"] = .object(grown)
             let out = Array(JSONValue.object(top).canonicalText.utf8)
-            if out.count >= size || measures.isEmpty { return out }
+            if out.count >= size || factor > 1000 { return out }
             factor += 1
         }
     }

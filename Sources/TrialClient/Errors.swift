@@ -186,6 +186,10 @@ public enum ErrorText {
             return ("trialsd is shutting down; try again in a moment", .failure)
         case .storeFailed(let reason):
             return ("trialsd could not use its database (nothing was written): \(reason); see journalctl -u trialsd", .failure)
+        case .invalidFollow(let target, let reason):
+            return ("cannot follow \(target): \(reason)", .usage)
+        case .backupFailed(_, let reason):
+            return (reason, .failure)
         case .invalidFilter(let parameter, let value, let valid):
             return ("\(optionName(parameter)) \(value): " + (valid.isEmpty
                 ? "give a name with a letter or digit"

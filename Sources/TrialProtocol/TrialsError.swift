@@ -24,6 +24,10 @@ public enum TrialsError: Error, Equatable, Sendable {
     case shuttingDown
     /// The database could not be read or written; `reason` says what failed.
     case storeFailed(reason: String)
+    /// A follow refused: the target (as given) and why (no NCT number, an empty query …).
+    case invalidFollow(target: String, reason: String)
+    /// A backup was refused or failed: `reason` is one line naming the path and what to do.
+    case backupFailed(path: String, reason: String)
     /// A filter's value names nothing it can match; `valid`: the values it takes (none for a
     /// name, which needs a letter or digit).
     case invalidFilter(parameter: String, value: String, valid: [String])
@@ -47,7 +51,8 @@ public enum TrialsError: Error, Equatable, Sendable {
         case identifierTaken = "IdentifierTaken", notAmendable = "NotAmendable", wrongTrial = "WrongTrial"
         case invalidImport = "InvalidImport", invalidDate = "InvalidDate", subscriberTooSlow = "SubscriberTooSlow"
         case requestTooLarge = "RequestTooLarge", malformedRequest = "MalformedRequest", shuttingDown = "ShuttingDown"
-        case storeFailed = "StoreFailed"
+        case storeFailed = "StoreFailed", invalidFollow = "InvalidFollow"
+        case backupFailed = "BackupFailed"
         case invalidFilter = "InvalidFilter"
     }
 
@@ -94,6 +99,8 @@ public enum TrialsError: Error, Equatable, Sendable {
         case .malformedRequest(let reason): return trials(.malformedRequest, nil, [("reason", s(reason))])
         case .shuttingDown: return trials(.shuttingDown, nil, [])
         case .storeFailed(let reason): return trials(.storeFailed, nil, [("reason", s(reason))])
+        case .invalidFollow(let target, let reason): return trials(.invalidFollow, nil, [("target", s(target)), ("reason", s(reason))])
+        case .backupFailed(let path, let reason): return trials(.backupFailed, nil, [("path", s(path)), ("reason", s(reason))])
         case .invalidFilter(let parameter, let value, let valid):
             return trials(.invalidFilter, nil, [("parameter", s(parameter)), ("value", s(value)), ("valid", .array(valid.map(s)))])
         case .interfaceNotFound(let interface): return service(.interfaceNotFound, [("interface", s(interface))])
@@ -136,6 +143,8 @@ public enum TrialsError: Error, Equatable, Sendable {
             case .malformedRequest: self = .malformedRequest(reason: str("reason"))
             case .shuttingDown: self = .shuttingDown
             case .storeFailed: self = .storeFailed(reason: str("reason"))
+            case .invalidFollow: self = .invalidFollow(target: str("target"), reason: str("reason"))
+            case .backupFailed: self = .backupFailed(path: str("path"), reason: str("reason"))
             case .invalidFilter:
                 let valid = p["valid"].flatMap { v -> [String]? in
                     guard case .array(let a) = v else { return nil }

@@ -14,6 +14,13 @@ public enum TrialsMethod: String, CaseIterable, Sendable {
     case verify = "Verify"
     case rebuild = "Rebuild"
     case stats = "Stats"
+    case follow = "Follow"
+    case unfollow = "Unfollow"
+    case following = "Following"
+    case importStudies = "ImportStudies"
+    case recordSync = "RecordSync"
+    case backup = "Backup"
+    case export = "Export"
 
     /// The method named `member` (`Status`), if the interface has it.
     public init?(member: String) { self.init(rawValue: member) }
@@ -33,8 +40,10 @@ public enum TrialsMethod: String, CaseIterable, Sendable {
     /// Whether it changes the log: it needs root, trialsd's own user or the writers group.
     public var needsWriter: Bool {
         switch self {
-        case .append, .appendMany, .correct, .retract, .importDocument, .rebuild: true
-        case .status, .log, .subscribe, .upcoming, .verify, .stats: false
+        // Backup writes no event, but makes trialsd write a file where the caller says.
+        case .append, .appendMany, .correct, .retract, .importDocument, .rebuild, .backup: true
+        case .follow, .unfollow, .importStudies, .recordSync: true
+        case .status, .log, .subscribe, .upcoming, .verify, .stats, .following, .export: false
         }
     }
 

@@ -142,9 +142,9 @@ public final class VarlinkConnection {
     /// Receives the next message's bytes, without its NUL and unparsed; nil at end of input
     /// (a load generator that checks replies by their first bytes).
     public func receiveFrame() throws(ClientError) -> [UInt8]? {
-        // Only bytes not yet searched are searched for the NUL: a large reply (a status of
-        // 100,000 trials is 80 MB) comes in many reads, and searching it whole after each
-        // was quadratic (45 s of trialctl's CPU for 100,000 trials).
+        // Only bytes not yet searched are searched for the NUL: a large reply comes in many
+        // reads, and searching it whole after each was quadratic in its size (figures in
+        // benchmarks/README.md).
         var unsearched = start
         while true {
             if let nul = buffer[unsearched...].firstIndex(of: 0) {

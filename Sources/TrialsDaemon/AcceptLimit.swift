@@ -3,9 +3,9 @@ import Logging
 import NIOCore
 
 /// At the open-files limit (RLIMIT_NOFILE), accept(2) fails with EMFILE and leaves the waiting
-/// connection queued, so the listening socket stays readable: trialsd spun at 100% CPU in
-/// failed accepts (64,241 in 3 s at a limit of 128 with 200 clients), served nobody new and
-/// logged nothing. This handler, on the listening channel, answers EMFILE and ENFILE the way
+/// connection queued, so the listening socket stays readable: trialsd spun in failed accepts,
+/// served nobody new and logged nothing (figures in benchmarks/README.md, "Hostile clients").
+/// This handler, on the listening channel, answers EMFILE and ENFILE the way
 /// libev and nginx do: it gives up a spare descriptor it holds for the purpose, accepts each
 /// waiting connection and closes it at once (the client sees the connection closed instead of
 /// hanging), takes the spare back, and says so in the log once a minute with the limit's

@@ -9,9 +9,9 @@ import TrialStore
 ///
 /// The last `backlog` events are kept once, in a ring shared by every subscriber, each with its
 /// reply frame made once (`{"parameters":{"event":…},"continues":true}` and its NUL): a
-/// subscriber is a cursor into the ring, not a copy of the events. 500 subscribers that never
-/// read used to hold a copy each (1.36 GB after 12,000 events) and cut appends tenfold; now
-/// their cost is the ring, whatever their number. A subscriber whose cursor the ring has left
+/// subscriber is a cursor into the ring, not a copy of the events. Subscribers that never
+/// read used to hold a copy each, and slowed appends with it; now their cost is the ring,
+/// whatever their number (figures in benchmarks/README.md, "Hostile clients"). A subscriber whose cursor the ring has left
 /// behind is dropped with SubscriberTooSlow (it resumes from its last seq).
 final class Broadcaster: @unchecked Sendable {  // state guarded by `lock`
     /// What a subscriber wants.
@@ -223,4 +223,9 @@ final class Broadcaster: @unchecked Sendable {  // state guarded by `lock`
         }
         for c in woken { c.resume() }
     }
+}
+
+/// The broadcaster hears of commits as an observer of the committer.
+extension Broadcaster: CommitObserver {
+    func committed(_ batch: CommittedBatch) { publish(batch.results) }
 }

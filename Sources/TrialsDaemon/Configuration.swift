@@ -25,6 +25,9 @@ public struct DaemonConfiguration: Sendable {
     /// Write a journald entry for every appended event. Default true (quietly nothing when no
     /// journald listens).
     public var journal = true
+    /// Journal entries waiting for journald at most; past it, entries are not sent and a
+    /// warning counts them (the log has the events). Default 100 000.
+    public var journalBacklog = 100_000
     /// How often to look for expected milestones whose window has passed. Default 1 hour.
     public var overdueInterval: Duration = .seconds(3600)
     /// Only a `registered` event, or one with expectedVersion 0, may name a trial the log does

@@ -29,13 +29,12 @@ final class ControlService: Sendable {
     let imports: ImportService
     let subscriptions: SubscriptionService
     let rebuilds: RebuildService
+    let syncs: SyncService
+    let archives: ArchiveService
 
-    /// `onAppended` is called after each appended event (the journal, issue 4), with the trial
-    /// after it, and the severity of a registry change when an import classified it.
     init(
         store: EventStore, committer: GroupCommitter, broadcaster: Broadcaster, threadPool: NIOThreadPool,
-        configuration: DaemonConfiguration, logger: Logger,
-        onAppended: @escaping @Sendable (AppendOutcome, ChangeSeverity?) -> Void = { _, _ in }
+        configuration: DaemonConfiguration, logger: Logger
     ) {
         self.store = store
         self.threadPool = threadPool
@@ -44,11 +43,13 @@ final class ControlService: Sendable {
         self.logger = logger
         let context = ServiceContext(store: store, threadPool: threadPool, logger: logger)
         queries = QueryService(context: context, broadcaster: broadcaster, connections: connections, started: Date())
-        appends = AppendService(committer: committer, logger: logger, inFlight: inFlight, onAppended: onAppended)
+        appends = AppendService(committer: committer, logger: logger, inFlight: inFlight)
         amendments = AmendmentService(appends: appends)
         imports = ImportService(context: context, appends: appends)
         subscriptions = SubscriptionService(context: context, broadcaster: broadcaster)
         rebuilds = RebuildService(context: context)
+        syncs = SyncService(context: context, appends: appends, committer: committer)
+        archives = ArchiveService(context: context)
     }
 
     typealias Reply = @Sendable (VarlinkReply) async throws -> Void
@@ -130,6 +131,16 @@ final class ControlService: Sendable {
                 } catch { throw PeerGone(underlying: error) }
             }
             try await subscriptions.subscribe(SubscribeRequest(parameters: p), drop: drop, writeFrame: writeFrame, reply: reply)
+        case .follow: try await send(try await syncs.follow(FollowRequest(parameters: p), peer: peer))
+        case .unfollow: try await send(try await syncs.unfollow(UnfollowRequest(parameters: p), peer: peer))
+        case .following: try await send(try await syncs.following(FollowingRequest(parameters: p)))
+        case .importStudies: try await send(try await syncs.importStudies(ImportStudiesRequest(parameters: p), peer: peer))
+        case .recordSync: try await send(try await syncs.recordSync(RecordSyncRequest(parameters: p), peer: peer))
+        case .backup: try await send(try await archives.backup(BackupRequest(parameters: p), peer: peer))
+        case .export:
+            let r = try ExportRequest(parameters: p)
+            guard call.more else { throw TrialsError.expectedMore }
+            try await archives.export(r, reply: reply)
         case .append, .appendMany:
             // Queued by the server through `submit`, never started as a task.
             throw TrialsError.methodNotFound(method: call.method)
@@ -150,11 +161,6 @@ final class ControlService: Sendable {
         } catch {
             reply(oneway ? .none : .reply(VarlinkReply(error: TrialsError.malformedRequest(reason: "\(error)").varlinkError)))
         }
-    }
-
-    /// Tells the world (journal, hook) of what an append recorded; replays recorded nothing.
-    func announce(_ outcomes: [AppendOutcome], severities: [ChangeSeverity]? = nil) {
-        appends.announce(outcomes, severities: severities)
     }
 
     /// `reply` failed: the peer is not there to answer any more.

@@ -18,6 +18,8 @@ public final class Daemon: Sendable {
     let store: EventStore
     let committer: GroupCommitter
     let broadcaster: Broadcaster
+    /// Sends the journal entries on a thread of its own; nil without `configuration.journal`.
+    let journalSink: JournalSink?
     let service: ControlService
     let server: Server
     let group: MultiThreadedEventLoopGroup
@@ -29,7 +31,9 @@ public final class Daemon: Sendable {
     private let rebuildSeen = NIOLockedValueBox<RebuildProgress?>(nil)
 
     /// Opens and migrates the database. Throws StoreError (one line) when it cannot.
-    public init(configuration: DaemonConfiguration, logger: Logger, onAppended: @escaping @Sendable (AppendOutcome) -> Void = { _ in }) throws {
+    /// `observers` hear of every commit after the daemon's own (the broadcaster, the journal
+    /// sink), on the writer thread: see `CommitObserver`.
+    public init(configuration: DaemonConfiguration, logger: Logger, observers: [any CommitObserver] = []) throws {
         self.configuration = configuration
         self.logger = logger
         // One daemon per database and per socket, checked before anything is opened or bound.
@@ -41,24 +45,24 @@ public final class Daemon: Sendable {
         store = try EventStore(path: configuration.databasePath, configuration: storeConfiguration)
         let broadcaster = Broadcaster(lastSeq: try store.lastSeq(), backlog: configuration.subscriberBacklog)
         self.broadcaster = broadcaster
-        committer = GroupCommitter(store: store, maximumBatch: configuration.maximumGroupCommit) { broadcaster.publish($0) }
+        // The one path after a commit: subscribers, then the journal, then the caller's.
+        let journalSink = configuration.journal ? JournalSink(capacity: configuration.journalBacklog, logger: logger) : nil
+        self.journalSink = journalSink
+        committer = GroupCommitter(
+            store: store, maximumBatch: configuration.maximumGroupCommit,
+            observers: [broadcaster as any CommitObserver] + (journalSink.map { [$0] } ?? []) + observers)
         threadPool = NIOThreadPool(numberOfThreads: configuration.readerThreads)
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let journal = configuration.journal
-        // Tells the world about an appended event: the journal, then the caller's hook.
-        let appended: @Sendable (AppendOutcome, ChangeSeverity?) -> Void = { outcome, severity in
-            if journal { Journal.send(JournalEntries.fields(outcome.event, trial: outcome.trial, severity: severity)) }
-            onAppended(outcome)
-        }
         service = ControlService(
             store: store, committer: committer, broadcaster: broadcaster, threadPool: threadPool, configuration: configuration,
-            logger: logger, onAppended: appended)
+            logger: logger)
         server = Server(service: service, configuration: configuration, group: group, logger: logger)
     }
 
     /// Starts the writer and binds the socket: connects succeed when this returns.
     public func start() async throws {
         threadPool.start()
+        journalSink?.start()
         committer.start()
         do {
             if let seed = configuration.seedFile { try await self.seed(from: seed) }
@@ -67,6 +71,7 @@ public final class Daemon: Sendable {
             // Nothing will run(): stop what start() started, and the event loop, so that a
             // failed start leaves no thread behind.
             committer.stop()
+            journalSink?.stop(before: Date().addingTimeInterval(5))
             try? await threadPool.shutdownGracefully()
             try? await group.shutdownGracefully()
             throw error
@@ -95,7 +100,7 @@ public final class Daemon: Sendable {
                 throw DaemonError.configuration("\(path):\(i + 1): \(error)")
             }
         }
-        switch await record(groups: [events], recordedBy: "trialsd (seed \((path as NSString).lastPathComponent))")[0] {
+        switch await committer.append(groups: [events], recordedBy: "trialsd (seed \((path as NSString).lastPathComponent))")[0] {
         case .success(let outcomes):
             logger.info("recorded \(Wording.count(outcomes.count, "event")) from \(path) into the empty log")
         case .failure(.refused(let e)):
@@ -105,14 +110,6 @@ public final class Daemon: Sendable {
         case .failure(.shuttingDown):
             throw DaemonError.configuration("\(path): not recorded: trialsd is stopping")
         }
-    }
-
-    /// Appends groups through the writer (committed together, each all or nothing) and
-    /// announces what each appended (journal, hook); subscribers hear of it from the writer.
-    private func record(groups: [[NewEvent]], recordedBy: String) async -> [GroupCommitter.Outcome] {
-        let outcomes = await committer.append(groups: groups, recordedBy: recordedBy)
-        for case .success(let appended) in outcomes { service.announce(appended) }
-        return outcomes
     }
 
     /// Writes `milestone-overdue` once for every pending forecast whose window ended before
@@ -130,7 +127,7 @@ public final class Daemon: Sendable {
                 occurred: PartialDate(day: today), source: "trialsd: the window \(c.window) passed on \(today)")]
         }
         var written = 0
-        for (c, outcome) in zip(candidates, await record(groups: marks, recordedBy: "trialsd (overdue watcher)")) {
+        for (c, outcome) in zip(candidates, await committer.append(groups: marks, recordedBy: "trialsd (overdue watcher)")) {
             switch outcome {
             case .success: written += 1
             case .failure(let e): logger.debug("overdue mark of seq \(c.seq) not written: \(e)")
@@ -166,6 +163,8 @@ public final class Daemon: Sendable {
         server.stop()
         committer.stop()
         broadcaster.finishAll()
+        // Every commit has been handed to the sink: send what it holds (journald permitting).
+        journalSink?.stop(before: Date().addingTimeInterval(5))
         // Replies already computed still go out: give busy connections a moment.
         if !service.inFlight.waitUntilIdle(before: Date().addingTimeInterval(5)) {
             logger.warning("closing connections with calls still unanswered after 5 s")
@@ -173,18 +172,26 @@ public final class Daemon: Sendable {
         server.closeConnections()
     }
 
-    /// A real liveness check for the watchdog: the writer thread runs a no-op between commits
-    /// and the database answers a read, both within `limit`. Returns what failed, in one line
-    /// (which probe, and why); nil when both answered, or when the writer is held by a rebuild
-    /// that has written trials since the previous check (a long rebuild is not a hang).
+    /// A real liveness check for the watchdog: the writer thread runs a no-op between commits,
+    /// the database answers a read, and the event loop runs a task, all within `limit`. Returns
+    /// what failed, in one line (which probe, and why); nil when all answered, or when the
+    /// writer is held by a rebuild that has written trials since the previous check (a long
+    /// rebuild is not a hang).
     public func livenessProblem(within limit: Duration) async -> String? {
         let committer = self.committer, store = self.store, rebuildSeen = self.rebuildSeen
+        let loop = group.next()
         let answered = NIOLockedValueBox(false)
+        // Which probes have answered: the writer and database, the event loop.
+        let writerAnswered = NIOLockedValueBox(false)
+        let loopAnswered = NIOLockedValueBox(false)
         return await withCheckedContinuation { (c: CheckedContinuation<String?, Never>) in
             let finish: @Sendable (String?) -> Void = { problem in
                 if answered.withLockedValue({ let was = $0; $0 = true; return !was }) { c.resume(returning: problem) }
             }
-            // The probe may outlive the verdict when the writer is stuck; it ends when the writer does.
+            let bothAnswered: @Sendable () -> Void = {
+                if writerAnswered.withLockedValue({ $0 }) && loopAnswered.withLockedValue({ $0 }) { finish(nil) }
+            }
+            // The probes may outlive the verdict when what they wait on is stuck; they end when it does.
             Task {
                 do {
                     try await committer.exclusive({ () })
@@ -194,13 +201,24 @@ public final class Daemon: Sendable {
                 }
                 do {
                     _ = try store.lastSeq()
-                    finish(nil)
                 } catch {
                     finish("the database did not answer a read: \(StoreError.oneLine(error))")
+                    return
                 }
+                writerAnswered.withLockedValue { $0 = true }
+                bothAnswered()
+            }
+            // The event loop reads every connection: a task on it must run, as a call would.
+            loop.execute {
+                loopAnswered.withLockedValue { $0 = true }
+                bothAnswered()
             }
             Task {
                 try? await Task.sleep(for: limit)
+                if writerAnswered.withLockedValue({ $0 }) {
+                    finish("the event loop did not run a task within \(limit) (a handler is blocking it)")
+                    return
+                }
                 // A rebuild holds the writer for as long as it runs (seconds per million
                 // events): one that wrote trials since the previous check is alive.
                 let rebuild = store.rebuildProgress
@@ -208,8 +226,9 @@ public final class Daemon: Sendable {
                     defer { seen = rebuild }
                     return seen
                 }
+                let loopProblem = loopAnswered.withLockedValue { $0 } ? nil : "the event loop did not run a task within \(limit) (a handler is blocking it)"
                 if let rebuild {
-                    finish(rebuild != seen ? nil
+                    finish(rebuild != seen ? loopProblem
                         : "the writer did not answer within \(limit), and the rebuild holding it wrote no trial since the last check (\(rebuild.trials) written)")
                 } else {
                     finish("the writer did not answer within \(limit) (a commit, a rebuild or a checkpoint is holding it)")

@@ -1,3 +1,4 @@
+import ClinicalTrialsGov
 import Foundation
 import NIOConcurrencyHelpers
 import NIOCore
@@ -7,6 +8,8 @@ import TrialStore
 /// The single writer: appends queued by any number of connections are committed together, one
 /// transaction and one fsync for all that queued while the previous commit was on disk, and
 /// every caller gets its own result. Runs on its own thread, so reads never wait behind it.
+/// After each commit, before any caller hears back, its observers (`CommitObserver`: the
+/// broadcaster, the journal sink) are told what it recorded: the one path after a commit.
 final class GroupCommitter: @unchecked Sendable {  // queue and flags guarded by `condition`, which the writer waits on
     typealias Outcome = Result<[AppendOutcome], CommitError>
 
@@ -20,6 +23,8 @@ final class GroupCommitter: @unchecked Sendable {  // queue and flags guarded by
     private struct Request {
         let events: [NewEvent]
         let recordedBy: String
+        /// The events' change severities, when an import classified them (for the observers).
+        var severities: [ChangeSeverity]? = nil
         /// Where `done` runs: on this event loop (one hop per commit for all its requests),
         /// or on the writer thread when nil.
         var eventLoop: EventLoop? = nil
@@ -28,23 +33,20 @@ final class GroupCommitter: @unchecked Sendable {  // queue and flags guarded by
 
     private let store: EventStore
     private let maximumBatch: Int
-    private let published: @Sendable ([Result<[AppendOutcome], GroupError>]) -> Void
+    private let observers: [any CommitObserver]
     private let condition = NSCondition()
     private var queue: [Request] = []
     private var stopping = false
     private var finished = false
     private var thread: Thread?
-    /// Turns of the writer loop so far (each a commit, exclusive work, or both); tests count commits with it.
-    private(set) var commits: UInt64 = 0
 
-    /// - Parameter published: called on the writer thread, in seq order, with each committed
-    ///   batch's outcomes (before the callers hear back): its new events are those of the
-    ///   accepted groups that were not replays. Handed over as they are, so that the writer
-    ///   copies no event when nobody subscribes.
-    init(store: EventStore, maximumBatch: Int, published: @escaping @Sendable ([Result<[AppendOutcome], GroupError>]) -> Void) {
+    /// - Parameter observers: told of each committed batch, on the writer thread, in commit
+    ///   (and seq) order, before the callers hear back. The batch is handed over as the store
+    ///   returned it, so that the writer copies no event for them.
+    init(store: EventStore, maximumBatch: Int, observers: [any CommitObserver]) {
         self.store = store
         self.maximumBatch = maximumBatch
-        self.published = published
+        self.observers = observers
     }
 
     func start() {
@@ -54,10 +56,11 @@ final class GroupCommitter: @unchecked Sendable {  // queue and flags guarded by
         t.start()
     }
 
-    /// Queues one group (all or nothing) and waits for its commit.
-    func append(_ events: [NewEvent], recordedBy: String) async -> Outcome {
+    /// Queues one group (all or nothing) and waits for its commit. `severities` (one per
+    /// event, an import's classification) travel with it to the observers.
+    func append(_ events: [NewEvent], recordedBy: String, severities: [ChangeSeverity]? = nil) async -> Outcome {
         await withCheckedContinuation { c in
-            enqueue(Request(events: events, recordedBy: recordedBy) { c.resume(returning: $0) })
+            enqueue(Request(events: events, recordedBy: recordedBy, severities: severities) { c.resume(returning: $0) })
         }
     }
 
@@ -152,9 +155,6 @@ final class GroupCommitter: @unchecked Sendable {  // queue and flags guarded by
 
             if !batch.isEmpty { commit(batch) }
             for w in work { w.run() }
-            condition.lock()
-            commits &+= 1
-            condition.unlock()
         }
     }
 
@@ -162,7 +162,10 @@ final class GroupCommitter: @unchecked Sendable {  // queue and flags guarded by
         let outcomes: [Outcome]
         do {
             let results = try store.append(groups: batch.map { ($0.events, $0.recordedBy) })
-            published(results)
+            if !observers.isEmpty {
+                let committed = CommittedBatch(results: results, severities: batch.map(\.severities))
+                for o in observers { o.committed(committed) }
+            }
             outcomes = results.map { $0.mapError { .refused($0) } }
         } catch {
             outcomes = Array(repeating: .failure(.store(error)), count: batch.count)

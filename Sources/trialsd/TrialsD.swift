@@ -134,8 +134,8 @@ struct TrialsD: AsyncParsableCommand {
 
         let daemon: Daemon
         do {
-            // Opening migrates the database: minutes for a large log the first time a new
-            // migration fills a table from it (0003: 16 s at ten million events).
+            // Opening migrates the database: long on a large log the first time a new
+            // migration fills a table from it (figures in benchmarks/README.md).
             daemon = try ServiceNotifier.extendingStartTimeout(status: "opening \(config.databasePath) (migrating it may take a while)") {
                 try Daemon(configuration: config, logger: logger)
             }
@@ -151,7 +151,7 @@ struct TrialsD: AsyncParsableCommand {
             logger.info("stopping before serving: a stop signal came during start-up")
             daemon.stop()
         }
-        // Watchdog: WATCHDOG=1 only when the writer and the database really answer.
+        // Watchdog: WATCHDOG=1 only when the writer, the database and the event loop really answer.
         let watchdog = ServiceNotifier.watchdogInterval.map { interval in
             Task.detached {
                 while !Task.isCancelled {

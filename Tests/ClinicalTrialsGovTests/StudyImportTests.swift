@@ -1,6 +1,7 @@
 import ClinicalTrialsGov
 import Foundation
 import TrialDomain
+import TrialTestSupport
 import XCTest
 
 /// The import's orchestration, against a log that is only closures' worth of state.
@@ -92,6 +93,19 @@ final class StudyImportTests: XCTestCase {
     func testAnUnreadableDocumentIsAnImportError() {
         XCTAssertThrowsError(try StudyImport(document: .object(JSONObject([("studies", 3)])), file: "x.json")) { e in
             XCTAssertEqual((e as? ImportError)?.file, "x.json")
+        }
+    }
+}
+
+final class StudyEssentialsTests: XCTestCase {
+    /// What sync sends is a fraction of the record and parses to the same study.
+    func testTheEssentialsOfARecordParseToTheSameStudy() throws {
+        for id in ["NCT00973089", "NCT02552212", "NCT06171568"] {
+            let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: Repository.path("demo/ctgov/\(id).json"))))
+            let whole = try JSONValue.parse(bytes)
+            let essentials = StudyDocument.essentials(whole)
+            XCTAssertEqual(try StudyDocument.parse(essentials, file: id), try StudyDocument.parse(whole, file: id), id)
+            XCTAssertLessThan(essentials.canonicalText.utf8.count, whole.canonicalText.utf8.count, id)
         }
     }
 }

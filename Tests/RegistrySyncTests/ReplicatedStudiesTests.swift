@@ -19,3 +19,13 @@ final class ReplicatedStudiesTests: XCTestCase {
         XCTAssertFalse(studies[1].hasResults)
     }
 }
+
+extension ReplicatedStudiesTests {
+    /// Enlarged as the registry's largest records are, what sync sends of it still fits in one
+    /// message to trialsd.
+    func testTheEnlargedRecordsEssentialsFitInOneMessage() throws {
+        let big = try ReplicatedStudies.enlarged(try Records.study("NCT02552212"), toAtLeast: 1_500_000)
+        let essentials = StudyDocument.essentials(try JSONValue.parse(big))
+        XCTAssertLessThan(essentials.canonicalText.utf8.count, 1 << 20)
+    }
+}

@@ -170,7 +170,7 @@ final class CommandTests: XCTestCase {
         }
         XCTAssertTrue(h.trialsd.calls.isEmpty, "nothing is sent on a usage error")
         XCTAssertEqual(h.run("stauts").stderr,
-                       "trialctl: unknown command 'stauts'; the commands are status, log, record, import, correct, retract, watch, upcoming, verify, rebuild, stats (see 'trialctl --help')\n")
+                       "trialctl: unknown command 'stauts'; the commands are status, log, record, import, correct, retract, watch, upcoming, verify, rebuild, stats, follow, unfollow, following, sync, backfill, timeline, backup, export (see 'trialctl --help')\n")
         XCTAssertTrue(h.run("record", "HARMONi-6", "paused").stderr.hasPrefix(
             "trialctl: TYPE: unknown event type 'paused'; the types are registered, status-changed, "))
         XCTAssertEqual(h.run("log", "--lines", "-1").stderr, "trialctl: -n/--lines: give 0 or more events, not -1 (see 'trialctl log --help')\n")

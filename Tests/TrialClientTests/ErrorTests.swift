@@ -51,6 +51,9 @@ final class ErrorTests: XCTestCase {
         XCTAssertEqual(say(trials("ShuttingDown")), "trialsd is shutting down; try again in a moment")
         XCTAssertEqual(say(trials("StoreFailed", ["reason": "SQLite error 13: database or disk is full"])),
                        "trialsd could not use its database (nothing was written): SQLite error 13: database or disk is full; see journalctl -u trialsd")
+        // BackupError's line, as it is: it names the path and what to do.
+        XCTAssertEqual(say(trials("BackupFailed", ["path": "/srv/t.db", "reason": "cannot back up to /srv/t.db: it exists; remove it, give another path, or ask to overwrite it"])),
+                       "cannot back up to /srv/t.db: it exists; remove it, give another path, or ask to overwrite it")
         XCTAssertEqual(say(trials("InvalidFilter", ["parameter": "phases", "value": "5", "valid": ["3", "4"]])), "--phase 5: the phases are 3, 4")
         XCTAssertEqual(say(trials("InvalidFilter", ["parameter": "sponsors", "value": "...", "valid": []])),
                        "--sponsor ...: give a name with a letter or digit")
@@ -61,7 +64,7 @@ final class ErrorTests: XCTestCase {
             guard line.hasPrefix("error ") else { return nil }
             return String(line.dropFirst(6).prefix { $0 != " " && $0 != "(" })
         }
-        XCTAssertEqual(names.count, 17)
+        XCTAssertEqual(names.count, TrialsError.Name.allCases.count)
         for name in names {
             let m = say(trials(name))
             XCTAssertFalse(m.hasPrefix("trialsd answered"), "\(name) has no sentence")

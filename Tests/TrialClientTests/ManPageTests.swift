@@ -32,7 +32,7 @@ final class ManPageTests: XCTestCase {
 
     func testTrialctlPageHasEveryOptionAndTheSections() throws {
         let man = try page("share/man/man1/trialctl.1")
-        for command in ["status", "log", "record", "import", "correct", "retract", "watch", "upcoming", "verify", "rebuild", "stats"] {
+        for command in ["status", "log", "record", "import", "correct", "retract", "watch", "upcoming", "verify", "rebuild", "stats", "timeline", "backup", "export"] {
             let options = try longOptions("trialctl", [command])
             XCTAssertFalse(options.isEmpty, command)
             for option in options { XCTAssertTrue(Self.lists(man, option), "trialctl \(command) \(option) is not in trialctl.1") }

@@ -27,7 +27,7 @@ final class InterfaceTests: XCTestCase {
         XCTAssertEqual(Self.declared("method", in: idl), TrialsMethod.allCases.map(\.member))
         // The IDL's header names the methods that need writing rights.
         let writers = TrialsMethod.allCases.filter(\.needsWriter).map(\.member)
-        XCTAssertEqual(writers, ["Append", "AppendMany", "Correct", "Retract", "Import", "Rebuild"])
+        XCTAssertEqual(writers, ["Append", "AppendMany", "Correct", "Retract", "Import", "Rebuild", "Follow", "Unfollow", "ImportStudies", "RecordSync", "Backup"])
         XCTAssertEqual(TrialsMethod.allCases.filter(\.isQueued), [.append, .appendMany])
         for m in TrialsMethod.allCases {
             XCTAssertEqual(TrialsMethod(VarlinkCall(method: m.qualifiedName)), m)
@@ -43,6 +43,8 @@ final class InterfaceTests: XCTestCase {
         .idConflict(id: "i", seq: 1), .identifierTaken(identifier: "NCT1", trial: "T"), .notAmendable(seq: 1, reason: "r"),
         .wrongTrial(seq: 1, trial: "T", given: "U"), .invalidImport(file: "f", path: "p", reason: "r"),
         .invalidDate(parameter: "asOf", reason: "r"), .subscriberTooSlow(lastSeq: 1, backlog: 2), .requestTooLarge(limit: 3),
+        .malformedRequest(reason: "r"), .shuttingDown, .storeFailed(reason: "r"), .invalidFollow(target: "t", reason: "r"),
+        .backupFailed(path: "/p", reason: "r"),
         .malformedRequest(reason: "r"), .shuttingDown, .storeFailed(reason: "r"), .invalidFilter(parameter: "phases", value: "5", valid: ["3"]),
     ]
 

@@ -2,6 +2,7 @@ import Foundation
 import TrialDomain
 import TrialProtocol
 import TrialTestSupport
+import RegistryTestSupport
 import XCTest
 
 @testable import TrialsDaemon
@@ -103,21 +104,37 @@ final class ExamplesTests: XCTestCase {
 
     var dir: TemporaryDirectory!
     var daemon: DaemonProcess!
+    /// The registry `sync` and `backfill` examples ask: a stand-in on 127.0.0.1 serving the
+    /// real records of demo/ctgov and, for the backfill example's trial, the real version 0 of
+    /// Tests/Fixtures/ctgov-history under its number.
+    var registry: StubRegistryServer!
 
     override func setUpWithError() throws {
         dir = try TemporaryDirectory()
         daemon = try DaemonProcess(directory: dir, arguments: ["--seed", Repository.path("demo/trial-timeline.jsonl")])
         try daemon.start()
+        let fake = FakeRegistry()
+        for id in ["NCT00973089", "NCT02552212", "NCT06171568"] {
+            try fake.put(Array(try Data(contentsOf: URL(fileURLWithPath: Repository.path("demo/ctgov/\(id).json")))))
+        }
+        let v0 = String(decoding: try Data(contentsOf: URL(fileURLWithPath: Repository.path("Tests/Fixtures/ctgov-history/NCT04280705_history_v0.json"))), as: UTF8.self)
+        let backfilled = "NCT06388018"
+        fake.putHistory(
+            backfilled, list: Array(#"{"changes":[{"version":0,"date":"2024-06-01","status":"NOT_YET_RECRUITING","moduleLabels":[]}]}"#.utf8),
+            versions: [0: Array(v0.replacingOccurrences(of: "NCT04280705", with: backfilled).utf8)])
+        registry = try StubRegistryServer(handler: fake.answer)
     }
 
     override func tearDownWithError() throws {
+        registry.stop()
         XCTAssertEqual(daemon.terminate(), 0)
         dir.remove()
     }
 
     /// The environment `make run` tells a user to have: trialctl on PATH, TRIALCTL_SOCKET.
     var environment: [String: String] {
-        ["PATH": "\(Products.directory.path):/usr/bin:/bin", "HOME": dir.url.path, "NO_COLOR": "1", "TRIALCTL_SOCKET": daemon.socketPath]
+        ["PATH": "\(Products.directory.path):/usr/bin:/bin", "HOME": dir.url.path, "NO_COLOR": "1", "TRIALCTL_SOCKET": daemon.socketPath,
+         "TRIALTRACK_CTGOV_URL": registry.root]
     }
 
     /// Runs the examples in order, in one shell from the clone's directory (so that a variable
@@ -207,6 +224,7 @@ final class ExamplesTests: XCTestCase {
             examples += Self.helpExamples(help.out, source: "trialctl help \(name)")
         }
         XCTAssertTrue(examples.contains { $0.command.hasPrefix("trialctl correct ") }, "\(examples)")
+        XCTAssertTrue(examples.contains { $0.command.hasPrefix("trialctl sync") }, "the sync's examples, against the stand-in")
         try run(examples)
     }
 

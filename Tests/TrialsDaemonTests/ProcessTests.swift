@@ -441,6 +441,21 @@ final class WatchdogTests: XCTestCase {
         try await server.stop()
     }
 
+    func testLivenessFailsWhileTheEventLoopIsBlocked() async throws {
+        let server = try await InProcessDaemon()
+        let release = DispatchSemaphore(value: 0), entered = DispatchSemaphore(value: 0)
+        // A handler that blocks the loop (what a blocking send to journald there could do).
+        server.daemon.group.next().execute { entered.signal(); release.holdAtMost() }
+        try entered.wait(for: "the event loop to run the blocking task")
+        let problem = await server.daemon.livenessProblem(within: .milliseconds(300))
+        XCTAssertEqual(problem, "the event loop did not run a task within 0.3 seconds (a handler is blocking it)",
+            "a blocked event loop must not feed the watchdog, and the journal must say so")
+        release.signal()
+        let after = await server.daemon.livenessProblem(within: .seconds(5))
+        XCTAssertNil(after)
+        try await server.stop()
+    }
+
     /// A rebuild holds the writer for seconds per million events: the check counts it alive
     /// while it writes trials, and fails it once it stops making progress.
     func testALongRebuildIsAliveOnlyWhileItProgresses() async throws {

@@ -212,7 +212,7 @@ final class ProtocolTests: XCTestCase {
 
     func testPipelinedAppendsOnOneConnectionShareCommitsAndAnswerInOrder() throws {
         let c = try server.connect()
-        let before = server.daemon.committer.commits
+        let before = server.commits.batches
         var calls = (0..<64).map { i in
             VarlinkCall(method: TrialsInterface.method("Append"), parameters: JSONObject([("event", event("HARMONi-2", "presented", "2024", ["venue": .string("M\(i)")]))])).json
         }
@@ -225,7 +225,7 @@ final class ProtocolTests: XCTestCase {
         }
         let status = try c.nextReply("the Status after the appends")
         XCTAssertEqual(status.parameters["trials"]?.arrayValue?.first?["version"], 64)
-        let commits = server.daemon.committer.commits - before
+        let commits = server.commits.batches - before
         XCTAssertLessThan(commits, 64, "pipelined appends did not share commits: 64 appends in \(commits) transactions")
     }
 
@@ -330,7 +330,7 @@ final class ProtocolTests: XCTestCase {
     }
 
     func testConcurrentAppendsAreGroupCommitted() async throws {
-        let commitsBefore = server.daemon.committer.commits
+        let commitsBefore = server.commits.batches
         let clients = 16, each = 25
         let path = server.socketPath
         let seqs = try onThreads(clients) { k in
@@ -340,8 +340,8 @@ final class ProtocolTests: XCTestCase {
             }
         }
         XCTAssertEqual(seqs.joined().sorted(), Array(1...Int64(clients * each)))
-        let commits = server.daemon.committer.commits - commitsBefore
-        XCTAssertLessThan(commits, UInt64(clients * each),
+        let commits = server.commits.batches - commitsBefore
+        XCTAssertLessThan(commits, clients * each,
                           "every append took its own transaction: \(clients * each) appends from \(clients) clients in \(commits)")
         XCTAssertTrue(try server.connect().trials("Verify")["ok"] == true)
     }

@@ -14,6 +14,8 @@ final class InProcessDaemon: @unchecked Sendable {
     /// Whether `stop()` removes the directory: only one this daemon made itself.
     private let ownsDirectory: Bool
     let daemon: Daemon
+    /// Counts the writer's commits, as an observer of them.
+    let commits = CommitCounter()
     private var runTask: Task<Void, Error>?
     var socketPath: String { daemon.configuration.socketPath }
 
@@ -41,7 +43,7 @@ final class InProcessDaemon: @unchecked Sendable {
         var logger = Logger(label: "trialsd-test")
         logger.logLevel = .warning
         do {
-            daemon = try Daemon(configuration: c, logger: logger)
+            daemon = try Daemon(configuration: c, logger: logger, observers: [commits])
             try await daemon.start()
         } catch {
             if owned { directory.remove() }
@@ -391,4 +393,20 @@ final class SpawnedProcess {
         XCTFail("\(pid) did not stop within \(timeout) s of signal \(signal) (killed)", file: file, line: line)
         return exit.status()
     }
+}
+
+/// Counts committed transactions and the events they recorded: an observer of the writer's
+/// commits, as the daemon's broadcaster and journal sink are.
+final class CommitCounter: CommitObserver, Sendable {
+    private let state = NIOLockedValueBox((batches: 0, events: 0))
+
+    func committed(_ batch: CommittedBatch) {
+        let n = batch.recordedCount
+        state.withLockedValue { $0.batches += 1; $0.events += n }
+    }
+
+    /// Transactions committed so far.
+    var batches: Int { state.withLockedValue { $0.batches } }
+    /// Events recorded so far (not replays).
+    var events: Int { state.withLockedValue { $0.events } }
 }

@@ -2,6 +2,7 @@
 
 Usage: varlink_client.py unix:/path/to/control
 """
+import json
 import sys
 import threading
 
@@ -66,5 +67,22 @@ with varlink.Client(address=address) as client:
             if len(seen) == 2:
                 break
         check(seen == [1, 2], "Subscribe with more: catch-up then live (%s)" % seen)
+
+# A connection of its own: the subscription above is still in progress on the first.
+with varlink.Client(address=address) as client:
+    with client.open("org.trialtrack.Trials", namespaced=False) as trials:
+        # Export with more: the log as JSON lines, in replies until one without continues.
+        lines = []
+        for reply in trials.Export(_more=True):
+            lines.extend(reply["lines"])
+        check([json.loads(line)["seq"] for line in lines] == [1, 2], "Export with more: a line per event")
+
+        # Backup refuses a relative path with BackupFailed, naming it.
+        try:
+            trials.Backup("relative.db")
+            check(False, "Backup to a relative path fails")
+        except varlink.VarlinkError as e:
+            check(e.error() == "org.trialtrack.Trials.BackupFailed", "BackupFailed for a relative path")
+            check(e.parameters()["path"] == "relative.db", "BackupFailed names the path")
 
 print("python varlink: all checks passed")

@@ -21,6 +21,14 @@ public struct LogCommand: TrialctlCommand {
             --condition, --intervention and --followed show only the events of the trials that \
             match, as they are now (as for status; not with -f).
 
+            --atom prints the events selected (every option above applies) as an Atom feed \
+            (RFC 4287) for feed readers instead, newest first; -o FILE writes it to FILE (put \
+            in place once complete). The feed's id is the hash of the log's first event with \
+            the trial and types asked for (urn:trialtrack:log:HASH/trial/KEY/type/TYPE), the \
+            same at every export, and each entry's the event's id (urn:uuid:ID); the feed is \
+            updated when its newest event was recorded. Entries carry the event type as a \
+            category, and no severity: the log does not record how much a change mattered.
+
             When -n leaves earlier events out, a last line on standard error says how to see \
             them; "-- No events --" goes there too; --no-legend prints neither.
 
@@ -28,6 +36,7 @@ public struct LogCommand: TrialctlCommand {
               trialctl log -n 20 HARMONi-6
               trialctl log --since 2026-06-01 --type readout
               trialctl log -f --type status-changed
+              trialctl log --since 2026-11-01 --atom -o /tmp/changes.xml
               trialctl log --sponsor GORTEC --phase 3
             """)
 
@@ -58,6 +67,12 @@ public struct LogCommand: TrialctlCommand {
 
     @OptionGroup public var filters: FilterOptions
 
+    @Flag(help: "Print the events as an Atom feed, newest first, for feed readers.")
+    public var atom = false
+
+    @Option(name: [.customShort("o"), .customLong("output")], help: ArgumentHelp("With --atom: write it to this file instead of standard output.", valueName: "file"))
+    public var outputFile: String?
+
     @OptionGroup public var output: TableOutputOptions
 
     @OptionGroup public var global: GlobalOptions
@@ -76,6 +91,9 @@ public struct LogCommand: TrialctlCommand {
             throw UsageError("-f/--follow and the filters (--phase, --status …): a follow takes only TRIAL and --type")
         }
         if follow, until != nil { throw UsageError("-f/--follow and --until: a follow has no end; give one or the other") }
+        if outputFile != nil, !atom { throw UsageError("-o/--output: only with --atom") }
+        if atom, follow { throw UsageError("--atom and -f/--follow: a feed is a file; give one or the other") }
+        if atom, output.json.isOn { throw UsageError("--atom and --json: give one or the other") }
     }
 
     func query() throws -> LogQuery {
@@ -101,6 +119,7 @@ public struct LogCommand: TrialctlCommand {
         } else {
             events = try reader.all()
         }
+        if atom { return try FeedExport.write(events, query: query, to: outputFile, reader.session, ctx) }
         if reverse { events.reverse() }
         if output.json.isOn { return ctx.printJSON(JSONObject([("events", .array(events.map(\.json)))]), output.json) }
         let listing = Render.log(events, earlierUntil: earlierUntil, style: ctx.style(global, full: output.full))

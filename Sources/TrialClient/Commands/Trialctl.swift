@@ -101,7 +101,7 @@ public struct Trialctl: ParsableCommand {
             (/run/user/UID/trialsd/control when XDG_RUNTIME_DIR is not set), or \
             $XDG_STATE_HOME/trialsd/control (~/.local/state/trialsd/control) when you have no \
             runtime directory. Reading needs access to the socket; recording, importing, \
-            correcting, retracting and rebuilding need root, the user trialsd runs as, or \
+            correcting, retracting, rebuilding and backing up need root, the user trialsd runs as, or \
             membership in trialsd's writers group (trialsd --writers-group).
 
             Output is coloured and uses symbols only on a terminal, and never with NO_COLOR, \
@@ -124,7 +124,8 @@ public struct Trialctl: ParsableCommand {
         subcommands: [
             StatusCommand.self, LogCommand.self, RecordCommand.self, ImportCommand.self, CorrectCommand.self,
             RetractCommand.self, WatchCommand.self, UpcomingCommand.self, VerifyCommand.self, RebuildCommand.self,
-            StatsCommand.self,
+            StatsCommand.self, FollowCommand.self, UnfollowCommand.self, FollowingCommand.self, SyncCommand.self,
+            BackfillCommand.self, TimelineCommand.self, BackupCommand.self, ExportCommand.self,
         ])
 
     public init() {}

@@ -12,9 +12,18 @@ public struct UpcomingCommand: TrialctlCommand {
             superseded forecasts too. --phase, --status, --sponsor, --condition, --intervention \
             and --followed show only the trials that match, as for status.
 
+            --ical prints an iCalendar (RFC 5545) file for calendar applications instead: every \
+            forecast whose window starts within --within days of today (UTC) and every earlier \
+            one, whatever its state, each an all-day event over its window: pending and overdue \
+            ones TENTATIVE (an overdue one says so), met ones CONFIRMED, slipped (superseded) \
+            ones CANCELLED, so that a calendar subscribed to the file updates the events it \
+            holds. Each keeps its UID from one export to the next (expectation-SEQ-TRIAL@trialtrack). \
+            -o FILE writes it to FILE (put in place once complete) instead of standard output.
+
             Examples:
               trialctl upcoming --intervention ivonescimab
               trialctl upcoming --all --phase 3 --condition NSCLC --condition "lung cancer"
+              trialctl upcoming --within 180 --ical -o /tmp/catalysts.ics
             """)
 
     @Option(parsing: .unconditional, help: ArgumentHelp("Windows starting within this many days (0 to \(UpcomingRequest.withinDays.upperBound); default 365).", valueName: "days"))
@@ -24,6 +33,12 @@ public struct UpcomingCommand: TrialctlCommand {
     public var all = false
 
     @OptionGroup public var filters: FilterOptions
+
+    @Flag(help: "Print an iCalendar file of the forecasts (met, overdue and slipped ones too) for calendar applications.")
+    public var ical = false
+
+    @Option(name: [.customShort("o"), .customLong("output")], help: ArgumentHelp("With --ical: write it to this file instead of standard output.", valueName: "file"))
+    public var outputFile: String?
 
     @OptionGroup public var output: TableOutputOptions
 
@@ -35,11 +50,17 @@ public struct UpcomingCommand: TrialctlCommand {
         if let within, !UpcomingRequest.withinDays.contains(Int64(within)) {
             throw UsageError("--within: give 0 to \(UpcomingRequest.withinDays.upperBound) days, not \(within)")
         }
-        _ = try filters.filter()
+        let filter = try filters.filter()
+        if ical, !filter.isEmpty {
+            throw UsageError("--ical and the filters (--phase, --status …): the calendar holds every forecast; give one or the other")
+        }
+        if outputFile != nil, !ical { throw UsageError("-o/--output: only with --ical") }
+        if ical, output.json.isOn { throw UsageError("--ical and --json: give one or the other") }
     }
 
     public func execute(_ ctx: Context) throws {
         let session = try ctx.session(global)
+        if ical { return try CalendarExport.write(within: within, to: outputFile, session, ctx) }
         var p = JSONObject()
         if let within { p["within"] = .int(Int64(within)) }
         if all { p["all"] = .bool(true) }

@@ -6,16 +6,14 @@ import TrialProtocol
 import TrialStore
 
 /// Append and AppendMany, validated on the event loop and queued for the group committer;
-/// and the one way every other write (Correct, Retract, Import) goes through the committer and
-/// tells the world (journal, hook) of what it recorded.
+/// and the one way every other write (Correct, Retract, Import) goes through the committer.
+/// What a commit recorded reaches subscribers and the journal from the committer's observers,
+/// not from here.
 struct AppendService: Sendable {
     let committer: GroupCommitter
     let logger: Logger
     /// Calls being answered (a graceful stop waits for them).
     let inFlight: InFlightCalls
-    /// Called after each appended event (the journal, issue 4), with the trial after it.
-    /// The severity of a registry change, when an import classified it (journald PRIORITY).
-    let onAppended: @Sendable (AppendOutcome, ChangeSeverity?) -> Void
 
     /// A NewEvent from its JSON, validated (`index`: its place in a batch, for the error).
     func newEvent(_ json: JSONValue, index: Int?) throws(TrialsError) -> NewEvent {
@@ -52,7 +50,7 @@ struct AppendService: Sendable {
     /// common case, is written straight to bytes: `{"parameters":{"event":…,"replayed":…,"trial":…}}`.
     private func answer(_ outcome: GroupCommitter.Outcome, many: Bool) -> AppendAnswer {
         do {
-            let outcomes = try finish(outcome, indexed: many, severities: nil)
+            let outcomes = try finish(outcome, indexed: many)
             if many {
                 let r = AppendManyResponse(events: outcomes.map(\.event.json), replayed: outcomes.map(\.replayed))
                 return .reply(VarlinkReply(parameters: r.parameters))
@@ -77,28 +75,24 @@ struct AppendService: Sendable {
         }
     }
 
-    /// A oneway append is announced like any other, but its reply is never made: the caller
-    /// asked for none (a refusal is logged only if the store failed, as for any append).
+    /// A oneway append's reply is never made: the caller asked for none (a refusal is logged
+    /// only if the store failed, as for any append). Its journal entries are the committer's
+    /// observers', like any other's.
     private func onewayAnswer(_ outcome: GroupCommitter.Outcome, many: Bool) -> AppendAnswer {
-        _ = try? finish(outcome, indexed: many, severities: nil)
+        _ = try? finish(outcome, indexed: many)
         return .none
     }
 
-    /// Appends one group through the committer; its journal entries follow.
+    /// Appends one group through the committer. `severities` (an import's classification, one
+    /// per event) travel with it to the committer's observers (the journal's PRIORITY).
     func append(_ events: [NewEvent], recordedBy: String, indexed: Bool, severities: [ChangeSeverity]? = nil) async throws(TrialsError) -> [AppendOutcome] {
-        try finish(await committer.append(events, recordedBy: recordedBy), indexed: indexed, severities: severities)
+        try finish(await committer.append(events, recordedBy: recordedBy, severities: severities), indexed: indexed)
     }
 
-    /// Tells the world (journal, hook) of what an append recorded; replays recorded nothing.
-    func announce(_ outcomes: [AppendOutcome], severities: [ChangeSeverity]? = nil) {
-        for (i, o) in outcomes.enumerated() where !o.replayed { onAppended(o, severities?[i]) }
-    }
-
-    /// Journal entries for what was appended, or the interface's error for a refusal.
-    private func finish(_ outcome: GroupCommitter.Outcome, indexed: Bool, severities: [ChangeSeverity]?) throws(TrialsError) -> [AppendOutcome] {
+    /// What was appended, or the interface's error for a refusal.
+    private func finish(_ outcome: GroupCommitter.Outcome, indexed: Bool) throws(TrialsError) -> [AppendOutcome] {
         switch outcome {
         case .success(let outcomes):
-            announce(outcomes, severities: severities)
             return outcomes
         case .failure(.refused(let g)):
             throw Self.error(g.error, index: indexed ? g.index : nil)

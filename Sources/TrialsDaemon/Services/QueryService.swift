@@ -42,8 +42,8 @@ struct QueryService: Sendable {
 
     /// Status with `more`: every trial in replies of up to `statusPageSize` (`continues` on all
     /// but the last), each page read when the one before it has been written to the peer, so
-    /// that neither trialsd nor its client holds all trials of a large log as one message (a
-    /// single reply of 100,000 trials is 80 MB, and trialsd took 1.1 GB to make it). The trials
+    /// that neither trialsd nor its client holds all trials of a large log as one message (what
+    /// one reply of every trial cost trialsd is in benchmarks/README.md, "Other figures"). The trials
     /// listed are those of the moment the call starts; each is as it is when its page is read.
     /// With `trial`, the one reply.
     func statusPages(_ r: StatusRequest, reply: Reply) async throws {
@@ -111,7 +111,7 @@ struct QueryService: Sendable {
     func stats(_: StatsRequest) async throws -> StatsResponse {
         let store = self.store
         let s = try await context.blocking { try store.stats() }
-        return StatsResponse(
+        var r = StatsResponse(
             events: s.events, trials: s.trials, lastSeq: s.lastSeq, lastRecorded: s.lastRecorded,
             eventsByType: s.eventsByType.map { ($0.key, $0.value) }, expectationsByState: s.expectationsByState.map { ($0.key, $0.value) },
             databaseBytes: s.databaseBytes, walBytes: s.walBytes, schema: s.schema, database: store.path,
@@ -121,5 +121,9 @@ struct QueryService: Sendable {
                 StatsResponse.Checkpoints(runs: c.runs, failures: c.failures, lastAt: c.lastAt?.description,
                                           logPages: c.logPages, copiedPages: c.copiedPages, lastFailure: c.lastFailure)
             })
+        r.follows = s.activeFollows
+        r.followsNeverSynced = s.followsNeverSynced
+        r.oldestFollowSuccess = s.oldestFollowSuccess?.description
+        return r
     }
 }

@@ -1,0 +1,103 @@
+import ClinicalTrialsGov
+import Dispatch
+import RegistrySync
+import Synchronization
+import TrialDomain
+import TrialProtocol
+
+/// trialsd, as the registry sync submits to it: through the blocking session, one call at a
+/// time. A page of records goes in calls of at most `ImportStudiesRequest.maximumStudies`
+/// records and `maximumBytes` of JSON, each record cut to what the import reads.
+final class SocketSyncTarget: SyncTarget {
+    /// Used only under `lock`: one call at a time on the one connection.
+    nonisolated(unsafe) private let session: Session
+    private let lock = Mutex(())
+    /// Below trialsd's message limit (1 MiB), with room for the call around the records.
+    static let maximumBytes = TrialsInterface.maximumMessageBytes - 16 * 1024
+    /// Called with what each call's records gave, as they come (nothing is kept: a sync of the
+    /// whole registry reports half a million records).
+    let onReport: @Sendable ([ImportStudiesResponse.Study]) -> Void
+
+    init(session: Session, onReport: @escaping @Sendable ([ImportStudiesResponse.Study]) -> Void) {
+        self.session = session
+        self.onReport = onReport
+    }
+
+    private func call(_ method: TrialsMethod, _ parameters: JSONObject) throws(TrialctlError) -> JSONObject {
+        try lock.withLock { _ throws(TrialctlError) in try session.call(method, parameters) }
+    }
+
+    func followed() async throws -> [FollowedItem] {
+        let reply = try FollowingResponse(parameters: try call(.following, FollowingRequest().parameters))
+        return reply.follows.map { FollowedItem(id: $0.id, target: $0.target, watermark: $0.watermark) }
+    }
+
+    func importStudies(_ studies: [JSONValue], dryRun: Bool) async throws -> [StudyOutcome] {
+        var outcomes: [StudyOutcome] = []
+        var chunk: [JSONValue] = []
+        var bytes = 0
+        func flush() throws {
+            guard !chunk.isEmpty else { return }
+            let request = ImportStudiesRequest(studies: chunk, dryRun: dryRun)
+            let reply = try ImportStudiesResponse(parameters: try call(.importStudies, request.parameters))
+            outcomes += reply.studies.map(Self.outcome)
+            onReport(reply.studies)
+            chunk.removeAll(keepingCapacity: true)
+            bytes = 0
+        }
+        for study in studies {
+            let essentials = StudyDocument.essentials(study)
+            let size = essentials.canonicalText.utf8.count + 1
+            guard size <= Self.maximumBytes else {
+                // Rare: a record whose tracked modules alone pass the message limit.
+                let nct = study["protocolSection"]?["identificationModule"]?["nctId"]?.stringValue ?? "a record"
+                outcomes.append(StudyOutcome(nctId: nct, severities: [], refused: "its tracked modules are \(Format.bytes(Int64(size))), more than trialsd takes in a message (\(Format.bytes(Int64(TrialsInterface.maximumMessageBytes))))"))
+                continue
+            }
+            if !chunk.isEmpty, chunk.count == ImportStudiesRequest.maximumStudies || bytes + size > Self.maximumBytes { try flush() }
+            chunk.append(essentials)
+            bytes += size
+        }
+        try flush()
+        return outcomes
+    }
+
+    func importVersion(_ study: JSONValue, version: RegistryVersionRef, dryRun: Bool) async throws -> StudyOutcome {
+        let request = ImportStudiesRequest(
+            studies: [StudyDocument.essentials(study)], dryRun: dryRun,
+            version: StudyVersionRef(number: Int64(version.number), date: version.date))
+        let reply = try ImportStudiesResponse(parameters: try call(.importStudies, request.parameters))
+        onReport(reply.studies)
+        guard let first = reply.studies.first else { throw TrialctlError.failure("trialsd answered ImportStudies without the record") }
+        return Self.outcome(first)
+    }
+
+    func recordSuccess(_ followIDs: [Int64], watermark: Day, studiesChecked: Int, eventsRecorded: Int) async throws {
+        let request = RecordSyncRequest(
+            follows: followIDs, outcome: .success(watermark: watermark, studiesChecked: Int64(studiesChecked), eventsRecorded: Int64(eventsRecorded)))
+        _ = try call(.recordSync, request.parameters)
+    }
+
+    func recordFailure(_ followIDs: [Int64], reason: String) async throws {
+        _ = try call(.recordSync, RecordSyncRequest(follows: followIDs, outcome: .failure(reason)).parameters)
+    }
+
+    static func outcome(_ s: ImportStudiesResponse.Study) -> StudyOutcome {
+        StudyOutcome(nctId: s.nctId, severities: s.changes.compactMap { ChangeSeverity(rawValue: $0.severity) }, refused: s.refused)
+    }
+}
+
+/// Runs async work from a synchronous command (trialctl's commands are synchronous): the
+/// calling thread waits while the work runs on the concurrency pool.
+func waitFor<T: Sendable, E: Error>(_ work: @escaping @Sendable () async throws(E) -> T) throws(E) -> T {
+    let result = Mutex<Result<T, E>?>(nil)
+    let done = DispatchSemaphore(value: 0)
+    Task {
+        let r: Result<T, E>
+        do throws(E) { r = .success(try await work()) } catch { r = .failure(error) }
+        result.withLock { $0 = r }
+        done.signal()
+    }
+    done.wait()
+    return try result.withLock { $0! }.get()
+}
