@@ -437,7 +437,7 @@ extension StudyDocument {
     /// record does not say it where expected), for a message naming it.
     public static func essentials(raw record: ArraySlice<UInt8>) throws -> (bytes: [UInt8], nctId: String?) {
         let bytes = Array(record)
-        let top = try JSONSlicer.members(bytes, in: try JSONSlicer.document(bytes))
+        let top = try JSONSlicer.topMembers(bytes)
         var out = Array("{".utf8)
         var nctId: String?
         func key(_ k: ArraySlice<UInt8>) -> String { String(decoding: k, as: UTF8.self) }

@@ -26,9 +26,9 @@ public struct StudiesPage: Sendable {
         let shape = AnswerShape(url: url)
         let members: [(key: ArraySlice<UInt8>, value: Range<Int>)]
         do {
-            let whole = try JSONSlicer.document(bytes)
-            guard bytes[whole.lowerBound] == UInt8(ascii: "{") else { _ = try shape.top(try shape.parse(bytes), requiring: "studies"); throw shape.unexpected("not an object") }
-            members = try JSONSlicer.members(bytes, in: whole)
+            let first = bytes.firstIndex { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }
+            if let first, bytes[first] != UInt8(ascii: "{") { _ = try shape.top(try shape.parse(bytes), requiring: "studies") }
+            members = try JSONSlicer.topMembers(bytes)
         } catch let e as JSONSlicer.Malformed {
             let what = bytes.isEmpty ? "an empty body, not JSON" : "the body is not whole JSON (\(bytes.count) bytes, \(e))"
             throw RegistryError(url: url, kind: .malformedJSON, reason: what)

@@ -13,7 +13,14 @@ public enum JSONSlicer {
     /// The members of the object at `range` (its first byte `{`), each key as its raw bytes
     /// between the quotes (escapes not undone) and its value's range.
     public static func members(_ bytes: [UInt8], in range: Range<Int>) throws(Malformed) -> [(key: ArraySlice<UInt8>, value: Range<Int>)] {
-        var out: [(ArraySlice<UInt8>, Range<Int>)] = []
+        let found: Result<[(Range<Int>, Range<Int>)], Malformed> = bytes.withUnsafeBufferPointer { b in
+            Result { () throws(Malformed) in try members(b, in: range) }
+        }
+        return try found.get().map { (bytes[$0.0], $0.1) }
+    }
+
+    static func members(_ bytes: UnsafeBufferPointer<UInt8>, in range: Range<Int>) throws(Malformed) -> [(Range<Int>, Range<Int>)] {
+        var out: [(Range<Int>, Range<Int>)] = []
         var i = range.lowerBound
         let end = range.upperBound
         try expect(bytes, &i, end, UInt8(ascii: "{"))
@@ -24,7 +31,7 @@ public enum JSONSlicer {
             guard i < end, bytes[i] == UInt8(ascii: "\"") else { throw Malformed(offset: i, reason: "expected a member's name") }
             let keyStart = i + 1
             try skipString(bytes, &i, end)
-            let key = bytes[keyStart..<(i - 1)]
+            let key = keyStart..<(i - 1)
             skipSpace(bytes, &i, end)
             try expect(bytes, &i, end, UInt8(ascii: ":"))
             skipSpace(bytes, &i, end)
@@ -41,6 +48,13 @@ public enum JSONSlicer {
 
     /// The elements' ranges of the array at `range` (its first byte `[`).
     public static func elements(_ bytes: [UInt8], in range: Range<Int>) throws(Malformed) -> [Range<Int>] {
+        let found: Result<[Range<Int>], Malformed> = bytes.withUnsafeBufferPointer { b in
+            Result { () throws(Malformed) in try elements(b, in: range) }
+        }
+        return try found.get()
+    }
+
+    static func elements(_ bytes: UnsafeBufferPointer<UInt8>, in range: Range<Int>) throws(Malformed) -> [Range<Int>] {
         var out: [Range<Int>] = []
         var i = range.lowerBound
         let end = range.upperBound
@@ -62,6 +76,35 @@ public enum JSONSlicer {
 
     /// The whole text's value range, white space around it excluded; anything after it is an error.
     public static func document(_ bytes: [UInt8]) throws(Malformed) -> Range<Int> {
+        let found: Result<Range<Int>, Malformed> = bytes.withUnsafeBufferPointer { b in
+            Result { () throws(Malformed) in try document(b) }
+        }
+        return try found.get()
+    }
+
+    /// The object's members as `members` gives them, after checking that nothing but white
+    /// space surrounds it: one scan for a whole text that is one object.
+    public static func topMembers(_ bytes: [UInt8]) throws(Malformed) -> [(key: ArraySlice<UInt8>, value: Range<Int>)] {
+        let found: Result<[(Range<Int>, Range<Int>)], Malformed> = bytes.withUnsafeBufferPointer { b in
+            Result { () throws(Malformed) in
+                var i = 0
+                skipSpace(b, &i, b.count)
+                let start = i
+                guard i < b.count, b[i] == UInt8(ascii: "{") else { throw Malformed(offset: i, reason: "expected an object") }
+                let m = try members(b, in: start..<b.count)
+                // members stops at the object's end: after it, only white space.
+                var j = m.last.map { $0.1.upperBound } ?? start + 1
+                while j < b.count, b[j] != UInt8(ascii: "}") { j += 1 }
+                j += 1
+                skipSpace(b, &j, b.count)
+                guard j == b.count else { throw Malformed(offset: j, reason: "text after the value") }
+                return m
+            }
+        }
+        return try found.get().map { (bytes[$0.0], $0.1) }
+    }
+
+    static func document(_ bytes: UnsafeBufferPointer<UInt8>) throws(Malformed) -> Range<Int> {
         var i = 0
         skipSpace(bytes, &i, bytes.count)
         let start = i
@@ -72,11 +115,11 @@ public enum JSONSlicer {
         return value
     }
 
-    static func skipSpace(_ b: [UInt8], _ i: inout Int, _ end: Int) {
+    @inline(__always) static func skipSpace(_ b: UnsafeBufferPointer<UInt8>, _ i: inout Int, _ end: Int) {
         while i < end, b[i] == 0x20 || b[i] == 0x0A || b[i] == 0x0D || b[i] == 0x09 { i += 1 }
     }
 
-    static func expect(_ b: [UInt8], _ i: inout Int, _ end: Int, _ c: UInt8) throws(Malformed) {
+    @inline(__always) static func expect(_ b: UnsafeBufferPointer<UInt8>, _ i: inout Int, _ end: Int, _ c: UInt8) throws(Malformed) {
         guard i < end, b[i] == c else {
             throw Malformed(offset: i, reason: i < end ? "expected '\(Character(Unicode.Scalar(c)))'" : "the text ends early")
         }
@@ -84,21 +127,22 @@ public enum JSONSlicer {
     }
 
     /// Past a string whose opening quote is at `i`.
-    static func skipString(_ b: [UInt8], _ i: inout Int, _ end: Int) throws(Malformed) {
+    @inline(__always) static func skipString(_ b: UnsafeBufferPointer<UInt8>, _ i: inout Int, _ end: Int) throws(Malformed) {
         let start = i
         i += 1
         while i < end {
-            switch b[i] {
+            let c = b[i]
+            if c > UInt8(ascii: "\\") || (c >= 0x20 && c != UInt8(ascii: "\"") && c != UInt8(ascii: "\\")) { i += 1; continue }
+            switch c {
             case UInt8(ascii: "\""): i += 1; return
             case UInt8(ascii: "\\"): i += 2
-            case 0..<0x20: throw Malformed(offset: i, reason: "a control character in a string")
-            default: i += 1
+            default: throw Malformed(offset: i, reason: "a control character in a string")
             }
         }
         throw Malformed(offset: start, reason: "a string that does not end")
     }
 
-    static func skipValue(_ b: [UInt8], _ i: inout Int, _ end: Int, depth: Int) throws(Malformed) {
+    static func skipValue(_ b: UnsafeBufferPointer<UInt8>, _ i: inout Int, _ end: Int, depth: Int) throws(Malformed) {
         guard i < end else { throw Malformed(offset: i, reason: "the text ends early") }
         guard depth < 64 else { throw Malformed(offset: i, reason: "nested deeper than 64") }
         switch b[i] {
