@@ -21,6 +21,7 @@ final class ExamplesTests: XCTestCase {
     static let notRun: [(prefix: String, reason: String)] = [
         ("trialctl watch", "follows the log until it is stopped (Ctrl-C)"),
         ("trialctl log -f", "follows the log until it is stopped (Ctrl-C)"),
+        ("trialctl backup /var/lib/trialsd", "writes where only the system's trialsd.service may (its StateDirectory)"),
     ]
 
     struct Example: CustomStringConvertible {
