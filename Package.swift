@@ -104,7 +104,7 @@ let package = Package(
         // Fixtures and helpers shared by the test targets.
         .target(name: "TrialTestSupport", dependencies: ["TrialDomain"]),
         // A scriptable HTTP/1.1 stand-in for the registry on 127.0.0.1 and a clock that does not sleep.
-        .target(name: "RegistryTestSupport", dependencies: ["RegistryClient", "TrialDomain"]),
+        .target(name: "RegistryTestSupport", dependencies: ["RegistryClient", "TrialDomain", "TrialTestSupport"]),
         // The registry sync's engine: what to search, paging, watermarks, the history backfill;
         // it submits through a `SyncTarget` (trialsd's socket in trialctl).
         .target(name: "RegistrySync", dependencies: ["RegistryClient", "ClinicalTrialsGov", "TrialDomain"]),

@@ -79,19 +79,23 @@ public struct FollowRecord: Equatable, Sendable {
     }
 }
 
-/// Follow: trials by any of their names (an NCT number need not be in the log yet) and saved
-/// searches. At least one of the two.
-public struct FollowRequest: TrialsRequest, Equatable {
-    public static let method = TrialsMethod.follow
-    public var trials: [String]
-    public var queries: [String]
+/// The parameters Follow and Unfollow take: trials by any of their names (an NCT number need
+/// not be in the log yet) and saved searches. At least one of the two.
+public protocol FollowTargetsRequest: TrialsRequest {
+    var trials: [String] { get set }
+    var queries: [String] { get set }
+    init()
+}
 
+extension FollowTargetsRequest {
     public init(trials: [String] = [], queries: [String] = []) {
+        self.init()
         self.trials = trials
         self.queries = queries
     }
 
     public init(parameters: JSONObject) throws(TrialsError) {
+        self.init()
         (trials, queries) = try targets(try Parameters(parameters, allowed: ["trials", "queries"]))
     }
 
@@ -99,6 +103,20 @@ public struct FollowRequest: TrialsRequest, Equatable {
         members([("trials", trials.isEmpty ? nil : .array(trials.map { .string($0) })),
                  ("queries", queries.isEmpty ? nil : .array(queries.map { .string($0) }))])
     }
+}
+
+public struct FollowRequest: FollowTargetsRequest, Equatable {
+    public static let method = TrialsMethod.follow
+    public var trials: [String] = []
+    public var queries: [String] = []
+    public init() {}
+}
+
+public struct UnfollowRequest: FollowTargetsRequest, Equatable {
+    public static let method = TrialsMethod.unfollow
+    public var trials: [String] = []
+    public var queries: [String] = []
+    public init() {}
 }
 
 public struct FollowResponse: TrialsResponse, Equatable {
@@ -121,24 +139,6 @@ public struct FollowResponse: TrialsResponse, Equatable {
     public var parameters: JSONObject {
         JSONObject([("follows", .array(follows.map(\.json))), ("alreadyFollowed", .array(alreadyFollowed.map { .bool($0) }))])
     }
-}
-
-/// Unfollow: the same targets as Follow takes.
-public struct UnfollowRequest: TrialsRequest, Equatable {
-    public static let method = TrialsMethod.unfollow
-    public var trials: [String]
-    public var queries: [String]
-
-    public init(trials: [String] = [], queries: [String] = []) {
-        self.trials = trials
-        self.queries = queries
-    }
-
-    public init(parameters: JSONObject) throws(TrialsError) {
-        (trials, queries) = try targets(try Parameters(parameters, allowed: ["trials", "queries"]))
-    }
-
-    public var parameters: JSONObject { FollowRequest(trials: trials, queries: queries).parameters }
 }
 
 public struct UnfollowResponse: TrialsResponse, Equatable {

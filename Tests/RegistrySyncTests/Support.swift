@@ -7,28 +7,7 @@ import Synchronization
 import TrialDomain
 import TrialTestSupport
 
-/// The real records the stand-in serves (demo/ctgov, Tests/Fixtures/ctgov-history; provenance in
-/// the SOURCES.md beside them).
-enum Records {
-    static func study(_ nctId: String) throws -> [UInt8] {
-        Array(try Data(contentsOf: URL(fileURLWithPath: Repository.path("demo/ctgov/\(nctId).json"))))
-    }
-
-    static func page(_ nctIds: [String], next: String? = nil, total: Int? = nil) throws -> [UInt8] {
-        var out = Array(#"{"studies":["#.utf8)
-        for (i, id) in nctIds.enumerated() {
-            if i > 0 { out.append(UInt8(ascii: ",")) }
-            out += try study(id)
-        }
-        out += Array("]".utf8)
-        if let next { out += Array(#","nextPageToken":"\#(next)""#.utf8) }
-        if let total { out += Array(#","totalCount":\#(total)"#.utf8) }
-        out += Array("}".utf8)
-        return out
-    }
-
-    static let version = #"{"apiVersion":"2.0.5","dataTimestamp":"2026-12-04T09:00:05"}"#
-}
+typealias Records = RealRecords
 
 func makeClient(_ server: StubRegistryServer, clock: ManualClock = ManualClock()) throws -> RegistryClient {
     RegistryClient(
