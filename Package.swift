@@ -16,6 +16,8 @@ let package = Package(
         // The server, as a product so that Benchmarks/ (a package of its own) can run trialsd in
         // its own process, as `trialbench socket` measures it.
         .library(name: "TrialsDaemon", targets: ["TrialsDaemon"]),
+        // The registry's stand-in, for `trialbench sync`.
+        .library(name: "RegistryTestSupport", targets: ["RegistryTestSupport"]),
         .executable(name: "trialsd", targets: ["trialsd"]),
         .executable(name: "trialctl", targets: ["trialctl"]),
     ],

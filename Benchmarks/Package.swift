@@ -28,6 +28,7 @@ let package = Package(
                 .product(name: "TrialProtocol", package: "trialtrack"),
                 .product(name: "ClinicalTrialsGov", package: "trialtrack"),
                 .product(name: "TrialsDaemon", package: "trialtrack"),
+                .product(name: "RegistryTestSupport", package: "trialtrack"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

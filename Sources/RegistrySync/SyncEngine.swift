@@ -74,9 +74,9 @@ public struct SyncEngine: Sendable {
                 var pager = registry.studies(batch.query)
                 var fetched = 0
                 while let page = try await pager.next() {
-                    let outcomes = page.studies.isEmpty ? [] : try await target.importStudies(page.studies, dryRun: dryRun)
+                    let outcomes = page.ranges.isEmpty ? [] : try await target.importStudies(page.rawStudies, dryRun: dryRun)
                     for outcome in outcomes { inSearch.add(outcome) }
-                    fetched += page.studies.count
+                    fetched += page.ranges.count
                     progress(.page(search: number + 1, fetched: fetched, total: pager.totalCount))
                 }
                 if !dryRun {

@@ -54,8 +54,9 @@ public struct RegistryVersionRef: Equatable, Sendable {
 public protocol SyncTarget: Sendable {
     /// Every active follow with its watermark.
     func followed() async throws -> [FollowedItem]
-    /// Imports each study as its own atomic append, planned against the trial's current state.
-    func importStudies(_ studies: [JSONValue], dryRun: Bool) async throws -> [StudyOutcome]
+    /// Imports each study (its bytes, as the registry sent them) as its own atomic append,
+    /// planned against the trial's current state.
+    func importStudies(_ studies: [ArraySlice<UInt8>], dryRun: Bool) async throws -> [StudyOutcome]
     /// Imports one past version of a study, planned against the trial as it stood on the
     /// version's date.
     func importVersion(_ study: JSONValue, version: RegistryVersionRef, dryRun: Bool) async throws -> StudyOutcome

@@ -7,10 +7,20 @@ public struct ReplicatedStudies: Sendable {
     public struct Template: Sendable {
         public let nctId: String
         public let bytes: [UInt8]
+        /// The record's other names (the sponsor's protocol id, secondary ids, acronym): a copy
+        /// gets its own, since two trials may not share one.
+        let otherIds: [String]
 
         public init(nctId: String, bytes: [UInt8]) {
             self.nctId = nctId
             self.bytes = bytes
+            let ident = (try? JSONValue.parse(bytes))?["protocolSection"]?["identificationModule"]
+            var ids: [String] = []
+            if let org = ident?["orgStudyIdInfo"]?["id"]?.stringValue { ids.append(org) }
+            if let acronym = ident?["acronym"]?.stringValue { ids.append(acronym) }
+            for s in ident?["secondaryIdInfos"]?.arrayValue ?? [] { if let id = s["id"]?.stringValue { ids.append(id) } }
+            // Longest first, so that an id inside another is not replaced in it first.
+            otherIds = ids.filter { !$0.isEmpty }.sorted { $0.count > $1.count }
         }
     }
 
@@ -27,7 +37,9 @@ public struct ReplicatedStudies: Sendable {
     /// Copy `i`: template `i % templates.count` under `nctId(i)`.
     public func study(_ i: Int) -> [UInt8] {
         let t = templates[i % templates.count]
-        return Self.replacing(Array(t.nctId.utf8), with: Array(Self.nctId(i).utf8), in: t.bytes)
+        var out = Self.replacing(Array(t.nctId.utf8), with: Array(Self.nctId(i).utf8), in: t.bytes)
+        for id in t.otherIds { out = Self.replacing(Array("\"\(id)\"".utf8), with: Array("\"\(id)-\(i)\"".utf8), in: out) }
+        return out
     }
 
     /// A `/api/v2/studies` page of copies `range`, with a next token unless it is the last.

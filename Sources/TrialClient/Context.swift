@@ -10,10 +10,29 @@ public protocol TrialsTransport: AnyObject {
     func call(_ method: String, _ parameters: JSONObject) throws -> JSONObject
     /// A call with `more`: each reply to `body` until the last, or until `body` returns false.
     func stream(_ method: String, _ parameters: JSONObject, _ body: (JSONObject) throws -> Bool) throws
+    /// One call given as its message's bytes (without the NUL), one reply's parameters.
+    func callRaw(_ message: [UInt8]) throws -> JSONObject
     func close()
 }
 
-extension VarlinkConnection: TrialsTransport {}
+extension TrialsTransport {
+    /// A stand-in reads the message and calls as usual.
+    public func callRaw(_ message: [UInt8]) throws -> JSONObject {
+        let call = try VarlinkCall(message: try JSONValue.parse(message))
+        return try self.call(call.method, call.parameters)
+    }
+}
+
+extension VarlinkConnection: TrialsTransport {
+    public func callRaw(_ message: [UInt8]) throws -> JSONObject {
+        try sendRaw(message + [0])
+        guard let reply = try receive() else { throw ClientError.protocolViolation("trialsd closed the connection without replying") }
+        let r: VarlinkReply
+        do { r = try VarlinkReply(message: reply) } catch { throw ClientError.protocolViolation("\(error)") }
+        if let e = r.varlinkError { throw ClientError.remote(e) }
+        return r.parameters
+    }
+}
 
 /// Everything a command touches outside itself, so that tests can run commands in-process.
 public struct Context {
@@ -167,6 +186,13 @@ public final class Session {
     /// Calls `method`.
     public func call(_ method: TrialsMethod, _ parameters: JSONObject = JSONObject()) throws(TrialctlError) -> JSONObject {
         do { return try transport.call(method.qualifiedName, parameters) } catch {
+            throw ErrorText.convert(error, context: context)
+        }
+    }
+
+    /// One call given as its message's bytes (a sync's page of records, sent as they came).
+    public func callRaw(_ message: [UInt8]) throws(TrialctlError) -> JSONObject {
+        do { return try transport.callRaw(message) } catch {
             throw ErrorText.convert(error, context: context)
         }
     }

@@ -190,6 +190,10 @@ public enum ErrorText {
             return ("cannot follow \(target): \(reason)", .usage)
         case .backupFailed(_, let reason):
             return (reason, .failure)
+        case .invalidFilter(let parameter, let value, let valid):
+            return ("\(optionName(parameter)) \(value): " + (valid.isEmpty
+                ? "give a name with a letter or digit"
+                : "the \(parameter) are \(valid.joined(separator: ", "))"), .usage)
         case .permissionDenied(let writersGroup):
             let what = context.action ?? "this"
             switch writersGroup {
@@ -225,6 +229,11 @@ public enum ErrorText {
         case "limit": "--limit"
         case "types": "--type"
         case "within": "--within"
+        case "phases": "--phase"
+        case "statuses": "--status"
+        case "sponsors": "--sponsor"
+        case "conditions": "--condition"
+        case "interventions": "--intervention"
         case "occurred", "event.occurred": "--occurred"
         case "trial", "event.trial": "TRIAL"
         case "seq": "SEQ"

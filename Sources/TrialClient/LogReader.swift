@@ -11,16 +11,20 @@ public struct LogQuery: Sendable {
     public var since: RecordingTime?
     /// Only events recorded before this time (--until).
     public var until: RecordingTime?
+    /// Only events of the trials it lets through (--phase, --status …).
+    public var filter: TrialFilter
 
-    public init(trial: String? = nil, types: [String] = [], afterSeq: Int64? = nil, since: RecordingTime? = nil, until: RecordingTime? = nil) {
+    public init(trial: String? = nil, types: [String] = [], afterSeq: Int64? = nil, since: RecordingTime? = nil, until: RecordingTime? = nil,
+                filter: TrialFilter = TrialFilter()) {
         self.trial = trial
         self.types = types
         self.afterSeq = afterSeq
         self.since = since
         self.until = until
+        self.filter = filter
     }
 
-    var isFiltered: Bool { trial != nil || !types.isEmpty }
+    var isFiltered: Bool { trial != nil || !types.isEmpty || !filter.isEmpty }
 }
 
 /// Reads the events of a LogQuery from trialsd's Log, which only pages forward from a seq,
@@ -53,6 +57,7 @@ struct LogReader {
         if filtered {
             if let trial = query.trial { p["trial"] = .string(trial) }
             if !query.types.isEmpty { p["types"] = .array(query.types.map { .string($0) }) }
+            for case let (k, v?) in query.filter.members { p[k] = v }
         }
         let log = try Reply.read(LogResponse.self, try session.call(.log, p))
         return (try Reply.events(log.events), log.next)

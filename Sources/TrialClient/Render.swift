@@ -406,6 +406,12 @@ public enum Render {
                 rows.append((i == 0 ? label : "", TextWidth.pad(m.key + ":", to: kw + 1) + " " + TextWidth.pad(String(m.value.int64Value ?? 0), to: nw, right: true)))
             }
         }
+        if int("follows") > 0 {
+            var text = Wording.count(int("follows"), "follow")
+            if int("followsNeverSynced") > 0 { text += ", \(int("followsNeverSynced")) never synced" }
+            if let at = r["oldestFollowSuccess"]?.stringValue { text += "; the least fresh synced \(Format.recorded(at))" }
+            rows.append(("Following", text))
+        }
         breakdown("eventsByType", "By type")
         breakdown("expectationsByState", "Expectations")
         if case .object(let c)? = r["checkpoints"] {

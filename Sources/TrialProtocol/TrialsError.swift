@@ -28,6 +28,9 @@ public enum TrialsError: Error, Equatable, Sendable {
     case invalidFollow(target: String, reason: String)
     /// A backup was refused or failed: `reason` is one line naming the path and what to do.
     case backupFailed(path: String, reason: String)
+    /// A filter's value names nothing it can match; `valid`: the values it takes (none for a
+    /// name, which needs a letter or digit).
+    case invalidFilter(parameter: String, value: String, valid: [String])
 
     // org.varlink.service
     case interfaceNotFound(interface: String)
@@ -50,6 +53,7 @@ public enum TrialsError: Error, Equatable, Sendable {
         case requestTooLarge = "RequestTooLarge", malformedRequest = "MalformedRequest", shuttingDown = "ShuttingDown"
         case storeFailed = "StoreFailed", invalidFollow = "InvalidFollow"
         case backupFailed = "BackupFailed"
+        case invalidFilter = "InvalidFilter"
     }
 
     /// The standard errors of org.varlink.service that trialsd answers with.
@@ -97,6 +101,8 @@ public enum TrialsError: Error, Equatable, Sendable {
         case .storeFailed(let reason): return trials(.storeFailed, nil, [("reason", s(reason))])
         case .invalidFollow(let target, let reason): return trials(.invalidFollow, nil, [("target", s(target)), ("reason", s(reason))])
         case .backupFailed(let path, let reason): return trials(.backupFailed, nil, [("path", s(path)), ("reason", s(reason))])
+        case .invalidFilter(let parameter, let value, let valid):
+            return trials(.invalidFilter, nil, [("parameter", s(parameter)), ("value", s(value)), ("valid", .array(valid.map(s)))])
         case .interfaceNotFound(let interface): return service(.interfaceNotFound, [("interface", s(interface))])
         case .methodNotFound(let method): return service(.methodNotFound, [("method", s(method))])
         case .methodNotImplemented(let method): return service(.methodNotImplemented, [("method", s(method))])
@@ -139,6 +145,12 @@ public enum TrialsError: Error, Equatable, Sendable {
             case .storeFailed: self = .storeFailed(reason: str("reason"))
             case .invalidFollow: self = .invalidFollow(target: str("target"), reason: str("reason"))
             case .backupFailed: self = .backupFailed(path: str("path"), reason: str("reason"))
+            case .invalidFilter:
+                let valid = p["valid"].flatMap { v -> [String]? in
+                    guard case .array(let a) = v else { return nil }
+                    return a.compactMap(\.stringValue)
+                }
+                self = .invalidFilter(parameter: str("parameter"), value: str("value"), valid: valid ?? [])
             }
         case VarlinkService.name:
             switch ServiceName(rawValue: qualified.member) {

@@ -34,6 +34,58 @@ private func eventTypes(_ p: Parameters) throws(TrialsError) -> [EventType] {
     return types
 }
 
+extension TrialFilter {
+    /// The filters' parameters, as Status, Upcoming and Log take them.
+    static let parameterNames = ["phases", "statuses", "sponsors", "conditions", "interventions", "followed"]
+
+    /// Values one filter may hold: a bound on the SQL a call makes.
+    public static let maximumValues = 100
+
+    /// Reads the filters alone (a client checking them before it calls).
+    public init(parameters: JSONObject) throws(TrialsError) {
+        try self.init(try Parameters(parameters, allowed: Self.parameterNames))
+    }
+
+    /// Reads the filters: an unknown phase or status is InvalidFilter with the valid values;
+    /// a name with no letter or digit is InvalidFilter with none.
+    init(_ p: Parameters) throws(TrialsError) {
+        func values(_ key: String) throws(TrialsError) -> [String] {
+            let v = try p.strings(key)
+            guard v.count <= Self.maximumValues else { throw .invalidParameter(parameter: key) }
+            return v
+        }
+        self.init()
+        for v in try values("phases") {
+            guard let term = PhaseTerm(filter: v) else {
+                throw .invalidFilter(parameter: "phases", value: v, valid: PhaseTerm.allCases.map(\.rawValue))
+            }
+            phases.append(term)
+        }
+        for v in try values("statuses") {
+            guard let status = Self.status(v) else {
+                throw .invalidFilter(parameter: "statuses", value: v, valid: TrialStatus.allCases.map(\.rawValue))
+            }
+            statuses.append(status)
+        }
+        func names(_ key: String) throws(TrialsError) -> [String] {
+            let v = try values(key)
+            if let empty = v.first(where: { Self.words($0).isEmpty }) { throw .invalidFilter(parameter: key, value: empty, valid: []) }
+            return v
+        }
+        sponsors = try names("sponsors")
+        conditions = try names("conditions")
+        interventions = try names("interventions")
+        followed = try p.bool("followed") ?? false
+    }
+
+    /// The filters as parameters, left out when empty.
+    public var members: [(String, JSONValue?)] {
+        func list(_ v: [String]) -> JSONValue? { v.isEmpty ? nil : .array(v.map { .string($0) }) }
+        return [("phases", list(phases.map(\.rawValue))), ("statuses", list(statuses.map(\.rawValue))), ("sponsors", list(sponsors)),
+                ("conditions", list(conditions)), ("interventions", list(interventions)), ("followed", followed ? .bool(true) : nil)]
+    }
+}
+
 public struct StatusRequest: TrialsRequest, Equatable {
     public static let method = TrialsMethod.status
     public var trial: String?
@@ -41,15 +93,19 @@ public struct StatusRequest: TrialsRequest, Equatable {
     public var asOf: Day?
     /// Recording time.
     public var knownAt: Timestamp?
+    /// Which trials are listed (without `trial`).
+    public var filter: TrialFilter
 
-    public init(trial: String? = nil, asOf: Day? = nil, knownAt: Timestamp? = nil) {
+    public init(trial: String? = nil, asOf: Day? = nil, knownAt: Timestamp? = nil, filter: TrialFilter = TrialFilter()) {
         self.trial = trial
         self.asOf = asOf
         self.knownAt = knownAt
+        self.filter = filter
     }
 
     public init(parameters: JSONObject) throws(TrialsError) {
-        let p = try Parameters(parameters, allowed: ["trial", "asOf", "knownAt"])
+        let p = try Parameters(parameters, allowed: ["trial", "asOf", "knownAt"] + TrialFilter.parameterNames)
+        filter = try TrialFilter(p)
         if let a = try p.string("asOf") {
             guard let d = Day(a) else { throw .invalidDate(parameter: "asOf", reason: "'\(a)' is not a day; use YYYY-MM-DD") }
             asOf = d
@@ -62,7 +118,7 @@ public struct StatusRequest: TrialsRequest, Equatable {
 
     public var parameters: JSONObject {
         object([("trial", trial.map { .string($0) }), ("asOf", asOf.map { .string($0.description) }),
-                ("knownAt", knownAt.map { .string($0.description) })])
+                ("knownAt", knownAt.map { .string($0.description) })] + filter.members)
     }
 }
 
@@ -75,16 +131,20 @@ public struct LogRequest: TrialsRequest, Equatable {
     public var since: Int64
     public var types: [EventType]
     public var limit: Int
+    /// Only events of the trials it lets through.
+    public var filter: TrialFilter
 
-    public init(trial: String? = nil, since: Int64 = 0, types: [EventType] = [], limit: Int = 100) {
+    public init(trial: String? = nil, since: Int64 = 0, types: [EventType] = [], limit: Int = 100, filter: TrialFilter = TrialFilter()) {
         self.trial = trial
         self.since = since
         self.types = types
         self.limit = limit
+        self.filter = filter
     }
 
     public init(parameters: JSONObject) throws(TrialsError) {
-        let p = try Parameters(parameters, allowed: ["trial", "since", "types", "limit"])
+        let p = try Parameters(parameters, allowed: ["trial", "since", "types", "limit"] + TrialFilter.parameterNames)
+        filter = try TrialFilter(p)
         limit = Int(try p.int("limit", in: 1...Int64(Self.maximumLimit)) ?? 100)
         types = try eventTypes(p)
         since = try p.int("since", in: 0...Int64.max) ?? 0
@@ -93,7 +153,8 @@ public struct LogRequest: TrialsRequest, Equatable {
 
     public var parameters: JSONObject {
         object([("trial", trial.map { .string($0) }), ("since", .int(since)),
-                ("types", types.isEmpty ? JSONValue?.none : .array(types.map { .string($0.rawValue) })), ("limit", .int(Int64(limit)))])
+                ("types", types.isEmpty ? JSONValue?.none : .array(types.map { .string($0.rawValue) })), ("limit", .int(Int64(limit)))]
+               + filter.members)
     }
 }
 
@@ -242,19 +303,23 @@ public struct UpcomingRequest: TrialsRequest, Equatable {
     public var within: Int
     /// Met and superseded milestones too.
     public var all: Bool
+    /// Only milestones of the trials it lets through.
+    public var filter: TrialFilter
 
-    public init(within: Int = 365, all: Bool = false) {
+    public init(within: Int = 365, all: Bool = false, filter: TrialFilter = TrialFilter()) {
         self.within = within
         self.all = all
+        self.filter = filter
     }
 
     public init(parameters: JSONObject) throws(TrialsError) {
-        let p = try Parameters(parameters, allowed: ["within", "all"])
+        let p = try Parameters(parameters, allowed: ["within", "all"] + TrialFilter.parameterNames)
         within = try p.int("within", in: Self.withinDays).map(Int.init) ?? 365
         all = try p.bool("all") ?? false
+        filter = try TrialFilter(p)
     }
 
-    public var parameters: JSONObject { JSONObject([("within", .int(Int64(within))), ("all", .bool(all))]) }
+    public var parameters: JSONObject { object([("within", .int(Int64(within))), ("all", .bool(all))] + filter.members) }
 }
 
 public struct VerifyRequest: EmptyTrialsRequest {

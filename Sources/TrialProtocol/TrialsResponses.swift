@@ -256,6 +256,11 @@ public struct StatsResponse: Sendable, Equatable {
     public var connections: Int, subscribers: Int
     public var uptimeSeconds: Double
     public var checkpoints: Checkpoints?
+    /// What is followed on the registry: how many, how many never synced, and the oldest last
+    /// successful sync among them (how stale the least fresh follow is).
+    public var follows: Int64 = 0
+    public var followsNeverSynced: Int64 = 0
+    public var oldestFollowSuccess: String?
 
     public init(events: Int64, trials: Int64, lastSeq: Int64, lastRecorded: String?, eventsByType: [(String, Int64)],
                 expectationsByState: [(String, Int64)], databaseBytes: Int64, walBytes: Int64, schema: [String], database: String,
@@ -279,6 +284,8 @@ public struct StatsResponse: Sendable, Equatable {
             ("connections", .int(Int64(connections))), ("subscribers", .int(Int64(subscribers))),
             ("uptimeSeconds", .double(uptimeSeconds)),
             ("checkpoints", checkpoints?.json ?? .null),
+            ("follows", .int(follows)), ("followsNeverSynced", .int(followsNeverSynced)),
+            ("oldestFollowSuccess", oldestFollowSuccess.map { .string($0) } ?? .null),
         ])
     }
 }

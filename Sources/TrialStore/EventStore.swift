@@ -112,6 +112,7 @@ public final class EventStore: @unchecked Sendable {  // `writer` touched only i
             newTrialsNeedRegistration: configuration.newTrialsNeedRegistration)
         try pool.writeWithoutTransaction { try Self.makeDurable($0) }
         try migrator.migrate(pool)
+        try Self.backfillTerms(pool)
         checkpointer = configuration.backgroundCheckpoints
             ? try Checkpointer(path: path, threshold: configuration.checkpointPages, limit: configuration.checkpointLimitPages,
                                busyTimeout: configuration.busyTimeout,

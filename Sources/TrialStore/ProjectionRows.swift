@@ -93,6 +93,17 @@ struct AliasRow: Equatable {
     }
 }
 
+/// A `trial_terms` row (schema 0008): a term the trial is filtered by.
+struct TermRow: Equatable {
+    var kind: String
+    var term: String
+
+    /// The terms of a trial's registration (none without one).
+    static func of(_ s: TrialSummary) -> [TermRow] { s.registration.map(of) ?? [] }
+
+    static func of(_ r: Registered) -> [TermRow] { TrialFilter.terms(of: r).map { TermRow(kind: $0.kind, term: $0.term) } }
+}
+
 /// A `registrations` row's JSON: the merged `registered` payload.
 func registrationJSON(_ r: Registered) -> [UInt8] {
     var w = JSONWriter(capacity: 512)
@@ -107,6 +118,7 @@ struct TrialRows {
     var trial: TrialRow?
     var registration: [UInt8]?
     var aliases: [AliasRow]
+    var terms: [TermRow]
     var timeline: [TimelineRow]
     var expectations: [ExpectationRow]
 
@@ -116,6 +128,7 @@ struct TrialRows {
         trial = trialRow ? TrialRow(s) : nil
         registration = s.registration.map(registrationJSON)
         aliases = AliasRow.of(s)
+        terms = TermRow.of(s)
         timeline = fold.timeline.map(TimelineRow.init)
         expectations = fold.expectations.map(ExpectationRow.init)
     }

@@ -44,6 +44,7 @@ struct ProjectionInsert {
         or: "OR REPLACE", upsert: "")
     static let registrations = ProjectionInsert(table: "registrations", columns: ["trial", "registration"], or: "OR REPLACE", upsert: "")
     static let aliases = ProjectionInsert(table: "trial_aliases", columns: ["alias", "trial", "registry", "id"], or: "OR REPLACE", upsert: "")
+    static let terms = ProjectionInsert(table: "trial_terms", columns: ["trial", "kind", "term"], or: "OR REPLACE", upsert: "")
 }
 
 /// Rows of one table inserted `width` to a statement, in the order given.
@@ -93,6 +94,7 @@ struct BulkProjectionWriter {
     private var trials: BulkInsert<TrialRow>
     private var registrations: BulkInsert<(trial: String, json: [UInt8])>
     private var aliases: BulkInsert<(trial: String, alias: AliasRow)>
+    private var terms: BulkInsert<(trial: String, term: TermRow)>
     private var timeline: BulkInsert<(trial: String, row: TimelineRow)>
     private var expectations: BulkInsert<(trial: String, row: ExpectationRow)>
 
@@ -100,6 +102,7 @@ struct BulkProjectionWriter {
         trials = try BulkInsert(db, .trials, width: width, bind: ProjectionWriter.bind)
         registrations = try BulkInsert(db, .registrations, width: width, bind: ProjectionWriter.bind)
         aliases = try BulkInsert(db, .aliases, width: width, bind: ProjectionWriter.bind)
+        terms = try BulkInsert(db, .terms, width: width, bind: ProjectionWriter.bind)
         timeline = try BulkInsert(db, .timeline, width: width, bind: ProjectionWriter.bind)
         expectations = try BulkInsert(db, .expectations, width: width, bind: ProjectionWriter.bind)
     }
@@ -109,6 +112,7 @@ struct BulkProjectionWriter {
         if let row = rows.trial { try trials.add(row) }
         if let r = rows.registration { try registrations.add((key, r)) }
         for a in rows.aliases { try aliases.add((key, a)) }
+        for t in rows.terms { try terms.add((key, t)) }
         for r in rows.timeline { try timeline.add((key, r)) }
         for r in rows.expectations { try expectations.add((key, r)) }
     }
@@ -117,6 +121,7 @@ struct BulkProjectionWriter {
         try trials.flush()
         try registrations.flush()
         try aliases.flush()
+        try terms.flush()
         try timeline.flush()
         try expectations.flush()
     }

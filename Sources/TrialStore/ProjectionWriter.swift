@@ -7,10 +7,12 @@ import TrialDomain
 /// that connection's prepared statements and binds rows (`ProjectionRows.swift`) with the C
 /// API (`RawStatement`).
 struct ProjectionWriter {
-    static let projectionTables = ["trials", "registrations", "trial_aliases", "timeline", "expectations", "event_counts", "trial_count"]
+    static let projectionTables = ["trials", "registrations", "trial_aliases", "timeline", "expectations", "event_counts", "trial_count",
+                                   "trial_terms"]
 
     private let upsertTrial, insertTimeline, deleteTimeline, insertExpectation, deleteExpectations: Statement
     private let upsertRegistration, deleteRegistration, upsertAlias, deleteAlias: Statement
+    private let insertTerm, deleteTerms: Statement
 
     init(_ db: Database) throws {
         upsertTrial = try db.cachedStatement(sql: WriterSQL.upsertTrial)
@@ -22,6 +24,8 @@ struct ProjectionWriter {
         deleteRegistration = try db.cachedStatement(sql: "DELETE FROM registrations WHERE trial = ?")
         upsertAlias = try db.cachedStatement(sql: WriterSQL.upsertAlias)
         deleteAlias = try db.cachedStatement(sql: "DELETE FROM trial_aliases WHERE alias = ? AND trial = ?")
+        insertTerm = try db.cachedStatement(sql: ProjectionInsert.terms.sql(rows: 1))
+        deleteTerms = try db.cachedStatement(sql: "DELETE FROM trial_terms WHERE trial = ?")
     }
 
     /// How `new` was made from `old`.
@@ -59,6 +63,7 @@ struct ProjectionWriter {
                 try run(deleteRegistration, s.key)
             }
             try writeAliases(old: AliasRow.of(old.summary), new: AliasRow.of(s), trial: s.key)
+            try writeTerms(TermRow.of(s), replacing: true, trial: s.key)
         }
 
         switch change {
@@ -86,6 +91,7 @@ struct ProjectionWriter {
         if let row = rows.trial { try writeTrialRow(row) }
         if let r = rows.registration { try writeRegistration(r, trial: key) }
         try writeAliases(old: [], new: rows.aliases, trial: key)
+        try writeTerms(rows.terms, replacing: false, trial: key)
         for row in rows.timeline { try insert(row, trial: key) }
         for row in rows.expectations { try insert(row, trial: key) }
     }
@@ -103,6 +109,13 @@ struct ProjectionWriter {
             st.bind(trial)
             try st.run()
         }
+    }
+
+    /// Writes the trial's filter terms; `replacing`: after deleting those it had (a
+    /// registration changes rarely, and a trial has a few dozen terms).
+    func writeTerms(_ terms: [TermRow], replacing: Bool, trial: String) throws {
+        if replacing { try run(deleteTerms, trial) }
+        for t in terms { try run(insertTerm, (trial, t), Self.bind) }
     }
 
     func insert(_ r: TimelineRow, trial: String) throws { try run(insertTimeline, (trial, r), Self.bind) }
@@ -143,6 +156,12 @@ struct ProjectionWriter {
         st.bind(r.trial)
         st.bind(r.alias.registry)
         st.bind(r.alias.id)
+    }
+
+    static func bind(_ st: inout RawStatement, _ r: (trial: String, term: TermRow)) {
+        st.bind(r.trial)
+        st.bind(r.term.kind)
+        st.bind(r.term.term)
     }
 
     static func bind(_ st: inout RawStatement, _ r: (trial: String, row: TimelineRow)) {

@@ -12,12 +12,15 @@ public struct LogQuery: Sendable, Equatable {
     public var types: [EventType] = []
     /// At most this many events.
     public var limit: Int = 100
+    /// Only events of the trials it lets through.
+    public var filter = TrialFilter()
 
-    public init(trial: String? = nil, afterSeq: Int64 = 0, types: [EventType] = [], limit: Int = 100) {
+    public init(trial: String? = nil, afterSeq: Int64 = 0, types: [EventType] = [], limit: Int = 100, filter: TrialFilter = TrialFilter()) {
         self.trial = trial
         self.afterSeq = afterSeq
         self.types = types
         self.limit = limit
+        self.filter = filter
     }
 }
 
@@ -133,18 +136,24 @@ extension EventStore {
     /// The order trials are listed in: by acronym, else key, ignoring case; then by key.
     static let listOrder = "ORDER BY COALESCE(t.acronym, t.trial) COLLATE NOCASE, t.trial"
 
-    /// Every trial now, from the projections, ordered by name.
-    public func trials() throws -> [TrialSummary] {
+    /// Every trial now that `filter` lets through, from the projections, ordered by name.
+    public func trials(filter: TrialFilter = TrialFilter()) throws -> [TrialSummary] {
         try pool.read { db in
-            try Row.fetchAll(db, sql: "\(Self.summarySelect) \(Self.listOrder)").map(Self.summary)
+            let f = try FilterSQL(filter, trial: "t.trial", db)
+            return try Row.fetchAll(db, sql: "\(Self.summarySelect) WHERE 1\(f.conditions) \(Self.listOrder)",
+                                    arguments: StatementArguments(f.arguments)).map(Self.summary)
         }
     }
 
-    /// Every trial's key, in the order `trials()` lists them: a listing too large for one
-    /// reply is made a page of keys at a time (`trials(keys:at:)`), so that no side holds
-    /// every trial at once.
-    public func trialKeys() throws -> [String] {
-        try pool.read { db in try String.fetchAll(db, sql: "SELECT t.trial FROM trials t \(Self.listOrder)") }
+    /// Every trial's key that `filter` lets through, in the order `trials()` lists them: a
+    /// listing too large for one reply is made a page of keys at a time (`trials(keys:at:)`),
+    /// so that no side holds every trial at once.
+    public func trialKeys(filter: TrialFilter = TrialFilter()) throws -> [String] {
+        try pool.read { db in
+            let f = try FilterSQL(filter, trial: "t.trial", db)
+            return try String.fetchAll(db, sql: "SELECT t.trial FROM trials t WHERE 1\(f.conditions) \(Self.listOrder)",
+                                       arguments: StatementArguments(f.arguments))
+        }
     }
 
     /// The trials with these keys, in the order given, as they are now or as they stood at
@@ -176,9 +185,10 @@ extension EventStore {
     }
 
     /// Every trial now or as it stood at a point in time, in the order `trials()` lists them
-    /// (by the name each has now, the order `Status` pages them in).
-    public func trials(at point: PointInTime) throws -> [TrialSummary] {
-        point.isNow ? try trials() : try trials(keys: trialKeys(), at: point)
+    /// (by the name each has now, the order `Status` pages them in); the filter looks at the
+    /// trials as they are now.
+    public func trials(at point: PointInTime, filter: TrialFilter = TrialFilter()) throws -> [TrialSummary] {
+        point.isNow ? try trials(filter: filter) : try trials(keys: trialKeys(filter: filter), at: point)
     }
 
     /// Streams the log trial by trial (memory: one trial's events at a time); `forFold`: only
@@ -218,6 +228,9 @@ extension EventStore {
                 sql += " AND type IN (\(query.types.map { _ in "?" }.joined(separator: ",")))"
                 args.append(contentsOf: query.types.map(\.rawValue))
             }
+            let f = try FilterSQL(query.filter, trial: "events.trial", ordered: true, db)
+            sql += f.conditions
+            args += f.arguments
             sql += " ORDER BY seq LIMIT ?"
             args.append(max(0, query.limit))
             let statement = try db.makeStatement(sql: sql)
@@ -267,18 +280,18 @@ extension EventStore {
     /// Expected milestones in window order: the open ones (pending or overdue) whose window
     /// starts by `today + within` days (all of them when `within` is nil); with `all`, met and
     /// superseded ones too.
-    public func upcoming(within days: Int?, all: Bool, today: Day) throws -> [UpcomingMilestone] {
+    public func upcoming(within days: Int?, all: Bool, today: Day, filter trials: TrialFilter = TrialFilter()) throws -> [UpcomingMilestone] {
         try pool.read { db in
-            let (filter, args) = Self.upcomingFilter(within: days, all: all, today: today)
+            let (filter, args) = try Self.upcomingFilter(db, within: days, all: all, today: today, trials: trials)
             return try Row.fetchAll(db, sql: Self.upcomingSelect + filter, arguments: args).map(Self.upcomingMilestone)
         }
     }
 
     /// The seqs of what `upcoming` lists, in its order: a calendar too large for one reply is
     /// made a page at a time (`upcoming(seqs:)`), as `trialKeys` pages trials.
-    public func upcomingSeqs(within days: Int?, all: Bool, today: Day) throws -> [Int64] {
+    public func upcomingSeqs(within days: Int?, all: Bool, today: Day, filter trials: TrialFilter = TrialFilter()) throws -> [Int64] {
         try pool.read { db in
-            let (filter, args) = Self.upcomingFilter(within: days, all: all, today: today)
+            let (filter, args) = try Self.upcomingFilter(db, within: days, all: all, today: today, trials: trials)
             return try Int64.fetchAll(db, sql: "SELECT x.seq FROM expectations x" + filter, arguments: args)
         }
     }
@@ -294,7 +307,7 @@ extension EventStore {
     private static let upcomingSelect = "SELECT x.trial, COALESCE(t.acronym, x.trial), x.entry FROM expectations x JOIN trials t USING (trial)"
 
     /// The WHERE and ORDER BY of `upcoming`, with their arguments.
-    private static func upcomingFilter(within days: Int?, all: Bool, today: Day) -> (String, StatementArguments) {
+    private static func upcomingFilter(_ db: Database, within days: Int?, all: Bool, today: Day, trials: TrialFilter) throws -> (String, StatementArguments) {
         var sql = " WHERE 1"
         var args: [any DatabaseValueConvertible] = []
         if !all { sql += " AND x.state IN ('pending', 'overdue')" }
@@ -302,6 +315,9 @@ extension EventStore {
             sql += " AND x.window_start <= ?"
             args.append(today.adding(days: days).description)
         }
+        let f = try FilterSQL(trials, trial: "x.trial", db)
+        sql += f.conditions
+        args += f.arguments
         return (sql + " ORDER BY x.window_start, x.window_end, x.seq", StatementArguments(args))
     }
 

@@ -106,6 +106,10 @@ final class StudyEssentialsTests: XCTestCase {
             let essentials = StudyDocument.essentials(whole)
             XCTAssertEqual(try StudyDocument.parse(essentials, file: id), try StudyDocument.parse(whole, file: id), id)
             XCTAssertLessThan(essentials.canonicalText.utf8.count, whole.canonicalText.utf8.count, id)
+            // The same from the bytes, without a tree: what sync sends.
+            let raw = try StudyDocument.essentials(raw: bytes[...])
+            XCTAssertEqual(raw.nctId, id)
+            XCTAssertEqual(try JSONValue.parse(raw.bytes), essentials, id)
         }
     }
 }

@@ -54,9 +54,9 @@ final class RecordingTarget: SyncTarget, Sendable {
 
     func followed() async throws -> [FollowedItem] { state.withLock { $0.follows } }
 
-    func importStudies(_ studies: [JSONValue], dryRun: Bool) async throws -> [StudyOutcome] {
-        try studies.map { value in
-            let study = try StudyDocument.parse(value, file: "page")[0]
+    func importStudies(_ studies: [ArraySlice<UInt8>], dryRun: Bool) async throws -> [StudyOutcome] {
+        try studies.map { bytes in
+            let study = try StudyDocument.parse(try JSONValue.parse(Array(bytes)), file: "page")[0]
             return state.withLock { s in
                 let changed = s.known[study.nctId] != study
                 if !dryRun {

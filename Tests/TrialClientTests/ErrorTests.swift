@@ -54,6 +54,9 @@ final class ErrorTests: XCTestCase {
         // BackupError's line, as it is: it names the path and what to do.
         XCTAssertEqual(say(trials("BackupFailed", ["path": "/srv/t.db", "reason": "cannot back up to /srv/t.db: it exists; remove it, give another path, or ask to overwrite it"])),
                        "cannot back up to /srv/t.db: it exists; remove it, give another path, or ask to overwrite it")
+        XCTAssertEqual(say(trials("InvalidFilter", ["parameter": "phases", "value": "5", "valid": ["3", "4"]])), "--phase 5: the phases are 3, 4")
+        XCTAssertEqual(say(trials("InvalidFilter", ["parameter": "sponsors", "value": "...", "valid": []])),
+                       "--sponsor ...: give a name with a letter or digit")
     }
 
     func testEveryErrorTheIDLDeclaresHasASentence() {

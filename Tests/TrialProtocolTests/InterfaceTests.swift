@@ -45,6 +45,7 @@ final class InterfaceTests: XCTestCase {
         .invalidDate(parameter: "asOf", reason: "r"), .subscriberTooSlow(lastSeq: 1, backlog: 2), .requestTooLarge(limit: 3),
         .malformedRequest(reason: "r"), .shuttingDown, .storeFailed(reason: "r"), .invalidFollow(target: "t", reason: "r"),
         .backupFailed(path: "/p", reason: "r"),
+        .malformedRequest(reason: "r"), .shuttingDown, .storeFailed(reason: "r"), .invalidFilter(parameter: "phases", value: "5", valid: ["3"]),
     ]
 
     func testTheIDLDeclaresExactlyTheErrorsRaised() throws {

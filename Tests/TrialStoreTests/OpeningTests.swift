@@ -82,7 +82,7 @@ final class OpeningTests: StoreTestCase {
         }
         XCTAssertEqual(try sqlite3("PRAGMA application_id = 1179403647;").status, 0)
         try assertRefusedUnchanged {
-            XCTAssertTrue("\($0)".contains("is not a trialtrack database (application_id 0x464C457F, tables: event_counts, events, expectations, follow_sync, follows, registrations and"), "\($0)")
+            XCTAssertTrue("\($0)".contains("is not a trialtrack database (application_id 0x464C457F, tables: event_counts, events, expectations, follow_sync, follows, projection_backfill and"), "\($0)")
         }
     }
 

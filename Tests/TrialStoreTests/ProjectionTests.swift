@@ -39,8 +39,19 @@ struct HistoryGenerator {
         case .presented: return ["venue": .string(pick(["ASCO 2025", "ESMO 2025", "WCLC 2024"]))]
         case .registered:
             let nct = pick(["NCT05499390", "NCT05840016", "NCT05184712", "NCT07264075"])
-            return ["title": "A trial", "acronym": .string(pick(["HARMONi-2", "HARMONi-6", "ILLUMINE", "X-1"])),
-                    "identifiers": [["registry": "nct", "id": .string(nct)]], "phases": ["phase-3"]]
+            // Sponsors, conditions, interventions and phases that vary, so that the filter terms
+            // (trial_terms) change with registrations, corrections and retractions.
+            let v: JSONValue = ["title": "A trial", "acronym": .string(pick(["HARMONi-2", "HARMONi-6", "ILLUMINE", "X-1"])),
+                                 "identifiers": [["registry": "nct", "id": .string(nct)]],
+                                 "phases": .array(pick([["phase-3"], ["phase-2", "phase-3"], ["phase-1"], []]).map { .string($0) })]
+            var o = v.objectValue!
+            if Bool.random(using: &rng) { o["sponsor"] = .string(pick(["Akeso", "Akeso Inc.", "Summit Therapeutics", "GORTEC (Groupe)"])) }
+            if Bool.random(using: &rng) { o["collaborators"] = .array([.string(pick(["Summit Therapeutics", "Merck Sharp & Dohme"]))]) }
+            if Bool.random(using: &rng) { o["conditions"] = .array([.string(pick(["NSCLC", "Non-Small-Cell Lung Cancer", "Head and neck cancer"]))]) }
+            if Bool.random(using: &rng) {
+                o["arms"] = [["label": "A", "interventions": .array(pick([["ivonescimab"], ["pembrolizumab", "chemotherapy"]]).map { .string($0) })]]
+            }
+            return .object(o)
         case .milestoneExpected:
             return ["milestone": .string(pick(["readout", "readout:OS", "presented:ESMO", "regulatory-submission"])), "window": .string(date())]
         default: return [:]

@@ -76,7 +76,8 @@ class StoreTestCase: XCTestCase {
 
     /// Every row of the log and the projections, as text.
     func snapshot(projectionsOnly: Bool = false) throws -> [String: [String]] {
-        let tables = (projectionsOnly ? [] : ["events"]) + ["trials", "registrations", "trial_aliases", "timeline", "expectations", "event_counts", "trial_count"]
+        let tables = (projectionsOnly ? [] : ["events"]) + ["trials", "registrations", "trial_aliases", "timeline", "expectations", "event_counts", "trial_count",
+                                                          "trial_terms"]
         return try store.pool.read { db in
             var out: [String: [String]] = [:]
             for t in tables {

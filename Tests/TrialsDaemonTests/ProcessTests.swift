@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import NIOConcurrencyHelpers
+import RegistryTestSupport
 import TrialDomain
 import TrialProtocol
 @testable import TrialStore
@@ -516,20 +517,73 @@ final class WatchdogTests: XCTestCase {
 }
 
 /// End to end under systemd as PID 1: systemd-nspawn boots this machine's /usr, the shipped
-/// units are installed, socket activation, journald, a write from the sync's unit (as its
-/// user, in the writers group), the watchdog and a clean stop.
+/// units are installed, socket activation, journald, the sync's unit as shipped (`trialctl
+/// sync`, as its user, in the writers group) against a stand-in for the registry, and failing
+/// when the registry fails, the watchdog and a clean stop.
 final class SystemdEndToEndTests: XCTestCase {
     func testUnderSystemdAsPID1() throws {
         try XCTSkipUnless(isRoot, "needs root to boot a container with systemd-nspawn (CI runs as root)")
         try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: "/usr/bin/systemd-nspawn"), "needs systemd-nspawn (apt-get install systemd-container; .ci/run installs it)")
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
+        // The stand-in for ClinicalTrials.gov, serving the real records of demo/ctgov, listens on
+        // 127.0.0.1 of a network namespace of its own, which the container is then given as its
+        // network: the container stays off the host's network (its systemd may not touch the
+        // host's links and routes), and the sync reaches the stand-in at 127.0.0.1 as it would a
+        // mirror. Once the script creates registry-fails, the stand-in cuts every page of studies
+        // short (a failure the fetcher does not retry).
+        let registry = FakeRegistry()
+        for id in ["NCT00973089", "NCT02552212", "NCT06171568"] { try registry.put(try RegistrySyncEndToEndTests.record(id)) }
+        let failFlag = dir.url.appendingPathComponent("registry-fails").path
+        let (server, namespace) = try inNewNetworkNamespace {
+            try StubRegistryServer { request in
+                let answer = registry.answer(request)
+                guard request.path == "/api/v2/studies", FileManager.default.fileExists(atPath: failFlag) else { return answer }
+                return StubResponse(headers: [("Content-Type", "application/json")], body: answer.body, sendOnly: answer.body.count / 2)
+            }
+        }
+        defer {
+            server.stop()
+            close(namespace)
+        }
         let r = try runProgram("/usr/bin/timeout", [
             "300", "bash", Repository.path("Tests/TrialsDaemonTests/nspawn_e2e.sh"), Products.path("trialsd"), Products.path("trialctl"),
-            Repository.path("systemd"), dir.url.path,
+            Repository.path("systemd"), dir.url.path, "/proc/\(getpid())/fd/\(namespace)", String(server.port),
         ], timeout: 330)
         let report = r.out.split(separator: "\n").filter { !$0.hasPrefix("Creating ") }.joined(separator: "\n")
         XCTAssertEqual(r.status, 0, "exit status \(r.status)\(r.timedOut ? " (stopped at the deadline)" : ""): \(report)")
         XCTAssertTrue(r.out.contains("e2e: all checks passed"), report)
+        let studies = server.requests.filter { $0.path == "/api/v2/studies" }
+        XCTAssertGreaterThanOrEqual(studies.count, 2, "the container's syncs reached the stand-in: \(server.requests.map(\.target))")
     }
+}
+
+private struct NamespaceError: Error, CustomStringConvertible { let description: String }
+
+@_silgen_name("unshare") private func unshareNamespaces(_ flags: Int32) -> Int32
+
+/// Runs `make` on a thread of its own in a new network namespace whose loopback is up (a
+/// network namespace is a thread's, so no other thread of the process moves), and returns what
+/// it made (sockets stay in the namespace they were made in) with a descriptor of the
+/// namespace, which keeps it alive and which /proc/PID/fd/N names for other programs.
+private func inNewNetworkNamespace<T: Sendable>(_ make: @escaping @Sendable () throws -> T) throws -> (T, Int32) {
+    let outcome = NIOLockedValueBox<Result<(T, Int32), any Error>?>(nil)
+    let done = DispatchSemaphore(value: 0)
+    Thread.detachNewThread {
+        defer { done.signal() }
+        outcome.withLockedValue { $0 = Result {
+            guard unshareNamespaces(0x4000_0000 /* CLONE_NEWNET */) == 0 else { throw NamespaceError(description: "unshare(CLONE_NEWNET): \(String(cString: strerror(errno)))") }
+            let s = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+            defer { close(s) }
+            var request = ifreq()
+            withUnsafeMutableBytes(of: &request.ifr_ifrn.ifrn_name) { name in name[0] = UInt8(ascii: "l"); name[1] = UInt8(ascii: "o") }
+            request.ifr_ifru.ifru_flags = Int16(IFF_UP | IFF_RUNNING)
+            guard s >= 0, ioctl(s, UInt(SIOCSIFFLAGS), &request) == 0 else { throw NamespaceError(description: "bringing lo up: \(String(cString: strerror(errno)))") }
+            let fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else { throw NamespaceError(description: "/proc/thread-self/ns/net: \(String(cString: strerror(errno)))") }
+            do { return (try make(), fd) } catch { close(fd); throw error }
+        } }
+    }
+    done.wait()
+    return try outcome.withLockedValue { $0! }.get()
 }

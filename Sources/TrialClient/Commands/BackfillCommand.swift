@@ -43,39 +43,38 @@ public struct BackfillCommand: TrialctlCommand {
 
     public func execute(_ ctx: Context) throws {
         let client = try registry.client(ctx)
-        let target = SocketSyncTarget(session: try ctx.session(global, action: "backfilling", wait: .work))
-        let backfill = Backfill(registry: client, target: target)
+        let session = try ctx.session(global, action: "backfilling", wait: .work)
         let dryRun = registry.dryRun
         let progress = ProgressLine(ctx, enabled: isatty(2) == 1 && !json.isOn)
-        var results: [JSONValue] = []
+        let style = ctx.style(global)
+        var refused = false
         for t in trials {
             let nct = (try? FollowTarget.trial(t).validated())?.text ?? t
+            let changes = ChangeWriter(ctx, json: json, style: style)
+            let backfill = Backfill(registry: client, target: SocketSyncTarget(session: session) { changes.write($0) })
             let outcome: Result<Backfill.Report, SyncFailure> = waitFor { () async -> Result<Backfill.Report, SyncFailure> in
                 do throws(SyncFailure) {
                     return .success(try await backfill.run(nctId: nct, dryRun: dryRun) { done, of in progress.show("\(nct): version \(done) of \(of)") })
                 } catch { return .failure(error) }
             }
             progress.clear()
-            let reports = target.reports.withLock { r in defer { r.removeAll() }; return r }
             switch outcome {
             case .success(let report):
                 if json.isOn {
-                    guard case .object(var o) = SyncCommand.json(report.summary, reports, error: nil) else { continue }
-                    o["nctId"] = .string(nct)
-                    o["versionsListed"] = .int(Int64(report.listed))
-                    o["versionsFetched"] = .int(Int64(report.fetched))
-                    o["versionsSkipped"] = .int(Int64(report.skipped))
-                    results.append(.object(o))
+                    changes.finish(report.summary, error: nil, extra: [
+                        ("nctId", .string(nct)), ("versionsListed", .int(Int64(report.listed))),
+                        ("versionsFetched", .int(Int64(report.fetched))), ("versionsSkipped", .int(Int64(report.skipped))),
+                    ])
                 } else {
-                    ctx.writeOut(SyncCommand.changeLines(reports, style: ctx.style(global)))
                     ctx.writeOut("backfill \(nct): \(report.listed) versions listed, \(report.fetched) fetched, \(report.skipped) touching nothing recorded; \(report.summary.line)\n")
                 }
                 for r in report.summary.refused { ctx.writeErr("trialctl: \(nct): refused: \(r.reason)\n") }
+                refused = refused || !report.summary.refused.isEmpty
             case .failure(let failure):
-                if json.isOn { ctx.writeOut(json.text(.object(JSONObject([("backfills", .array(results))])))) }
+                if json.isOn { changes.finish(failure.completed, error: failure.reason, extra: [("nctId", .string(nct))]) }
                 throw TrialctlError.failure("backfill \(nct): \(failure.reason)")
             }
         }
-        if json.isOn { ctx.writeOut(json.text(.object(JSONObject([("backfills", .array(results))])))) }
+        if refused { throw TrialctlError.silent(.failure) }
     }
 }

@@ -17,7 +17,9 @@ public struct LogCommand: TrialctlCommand {
             when it happened): a day (YYYY-MM-DD, meaning its start, 00:00 UTC, as journalctl \
             takes a day) or a time (2025-06-01T12:00Z). --after-seq N shows the events after seq \
             N, the cursor a script keeps. -f prints the newest events (-n, default 10) and then \
-            each new one as it is recorded, as watch does.
+            each new one as it is recorded, as watch does. --phase, --status, --sponsor, \
+            --condition, --intervention and --followed show only the events of the trials that \
+            match, as they are now (as for status; not with -f).
 
             --atom prints the events selected (every option above applies) as an Atom feed \
             (RFC 4287) for feed readers instead, newest first; -o FILE writes it to FILE (put \
@@ -35,6 +37,7 @@ public struct LogCommand: TrialctlCommand {
               trialctl log --since 2026-06-01 --type readout
               trialctl log -f --type status-changed
               trialctl log --since 2026-11-01 --atom -o /tmp/changes.xml
+              trialctl log --sponsor GORTEC --phase 3
             """)
 
     @Argument(help: ArgumentHelp("Only this trial's events.", valueName: "trial"), completion: Completion.trials)
@@ -62,6 +65,8 @@ public struct LogCommand: TrialctlCommand {
     @Flag(name: [.customShort("f"), .long], help: "Print the newest events, then each new one as it is recorded (Ctrl-C stops).")
     public var follow = false
 
+    @OptionGroup public var filters: FilterOptions
+
     @Flag(help: "Print the events as an Atom feed, newest first, for feed readers.")
     public var atom = false
 
@@ -82,6 +87,9 @@ public struct LogCommand: TrialctlCommand {
         let q = try query()
         if let s = q.since, let u = q.until, !(s.time < u.time) { throw UsageError("--since \(s) is not before --until \(u)") }
         if follow, reverse { throw UsageError("-f/--follow and -r/--reverse: give one or the other") }
+        if follow, !q.filter.isEmpty {
+            throw UsageError("-f/--follow and the filters (--phase, --status …): a follow takes only TRIAL and --type")
+        }
         if follow, until != nil { throw UsageError("-f/--follow and --until: a follow has no end; give one or the other") }
         if outputFile != nil, !atom { throw UsageError("-o/--output: only with --atom") }
         if atom, follow { throw UsageError("--atom and -f/--follow: a feed is a file; give one or the other") }
@@ -92,7 +100,7 @@ public struct LogCommand: TrialctlCommand {
         LogQuery(
             trial: trial, types: types, afterSeq: afterSeq,
             since: try since.map { try RecordingTime(parsing: $0, option: "--since") },
-            until: try until.map { try RecordingTime(parsing: $0, option: "--until") })
+            until: try until.map { try RecordingTime(parsing: $0, option: "--until") }, filter: try filters.filter())
     }
 
     public func execute(_ ctx: Context) throws {

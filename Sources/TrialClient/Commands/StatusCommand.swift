@@ -16,6 +16,17 @@ public struct StatusCommand: TrialctlCommand {
             Both can be combined. A trial that exists but had nothing to show by then gets one \
             line saying so and what came first (exit status 0). Exit status 4 when no trial goes \
             by TRIAL.
+
+            Without TRIAL, --phase, --status, --sponsor, --condition, --intervention and \
+            --followed list only the trials that match: each option repeatable (any of its \
+            values), the options combined (all of them). Names match whole words, ignoring case \
+            and punctuation: --sponsor Akeso matches "Akeso Inc.", --condition "lung cancer" \
+            matches "Non-Small-Cell Lung Cancer".
+
+            Examples:
+              trialctl status --phase 3 --condition "lung cancer"
+              trialctl status --intervention ivonescimab --intervention pembrolizumab
+              trialctl status --sponsor gortec --status NOT_YET_RECRUITING
             """)
 
     @Argument(help: ArgumentHelp("The trial: NCT number, EU CT or EudraCT number, sponsor id or acronym.", valueName: "trial"), completion: Completion.trials)
@@ -27,6 +38,8 @@ public struct StatusCommand: TrialctlCommand {
     @Option(name: .customLong("known-at"), help: ArgumentHelp("What the log held at this time (recording time), e.g. 2025-06-01T12:00Z.", valueName: "time"))
     public var knownAt: String?
 
+    @OptionGroup public var filters: FilterOptions
+
     @OptionGroup public var output: TableOutputOptions
 
     @OptionGroup public var global: GlobalOptions
@@ -35,6 +48,8 @@ public struct StatusCommand: TrialctlCommand {
 
     public func validate() throws {
         if let trial { try Check.trial(trial) }
+        let filter = try filters.filter()
+        if trial != nil, !filter.isEmpty { throw UsageError("TRIAL and the filters (--phase, --status …): give one or the other") }
         if let asOf, Day(asOf) == nil { throw UsageError("--as-of: '\(asOf)' is not a day; use YYYY-MM-DD") }
         if let knownAt {
             do { _ = try Timestamp(parsing: knownAt) } catch { throw UsageError("--known-at: \(error.reason)") }
@@ -47,6 +62,7 @@ public struct StatusCommand: TrialctlCommand {
         if let trial { p["trial"] = .string(trial) }
         if let asOf { p["asOf"] = .string(asOf) }
         if let knownAt { p["knownAt"] = .string(knownAt) }
+        try filters.add(to: &p)
         let style = ctx.style(global, full: output.full)
         guard let trial else {
             // Every trial comes in pages (`more`), each used as it comes: --json prints them as

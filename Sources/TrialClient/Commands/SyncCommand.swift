@@ -3,6 +3,7 @@ import ClinicalTrialsGov
 import Foundation
 import RegistryClient
 import RegistrySync
+import Synchronization
 import Systemd
 import TrialDomain
 import TrialProtocol
@@ -91,7 +92,9 @@ public struct SyncCommand: TrialctlCommand {
 
     public func execute(_ ctx: Context) throws {
         let client = try registry.client(ctx)
-        let target = SocketSyncTarget(session: try ctx.session(global, action: "syncing", wait: .work))
+        let style = ctx.style(global)
+        let changes = ChangeWriter(ctx, json: json, style: style)
+        let target = SocketSyncTarget(session: try ctx.session(global, action: "syncing", wait: .work)) { changes.write($0) }
         let site = client.site.root
         let dryRun = registry.dryRun
         let progress = ProgressLine(ctx, enabled: isatty(2) == 1 && !json.isOn)
@@ -109,59 +112,70 @@ public struct SyncCommand: TrialctlCommand {
             } catch { return .failure(error) }
         }
         progress.clear()
-        let reports = target.reports.withLock { $0 }
         switch outcome {
         case .success(let summary):
             if summary.checked > 0 || summary.followsSynced > 0 { Journal.send(SyncJournalEntries.finished(site: site, summary: summary)) }
-            try report(ctx, summary, reports, nothingFollowed: summary.followsSynced == 0 && summary.registryDate == nil)
+            if json.isOn {
+                changes.finish(summary, error: nil)
+            } else if summary.followsSynced == 0 && summary.registryDate == nil {
+                ctx.writeErr("trialctl: nothing is followed; follow trials or a search first (trialctl follow --help)\n")
+                return
+            } else {
+                ctx.writeOut("sync: \(summary.line)\(summary.registryDate.map { "; registry data of \($0)" } ?? "")\n")
+            }
+            for r in summary.refused where !json.isOn { ctx.writeErr("trialctl: \(r.nctId): refused: \(r.reason)\n") }
+            if !summary.refused.isEmpty { throw TrialctlError.silent(.failure) }
         case .failure(let failure):
             Journal.send(SyncJournalEntries.failed(site: site, failure: failure))
-            if json.isOn { ctx.writeOut(json.text(Self.json(failure.completed, reports, error: failure.reason))) }
+            if json.isOn { changes.finish(failure.completed, error: failure.reason) }
             throw TrialctlError.failure("sync: \(failure.reason)")
         }
     }
+}
 
-    private func report(_ ctx: Context, _ summary: SyncSummary, _ reports: [ImportStudiesResponse.Study], nothingFollowed: Bool) throws {
-        if json.isOn {
-            ctx.writeOut(json.text(Self.json(summary, reports, error: nil)))
-        } else if nothingFollowed {
-            ctx.writeErr("trialctl: nothing is followed; follow trials or a search first (trialctl follow --help)\n")
-            return
-        } else {
-            ctx.writeOut(Self.changeLines(reports, style: ctx.style(global)))
-            ctx.writeOut("sync: \(summary.line)\(summary.registryDate.map { "; registry data of \($0)" } ?? "")\n")
-        }
-        for r in summary.refused where !json.isOn { ctx.writeErr("trialctl: \(r.nctId): refused: \(r.reason)\n") }
-        if !summary.refused.isEmpty { throw TrialctlError.silent(.failure) }
+/// The changes of a sync or a backfill as they come: a line each (the trial, its severity,
+/// what changed), or, with --json, the members of one object written as they come
+/// (`{"changes":[…],"checked":…}`), so that nothing grows with the number of records.
+final class ChangeWriter: Sendable {
+    private let sink: NoticeSink
+    private let mode: JSONMode
+    private let style: Style
+    private let started = Mutex(false)
+
+    init(_ ctx: Context, json: JSONMode, style: Style) {
+        sink = NoticeSink(ctx.writeOut)
+        mode = json
+        self.style = style
     }
 
-    /// One line per change recorded (or, in a dry run, planned): the trial, its severity, what.
-    static func changeLines(_ reports: [ImportStudiesResponse.Study], style: Style) -> String {
+    func write(_ reports: [ImportStudiesResponse.Study]) {
         var out = ""
         for r in reports where r.refused == nil {
-            for c in r.changes {
-                let color: ANSIColor? = c.severity == "critical" ? .red : c.severity == "notable" ? .yellow : nil
-                out += "\(r.nctId) \(style.paint(c.severity, color)): \(c.description)\n"
+            for (i, c) in r.changes.enumerated() {
+                if mode.isOn {
+                    var m = JSONObject([("nctId", .string(r.nctId)), ("type", .string(c.type)), ("severity", .string(c.severity)),
+                                        ("description", .string(c.description))])
+                    if let t = r.trial { m["trial"] = .string(t) }
+                    if i < r.seqs.count { m["seq"] = .int(r.seqs[i]) }
+                    let first = started.withLock { s in defer { s = true }; return !s }
+                    out += (first ? #"{"changes":["# : ",") + JSONValue.object(m).canonicalText
+                } else {
+                    let color: ANSIColor? = c.severity == "critical" ? .red : c.severity == "notable" ? .yellow : nil
+                    out += "\(r.nctId) \(style.paint(c.severity, color)): \(c.description)\n"
+                }
             }
         }
-        return out
+        if !out.isEmpty { sink.say(out) }
     }
 
-    static func json(_ summary: SyncSummary, _ reports: [ImportStudiesResponse.Study], error: String?) -> JSONValue {
-        guard case .object(var o) = summary.json else { return summary.json }
-        var changes: [JSONValue] = []
-        for r in reports where r.refused == nil {
-            for (i, c) in r.changes.enumerated() {
-                var m = JSONObject([("nctId", .string(r.nctId)), ("type", .string(c.type)), ("severity", .string(c.severity)),
-                                    ("description", .string(c.description))])
-                if let t = r.trial { m["trial"] = .string(t) }
-                if i < r.seqs.count { m["seq"] = .int(r.seqs[i]) }
-                changes.append(.object(m))
-            }
-        }
-        o["changes"] = .array(changes)
+    /// Ends the JSON object with the summary's members (and the error of a failed sync).
+    func finish(_ summary: SyncSummary, error: String?, extra: [(String, JSONValue)] = []) {
+        guard case .object(var o) = summary.json else { return }
         if let error { o["error"] = .string(error) }
-        return .object(o)
+        for (k, v) in extra { o[k] = v }
+        let first = started.withLock { s in defer { s = false }; return !s }
+        let members = o.members.map { JSONValue.string($0.key).canonicalText + ":" + $0.value.canonicalText }.joined(separator: ",")
+        sink.say((first ? #"{"changes":["# : "") + "]," + members + "}\n")
     }
 }
 

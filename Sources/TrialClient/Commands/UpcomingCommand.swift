@@ -9,7 +9,8 @@ public struct UpcomingCommand: TrialctlCommand {
         discussion: """
             The forecasts still open (pending, or overdue) whose window starts within --within days \
             (365 by default; overdue ones always), earliest window first. --all shows met and \
-            superseded forecasts too.
+            superseded forecasts too. --phase, --status, --sponsor, --condition, --intervention \
+            and --followed show only the trials that match, as for status.
 
             --ical prints an iCalendar (RFC 5545) file for calendar applications instead: every \
             forecast whose window starts within --within days of today (UTC) and every earlier \
@@ -20,6 +21,8 @@ public struct UpcomingCommand: TrialctlCommand {
             -o FILE writes it to FILE (put in place once complete) instead of standard output.
 
             Examples:
+              trialctl upcoming --intervention ivonescimab
+              trialctl upcoming --all --phase 3 --condition NSCLC --condition "lung cancer"
               trialctl upcoming --within 180 --ical -o /tmp/catalysts.ics
             """)
 
@@ -28,6 +31,8 @@ public struct UpcomingCommand: TrialctlCommand {
 
     @Flag(help: "Show met and superseded forecasts too.")
     public var all = false
+
+    @OptionGroup public var filters: FilterOptions
 
     @Flag(help: "Print an iCalendar file of the forecasts (met, overdue and slipped ones too) for calendar applications.")
     public var ical = false
@@ -45,6 +50,10 @@ public struct UpcomingCommand: TrialctlCommand {
         if let within, !UpcomingRequest.withinDays.contains(Int64(within)) {
             throw UsageError("--within: give 0 to \(UpcomingRequest.withinDays.upperBound) days, not \(within)")
         }
+        let filter = try filters.filter()
+        if ical, !filter.isEmpty {
+            throw UsageError("--ical and the filters (--phase, --status …): the calendar holds every forecast; give one or the other")
+        }
         if outputFile != nil, !ical { throw UsageError("-o/--output: only with --ical") }
         if ical, output.json.isOn { throw UsageError("--ical and --json: give one or the other") }
     }
@@ -55,6 +64,7 @@ public struct UpcomingCommand: TrialctlCommand {
         var p = JSONObject()
         if let within { p["within"] = .int(Int64(within)) }
         if all { p["all"] = .bool(true) }
+        try filters.add(to: &p)
         // In pages, as Status lists every trial.
         if output.json.isOn { return try ctx.printJSONList(session, .upcoming, p, list: "milestones", output.json) }
         let items = try session.list(.upcoming, p, list: "milestones") { m, path throws(TrialctlError) in try UpcomingReply(json: m, path: path) }

@@ -14,10 +14,14 @@ final class SocketSyncTarget: SyncTarget {
     private let lock = Mutex(())
     /// Below trialsd's message limit (1 MiB), with room for the call around the records.
     static let maximumBytes = TrialsInterface.maximumMessageBytes - 16 * 1024
-    /// What each record gave, for the report of changes.
-    let reports = Mutex<[ImportStudiesResponse.Study]>([])
+    /// Called with what each call's records gave, as they come (nothing is kept: a sync of the
+    /// whole registry reports half a million records).
+    let onReport: @Sendable ([ImportStudiesResponse.Study]) -> Void
 
-    init(session: Session) { self.session = session }
+    init(session: Session, onReport: @escaping @Sendable ([ImportStudiesResponse.Study]) -> Void) {
+        self.session = session
+        self.onReport = onReport
+    }
 
     private func call(_ method: TrialsMethod, _ parameters: JSONObject) throws(TrialctlError) -> JSONObject {
         try lock.withLock { _ throws(TrialctlError) in try session.call(method, parameters) }
@@ -28,31 +32,40 @@ final class SocketSyncTarget: SyncTarget {
         return reply.follows.map { FollowedItem(id: $0.id, target: $0.target, watermark: $0.watermark) }
     }
 
-    func importStudies(_ studies: [JSONValue], dryRun: Bool) async throws -> [StudyOutcome] {
+    func importStudies(_ studies: [ArraySlice<UInt8>], dryRun: Bool) async throws -> [StudyOutcome] {
         var outcomes: [StudyOutcome] = []
-        var chunk: [JSONValue] = []
-        var bytes = 0
+        // The call's message built from the records' bytes as they came: nothing is parsed here.
+        let head = Array(#"{"method":"\#(TrialsMethod.importStudies.qualifiedName)","parameters":{\#(dryRun ? #""dryRun":true,"# : "")"studies":["#.utf8)
+        let tail = Array("]}}".utf8)
+        var message = head
+        var count = 0
         func flush() throws {
-            guard !chunk.isEmpty else { return }
-            let request = ImportStudiesRequest(studies: chunk, dryRun: dryRun)
-            let reply = try ImportStudiesResponse(parameters: try call(.importStudies, request.parameters))
+            guard count > 0 else { return }
+            message += tail
+            let reply = try ImportStudiesResponse(parameters: try lock.withLock { _ throws(TrialctlError) in try session.callRaw(message) })
             outcomes += reply.studies.map(Self.outcome)
-            reports.withLock { $0 += reply.studies }
-            chunk.removeAll(keepingCapacity: true)
-            bytes = 0
+            onReport(reply.studies)
+            message = head
+            count = 0
         }
         for study in studies {
-            let essentials = StudyDocument.essentials(study)
-            let size = essentials.canonicalText.utf8.count + 1
-            guard size <= Self.maximumBytes else {
-                // Rare: a record whose tracked modules alone pass the message limit.
-                let nct = study["protocolSection"]?["identificationModule"]?["nctId"]?.stringValue ?? "a record"
-                outcomes.append(StudyOutcome(nctId: nct, severities: [], refused: "its tracked modules are \(Format.bytes(Int64(size))), more than trialsd takes in a message (\(Format.bytes(Int64(TrialsInterface.maximumMessageBytes))))"))
+            let essentials: [UInt8]
+            do { essentials = try StudyDocument.essentials(raw: study).bytes } catch {
+                outcomes.append(StudyOutcome(nctId: "a record", severities: [], refused: "\(error)"))
                 continue
             }
-            if !chunk.isEmpty, chunk.count == ImportStudiesRequest.maximumStudies || bytes + size > Self.maximumBytes { try flush() }
-            chunk.append(essentials)
-            bytes += size
+            guard head.count + essentials.count + tail.count < Self.maximumBytes else {
+                // Rare: a record whose tracked modules alone pass the message limit.
+                let nct = (try? StudyDocument.essentials(raw: study).nctId) ?? nil
+                outcomes.append(StudyOutcome(nctId: nct ?? "a record", severities: [], refused: "its tracked modules are \(Format.bytes(Int64(essentials.count))), more than trialsd takes in a message (\(Format.bytes(Int64(TrialsInterface.maximumMessageBytes))))"))
+                continue
+            }
+            if count > 0, count == ImportStudiesRequest.maximumStudies || message.count + 1 + essentials.count + tail.count > Self.maximumBytes {
+                try flush()
+            }
+            if count > 0 { message.append(UInt8(ascii: ",")) }
+            message += essentials
+            count += 1
         }
         try flush()
         return outcomes
@@ -63,7 +76,7 @@ final class SocketSyncTarget: SyncTarget {
             studies: [StudyDocument.essentials(study)], dryRun: dryRun,
             version: StudyVersionRef(number: Int64(version.number), date: version.date))
         let reply = try ImportStudiesResponse(parameters: try call(.importStudies, request.parameters))
-        reports.withLock { $0 += reply.studies }
+        onReport(reply.studies)
         guard let first = reply.studies.first else { throw TrialctlError.failure("trialsd answered ImportStudies without the record") }
         return Self.outcome(first)
     }

@@ -27,7 +27,7 @@ struct QueryService: Sendable {
     func status(_ r: StatusRequest) async throws -> StatusResponse {
         if let trial = r.trial { return try await status(trial, at: point(r)) }
         let store = self.store, point = self.point(r)
-        let all = try await context.blocking { try store.trials(at: point) }
+        let all = try await context.blocking { try store.trials(at: point, filter: r.filter) }
         return StatusResponse(trials: all.map(\.json))
     }
 
@@ -50,7 +50,7 @@ struct QueryService: Sendable {
         let point = self.point(r)
         if let trial = r.trial { return try await reply(VarlinkReply(parameters: try await status(trial, at: point).parameters)) }
         let store = self.store
-        let keys = try await context.blocking { try store.trialKeys() }
+        let keys = try await context.blocking { try store.trialKeys(filter: r.filter) }
         try await pages(of: keys, size: Self.statusPageSize, reply: reply, response: { StatusResponse(trials: $0) }) { page in
             try store.trials(keys: page, at: point).map(\.json)
         }
@@ -58,7 +58,7 @@ struct QueryService: Sendable {
 
     func log(_ r: LogRequest) async throws -> LogResponse {
         let store = self.store
-        let query = LogQuery(trial: r.trial, afterSeq: r.since, types: r.types, limit: r.limit)
+        let query = LogQuery(trial: r.trial, afterSeq: r.since, types: r.types, limit: r.limit, filter: r.filter)
         let (events, known) = try await context.blocking { () -> ([RecordedEvent], Bool) in
             if let trial = r.trial, try store.resolve(trial) == nil { return ([], false) }
             return (try store.events(query), true)
@@ -69,7 +69,7 @@ struct QueryService: Sendable {
 
     func upcoming(_ r: UpcomingRequest) async throws -> UpcomingResponse {
         let store = self.store, today = context.today
-        let items = try await context.blocking { try store.upcoming(within: r.within, all: r.all, today: today) }
+        let items = try await context.blocking { try store.upcoming(within: r.within, all: r.all, today: today, filter: r.filter) }
         return UpcomingResponse(milestones: items.map(\.json))
     }
 
@@ -77,7 +77,7 @@ struct QueryService: Sendable {
     /// `statusPages` lists trials.
     func upcomingPages(_ r: UpcomingRequest, reply: Reply) async throws {
         let store = self.store, today = context.today
-        let seqs = try await context.blocking { try store.upcomingSeqs(within: r.within, all: r.all, today: today) }
+        let seqs = try await context.blocking { try store.upcomingSeqs(within: r.within, all: r.all, today: today, filter: r.filter) }
         try await pages(of: seqs, size: Self.upcomingPageSize, reply: reply, response: { UpcomingResponse(milestones: $0) }) { page in
             try store.upcoming(seqs: page).map(\.json)
         }
@@ -111,7 +111,7 @@ struct QueryService: Sendable {
     func stats(_: StatsRequest) async throws -> StatsResponse {
         let store = self.store
         let s = try await context.blocking { try store.stats() }
-        return StatsResponse(
+        var r = StatsResponse(
             events: s.events, trials: s.trials, lastSeq: s.lastSeq, lastRecorded: s.lastRecorded,
             eventsByType: s.eventsByType.map { ($0.key, $0.value) }, expectationsByState: s.expectationsByState.map { ($0.key, $0.value) },
             databaseBytes: s.databaseBytes, walBytes: s.walBytes, schema: s.schema, database: store.path,
@@ -121,5 +121,9 @@ struct QueryService: Sendable {
                 StatsResponse.Checkpoints(runs: c.runs, failures: c.failures, lastAt: c.lastAt?.description,
                                           logPages: c.logPages, copiedPages: c.copiedPages, lastFailure: c.lastFailure)
             })
+        r.follows = s.activeFollows
+        r.followsNeverSynced = s.followsNeverSynced
+        r.oldestFollowSuccess = s.oldestFollowSuccess?.description
+        return r
     }
 }
