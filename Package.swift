@@ -7,6 +7,7 @@ let package = Package(
     name: "trialtrack",
     platforms: [.macOS(.v13)],
     products: [
+        .library(name: "TrialJSON", targets: ["TrialJSON"]),
         .library(name: "TrialDomain", targets: ["TrialDomain"]),
         .library(name: "TrialStore", targets: ["TrialStore"]),
         // The wire and the registry mapping, as products so that Fuzz/ (a package of its own) can link them.
@@ -27,8 +28,13 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
+        // JSON in one place: the value, the strict parser, the canonical writer (its bytes are the
+        // hash chain's) and FieldReader, the one way of reading JSON into types. Foundation only.
+        .target(name: "TrialJSON"),
+
         // The domain: events, payloads, partial dates, identifiers, the lifecycle fold. Foundation only.
-        .target(name: "TrialDomain"),
+        // Re-exports TrialJSON (Sources/TrialDomain/FieldReaders.swift).
+        .target(name: "TrialDomain", dependencies: ["TrialJSON"]),
 
         // SHA-256 from the system libcrypto (libssl-dev), not swift-crypto.
         .systemLibrary(
@@ -109,6 +115,7 @@ let package = Package(
         // it submits through a `SyncTarget` (trialsd's socket in trialctl).
         .target(name: "RegistrySync", dependencies: ["RegistryClient", "ClinicalTrialsGov", "TrialDomain"]),
 
+        .testTarget(name: "TrialJSONTests", dependencies: ["TrialJSON", "TrialTestSupport"]),
         .testTarget(name: "TrialDomainTests", dependencies: ["TrialDomain", "TrialTestSupport"]),
         .testTarget(name: "TrialExportsTests", dependencies: ["TrialExports", "TrialDomain", "TrialTestSupport"]),
         .testTarget(name: "TrialProtocolTests", dependencies: ["TrialProtocol", "TrialDomain", "TrialTestSupport"]),

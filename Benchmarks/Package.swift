@@ -26,6 +26,7 @@ let package = Package(
                 .product(name: "TrialDomain", package: "trialtrack"),
                 .product(name: "TrialStore", package: "trialtrack"),
                 .product(name: "TrialProtocol", package: "trialtrack"),
+                .product(name: "ClinicalTrialsGov", package: "trialtrack"),
                 .product(name: "TrialsDaemon", package: "trialtrack"),
                 .product(name: "RegistryTestSupport", package: "trialtrack"),
                 .product(name: "Logging", package: "swift-log"),

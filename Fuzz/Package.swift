@@ -12,6 +12,7 @@ let package = Package(
         .executableTarget(
             name: "TrialFuzz",
             dependencies: [
+                .product(name: "TrialJSON", package: "trialtrack"),
                 .product(name: "TrialDomain", package: "trialtrack"),
                 .product(name: "TrialProtocol", package: "trialtrack"),
                 .product(name: "ClinicalTrialsGov", package: "trialtrack"),

@@ -271,11 +271,19 @@ public enum StudyDocument {
 
 /// A JSON object being read, with its path for messages. Absent and `null` members read as nil;
 /// members of the wrong type, unknown enumeration values and malformed dates are errors.
+/// Members are found by a lenient `FieldReader` (a record has many modules the import never
+/// reads); the typed getters keep the import's rules and its `ImportError`s (file and path).
 struct Node {
-    let object: JSONObject
+    let reader: FieldReader
     /// "" for the document's root.
     let path: String
     let file: String
+
+    init(object: JSONObject, path: String, file: String) {
+        reader = FieldReader(object: object, .lenient)
+        self.path = path
+        self.file = file
+    }
 
     static func shown(_ path: String) -> String { path.isEmpty ? "$" : path }
 
@@ -285,10 +293,7 @@ struct Node {
         ImportError(file: file, path: Node.shown(path), reason: reason)
     }
 
-    private func member(_ k: String) -> JSONValue? {
-        guard let v = object[k], v != .null else { return nil }
-        return v
-    }
+    private func member(_ k: String) -> JSONValue? { reader.peek(k) }
 
     func object(_ k: String) throws(ImportError) -> Node? {
         guard let v = member(k) else { return nil }

@@ -122,26 +122,6 @@ public struct TrialReference: Hashable, Sendable, CustomStringConvertible {
 }
 
 extension String {
-    /// Whether it has at most `n` characters. A character is one byte at least, so they are
-    /// counted (a walk over grapheme clusters) only when the bytes pass `n`.
-    func hasAtMost(characters n: Int) -> Bool { utf8.count <= n || count <= n }
-
-    var trimmingSpaces: String {
-        // Fast path: no white space at either end (the common case).
-        // (The last byte by index: `utf8.last` went through a generic, unspecialised getter.)
-        let u = utf8
-        if let f = u.first, f > 0x20, f < 0x80 {
-            let l = u[u.index(before: u.endIndex)]
-            if l > 0x20, l < 0x80 { return self }
-        }
-        var s = Substring(self)
-        while let f = s.first, f.isWhitespace { s.removeFirst() }
-        while let l = s.last, l.isWhitespace { s.removeLast() }
-        return String(s)
-    }
-}
-
-extension String {
     /// `lowercased()`, without its Unicode tables for ASCII text (identifiers, acronyms, keys)
     /// and without a copy when there is nothing to fold: alias look-ups run on every append.
     public var caseFolded: String {

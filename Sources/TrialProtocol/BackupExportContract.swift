@@ -90,7 +90,7 @@ public struct ExportResponse: TrialsResponse, Equatable {
 
     public init(parameters: JSONObject) throws(ValidationError) {
         var out: [String] = []
-        for (i, v) in try parameters.array("lines").enumerated() {
+        for (i, v) in try FieldReader.reply(parameters).replyArray("lines").enumerated() {
             guard case .string(let s) = v else { throw ValidationError(field: "lines[\(i)]", reason: "expected a string") }
             out.append(s)
         }

@@ -1,19 +1,22 @@
 import TrialDomain
 
 /// Reads a call's parameters strictly, for the request types: a missing, mistyped or unknown
-/// parameter is `org.varlink.service.InvalidParameter` naming it.
+/// parameter is `org.varlink.service.InvalidParameter` naming it. A strict `FieldReader`
+/// underneath (the one way of reading JSON, docs/ARCHITECTURE.md): it judges which members are
+/// unknown; the getters keep the wire's own rules (strings as sent, not trimmed) and errors.
 public struct Parameters {
-    let object: JSONObject
+    let reader: FieldReader
 
     public init(_ object: JSONObject, allowed: [String]) throws(TrialsError) {
-        for key in object.keys where !allowed.contains(key) { throw .invalidParameter(parameter: key) }
-        self.object = object
+        var r = FieldReader(object: object, .strict)
+        for key in allowed { _ = r.value(key) }
+        // The first unknown member in key order, as before.
+        if let unknown = r.unread { throw .invalidParameter(parameter: unknown) }
+        reader = r
     }
 
-    private func value(_ key: String) -> JSONValue? {
-        if let v = object[key], v != .null { return v }
-        return nil
-    }
+    /// The member's value; nil when absent or null.
+    private func value(_ key: String) -> JSONValue? { reader.peek(key) }
 
     public func string(_ key: String) throws(TrialsError) -> String? {
         guard let v = value(key) else { return nil }

@@ -131,9 +131,9 @@ public struct FollowResponse: TrialsResponse, Equatable {
 
     public init(parameters: JSONObject) throws(ValidationError) {
         var read: [FollowRecord] = []
-        for f in try parameters.array("follows") { read.append(try FollowRecord(json: f)) }
+        for f in try FieldReader.reply(parameters).replyArray("follows") { read.append(try FollowRecord(json: f)) }
         follows = read
-        alreadyFollowed = try parameters.array("alreadyFollowed").map { $0 == .bool(true) }
+        alreadyFollowed = try FieldReader.reply(parameters).replyArray("alreadyFollowed").map { $0 == .bool(true) }
     }
 
     public var parameters: JSONObject {
@@ -153,8 +153,8 @@ public struct UnfollowResponse: TrialsResponse, Equatable {
     }
 
     public init(parameters: JSONObject) throws(ValidationError) {
-        unfollowed = try parameters.array("unfollowed").compactMap(\.stringValue)
-        notFollowed = try parameters.array("notFollowed").compactMap(\.stringValue)
+        unfollowed = try FieldReader.reply(parameters).replyArray("unfollowed").compactMap(\.stringValue)
+        notFollowed = try FieldReader.reply(parameters).replyArray("notFollowed").compactMap(\.stringValue)
     }
 
     public var parameters: JSONObject {
@@ -172,7 +172,7 @@ public struct FollowingResponse: TrialsResponse, Equatable {
     public init(follows: [FollowRecord]) { self.follows = follows }
     public init(parameters: JSONObject) throws(ValidationError) {
         var read: [FollowRecord] = []
-        for f in try parameters.array("follows") { read.append(try FollowRecord(json: f)) }
+        for f in try FieldReader.reply(parameters).replyArray("follows") { read.append(try FollowRecord(json: f)) }
         follows = read
     }
     public var parameters: JSONObject { JSONObject([("follows", .array(follows.map(\.json)))]) }
@@ -268,8 +268,8 @@ public struct ImportStudiesResponse: TrialsResponse {
             }
             nctId = nct
             trial = o["trial"]?.stringValue
-            seqs = try o.array("seqs").compactMap(\.int64Value)
-            changes = try o.array("changes").map { c throws(ValidationError) in
+            seqs = try FieldReader.reply(o).replyArray("seqs").compactMap(\.int64Value)
+            changes = try FieldReader.reply(o).replyArray("changes").map { c throws(ValidationError) in
                 guard let t = c["type"]?.stringValue, let s = c["severity"]?.stringValue, let d = c["description"]?.stringValue else {
                     throw ValidationError(field: "changes", reason: "expected type, severity and description")
                 }
@@ -283,7 +283,7 @@ public struct ImportStudiesResponse: TrialsResponse {
     public init(studies: [Study]) { self.studies = studies }
     public init(parameters: JSONObject) throws(ValidationError) {
         var read: [Study] = []
-        for s in try parameters.array("studies") { read.append(try Study(json: s)) }
+        for s in try FieldReader.reply(parameters).replyArray("studies") { read.append(try Study(json: s)) }
         studies = read
     }
     public var parameters: JSONObject { JSONObject([("studies", .array(studies.map(\.json)))]) }

@@ -10,20 +10,26 @@ public protocol TrialsResponse: Sendable {
     var parameters: JSONObject { get }
 }
 
-extension JSONObject {
-    func member(_ key: String) throws(ValidationError) -> JSONValue {
-        guard let v = self[key] else { throw ValidationError(field: key, reason: "missing") }
+/// A reply's members, read by a lenient `FieldReader` (members a newer trialsd adds are
+/// ignored), with the messages trialctl has always shown for a reply of the wrong shape.
+extension FieldReader {
+    /// A reply's reader: lenient, whatever it is not asked for is ignored.
+    static func reply(_ parameters: JSONObject) -> FieldReader { FieldReader(object: parameters, .lenient) }
+
+    /// The member as sent (`null` included); missing is an error.
+    func replyMember(_ key: String) throws(ValidationError) -> JSONValue {
+        guard let v = object[key] else { throw ValidationError(field: key, reason: "missing") }
         return v
     }
 
-    func array(_ key: String) throws(ValidationError) -> [JSONValue] {
-        guard case .array(let a)? = self[key] else { throw ValidationError(field: key, reason: "expected an array") }
+    func replyArray(_ key: String) throws(ValidationError) -> [JSONValue] {
+        guard case .array(let a)? = peek(key) else { throw ValidationError(field: key, reason: "expected an array") }
         return a
     }
 
-    func object(_ key: String) throws(ValidationError) -> JSONValue {
-        guard case .object? = self[key] else { throw ValidationError(field: key, reason: "expected an object") }
-        return self[key]!
+    func replyObject(_ key: String) throws(ValidationError) -> JSONValue {
+        guard let v = peek(key), case .object = v else { throw ValidationError(field: key, reason: "expected an object") }
+        return v
     }
 }
 
@@ -31,7 +37,7 @@ extension JSONObject {
 public struct StatusResponse: TrialsResponse, Equatable {
     public var trials: [JSONValue]
     public init(trials: [JSONValue]) { self.trials = trials }
-    public init(parameters: JSONObject) throws(ValidationError) { trials = try parameters.array("trials") }
+    public init(parameters: JSONObject) throws(ValidationError) { trials = try FieldReader.reply(parameters).replyArray("trials") }
     public var parameters: JSONObject { JSONObject([("trials", .array(trials))]) }
 }
 
@@ -44,7 +50,7 @@ public struct LogResponse: TrialsResponse, Equatable {
         self.next = next
     }
     public init(parameters: JSONObject) throws(ValidationError) {
-        events = try parameters.array("events")
+        events = try FieldReader.reply(parameters).replyArray("events")
         next = parameters["next"]?.int64Value
     }
     public var parameters: JSONObject {
@@ -67,7 +73,7 @@ public struct AppendResponse: TrialsResponse, Equatable {
         self.trial = trial
     }
     public init(parameters: JSONObject) throws(ValidationError) {
-        event = try parameters.object("event")
+        event = try FieldReader.reply(parameters).replyObject("event")
         if case .bool(let b)? = parameters["replayed"] { replayed = b }
         trial = parameters["trial"]
     }
@@ -88,7 +94,7 @@ public struct AppendManyResponse: TrialsResponse, Equatable {
         self.replayed = replayed
     }
     public init(parameters: JSONObject) throws(ValidationError) {
-        events = try parameters.array("events")
+        events = try FieldReader.reply(parameters).replyArray("events")
         replayed = parameters["replayed"]?.arrayValue?.map { $0 == .bool(true) }
     }
     public var parameters: JSONObject {
@@ -108,7 +114,7 @@ public struct AmendResponse: TrialsResponse, Equatable {
         self.replayed = replayed
     }
     public init(parameters: JSONObject) throws(ValidationError) {
-        event = try parameters.object("event")
+        event = try FieldReader.reply(parameters).replyObject("event")
         if case .bool(let b)? = parameters["replayed"] { replayed = b }
     }
     public var parameters: JSONObject {
@@ -141,7 +147,7 @@ public struct ImportResponse: TrialsResponse, Equatable {
     public init(trials: [Trial]) { self.trials = trials }
     public init(parameters: JSONObject) throws(ValidationError) {
         var out: [Trial] = []
-        for (i, t) in try parameters.array("trials").enumerated() {
+        for (i, t) in try FieldReader.reply(parameters).replyArray("trials").enumerated() {
             guard case .object(let o) = t, case .string(let name)? = o["trial"] else {
                 throw ValidationError(field: "trials[\(i)]", reason: "expected an object with a trial")
             }
@@ -157,14 +163,14 @@ public struct ImportResponse: TrialsResponse, Equatable {
 public struct SubscribeResponse: TrialsResponse, Equatable {
     public var event: JSONValue
     public init(event: JSONValue) { self.event = event }
-    public init(parameters: JSONObject) throws(ValidationError) { event = try parameters.member("event") }
+    public init(parameters: JSONObject) throws(ValidationError) { event = try FieldReader.reply(parameters).replyMember("event") }
     public var parameters: JSONObject { JSONObject([("event", event)]) }
 }
 
 public struct UpcomingResponse: TrialsResponse, Equatable {
     public var milestones: [JSONValue]
     public init(milestones: [JSONValue]) { self.milestones = milestones }
-    public init(parameters: JSONObject) throws(ValidationError) { milestones = try parameters.array("milestones") }
+    public init(parameters: JSONObject) throws(ValidationError) { milestones = try FieldReader.reply(parameters).replyArray("milestones") }
     public var parameters: JSONObject { JSONObject([("milestones", .array(milestones))]) }
 }
 

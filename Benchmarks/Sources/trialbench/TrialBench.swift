@@ -10,7 +10,7 @@ struct TrialBenchMain: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "trialbench",
         abstract: "Benchmarks of trialtrack; each prints figures beside a baseline measured in the same run.",
-        subcommands: [TrialBench.self, SocketBench.self, RebuildBench.self, StatusBench.self, ScaleBench.self, HistoryBench.self, SyncBench.self],
+        subcommands: [TrialBench.self, SocketBench.self, RebuildBench.self, StatusBench.self, ScaleBench.self, HistoryBench.self, SyncBench.self, JSONBench.self],
         defaultSubcommand: TrialBench.self)
 }
 

@@ -123,7 +123,7 @@ public struct JSONObject: Equatable, Sendable, Sequence {
         }
     }
 
-    func index(of key: String) -> Int? {
+    package func index(of key: String) -> Int? {
         // A payload's objects are small, and most keys asked for differ in length from most
         // members': a scan that compares bytes only where the lengths agree beats a binary
         // search's three-way comparisons (a field reader asks for every field it knows).
@@ -153,7 +153,7 @@ public struct JSONObject: Equatable, Sendable, Sequence {
     }
 
     /// Three-way comparison of two keys' UTF-8 bytes: negative, zero or positive.
-    static func compare(_ a: String, _ b: String) -> Int {
+    package static func compare(_ a: String, _ b: String) -> Int {
         var a = a, b = b  // native strings: withUTF8 reads their storage in place
         return a.withUTF8 { x in b.withUTF8 { y in compare(x, y) } }
     }
@@ -242,12 +242,12 @@ extension JSONValue {
         }
     }
 
-    static func writeString(_ s: String, to out: inout [UInt8]) {
+    package static func writeString(_ s: String, to out: inout [UInt8]) {
         var s = s
         s.withUTF8 { writeString(utf8: $0, to: &out) }
     }
 
-    static func writeString(utf8 u: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+    package static func writeString(utf8 u: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         // Fast path: nothing to escape, copy the bytes at once.
         var clean = true
