@@ -92,13 +92,17 @@ let package = Package(
             ]),
         .executableTarget(
             name: "trialsd",
-            dependencies: ["TrialsDaemon", "TrialProtocol", "TrialStore", "Systemd", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: [
+                "TrialsDaemon", "TrialProtocol", "TrialStore", "Systemd",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
 
         // trialctl: its commands and presentation (a library, so tests can render without a process).
         .target(
             name: "TrialClient",
             dependencies: [
-                "TrialDomain", "TrialProtocol", "TrialExports", "ClinicalTrialsGov", "RegistryClient", "RegistrySync", "Systemd",
+                "TrialDomain", "TrialProtocol", "TrialExports", "ClinicalTrialsGov", "RegistryClient", "RegistrySync",
+                "Systemd",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(name: "trialctl", dependencies: ["TrialClient"]),
@@ -120,7 +124,8 @@ let package = Package(
         .testTarget(name: "TrialExportsTests", dependencies: ["TrialExports", "TrialDomain", "TrialTestSupport"]),
         .testTarget(name: "TrialProtocolTests", dependencies: ["TrialProtocol", "TrialDomain", "TrialTestSupport"]),
         .testTarget(name: "SystemdTests", dependencies: ["Systemd", "TrialTestSupport"]),
-        .testTarget(name: "TrialClientTests", dependencies: ["TrialClient", "TrialDomain", "TrialProtocol", "TrialTestSupport"]),
+        .testTarget(
+            name: "TrialClientTests", dependencies: ["TrialClient", "TrialDomain", "TrialProtocol", "TrialTestSupport"]),
         .testTarget(
             name: "TrialsDaemonTests",
             dependencies: [
@@ -133,14 +138,24 @@ let package = Package(
             exclude: ["varlink_client.py", "journal_test.py", "nspawn_e2e.sh", "powercut.c"]),
         .testTarget(
             name: "RegistrySyncTests",
-            dependencies: ["RegistrySync", "RegistryClient", "RegistryTestSupport", "ClinicalTrialsGov", "TrialDomain", "TrialTestSupport"]),
+            dependencies: [
+                "RegistrySync", "RegistryClient", "RegistryTestSupport", "ClinicalTrialsGov", "TrialDomain",
+                "TrialTestSupport",
+            ]),
         .testTarget(
             name: "RegistryClientTests",
-            dependencies: ["RegistryClient", "RegistryTestSupport", "ClinicalTrialsGov", "TrialDomain", "TrialProtocol", "TrialTestSupport"]),
-        .testTarget(name: "ClinicalTrialsGovTests", dependencies: ["ClinicalTrialsGov", "TrialDomain", "TrialTestSupport"]),
+            dependencies: [
+                "RegistryClient", "RegistryTestSupport", "ClinicalTrialsGov", "TrialDomain", "TrialProtocol",
+                "TrialTestSupport",
+            ]),
+        .testTarget(
+            name: "ClinicalTrialsGovTests", dependencies: ["ClinicalTrialsGov", "TrialDomain", "TrialTestSupport"]),
         .testTarget(
             name: "TrialStoreTests",
-            dependencies: ["TrialStore", "TrialDomain", "TrialMigrations", "TrialTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "TrialStore", "TrialDomain", "TrialMigrations", "TrialTestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             // Databases written by earlier schemas, read from the repository by the migration tests.
             exclude: ["Fixtures"]),
     ],

@@ -20,7 +20,7 @@ let package = Package(
             // No top-level code: the entry is TrialFuzz_main, which starts libFuzzer's driver.
             swiftSettings: [.unsafeFlags(["-parse-as-library"])],
             // libFuzzer itself is linked here only; ./run instruments every module for coverage.
-            linkerSettings: [.unsafeFlags(["-sanitize=fuzzer"])]),
+            linkerSettings: [.unsafeFlags(["-sanitize=fuzzer"])])
     ],
     swiftLanguageModes: [.v5]
 )

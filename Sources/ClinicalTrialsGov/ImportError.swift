@@ -27,7 +27,8 @@ func quoted(_ s: String, limit: Int = 60) -> String {
 /// Text with every control character (newlines, tabs) turned into a space.
 func oneLine(_ s: String) -> String {
     guard s.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else { return s }
-    return String(String.UnicodeScalarView(s.unicodeScalars.map { $0.properties.generalCategory == .control ? " " : $0 }))
+    return String(
+        String.UnicodeScalarView(s.unicodeScalars.map { $0.properties.generalCategory == .control ? " " : $0 }))
 }
 
 extension String {

@@ -61,7 +61,9 @@ public enum ImportPlanner {
         var changes: [Change] = []
         func add(_ payload: Payload, _ occurred: PartialDate, _ description: String) {
             events.append(NewEvent(trial: trial, payload: payload, occurred: occurred, source: study.source))
-            changes.append(Change(type: payload.type, severity: classify(payload, before: before), description: oneLine(description)))
+            changes.append(
+                Change(
+                    type: payload.type, severity: classify(payload, before: before), description: oneLine(description)))
         }
 
         // registered
@@ -74,7 +76,10 @@ public enum ImportPlanner {
         } else {
             let occurred = study.firstPosted.map { min(PartialDate(day: $0), update) } ?? update
             let name = [study.nctId, study.acronym].compactMap { $0 }.joined(separator: " ")
-            add(.registered(registration), occurred, "\(current == nil ? "new trial" : "registration") \(name): \(EventText.describe(.registered(registration)))")
+            add(
+                .registered(registration), occurred,
+                "\(current == nil ? "new trial" : "registration") \(name): \(EventText.describe(.registered(registration)))"
+            )
         }
 
         // status-changed
@@ -116,7 +121,8 @@ public enum ImportPlanner {
         // dates-updated
         var dates = DatesUpdated()
         var descriptions: [String] = []
-        func date(_ name: String, _ new: StudyDate?, _ old: StudyDate?, _ set: (inout DatesUpdated, StudyDate) -> Void) {
+        func date(_ name: String, _ new: StudyDate?, _ old: StudyDate?, _ set: (inout DatesUpdated, StudyDate) -> Void)
+        {
             guard let new, new != old else { return }
             set(&dates, new)
             if let old {
@@ -129,7 +135,9 @@ public enum ImportPlanner {
             }
         }
         date("start", study.startDate, before?.dates.start) { $0.start = $1 }
-        date("primary completion", study.primaryCompletionDate, before?.dates.primaryCompletion) { $0.primaryCompletion = $1 }
+        date("primary completion", study.primaryCompletionDate, before?.dates.primaryCompletion) {
+            $0.primaryCompletion = $1
+        }
         date("completion", study.completionDate, before?.dates.completion) { $0.completion = $1 }
         if dates != DatesUpdated() {
             add(.datesUpdated(dates), update, descriptions.joined(separator: "; "))
@@ -147,7 +155,8 @@ public enum ImportPlanner {
             let left = study.postedResults.count - readout.results.count
             let primaryLeft = study.postedResults.filter { $0.outcomeType == .primary }.count - primary
             if primaryLeft > 0 {
-                s += " (\(left) more left out, \(primaryLeft) of them primary: at most \(maximumResultsBytes / 1024) KiB of results)"
+                s +=
+                    " (\(left) more left out, \(primaryLeft) of them primary: at most \(maximumResultsBytes / 1024) KiB of results)"
             } else if left > 0 {
                 s += " (\(left) more left out: at most \(maximumNonPrimaryResults) besides the primary ones)"
             }
@@ -211,7 +220,9 @@ public enum ImportPlanner {
         return Registered(
             title: study.title, acronym: study.acronym, identifiers: identifiers(of: study), sponsor: study.leadSponsor,
             collaborators: study.collaborators, phases: study.phases, conditions: study.conditions,
-            arms: study.armGroups.map { Registered.Arm(label: $0.label, type: $0.type, interventions: $0.interventionNames) },
+            arms: study.armGroups.map {
+                Registered.Arm(label: $0.label, type: $0.type, interventions: $0.interventionNames)
+            },
             primaryEndpoints: study.primaryOutcomes,
             // A count without its type (old records) is taken as estimated.
             enrollment: study.enrollment.map { Enrollment(count: $0.count, type: $0.type ?? .estimated) },
@@ -242,7 +253,9 @@ public enum ImportPlanner {
             let domain = s.domain?.lowercased() ?? ""
             if let n = number(in: s.id, groups: [4, 6, 2, 2]) {
                 add(&ctis, .ctis, n)
-            } else if type == "EUDRACT_NUMBER" || domain.contains("eudract"), let n = number(in: s.id, groups: [4, 6, 2]) {
+            } else if type == "EUDRACT_NUMBER" || domain.contains("eudract"),
+                let n = number(in: s.id, groups: [4, 6, 2])
+            {
                 add(&eudract, .eudract, n)
             } else {
                 add(&other, .other, s.id)
@@ -262,7 +275,9 @@ public enum ImportPlanner {
         if let a = new.acronym, a != old.acronym { out.append("acronym \(old.acronym ?? "none") → \(a)") }
         let known = Set(old.identifiers.map(\.lookupKey))
         let added = new.identifiers.filter { !known.contains($0.lookupKey) }
-        if !added.isEmpty { out.append("new identifiers " + added.map { "\($0.id) (\($0.registry.rawValue))" }.joined(separator: ", ")) }
+        if !added.isEmpty {
+            out.append("new identifiers " + added.map { "\($0.id) (\($0.registry.rawValue))" }.joined(separator: ", "))
+        }
         if new.sponsor != old.sponsor { out.append("sponsor \(new.sponsor.map { quoted($0) } ?? "none")") }
         if new.collaborators != old.collaborators { out.append("collaborators") }
         if new.phases != old.phases { out.append("phases \(phaseText(old.phases)) → \(phaseText(new.phases))") }

@@ -30,14 +30,17 @@ public enum StudyDocument {
         default:
             throw ImportError(
                 file: file, path: "$",
-                reason: "expected a study object, an array of studies or a {\"studies\": [...]} page, got \(value.kindName)")
+                reason:
+                    "expected a study object, an array of studies or a {\"studies\": [...]} page, got \(value.kindName)"
+            )
         }
     }
 
     /// Reads one study object found at `path` ("" for the root).
     static func study(_ value: JSONValue, path: String, file: String) throws(ImportError) -> Study {
         guard case .object(let o) = value else {
-            throw ImportError(file: file, path: Node.shown(path), reason: "expected a study object, got \(value.kindName)")
+            throw ImportError(
+                file: file, path: Node.shown(path), reason: "expected a study object, got \(value.kindName)")
         }
         let root = Node(object: o, path: path, file: file)
         let notAStudy = ImportError(
@@ -64,7 +67,8 @@ public enum StudyDocument {
         let briefTitle = try ident.string("briefTitle")
         let officialTitle = try ident.string("officialTitle")
         if briefTitle == nil, officialTitle == nil {
-            throw ImportError(file: file, path: ident.key("briefTitle"), reason: "missing (required: a brief or official title)")
+            throw ImportError(
+                file: file, path: ident.key("briefTitle"), reason: "missing (required: a brief or official title)")
         }
 
         guard let status = try protocolSection.object("statusModule") else {
@@ -76,7 +80,9 @@ public enum StudyDocument {
         var lastKnown = try status.enumeration("lastKnownStatus", RegistryVocabulary.overallStatus)
         if lastKnown == .unknown { lastKnown = nil }
         guard let updateStruct = try status.object("lastUpdatePostDateStruct") else {
-            throw ImportError(file: file, path: status.key("lastUpdatePostDateStruct"), reason: "missing (required: the record's last update)")
+            throw ImportError(
+                file: file, path: status.key("lastUpdatePostDateStruct"),
+                reason: "missing (required: the record's last update)")
         }
         guard let lastUpdate = try updateStruct.day("date") else {
             throw ImportError(file: file, path: updateStruct.key("date"), reason: "missing (required)")
@@ -93,7 +99,8 @@ public enum StudyDocument {
         }
         var enrollment: Study.EnrollmentInfo?
         if let e = try design?.object("enrollmentInfo"), let count = try e.int("count", range: 0...100_000_000) {
-            enrollment = Study.EnrollmentInfo(count: count, type: try e.enumeration("type", RegistryVocabulary.estimateType))
+            enrollment = Study.EnrollmentInfo(
+                count: count, type: try e.enumeration("type", RegistryVocabulary.estimateType))
         }
         let designInfo = try design?.object("designInfo")
         let allocation = try designInfo?.enumeration("allocation", RegistryVocabulary.allocation)
@@ -106,9 +113,10 @@ public enum StudyDocument {
                 guard let label = try a.string("label") else {
                     throw ImportError(file: file, path: a.key("label"), reason: "missing (required)")
                 }
-                arms.append(Study.ArmGroup(
-                    label: label, type: try a.enumeration("type", RegistryVocabulary.armType),
-                    interventionNames: try a.strings("interventionNames")))
+                arms.append(
+                    Study.ArmGroup(
+                        label: label, type: try a.enumeration("type", RegistryVocabulary.armType),
+                        interventionNames: try a.strings("interventionNames")))
             }
         }
 
@@ -196,9 +204,12 @@ public enum StudyDocument {
                 for (mv, mp) in try k.array("measurements") {
                     let m = try k.elementObject(mv, at: mp)
                     guard let id = try m.string("groupId"), let value = number(try m.string("value")) else { continue }
-                    let arm = ([groups[id] ?? id] + [classTitle, categoryTitle].compactMap { $0 }).joined(separator: ", ")
+                    let arm = ([groups[id] ?? id] + [classTitle, categoryTitle].compactMap { $0 }).joined(
+                        separator: ", ")
                     var a = EndpointResult.ArmValue(arm: arm, value: value, unit: unit)
-                    if isCI, let lo = number(try m.string("lowerLimit")), let hi = number(try m.string("upperLimit")), lo <= value, value <= hi {
+                    if isCI, let lo = number(try m.string("lowerLimit")), let hi = number(try m.string("upperLimit")),
+                        lo <= value, value <= hi
+                    {
                         (a.ciLow, a.ciHigh) = (lo, hi)
                     }
                     if values.count < maximumValuesPerOutcome { values.append(a) }
@@ -211,14 +222,17 @@ public enum StudyDocument {
             var effect: Effect?
             if let name = try a.string("paramType", maxLength: 200), let value = number(try a.string("paramValue")) {
                 let kind = effectKind(name)
-                let sides: Int? = switch try a.string("ciNumSides") {
-                case "ONE_SIDED": 1
-                case "TWO_SIDED": 2
-                default: nil
-                }
+                let sides: Int? =
+                    switch try a.string("ciNumSides") {
+                    case "ONE_SIDED": 1
+                    case "TWO_SIDED": 2
+                    default: nil
+                    }
                 let e = Effect(
-                    kind: kind, name: kind == .other ? name : nil, value: value, ciLevel: number(try a.string("ciPctValue")),
-                    ciLow: number(try a.string("ciLowerLimit")), ciHigh: number(try a.string("ciUpperLimit")), ciSides: sides)
+                    kind: kind, name: kind == .other ? name : nil, value: value,
+                    ciLevel: number(try a.string("ciPctValue")),
+                    ciLow: number(try a.string("ciLowerLimit")), ciHigh: number(try a.string("ciUpperLimit")),
+                    ciSides: sides)
                 if (try? e.validate()) != nil { effect = e }
             }
             let pValue = pValue(try a.string("pValue"))
@@ -228,7 +242,10 @@ public enum StudyDocument {
                 let id = try a.elementString(gv, at: gp)
                 arms.append(groups[id] ?? id)
             }
-            analyses.append(Analysis(arms: arms, effect: effect, pValue: pValue, method: try a.string("statisticalMethod", maxLength: 500)))
+            analyses.append(
+                Analysis(
+                    arms: arms, effect: effect, pValue: pValue,
+                    method: try a.string("statisticalMethod", maxLength: 500)))
         }
         return EndpointResult(endpoint: title, values: values, outcomeType: type, analyses: analyses)
     }
@@ -258,7 +275,9 @@ public enum StudyDocument {
         guard var s = text?.filter({ !$0.isWhitespace }) else { return nil }
         if s.first == "p" || s.first == "P" { s.removeFirst() }
         var comparator = EndpointResult.PValue.Comparator.equal
-        for (prefix, c) in [("<=", EndpointResult.PValue.Comparator.lessOrEqual), ("≤", .lessOrEqual), ("<", .less), ("=", .equal)]
+        for (prefix, c) in [
+            ("<=", EndpointResult.PValue.Comparator.lessOrEqual), ("≤", .lessOrEqual), ("<", .less), ("=", .equal),
+        ]
         where s.hasPrefix(prefix) {
             comparator = c
             s.removeFirst(prefix.count)
@@ -330,9 +349,14 @@ struct Node {
     func int(_ k: String, range: ClosedRange<Int64>) throws(ImportError) -> Int64? {
         guard let v = member(k) else { return nil }
         guard let i = v.int64Value else {
-            throw fail(key(k), v.doubleValue != nil ? "expected a whole number, got \(v.canonicalText)" : "expected a number, got \(v.kindName)")
+            throw fail(
+                key(k),
+                v.doubleValue != nil
+                    ? "expected a whole number, got \(v.canonicalText)" : "expected a number, got \(v.kindName)")
         }
-        guard range.contains(i) else { throw fail(key(k), "\(i) is out of range \(range.lowerBound)...\(range.upperBound)") }
+        guard range.contains(i) else {
+            throw fail(key(k), "\(i) is out of range \(range.lowerBound)...\(range.upperBound)")
+        }
         return i
     }
 

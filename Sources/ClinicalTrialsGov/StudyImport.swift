@@ -107,11 +107,12 @@ public struct StudyImport: Sendable {
             if !events.isEmpty {
                 do {
                     outcomes = try await target.append(events, severities: severities)
-                } catch where target.isStale(error) && attempt < attempts {
+                } catch  where target.isStale(error) && attempt < attempts {
                     attempt += 1
                     continue
                 } catch {
-                    guard let index = target.eventIndex(of: error), let plan = Self.plan(containing: index, in: plans) else { throw error }
+                    guard let index = target.eventIndex(of: error), let plan = Self.plan(containing: index, in: plans)
+                    else { throw error }
                     throw Refused(underlying: error, trial: plan.trial.text)
                 }
             }

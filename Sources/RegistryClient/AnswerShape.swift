@@ -9,7 +9,9 @@ struct AnswerShape {
         do {
             return try JSONValue.parse(bytes)
         } catch {
-            let what = bytes.isEmpty ? "an empty body, not JSON" : "the body is not whole JSON (\(bytes.count) bytes, \(error))"
+            let what =
+                bytes.isEmpty
+                ? "an empty body, not JSON" : "the body is not whole JSON (\(bytes.count) bytes, \(error))"
             throw RegistryError(url: url, kind: .malformedJSON, reason: what)
         }
     }
@@ -30,17 +32,23 @@ struct AnswerShape {
     }
 
     func array(_ value: JSONValue?, _ path: String) throws(RegistryError) -> [JSONValue] {
-        guard let value, let array = value.arrayValue else { throw unexpected("\(path) is \(value?.kindName ?? "missing"), not an array") }
+        guard let value, let array = value.arrayValue else {
+            throw unexpected("\(path) is \(value?.kindName ?? "missing"), not an array")
+        }
         return array
     }
 
     func int(_ value: JSONValue?, _ path: String) throws(RegistryError) -> Int {
-        guard let value, let n = value.int64Value else { throw unexpected("\(path) is \(value?.kindName ?? "missing"), not an integer") }
+        guard let value, let n = value.int64Value else {
+            throw unexpected("\(path) is \(value?.kindName ?? "missing"), not an integer")
+        }
         return Int(n)
     }
 
     func string(_ value: JSONValue?, _ path: String) throws(RegistryError) -> String {
-        guard let value, let s = value.stringValue else { throw unexpected("\(path) is \(value?.kindName ?? "missing"), not a string") }
+        guard let value, let s = value.stringValue else {
+            throw unexpected("\(path) is \(value?.kindName ?? "missing"), not a string")
+        }
         return s
     }
 
@@ -64,7 +72,9 @@ struct AnswerShape {
 
     static func day(_ text: String) -> Day? {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
-        guard text.utf8.count == 10, parts.count == 3, let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]) else { return nil }
+        guard text.utf8.count == 10, parts.count == 3, let y = Int(parts[0]), let m = Int(parts[1]),
+            let d = Int(parts[2])
+        else { return nil }
         return Day(year: y, month: m, day: d)
     }
 }

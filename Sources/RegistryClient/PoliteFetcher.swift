@@ -33,7 +33,9 @@ public final class PoliteFetcher: Sendable {
     public func get(_ url: String) async throws(RegistryError) -> [UInt8] {
         var failures = 0
         while true {
-            do { try await limiter.acquire() } catch { throw RegistryError(url: url, kind: .cancelled, reason: "cancelled") }
+            do { try await limiter.acquire() } catch {
+                throw RegistryError(url: url, kind: .cancelled, reason: "cancelled")
+            }
             let (problem, kind, wait): (String, RegistryError.Kind, Double?)
             switch try await attempt(url) {
             case .body(let body): return body
@@ -46,7 +48,8 @@ public final class PoliteFetcher: Sendable {
             let delay = wait ?? retry.backoff(afterFailure: failures)
             onRetry?(RetryNotice(url: url, attempt: failures, problem: problem, wait: delay))
             do { try await clock.sleep(seconds: delay) } catch {
-                throw RegistryError(url: url, kind: .cancelled, reason: "cancelled while waiting to retry after \(problem)")
+                throw RegistryError(
+                    url: url, kind: .cancelled, reason: "cancelled while waiting to retry after \(problem)")
             }
         }
     }
@@ -79,16 +82,24 @@ public final class PoliteFetcher: Sendable {
             let problem = Self.statusLine(429)
             guard let header = response.header("Retry-After") else { return .retry(problem, .status(429), nil) }
             guard let seconds = RetryAfter.seconds(header, now: clock.wallNow()) else {
-                throw RegistryError(url: url, kind: .status(429), reason: "\(problem) with a Retry-After that is neither seconds nor a date: \(header)")
+                throw RegistryError(
+                    url: url, kind: .status(429),
+                    reason: "\(problem) with a Retry-After that is neither seconds nor a date: \(header)")
             }
             guard seconds <= retry.maxRetryAfter else {
-                throw RegistryError(url: url, kind: .status(429), reason: "\(problem): Retry-After \(Self.seconds(seconds)) is longer than the \(Self.seconds(retry.maxRetryAfter)) this client waits")
+                throw RegistryError(
+                    url: url, kind: .status(429),
+                    reason:
+                        "\(problem): Retry-After \(Self.seconds(seconds)) is longer than the \(Self.seconds(retry.maxRetryAfter)) this client waits"
+                )
             }
             return .retry("\(problem) (Retry-After \(Self.seconds(seconds)))", .status(429), seconds)
         case 500...599:
             return .retry(Self.statusLine(response.status), .status(response.status), nil)
         default:
-            throw RegistryError(url: url, kind: .status(response.status), reason: Self.statusLine(response.status) + Self.excerpt(response.body))
+            throw RegistryError(
+                url: url, kind: .status(response.status),
+                reason: Self.statusLine(response.status) + Self.excerpt(response.body))
         }
     }
 

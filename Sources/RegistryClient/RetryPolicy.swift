@@ -14,7 +14,8 @@ public struct RetryPolicy: Equatable, Sendable {
     /// The longest `Retry-After` honoured; a server asking for more is an error, not a hang.
     public var maxRetryAfter: Double
 
-    public init(maxAttempts: Int = 6, initialBackoff: Double = 1, maxBackoff: Double = 60, maxRetryAfter: Double = 600) {
+    public init(maxAttempts: Int = 6, initialBackoff: Double = 1, maxBackoff: Double = 60, maxRetryAfter: Double = 600)
+    {
         self.maxAttempts = max(1, maxAttempts)
         self.initialBackoff = initialBackoff
         self.maxBackoff = maxBackoff

@@ -27,10 +27,13 @@ public struct StudiesPage: Sendable {
         let members: [(key: ArraySlice<UInt8>, value: Range<Int>)]
         do {
             let first = bytes.firstIndex { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }
-            if let first, bytes[first] != UInt8(ascii: "{") { _ = try shape.top(try shape.parse(bytes), requiring: "studies") }
+            if let first, bytes[first] != UInt8(ascii: "{") {
+                _ = try shape.top(try shape.parse(bytes), requiring: "studies")
+            }
             members = try JSONSlicer.topMembers(bytes)
         } catch let e as JSONSlicer.Malformed {
-            let what = bytes.isEmpty ? "an empty body, not JSON" : "the body is not whole JSON (\(bytes.count) bytes, \(e))"
+            let what =
+                bytes.isEmpty ? "an empty body, not JSON" : "the body is not whole JSON (\(bytes.count) bytes, \(e))"
             throw RegistryError(url: url, kind: .malformedJSON, reason: what)
         } catch let e as RegistryError {
             throw e
@@ -45,7 +48,9 @@ public struct StudiesPage: Sendable {
             let key = String(decoding: m.key, as: UTF8.self)
             if key == "studies", bytes[m.value.lowerBound] == UInt8(ascii: "[") {
                 do { studyRanges = try JSONSlicer.elements(bytes, in: m.value) } catch {
-                    throw RegistryError(url: url, kind: .malformedJSON, reason: "the body is not whole JSON (\(bytes.count) bytes, \(error))")
+                    throw RegistryError(
+                        url: url, kind: .malformedJSON,
+                        reason: "the body is not whole JSON (\(bytes.count) bytes, \(error))")
                 }
                 top[key] = .array([])
             } else {
@@ -53,13 +58,17 @@ public struct StudiesPage: Sendable {
             }
         }
         _ = try shape.top(.object(top), requiring: "studies")
-        guard let studyRanges else { _ = try shape.array(top["studies"], "\"studies\""); return try decode([], url: url) }
+        guard let studyRanges else {
+            _ = try shape.array(top["studies"], "\"studies\""); return try decode([], url: url)
+        }
         for (i, r) in studyRanges.enumerated() where bytes[r.lowerBound] != UInt8(ascii: "{") {
             throw shape.unexpected("studies[\(i)] is \(try shape.parse(Array(bytes[r])).kindName), not an object")
         }
         let token = try shape.optionalString(top["nextPageToken"], "\"nextPageToken\"")
         let total = try shape.optionalInt(top["totalCount"], "\"totalCount\"")
-        return StudiesPage(url: url, body: bytes, ranges: studyRanges, nextPageToken: token?.isEmpty == true ? nil : token, totalCount: total)
+        return StudiesPage(
+            url: url, body: bytes, ranges: studyRanges, nextPageToken: token?.isEmpty == true ? nil : token,
+            totalCount: total)
     }
 
     public init(url: String, body: [UInt8], ranges: [Range<Int>], nextPageToken: String?, totalCount: Int?) {

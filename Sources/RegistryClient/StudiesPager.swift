@@ -34,7 +34,8 @@ public struct StudiesPager: Sendable {
             // A server that hands back a token it gave before would page for ever.
             guard seenTokens.insert(next).inserted else {
                 done = true
-                throw AnswerShape(url: url).unexpected("nextPageToken \"\(next)\" was already given for an earlier page")
+                throw AnswerShape(url: url).unexpected(
+                    "nextPageToken \"\(next)\" was already given for an earlier page")
             }
             token = next
         } else {

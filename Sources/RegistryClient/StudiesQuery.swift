@@ -20,7 +20,9 @@ public struct StudiesQuery: Equatable, Sendable {
     /// (or in another time zone) is not missed. Importing a record twice writes nothing.
     public var overlapDays: Int
 
-    public init(changedSince: Day? = nil, ids: [String] = [], term: String? = nil, pageSize: Int = 1000, overlapDays: Int = 1) {
+    public init(
+        changedSince: Day? = nil, ids: [String] = [], term: String? = nil, pageSize: Int = 1000, overlapDays: Int = 1
+    ) {
         self.changedSince = changedSince
         self.ids = ids
         self.term = term

@@ -37,7 +37,10 @@ public struct HistoryChange: Equatable, Sendable {
     /// The whole entry, for what is not read above.
     public let raw: JSONValue
 
-    public init(version: Int, date: Day, status: String? = nil, studyType: String? = nil, moduleLabels: [String] = [], reviewNotPassed: Bool = false, raw: JSONValue = .null) {
+    public init(
+        version: Int, date: Day, status: String? = nil, studyType: String? = nil, moduleLabels: [String] = [],
+        reviewNotPassed: Bool = false, raw: JSONValue = .null
+    ) {
         self.version = version
         self.date = date
         self.status = status
@@ -57,7 +60,9 @@ public struct HistoryChange: Equatable, Sendable {
         }
         var notPassed = false
         if let flag = o["reviewNotPassed"], flag != .null {
-            guard case .bool(let b) = flag else { throw shape.unexpected("\(path).reviewNotPassed is \(flag.kindName), not a boolean") }
+            guard case .bool(let b) = flag else {
+                throw shape.unexpected("\(path).reviewNotPassed is \(flag.kindName), not a boolean")
+            }
             notPassed = b
         }
         self.init(

@@ -1,7 +1,7 @@
 import Foundation
 import Synchronization
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// `HTTPTransport` on FoundationNetworking's URLSession (libcurl and the system's CA store
@@ -35,7 +35,9 @@ public final class URLSessionTransport: HTTPTransport, Sendable {
         }
     }
 
-    public func get(_ url: String, headers: [(String, String)], timeout: Double) async throws(TransportFailure) -> HTTPResponse {
+    public func get(_ url: String, headers: [(String, String)], timeout: Double) async throws(TransportFailure)
+        -> HTTPResponse
+    {
         guard let target = URL(string: url) else { throw .invalidURL }
         let (session, seconds) = session(timeout: timeout)
         var request = URLRequest(url: target, cachePolicy: .reloadIgnoringLocalCacheData, timeoutInterval: seconds)
@@ -77,7 +79,9 @@ public final class URLSessionTransport: HTTPTransport, Sendable {
     /// A body shorter (or longer) than its `Content-Length`. Only for a body sent as it is:
     /// libcurl inflates a compressed one, whose length then differs from the header's.
     public static func checkLength(_ response: HTTPResponse) throws(TransportFailure) {
-        guard let text = response.header("Content-Length"), let expected = Int(text.trimmingCharacters(in: .whitespaces)) else { return }
+        guard let text = response.header("Content-Length"),
+            let expected = Int(text.trimmingCharacters(in: .whitespaces))
+        else { return }
         let encoding = response.header("Content-Encoding")?.lowercased() ?? "identity"
         guard encoding == "identity", response.body.count != expected else { return }
         throw .cutShort("body cut short: \(response.body.count) of \(expected) bytes (Content-Length)")
@@ -90,7 +94,8 @@ public final class URLSessionTransport: HTTPTransport, Sendable {
         case .timedOut: return .timedOut
         case .cancelled: return .cancelled
         case .networkConnectionLost:
-            return .cutShort("body cut short: the connection closed before the whole answer came (\(urlError.localizedDescription))")
+            return .cutShort(
+                "body cut short: the connection closed before the whole answer came (\(urlError.localizedDescription))")
         default:
             // libcurl's CURLE_PARTIAL_FILE comes through with its own text and no code of its own:
             // "transfer closed with 75576 bytes remaining to read".

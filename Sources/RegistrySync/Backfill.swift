@@ -27,7 +27,8 @@ public struct Backfill: Sendable {
     public static let untrackedModules: Set<String> = [
         "Contacts/Locations", "References", "Eligibility", "Oversight", "Study Description", "IPD Sharing",
         "IPD Sharing Statement", "Document Section", "Large Document", "More Information", "Adverse Events",
-        "Baseline Characteristics", "Participant Flow", "Certain Agreements", "Point of Contact", "Limitations and Caveats",
+        "Baseline Characteristics", "Participant Flow", "Certain Agreements", "Point of Contact",
+        "Limitations and Caveats",
     ]
 
     /// Version 0 and a version listing no labels are always fetched.
@@ -61,7 +62,8 @@ public struct Backfill: Sendable {
             for (i, change) in chosen.enumerated() {
                 let version = try await registry.historyVersion(of: nctId, version: change.version)
                 let ref = RegistryVersionRef(nctId: nctId, number: change.version, date: change.date)
-                let outcome = try await target.importVersion(HTMLText.unescape(version.study), version: ref, dryRun: dryRun)
+                let outcome = try await target.importVersion(
+                    HTMLText.unescape(version.study), version: ref, dryRun: dryRun)
                 report.fetched += 1
                 report.summary.add(outcome)
                 progress(i + 1, chosen.count)

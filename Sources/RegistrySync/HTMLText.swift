@@ -13,7 +13,9 @@ public enum HTMLText {
         }
     }
 
-    static let named: [Substring: Character] = ["lt": "<", "gt": ">", "amp": "&", "quot": "\"", "apos": "'", "nbsp": "\u{A0}"]
+    static let named: [Substring: Character] = [
+        "lt": "<", "gt": ">", "amp": "&", "quot": "\"", "apos": "'", "nbsp": "\u{A0}",
+    ]
 
     /// `&lt;`, `&#47;`, `&#x2F;` … become their characters; anything else (a bare `&`, an unknown
     /// name, a code point that is not a scalar) stays as written.

@@ -29,15 +29,19 @@ public struct SyncBatch: Equatable, Sendable {
             var start = 0
             while start < group.items.count {
                 let chunk = group.items[start..<min(start + idsPerSearch, group.items.count)]
-                batches.append(SyncBatch(
-                    followIDs: chunk.map(\.0),
-                    query: StudiesQuery(changedSince: group.watermark, ids: chunk.map(\.1), pageSize: pageSize)))
+                batches.append(
+                    SyncBatch(
+                        followIDs: chunk.map(\.0),
+                        query: StudiesQuery(changedSince: group.watermark, ids: chunk.map(\.1), pageSize: pageSize)))
                 start += idsPerSearch
             }
         }
         for follow in follows {
             guard case .query(let term) = follow.target else { continue }
-            batches.append(SyncBatch(followIDs: [follow.id], query: StudiesQuery(changedSince: follow.watermark, term: term, pageSize: pageSize)))
+            batches.append(
+                SyncBatch(
+                    followIDs: [follow.id],
+                    query: StudiesQuery(changedSince: follow.watermark, term: term, pageSize: pageSize)))
         }
         return batches
     }

@@ -43,7 +43,9 @@ public struct SyncEngine: Sendable {
         self.pageSize = pageSize
     }
 
-    public func run(dryRun: Bool = false, progress: @Sendable (SyncProgress) -> Void = { _ in }) async throws(SyncFailure) -> SyncSummary {
+    public func run(dryRun: Bool = false, progress: @Sendable (SyncProgress) -> Void = { _ in })
+        async throws(SyncFailure) -> SyncSummary
+    {
         var summary = SyncSummary()
         summary.dryRun = dryRun
         let follows: [FollowedItem]
@@ -55,7 +57,8 @@ public struct SyncEngine: Sendable {
             let version = try await registry.version()
             guard let day = Day(String(version.dataTimestamp.prefix(10))) else {
                 throw SyncFailure(
-                    reason: "GET \(registry.site.versionURL): dataTimestamp \"\(version.dataTimestamp)\" does not start with a date (YYYY-MM-DD)",
+                    reason:
+                        "GET \(registry.site.versionURL): dataTimestamp \"\(version.dataTimestamp)\" does not start with a date (YYYY-MM-DD)",
                     completed: summary)
             }
             registryDate = day
@@ -74,14 +77,16 @@ public struct SyncEngine: Sendable {
                 var pager = registry.studies(batch.query)
                 var fetched = 0
                 while let page = try await pager.next() {
-                    let outcomes = page.ranges.isEmpty ? [] : try await target.importStudies(page.rawStudies, dryRun: dryRun)
+                    let outcomes =
+                        page.ranges.isEmpty ? [] : try await target.importStudies(page.rawStudies, dryRun: dryRun)
                     for outcome in outcomes { inSearch.add(outcome) }
                     fetched += page.ranges.count
                     progress(.page(search: number + 1, fetched: fetched, total: pager.totalCount))
                 }
                 if !dryRun {
                     try await target.recordSuccess(
-                        batch.followIDs, watermark: registryDate, studiesChecked: inSearch.checked, eventsRecorded: inSearch.events)
+                        batch.followIDs, watermark: registryDate, studiesChecked: inSearch.checked,
+                        eventsRecorded: inSearch.events)
                 }
             } catch {
                 summary.merge(inSearch)

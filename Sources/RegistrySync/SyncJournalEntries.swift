@@ -10,9 +10,14 @@ public enum SyncJournalEntries {
     public static let failedID = "594055f644614362962c7a4b0b2fc546"
 
     /// syslog priorities: err 3, notice 5, info 6.
-    public static func started(site: String, follows: Int, searches: Int, registryDate: Day, dryRun: Bool) -> [(String, String)] {
+    public static func started(site: String, follows: Int, searches: Int, registryDate: Day, dryRun: Bool) -> [(
+        String, String
+    )] {
         [
-            ("MESSAGE", "registry sync started: \(follows) follow\(follows == 1 ? "" : "s"), \(searches) search\(searches == 1 ? "" : "es") of \(site), data of \(registryDate)\(dryRun ? " (dry run)" : "")"),
+            (
+                "MESSAGE",
+                "registry sync started: \(follows) follow\(follows == 1 ? "" : "s"), \(searches) search\(searches == 1 ? "" : "es") of \(site), data of \(registryDate)\(dryRun ? " (dry run)" : "")"
+            ),
             ("MESSAGE_ID", startedID), ("PRIORITY", "6"), ("SYSLOG_IDENTIFIER", "trialctl"),
             ("SYNC_SITE", site), ("SYNC_FOLLOWS", String(follows)), ("SYNC_REGISTRY_DATE", registryDate.description),
             ("SYNC_DRY_RUN", dryRun ? "1" : "0"),
@@ -21,14 +26,18 @@ public enum SyncJournalEntries {
 
     /// A summary with changes is a notice; one without, info.
     public static func finished(site: String, summary: SyncSummary) -> [(String, String)] {
-        [("MESSAGE", "registry sync finished: " + summary.line), ("MESSAGE_ID", finishedID),
-         ("PRIORITY", summary.events > 0 ? "5" : "6"), ("SYSLOG_IDENTIFIER", "trialctl"), ("SYNC_SITE", site)]
+        [
+            ("MESSAGE", "registry sync finished: " + summary.line), ("MESSAGE_ID", finishedID),
+            ("PRIORITY", summary.events > 0 ? "5" : "6"), ("SYSLOG_IDENTIFIER", "trialctl"), ("SYNC_SITE", site),
+        ]
             + figures(summary)
     }
 
     public static func failed(site: String, failure: SyncFailure) -> [(String, String)] {
-        [("MESSAGE", "registry sync failed: \(failure.reason)"), ("MESSAGE_ID", failedID), ("PRIORITY", "3"),
-         ("SYSLOG_IDENTIFIER", "trialctl"), ("SYNC_SITE", site), ("SYNC_ERROR", failure.reason)]
+        [
+            ("MESSAGE", "registry sync failed: \(failure.reason)"), ("MESSAGE_ID", failedID), ("PRIORITY", "3"),
+            ("SYSLOG_IDENTIFIER", "trialctl"), ("SYNC_SITE", site), ("SYNC_ERROR", failure.reason),
+        ]
             + figures(failure.completed)
     }
 

@@ -54,7 +54,11 @@ public struct SyncSummary: Equatable, Sendable {
             ("notable", .int(Int64(bySeverity[.notable, default: 0]))),
             ("minor", .int(Int64(bySeverity[.minor, default: 0]))),
             ("followsSynced", .int(Int64(followsSynced))), ("dryRun", .bool(dryRun)),
-            ("refused", .array(refused.map { .object(JSONObject([("nctId", .string($0.nctId)), ("reason", .string($0.reason))])) })),
+            (
+                "refused",
+                .array(
+                    refused.map { .object(JSONObject([("nctId", .string($0.nctId)), ("reason", .string($0.reason))])) })
+            ),
         ])
         if let registryDate { o["registryDate"] = .string(registryDate.description) }
         return .object(o)

@@ -14,7 +14,9 @@ public final class FakeRegistry: Sendable {
         public var pathPrefix: String
         public var pageToken: String?
         public var response: @Sendable ([UInt8]) -> StubResponse
-        public init(pathPrefix: String, pageToken: String? = nil, response: @escaping @Sendable ([UInt8]) -> StubResponse) {
+        public init(
+            pathPrefix: String, pageToken: String? = nil, response: @escaping @Sendable ([UInt8]) -> StubResponse
+        ) {
             self.pathPrefix = pathPrefix
             self.pageToken = pageToken
             self.response = response
@@ -66,9 +68,12 @@ public final class FakeRegistry: Sendable {
     @Sendable public func answer(_ request: RecordedRequest) -> StubResponse {
         let normal = normalAnswer(request)
         return state.withLock { s in
-            guard let i = s.faults.firstIndex(where: { f in
-                request.path.hasPrefix(f.pathPrefix) && (f.pageToken == nil || f.pageToken == request.query("pageToken"))
-            }) else { return normal }
+            guard
+                let i = s.faults.firstIndex(where: { f in
+                    request.path.hasPrefix(f.pathPrefix)
+                        && (f.pageToken == nil || f.pageToken == request.query("pageToken"))
+                })
+            else { return normal }
             return s.faults.remove(at: i).response(normal.body)
         }
     }
@@ -87,7 +92,9 @@ public final class FakeRegistry: Sendable {
                 let history = s.histories[parts[3]]
             else { return .status(404, "not found") }
             if parts.count == 5 { return .json(history.list) }
-            guard parts.count == 6, let v = Int(parts[5]), let body = history.versions[v] else { return .status(404, "no such version") }
+            guard parts.count == 6, let v = Int(parts[5]), let body = history.versions[v] else {
+                return .status(404, "no such version")
+            }
             return .json(body)
         }
     }
@@ -141,7 +148,8 @@ public enum StudyEdit {
         else { throw StubServerError("not a v2 study record") }
         if let status { sm["overallStatus"] = .string(status) }
         if let whyStopped { sm["whyStopped"] = .string(whyStopped) }
-        sm["lastUpdatePostDateStruct"] = .object(JSONObject([("date", .string(lastUpdate)), ("type", .string("ACTUAL"))]))
+        sm["lastUpdatePostDateStruct"] = .object(
+            JSONObject([("date", .string(lastUpdate)), ("type", .string("ACTUAL"))]))
         ps["statusModule"] = .object(sm)
         if let enrollment, case .object(var dm)? = ps["designModule"] {
             dm["enrollmentInfo"] = .object(JSONObject([("count", .int(enrollment)), ("type", .string("ESTIMATED"))]))

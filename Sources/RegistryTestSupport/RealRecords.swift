@@ -11,7 +11,10 @@ public enum RealRecords {
     }
 
     public static func historyVersion0() throws -> [UInt8] {
-        Array(try Data(contentsOf: URL(fileURLWithPath: Repository.path("Tests/Fixtures/ctgov-history/NCT04280705_history_v0.json"))))
+        Array(
+            try Data(
+                contentsOf: URL(
+                    fileURLWithPath: Repository.path("Tests/Fixtures/ctgov-history/NCT04280705_history_v0.json"))))
     }
 
     /// A `/api/v2/studies` page holding the studies' bytes as they are.

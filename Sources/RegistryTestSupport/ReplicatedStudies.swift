@@ -18,7 +18,9 @@ public struct ReplicatedStudies: Sendable {
             var ids: [String] = []
             if let org = ident?["orgStudyIdInfo"]?["id"]?.stringValue { ids.append(org) }
             if let acronym = ident?["acronym"]?.stringValue { ids.append(acronym) }
-            for s in ident?["secondaryIdInfos"]?.arrayValue ?? [] { if let id = s["id"]?.stringValue { ids.append(id) } }
+            for s in ident?["secondaryIdInfos"]?.arrayValue ?? [] {
+                if let id = s["id"]?.stringValue { ids.append(id) }
+            }
             // Longest first, so that an id inside another is not replaced in it first.
             otherIds = ids.filter { !$0.isEmpty }.sorted { $0.count > $1.count }
         }
@@ -38,7 +40,9 @@ public struct ReplicatedStudies: Sendable {
     public func study(_ i: Int) -> [UInt8] {
         let t = templates[i % templates.count]
         var out = Self.replacing(Array(t.nctId.utf8), with: Array(Self.nctId(i).utf8), in: t.bytes)
-        for id in t.otherIds { out = Self.replacing(Array("\"\(id)\"".utf8), with: Array("\"\(id)-\(i)\"".utf8), in: out) }
+        for id in t.otherIds {
+            out = Self.replacing(Array("\"\(id)\"".utf8), with: Array("\"\(id)-\(i)\"".utf8), in: out)
+        }
         return out
     }
 
@@ -60,7 +64,8 @@ public struct ReplicatedStudies: Sendable {
     /// (1.5 MB and more) are large: every list of its results section (participant flow,
     /// baseline characteristics, outcome measures, adverse events) repeated alike.
     public static func enlarged(_ bytes: [UInt8], toAtLeast size: Int) throws -> [UInt8] {
-        guard case .object(var top) = try JSONValue.parse(bytes), case .object(let results)? = top["resultsSection"] else {
+        guard case .object(var top) = try JSONValue.parse(bytes), case .object(let results)? = top["resultsSection"]
+        else {
             return bytes
         }
         var factor = 1
@@ -90,7 +95,9 @@ public struct ReplicatedStudies: Sendable {
         out.reserveCapacity(haystack.count)
         var i = 0
         while i < haystack.count {
-            if haystack[i] == needle[0], i + needle.count <= haystack.count, haystack[i..<(i + needle.count)].elementsEqual(needle) {
+            if haystack[i] == needle[0], i + needle.count <= haystack.count,
+                haystack[i..<(i + needle.count)].elementsEqual(needle)
+            {
                 out += replacement
                 i += needle.count
             } else {

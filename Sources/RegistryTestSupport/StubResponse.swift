@@ -9,7 +9,9 @@ public struct StubResponse: Sendable {
     /// Seconds to wait (for real) before answering: a response slower than the client's timeout.
     public var delay: Double
 
-    public init(status: Int = 200, headers: [(String, String)] = [], body: [UInt8] = [], sendOnly: Int? = nil, delay: Double = 0) {
+    public init(
+        status: Int = 200, headers: [(String, String)] = [], body: [UInt8] = [], sendOnly: Int? = nil, delay: Double = 0
+    ) {
         self.status = status
         self.headers = headers
         self.body = body

@@ -101,7 +101,9 @@ public final class JournalConnection: Sendable {
             // A second try only after the connection broke (journald restarted): connect again now.
             for attempt in 0..<2 {
                 if state.fd < 0 {
-                    guard attempt > 0 || ContinuousClock.now >= state.nextAttempt, connect(&state) else { return .failed }
+                    guard attempt > 0 || ContinuousClock.now >= state.nextAttempt, connect(&state) else {
+                        return .failed
+                    }
                 }
                 let fd = state.fd
                 let n = datagram.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
@@ -134,7 +136,9 @@ public final class JournalConnection: Sendable {
         }
         withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: path) }
         let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(s, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                Glibc.connect(s, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
         }
         guard connected == 0 else {
             close(s)

@@ -20,7 +20,9 @@ public enum ServiceNotifier {
     public static func reloading() -> Bool {
         var now = timespec()
         clock_gettime(CLOCK_MONOTONIC, &now)
-        return notify(["RELOADING": "1", "MONOTONIC_USEC": String(Int64(now.tv_sec) * 1_000_000 + Int64(now.tv_nsec) / 1000)])
+        return notify([
+            "RELOADING": "1", "MONOTONIC_USEC": String(Int64(now.tv_sec) * 1_000_000 + Int64(now.tv_nsec) / 1000),
+        ])
     }
 
     /// WATCHDOG=1, with a fresh status line.
@@ -36,7 +38,8 @@ public enum ServiceNotifier {
     /// that is still working, and restart it into the same work again. The first extension
     /// goes out at once. Without a service manager, just runs `body`.
     public static func extendingStartTimeout<T>(
-        by extra: Duration = .seconds(30), every interval: Duration = .seconds(10), status: String, _ body: () throws -> T
+        by extra: Duration = .seconds(30), every interval: Duration = .seconds(10), status: String,
+        _ body: () throws -> T
     ) rethrows -> T {
         guard ProcessInfo.processInfo.environment["NOTIFY_SOCKET"] != nil else { return try body() }
         let usec = extra.components.seconds * 1_000_000 + extra.components.attoseconds / 1_000_000_000_000

@@ -19,9 +19,13 @@ public enum Completion {
     /// no message, when trialsd cannot be reached or answers wrongly: a shell prints whatever
     /// a completion writes.
     static func trialNames(words: [String], prefix: String, context: Context = .process()) -> [String] {
-        let candidates = SocketLocator(environment: context.environment, fileExists: context.fileExists, uid: context.uid)
-            .candidates(option: socketOption(in: words))
-        guard let transport = candidates.lazy.compactMap({ try? context.connect($0.path, timeout) }).first else { return [] }
+        let candidates = SocketLocator(
+            environment: context.environment, fileExists: context.fileExists, uid: context.uid
+        )
+        .candidates(option: socketOption(in: words))
+        guard let transport = candidates.lazy.compactMap({ try? context.connect($0.path, timeout) }).first else {
+            return []
+        }
         defer { transport.close() }
         var names: [String] = []
         do {

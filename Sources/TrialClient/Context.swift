@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import TrialDomain
 import TrialProtocol
@@ -26,7 +26,9 @@ extension TrialsTransport {
 extension VarlinkConnection: TrialsTransport {
     public func callRaw(_ message: [UInt8]) throws -> JSONObject {
         try sendRaw(message + [0])
-        guard let reply = try receive() else { throw ClientError.protocolViolation("trialsd closed the connection without replying") }
+        guard let reply = try receive() else {
+            throw ClientError.protocolViolation("trialsd closed the connection without replying")
+        }
         let r: VarlinkReply
         do { r = try VarlinkReply(message: reply) } catch { throw ClientError.protocolViolation("\(error)") }
         if let e = r.varlinkError { throw ClientError.remote(e) }
@@ -59,7 +61,9 @@ public struct Context {
         writeErr: @escaping (String) -> Void, readStdin: @escaping () throws(TrialctlError) -> [UInt8] = { [] },
         readFile: @escaping (String) throws(TrialctlError) -> [UInt8] = Context.readWholeFile,
         fileExists: @escaping (String) -> Bool = SocketLocator.exists,
-        connect: @escaping (String, Duration?) throws -> TrialsTransport = { try VarlinkConnection(path: $0, timeout: $1) },
+        connect: @escaping (String, Duration?) throws -> TrialsTransport = {
+            try VarlinkConnection(path: $0, timeout: $1)
+        },
         uid: UInt32 = getuid(), page: @escaping (String, [String: String]) -> Bool = Pager.run
     ) {
         self.environment = environment
@@ -95,15 +99,20 @@ public struct Context {
 
     /// Writes `text`, through the pager when it is long and standard output is a terminal.
     public func emit(_ text: String, _ g: GlobalOptions) {
-        if Pager.shouldPage(text, terminal: terminal, noPager: g.noPager, environment: environment), page(text, environment) {
+        if Pager.shouldPage(text, terminal: terminal, noPager: g.noPager, environment: environment),
+            page(text, environment)
+        {
             return
         }
         writeOut(text)
     }
 
     /// Connects to trialsd; each answer is waited for as long as `wait` and `--timeout` say.
-    public func session(_ g: GlobalOptions, action: String? = nil, wait: AnswerWait = .answer) throws(TrialctlError) -> Session {
-        let candidates = SocketLocator(environment: environment, fileExists: fileExists, uid: uid).candidates(option: g.socket)
+    public func session(_ g: GlobalOptions, action: String? = nil, wait: AnswerWait = .answer) throws(TrialctlError)
+        -> Session
+    {
+        let candidates = SocketLocator(environment: environment, fileExists: fileExists, uid: uid).candidates(
+            option: g.socket)
         // The first socket that accepts a connection from this user: the system socket may
         // exist and still refuse a user outside its group, whose own trialsd then serves.
         var tried: [(location: SocketLocator.Location, reason: String)] = []
@@ -166,7 +175,9 @@ public struct Context {
         guard fd >= 0 else { throw .failure("cannot read \(path): \(String(cString: strerror(errno)))") }
         defer { close(fd) }
         var st = stat()
-        if fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR { throw .failure("cannot read \(path): it is a directory") }
+        if fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR {
+            throw .failure("cannot read \(path): it is a directory")
+        }
         return try readAll(fd, name: path)
     }
 }
@@ -184,7 +195,9 @@ public final class Session {
     deinit { transport.close() }
 
     /// Calls `method`.
-    public func call(_ method: TrialsMethod, _ parameters: JSONObject = JSONObject()) throws(TrialctlError) -> JSONObject {
+    public func call(_ method: TrialsMethod, _ parameters: JSONObject = JSONObject()) throws(TrialctlError)
+        -> JSONObject
+    {
         do { return try transport.call(method.qualifiedName, parameters) } catch {
             throw ErrorText.convert(error, context: context)
         }
@@ -200,12 +213,16 @@ public final class Session {
     /// Calls `method` with `more` and hands each reply's `list` array
     /// to `page`, with the index its first item has in the whole listing (a listing in pages,
     /// Status or Upcoming: no page is kept once handled).
-    public func pages(_ method: TrialsMethod, _ parameters: JSONObject, list: String,
-                      _ page: (_ items: [JSONValue], _ offset: Int) throws(TrialctlError) -> Void) throws(TrialctlError) {
+    public func pages(
+        _ method: TrialsMethod, _ parameters: JSONObject, list: String,
+        _ page: (_ items: [JSONValue], _ offset: Int) throws(TrialctlError) -> Void
+    ) throws(TrialctlError) {
         var offset = 0
         do {
             try transport.stream(method.qualifiedName, parameters) { reply in
-                guard let items = reply[list]?.arrayValue else { throw ClientError.protocolViolation("a \(method.member) reply without \(list)") }
+                guard let items = reply[list]?.arrayValue else {
+                    throw ClientError.protocolViolation("a \(method.member) reply without \(list)")
+                }
                 try page(items, offset)
                 offset += items.count
                 return true
@@ -219,8 +236,10 @@ public final class Session {
 
     /// A listing asked for in pages (`pages`), each item decoded as it comes with its place in
     /// the whole listing (`trials[1234]`), so that no page's JSON is kept.
-    public func list<T>(_ method: TrialsMethod, _ parameters: JSONObject, list: String,
-                        _ decode: (_ item: JSONValue, _ path: String) throws(TrialctlError) -> T) throws(TrialctlError) -> [T] {
+    public func list<T>(
+        _ method: TrialsMethod, _ parameters: JSONObject, list: String,
+        _ decode: (_ item: JSONValue, _ path: String) throws(TrialctlError) -> T
+    ) throws(TrialctlError) -> [T] {
         var out: [T] = []
         try pages(method, parameters, list: list) { items, offset throws(TrialctlError) in
             for (i, item) in items.enumerated() { out.append(try decode(item, "\(list)[\(offset + i)]")) }

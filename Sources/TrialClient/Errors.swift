@@ -54,7 +54,9 @@ public struct ErrorContext: Sendable {
     /// milestone-expected, has milestone, window").
     public var payloadHas: String?
 
-    public init(action: String? = nil, batchFile: String? = nil, batchLines: [Int] = [], socket: SocketLocator.Location? = nil) {
+    public init(
+        action: String? = nil, batchFile: String? = nil, batchLines: [Int] = [], socket: SocketLocator.Location? = nil
+    ) {
         self.action = action
         self.batchFile = batchFile
         self.batchLines = batchLines
@@ -78,7 +80,8 @@ public enum ErrorText {
     public static func convert(_ error: ClientError, context: ErrorContext = ErrorContext()) -> TrialctlError {
         switch error {
         case .unreachable(let path, let reason):
-            return TrialctlError(unreachable(path: path, reason: reason, origin: context.socket?.origin), status: .unreachable)
+            return TrialctlError(
+                unreachable(path: path, reason: reason, origin: context.socket?.origin), status: .unreachable)
         case .remote(let e):
             return describe(e, context: context)
         case .protocolViolation(let reason):
@@ -108,7 +111,9 @@ public enum ErrorText {
 
     /// No socket answered: each path tried, why, and what to do.
     static func unreachable(tried: [(location: SocketLocator.Location, reason: String)]) -> String {
-        let each = tried.map { "\($0.location.path) (\($0.location.origin == .system ? "the system's" : "yours"): \($0.reason))" }
+        let each = tried.map {
+            "\($0.location.path) (\($0.location.origin == .system ? "the system's" : "yours"): \($0.reason))"
+        }
         return "cannot reach trialsd: tried \(each.joined(separator: ", then ")); "
             + "start trialsd (as a service, or yourself: it serves your own socket), or name its socket with --socket PATH or TRIALCTL_SOCKET"
     }
@@ -147,16 +152,23 @@ public enum ErrorText {
             return ("no such event: seq \(n(seq))", .failure)
         case .invalidEvent(_, var field, let reason):
             var what = "invalid event: "
-            if let prefix = context.payloadPath, field == prefix || field.hasPrefix(prefix + ".") || field.hasPrefix(prefix + "[") {
+            if let prefix = context.payloadPath,
+                field == prefix || field.hasPrefix(prefix + ".") || field.hasPrefix(prefix + "[")
+            {
                 field = String(field.dropFirst(prefix.count))
                 if field.hasPrefix(".") { field.removeFirst() }
                 what = "invalid payload: "
             }
-            return (what + (field.isEmpty ? "" : "\(field): ") + reason
-                + (reason == "unknown field" ? context.payloadHas.map { " (\($0))" } ?? "" : ""), .failure)
+            return (
+                what + (field.isEmpty ? "" : "\(field): ") + reason
+                    + (reason == "unknown field" ? context.payloadHas.map { " (\($0))" } ?? "" : ""), .failure
+            )
         case .wrongExpectedVersion(_, let trial, let expected, let current):
             if let read = context.versionReadFrom {
-                return ("\(trial) changed while trialctl read \(read) (version \(n(expected)), now \(n(current))); nothing was recorded: run the command again", .failure)
+                return (
+                    "\(trial) changed while trialctl read \(read) (version \(n(expected)), now \(n(current))); nothing was recorded: run the command again",
+                    .failure
+                )
             } else if expected == 0 {
                 return ("\(trial) already exists (at version \(n(current))), not new as expected", .failure)
             }
@@ -176,33 +188,55 @@ public enum ErrorText {
         case .invalidDate(let parameter, let reason):
             return ("invalid \(optionName(parameter)): \(reason)", .usage)
         case .subscriberTooSlow(let lastSeq, let backlog):
-            return ("trialsd dropped this subscriber after it fell \(n(backlog)) events behind; resume with --since \(n(lastSeq))", .failure)
+            return (
+                "trialsd dropped this subscriber after it fell \(n(backlog)) events behind; resume with --since \(n(lastSeq))",
+                .failure
+            )
         case .requestTooLarge(let limit):
             let size = limit < 0 ? "?" : Format.bytes(limit)
-            return ("the request is larger than trialsd accepts (\(size))" + (context.batchFile != nil ? "; split the file" : ""), .failure)
+            return (
+                "the request is larger than trialsd accepts (\(size))"
+                    + (context.batchFile != nil ? "; split the file" : ""), .failure
+            )
         case .malformedRequest(let reason):
             return ("trialsd refused the request as malformed: \(reason)", .failure)
         case .shuttingDown:
             return ("trialsd is shutting down; try again in a moment", .failure)
         case .storeFailed(let reason):
-            return ("trialsd could not use its database (nothing was written): \(reason); see journalctl -u trialsd", .failure)
+            return (
+                "trialsd could not use its database (nothing was written): \(reason); see journalctl -u trialsd",
+                .failure
+            )
         case .invalidFollow(let target, let reason):
             return ("cannot follow \(target): \(reason)", .usage)
         case .backupFailed(_, let reason):
             return (reason, .failure)
         case .invalidFilter(let parameter, let value, let valid):
-            return ("\(optionName(parameter)) \(value): " + (valid.isEmpty
-                ? "give a name with a letter or digit"
-                : "the \(parameter) are \(valid.joined(separator: ", "))"), .usage)
+            return (
+                "\(optionName(parameter)) \(value): "
+                    + (valid.isEmpty
+                        ? "give a name with a letter or digit"
+                        : "the \(parameter) are \(valid.joined(separator: ", "))"),
+                .usage
+            )
         case .permissionDenied(let writersGroup):
             let what = context.action ?? "this"
             switch writersGroup {
             case let group? where !group.isEmpty:
-                return ("permission denied: \(what) needs root, the user trialsd runs as, or membership in its writers group \(group) (trialsd --writers-group NAME)", .failure)
+                return (
+                    "permission denied: \(what) needs root, the user trialsd runs as, or membership in its writers group \(group) (trialsd --writers-group NAME)",
+                    .failure
+                )
             case _?:
-                return ("permission denied: \(what) needs root or the user trialsd runs as; trialsd names no writers group (start it with --writers-group NAME)", .failure)
+                return (
+                    "permission denied: \(what) needs root or the user trialsd runs as; trialsd names no writers group (start it with --writers-group NAME)",
+                    .failure
+                )
             case nil:
-                return ("permission denied: \(what) needs root, the user trialsd runs as, or membership in its writers group (trialsd --writers-group NAME, default trialsd)", .failure)
+                return (
+                    "permission denied: \(what) needs root, the user trialsd runs as, or membership in its writers group (trialsd --writers-group NAME, default trialsd)",
+                    .failure
+                )
             }
         case .invalidParameter(let parameter):
             return ("invalid value for \(optionName(parameter))", .usage)

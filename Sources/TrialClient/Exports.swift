@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import TrialDomain
 import TrialExports
@@ -10,11 +10,14 @@ import TrialProtocol
 /// values, and the trials' names.
 enum ExportData {
     /// One milestone of an Upcoming reply as the calendar shows it.
-    static func calendarMilestone(_ json: JSONValue, path: String, nctNumbers: [String: String]) throws(TrialctlError) -> CalendarMilestone {
+    static func calendarMilestone(_ json: JSONValue, path: String, nctNumbers: [String: String]) throws(TrialctlError)
+        -> CalendarMilestone
+    {
         let u = try UpcomingReply(json: json, path: path)
         return try Reply.decode(path) {
             CalendarMilestone(
-                trialKey: u.trial, displayName: u.name, nctNumber: nctNumbers[u.trial], milestone: try MilestoneSpec(parsing: u.milestone),
+                trialKey: u.trial, displayName: u.name, nctNumber: nctNumbers[u.trial],
+                milestone: try MilestoneSpec(parsing: u.milestone),
                 window: try PartialDate(parsing: u.window), state: u.state, seq: u.seq, source: u.source,
                 madeOn: try PartialDate(parsing: u.madeOn))
         }
@@ -23,7 +26,9 @@ enum ExportData {
     /// An event of a reply (the IDL's Event) as the log recorded it.
     static func recordedEvent(_ e: EventReply, path: String) throws(TrialctlError) -> RecordedEvent {
         guard case .object(let o) = e.json else { throw Reply.unexpected(path, "expected an object") }
-        guard let type = EventType(rawValue: e.type) else { throw Reply.unexpected("\(path).type", "unknown event type '\(e.type)'") }
+        guard let type = EventType(rawValue: e.type) else {
+            throw Reply.unexpected("\(path).type", "unknown event type '\(e.type)'")
+        }
         return try Reply.decode(path) {
             RecordedEvent(
                 seq: e.seq, id: o["id"]?.stringValue ?? "", trial: e.trial, version: e.version,
@@ -65,20 +70,25 @@ enum ExportData {
                 for t in try Reply.trials(reply) { out[t.summary.key] = t.summary }
             }
         } else {
-            let all = try session.list(.status, JSONObject(), list: "trials") { t, path throws(TrialctlError) in try TrialReply(json: t, path: path) }
+            let all = try session.list(.status, JSONObject(), list: "trials") { t, path throws(TrialctlError) in
+                try TrialReply(json: t, path: path)
+            }
             for t in all where keys.contains(t.summary.key) { out[t.summary.key] = t.summary }
         }
         return out
     }
 
-    static func nctNumber(_ s: TrialSummary) -> String? { s.registration?.identifiers.first { $0.registry == .nct }?.id }
+    static func nctNumber(_ s: TrialSummary) -> String? {
+        s.registration?.identifiers.first { $0.registry == .nct }?.id
+    }
 
     /// The Atom feed's id: `urn:trialtrack:log:<hash of seq 1>`, the hash that starts the
     /// chain, fixed when the log's first event was recorded and different for every log (a
     /// restored copy has the same, as it holds the same log), then the selection of events
     /// (`/trial/KEY`, `/type/A,B`); the time bounds and -n only window the same feed.
     static func feedID(_ session: Session, trial: String?, types: [String]) throws(TrialctlError) -> String {
-        let first = try Reply.read(LogResponse.self, try session.call(.log, params(["since": .int(0), "limit": .int(1)])))
+        let first = try Reply.read(
+            LogResponse.self, try session.call(.log, params(["since": .int(0), "limit": .int(1)])))
         let genesis = first.events.first?.objectValue?["hash"]?.stringValue ?? "empty"
         var id = "urn:trialtrack:log:\(genesis)"
         if let trial { id += "/trial/" + percentEncoded(trial) }
@@ -92,7 +102,8 @@ enum ExportData {
         let hex = Array("0123456789ABCDEF".unicodeScalars)
         for b in s.utf8 {
             switch b {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"),
                 UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
                 out.unicodeScalars.append(Unicode.Scalar(b))
             default:
@@ -204,7 +215,9 @@ enum CalendarExport {
 /// trial as it stood just before it (the fold of its history up to there), not as it stands
 /// now; each entry has its event type as a category instead, which readers can filter on.
 enum FeedExport {
-    static func write(_ events: [EventReply], query: LogQuery, to path: String?, _ session: Session, _ ctx: Context) throws(TrialctlError) {
+    static func write(_ events: [EventReply], query: LogQuery, to path: String?, _ session: Session, _ ctx: Context)
+        throws(TrialctlError)
+    {
         let names = try ExportData.summaries(of: Set(events.map(\.trial)), session)
         var entries: [FeedEntry] = []
         for (i, e) in events.enumerated().reversed() {
@@ -222,6 +235,7 @@ enum FeedExport {
         if !query.types.isEmpty { title += " (\(query.types.joined(separator: ", ")))" }
         let id = try ExportData.feedID(session, trial: trialKey, types: query.types)
         let updated = entries.map(\.event.recorded).max() ?? ctx.now()
-        try ExportSink.write(AtomFeed.render(entries, feedID: id, title: title, updated: updated, selfURL: nil), to: path, ctx)
+        try ExportSink.write(
+            AtomFeed.render(entries, feedID: id, title: title, updated: updated, selfURL: nil), to: path, ctx)
     }
 }

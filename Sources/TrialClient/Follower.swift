@@ -49,11 +49,14 @@ struct Follower {
                 }
                 return
             } catch ClientError.remote(let e) where TrialsError.Name(e) == .subscriberTooSlow {
-                guard case .subscriberTooSlow(let lastSeq, let behind) = TrialsError(e) else { throw ErrorText.convert(e) }
+                guard case .subscriberTooSlow(let lastSeq, let behind) = TrialsError(e) else {
+                    throw ErrorText.convert(e)
+                }
                 let last = max(lastSeq, 0)  // -1: not said
                 let backlog = behind < 0 ? "" : " (\(behind) events behind)"
                 let resume = printed > alreadyPrinted ? (position ?? last) : max(last, position ?? last)
-                ctx.writeErr("trialctl: trialsd dropped this watch for falling behind\(backlog); resuming after seq \(resume)\n")
+                ctx.writeErr(
+                    "trialctl: trialsd dropped this watch for falling behind\(backlog); resuming after seq \(resume)\n")
                 position = resume
             } catch {
                 throw ErrorText.convert(error, context: session.context)

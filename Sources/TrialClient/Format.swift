@@ -22,7 +22,9 @@ public enum Format {
         guard seconds.isFinite, seconds >= 0 else { return "-" }
         if seconds < 1 { return "\(Int((seconds * 1000).rounded()))ms" }
         var s = Int64(seconds)
-        let parts: [(String, Int64)] = [("y", 31_557_600), ("month", 2_629_800), ("w", 604_800), ("d", 86_400), ("h", 3600), ("min", 60), ("s", 1)]
+        let parts: [(String, Int64)] = [
+            ("y", 31_557_600), ("month", 2_629_800), ("w", 604_800), ("d", 86_400), ("h", 3600), ("min", 60), ("s", 1),
+        ]
         var out: [String] = []
         for (name, size) in parts where s >= size {
             out.append("\(s / size)\(name)")

@@ -16,7 +16,8 @@ public enum Input {
     /// Payload fields of the event contract that are always text, whatever their value looks
     /// like: `window=2027` and `abstract=8508` stay strings.
     public static let textFields: Set<String> = [
-        "title", "acronym", "sponsor", "status", "whyStopped", "lastKnownStatus", "analysis", "outcome", "venue", "kind",
+        "title", "acronym", "sponsor", "status", "whyStopped", "lastKnownStatus", "analysis", "outcome", "venue",
+        "kind",
         "abstract", "citation", "doi", "agency", "application", "indication", "state", "targetActionDate", "decision",
         "milestone", "window", "reason",
     ]
@@ -42,7 +43,8 @@ public enum Input {
     /// The payload: `--payload` (inline JSON, `@FILE`, or `@-` for standard input) as the base,
     /// then each KEY=VALUE setting a top-level field.
     public static func payload(
-        option: String?, assignments: [String], base: JSONObject = JSONObject(), read: (String) throws(TrialctlError) -> [UInt8]
+        option: String?, assignments: [String], base: JSONObject = JSONObject(),
+        read: (String) throws(TrialctlError) -> [UInt8]
     ) throws(TrialctlError) -> JSONObject {
         var object = base
         if let option {
@@ -67,13 +69,16 @@ public enum Input {
     /// The JSON value of a whole document; `X is not JSON: reason (line 3, column 17)` if it is not.
     static func json(_ bytes: [UInt8], name: String, status: ExitStatus = .failure) throws(TrialctlError) -> JSONValue {
         do { return try JSONValue.parse(bytes) } catch {
-            throw TrialctlError("\(name) is not JSON: \(error.reason) (\(position(bytes, error.offset)))", status: status)
+            throw TrialctlError(
+                "\(name) is not JSON: \(error.reason) (\(position(bytes, error.offset)))", status: status)
         }
     }
 
     static func jsonObject(_ bytes: [UInt8], name: String, status: ExitStatus) throws(TrialctlError) -> JSONObject {
         let v = try json(bytes, name: name, status: status)
-        guard case .object(let o) = v else { throw TrialctlError("\(name) must be a JSON object, not \(v.kindName)", status: status) }
+        guard case .object(let o) = v else {
+            throw TrialctlError("\(name) must be a JSON object, not \(v.kindName)", status: status)
+        }
         return o
     }
 
@@ -89,7 +94,9 @@ public enum Input {
 
     /// One event object a line; blank lines skipped. A line that is not a JSON object is an
     /// error naming `file:line`, before anything is sent.
-    public static func jsonLines(_ bytes: [UInt8], name: String) throws(TrialctlError) -> [(line: Int, event: JSONObject)] {
+    public static func jsonLines(_ bytes: [UInt8], name: String) throws(TrialctlError) -> [(
+        line: Int, event: JSONObject
+    )] {
         var out: [(Int, JSONObject)] = []
         var lineNumber = 0
         var start = 0

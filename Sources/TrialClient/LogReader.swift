@@ -14,8 +14,11 @@ public struct LogQuery: Sendable {
     /// Only events of the trials it lets through (--phase, --status …).
     public var filter: TrialFilter
 
-    public init(trial: String? = nil, types: [String] = [], afterSeq: Int64? = nil, since: RecordingTime? = nil, until: RecordingTime? = nil,
-                filter: TrialFilter = TrialFilter()) {
+    public init(
+        trial: String? = nil, types: [String] = [], afterSeq: Int64? = nil, since: RecordingTime? = nil,
+        until: RecordingTime? = nil,
+        filter: TrialFilter = TrialFilter()
+    ) {
         self.trial = trial
         self.types = types
         self.afterSeq = afterSeq
@@ -52,7 +55,9 @@ struct LogReader {
     static let firstWindow: Int64 = 1000
 
     /// Events after `cursor`, at most `limit`, with or without the query's trial and types.
-    func page(after cursor: Int64, limit: Int, filtered: Bool = true) throws(TrialctlError) -> (events: [EventReply], next: Int64?) {
+    func page(after cursor: Int64, limit: Int, filtered: Bool = true) throws(TrialctlError) -> (
+        events: [EventReply], next: Int64?
+    ) {
         var p = params(["since": .int(cursor), "limit": .int(Int64(limit))])
         if filtered {
             if let trial = query.trial { p["trial"] = .string(trial) }
@@ -64,12 +69,16 @@ struct LogReader {
     }
 
     func lastSeq() throws(TrialctlError) -> Int64 {
-        guard let last = try session.call(.stats)["lastSeq"]?.int64Value else { throw Reply.unexpected("lastSeq", "expected an integer") }
+        guard let last = try session.call(.stats)["lastSeq"]?.int64Value else {
+            throw Reply.unexpected("lastSeq", "expected an integer")
+        }
         return last
     }
 
     static func recorded(_ e: EventReply) throws(TrialctlError) -> Timestamp {
-        do { return try Timestamp(parsing: e.recorded) } catch { throw Reply.unexpected("events[].recorded", error.reason) }
+        do { return try Timestamp(parsing: e.recorded) } catch {
+            throw Reply.unexpected("events[].recorded", error.reason)
+        }
     }
 
     /// The first seq in 1…last+1 recorded at or after `t` (last+1: none is).
@@ -95,7 +104,9 @@ struct LogReader {
     }
 
     /// The matching events in (lower, upper], oldest first, a page at a time to `body`.
-    func forward(after lower: Int64, through upper: Int64?, _ body: ([EventReply]) throws(TrialctlError) -> Void) throws(TrialctlError) {
+    func forward(after lower: Int64, through upper: Int64?, _ body: ([EventReply]) throws(TrialctlError) -> Void)
+        throws(TrialctlError)
+    {
         var cursor = lower
         while upper.map({ cursor < $0 }) ?? true {
             // Never more than the seqs left: a window's read asks for no event beyond it.

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Pages long output like systemctl: only when standard output is a terminal and the text is
@@ -17,7 +17,8 @@ public enum Pager {
     /// The lines `text` takes on a terminal `columns` wide (long lines wrap).
     public static func screenLines(_ text: String, columns: Int) -> Int {
         var n = 0
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false).dropLast(text.hasSuffix("\n") ? 1 : 0) {
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false).dropLast(text.hasSuffix("\n") ? 1 : 0)
+        {
             let w = TextWidth.of(String(line))
             n += max(1, (w + max(1, columns) - 1) / max(1, columns))
         }
@@ -25,7 +26,9 @@ public enum Pager {
     }
 
     /// Whether `text` should go through the pager.
-    public static func shouldPage(_ text: String, terminal: Terminal, noPager: Bool, environment: [String: String]) -> Bool {
+    public static func shouldPage(_ text: String, terminal: Terminal, noPager: Bool, environment: [String: String])
+        -> Bool
+    {
         guard terminal.isTTY, !noPager, command(environment: environment) != nil else { return false }
         let rows = terminal.rows ?? 24
         return screenLines(text, columns: terminal.columns ?? 80) > rows - 1
@@ -55,7 +58,8 @@ public enum Pager {
         let argv = ["/bin/sh", "-c", cmd]
         let envp = pagerEnvironment(environment).map { "\($0.key)=\($0.value)" }
         var pid: pid_t = 0
-        let rc = withCStrings(argv) { a in withCStrings(envp) { e in posix_spawn(&pid, "/bin/sh", &actions, nil, a, e) } }
+        let rc = withCStrings(argv) { a in withCStrings(envp) { e in posix_spawn(&pid, "/bin/sh", &actions, nil, a, e) }
+        }
         close(fds[0])
         guard rc == 0 else {
             close(fds[1])

@@ -23,20 +23,27 @@ public enum PointInTimeAbsence: Equatable, Sendable {
     public var line: String {
         switch self {
         case .notHappenedYet(let name, let day, let first):
-            return "\(name): nothing recorded about it had happened by \(day)" + (first.map { " (first event: \($0))" } ?? "") + "\n"
+            return "\(name): nothing recorded about it had happened by \(day)"
+                + (first.map { " (first event: \($0))" } ?? "") + "\n"
         case .notRecordedYet(let name, let time, let first):
-            return "\(name): was not in the log yet at \(time)" + (first.map { " (first recorded \(Format.recorded($0)))" } ?? "") + "\n"
+            return "\(name): was not in the log yet at \(time)"
+                + (first.map { " (first recorded \(Format.recorded($0)))" } ?? "") + "\n"
         }
     }
 
     /// Asks trialsd about `trial` now; NoSuchTrial from there is thrown as it is (exit 4).
-    static func explain(_ trial: String, asOf: String?, knownAt: String?, _ session: Session) throws(TrialctlError) -> PointInTimeAbsence {
+    static func explain(_ trial: String, asOf: String?, knownAt: String?, _ session: Session) throws(TrialctlError)
+        -> PointInTimeAbsence
+    {
         let now = try Reply.trials(try session.call(.status, params(["trial": .string(trial)])))
         guard let current = now.first else { throw TrialctlError("no such trial: \(trial)", status: .noSuchTrial) }
         // The first event recorded of the trial says whether it was in the log at --known-at.
-        let first = try Reply.events(try session.call(.log, params(["trial": .string(current.summary.key), "limit": 1]))).first
+        let first = try Reply.events(
+            try session.call(.log, params(["trial": .string(current.summary.key), "limit": 1]))
+        ).first
         if let knownAt, let point = try? Timestamp(parsing: knownAt),
-            first.map({ (try? Timestamp(parsing: $0.recorded)).map { $0 > point } ?? true }) ?? true {
+            first.map({ (try? Timestamp(parsing: $0.recorded)).map { $0 > point } ?? true }) ?? true
+        {
             return .notRecordedYet(name: current.name, time: knownAt, firstRecorded: first?.recorded)
         }
         // Else its earliest fact in world time (the timeline is in world order) is after --as-of.

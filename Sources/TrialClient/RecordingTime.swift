@@ -11,7 +11,9 @@ public struct RecordingTime: Equatable, Sendable, CustomStringConvertible {
     public init(parsing text: String, option: String) throws {
         description = text
         if text.utf8.count == 10 {
-            guard let day = Day(text) else { throw UsageError("\(option): '\(text)' is not a day; use YYYY-MM-DD or a time like 2025-06-01T12:00Z") }
+            guard let day = Day(text) else {
+                throw UsageError("\(option): '\(text)' is not a day; use YYYY-MM-DD or a time like 2025-06-01T12:00Z")
+            }
             time = Timestamp(microseconds: Int64(day.daysSinceEpoch) * 86_400_000_000)
             return
         }

@@ -75,7 +75,9 @@ public enum Render {
 
     /// The table of every trial, like `systemctl list-units`.
     /// The title line and the header row come with `legend`; the footer apart (see Listing).
-    public static func statusTable(_ trials: [TrialReply], style: Style, asOf: String? = nil, knownAt: String? = nil, legend: Bool = true) -> Listing {
+    public static func statusTable(
+        _ trials: [TrialReply], style: Style, asOf: String? = nil, knownAt: String? = nil, legend: Bool = true
+    ) -> Listing {
         var out: [String] = []
         if legend, let when = pointInTime(asOf: asOf, knownAt: knownAt) { out.append("Trials " + when + ":") }
 
@@ -111,7 +113,8 @@ public enum Render {
                 // On a terminal the mark comes first, so that truncation cannot hide it.
                 let mark = overdue && style.symbols ? style.glyph(.warning) + " " : ""
                 let words = MilestoneWords.expected(n.milestone, window: n.window.description)
-                row.append(Table.Cell(mark + words + (overdue ? " (overdue)" : ""), Render.color(ofExpectation: n.state)))
+                row.append(
+                    Table.Cell(mark + words + (overdue ? " (overdue)" : ""), Render.color(ofExpectation: n.state)))
             } else {
                 row.append(Table.Cell("-"))
             }
@@ -125,7 +128,9 @@ public enum Render {
 
     /// One trial, like `systemctl status`: a headline, labelled fields, the timeline and the
     /// expected milestones.
-    public static func statusDetail(_ t: TrialReply, style: Style, asOf: String? = nil, knownAt: String? = nil) -> String {
+    public static func statusDetail(_ t: TrialReply, style: Style, asOf: String? = nil, knownAt: String? = nil)
+        -> String
+    {
         let s = t.summary
         let reg = s.registration
         var out: [String] = []
@@ -144,7 +149,9 @@ public enum Render {
         }
         if let r = reg {
             if let sp = r.sponsor {
-                field("Sponsor", sp + (r.collaborators.isEmpty ? "" : " (with " + r.collaborators.joined(separator: ", ") + ")"))
+                field(
+                    "Sponsor",
+                    sp + (r.collaborators.isEmpty ? "" : " (with " + r.collaborators.joined(separator: ", ") + ")"))
             } else if !r.collaborators.isEmpty {
                 field("Collaborators", r.collaborators.joined(separator: ", "))
             }
@@ -158,7 +165,9 @@ public enum Render {
                 return x
             }
             if let first = arms.first { field("Arms", first, continuation: Array(arms.dropFirst())) }
-            if !r.primaryEndpoints.isEmpty { field("Endpoints", r.primaryEndpoints.joined(separator: ", ") + " (primary)") }
+            if !r.primaryEndpoints.isEmpty {
+                field("Endpoints", r.primaryEndpoints.joined(separator: ", ") + " (primary)")
+            }
         }
         field("Status", statusText(s, withWhy: true) { style.paint($0, color) } ?? "none recorded")
         if let e = s.enrollment { field("Enrollment", "\(e.count) (\(e.type.rawValue))") }
@@ -213,12 +222,21 @@ public enum Render {
         var out: [String] = []
         let ellipsis = style.glyph(.ellipsis)
         for e in entries {
-            let head = "  " + TextWidth.pad(e.occurred.description, to: dw) + " " + TextWidth.pad(e.type.rawValue, to: tw) + " "
+            let head =
+                "  " + TextWidth.pad(e.occurred.description, to: dw) + " " + TextWidth.pad(e.type.rawValue, to: tw)
+                + " "
             let retraction = withdrawn[e.seq]
-            let suffix = retraction.map { " [retracted by seq \($0.by): \($0.reason)]" } ?? e.correctedBy.map { " [corrected by seq \($0)]" } ?? ""
+            let suffix =
+                retraction.map { " [retracted by seq \($0.by): \($0.reason)]" } ?? e.correctedBy.map {
+                    " [corrected by seq \($0)]"
+                } ?? ""
             var text = e.text
-            if let w = style.width { text = TextWidth.truncate(text, to: max(8, w - indent - suffix.count), ellipsis: ellipsis) }
-            out.append(head + style.paint(text, retraction != nil ? .struck : textColor(e.payload)) + style.paint(suffix, .grey))
+            if let w = style.width {
+                text = TextWidth.truncate(text, to: max(8, w - indent - suffix.count), ellipsis: ellipsis)
+            }
+            out.append(
+                head + style.paint(text, retraction != nil ? .struck : textColor(e.payload))
+                    + style.paint(suffix, .grey))
             for line in resultLines(e.payload) where retraction == nil {
                 var line = line
                 if let w = style.width { line = TextWidth.truncate(line, to: max(8, w - indent), ellipsis: ellipsis) }
@@ -236,7 +254,9 @@ public enum Render {
         let primary = all.filter { $0.outcomeType == .primary }
         var lines = primary.map(\.summary)
         let rest = all.count - primary.count
-        if rest > 0 { lines.append("and \(rest) other outcome measure\(rest == 1 ? "" : "s") (status --json lists them)") }
+        if rest > 0 {
+            lines.append("and \(rest) other outcome measure\(rest == 1 ? "" : "s") (status --json lists them)")
+        }
         return lines
     }
 
@@ -311,7 +331,8 @@ public enum Render {
 
     /// `  42 2026-06-02T10:00:00Z HARMONi-6 readout 2026-06-02 OS, primary endpoint met (ASCO 2026) (by alice)`
     public static func logLine(_ e: EventReply, widths: LogWidths, style: Style) -> String {
-        let head = TextWidth.pad(String(e.seq), to: widths.seq, right: true) + " " + Format.recorded(e.recorded) + " "
+        let head =
+            TextWidth.pad(String(e.seq), to: widths.seq, right: true) + " " + Format.recorded(e.recorded) + " "
             + TextWidth.pad(e.trial, to: widths.trial) + " " + TextWidth.pad(e.type, to: widths.type) + " "
             + TextWidth.pad(e.occurred, to: widths.occurred) + " "
         var by = e.recordedBy.isEmpty ? "" : " (by \(e.recordedBy))"
@@ -341,17 +362,20 @@ public enum Render {
         let widths = LogWidths(fitting: events)
         let body = lines(events.map { logLine($0, widths: widths, style: style) })
         guard let earlierUntil else { return Listing(body: body) }
-        let hint = "-- \(Wording.count(events.count, "event")) shown, the newest; earlier ones: --until \(earlierUntil) --"
+        let hint =
+            "-- \(Wording.count(events.count, "event")) shown, the newest; earlier ones: --until \(earlierUntil) --"
         return Listing(body: body, footer: style.paint(hint, .grey) + "\n")
     }
 
     // MARK: - upcoming
 
     public static func upcoming(_ items: [UpcomingReply], style: Style, legend: Bool = true) -> Listing {
-        var table = Table([
-            Table.Column("WINDOW"), Table.Column("TRIAL"), Table.Column("MILESTONE", shrinkPriority: 2, minWidth: 14),
-            Table.Column("STATE"), Table.Column("MADE ON"), Table.Column("SOURCE", shrinkPriority: 1, minWidth: 10),
-        ], showHeader: legend)
+        var table = Table(
+            [
+                Table.Column("WINDOW"), Table.Column("TRIAL"),
+                Table.Column("MILESTONE", shrinkPriority: 2, minWidth: 14),
+                Table.Column("STATE"), Table.Column("MADE ON"), Table.Column("SOURCE", shrinkPriority: 1, minWidth: 10),
+            ], showHeader: legend)
         for u in items {
             table.add([
                 Table.Cell(u.window), Table.Cell(u.name), Table.Cell(u.milestone),
@@ -377,19 +401,22 @@ public enum Render {
         let mark = style.symbols ? style.paint(style.glyph(.cross), .red) + " " : "FAILED: "
         let at = r.firstBroken.map { "seq \($0): " } ?? ""
         let problem = r.problem ?? "the hash chain is broken"
-        return mark + style.paint(at + problem, .red) + " (checked \(Wording.count(r.checked, "event")), last seq \(r.lastSeq))\n"
+        return mark + style.paint(at + problem, .red)
+            + " (checked \(Wording.count(r.checked, "event")), last seq \(r.lastSeq))\n"
     }
 
     public static func rebuilt(_ reply: JSONObject) -> String {
         let r = RebuildResponse(parameters: reply)
-        return "Rebuilt the projections of \(Wording.count(r.trials, "trial")) from \(Wording.count(Int(r.events), "event")) in \(Format.duration(seconds: r.seconds)).\n"
+        return
+            "Rebuilt the projections of \(Wording.count(r.trials, "trial")) from \(Wording.count(Int(r.events), "event")) in \(Format.duration(seconds: r.seconds)).\n"
     }
 
     public static func stats(_ r: JSONObject, style: Style) -> String {
         var rows: [(String, String)] = []
         func int(_ k: String) -> Int64 { r[k]?.int64Value ?? 0 }
         if let db = r["database"]?.stringValue { rows.append(("Database", db)) }
-        rows.append(("Size", Format.bytes(int("databaseBytes")) + " (write-ahead log \(Format.bytes(int("walBytes"))))"))
+        rows.append(
+            ("Size", Format.bytes(int("databaseBytes")) + " (write-ahead log \(Format.bytes(int("walBytes"))))"))
         if case .array(let schema)? = r["schema"], !schema.isEmpty {
             let names = schema.compactMap(\.stringValue)
             rows.append(("Schema", names.last.map { "\($0) (\(Wording.count(names.count, "migration")))" } ?? "-"))
@@ -403,13 +430,20 @@ public enum Render {
             let kw = o.keys.map(TextWidth.of).max() ?? 0
             let nw = o.map { String($0.value.int64Value ?? 0).count }.max() ?? 0
             for (i, m) in o.enumerated() {
-                rows.append((i == 0 ? label : "", TextWidth.pad(m.key + ":", to: kw + 1) + " " + TextWidth.pad(String(m.value.int64Value ?? 0), to: nw, right: true)))
+                rows.append(
+                    (
+                        i == 0 ? label : "",
+                        TextWidth.pad(m.key + ":", to: kw + 1) + " "
+                            + TextWidth.pad(String(m.value.int64Value ?? 0), to: nw, right: true)
+                    ))
             }
         }
         if int("follows") > 0 {
             var text = Wording.count(int("follows"), "follow")
             if int("followsNeverSynced") > 0 { text += ", \(int("followsNeverSynced")) never synced" }
-            if let at = r["oldestFollowSuccess"]?.stringValue { text += "; the least fresh synced \(Format.recorded(at))" }
+            if let at = r["oldestFollowSuccess"]?.stringValue {
+                text += "; the least fresh synced \(Format.recorded(at))"
+            }
             rows.append(("Following", text))
         }
         breakdown("eventsByType", "By type")
@@ -422,7 +456,8 @@ public enum Render {
                 if let problem = c["lastFailure"]?.stringValue {
                     text += "; the last, \(Format.recorded(at)): \(problem)"
                 } else {
-                    text += "; the last \(Format.recorded(at)), \(c["copiedPages"]?.int64Value ?? 0) of \(c["logPages"]?.int64Value ?? 0) pages copied"
+                    text +=
+                        "; the last \(Format.recorded(at)), \(c["copiedPages"]?.int64Value ?? 0) of \(c["logPages"]?.int64Value ?? 0) pages copied"
                 }
             }
             rows.append(("Checkpoints", text))
@@ -431,9 +466,12 @@ public enum Render {
         rows.append(("Subscribers", "\(int("subscribers"))"))
         if let up = r["uptimeSeconds"]?.doubleValue { rows.append(("Uptime", Format.timespan(seconds: up))) }
         let lw = rows.map { TextWidth.of($0.0) }.max() ?? 0
-        return lines(rows.map { label, value in
-            (label.isEmpty ? String(repeating: " ", count: lw + 2) : TextWidth.pad(label + ":", to: lw + 2, right: true)) + " " + value
-        })
+        return lines(
+            rows.map { label, value in
+                (label.isEmpty
+                    ? String(repeating: " ", count: lw + 2) : TextWidth.pad(label + ":", to: lw + 2, right: true)) + " "
+                    + value
+            })
     }
 
     // MARK: - record, correct, retract, import
@@ -461,8 +499,11 @@ public enum Render {
     }
 
     /// The `AppendMany` reply: one line per event.
-    public static func appendedMany(_ r: JSONObject, replayed: (EventReply) -> Bool = { _ in false }) throws(TrialctlError) -> String {
-        try Reply.events(Reply.read(AppendManyResponse.self, r).events).map { recorded($0, replayed: replayed($0)) }.joined()
+    public static func appendedMany(_ r: JSONObject, replayed: (EventReply) -> Bool = { _ in false })
+        throws(TrialctlError) -> String
+    {
+        try Reply.events(Reply.read(AppendManyResponse.self, r).events).map { recorded($0, replayed: replayed($0)) }
+            .joined()
     }
 
     /// The `Import` reply: per trial, what was recorded.

@@ -11,7 +11,10 @@ public struct TrialReply: Equatable, Sendable {
     /// Milestones withdrawn, found in the log (Status does not carry them).
     public var retracted: [RetractedEntry] = []
 
-    public init(summary: TrialSummary, timeline: [TimelineEntry]? = nil, expectations: [Expectation]? = nil, retracted: [RetractedEntry] = []) {
+    public init(
+        summary: TrialSummary, timeline: [TimelineEntry]? = nil, expectations: [Expectation]? = nil,
+        retracted: [RetractedEntry] = []
+    ) {
         self.summary = summary
         self.timeline = timeline
         self.expectations = expectations
@@ -21,8 +24,12 @@ public struct TrialReply: Equatable, Sendable {
     public init(json: JSONValue, path: String = "trial") throws(TrialctlError) {
         guard case .object(let o) = json else { throw Reply.unexpected(path, "expected an object") }
         summary = try Reply.decode(path) { try TrialSummary(json: .object(o.only(TrialsTypes.trialSummary))) }
-        timeline = try Self.list(o, "timeline", path: path, keys: TrialsTypes.timelineEntry) { try TimelineEntry(json: $0) }
-        expectations = try Self.list(o, "expectations", path: path, keys: TrialsTypes.expectation) { try Expectation(json: $0) }
+        timeline = try Self.list(o, "timeline", path: path, keys: TrialsTypes.timelineEntry) {
+            try TimelineEntry(json: $0)
+        }
+        expectations = try Self.list(o, "expectations", path: path, keys: TrialsTypes.expectation) {
+            try Expectation(json: $0)
+        }
     }
 
     /// The objects of array `key`, each cut to `keys` and decoded by `make`; nil when there is
@@ -122,7 +129,8 @@ public struct UpcomingReply: Equatable, Sendable {
         milestone = try string("milestone")
         window = try string("window")
         guard let st = ExpectationState(rawValue: try string("state")) else {
-            throw Reply.unexpected("\(path).state", "expected one of \(ExpectationState.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw Reply.unexpected(
+                "\(path).state", "expected one of \(ExpectationState.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         state = st
         madeOn = (try? string("madeOn")) ?? ""
@@ -157,7 +165,9 @@ enum Reply {
     /// Status's trials.
     static func trials(_ reply: JSONObject) throws(TrialctlError) -> [TrialReply] {
         var out: [TrialReply] = []
-        for (i, t) in try read(StatusResponse.self, reply).trials.enumerated() { out.append(try TrialReply(json: t, path: "trials[\(i)]")) }
+        for (i, t) in try read(StatusResponse.self, reply).trials.enumerated() {
+            out.append(try TrialReply(json: t, path: "trials[\(i)]"))
+        }
         return out
     }
 

@@ -20,7 +20,9 @@ public struct RetractedEntry: Equatable, Sendable {
 
     /// The trial's retracted milestones as of the point in time asked: retractions recorded by
     /// --known-at, of milestones recorded by then that had certainly happened by --as-of.
-    static func find(trial key: String, asOf: String?, knownAt: String?, _ session: Session) throws(TrialctlError) -> [RetractedEntry] {
+    static func find(trial key: String, asOf: String?, knownAt: String?, _ session: Session) throws(TrialctlError)
+        -> [RetractedEntry]
+    {
         let known = knownAt.flatMap { try? Timestamp(parsing: $0) }
         let day = asOf.flatMap(Day.init)
         func recordedBy(_ e: EventReply) -> Bool {
@@ -31,7 +33,11 @@ public struct RetractedEntry: Equatable, Sendable {
         var since: Int64 = 0
         let limit = JSONValue.int(Int64(LogRequest.maximumLimit))
         while true {
-            let log = try Reply.read(LogResponse.self, try session.call(.log, params(["trial": .string(key), "types": ["retracted"], "since": .int(since), "limit": limit])))
+            let log = try Reply.read(
+                LogResponse.self,
+                try session.call(
+                    .log, params(["trial": .string(key), "types": ["retracted"], "since": .int(since), "limit": limit]))
+            )
             retractions += try Reply.events(log.events).filter(recordedBy)
             guard let next = log.next, next > since else { break }
             since = next
@@ -40,15 +46,20 @@ public struct RetractedEntry: Equatable, Sendable {
         for r in retractions {
             guard let target = r.payload["target"]?.int64Value else { continue }
             let reason = r.payload["reason"]?.stringValue ?? ""
-            guard let original = try Reply.events(try session.call(.log, params(["since": .int(target - 1), "limit": 1]))).first,
+            guard
+                let original = try Reply.events(
+                    try session.call(.log, params(["since": .int(target - 1), "limit": 1]))
+                ).first,
                 original.seq == target, recordedBy(original),
                 let type = EventType(rawValue: original.type), type.isMilestone,
                 let payload = original.typedPayload, let occurred = try? PartialDate(parsing: original.occurred)
             else { continue }
             if let day, day < occurred.end { continue }
-            out.append(RetractedEntry(
-                entry: TimelineEntry(seq: target, occurred: occurred, payload: payload, source: original.source, correctedBy: nil),
-                by: r.seq, reason: reason))
+            out.append(
+                RetractedEntry(
+                    entry: TimelineEntry(
+                        seq: target, occurred: occurred, payload: payload, source: original.source, correctedBy: nil),
+                    by: r.seq, reason: reason))
         }
         return out
     }

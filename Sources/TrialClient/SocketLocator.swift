@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Finds trialsd's control socket: `--socket`, else `TRIALCTL_SOCKET` (either is the only
@@ -33,7 +33,10 @@ public struct SocketLocator {
     public var fileExists: (String) -> Bool
     public var uid: UInt32
 
-    public init(environment: [String: String], fileExists: @escaping (String) -> Bool = SocketLocator.exists, uid: UInt32 = getuid()) {
+    public init(
+        environment: [String: String], fileExists: @escaping (String) -> Bool = SocketLocator.exists,
+        uid: UInt32 = getuid()
+    ) {
         self.environment = environment
         self.fileExists = fileExists
         self.uid = uid

@@ -58,7 +58,8 @@ public struct Table {
             let members = columns.indices.filter { columns[$0].shrinkPriority == tier }
             func floor(_ i: Int) -> Int { max(columns[i].minWidth, showHeader ? TextWidth.of(columns[i].title) : 1) }
             while total > limit {
-                guard let widest = members.filter({ widths[$0] > floor($0) }).max(by: { widths[$0] < widths[$1] }) else { break }
+                guard let widest = members.filter({ widths[$0] > floor($0) }).max(by: { widths[$0] < widths[$1] })
+                else { break }
                 widths[widest] -= 1
                 total -= 1
             }
@@ -77,13 +78,16 @@ public struct Table {
                 let last = i == cells.count - 1
                 var text = cell.text
                 if TextWidth.of(text) > widths[i] { text = TextWidth.truncate(text, to: widths[i], ellipsis: ellipsis) }
-                let padded = last && !columns[i].alignRight ? text : TextWidth.pad(text, to: widths[i], right: columns[i].alignRight)
+                let padded =
+                    last && !columns[i].alignRight
+                    ? text : TextWidth.pad(text, to: widths[i], right: columns[i].alignRight)
                 if header {
                     parts.append(padded)
                 } else if let color = cell.color, style.color, !text.isEmpty {
                     // Paint the text, not the padding.
                     let fill = String(repeating: " ", count: max(0, TextWidth.of(padded) - TextWidth.of(text)))
-                    parts.append(columns[i].alignRight ? fill + style.paint(text, color) : style.paint(text, color) + fill)
+                    parts.append(
+                        columns[i].alignRight ? fill + style.paint(text, color) : style.paint(text, color) + fill)
                 } else {
                     parts.append(padded)
                 }

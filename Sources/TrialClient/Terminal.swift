@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// What trialctl knows about its standard output: whether it is a terminal, and how big.
@@ -44,7 +44,9 @@ public struct Terminal: Equatable, Sendable {
     public func colorEnabled(environment: [String: String], noColorFlag: Bool = false) -> Bool {
         guard isTTY, !noColorFlag, term != "dumb" else { return false }
         if let v = environment["NO_COLOR"], !v.isEmpty { return false }
-        if let v = environment["SYSTEMD_COLORS"], ["0", "false", "no", "off", "n", "f"].contains(v.lowercased()) { return false }
+        if let v = environment["SYSTEMD_COLORS"], ["0", "false", "no", "off", "n", "f"].contains(v.lowercased()) {
+            return false
+        }
         return true
     }
 
@@ -75,7 +77,9 @@ public struct Style: Equatable, Sendable {
     public static let plain = Style(color: false, symbols: false, width: nil)
 
     /// A terminal of `width` columns.
-    public static func terminal(width: Int, color: Bool = true) -> Style { Style(color: color, symbols: true, width: width) }
+    public static func terminal(width: Int, color: Bool = true) -> Style {
+        Style(color: color, symbols: true, width: width)
+    }
 
     /// `text` in `color` when colour is on.
     public func paint(_ text: String, _ color: ANSIColor?) -> String {

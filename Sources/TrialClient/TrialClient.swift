@@ -1,6 +1,6 @@
 // trialctl's commands and presentation.
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import ArgumentParser
 
@@ -24,7 +24,9 @@ public enum TrialctlMain {
     public static func run(_ arguments: [String], context ctx: Context) -> Int32 {
         let args = withDefaultCommand(arguments)
         if let first = args.first, !first.hasPrefix("-"), !commandNames.contains(first) {
-            ctx.writeErr("trialctl: unknown command '\(first)'; the commands are \(commandNames.dropLast().joined(separator: ", ")) (see 'trialctl --help')\n")
+            ctx.writeErr(
+                "trialctl: unknown command '\(first)'; the commands are \(commandNames.dropLast().joined(separator: ", ")) (see 'trialctl --help')\n"
+            )
             return ExitStatus.usage.rawValue
         }
         var command: ParsableCommand
@@ -55,7 +57,9 @@ public enum TrialctlMain {
     /// Runs trialctl in-process with the given environment and standard input, capturing its
     /// output (not a terminal: no colour, no pager). trialsd is found as `--socket` or
     /// `TRIALCTL_SOCKET` in `environment` say, else by the usual lookup.
-    public static func run(_ arguments: [String], environment: [String: String] = [:], stdin: [UInt8] = []) -> TrialctlResult {
+    public static func run(_ arguments: [String], environment: [String: String] = [:], stdin: [UInt8] = [])
+        -> TrialctlResult
+    {
         var out = ""
         var err = ""
         let ctx = Context(
@@ -109,7 +113,8 @@ public enum TrialctlMain {
                 leading += rest.prefix(2)
                 rest = rest.dropFirst(2)
             } else if leadingFlags.contains(first) || leadingValueOptions.contains(where: { first.hasPrefix($0 + "=") })
-                || leadingAttachedOptions.contains(where: { first.hasPrefix($0) }) {
+                || leadingAttachedOptions.contains(where: { first.hasPrefix($0) })
+            {
                 leading.append(first)
                 rest = rest.dropFirst()
             } else {
@@ -124,7 +129,10 @@ public enum TrialctlMain {
     static func withDefaultCommand(_ arguments: [String]) -> [String] {
         let arguments = hoistingCommonOptions(expandingPlainJSON(arguments))
         guard let first = arguments.first else { return ["status"] }
-        let rootOnly = ["-h", "--help", "--version", "--generate-completion-script", "---completion", "--experimental-dump-help", "help"]
+        let rootOnly = [
+            "-h", "--help", "--version", "--generate-completion-script", "---completion", "--experimental-dump-help",
+            "help",
+        ]
         if first.hasPrefix("-"), !rootOnly.contains(where: { first == $0 || first.hasPrefix($0 + "=") }) {
             return ["status"] + arguments
         }

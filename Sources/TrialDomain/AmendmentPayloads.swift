@@ -18,7 +18,9 @@ public struct Corrected: Equatable, Sendable {
         target = try r.int("target", range: 1...Int64.max)
         reason = try r.string("reason")
         guard let p = r.value("payload") else { throw ValidationError(field: "payload", reason: "missing (required)") }
-        guard case .object = p else { throw ValidationError(field: "payload", reason: "expected an object, got \(p.kindName)") }
+        guard case .object = p else {
+            throw ValidationError(field: "payload", reason: "expected an object, got \(p.kindName)")
+        }
         payload = p
         try r.finish()
     }

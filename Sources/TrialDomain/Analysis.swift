@@ -60,7 +60,10 @@ public struct Effect: Equatable, Sendable {
     /// 1 or 2: a one- or two-sided interval.
     public var ciSides: Int?
 
-    public init(kind: EffectKind, name: String? = nil, value: Double, ciLevel: Double? = nil, ciLow: Double? = nil, ciHigh: Double? = nil, ciSides: Int? = nil) {
+    public init(
+        kind: EffectKind, name: String? = nil, value: Double, ciLevel: Double? = nil, ciLow: Double? = nil,
+        ciHigh: Double? = nil, ciSides: Int? = nil
+    ) {
         self.kind = kind
         self.name = name
         self.value = value
@@ -90,7 +93,8 @@ public struct Effect: Equatable, Sendable {
             throw ValidationError(field: "name", reason: "an 'other' effect needs the source's name for it")
         }
         if kind != .other, name != nil {
-            throw ValidationError(field: "name", reason: "only an 'other' effect has a name; '\(kind.rawValue)' names itself")
+            throw ValidationError(
+                field: "name", reason: "only an 'other' effect has a name; '\(kind.rawValue)' names itself")
         }
         if kind.isRatio, !(value > 0) {
             throw ValidationError(field: "value", reason: "a \(kind.rawValue.replacingDash) must be greater than 0")
@@ -99,7 +103,9 @@ public struct Effect: Equatable, Sendable {
             throw ValidationError(field: "ciLevel", reason: "a confidence level is a percentage between 0 and 100")
         }
         if let lo = ciLow, let hi = ciHigh, lo > hi {
-            throw ValidationError(field: "ciLow", reason: "the interval's low end \(formatNumber(lo)) is above its high end \(formatNumber(hi))")
+            throw ValidationError(
+                field: "ciLow",
+                reason: "the interval's low end \(formatNumber(lo)) is above its high end \(formatNumber(hi))")
         }
         if kind.isRatio, let lo = ciLow, lo < 0 {
             throw ValidationError(field: "ciLow", reason: "a ratio's interval cannot go below 0")
@@ -146,7 +152,8 @@ public struct Analysis: Equatable, Sendable {
     /// `Regression, Logistic`, `ANCOVA`, `Log Rank`.
     public var method: String?
 
-    public init(arms: [String] = [], effect: Effect? = nil, pValue: EndpointResult.PValue? = nil, method: String? = nil) {
+    public init(arms: [String] = [], effect: Effect? = nil, pValue: EndpointResult.PValue? = nil, method: String? = nil)
+    {
         self.arms = arms
         self.effect = effect
         self.pValue = pValue
@@ -187,7 +194,9 @@ extension EndpointResult.PValue {
     public init(json: JSONValue) throws {
         var f = try FieldReader(json)
         let value = try f.double("value")
-        guard value >= 0, value <= 1 else { throw ValidationError(field: "value", reason: "a p-value lies between 0 and 1") }
+        guard value >= 0, value <= 1 else {
+            throw ValidationError(field: "value", reason: "a p-value lies between 0 and 1")
+        }
         let comparator: Comparator
         if let c = try f.optionalString("comparator") {
             guard let cc = Comparator(rawValue: c == "≤" ? "<=" : c) else {
@@ -200,7 +209,8 @@ extension EndpointResult.PValue {
         let sided: Int?
         if case .string(let s)? = f.peek("sided") {
             guard s == Self.unstated else {
-                throw ValidationError(field: "sided", reason: "'\(s)' is not a sidedness; use 1, 2 or \"\(Self.unstated)\"")
+                throw ValidationError(
+                    field: "sided", reason: "'\(s)' is not a sidedness; use 1, 2 or \"\(Self.unstated)\"")
             }
             _ = f.value("sided")
             sided = nil
@@ -215,7 +225,10 @@ extension EndpointResult.PValue {
     public static let unstated = "unstated"
 
     public var json: JSONValue {
-        ["value": .double(value), "comparator": .string(comparator.rawValue), "sided": sided.map { .int(Int64($0)) } ?? .string(Self.unstated)]
+        [
+            "value": .double(value), "comparator": .string(comparator.rawValue),
+            "sided": sided.map { .int(Int64($0)) } ?? .string(Self.unstated),
+        ]
     }
 
     /// `2-sided P < .0001` when the sidedness is known (as always), `P < .001` when unstated.

@@ -104,12 +104,16 @@ public struct EndpointResult: Equatable, Sendable {
         hazardRatio = try r.object("hazardRatio") { v in
             var f = try FieldReader(v)
             let h = HazardRatio(
-                value: try f.double("value"), ciLow: try f.optionalDouble("ciLow"), ciHigh: try f.optionalDouble("ciHigh"),
+                value: try f.double("value"), ciLow: try f.optionalDouble("ciLow"),
+                ciHigh: try f.optionalDouble("ciHigh"),
                 ciLevel: try f.optionalDouble("ciLevel"))
             try f.finish()
-            guard h.value > 0 else { throw ValidationError(field: "value", reason: "a hazard ratio must be greater than 0") }
+            guard h.value > 0 else {
+                throw ValidationError(field: "value", reason: "a hazard ratio must be greater than 0")
+            }
             if (h.ciLow == nil) != (h.ciHigh == nil) {
-                throw ValidationError(field: h.ciLow == nil ? "ciLow" : "ciHigh", reason: "give both ends of the interval")
+                throw ValidationError(
+                    field: h.ciLow == nil ? "ciLow" : "ciHigh", reason: "give both ends of the interval")
             }
             try checkInterval(h.ciLow, h.value, h.ciHigh)
             if let l = h.ciLevel, !(l > 0 && l < 100) {
@@ -128,15 +132,17 @@ public struct EndpointResult: Equatable, Sendable {
         var b = ObjectBuilder()
         b.set("endpoint", endpoint)
         b.set("arms", strings: arms)
-        b.set("values", array: values.map { v in
-            var o = ObjectBuilder()
-            o.set("arm", v.arm)
-            o.set("value", v.value)
-            o.set("unit", v.unit)
-            o.set("ciLow", v.ciLow)
-            o.set("ciHigh", v.ciHigh)
-            return o.value
-        })
+        b.set(
+            "values",
+            array: values.map { v in
+                var o = ObjectBuilder()
+                o.set("arm", v.arm)
+                o.set("value", v.value)
+                o.set("unit", v.unit)
+                o.set("ciLow", v.ciLow)
+                o.set("ciHigh", v.ciHigh)
+                return o.value
+            })
         if let h = hazardRatio {
             var o = ObjectBuilder()
             o.set("value", h.value)
@@ -170,7 +176,9 @@ public struct EndpointResult: Equatable, Sendable {
         parts.append(head)
         if let h = hazardRatio {
             var s = "HR \(formatNumber(h.value))"
-            if let lo = h.ciLow, let hi = h.ciHigh { s += " (\(formatNumber(h.ciLevel ?? 95))% CI \(formatNumber(lo))–\(formatNumber(hi)))" }
+            if let lo = h.ciLow, let hi = h.ciHigh {
+                s += " (\(formatNumber(h.ciLevel ?? 95))% CI \(formatNumber(lo))–\(formatNumber(hi)))"
+            }
             parts.append(s)
         }
         if let p = pValue { parts.append(p.summary) }
@@ -201,7 +209,9 @@ extension EndpointResult {
         }
         parts.append(head)
         if let h = hazardRatio {
-            parts.append(Effect(kind: .hazardRatio, value: h.value, ciLevel: h.ciLevel, ciLow: h.ciLow, ciHigh: h.ciHigh).summary)
+            parts.append(
+                Effect(kind: .hazardRatio, value: h.value, ciLevel: h.ciLevel, ciLow: h.ciLow, ciHigh: h.ciHigh).summary
+            )
         }
         if let p = pValue { parts.append(p.summary) }
         for a in analyses {
@@ -220,9 +230,20 @@ func isPercentage(_ unit: String) -> Bool {
 }
 
 func checkInterval(_ lo: Double?, _ v: Double, _ hi: Double?) throws {
-    if let lo, let hi, lo > hi { throw ValidationError(field: "ciLow", reason: "the interval's low end \(formatNumber(lo)) is above its high end \(formatNumber(hi))") }
-    if let lo, lo > v { throw ValidationError(field: "ciLow", reason: "the interval's low end \(formatNumber(lo)) is above the value \(formatNumber(v))") }
-    if let hi, hi < v { throw ValidationError(field: "ciHigh", reason: "the interval's high end \(formatNumber(hi)) is below the value \(formatNumber(v))") }
+    if let lo, let hi, lo > hi {
+        throw ValidationError(
+            field: "ciLow",
+            reason: "the interval's low end \(formatNumber(lo)) is above its high end \(formatNumber(hi))")
+    }
+    if let lo, lo > v {
+        throw ValidationError(
+            field: "ciLow", reason: "the interval's low end \(formatNumber(lo)) is above the value \(formatNumber(v))")
+    }
+    if let hi, hi < v {
+        throw ValidationError(
+            field: "ciHigh", reason: "the interval's high end \(formatNumber(hi)) is below the value \(formatNumber(v))"
+        )
+    }
 }
 
 /// Shortest form: `11.1`, `0.51`, `780`.

@@ -57,7 +57,9 @@ public struct NewEvent: Equatable, Sendable {
     }
 
     /// The fields of the contract; anything else is refused.
-    public static let contractFields: Set<String> = ["trial", "type", "occurred", "source", "id", "expectedVersion", "payload"]
+    public static let contractFields: Set<String> = [
+        "trial", "type", "occurred", "source", "id", "expectedVersion", "payload",
+    ]
 
     /// Validates an event object of the contract. `today` is the clock's UTC day: a fact dated
     /// after today plus a day of clock skew is refused (a forecast's window may lie ahead).
@@ -67,7 +69,11 @@ public struct NewEvent: Equatable, Sendable {
             var r = try FieldReader(json)
             let typeName = try r.string("type")
             guard let type = EventType.named(typeName) else {
-                throw ValidationError(field: "type", reason: "unknown event type '\(typeName)'; the types are \(EventType.allCases.map(\.rawValue).joined(separator: ", "))")
+                throw ValidationError(
+                    field: "type",
+                    reason:
+                        "unknown event type '\(typeName)'; the types are \(EventType.allCases.map(\.rawValue).joined(separator: ", "))"
+                )
             }
             if let t = try r.optionalString("trial", maxLength: 200) {
                 do { trial = try TrialReference(t) } catch { throw error.under("trial") }
@@ -87,7 +93,9 @@ public struct NewEvent: Equatable, Sendable {
                 id = nil
             }
             expectedVersion = try r.optionalInt("expectedVersion", range: 0...Int64.max)
-            guard let p = r.value("payload") else { throw ValidationError(field: "payload", reason: "missing (required)") }
+            guard let p = r.value("payload") else {
+                throw ValidationError(field: "payload", reason: "missing (required)")
+            }
             try r.finish()
             do { payload = try Payload(type: type, json: p) } catch { throw error.under("payload") }
             try checkLineTexts()
@@ -106,7 +114,9 @@ public struct NewEvent: Equatable, Sendable {
     /// hashed as three bytes, read back as one, and broke the hash chain at its seq for ever.
     /// (Payload texts are stored as escaped JSON and keep any character.)
     func checkLineTexts() throws(ValidationError) {
-        if let source, let reason = Self.lineTextProblem(source) { throw ValidationError(field: "source", reason: reason) }
+        if let source, let reason = Self.lineTextProblem(source) {
+            throw ValidationError(field: "source", reason: reason)
+        }
         if case .registered(let r) = payload, let acronym = r.acronym, let reason = Self.lineTextProblem(acronym) {
             throw ValidationError(field: "payload.acronym", reason: reason)
         }
@@ -125,7 +135,8 @@ public struct NewEvent: Equatable, Sendable {
     public func checkDate(today: Day) throws(ValidationError) {
         guard !type.isForecast else { return }
         if occurred.start > today.adding(days: 1) {
-            throw ValidationError(field: "occurred", reason: "\(occurred) is in the future; only a forecast (milestone-expected) may be")
+            throw ValidationError(
+                field: "occurred", reason: "\(occurred) is in the future; only a forecast (milestone-expected) may be")
         }
     }
 

@@ -44,7 +44,9 @@ public enum EventText {
             }
             let untyped = r.results.filter { $0.outcomeType == nil }.count
             let all = counts + (untyped > 0 ? ["\(untyped) other"] : [])
-            if !all.isEmpty { s += ": " + all.joined(separator: ", ") + " outcome measure" + (r.results.count == 1 ? "" : "s") }
+            if !all.isEmpty {
+                s += ": " + all.joined(separator: ", ") + " outcome measure" + (r.results.count == 1 ? "" : "s")
+            }
             if r.outcome != .notStated { s += ", " + r.outcome.phrase }
             if let v = r.venue { s += " (\(v))" }
             return s

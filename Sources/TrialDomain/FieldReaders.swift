@@ -8,7 +8,9 @@
 
 extension FieldReader {
     public mutating func partialDate(_ key: String) throws -> PartialDate {
-        guard let d = try optionalPartialDate(key) else { throw ValidationError(field: key, reason: "missing (required)") }
+        guard let d = try optionalPartialDate(key) else {
+            throw ValidationError(field: key, reason: "missing (required)")
+        }
         return d
     }
 
@@ -25,11 +27,15 @@ struct ObjectBuilder {
     mutating func set(_ key: String, _ value: String?) { if let value { object[key] = .string(value) } }
     mutating func set(_ key: String, _ value: Int64?) { if let value { object[key] = .int(value) } }
     mutating func set(_ key: String, _ value: Double?) { if let value { object[key] = .double(value) } }
-    mutating func set(_ key: String, _ value: PartialDate?) { if let value { object[key] = .string(value.description) } }
+    mutating func set(_ key: String, _ value: PartialDate?) {
+        if let value { object[key] = .string(value.description) }
+    }
     mutating func set<E: RawRepresentable>(_ key: String, _ value: E?) where E.RawValue == String {
         if let value { object[key] = .string(value.rawValue) }
     }
-    mutating func set(_ key: String, strings: [String]) { if !strings.isEmpty { object[key] = .array(strings.map { .string($0) }) } }
+    mutating func set(_ key: String, strings: [String]) {
+        if !strings.isEmpty { object[key] = .array(strings.map { .string($0) }) }
+    }
     mutating func set(_ key: String, array: [JSONValue]) { if !array.isEmpty { object[key] = .array(array) } }
     var value: JSONValue { .object(object) }
 }
@@ -43,10 +49,14 @@ extension ObjectBuilder: JSONMemberSink {
     mutating func member(_ k: StaticString, _ d: PartialDate?) { set(Self.name(k), d) }
     mutating func member(_ k: StaticString, _ t: Timestamp) { set(Self.name(k), t.description) }
     mutating func member(_ k: StaticString, _ v: JSONValue?) { set(Self.name(k), v) }
-    mutating func member<E: RawRepresentable>(_ k: StaticString, _ e: E?) where E.RawValue == String { set(Self.name(k), e) }
+    mutating func member<E: RawRepresentable>(_ k: StaticString, _ e: E?) where E.RawValue == String {
+        set(Self.name(k), e)
+    }
     mutating func member<T: JSONWritable>(_ k: StaticString, _ v: T?) { set(Self.name(k), v?.json) }
     mutating func member(_ k: StaticString, strings: [String]) { set(Self.name(k), strings: strings) }
-    mutating func member<T: JSONWritable>(_ k: StaticString, objects: [T]) { set(Self.name(k), array: objects.map(\.json)) }
+    mutating func member<T: JSONWritable>(_ k: StaticString, objects: [T]) {
+        set(Self.name(k), array: objects.map(\.json))
+    }
     mutating func member(_ k: StaticString, canonicalText _: String?, _ value: @autoclosure () -> JSONValue) {
         set(Self.name(k), value())
     }

@@ -49,7 +49,9 @@ public enum FollowTarget: Hashable, Sendable, CustomStringConvertible {
             guard TrialIdentifier.isNCT(up) else {
                 throw ValidationError(
                     field: "target",
-                    reason: "'\(raw.oneLineForMessage)' is not an NCT number; a followed trial is NCT followed by 8 digits, e.g. NCT05499390")
+                    reason:
+                        "'\(raw.oneLineForMessage)' is not an NCT number; a followed trial is NCT followed by 8 digits, e.g. NCT05499390"
+                )
             }
             return .trial(up)
         case .query(let raw):
@@ -59,12 +61,17 @@ public enum FollowTarget: Hashable, Sendable, CustomStringConvertible {
             }
             guard q.hasAtMost(characters: FollowTarget.maximumQueryLength) else {
                 throw ValidationError(
-                    field: "target", reason: "a followed query must be at most \(FollowTarget.maximumQueryLength) characters (this one has \(q.count))")
+                    field: "target",
+                    reason:
+                        "a followed query must be at most \(FollowTarget.maximumQueryLength) characters (this one has \(q.count))"
+                )
             }
             if let c = q.unicodeScalars.first(where: { $0.properties.generalCategory == .control }) {
                 throw ValidationError(
                     field: "target",
-                    reason: "a followed query must not contain control characters (it has U+\(String(c.value, radix: 16, uppercase: true).leftPadded(to: 4)))")
+                    reason:
+                        "a followed query must not contain control characters (it has U+\(String(c.value, radix: 16, uppercase: true).leftPadded(to: 4)))"
+                )
             }
             return .query(q)
         }
@@ -75,7 +82,8 @@ extension String {
     /// For quoting a refused value in a one-line message: control characters as `?`, at most
     /// 80 characters.
     fileprivate var oneLineForMessage: String {
-        let cleaned = String(String.UnicodeScalarView(unicodeScalars.map { $0.properties.generalCategory == .control ? "?" : $0 }))
+        let cleaned = String(
+            String.UnicodeScalarView(unicodeScalars.map { $0.properties.generalCategory == .control ? "?" : $0 }))
         return cleaned.count > 80 ? String(cleaned.prefix(79)) + "…" : cleaned
     }
 

@@ -18,7 +18,9 @@ public struct MilestoneSpec: Hashable, Sendable, CustomStringConvertible {
         let rest = colon.map { String(s[s.utf8.index(after: $0)...]).trimmingSpaces }
         guard let t = EventType.named(name), t.canBeExpected else {
             let allowed = EventType.allCases.filter(\.canBeExpected).map(\.rawValue).joined(separator: ", ")
-            throw ValidationError(field: "", reason: "'\(s)' is not a milestone; use one of \(allowed), optionally with ':qualifier' (readout:OS)")
+            throw ValidationError(
+                field: "",
+                reason: "'\(s)' is not a milestone; use one of \(allowed), optionally with ':qualifier' (readout:OS)")
         }
         type = t
         qualifier = rest?.isEmpty == false ? rest : nil

@@ -92,7 +92,8 @@ public struct TrialFold: Sendable, Equatable {
     /// `timeline` then holds the recent facts' entries, the new one's among them.
     public mutating func merge(_ event: RecordedEvent) throws(LifecycleViolation) {
         precondition(canMerge(event), "the fact sorts before the recent facts")
-        let fact = Fact(seq: event.seq, occurred: event.occurred, payload: event.payload, source: event.source, correctedBy: nil)
+        let fact = Fact(
+            seq: event.seq, occurred: event.occurred, payload: event.payload, source: event.source, correctedBy: nil)
         var facts = recent
         // A fact sorts after one with the same date (its seq is greater), before a later one.
         facts.insert(fact, at: facts.firstIndex { fact.occurred < $0.occurred } ?? facts.endIndex)
@@ -129,7 +130,9 @@ public struct TrialFold: Sendable, Equatable {
     ///
     /// `lenient` replays stored history without enforcing the rules (rebuilds, `as-of` and
     /// `known-at` views, a cold cache): what is in the log happened, whatever a later rule says.
-    public static func fold(key: String, events: [RecordedEvent], strictSeq: Int64? = nil, lenient: Bool = false) throws(LifecycleViolation) -> TrialFold {
+    public static func fold(key: String, events: [RecordedEvent], strictSeq: Int64? = nil, lenient: Bool = false)
+        throws(LifecycleViolation) -> TrialFold
+    {
         var fold = TrialFold(key: key)
         fold.checking = !lenient
         var corrections: [Int64: (seq: Int64, json: JSONValue)] = [:]
@@ -194,7 +197,8 @@ public struct TrialFold: Sendable, Equatable {
         precondition(!event.type.isAmendment, "amendments need a refold")
         summary.version = max(summary.version, event.version)
         summary.lastSeq = max(summary.lastSeq, event.seq)
-        let fact = Fact(seq: event.seq, occurred: event.occurred, payload: event.payload, source: event.source, correctedBy: nil)
+        let fact = Fact(
+            seq: event.seq, occurred: event.occurred, payload: event.payload, source: event.source, correctedBy: nil)
         try apply(fact, strict: true)
         if tracksRecent {
             recent.append(fact)
@@ -225,15 +229,22 @@ public struct TrialFold: Sendable, Equatable {
         case .statusChanged(let s):
             if s.status != .unknown, let known {
                 if known == .withdrawn, s.status != .withdrawn {
-                    try refuse(f, "was withdrawn (\(ref(statusSeq))) and cannot become \(s.status.rawValue); correct or retract \(ref(statusSeq)) first")
+                    try refuse(
+                        f,
+                        "was withdrawn (\(ref(statusSeq))) and cannot become \(s.status.rawValue); correct or retract \(ref(statusSeq)) first"
+                    )
                 }
                 if known == .completed || known == .terminated, s.status.isOngoing {
-                    try refuse(f, "cannot be \(s.status.rawValue) after \(known.rawValue) (\(ref(statusSeq))) unless a correction of \(ref(statusSeq)) says so")
+                    try refuse(
+                        f,
+                        "cannot be \(s.status.rawValue) after \(known.rawValue) (\(ref(statusSeq))) unless a correction of \(ref(statusSeq)) says so"
+                    )
                 }
             }
             if s.status == .withdrawn {
                 if let r = firstResultSeq {
-                    try refuse(f, "cannot be withdrawn: it has results (seq \(r)), and a withdrawn trial never enrolled")
+                    try refuse(
+                        f, "cannot be withdrawn: it has results (seq \(r)), and a withdrawn trial never enrolled")
                 }
                 if let e = summary.enrollment, e.type == .actual, e.count > 0 {
                     try refuse(f, "cannot be withdrawn: it enrolled \(e.count) participants (actual)")
@@ -260,17 +271,23 @@ public struct TrialFold: Sendable, Equatable {
         case .presented, .published, .regulatorySubmission, .regulatoryDecision:
             break
         case .milestoneExpected(let m):
-            for i in expectations.indices where expectations[i].isOpen && expectations[i].milestone.sameMilestone(as: m.milestone) {
+            for i in expectations.indices
+            where expectations[i].isOpen && expectations[i].milestone.sameMilestone(as: m.milestone) {
                 expectations[i].state = .superseded
                 expectations[i].resolvedBy = f.seq
             }
             // Kept in seq (recording) order, whatever the world order of the forecasts.
-            let x = Expectation(seq: f.seq, milestone: m.milestone, window: m.window, madeOn: f.occurred, source: f.source, state: .pending)
+            let x = Expectation(
+                seq: f.seq, milestone: m.milestone, window: m.window, madeOn: f.occurred, source: f.source,
+                state: .pending)
             expectations.insert(x, at: expectations.firstIndex { $0.seq > f.seq } ?? expectations.endIndex)
         case .milestoneOverdue(let o):
             onTimeline = false
             guard let i = expectations.firstIndex(where: { $0.seq == o.expected }) else {
-                if strict { try refuse(f, "seq \(o.expected) is not an expected milestone of this trial (or not yet, in world order)") }
+                if strict {
+                    try refuse(
+                        f, "seq \(o.expected) is not an expected milestone of this trial (or not yet, in world order)")
+                }
                 break
             }
             switch expectations[i].state {
@@ -278,11 +295,17 @@ public struct TrialFold: Sendable, Equatable {
                 expectations[i].state = .overdue
                 expectations[i].overdueSeq = f.seq
             case .overdue where strict:
-                try refuse(f, "the expected milestone seq \(o.expected) is already overdue (seq \(expectations[i].overdueSeq ?? 0))")
+                try refuse(
+                    f,
+                    "the expected milestone seq \(o.expected) is already overdue (seq \(expectations[i].overdueSeq ?? 0))"
+                )
             case .met where strict:
-                try refuse(f, "the expected milestone seq \(o.expected) was met by seq \(expectations[i].resolvedBy ?? 0)")
+                try refuse(
+                    f, "the expected milestone seq \(o.expected) was met by seq \(expectations[i].resolvedBy ?? 0)")
             case .superseded where strict:
-                try refuse(f, "the expected milestone seq \(o.expected) was superseded by seq \(expectations[i].resolvedBy ?? 0)")
+                try refuse(
+                    f,
+                    "the expected milestone seq \(o.expected) was superseded by seq \(expectations[i].resolvedBy ?? 0)")
             default:
                 break  // written before a late-recorded fact: the fact wins, quietly
             }
@@ -296,7 +319,8 @@ public struct TrialFold: Sendable, Equatable {
             }
         }
         if onTimeline {
-            let entry = TimelineEntry(seq: f.seq, occurred: f.occurred, payload: f.payload, source: f.source, correctedBy: f.correctedBy)
+            let entry = TimelineEntry(
+                seq: f.seq, occurred: f.occurred, payload: f.payload, source: f.source, correctedBy: f.correctedBy)
             timeline.append(entry)
             summary.lastMilestone = MilestoneRef(entry)
         }
@@ -308,7 +332,8 @@ public struct TrialFold: Sendable, Equatable {
     private mutating func setEnrollment(_ e: Enrollment, _ f: Fact) throws(LifecycleViolation) {
         let known = summary.status == .unknown ? summary.lastKnownStatus : summary.status
         if known == .withdrawn, e.type == .actual, e.count > 0 {
-            try refuse(f, "a withdrawn trial (\(ref(statusSeq))) enrolled no one; actual enrollment \(e.count) contradicts it")
+            try refuse(
+                f, "a withdrawn trial (\(ref(statusSeq))) enrolled no one; actual enrollment \(e.count) contradicts it")
         }
         summary.enrollment = e
     }
@@ -329,7 +354,8 @@ extension MilestoneSpec {
         var within: [String] = []
         switch payload {
         case .statusChanged(let s): exact = [s.status.rawValue]
-        case .interimAnalysis(let i): exact = i.endpoints + i.results.map(\.endpoint) + [i.analysis, i.outcome.rawValue].compactMap { $0 }
+        case .interimAnalysis(let i):
+            exact = i.endpoints + i.results.map(\.endpoint) + [i.analysis, i.outcome.rawValue].compactMap { $0 }
         case .readout(let r): exact = r.endpoints + r.results.map(\.endpoint) + [r.kind.rawValue, r.outcome.rawValue]
         case .presented(let p): exact = []; within = [p.venue]
         case .published(let p): exact = []; within = [p.citation]

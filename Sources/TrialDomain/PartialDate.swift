@@ -241,4 +241,3 @@ public struct PartialDate: Hashable, Sendable, Comparable, CustomStringConvertib
     /// True when the window holds `day`.
     public func contains(_ day: Day) -> Bool { start <= day && day <= end }
 }
-

@@ -62,7 +62,9 @@ public struct Registered: Equatable, Sendable {
             let registry = try f.enumeration("registry", Registry.self)
             let id = try f.string("id")
             try f.finish()
-            do { return try TrialIdentifier(registry: registry, id: id) } catch let e as ValidationError { throw e.under("id") }
+            do { return try TrialIdentifier(registry: registry, id: id) } catch let e as ValidationError {
+                throw e.under("id")
+            }
         }
         var seen = Set<String>()
         for (i, id) in identifiers.enumerated() where !seen.insert(id.lookupKey).inserted {
@@ -71,13 +73,17 @@ public struct Registered: Equatable, Sendable {
         sponsor = try r.optionalString("sponsor")
         collaborators = try r.strings("collaborators")
         phases = try r.array("phases") { v in
-            guard case .string(let s) = v else { throw ValidationError(field: "", reason: "expected a string, got \(v.kindName)") }
+            guard case .string(let s) = v else {
+                throw ValidationError(field: "", reason: "expected a string, got \(v.kindName)")
+            }
             return try parseEnumeration(s, Phase.self)
         }
         conditions = try r.strings("conditions")
         arms = try r.array("arms") { v in
             var f = try FieldReader(v)
-            let arm = Arm(label: try f.string("label"), type: try f.optionalEnumeration("type", ArmType.self), interventions: try f.strings("interventions"))
+            let arm = Arm(
+                label: try f.string("label"), type: try f.optionalEnumeration("type", ArmType.self),
+                interventions: try f.strings("interventions"))
             try f.finish()
             return arm
         }
@@ -85,7 +91,9 @@ public struct Registered: Equatable, Sendable {
         enrollment = try r.object("enrollment") { try Enrollment(json: $0) }
         design = try r.object("design") { v in
             var f = try FieldReader(v)
-            let d = Design(allocation: try f.optionalEnumeration("allocation", Allocation.self), masking: try f.optionalEnumeration("masking", Masking.self))
+            let d = Design(
+                allocation: try f.optionalEnumeration("allocation", Allocation.self),
+                masking: try f.optionalEnumeration("masking", Masking.self))
             try f.finish()
             return d
         }
@@ -156,7 +164,8 @@ public struct StatusChanged: Equatable, Sendable {
         lastKnownStatus = try r.optionalEnumeration("lastKnownStatus", TrialStatus.self)
         try r.finish()
         if lastKnownStatus != nil, status != .unknown {
-            throw ValidationError(field: "lastKnownStatus", reason: "only an 'unknown' status keeps a last known status")
+            throw ValidationError(
+                field: "lastKnownStatus", reason: "only an 'unknown' status keeps a last known status")
         }
         if lastKnownStatus == .unknown {
             throw ValidationError(field: "lastKnownStatus", reason: "the last known status cannot itself be 'unknown'")

@@ -8,7 +8,10 @@ public struct RegulatorySubmission: Equatable, Sendable {
     public var state: SubmissionState
     public var targetActionDate: PartialDate?
 
-    public init(agency: String, application: String? = nil, indication: String? = nil, state: SubmissionState, targetActionDate: PartialDate? = nil) {
+    public init(
+        agency: String, application: String? = nil, indication: String? = nil, state: SubmissionState,
+        targetActionDate: PartialDate? = nil
+    ) {
         self.agency = agency
         self.application = application
         self.indication = indication

@@ -9,7 +9,10 @@ public struct InterimAnalysis: Equatable, Sendable {
     /// Where it was made public (`ASCO 2026`), if said.
     public var venue: String?
 
-    public init(analysis: String? = nil, endpoints: [String] = [], outcome: InterimOutcome, results: [EndpointResult] = [], venue: String? = nil) {
+    public init(
+        analysis: String? = nil, endpoints: [String] = [], outcome: InterimOutcome, results: [EndpointResult] = [],
+        venue: String? = nil
+    ) {
         self.analysis = analysis
         self.endpoints = endpoints
         self.outcome = outcome
@@ -46,7 +49,10 @@ public struct Readout: Equatable, Sendable {
     public var results: [EndpointResult]
     public var venue: String?
 
-    public init(kind: ReadoutKind, outcome: ReadoutOutcome, endpoints: [String] = [], results: [EndpointResult] = [], venue: String? = nil) {
+    public init(
+        kind: ReadoutKind, outcome: ReadoutOutcome, endpoints: [String] = [], results: [EndpointResult] = [],
+        venue: String? = nil
+    ) {
         self.kind = kind
         self.outcome = outcome
         self.endpoints = endpoints
@@ -126,7 +132,9 @@ public struct Published: Equatable, Sendable {
                 parts[0].dropFirst(3).allSatisfy({ $0.isNumber || $0 == "." }), !parts[1].isEmpty,
                 !s.contains(where: { $0.isWhitespace })
             else {
-                throw ValidationError(field: "doi", reason: "'\(raw)' is not a DOI; the form is 10.NNNN/suffix, e.g. 10.1016/S0140-6736(24)02722-3")
+                throw ValidationError(
+                    field: "doi",
+                    reason: "'\(raw)' is not a DOI; the form is 10.NNNN/suffix, e.g. 10.1016/S0140-6736(24)02722-3")
             }
         }
         doi = d

@@ -17,7 +17,9 @@ public struct Timestamp: Comparable, Hashable, Sendable, CustomStringConvertible
 
     /// The UTC calendar day.
     public var day: Day {
-        Day(daysSinceEpoch: Int((microseconds - (microseconds % 86_400_000_000 + 86_400_000_000) % 86_400_000_000) / 86_400_000_000))
+        Day(
+            daysSinceEpoch: Int(
+                (microseconds - (microseconds % 86_400_000_000 + 86_400_000_000) % 86_400_000_000) / 86_400_000_000))
     }
 
     public var description: String {
@@ -52,7 +54,9 @@ public struct Timestamp: Comparable, Hashable, Sendable, CustomStringConvertible
     /// day `2025-06-01`, which means the end of that day (UTC): everything recorded on it.
     public init(parsing text: String) throws(ValidationError) {
         // Built only on failure: a parse that succeeds allocates nothing for it.
-        func bad() -> ValidationError { ValidationError(field: "", reason: "'\(text)' is not a time; use \(Timestamp.forms)") }
+        func bad() -> ValidationError {
+            ValidationError(field: "", reason: "'\(text)' is not a time; use \(Timestamp.forms)")
+        }
         let u = Array(text.utf8)
         guard u.count >= 10, let day = Day(String(decoding: u[0..<10], as: UTF8.self)) else { throw bad() }
         if u.count == 10 {

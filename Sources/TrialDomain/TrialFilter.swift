@@ -26,8 +26,10 @@ public struct TrialFilter: Sendable, Equatable {
     public var interventions: [String]
     public var followed: Bool
 
-    public init(phases: [PhaseTerm] = [], statuses: [TrialStatus] = [], sponsors: [String] = [], conditions: [String] = [],
-                interventions: [String] = [], followed: Bool = false) {
+    public init(
+        phases: [PhaseTerm] = [], statuses: [TrialStatus] = [], sponsors: [String] = [], conditions: [String] = [],
+        interventions: [String] = [], followed: Bool = false
+    ) {
         self.phases = phases
         self.statuses = statuses
         self.sponsors = sponsors
@@ -38,7 +40,8 @@ public struct TrialFilter: Sendable, Equatable {
 
     /// No filter: every trial.
     public var isEmpty: Bool {
-        phases.isEmpty && statuses.isEmpty && sponsors.isEmpty && conditions.isEmpty && interventions.isEmpty && !followed
+        phases.isEmpty && statuses.isEmpty && sponsors.isEmpty && conditions.isEmpty && interventions.isEmpty
+            && !followed
     }
 
     /// The kinds of name filtered by words, with the `trial_terms` kind each is stored under.
@@ -123,7 +126,9 @@ public struct TrialFilter: Sendable, Equatable {
     /// The status a filter value names: the vocabulary's (`active-not-recruiting`) or the
     /// registry's (`ACTIVE_NOT_RECRUITING`), in any case.
     public static func status(_ text: String) -> TrialStatus? {
-        TrialStatus(rawValue: text.lowercased().replacingOccurrences(of: "_", with: "-").replacingOccurrences(of: " ", with: "-"))
+        TrialStatus(
+            rawValue: text.lowercased().replacingOccurrences(of: "_", with: "-").replacingOccurrences(
+                of: " ", with: "-"))
     }
 }
 

@@ -24,17 +24,23 @@ public struct TrialIdentifier: Hashable, Sendable, CustomStringConvertible {
         case .nct:
             let up = id.uppercased()
             guard TrialIdentifier.isNCT(up) else {
-                throw ValidationError(field: "", reason: "'\(raw)' is not an NCT number; the form is NCT followed by 8 digits, e.g. NCT07264075")
+                throw ValidationError(
+                    field: "",
+                    reason: "'\(raw)' is not an NCT number; the form is NCT followed by 8 digits, e.g. NCT07264075")
             }
             self.id = up
         case .ctis:
             guard TrialIdentifier.matches(id, [4, 6, 2, 2]) else {
-                throw ValidationError(field: "", reason: "'\(raw)' is not an EU CT number; the form is YYYY-NNNNNN-NN-NN, e.g. 2025-522996-27-00")
+                throw ValidationError(
+                    field: "",
+                    reason: "'\(raw)' is not an EU CT number; the form is YYYY-NNNNNN-NN-NN, e.g. 2025-522996-27-00")
             }
             self.id = id
         case .eudract:
             guard TrialIdentifier.matches(id, [4, 6, 2]) else {
-                throw ValidationError(field: "", reason: "'\(raw)' is not a EudraCT number; the form is YYYY-NNNNNN-NN, e.g. 2004-000001-12")
+                throw ValidationError(
+                    field: "",
+                    reason: "'\(raw)' is not a EudraCT number; the form is YYYY-NNNNNN-NN, e.g. 2004-000001-12")
             }
             self.id = id
         case .sponsor, .other:
@@ -83,20 +89,27 @@ public struct TrialReference: Hashable, Sendable, CustomStringConvertible {
         guard s.hasAtMost(characters: 200) else {
             throw ValidationError(field: "", reason: "a trial reference must be at most 200 characters")
         }
-        let control = ascii
+        let control =
+            ascii
             ? u.contains { $0 < 0x20 || $0 == 0x7F }
             : s.unicodeScalars.contains { $0.properties.generalCategory == .control }
-        guard !control else { throw ValidationError(field: "", reason: "a trial reference must not contain control characters") }
+        guard !control else {
+            throw ValidationError(field: "", reason: "a trial reference must not contain control characters")
+        }
         let looksNCT: Bool
         if ascii {
             var b = u.makeIterator()
             let (n, c, t, digit) = (b.next() ?? 0, b.next() ?? 0, b.next() ?? 0, b.next() ?? 0)
-            looksNCT = n | 0x20 == UInt8(ascii: "n") && c | 0x20 == UInt8(ascii: "c") && t | 0x20 == UInt8(ascii: "t") && isDigit(digit)
+            looksNCT =
+                n | 0x20 == UInt8(ascii: "n") && c | 0x20 == UInt8(ascii: "c") && t | 0x20 == UInt8(ascii: "t")
+                && isDigit(digit)
         } else {
             looksNCT = s.uppercased().hasPrefix("NCT") && s.dropFirst(3).first?.isNumber == true
         }
-        let digitsAndDashes = ascii
-            ? isDigit(u.first!) && u.contains(UInt8(ascii: "-")) && u.allSatisfy { isDigit($0) || $0 == UInt8(ascii: "-") }
+        let digitsAndDashes =
+            ascii
+            ? isDigit(u.first!) && u.contains(UInt8(ascii: "-"))
+                && u.allSatisfy { isDigit($0) || $0 == UInt8(ascii: "-") }
             : s.first!.isNumber && s.contains("-") && s.allSatisfy { $0.isNumber || $0 == "-" }
         if looksNCT {
             let id = try TrialIdentifier(registry: .nct, id: s)
@@ -109,7 +122,10 @@ public struct TrialReference: Hashable, Sendable, CustomStringConvertible {
             } else if TrialIdentifier.matches(s, [4, 6, 2]) {
                 text = s; registry = .eudract
             } else {
-                throw ValidationError(field: "", reason: "'\(s)' is neither an EU CT number (YYYY-NNNNNN-NN-NN) nor a EudraCT number (YYYY-NNNNNN-NN)")
+                throw ValidationError(
+                    field: "",
+                    reason:
+                        "'\(s)' is neither an EU CT number (YYYY-NNNNNN-NN-NN) nor a EudraCT number (YYYY-NNNNNN-NN)")
             }
         } else {
             text = s

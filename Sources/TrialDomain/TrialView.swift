@@ -112,7 +112,10 @@ public struct Expectation: Equatable, Sendable {
     /// The `milestone-overdue` event, if the window passed without it (kept once met late).
     public var overdueSeq: Int64?
 
-    public init(seq: Int64, milestone: MilestoneSpec, window: PartialDate, madeOn: PartialDate, source: String?, state: ExpectationState, resolvedBy: Int64? = nil, overdueSeq: Int64? = nil) {
+    public init(
+        seq: Int64, milestone: MilestoneSpec, window: PartialDate, madeOn: PartialDate, source: String?,
+        state: ExpectationState, resolvedBy: Int64? = nil, overdueSeq: Int64? = nil
+    ) {
         self.seq = seq
         self.milestone = milestone
         self.window = window

@@ -47,13 +47,17 @@ public enum AtomFeed {
     /// newest first is the custom). `feedID` is the feed's permanent IRI
     /// (`urn:uuid:…`, or the feed's URL); `updated` the last time the feed changed (usually the
     /// newest event's recording time); `selfURL`, if given, where the feed is fetched from.
-    public static func render(_ events: [FeedEntry], feedID: String, title: String, updated: Timestamp, selfURL: String?) -> String {
+    public static func render(
+        _ events: [FeedEntry], feedID: String, title: String, updated: Timestamp, selfURL: String?
+    ) -> String {
         var x = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
         x += "<feed xmlns=\"http://www.w3.org/2005/Atom\">\n"
         x += "  <id>\(XMLText.content(feedID))</id>\n"
         x += "  <title type=\"text\">\(XMLText.content(title))</title>\n"
         x += "  <updated>\(updated)</updated>\n"
-        if let selfURL { x += "  <link rel=\"self\" type=\"application/atom+xml\" href=\"\(XMLText.attribute(selfURL))\"/>\n" }
+        if let selfURL {
+            x += "  <link rel=\"self\" type=\"application/atom+xml\" href=\"\(XMLText.attribute(selfURL))\"/>\n"
+        }
         // Every entry names its author; the feed's is the default RFC 4287 asks for when a feed
         // has no entries to name one.
         x += "  <author><name>trialtrack</name></author>\n"
@@ -76,7 +80,8 @@ public enum AtomFeed {
         x += "    <title type=\"text\">\(XMLText.content(f.title))</title>\n"
         x += "    <updated>\(e.recorded)</updated>\n"
         x += "    <published>\(e.recorded)</published>\n"
-        x += "    <author><name>\(XMLText.content(e.recordedBy.isEmpty ? "trialtrack" : e.recordedBy))</name></author>\n"
+        x +=
+            "    <author><name>\(XMLText.content(e.recordedBy.isEmpty ? "trialtrack" : e.recordedBy))</name></author>\n"
         if let s = f.severity {
             x += "    <category scheme=\"\(severityScheme)\" term=\"\(s.rawValue)\" label=\"\(s.rawValue) change\"/>\n"
         }

@@ -130,7 +130,8 @@ public enum ICalendar {
         var key = ""
         for b in m.trialKey.utf8 {
             switch b {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"),
                 UInt8(ascii: "-"), UInt8(ascii: "."):
                 key.unicodeScalars.append(Unicode.Scalar(b))
             default:
@@ -163,7 +164,9 @@ public enum ICalendar {
         var lines: [String] = []
         lines.append("Trial: " + m.displayName + (m.displayName == m.trialKey ? "" : " (\(m.trialKey))"))
         if let nct = m.nctNumber { lines.append("NCT number: \(nct) (https://clinicaltrials.gov/study/\(nct))") }
-        lines.append("Expected: \(MilestoneWording.phrase(m.milestone)) (\(m.milestone)) in \(m.window.humanDescription) (\(m.window))")
+        lines.append(
+            "Expected: \(MilestoneWording.phrase(m.milestone)) (\(m.milestone)) in \(m.window.humanDescription) (\(m.window))"
+        )
         let state: String
         switch m.state {
         case .pending: state = "pending"

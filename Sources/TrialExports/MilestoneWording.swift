@@ -35,6 +35,10 @@ func webURL(_ s: String?) -> String? {
     guard let s else { return nil }
     let lower = s.lowercased()
     guard lower.hasPrefix("http://") || lower.hasPrefix("https://"), s.count > 8 else { return nil }
-    guard !s.unicodeScalars.contains(where: { $0.value <= 0x20 || $0.value == 0x7F || $0 == "\"" || $0 == "<" || $0 == ">" }) else { return nil }
+    guard
+        !s.unicodeScalars.contains(where: {
+            $0.value <= 0x20 || $0.value == 0x7F || $0 == "\"" || $0 == "<" || $0 == ">"
+        })
+    else { return nil }
     return s
 }

@@ -101,7 +101,9 @@ public enum TimelineSVG {
     static func headline(_ endpoints: [String], _ results: [EndpointResult], otherwise word: String) -> String {
         for res in results {
             if let h = res.hazardRatio { return "\(res.endpoint) HR \(formatNumber(h.value))" }
-            if let e = res.analyses.lazy.compactMap(\.effect).first(where: { $0.kind.isRatio }), let abbr = e.kind.abbreviation {
+            if let e = res.analyses.lazy.compactMap(\.effect).first(where: { $0.kind.isRatio }),
+                let abbr = e.kind.abbreviation
+            {
                 return "\(res.endpoint) \(abbr) \(formatNumber(e.value))"
             }
         }
@@ -179,7 +181,8 @@ private struct Renderer {
 
     /// The x of a day's start.
     func x(_ d: Day) -> Double {
-        plotLeft + Double(d.daysSinceEpoch - rangeStart.daysSinceEpoch) / Double(rangeEnd.daysSinceEpoch - rangeStart.daysSinceEpoch) * plotWidth
+        plotLeft + Double(d.daysSinceEpoch - rangeStart.daysSinceEpoch)
+            / Double(rangeEnd.daysSinceEpoch - rangeStart.daysSinceEpoch) * plotWidth
     }
 
     var plotRight: Double { plotLeft + plotWidth }
@@ -192,14 +195,19 @@ private struct Renderer {
         let height = legendTop + Double(legendLines) * 20 + L.margin
         out.reserveCapacity(4096 + trials.count * 3000)
         out += "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-        out += "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"\(n(width))\" height=\"\(n(height))\" viewBox=\"0 0 \(n(width)) \(n(height))\" font-family=\"sans-serif\" font-size=\"11\" role=\"img\" aria-labelledby=\"title\">\n"
-        out += "<title id=\"title\">Trial timeline, \(trials.count) \(trials.count == 1 ? "trial" : "trials"), as of \(today)</title>\n"
-        out += "<rect class=\"background\" x=\"0\" y=\"0\" width=\"\(n(width))\" height=\"\(n(height))\" fill=\"#FFFFFF\"/>\n"
+        out +=
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"\(n(width))\" height=\"\(n(height))\" viewBox=\"0 0 \(n(width)) \(n(height))\" font-family=\"sans-serif\" font-size=\"11\" role=\"img\" aria-labelledby=\"title\">\n"
+        out +=
+            "<title id=\"title\">Trial timeline, \(trials.count) \(trials.count == 1 ? "trial" : "trials"), as of \(today)</title>\n"
+        out +=
+            "<rect class=\"background\" x=\"0\" y=\"0\" width=\"\(n(width))\" height=\"\(n(height))\" fill=\"#FFFFFF\"/>\n"
         header()
         grid()
         axis(baseline: L.headerHeight + 15, tickTop: L.headerHeight + 19, tickBottom: rowsTop, position: "top")
         for (i, t) in trials.enumerated() { row(t, index: i) }
-        if bottomAxis { axis(baseline: rowsBottom + 20, tickTop: rowsBottom, tickBottom: rowsBottom + 5, position: "bottom") }
+        if bottomAxis {
+            axis(baseline: rowsBottom + 20, tickTop: rowsBottom, tickBottom: rowsBottom + 5, position: "bottom")
+        }
         todayLine(labelY: rowsBottom + (bottomAxis ? L.axisHeight : 0) + 14)
         drawLegend(legend, top: legendTop)
         out += "</svg>\n"
@@ -207,9 +215,12 @@ private struct Renderer {
     }
 
     mutating func header() {
-        out += "<text class=\"heading\" x=\"\(n(L.margin))\" y=\"22\" font-size=\"16\" font-weight=\"bold\" fill=\"#000000\">Trial timeline</text>\n"
-        let sub = "\(trials.count) \(trials.count == 1 ? "trial" : "trials") · as of \(today) · status bands, milestones, forecasts (hollow)"
-        out += "<text class=\"subheading\" x=\"\(n(L.margin))\" y=\"38\" fill=\"#444444\">\(XMLText.content(sub))</text>\n"
+        out +=
+            "<text class=\"heading\" x=\"\(n(L.margin))\" y=\"22\" font-size=\"16\" font-weight=\"bold\" fill=\"#000000\">Trial timeline</text>\n"
+        let sub =
+            "\(trials.count) \(trials.count == 1 ? "trial" : "trials") · as of \(today) · status bands, milestones, forecasts (hollow)"
+        out +=
+            "<text class=\"subheading\" x=\"\(n(L.margin))\" y=\"38\" fill=\"#444444\">\(XMLText.content(sub))</text>\n"
     }
 
     mutating func grid() {
@@ -221,26 +232,32 @@ private struct Renderer {
         for year in firstYear...lastYear {
             for q in 0..<4 where q > 0 && yearWidth >= 100 {
                 let xq = x(Day(year: year, month: q * 3 + 1, day: 1)!)
-                out += "<line x1=\"\(n(xq))\" y1=\"\(n(rowsTop))\" x2=\"\(n(xq))\" y2=\"\(n(rowsBottom))\" stroke=\"#E4E4E4\" stroke-width=\"1\"/>\n"
+                out +=
+                    "<line x1=\"\(n(xq))\" y1=\"\(n(rowsTop))\" x2=\"\(n(xq))\" y2=\"\(n(rowsBottom))\" stroke=\"#E4E4E4\" stroke-width=\"1\"/>\n"
             }
         }
         for year in firstYear...(lastYear + 1) {
             let xy = x(Day(year: year, month: 1, day: 1)!)
-            out += "<line x1=\"\(n(xy))\" y1=\"\(n(rowsTop))\" x2=\"\(n(xy))\" y2=\"\(n(rowsBottom))\" stroke=\"#BBBBBB\" stroke-width=\"1\"/>\n"
+            out +=
+                "<line x1=\"\(n(xy))\" y1=\"\(n(rowsTop))\" x2=\"\(n(xy))\" y2=\"\(n(rowsBottom))\" stroke=\"#BBBBBB\" stroke-width=\"1\"/>\n"
         }
-        out += "<line x1=\"0\" y1=\"\(n(rowsBottom))\" x2=\"\(n(width))\" y2=\"\(n(rowsBottom))\" stroke=\"#BBBBBB\" stroke-width=\"1\"/>\n"
+        out +=
+            "<line x1=\"0\" y1=\"\(n(rowsBottom))\" x2=\"\(n(width))\" y2=\"\(n(rowsBottom))\" stroke=\"#BBBBBB\" stroke-width=\"1\"/>\n"
         out += "</g>\n"
     }
 
     mutating func axis(baseline: Double, tickTop: Double, tickBottom: Double, position: String) {
         out += "<g class=\"axis\" data-position=\"\(position)\">\n"
-        out += "<line x1=\"\(n(plotLeft))\" y1=\"\(n(position == "top" ? tickBottom : tickTop))\" x2=\"\(n(plotRight))\" y2=\"\(n(position == "top" ? tickBottom : tickTop))\" stroke=\"#000000\" stroke-width=\"1\"/>\n"
+        out +=
+            "<line x1=\"\(n(plotLeft))\" y1=\"\(n(position == "top" ? tickBottom : tickTop))\" x2=\"\(n(plotRight))\" y2=\"\(n(position == "top" ? tickBottom : tickTop))\" stroke=\"#000000\" stroke-width=\"1\"/>\n"
         for year in firstYear...(lastYear + 1) {
             let xy = x(Day(year: year, month: 1, day: 1)!)
-            out += "<line class=\"year-tick\" data-year=\"\(year)\" x1=\"\(n(xy))\" y1=\"\(n(tickTop))\" x2=\"\(n(xy))\" y2=\"\(n(tickBottom))\" stroke=\"#000000\" stroke-width=\"1\"/>\n"
+            out +=
+                "<line class=\"year-tick\" data-year=\"\(year)\" x1=\"\(n(xy))\" y1=\"\(n(tickTop))\" x2=\"\(n(xy))\" y2=\"\(n(tickBottom))\" stroke=\"#000000\" stroke-width=\"1\"/>\n"
             if year <= lastYear {
                 let mid = xy + yearWidth / 2
-                out += "<text class=\"year-label\" x=\"\(n(mid))\" y=\"\(n(baseline))\" text-anchor=\"middle\" font-size=\"12\" font-weight=\"bold\" fill=\"#000000\">\(year)</text>\n"
+                out +=
+                    "<text class=\"year-label\" x=\"\(n(mid))\" y=\"\(n(baseline))\" text-anchor=\"middle\" font-size=\"12\" font-weight=\"bold\" fill=\"#000000\">\(year)</text>\n"
             }
         }
         out += "</g>\n"
@@ -250,9 +267,11 @@ private struct Renderer {
         let xt = x(today)
         out += "<g class=\"today\" data-day=\"\(today)\">\n"
         out += "<title>today, \(today)</title>\n"
-        out += "<line class=\"today-line\" x1=\"\(n(xt))\" y1=\"\(n(rowsTop - 4))\" x2=\"\(n(xt))\" y2=\"\(n(rowsBottom + 4))\" stroke=\"#000000\" stroke-width=\"1.5\" stroke-dasharray=\"6 3\"/>\n"
+        out +=
+            "<line class=\"today-line\" x1=\"\(n(xt))\" y1=\"\(n(rowsTop - 4))\" x2=\"\(n(xt))\" y2=\"\(n(rowsBottom + 4))\" stroke=\"#000000\" stroke-width=\"1.5\" stroke-dasharray=\"6 3\"/>\n"
         let anchor = xt > plotRight - 60 ? "end" : (xt < plotLeft + 60 ? "start" : "middle")
-        out += "<text x=\"\(n(xt))\" y=\"\(n(labelY))\" text-anchor=\"\(anchor)\" font-weight=\"bold\" fill=\"#000000\">today \(today)</text>\n"
+        out +=
+            "<text x=\"\(n(xt))\" y=\"\(n(labelY))\" text-anchor=\"\(anchor)\" font-weight=\"bold\" fill=\"#000000\">today \(today)</text>\n"
         out += "</g>\n"
     }
 
@@ -275,13 +294,16 @@ private struct Renderer {
         var caption = s.displayName
         if let title = s.title { caption += " — " + title }
         out += "<title>\(XMLText.content(caption))</title>\n"
-        out += "<text class=\"trial-name\" x=\"\(n(L.margin))\" y=\"\(n(y0 + 21))\" font-size=\"13\" font-weight=\"bold\" fill=\"#000000\">\(XMLText.content(TimelineSVG.truncated(s.displayName, to: 26)))</text>\n"
+        out +=
+            "<text class=\"trial-name\" x=\"\(n(L.margin))\" y=\"\(n(y0 + 21))\" font-size=\"13\" font-weight=\"bold\" fill=\"#000000\">\(XMLText.content(TimelineSVG.truncated(s.displayName, to: 26)))</text>\n"
         let second = s.nctNumber ?? (s.displayName == s.key ? nil : s.key)
         if let second {
-            out += "<text class=\"trial-id\" x=\"\(n(L.margin))\" y=\"\(n(y0 + 37))\" fill=\"#333333\">\(XMLText.content(TimelineSVG.truncated(second, to: 30)))</text>\n"
+            out +=
+                "<text class=\"trial-id\" x=\"\(n(L.margin))\" y=\"\(n(y0 + 37))\" fill=\"#333333\">\(XMLText.content(TimelineSVG.truncated(second, to: 30)))</text>\n"
         }
         if let st = s.status {
-            out += "<text class=\"trial-status\" x=\"\(n(L.margin))\" y=\"\(n(y0 + 53))\" font-size=\"10\" fill=\"#444444\">\(XMLText.content(st.rawValue + (s.statusSince.map { " since \($0)" } ?? "")))</text>\n"
+            out +=
+                "<text class=\"trial-status\" x=\"\(n(L.margin))\" y=\"\(n(y0 + 53))\" font-size=\"10\" fill=\"#444444\">\(XMLText.content(st.rawValue + (s.statusSince.map { " since \($0)" } ?? "")))</text>\n"
         }
         let placed = markerPlaces(t)
         statusBands(t, y0: y0, markers: placed.map(\.x))
@@ -309,7 +331,8 @@ private struct Renderer {
             let until = i + 1 < changes.count ? "until \(changes[i + 1].since)" : "to today"
             out += "<g class=\"status\" data-status=\"\(c.status.rawValue)\">"
             out += "<title>\(c.status.rawValue) from \(c.since) \(until)</title>"
-            out += "<rect x=\"\(n(x1))\" y=\"\(n(y0 + 18))\" width=\"\(n(max(1, x2 - x1)))\" height=\"14\" fill=\"\(fill)\"/>"
+            out +=
+                "<rect x=\"\(n(x1))\" y=\"\(n(y0 + 18))\" width=\"\(n(max(1, x2 - x1)))\" height=\"14\" fill=\"\(fill)\"/>"
             // The status in words, where it fits between the markers that sit on the band.
             let text = c.status.rawValue
             let w = textWidth(text, size: 9)
@@ -335,16 +358,22 @@ private struct Renderer {
             }
             let words = MilestoneWording.phrase(e.milestone)
             out += "<g class=\"forecast\" data-seq=\"\(e.seq)\" data-state=\"\(e.state.rawValue)\">"
-            out += "<title>\(XMLText.content("\(words) expected \(e.window) (\(state)); forecast of \(e.madeOn), seq \(e.seq)" + (e.source.map { "; \($0)" } ?? "")))</title>"
-            out += "<rect x=\"\(n(x1))\" y=\"\(n(y0 + 36))\" width=\"\(n(x2 - x1))\" height=\"11\" fill=\"none\" stroke=\"\(colour)\" stroke-width=\"1.5\"\(dash)/>"
+            out +=
+                "<title>\(XMLText.content("\(words) expected \(e.window) (\(state)); forecast of \(e.madeOn), seq \(e.seq)" + (e.source.map { "; \($0)" } ?? "")))</title>"
+            out +=
+                "<rect x=\"\(n(x1))\" y=\"\(n(y0 + 36))\" width=\"\(n(x2 - x1))\" height=\"11\" fill=\"none\" stroke=\"\(colour)\" stroke-width=\"1.5\"\(dash)/>"
             if e.state == .overdue || e.state == .superseded {
-                out += "<line class=\"strike\" x1=\"\(n(x1 - 2))\" y1=\"\(n(y0 + 41.5))\" x2=\"\(n(x2 + 2))\" y2=\"\(n(y0 + 41.5))\" stroke=\"\(colour)\" stroke-width=\"1.5\"/>"
+                out +=
+                    "<line class=\"strike\" x1=\"\(n(x1 - 2))\" y1=\"\(n(y0 + 41.5))\" x2=\"\(n(x2 + 2))\" y2=\"\(n(y0 + 41.5))\" stroke=\"\(colour)\" stroke-width=\"1.5\"/>"
             }
             out += "</g>\n"
             let suffix = e.state == .pending ? "" : " (\(state))"
-            labels.append(Label(
-                text: TimelineSVG.truncated(words, to: 22) + suffix, centre: (x1 + x2) / 2, lanes: [y0 + 59, y0 + 13],
-                colour: e.state == .pending ? "#00507D" : (e.state == .overdue ? "#A33F00" : "#444444"), cssClass: "forecast-label", seq: e.seq))
+            labels.append(
+                Label(
+                    text: TimelineSVG.truncated(words, to: 22) + suffix, centre: (x1 + x2) / 2,
+                    lanes: [y0 + 59, y0 + 13],
+                    colour: e.state == .pending ? "#00507D" : (e.state == .overdue ? "#A33F00" : "#444444"),
+                    cssClass: "forecast-label", seq: e.seq))
         }
     }
 
@@ -375,13 +404,15 @@ private struct Renderer {
             out += "<g class=\"milestone\" data-seq=\"\(e.seq)\" data-type=\"\(e.type.rawValue)\">"
             out += "<title>\(XMLText.content("\(e.occurred) — \(e.type.rawValue): \(e.text)"))</title>"
             if !precise {
-                out += "<path class=\"whisker\" d=\"M\(n(x1)) \(n(cy - 3))v6M\(n(x1)) \(n(cy))H\(n(x2))M\(n(x2)) \(n(cy - 3))v6\" stroke=\"#222222\" stroke-width=\"1.2\" fill=\"none\"/>"
+                out +=
+                    "<path class=\"whisker\" d=\"M\(n(x1)) \(n(cy - 3))v6M\(n(x1)) \(n(cy))H\(n(x2))M\(n(x2)) \(n(cy - 3))v6\" stroke=\"#222222\" stroke-width=\"1.2\" fill=\"none\"/>"
             }
             out += Renderer.marker(e.type, x: cx, y: cy)
             out += "</g>\n"
-            labels.append(Label(
-                text: TimelineSVG.shortLabel(e.payload), centre: cx, lanes: [y0 + 13, y0 + 59], colour: "#000000",
-                cssClass: "milestone-label", seq: e.seq))
+            labels.append(
+                Label(
+                    text: TimelineSVG.shortLabel(e.payload), centre: cx, lanes: [y0 + 13, y0 + 59], colour: "#000000",
+                    cssClass: "milestone-label", seq: e.seq))
         }
     }
 
@@ -405,7 +436,8 @@ private struct Renderer {
         case .regulatorySubmission: return triangle(light)
         case .regulatoryDecision: return triangle(dark)
         default:
-            return "<rect x=\"\(n(x - 4.5))\" y=\"\(n(y - 4.5))\" width=\"9\" height=\"9\" fill=\"\(light)\" stroke=\"\(dark)\" stroke-width=\"1.5\"/>"
+            return
+                "<rect x=\"\(n(x - 4.5))\" y=\"\(n(y - 4.5))\" width=\"9\" height=\"9\" fill=\"\(light)\" stroke=\"\(dark)\" stroke-width=\"1.5\"/>"
         }
     }
 
@@ -422,7 +454,8 @@ private struct Renderer {
             left = max(plotLeft - 6, min(left, plotRight + 6 - w))
             for lane in l.lanes where left >= (laneEnd[lane] ?? -Double.infinity) + 6 {
                 laneEnd[lane] = left + w
-                out += "<text class=\"\(l.cssClass)\" data-seq=\"\(l.seq)\" x=\"\(n(left))\" y=\"\(n(lane))\" font-size=\"10\" fill=\"\(l.colour)\">\(XMLText.content(l.text))</text>\n"
+                out +=
+                    "<text class=\"\(l.cssClass)\" data-seq=\"\(l.seq)\" x=\"\(n(left))\" y=\"\(n(lane))\" font-size=\"10\" fill=\"\(l.colour)\">\(XMLText.content(l.text))</text>\n"
                 break
             }
         }
@@ -461,7 +494,8 @@ private struct Renderer {
         var items: [LegendItem] = TrialStatus.allCases.filter(statuses.contains).map { .status($0) }
         let markers: [(EventType, String)] = [
             (.readout, "readout"), (.interimAnalysis, "interim analysis"), (.presented, "presentation"),
-            (.published, "publication"), (.registered, "registration"), (.regulatorySubmission, "regulatory submission"),
+            (.published, "publication"), (.registered, "registration"),
+            (.regulatorySubmission, "regulatory submission"),
             (.regulatoryDecision, "regulatory decision"),
         ]
         items += markers.filter { types.contains($0.0) }.map { .marker($0.0, $0.1) }
@@ -497,21 +531,27 @@ private struct Renderer {
             let cy = y - 4
             switch item {
             case .status(let s):
-                out += "<rect x=\"\(n(xx))\" y=\"\(n(cy - 6))\" width=\"20\" height=\"12\" fill=\"\(TimelineSVG.colour(of: s).fill)\"/>"
+                out +=
+                    "<rect x=\"\(n(xx))\" y=\"\(n(cy - 6))\" width=\"20\" height=\"12\" fill=\"\(TimelineSVG.colour(of: s).fill)\"/>"
             case .marker(let t, _):
                 out += Renderer.marker(t, x: xx + 10, y: cy)
             case .whisker:
-                out += "<path d=\"M\(n(xx)) \(n(cy - 3))v6M\(n(xx)) \(n(cy))H\(n(xx + 20))M\(n(xx + 20)) \(n(cy - 3))v6\" stroke=\"#222222\" stroke-width=\"1.2\" fill=\"none\"/>"
+                out +=
+                    "<path d=\"M\(n(xx)) \(n(cy - 3))v6M\(n(xx)) \(n(cy))H\(n(xx + 20))M\(n(xx + 20)) \(n(cy - 3))v6\" stroke=\"#222222\" stroke-width=\"1.2\" fill=\"none\"/>"
                 out += Renderer.marker(.readout, x: xx + 10, y: cy)
             case .forecast(let s, _):
-                let colour = ["pending": "#0072B2", "met": "#009E73", "overdue": "#D55E00", "superseded": "#777777"][s.rawValue]!
+                let colour = ["pending": "#0072B2", "met": "#009E73", "overdue": "#D55E00", "superseded": "#777777"][
+                    s.rawValue]!
                 let dash = s == .pending ? " stroke-dasharray=\"4 2\"" : ""
-                out += "<rect x=\"\(n(xx))\" y=\"\(n(cy - 5.5))\" width=\"20\" height=\"11\" fill=\"none\" stroke=\"\(colour)\" stroke-width=\"1.5\"\(dash)/>"
+                out +=
+                    "<rect x=\"\(n(xx))\" y=\"\(n(cy - 5.5))\" width=\"20\" height=\"11\" fill=\"none\" stroke=\"\(colour)\" stroke-width=\"1.5\"\(dash)/>"
                 if s == .overdue || s == .superseded {
-                    out += "<line x1=\"\(n(xx - 2))\" y1=\"\(n(cy))\" x2=\"\(n(xx + 22))\" y2=\"\(n(cy))\" stroke=\"\(colour)\" stroke-width=\"1.5\"/>"
+                    out +=
+                        "<line x1=\"\(n(xx - 2))\" y1=\"\(n(cy))\" x2=\"\(n(xx + 22))\" y2=\"\(n(cy))\" stroke=\"\(colour)\" stroke-width=\"1.5\"/>"
                 }
             case .today:
-                out += "<line x1=\"\(n(xx + 10))\" y1=\"\(n(cy - 8))\" x2=\"\(n(xx + 10))\" y2=\"\(n(cy + 8))\" stroke=\"#000000\" stroke-width=\"1.5\" stroke-dasharray=\"6 3\"/>"
+                out +=
+                    "<line x1=\"\(n(xx + 10))\" y1=\"\(n(cy - 8))\" x2=\"\(n(xx + 10))\" y2=\"\(n(cy + 8))\" stroke=\"#000000\" stroke-width=\"1.5\" stroke-dasharray=\"6 3\"/>"
             }
             out += "<text x=\"\(n(xx + 26))\" y=\"\(n(y))\" fill=\"#000000\">\(XMLText.content(item.text))</text>\n"
             xx += w

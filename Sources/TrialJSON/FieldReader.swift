@@ -63,36 +63,49 @@ public struct FieldReader {
 
     public mutating func optionalString(_ key: String, maxLength: Int = 10_000) throws -> String? {
         guard let v = take(key) else { return nil }
-        guard case .string(let s) = v else { throw ValidationError(field: key, reason: "expected a string, got \(v.kindName)") }
+        guard case .string(let s) = v else {
+            throw ValidationError(field: key, reason: "expected a string, got \(v.kindName)")
+        }
         let t = s.trimmingSpaces
         guard !t.isEmpty else { throw ValidationError(field: key, reason: "must not be empty") }
-        guard t.hasAtMost(characters: maxLength) else { throw ValidationError(field: key, reason: "longer than \(maxLength) characters") }
+        guard t.hasAtMost(characters: maxLength) else {
+            throw ValidationError(field: key, reason: "longer than \(maxLength) characters")
+        }
         return t
     }
 
     public mutating func enumeration<E: RawRepresentable & CaseIterable>(_ key: String, _ type: E.Type) throws -> E
     where E.RawValue == String {
-        guard let e = try optionalEnumeration(key, type) else { throw ValidationError(field: key, reason: "missing (required)") }
+        guard let e = try optionalEnumeration(key, type) else {
+            throw ValidationError(field: key, reason: "missing (required)")
+        }
         return e
     }
 
-    public mutating func optionalEnumeration<E: RawRepresentable & CaseIterable>(_ key: String, _ type: E.Type) throws -> E?
+    public mutating func optionalEnumeration<E: RawRepresentable & CaseIterable>(_ key: String, _ type: E.Type) throws
+        -> E?
     where E.RawValue == String {
         guard let s = try optionalString(key) else { return nil }
         do { return try parseEnumeration(s, type) } catch let e as ValidationError { throw e.under(key) }
     }
 
     public mutating func int(_ key: String, range: ClosedRange<Int64> = 0...Int64.max) throws -> Int64 {
-        guard let i = try optionalInt(key, range: range) else { throw ValidationError(field: key, reason: "missing (required)") }
+        guard let i = try optionalInt(key, range: range) else {
+            throw ValidationError(field: key, reason: "missing (required)")
+        }
         return i
     }
 
     public mutating func optionalInt(_ key: String, range: ClosedRange<Int64> = 0...Int64.max) throws -> Int64? {
         guard let v = take(key) else { return nil }
         guard let i = v.int64Value else {
-            throw ValidationError(field: key, reason: v.doubleValue != nil ? "expected a whole number" : "expected a number, got \(v.kindName)")
+            throw ValidationError(
+                field: key,
+                reason: v.doubleValue != nil ? "expected a whole number" : "expected a number, got \(v.kindName)")
         }
-        guard range.contains(i) else { throw ValidationError(field: key, reason: "\(i) is out of range \(range.lowerBound)...\(range.upperBound)") }
+        guard range.contains(i) else {
+            throw ValidationError(field: key, reason: "\(i) is out of range \(range.lowerBound)...\(range.upperBound)")
+        }
         return i
     }
 
@@ -103,7 +116,9 @@ public struct FieldReader {
 
     public mutating func optionalDouble(_ key: String) throws -> Double? {
         guard let v = take(key) else { return nil }
-        guard let d = v.doubleValue, d.isFinite else { throw ValidationError(field: key, reason: "expected a number, got \(v.kindName)") }
+        guard let d = v.doubleValue, d.isFinite else {
+            throw ValidationError(field: key, reason: "expected a number, got \(v.kindName)")
+        }
         return d
     }
 
@@ -114,16 +129,22 @@ public struct FieldReader {
 
     public mutating func optionalBool(_ key: String) throws -> Bool? {
         guard let v = take(key) else { return nil }
-        guard case .bool(let b) = v else { throw ValidationError(field: key, reason: "expected a boolean, got \(v.kindName)") }
+        guard case .bool(let b) = v else {
+            throw ValidationError(field: key, reason: "expected a boolean, got \(v.kindName)")
+        }
         return b
     }
 
-    public mutating func array<T>(_ key: String, required: Bool = false, _ element: (JSONValue) throws -> T) throws -> [T] {
+    public mutating func array<T>(_ key: String, required: Bool = false, _ element: (JSONValue) throws -> T) throws
+        -> [T]
+    {
         guard let v = take(key) else {
             if required { throw ValidationError(field: key, reason: "missing (required)") }
             return []
         }
-        guard case .array(let items) = v else { throw ValidationError(field: key, reason: "expected an array, got \(v.kindName)") }
+        guard case .array(let items) = v else {
+            throw ValidationError(field: key, reason: "expected an array, got \(v.kindName)")
+        }
         var out: [T] = []
         out.reserveCapacity(items.count)
         for (i, item) in items.enumerated() {
@@ -147,7 +168,8 @@ public struct FieldReader {
     }
 }
 
-public func parseEnumeration<E: RawRepresentable & CaseIterable>(_ s: String, _ type: E.Type) throws -> E where E.RawValue == String {
+public func parseEnumeration<E: RawRepresentable & CaseIterable>(_ s: String, _ type: E.Type) throws -> E
+where E.RawValue == String {
     if let e = E(rawValue: s) { return e }
     // Accept the registry's UPPER_SNAKE spelling too (ACTIVE_NOT_RECRUITING → active-not-recruiting).
     if let e = E(rawValue: s.lowercased().replacingOccurrences(of: "_", with: "-")) { return e }

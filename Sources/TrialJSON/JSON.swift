@@ -100,7 +100,9 @@ public struct JSONObject: Equatable, Sendable, Sequence {
         }
         if !sorted {
             m.sort { JSONObject.compare($0.key, $1.key) < 0 }
-            for i in m.indices.dropFirst() where m[i - 1].key == m[i].key { throw fail("duplicate key \"\(m[i].key)\"") }
+            for i in m.indices.dropFirst() where m[i - 1].key == m[i].key {
+                throw fail("duplicate key \"\(m[i].key)\"")
+            }
         }
         members = m
     }
@@ -116,7 +118,11 @@ public struct JSONObject: Equatable, Sendable, Sequence {
         set {
             let (found, i) = search(key)
             if let newValue {
-                if found { members[i].value = newValue } else { members.insert(JSONMember(key: key, value: newValue), at: i) }
+                if found {
+                    members[i].value = newValue
+                } else {
+                    members.insert(JSONMember(key: key, value: newValue), at: i)
+                }
             } else if found {
                 members.remove(at: i)
             }
@@ -216,7 +222,9 @@ extension JSONValue {
         case .int(let i): JSONWriter.appendDecimal(i, to: &out)
         case .double(let d):
             if d.isFinite {
-                if d == d.rounded(), abs(d) < 1e15 { JSONWriter.appendDecimal(Int64(d), to: &out) } else {
+                if d == d.rounded(), abs(d) < 1e15 {
+                    JSONWriter.appendDecimal(Int64(d), to: &out)
+                } else {
                     out.append(contentsOf: "\(d)".utf8)
                 }
             } else {

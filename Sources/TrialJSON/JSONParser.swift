@@ -73,7 +73,10 @@ struct JSONParser {
                     if raw.count != key.utf8.count {
                         ascending = nil
                     } else if !previous.isEmpty || !members.isEmpty {
-                        if JSONObject.compare(UnsafeBufferPointer(rebasing: bytes[previous]), UnsafeBufferPointer(rebasing: bytes[raw])) >= 0 {
+                        if JSONObject.compare(
+                            UnsafeBufferPointer(rebasing: bytes[previous]), UnsafeBufferPointer(rebasing: bytes[raw]))
+                            >= 0
+                        {
                             ascending = false
                         }
                     }
@@ -193,7 +196,9 @@ struct JSONParser {
         if !isInteger, let d = Self.exactDecimal(UnsafeBufferPointer(rebasing: bytes[start..<i])) { return .double(d) }
         let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<i]), as: UTF8.self)
         if isInteger, let v = Int64(text) { return .int(v) }
-        guard let d = Double(text), d.isFinite else { throw JSONParseError(offset: start, reason: "number out of range") }
+        guard let d = Double(text), d.isFinite else {
+            throw JSONParseError(offset: start, reason: "number out of range")
+        }
         return .double(d)
     }
 

@@ -12,14 +12,18 @@ public enum JSONSlicer {
 
     /// The members of the object at `range` (its first byte `{`), each key as its raw bytes
     /// between the quotes (escapes not undone) and its value's range.
-    public static func members(_ bytes: [UInt8], in range: Range<Int>) throws(Malformed) -> [(key: ArraySlice<UInt8>, value: Range<Int>)] {
+    public static func members(_ bytes: [UInt8], in range: Range<Int>) throws(Malformed) -> [(
+        key: ArraySlice<UInt8>, value: Range<Int>
+    )] {
         let found: Result<[(Range<Int>, Range<Int>)], Malformed> = bytes.withUnsafeBufferPointer { b in
             Result { () throws(Malformed) in try members(b, in: range) }
         }
         return try found.get().map { (bytes[$0.0], $0.1) }
     }
 
-    static func members(_ bytes: UnsafeBufferPointer<UInt8>, in range: Range<Int>) throws(Malformed) -> [(Range<Int>, Range<Int>)] {
+    static func members(_ bytes: UnsafeBufferPointer<UInt8>, in range: Range<Int>) throws(Malformed) -> [(
+        Range<Int>, Range<Int>
+    )] {
         var out: [(Range<Int>, Range<Int>)] = []
         var i = range.lowerBound
         let end = range.upperBound
@@ -28,7 +32,9 @@ public enum JSONSlicer {
         if i < end, bytes[i] == UInt8(ascii: "}") { return out }
         while true {
             skipSpace(bytes, &i, end)
-            guard i < end, bytes[i] == UInt8(ascii: "\"") else { throw Malformed(offset: i, reason: "expected a member's name") }
+            guard i < end, bytes[i] == UInt8(ascii: "\"") else {
+                throw Malformed(offset: i, reason: "expected a member's name")
+            }
             let keyStart = i + 1
             try skipString(bytes, &i, end)
             let key = keyStart..<(i - 1)
@@ -90,7 +96,9 @@ public enum JSONSlicer {
                 var i = 0
                 skipSpace(b, &i, b.count)
                 let start = i
-                guard i < b.count, b[i] == UInt8(ascii: "{") else { throw Malformed(offset: i, reason: "expected an object") }
+                guard i < b.count, b[i] == UInt8(ascii: "{") else {
+                    throw Malformed(offset: i, reason: "expected an object")
+                }
                 let m = try members(b, in: start..<b.count)
                 // members stops at the object's end: after it, only white space.
                 var j = m.last.map { $0.1.upperBound } ?? start + 1
@@ -119,20 +127,27 @@ public enum JSONSlicer {
         while i < end, b[i] == 0x20 || b[i] == 0x0A || b[i] == 0x0D || b[i] == 0x09 { i += 1 }
     }
 
-    @inline(__always) static func expect(_ b: UnsafeBufferPointer<UInt8>, _ i: inout Int, _ end: Int, _ c: UInt8) throws(Malformed) {
+    @inline(__always) static func expect(_ b: UnsafeBufferPointer<UInt8>, _ i: inout Int, _ end: Int, _ c: UInt8)
+        throws(Malformed)
+    {
         guard i < end, b[i] == c else {
-            throw Malformed(offset: i, reason: i < end ? "expected '\(Character(Unicode.Scalar(c)))'" : "the text ends early")
+            throw Malformed(
+                offset: i, reason: i < end ? "expected '\(Character(Unicode.Scalar(c)))'" : "the text ends early")
         }
         i += 1
     }
 
     /// Past a string whose opening quote is at `i`.
-    @inline(__always) static func skipString(_ b: UnsafeBufferPointer<UInt8>, _ i: inout Int, _ end: Int) throws(Malformed) {
+    @inline(__always) static func skipString(_ b: UnsafeBufferPointer<UInt8>, _ i: inout Int, _ end: Int)
+        throws(Malformed)
+    {
         let start = i
         i += 1
         while i < end {
             let c = b[i]
-            if c > UInt8(ascii: "\\") || (c >= 0x20 && c != UInt8(ascii: "\"") && c != UInt8(ascii: "\\")) { i += 1; continue }
+            if c > UInt8(ascii: "\\") || (c >= 0x20 && c != UInt8(ascii: "\"") && c != UInt8(ascii: "\\")) {
+                i += 1; continue
+            }
             switch c {
             case UInt8(ascii: "\""): i += 1; return
             case UInt8(ascii: "\\"): i += 2
@@ -154,7 +169,9 @@ public enum JSONSlicer {
             if i < end, b[i] == UInt8(ascii: "}") { i += 1; return }
             while true {
                 skipSpace(b, &i, end)
-                guard i < end, b[i] == UInt8(ascii: "\"") else { throw Malformed(offset: i, reason: "expected a member's name") }
+                guard i < end, b[i] == UInt8(ascii: "\"") else {
+                    throw Malformed(offset: i, reason: "expected a member's name")
+                }
                 try skipString(b, &i, end)
                 skipSpace(b, &i, end)
                 try expect(b, &i, end, UInt8(ascii: ":"))

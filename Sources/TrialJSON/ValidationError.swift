@@ -12,7 +12,9 @@ public struct ValidationError: Error, Equatable, Sendable, CustomStringConvertib
 
     /// The same error, its field placed under `parent` (`payload` + `status` → `payload.status`).
     public func under(_ parent: String) -> ValidationError {
-        ValidationError(field: field.isEmpty ? parent : (field.hasPrefix("[") ? parent + field : parent + "." + field), reason: reason)
+        ValidationError(
+            field: field.isEmpty ? parent : (field.hasPrefix("[") ? parent + field : parent + "." + field),
+            reason: reason)
     }
 
     public var description: String { field.isEmpty ? reason : "\(field): \(reason)" }

@@ -46,8 +46,12 @@ public struct BackupResponse: TrialsResponse, Equatable {
     }
 
     public init(parameters r: JSONObject) throws(ValidationError) {
-        guard let seq = r["lastSeq"]?.int64Value else { throw ValidationError(field: "lastSeq", reason: "expected an integer") }
-        guard let hash = r["headHash"]?.stringValue else { throw ValidationError(field: "headHash", reason: "expected a string") }
+        guard let seq = r["lastSeq"]?.int64Value else {
+            throw ValidationError(field: "lastSeq", reason: "expected an integer")
+        }
+        guard let hash = r["headHash"]?.stringValue else {
+            throw ValidationError(field: "headHash", reason: "expected a string")
+        }
         lastSeq = seq
         headHash = hash
         bytes = r["bytes"]?.int64Value ?? 0
@@ -55,7 +59,10 @@ public struct BackupResponse: TrialsResponse, Equatable {
     }
 
     public var parameters: JSONObject {
-        JSONObject([("lastSeq", .int(lastSeq)), ("headHash", .string(headHash)), ("bytes", .int(bytes)), ("seconds", .double(seconds))])
+        JSONObject([
+            ("lastSeq", .int(lastSeq)), ("headHash", .string(headHash)), ("bytes", .int(bytes)),
+            ("seconds", .double(seconds)),
+        ])
     }
 }
 
@@ -91,7 +98,9 @@ public struct ExportResponse: TrialsResponse, Equatable {
     public init(parameters: JSONObject) throws(ValidationError) {
         var out: [String] = []
         for (i, v) in try FieldReader.reply(parameters).replyArray("lines").enumerated() {
-            guard case .string(let s) = v else { throw ValidationError(field: "lines[\(i)]", reason: "expected a string") }
+            guard case .string(let s) = v else {
+                throw ValidationError(field: "lines[\(i)]", reason: "expected a string")
+            }
             out.append(s)
         }
         lines = out

@@ -31,12 +31,15 @@ public struct FollowRecord: Equatable, Sendable {
     public var eventsRecorded: Int64?
 
     public init(
-        id: Int64, target: FollowTarget, addedAt: String, addedBy: String, watermark: Day? = nil, lastSuccessAt: String? = nil,
+        id: Int64, target: FollowTarget, addedAt: String, addedBy: String, watermark: Day? = nil,
+        lastSuccessAt: String? = nil,
         lastAttemptAt: String? = nil, lastError: String? = nil, lastErrorAt: String? = nil, lastSyncedBy: String? = nil,
         studiesChecked: Int64? = nil, eventsRecorded: Int64? = nil
     ) {
         (self.id, self.target, self.addedAt, self.addedBy, self.watermark) = (id, target, addedAt, addedBy, watermark)
-        (self.lastSuccessAt, self.lastAttemptAt, self.lastError, self.lastErrorAt) = (lastSuccessAt, lastAttemptAt, lastError, lastErrorAt)
+        (self.lastSuccessAt, self.lastAttemptAt, self.lastError, self.lastErrorAt) = (
+            lastSuccessAt, lastAttemptAt, lastError, lastErrorAt
+        )
         (self.lastSyncedBy, self.studiesChecked, self.eventsRecorded) = (lastSyncedBy, studiesChecked, eventsRecorded)
     }
 
@@ -47,14 +50,17 @@ public struct FollowRecord: Equatable, Sendable {
     }
 
     public var json: JSONValue {
-        .object(members([
-            ("id", .int(id)), ("kind", .string(target.kind)), ("target", .string(target.text)), ("addedAt", .string(addedAt)),
-            ("addedBy", .string(addedBy)), ("watermark", watermark.map { .string($0.description) }),
-            ("lastSuccessAt", lastSuccessAt.map { .string($0) }), ("lastAttemptAt", lastAttemptAt.map { .string($0) }),
-            ("lastError", lastError.map { .string($0) }), ("lastErrorAt", lastErrorAt.map { .string($0) }),
-            ("lastSyncedBy", lastSyncedBy.map { .string($0) }), ("studiesChecked", studiesChecked.map { .int($0) }),
-            ("eventsRecorded", eventsRecorded.map { .int($0) }),
-        ]))
+        .object(
+            members([
+                ("id", .int(id)), ("kind", .string(target.kind)), ("target", .string(target.text)),
+                ("addedAt", .string(addedAt)),
+                ("addedBy", .string(addedBy)), ("watermark", watermark.map { .string($0.description) }),
+                ("lastSuccessAt", lastSuccessAt.map { .string($0) }),
+                ("lastAttemptAt", lastAttemptAt.map { .string($0) }),
+                ("lastError", lastError.map { .string($0) }), ("lastErrorAt", lastErrorAt.map { .string($0) }),
+                ("lastSyncedBy", lastSyncedBy.map { .string($0) }), ("studiesChecked", studiesChecked.map { .int($0) }),
+                ("eventsRecorded", eventsRecorded.map { .int($0) }),
+            ]))
     }
 
     public init(json: JSONValue) throws(ValidationError) {
@@ -100,8 +106,10 @@ extension FollowTargetsRequest {
     }
 
     public var parameters: JSONObject {
-        members([("trials", trials.isEmpty ? nil : .array(trials.map { .string($0) })),
-                 ("queries", queries.isEmpty ? nil : .array(queries.map { .string($0) }))])
+        members([
+            ("trials", trials.isEmpty ? nil : .array(trials.map { .string($0) })),
+            ("queries", queries.isEmpty ? nil : .array(queries.map { .string($0) })),
+        ])
     }
 }
 
@@ -137,7 +145,9 @@ public struct FollowResponse: TrialsResponse, Equatable {
     }
 
     public var parameters: JSONObject {
-        JSONObject([("follows", .array(follows.map(\.json))), ("alreadyFollowed", .array(alreadyFollowed.map { .bool($0) }))])
+        JSONObject([
+            ("follows", .array(follows.map(\.json))), ("alreadyFollowed", .array(alreadyFollowed.map { .bool($0) })),
+        ])
     }
 }
 
@@ -158,7 +168,10 @@ public struct UnfollowResponse: TrialsResponse, Equatable {
     }
 
     public var parameters: JSONObject {
-        JSONObject([("unfollowed", .array(unfollowed.map { .string($0) })), ("notFollowed", .array(notFollowed.map { .string($0) }))])
+        JSONObject([
+            ("unfollowed", .array(unfollowed.map { .string($0) })),
+            ("notFollowed", .array(notFollowed.map { .string($0) })),
+        ])
     }
 }
 
@@ -215,7 +228,9 @@ public struct ImportStudiesRequest: TrialsRequest {
             guard case .object(let o) = v else { throw .invalidParameter(parameter: "version") }
             let q = try Parameters(o, allowed: ["number", "date"])
             let text = try q.requiredString("date")
-            guard let day = Day(text) else { throw .invalidDate(parameter: "version.date", reason: "'\(text)' is not a day; use YYYY-MM-DD") }
+            guard let day = Day(text) else {
+                throw .invalidDate(parameter: "version.date", reason: "'\(text)' is not a day; use YYYY-MM-DD")
+            }
             version = StudyVersionRef(number: try q.requiredInt("number", in: 0...1_000_000), date: day)
             guard studies.count == 1 else { throw .invalidParameter(parameter: "studies") }
         }
@@ -224,7 +239,12 @@ public struct ImportStudiesRequest: TrialsRequest {
     public var parameters: JSONObject {
         members([
             ("studies", .array(studies)), ("dryRun", dryRun ? .bool(true) : nil),
-            ("version", version.map { .object(JSONObject([("number", .int($0.number)), ("date", .string($0.date.description))])) }),
+            (
+                "version",
+                version.map {
+                    .object(JSONObject([("number", .int($0.number)), ("date", .string($0.date.description))]))
+                }
+            ),
         ])
     }
 }
@@ -253,13 +273,23 @@ public struct ImportStudiesResponse: TrialsResponse {
         }
 
         var json: JSONValue {
-            .object(members([
-                ("nctId", .string(nctId)), ("trial", trial.map { .string($0) }), ("seqs", .array(seqs.map { .int($0) })),
-                ("changes", .array(changes.map { c in
-                    .object(JSONObject([("type", .string(c.type)), ("severity", .string(c.severity)), ("description", .string(c.description))]))
-                })),
-                ("refused", refused.map { .string($0) }),
-            ]))
+            .object(
+                members([
+                    ("nctId", .string(nctId)), ("trial", trial.map { .string($0) }),
+                    ("seqs", .array(seqs.map { .int($0) })),
+                    (
+                        "changes",
+                        .array(
+                            changes.map { c in
+                                .object(
+                                    JSONObject([
+                                        ("type", .string(c.type)), ("severity", .string(c.severity)),
+                                        ("description", .string(c.description)),
+                                    ]))
+                            })
+                    ),
+                    ("refused", refused.map { .string($0) }),
+                ]))
         }
 
         init(json: JSONValue) throws(ValidationError) {
@@ -270,7 +300,9 @@ public struct ImportStudiesResponse: TrialsResponse {
             trial = o["trial"]?.stringValue
             seqs = try FieldReader.reply(o).replyArray("seqs").compactMap(\.int64Value)
             changes = try FieldReader.reply(o).replyArray("changes").map { c throws(ValidationError) in
-                guard let t = c["type"]?.stringValue, let s = c["severity"]?.stringValue, let d = c["description"]?.stringValue else {
+                guard let t = c["type"]?.stringValue, let s = c["severity"]?.stringValue,
+                    let d = c["description"]?.stringValue
+                else {
                     throw ValidationError(field: "changes", reason: "expected type, severity and description")
                 }
                 return Change(type: t, severity: s, description: d)
@@ -305,7 +337,8 @@ public struct RecordSyncRequest: TrialsRequest, Equatable {
     }
 
     public init(parameters: JSONObject) throws(TrialsError) {
-        let p = try Parameters(parameters, allowed: ["follows", "watermark", "studiesChecked", "eventsRecorded", "error"])
+        let p = try Parameters(
+            parameters, allowed: ["follows", "watermark", "studiesChecked", "eventsRecorded", "error"])
         var ids: [Int64] = []
         for v in try p.requiredArray("follows") {
             guard let i = v.int64Value, i > 0 else { throw .invalidParameter(parameter: "follows") }
@@ -315,7 +348,9 @@ public struct RecordSyncRequest: TrialsRequest, Equatable {
         follows = ids
         switch (try p.string("watermark"), try p.string("error")) {
         case (let w?, nil):
-            guard let day = Day(w) else { throw .invalidDate(parameter: "watermark", reason: "'\(w)' is not a day; use YYYY-MM-DD") }
+            guard let day = Day(w) else {
+                throw .invalidDate(parameter: "watermark", reason: "'\(w)' is not a day; use YYYY-MM-DD")
+            }
             outcome = .success(
                 watermark: day, studiesChecked: try p.int("studiesChecked", in: 0...Int64(Int32.max)) ?? 0,
                 eventsRecorded: try p.int("eventsRecorded", in: 0...Int64(Int32.max)) ?? 0)

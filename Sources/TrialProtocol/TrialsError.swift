@@ -81,33 +81,43 @@ public enum TrialsError: Error, Equatable, Sendable {
         case .invalidEvent(let i, let field, let reason):
             return trials(.invalidEvent, i, [("field", s(field)), ("reason", s(reason))])
         case .wrongExpectedVersion(let i, let trial, let expected, let current):
-            return trials(.wrongExpectedVersion, i, [("trial", s(trial)), ("expected", .int(expected)), ("current", .int(current))])
+            return trials(
+                .wrongExpectedVersion, i,
+                [("trial", s(trial)), ("expected", .int(expected)), ("current", .int(current))])
         case .contradiction(let i, let trial, let seq, let reason):
-            return trials(.contradiction, i, [("trial", s(trial)), ("reason", s(reason)), ("seq", seq.map { .int($0) })])
+            return trials(
+                .contradiction, i, [("trial", s(trial)), ("reason", s(reason)), ("seq", seq.map { .int($0) })])
         case .idConflict(let i, let id, let seq): return trials(.idConflict, i, [("id", s(id)), ("seq", .int(seq))])
         case .identifierTaken(let i, let identifier, let trial):
             return trials(.identifierTaken, i, [("identifier", s(identifier)), ("trial", s(trial))])
-        case .notAmendable(let i, let seq, let reason): return trials(.notAmendable, i, [("seq", .int(seq)), ("reason", s(reason))])
+        case .notAmendable(let i, let seq, let reason):
+            return trials(.notAmendable, i, [("seq", .int(seq)), ("reason", s(reason))])
         case .wrongTrial(let i, let seq, let trial, let given):
             return trials(.wrongTrial, i, [("seq", .int(seq)), ("trial", s(trial)), ("given", s(given))])
         case .invalidImport(let file, let path, let reason):
             return trials(.invalidImport, nil, [("file", s(file)), ("path", s(path)), ("reason", s(reason))])
-        case .invalidDate(let parameter, let reason): return trials(.invalidDate, nil, [("parameter", s(parameter)), ("reason", s(reason))])
+        case .invalidDate(let parameter, let reason):
+            return trials(.invalidDate, nil, [("parameter", s(parameter)), ("reason", s(reason))])
         case .subscriberTooSlow(let lastSeq, let backlog):
             return trials(.subscriberTooSlow, nil, [("lastSeq", .int(lastSeq)), ("backlog", .int(backlog))])
         case .requestTooLarge(let limit): return trials(.requestTooLarge, nil, [("limit", .int(limit))])
         case .malformedRequest(let reason): return trials(.malformedRequest, nil, [("reason", s(reason))])
         case .shuttingDown: return trials(.shuttingDown, nil, [])
         case .storeFailed(let reason): return trials(.storeFailed, nil, [("reason", s(reason))])
-        case .invalidFollow(let target, let reason): return trials(.invalidFollow, nil, [("target", s(target)), ("reason", s(reason))])
-        case .backupFailed(let path, let reason): return trials(.backupFailed, nil, [("path", s(path)), ("reason", s(reason))])
+        case .invalidFollow(let target, let reason):
+            return trials(.invalidFollow, nil, [("target", s(target)), ("reason", s(reason))])
+        case .backupFailed(let path, let reason):
+            return trials(.backupFailed, nil, [("path", s(path)), ("reason", s(reason))])
         case .invalidFilter(let parameter, let value, let valid):
-            return trials(.invalidFilter, nil, [("parameter", s(parameter)), ("value", s(value)), ("valid", .array(valid.map(s)))])
+            return trials(
+                .invalidFilter, nil,
+                [("parameter", s(parameter)), ("value", s(value)), ("valid", .array(valid.map(s)))])
         case .interfaceNotFound(let interface): return service(.interfaceNotFound, [("interface", s(interface))])
         case .methodNotFound(let method): return service(.methodNotFound, [("method", s(method))])
         case .methodNotImplemented(let method): return service(.methodNotImplemented, [("method", s(method))])
         case .invalidParameter(let parameter): return service(.invalidParameter, [("parameter", s(parameter))])
-        case .permissionDenied(let group): return service(.permissionDenied, group.map { [("writersGroup", s($0))] } ?? [])
+        case .permissionDenied(let group):
+            return service(.permissionDenied, group.map { [("writersGroup", s($0))] } ?? [])
         case .expectedMore: return service(.expectedMore)
         case .other(let e): return e
         }
@@ -126,17 +136,26 @@ public enum TrialsError: Error, Equatable, Sendable {
         case TrialsInterface.name:
             guard let name = Name(rawValue: qualified.member) else { self = .other(e); return }
             switch name {
-            case .noSuchTrial: self = .noSuchTrial(index: index, trial: str("trial"), didYouMean: p["didYouMean"]?.stringValue)
+            case .noSuchTrial:
+                self = .noSuchTrial(index: index, trial: str("trial"), didYouMean: p["didYouMean"]?.stringValue)
             case .noSuchEvent: self = .noSuchEvent(seq: int("seq"))
-            case .invalidEvent: self = .invalidEvent(index: index, field: p["field"] == nil ? "" : str("field"), reason: str("reason"))
+            case .invalidEvent:
+                self = .invalidEvent(index: index, field: p["field"] == nil ? "" : str("field"), reason: str("reason"))
             case .wrongExpectedVersion:
-                self = .wrongExpectedVersion(index: index, trial: str("trial"), expected: int("expected"), current: int("current"))
-            case .contradiction: self = .contradiction(index: index, trial: str("trial"), seq: p["seq"]?.int64Value, reason: str("reason"))
+                self = .wrongExpectedVersion(
+                    index: index, trial: str("trial"), expected: int("expected"), current: int("current"))
+            case .contradiction:
+                self = .contradiction(
+                    index: index, trial: str("trial"), seq: p["seq"]?.int64Value, reason: str("reason"))
             case .idConflict: self = .idConflict(index: index, id: str("id"), seq: int("seq"))
-            case .identifierTaken: self = .identifierTaken(index: index, identifier: str("identifier"), trial: str("trial"))
+            case .identifierTaken:
+                self = .identifierTaken(index: index, identifier: str("identifier"), trial: str("trial"))
             case .notAmendable: self = .notAmendable(index: index, seq: int("seq"), reason: str("reason"))
-            case .wrongTrial: self = .wrongTrial(index: index, seq: int("seq"), trial: str("trial"), given: str("given"))
-            case .invalidImport: self = .invalidImport(file: str("file"), path: p["path"] == nil ? "" : str("path"), reason: str("reason"))
+            case .wrongTrial:
+                self = .wrongTrial(index: index, seq: int("seq"), trial: str("trial"), given: str("given"))
+            case .invalidImport:
+                self = .invalidImport(
+                    file: str("file"), path: p["path"] == nil ? "" : str("path"), reason: str("reason"))
             case .invalidDate: self = .invalidDate(parameter: str("parameter"), reason: str("reason"))
             case .subscriberTooSlow: self = .subscriberTooSlow(lastSeq: int("lastSeq"), backlog: int("backlog"))
             case .requestTooLarge: self = .requestTooLarge(limit: int("limit"))
@@ -171,8 +190,8 @@ public enum TrialsError: Error, Equatable, Sendable {
     public var index: Int? {
         switch self {
         case .noSuchTrial(let i, _, _), .invalidEvent(let i, _, _), .wrongExpectedVersion(let i, _, _, _),
-             .contradiction(let i, _, _, _), .idConflict(let i, _, _), .identifierTaken(let i, _, _),
-             .notAmendable(let i, _, _), .wrongTrial(let i, _, _, _):
+            .contradiction(let i, _, _, _), .idConflict(let i, _, _), .identifierTaken(let i, _, _),
+            .notAmendable(let i, _, _), .wrongTrial(let i, _, _, _):
             return i
         case .other(let e):
             return e.parameters["index"]?.int64Value.map { Int($0) }

@@ -69,7 +69,9 @@ extension TrialFilter {
         }
         func names(_ key: String) throws(TrialsError) -> [String] {
             let v = try values(key)
-            if let empty = v.first(where: { Self.words($0).isEmpty }) { throw .invalidFilter(parameter: key, value: empty, valid: []) }
+            if let empty = v.first(where: { Self.words($0).isEmpty }) {
+                throw .invalidFilter(parameter: key, value: empty, valid: [])
+            }
             return v
         }
         sponsors = try names("sponsors")
@@ -81,8 +83,12 @@ extension TrialFilter {
     /// The filters as parameters, left out when empty.
     public var members: [(String, JSONValue?)] {
         func list(_ v: [String]) -> JSONValue? { v.isEmpty ? nil : .array(v.map { .string($0) }) }
-        return [("phases", list(phases.map(\.rawValue))), ("statuses", list(statuses.map(\.rawValue))), ("sponsors", list(sponsors)),
-                ("conditions", list(conditions)), ("interventions", list(interventions)), ("followed", followed ? .bool(true) : nil)]
+        return [
+            ("phases", list(phases.map(\.rawValue))), ("statuses", list(statuses.map(\.rawValue))),
+            ("sponsors", list(sponsors)),
+            ("conditions", list(conditions)), ("interventions", list(interventions)),
+            ("followed", followed ? .bool(true) : nil),
+        ]
     }
 }
 
@@ -96,7 +102,8 @@ public struct StatusRequest: TrialsRequest, Equatable {
     /// Which trials are listed (without `trial`).
     public var filter: TrialFilter
 
-    public init(trial: String? = nil, asOf: Day? = nil, knownAt: Timestamp? = nil, filter: TrialFilter = TrialFilter()) {
+    public init(trial: String? = nil, asOf: Day? = nil, knownAt: Timestamp? = nil, filter: TrialFilter = TrialFilter())
+    {
         self.trial = trial
         self.asOf = asOf
         self.knownAt = knownAt
@@ -107,18 +114,25 @@ public struct StatusRequest: TrialsRequest, Equatable {
         let p = try Parameters(parameters, allowed: ["trial", "asOf", "knownAt"] + TrialFilter.parameterNames)
         filter = try TrialFilter(p)
         if let a = try p.string("asOf") {
-            guard let d = Day(a) else { throw .invalidDate(parameter: "asOf", reason: "'\(a)' is not a day; use YYYY-MM-DD") }
+            guard let d = Day(a) else {
+                throw .invalidDate(parameter: "asOf", reason: "'\(a)' is not a day; use YYYY-MM-DD")
+            }
             asOf = d
         }
         if let k = try p.string("knownAt") {
-            do { knownAt = try Timestamp(parsing: k) } catch { throw .invalidDate(parameter: "knownAt", reason: error.reason) }
+            do { knownAt = try Timestamp(parsing: k) } catch {
+                throw .invalidDate(parameter: "knownAt", reason: error.reason)
+            }
         }
         trial = try p.string("trial")
     }
 
     public var parameters: JSONObject {
-        object([("trial", trial.map { .string($0) }), ("asOf", asOf.map { .string($0.description) }),
-                ("knownAt", knownAt.map { .string($0.description) })] + filter.members)
+        object(
+            [
+                ("trial", trial.map { .string($0) }), ("asOf", asOf.map { .string($0.description) }),
+                ("knownAt", knownAt.map { .string($0.description) }),
+            ] + filter.members)
     }
 }
 
@@ -134,7 +148,10 @@ public struct LogRequest: TrialsRequest, Equatable {
     /// Only events of the trials it lets through.
     public var filter: TrialFilter
 
-    public init(trial: String? = nil, since: Int64 = 0, types: [EventType] = [], limit: Int = 100, filter: TrialFilter = TrialFilter()) {
+    public init(
+        trial: String? = nil, since: Int64 = 0, types: [EventType] = [], limit: Int = 100,
+        filter: TrialFilter = TrialFilter()
+    ) {
         self.trial = trial
         self.since = since
         self.types = types
@@ -152,9 +169,13 @@ public struct LogRequest: TrialsRequest, Equatable {
     }
 
     public var parameters: JSONObject {
-        object([("trial", trial.map { .string($0) }), ("since", .int(since)),
-                ("types", types.isEmpty ? JSONValue?.none : .array(types.map { .string($0.rawValue) })), ("limit", .int(Int64(limit)))]
-               + filter.members)
+        object(
+            [
+                ("trial", trial.map { .string($0) }), ("since", .int(since)),
+                ("types", types.isEmpty ? JSONValue?.none : .array(types.map { .string($0.rawValue) })),
+                ("limit", .int(Int64(limit))),
+            ]
+                + filter.members)
     }
 }
 
@@ -202,9 +223,11 @@ public struct AmendRequest: Sendable {
     public var expectedVersion: Int64?
 
     init(parameters: JSONObject, correcting: Bool) throws(TrialsError) {
-        let p = try Parameters(parameters, allowed: correcting
-            ? ["seq", "reason", "payload", "occurred", "source", "id", "expectedVersion"]
-            : ["seq", "reason", "occurred", "source", "id", "expectedVersion"])
+        let p = try Parameters(
+            parameters,
+            allowed: correcting
+                ? ["seq", "reason", "payload", "occurred", "source", "id", "expectedVersion"]
+                : ["seq", "reason", "occurred", "source", "id", "expectedVersion"])
         seq = try p.requiredInt("seq", in: 1...Int64.max)
         reason = try p.requiredString("reason")
         payload = correcting ? .some(try p.requiredObject("payload")) : .none
@@ -222,30 +245,40 @@ public struct AmendRequest: Sendable {
             payload["payload"] = p
             type = "corrected"
         }
-        return .object(object([
-            ("type", .string(type)), ("payload", .object(payload)),
-            ("occurred", occurred.map { .string($0) }), ("source", source.map { .string($0) }), ("id", id.map { .string($0) }),
-            ("expectedVersion", expectedVersion.map { .int($0) }),
-        ]))
+        return .object(
+            object([
+                ("type", .string(type)), ("payload", .object(payload)),
+                ("occurred", occurred.map { .string($0) }), ("source", source.map { .string($0) }),
+                ("id", id.map { .string($0) }),
+                ("expectedVersion", expectedVersion.map { .int($0) }),
+            ]))
     }
 
     public var parameters: JSONObject {
-        object([("seq", .int(seq)), ("reason", .string(reason)), ("payload", payload), ("occurred", occurred.map { .string($0) }),
-                ("source", source.map { .string($0) }), ("id", id.map { .string($0) }), ("expectedVersion", expectedVersion.map { .int($0) })])
+        object([
+            ("seq", .int(seq)), ("reason", .string(reason)), ("payload", payload),
+            ("occurred", occurred.map { .string($0) }),
+            ("source", source.map { .string($0) }), ("id", id.map { .string($0) }),
+            ("expectedVersion", expectedVersion.map { .int($0) }),
+        ])
     }
 }
 
 public struct CorrectRequest: TrialsRequest {
     public static let method = TrialsMethod.correct
     public var amendment: AmendRequest
-    public init(parameters: JSONObject) throws(TrialsError) { amendment = try AmendRequest(parameters: parameters, correcting: true) }
+    public init(parameters: JSONObject) throws(TrialsError) {
+        amendment = try AmendRequest(parameters: parameters, correcting: true)
+    }
     public var parameters: JSONObject { amendment.parameters }
 }
 
 public struct RetractRequest: TrialsRequest {
     public static let method = TrialsMethod.retract
     public var amendment: AmendRequest
-    public init(parameters: JSONObject) throws(TrialsError) { amendment = try AmendRequest(parameters: parameters, correcting: false) }
+    public init(parameters: JSONObject) throws(TrialsError) {
+        amendment = try AmendRequest(parameters: parameters, correcting: false)
+    }
     public var parameters: JSONObject { amendment.parameters }
 }
 
@@ -291,8 +324,10 @@ public struct SubscribeRequest: TrialsRequest, Equatable {
     }
 
     public var parameters: JSONObject {
-        object([("since", since.map { .int($0) }), ("trial", trial.map { .string($0) }),
-                ("types", types.isEmpty ? JSONValue?.none : .array(types.map { .string($0.rawValue) }))])
+        object([
+            ("since", since.map { .int($0) }), ("trial", trial.map { .string($0) }),
+            ("types", types.isEmpty ? JSONValue?.none : .array(types.map { .string($0.rawValue) })),
+        ])
     }
 }
 
@@ -319,7 +354,9 @@ public struct UpcomingRequest: TrialsRequest, Equatable {
         filter = try TrialFilter(p)
     }
 
-    public var parameters: JSONObject { object([("within", .int(Int64(within))), ("all", .bool(all))] + filter.members) }
+    public var parameters: JSONObject {
+        object([("within", .int(Int64(within))), ("all", .bool(all))] + filter.members)
+    }
 }
 
 public struct VerifyRequest: EmptyTrialsRequest {

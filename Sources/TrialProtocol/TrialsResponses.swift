@@ -28,7 +28,9 @@ extension FieldReader {
     }
 
     func replyObject(_ key: String) throws(ValidationError) -> JSONValue {
-        guard let v = peek(key), case .object = v else { throw ValidationError(field: key, reason: "expected an object") }
+        guard let v = peek(key), case .object = v else {
+            throw ValidationError(field: key, reason: "expected an object")
+        }
         return v
     }
 }
@@ -37,7 +39,9 @@ extension FieldReader {
 public struct StatusResponse: TrialsResponse, Equatable {
     public var trials: [JSONValue]
     public init(trials: [JSONValue]) { self.trials = trials }
-    public init(parameters: JSONObject) throws(ValidationError) { trials = try FieldReader.reply(parameters).replyArray("trials") }
+    public init(parameters: JSONObject) throws(ValidationError) {
+        trials = try FieldReader.reply(parameters).replyArray("trials")
+    }
     public var parameters: JSONObject { JSONObject([("trials", .array(trials))]) }
 }
 
@@ -140,7 +144,11 @@ public struct ImportResponse: TrialsResponse, Equatable {
             self.severities = severities
         }
         public var json: JSONValue {
-            .object(JSONObject([("trial", .string(trial)), ("events", .array(events)), ("severities", .array(severities.map { .string($0) }))]))
+            .object(
+                JSONObject([
+                    ("trial", .string(trial)), ("events", .array(events)),
+                    ("severities", .array(severities.map { .string($0) })),
+                ]))
         }
     }
     public var trials: [Trial]
@@ -151,8 +159,10 @@ public struct ImportResponse: TrialsResponse, Equatable {
             guard case .object(let o) = t, case .string(let name)? = o["trial"] else {
                 throw ValidationError(field: "trials[\(i)]", reason: "expected an object with a trial")
             }
-            out.append(Trial(trial: name, events: o["events"]?.arrayValue ?? [],
-                             severities: (o["severities"]?.arrayValue ?? []).map { $0.stringValue ?? "" }))
+            out.append(
+                Trial(
+                    trial: name, events: o["events"]?.arrayValue ?? [],
+                    severities: (o["severities"]?.arrayValue ?? []).map { $0.stringValue ?? "" }))
         }
         trials = out
     }
@@ -163,14 +173,18 @@ public struct ImportResponse: TrialsResponse, Equatable {
 public struct SubscribeResponse: TrialsResponse, Equatable {
     public var event: JSONValue
     public init(event: JSONValue) { self.event = event }
-    public init(parameters: JSONObject) throws(ValidationError) { event = try FieldReader.reply(parameters).replyMember("event") }
+    public init(parameters: JSONObject) throws(ValidationError) {
+        event = try FieldReader.reply(parameters).replyMember("event")
+    }
     public var parameters: JSONObject { JSONObject([("event", event)]) }
 }
 
 public struct UpcomingResponse: TrialsResponse, Equatable {
     public var milestones: [JSONValue]
     public init(milestones: [JSONValue]) { self.milestones = milestones }
-    public init(parameters: JSONObject) throws(ValidationError) { milestones = try FieldReader.reply(parameters).replyArray("milestones") }
+    public init(parameters: JSONObject) throws(ValidationError) {
+        milestones = try FieldReader.reply(parameters).replyArray("milestones")
+    }
     public var parameters: JSONObject { JSONObject([("milestones", .array(milestones))]) }
 }
 
@@ -199,7 +213,9 @@ public struct VerifyResponse: TrialsResponse, Equatable {
         problem = r["problem"]?.stringValue
     }
     public var parameters: JSONObject {
-        var o = JSONObject([("ok", .bool(ok)), ("checked", .int(checked)), ("lastSeq", .int(lastSeq)), ("headHash", .string(headHash))])
+        var o = JSONObject([
+            ("ok", .bool(ok)), ("checked", .int(checked)), ("lastSeq", .int(lastSeq)), ("headHash", .string(headHash)),
+        ])
         if let firstBroken { o["firstBroken"] = .int(firstBroken) }
         if let problem { o["problem"] = .string(problem) }
         return o
@@ -239,11 +255,13 @@ public struct StatsResponse: Sendable, Equatable {
                 (runs, failures, lastAt, logPages, copiedPages, lastFailure)
         }
         var json: JSONValue {
-            .object(JSONObject([
-                ("runs", .int(Int64(runs))), ("failures", .int(Int64(failures))), ("lastAt", lastAt.map { .string($0) } ?? .null),
-                ("logPages", .int(Int64(logPages))), ("copiedPages", .int(Int64(copiedPages))),
-                ("lastFailure", lastFailure.map { .string($0) } ?? .null),
-            ]))
+            .object(
+                JSONObject([
+                    ("runs", .int(Int64(runs))), ("failures", .int(Int64(failures))),
+                    ("lastAt", lastAt.map { .string($0) } ?? .null),
+                    ("logPages", .int(Int64(logPages))), ("copiedPages", .int(Int64(copiedPages))),
+                    ("lastFailure", lastFailure.map { .string($0) } ?? .null),
+                ]))
         }
     }
     public var events: Int64, trials: Int64, lastSeq: Int64
@@ -262,13 +280,18 @@ public struct StatsResponse: Sendable, Equatable {
     public var followsNeverSynced: Int64 = 0
     public var oldestFollowSuccess: String?
 
-    public init(events: Int64, trials: Int64, lastSeq: Int64, lastRecorded: String?, eventsByType: [(String, Int64)],
-                expectationsByState: [(String, Int64)], databaseBytes: Int64, walBytes: Int64, schema: [String], database: String,
-                connections: Int, subscribers: Int, uptimeSeconds: Double, checkpoints: Checkpoints?) {
+    public init(
+        events: Int64, trials: Int64, lastSeq: Int64, lastRecorded: String?, eventsByType: [(String, Int64)],
+        expectationsByState: [(String, Int64)], databaseBytes: Int64, walBytes: Int64, schema: [String],
+        database: String,
+        connections: Int, subscribers: Int, uptimeSeconds: Double, checkpoints: Checkpoints?
+    ) {
         (self.events, self.trials, self.lastSeq, self.lastRecorded) = (events, trials, lastSeq, lastRecorded)
         (self.eventsByType, self.expectationsByState) = (eventsByType, expectationsByState)
         (self.databaseBytes, self.walBytes, self.schema, self.database) = (databaseBytes, walBytes, schema, database)
-        (self.connections, self.subscribers, self.uptimeSeconds, self.checkpoints) = (connections, subscribers, uptimeSeconds, checkpoints)
+        (self.connections, self.subscribers, self.uptimeSeconds, self.checkpoints) = (
+            connections, subscribers, uptimeSeconds, checkpoints
+        )
     }
 
     public static func == (a: StatsResponse, b: StatsResponse) -> Bool { a.parameters == b.parameters }
@@ -299,7 +322,11 @@ public enum TrialsTypes {
         "lastMilestone", "nextExpected", "version", "lastSeq",
     ]
     /// `TimelineEntry`.
-    public static let timelineEntry: Set<String> = ["seq", "type", "occurred", "text", "payload", "source", "correctedBy"]
+    public static let timelineEntry: Set<String> = [
+        "seq", "type", "occurred", "text", "payload", "source", "correctedBy",
+    ]
     /// `Expectation`.
-    public static let expectation: Set<String> = ["seq", "milestone", "window", "madeOn", "source", "state", "resolvedBy", "overdueSeq"]
+    public static let expectation: Set<String> = [
+        "seq", "milestone", "window", "madeOn", "source", "state", "resolvedBy", "overdueSeq",
+    ]
 }

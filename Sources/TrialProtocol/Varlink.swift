@@ -65,7 +65,8 @@ public struct VarlinkCall: Equatable, Sendable {
     /// Reads a call from a message; what is wrong is a MalformedRequest or InvalidParameter.
     public init(message: JSONValue) throws(VarlinkError) {
         guard case .object(let o) = message else {
-            throw TrialsError.malformedRequest(reason: "a call must be a JSON object, not \(message.kindName)").varlinkError
+            throw TrialsError.malformedRequest(reason: "a call must be a JSON object, not \(message.kindName)")
+                .varlinkError
         }
         for m in o.members {
             switch m.key {
@@ -80,17 +81,23 @@ public struct VarlinkCall: Equatable, Sendable {
         switch o["parameters"] {
         case nil, .null?: parameters = JSONObject()
         case .object(let p)?: parameters = p
-        case let other?: throw TrialsError.malformedRequest(reason: "\"parameters\" must be an object, not \(other.kindName)").varlinkError
+        case let other?:
+            throw TrialsError.malformedRequest(reason: "\"parameters\" must be an object, not \(other.kindName)")
+                .varlinkError
         }
         func flag(_ k: String) throws(VarlinkError) -> Bool {
             switch o[k] {
             case nil, .null?: return false
             case .bool(let b)?: return b
-            case let other?: throw TrialsError.malformedRequest(reason: "\"\(k)\" must be a boolean, not \(other.kindName)").varlinkError
+            case let other?:
+                throw TrialsError.malformedRequest(reason: "\"\(k)\" must be a boolean, not \(other.kindName)")
+                    .varlinkError
             }
         }
         let oneway = try flag("oneway"), more = try flag("more")
-        if try flag("upgrade") { throw TrialsError.malformedRequest(reason: "connection upgrades are not supported").varlinkError }
+        if try flag("upgrade") {
+            throw TrialsError.malformedRequest(reason: "connection upgrades are not supported").varlinkError
+        }
         self.init(method: method, parameters: parameters, oneway: oneway, more: more)
     }
 
@@ -120,7 +127,9 @@ public struct VarlinkReply: Equatable, Sendable {
     }
 
     public init(message: JSONValue) throws(VarlinkError) {
-        guard case .object(let o) = message else { throw TrialsError.malformedRequest(reason: "a reply must be a JSON object").varlinkError }
+        guard case .object(let o) = message else {
+            throw TrialsError.malformedRequest(reason: "a reply must be a JSON object").varlinkError
+        }
         parameters = o["parameters"]?.objectValue ?? JSONObject()
         if case .bool(let c)? = o["continues"] { continues = c } else { continues = false }
         error = o["error"]?.stringValue

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import TrialDomain
 
@@ -63,7 +63,9 @@ public final class VarlinkConnection {
             raw[bytes.count] = 0
         }
         let rc = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
         }
         if rc != 0 {
             let reason = String(cString: strerror(errno))
@@ -175,7 +177,9 @@ public final class VarlinkConnection {
     @discardableResult
     public func call(_ method: String, _ parameters: JSONObject = JSONObject()) throws(ClientError) -> JSONObject {
         try send(VarlinkCall(method: method, parameters: parameters).json)
-        guard let message = try receive() else { throw .protocolViolation("trialsd closed the connection without replying") }
+        guard let message = try receive() else {
+            throw .protocolViolation("trialsd closed the connection without replying")
+        }
         let reply: VarlinkReply
         do { reply = try VarlinkReply(message: message) } catch { throw .protocolViolation("\(error)") }
         if let e = reply.varlinkError { throw .remote(e) }
@@ -184,10 +188,14 @@ public final class VarlinkConnection {
 
     /// Calls a method with `more` and hands each reply to `body` until the last one, or until
     /// `body` returns false. An error reply is thrown.
-    public func stream(_ method: String, _ parameters: JSONObject = JSONObject(), _ body: (JSONObject) throws -> Bool) throws {
+    public func stream(_ method: String, _ parameters: JSONObject = JSONObject(), _ body: (JSONObject) throws -> Bool)
+        throws
+    {
         try send(VarlinkCall(method: method, parameters: parameters, more: true).json)
         while true {
-            guard let message = try receive() else { throw ClientError.protocolViolation("trialsd closed the connection") }
+            guard let message = try receive() else {
+                throw ClientError.protocolViolation("trialsd closed the connection")
+            }
             let reply: VarlinkReply
             do { reply = try VarlinkReply(message: message) } catch { throw ClientError.protocolViolation("\(error)") }
             if let e = reply.varlinkError { throw ClientError.remote(e) }

@@ -18,11 +18,14 @@ struct Admission {
         guard let size, size > 0 else { return }
         let file = try ReadOnlyFile(path: path, busyTimeout: busyTimeout)
         let mark = Int32(try file.strings("PRAGMA application_id").first ?? "0") ?? 0
-        let tables = try file.strings("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name")
+        let tables = try file.strings(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name"
+        )
         let refusal = StoreError.notTrialtrack(path: path, applicationID: mark, tables: tables)
         guard mark == 0 || mark == EventStore.applicationID else { throw refusal }
         guard !tables.isEmpty else { return }
-        let bookkeeping = tables.contains("schema_migrations")
+        let bookkeeping =
+            tables.contains("schema_migrations")
             ? Set(try file.strings("SELECT name FROM pragma_table_info('schema_migrations')")) : []
         guard bookkeeping.isSuperset(of: ["identifier", "checksum"]) else {
             if mark == 0 { throw refusal }
@@ -60,9 +63,10 @@ final class ReadOnlyFile {
         while true {
             switch sqlite3_step(statement) {
             case SQLITE_ROW:
-                out.append((0..<sqlite3_column_count(statement)).map { i in
-                    sqlite3_column_text(statement, i).map { String(cString: $0) } ?? ""
-                })
+                out.append(
+                    (0..<sqlite3_column_count(statement)).map { i in
+                        sqlite3_column_text(statement, i).map { String(cString: $0) } ?? ""
+                    })
             case SQLITE_DONE: return out
             default: throw failure()
             }

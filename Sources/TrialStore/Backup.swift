@@ -3,7 +3,7 @@ import GRDB
 import TrialDomain
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// What `backup(to:)` made: a verified copy of the log as of one moment.
@@ -86,9 +86,10 @@ extension EventStore {
     /// The copy is a single file in rollback-journal mode (no `-wal` beside it); a store opened
     /// on it (`trialsd --database COPY`) turns WAL on again.
     @discardableResult
-    public func backup(to destination: String, overwrite: Bool = false, pagesPerStep: Int32 = EventStore.backupPagesPerStep,
-        progress: ((BackupProgress) throws -> Void)? = nil) throws -> BackupReport
-    {
+    public func backup(
+        to destination: String, overwrite: Bool = false, pagesPerStep: Int32 = EventStore.backupPagesPerStep,
+        progress: ((BackupProgress) throws -> Void)? = nil
+    ) throws -> BackupReport {
         let start = DispatchTime.now().uptimeNanoseconds
         let target = try BackupTarget.check(destination, liveDatabase: path, overwrite: overwrite)
         // The copy gets the live database's permissions: it holds the same data.
@@ -108,14 +109,16 @@ extension EventStore {
             try copy.writeWithoutTransaction { destination in
                 try pool.read { source in
                     // The first read starts the snapshot that every step then copies from.
-                    if let row = try Row.fetchOne(source, sql: "SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1") {
+                    if let row = try Row.fetchOne(source, sql: "SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1")
+                    {
                         snapshot = (row[0], hexString([UInt8](row[1] as Data)))
                     }
                     try source.backup(to: destination, pagesPerStep: max(1, pagesPerStep)) { p in
                         steps += 1
                         pages = p.totalPageCount
                         if !p.isCompleted {
-                            try progress?(BackupProgress(totalPages: p.totalPageCount, remainingPages: p.remainingPageCount))
+                            try progress?(
+                                BackupProgress(totalPages: p.totalPageCount, remainingPages: p.remainingPageCount))
                         }
                     }
                 }
@@ -140,7 +143,9 @@ extension EventStore {
             guard report.lastSeq == snapshot.lastSeq, report.headHash == snapshot.headHash else {
                 throw BackupError.notVerified(
                     path: target.path,
-                    problem: "it ends at seq \(report.lastSeq) (\(report.headHash)), the log it was copied from at seq \(snapshot.lastSeq) (\(snapshot.headHash))")
+                    problem:
+                        "it ends at seq \(report.lastSeq) (\(report.headHash)), the log it was copied from at seq \(snapshot.lastSeq) (\(snapshot.headHash))"
+                )
             }
         } catch {
             throw failed(error)
@@ -159,10 +164,16 @@ extension EventStore {
         do {
             try SafeFile.syncDirectory(of: target.path)
         } catch {
-            throw BackupError.failed(path: target.path, reason: "the verified copy is in place, but its directory could not be synced: \(StoreError.oneLine(error))")
+            throw BackupError.failed(
+                path: target.path,
+                reason:
+                    "the verified copy is in place, but its directory could not be synced: \(StoreError.oneLine(error))"
+            )
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        return BackupReport(lastSeq: snapshot.lastSeq, headHash: snapshot.headHash, bytes: bytes, pages: pages, steps: steps, seconds: seconds)
+        return BackupReport(
+            lastSeq: snapshot.lastSeq, headHash: snapshot.headHash, bytes: bytes, pages: pages, steps: steps,
+            seconds: seconds)
     }
 }
 

@@ -15,7 +15,8 @@ import TrialDomain
 /// the thread has not caught up and the writer checkpoints in line, as SQLite would, so the
 /// log stays bounded. One large commit (a rebuild) from a short log is left to the thread.
 /// Durability is untouched: every commit is synced in the log before it is acknowledged.
-final class Checkpointer: @unchecked Sendable {  // flags guarded by `condition`; `connection` its thread's, `previousPages` the hook's
+// @unchecked: flags guarded by `condition`; `connection` its thread's, `previousPages` the hook's.
+final class Checkpointer: @unchecked Sendable {
     let threshold: Int32
     let limit: Int32
     /// Called with one line when a checkpoint fails (on the thread that ran it).
@@ -33,14 +34,19 @@ final class Checkpointer: @unchecked Sendable {  // flags guarded by `condition`
     private var previousPages: Int32 = 0
 
     /// `limit` below `threshold` is taken as `threshold`; `busyTimeout` is the store's.
-    init(path: String, threshold: Int32, limit: Int32, busyTimeout: TimeInterval, onFailure: (@Sendable (String) -> Void)? = nil) throws {
+    init(
+        path: String, threshold: Int32, limit: Int32, busyTimeout: TimeInterval,
+        onFailure: (@Sendable (String) -> Void)? = nil
+    ) throws {
         self.threshold = threshold
         self.limit = max(limit, threshold)
         self.onFailure = onFailure
         guard sqlite3_open_v2(path, &connection, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nil) == SQLITE_OK else {
             let message = connection.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
             sqlite3_close(connection)
-            throw StoreError.database("cannot open \(path) a second time, for its checkpoints: \(message); check that this user can read and write \(path) and its directory")
+            throw StoreError.database(
+                "cannot open \(path) a second time, for its checkpoints: \(message); check that this user can read and write \(path) and its directory"
+            )
         }
         // FULL: the database file is synced before the log may be reset.
         sqlite3_exec(connection, "PRAGMA synchronous = \(EventStore.durableSynchronous)", nil, nil, nil)
@@ -52,17 +58,19 @@ final class Checkpointer: @unchecked Sendable {  // flags guarded by `condition`
 
     /// Installs the commit hook on the writer's connection.
     func attach(to db: Database) {
-        sqlite3_wal_hook(db.sqliteConnection, { context, db, _, pages in
-            let me = Unmanaged<Checkpointer>.fromOpaque(context!).takeUnretainedValue()
-            if pages >= me.limit && me.previousPages >= me.limit {
-                // The thread is not keeping up: checkpoint now, in the writer's time.
-                me.checkpoint(db, inLine: true)
-            } else if pages >= me.threshold {
-                me.wake()
-            }
-            me.previousPages = pages
-            return SQLITE_OK
-        }, Unmanaged.passUnretained(self).toOpaque())
+        sqlite3_wal_hook(
+            db.sqliteConnection,
+            { context, db, _, pages in
+                let me = Unmanaged<Checkpointer>.fromOpaque(context!).takeUnretainedValue()
+                if pages >= me.limit && me.previousPages >= me.limit {
+                    // The thread is not keeping up: checkpoint now, in the writer's time.
+                    me.checkpoint(db, inLine: true)
+                } else if pages >= me.threshold {
+                    me.wake()
+                }
+                me.previousPages = pages
+                return SQLITE_OK
+            }, Unmanaged.passUnretained(self).toOpaque())
     }
 
     /// Runs one PASSIVE checkpoint on `db` and records what it did.
@@ -73,8 +81,11 @@ final class Checkpointer: @unchecked Sendable {  // flags guarded by `condition`
         if rc != SQLITE_OK {
             var reason = db.map { String(cString: sqlite3_errmsg($0)) } ?? String(cString: sqlite3_errstr(rc))
             // The system's reason too, e.g. "No space left on device".
-            if let db, case let errno = sqlite3_system_errno(db), errno != 0 { reason += ": " + String(cString: strerror(errno)) }
-            failure = "\(inLine ? "the writer's in-line checkpoint" : "a checkpoint") failed: \(reason) (the write-ahead log grows until one succeeds)"
+            if let db, case let errno = sqlite3_system_errno(db), errno != 0 {
+                reason += ": " + String(cString: strerror(errno))
+            }
+            failure =
+                "\(inLine ? "the writer's in-line checkpoint" : "a checkpoint") failed: \(reason) (the write-ahead log grows until one succeeds)"
         }
         // The owner is told before the run counts as finished, so that whoever waits for the
         // run (`waitForRuns`) finds it reported too.

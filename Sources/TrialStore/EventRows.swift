@@ -12,8 +12,10 @@ enum EventRows {
     /// their decoding always agree), its arguments bound by `bind`, and hands each decoded event
     /// to `body`. `rest`: from `FROM events` on.
     /// `detail`: how much of each payload to read (`.lifecycle` only for replays).
-    static func forEach(_ db: Database, _ rest: String, forFold: Bool = false, detail: PayloadDetail = .full,
-        _ bind: (inout RawStatement) -> Void = { _ in }, _ body: (consuming RecordedEvent) throws -> Void) throws {
+    static func forEach(
+        _ db: Database, _ rest: String, forFold: Bool = false, detail: PayloadDetail = .full,
+        _ bind: (inout RawStatement) -> Void = { _ in }, _ body: (consuming RecordedEvent) throws -> Void
+    ) throws {
         var statement = RawStatement(try db.cachedStatement(sql: "SELECT \(forFold ? foldColumns : columns) \(rest)"))
         bind(&statement)
         try statement.forEachRow { try body(try decode($0, forFold: forFold, detail: detail)) }
@@ -35,17 +37,22 @@ enum EventRows {
 
     /// An event from a row of `columns`, or with `forFold` of `foldColumns`; its payload read
     /// to `detail` (`.lifecycle`: for a fold whose timeline nobody reads the results of).
-    static func decode(_ stmt: OpaquePointer?, forFold: Bool = false, detail: PayloadDetail = .full) throws -> RecordedEvent {
+    static func decode(_ stmt: OpaquePointer?, forFold: Bool = false, detail: PayloadDetail = .full) throws
+        -> RecordedEvent
+    {
         // Column positions: full rows, or fold rows.
-        let (trialCol, versionCol, typeCol, occurredCol, sourceCol, payloadCol): (Int32, Int32, Int32, Int32, Int32, Int32) =
-            forFold ? (1, 2, 3, 4, 5, 6) : (2, 3, 4, 5, 8, 9)
+        let (trialCol, versionCol, typeCol, occurredCol, sourceCol, payloadCol):
+            (Int32, Int32, Int32, Int32, Int32, Int32) =
+                forFold ? (1, 2, 3, 4, 5, 6) : (2, 3, 4, 5, 8, 9)
         let seq = sqlite3_column_int64(stmt, 0)
         do {
             let typeName = text(stmt, typeCol)
             guard let type = EventType.named(typeName) else {
                 throw StoreError.corruptEvent(seq: seq, reason: "unknown type '\(typeName)'")
             }
-            guard let p = sqlite3_column_text(stmt, payloadCol) else { throw StoreError.corruptEvent(seq: seq, reason: "no payload") }
+            guard let p = sqlite3_column_text(stmt, payloadCol) else {
+                throw StoreError.corruptEvent(seq: seq, reason: "no payload")
+            }
             let payloadBytes = UnsafeBufferPointer(start: p, count: Int(sqlite3_column_bytes(stmt, payloadCol)))
             let payloadJSON = try JSONValue.parse(payloadBytes)
             let payload = try Payload(type: type, json: payloadJSON, detail: detail)
@@ -53,13 +60,17 @@ enum EventRows {
             let source = sqlite3_column_type(stmt, sourceCol) == SQLITE_NULL ? nil : text(stmt, sourceCol)
             if forFold {
                 return RecordedEvent(
-                    seq: seq, id: "", trial: text(stmt, trialCol), version: sqlite3_column_int64(stmt, versionCol), payload: payload,
+                    seq: seq, id: "", trial: text(stmt, trialCol), version: sqlite3_column_int64(stmt, versionCol),
+                    payload: payload,
                     occurred: occurred, recorded: Timestamp(microseconds: 0), recordedBy: "", source: source, hash: [])
             }
             var hash = [UInt8](repeating: 0, count: Int(sqlite3_column_bytes(stmt, 10)))
-            if let b = sqlite3_column_blob(stmt, 10) { hash.withUnsafeMutableBytes { $0.copyMemory(from: UnsafeRawBufferPointer(start: b, count: $0.count)) } }
+            if let b = sqlite3_column_blob(stmt, 10) {
+                hash.withUnsafeMutableBytes { $0.copyMemory(from: UnsafeRawBufferPointer(start: b, count: $0.count)) }
+            }
             return RecordedEvent(
-                seq: seq, id: text(stmt, 1), trial: text(stmt, trialCol), version: sqlite3_column_int64(stmt, versionCol), payload: payload,
+                seq: seq, id: text(stmt, 1), trial: text(stmt, trialCol),
+                version: sqlite3_column_int64(stmt, versionCol), payload: payload,
                 occurred: occurred, recorded: try Timestamp(parsing: text(stmt, 6)),
                 recordedBy: text(stmt, 7), source: source, hash: hash,
                 // The stored text is the canonical one the writer made (and the hash covers).
@@ -73,9 +84,13 @@ enum EventRows {
 
     /// Every event of one trial, in version order; `forFold`: only what a fold reads
     /// (`foldColumns`), its payloads to `detail`.
-    static func trialEvents(_ db: Database, trial: String, forFold: Bool = false, detail: PayloadDetail = .full) throws -> [RecordedEvent] {
+    static func trialEvents(_ db: Database, trial: String, forFold: Bool = false, detail: PayloadDetail = .full) throws
+        -> [RecordedEvent]
+    {
         var out: [RecordedEvent] = []
-        try forEach(db, "FROM events WHERE trial = ? ORDER BY version", forFold: forFold, detail: detail, { $0.bind(trial) }) { e in
+        try forEach(
+            db, "FROM events WHERE trial = ? ORDER BY version", forFold: forFold, detail: detail, { $0.bind(trial) }
+        ) { e in
             out.append(consume e)
         }
         return out

@@ -113,10 +113,12 @@ public final class EventStore: @unchecked Sendable {  // `writer` touched only i
         try pool.writeWithoutTransaction { try Self.makeDurable($0) }
         try migrator.migrate(pool)
         try Self.backfillTerms(pool)
-        checkpointer = configuration.backgroundCheckpoints
-            ? try Checkpointer(path: path, threshold: configuration.checkpointPages, limit: configuration.checkpointLimitPages,
-                               busyTimeout: configuration.busyTimeout,
-                               onFailure: configuration.onCheckpointFailure) : nil
+        checkpointer =
+            configuration.backgroundCheckpoints
+            ? try Checkpointer(
+                path: path, threshold: configuration.checkpointPages, limit: configuration.checkpointLimitPages,
+                busyTimeout: configuration.busyTimeout,
+                onFailure: configuration.onCheckpointFailure) : nil
         try pool.writeWithoutTransaction { db in
             try writer.load(db)
             checkpointer?.attach(to: db)
@@ -137,7 +139,9 @@ public final class EventStore: @unchecked Sendable {  // `writer` touched only i
         try db.execute(sql: "PRAGMA synchronous = \(durableSynchronous)")
         let level = try Int.fetchOne(db, sql: "PRAGMA synchronous")
         guard level == durableSynchronous else {
-            throw StoreError.database("the database connection refused synchronous=FULL (it reports \(level.map(String.init) ?? "nothing")): commits would not be durable")
+            throw StoreError.database(
+                "the database connection refused synchronous=FULL (it reports \(level.map(String.init) ?? "nothing")): commits would not be durable"
+            )
         }
     }
 
@@ -179,7 +183,9 @@ public final class EventStore: @unchecked Sendable {  // `writer` touched only i
     }
 
     /// Appends groups from several writers in one transaction (group commit).
-    public func append(groups: [(events: [NewEvent], recordedBy: String)]) throws -> [Result<[AppendOutcome], GroupError>] {
+    public func append(groups: [(events: [NewEvent], recordedBy: String)]) throws -> [Result<
+        [AppendOutcome], GroupError
+    >] {
         do {
             return try pool.writeWithoutTransaction { db in
                 try writer.append(groups, db: db, clock: configuration.clock)

@@ -43,7 +43,11 @@ extension EventStore {
             page.removeAll(keepingCapacity: true)
             var last = after, head = ""
             try pool.read { db in
-                var st = RawStatement(try db.cachedStatement(sql: "SELECT \(EventRows.columns) FROM events WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT \(Self.exportPageSize)"))
+                var st = RawStatement(
+                    try db.cachedStatement(
+                        sql:
+                            "SELECT \(EventRows.columns) FROM events WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT \(Self.exportPageSize)"
+                    ))
                 st.bind(after)
                 st.bind(end)
                 try st.forEachRow { row in

@@ -26,7 +26,9 @@ extension EventStore {
         guard after < end else { return page }
         var w = JSONWriter(capacity: 4096)
         try pool.read { db in
-            var st = RawStatement(try db.cachedStatement(sql: "SELECT \(EventRows.columns) FROM events WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?"))
+            var st = RawStatement(
+                try db.cachedStatement(
+                    sql: "SELECT \(EventRows.columns) FROM events WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?"))
             st.bind(after)
             st.bind(end)
             st.bind(Int64(max(1, limit)))

@@ -35,7 +35,10 @@ struct FilterSQL {
 
     /// `column` is qualified by its table (`events.trial`, `t.trial`): the checks' subqueries
     /// have a `trial` column of their own.
-    init(_ filter: TrialFilter, trial column: String, ordered: Bool = false, probeLimit: Int = FilterSQL.probeLimit, _ db: Database) throws {
+    init(
+        _ filter: TrialFilter, trial column: String, ordered: Bool = false, probeLimit: Int = FilterSQL.probeLimit,
+        _ db: Database
+    ) throws {
         var parts = Self.parts(filter)
         guard !parts.isEmpty else { return }
         if parts.count > 1 || ordered {
@@ -64,37 +67,55 @@ struct FilterSQL {
         var parts: [Part] = []
         if !filter.statuses.isEmpty {
             let v = filter.statuses.map(\.rawValue), m = marks(v.count)
-            parts.append(Part(select: "SELECT trial FROM trials WHERE status IN (\(m))", selectArguments: v,
-                              exists: { "EXISTS (SELECT 1 FROM trials s WHERE s.trial = \($0) AND s.status IN (\(m)))" }, existsArguments: v))
+            parts.append(
+                Part(
+                    select: "SELECT trial FROM trials WHERE status IN (\(m))", selectArguments: v,
+                    exists: { "EXISTS (SELECT 1 FROM trials s WHERE s.trial = \($0) AND s.status IN (\(m)))" },
+                    existsArguments: v))
         }
         if !filter.phases.isEmpty {
             let v = filter.phases.map(\.rawValue), m = marks(v.count)
-            parts.append(Part(select: "SELECT trial FROM trial_terms WHERE kind = 'phase' AND term IN (\(m))", selectArguments: v,
-                              exists: { "EXISTS (SELECT 1 FROM trial_terms WHERE trial = \($0) AND kind = 'phase' AND term IN (\(m)))" },
-                              existsArguments: v))
+            parts.append(
+                Part(
+                    select: "SELECT trial FROM trial_terms WHERE kind = 'phase' AND term IN (\(m))", selectArguments: v,
+                    exists: {
+                        "EXISTS (SELECT 1 FROM trial_terms WHERE trial = \($0) AND kind = 'phase' AND term IN (\(m)))"
+                    },
+                    existsArguments: v))
         }
         for (kind, values) in filter.names where !values.isEmpty {
             // A name's words from some word on begin with the filter's words: the term is
             // those words, or they and a space and more. Normalised terms hold only letters,
             // digits and single spaces, so that is the key range [words, words + "!").
-            let ranges = values.flatMap { v -> [String] in let w = TrialFilter.words(v); return [w, w + "!"] }
+            let ranges = values.flatMap { v -> [String] in
+                let w = TrialFilter.words(v); return [w, w + "!"]
+            }
             let one = "SELECT trial FROM trial_terms WHERE kind = '\(kind.rawValue)' AND term >= ? AND term < ?"
             let any = Array(repeating: "term >= ? AND term < ?", count: values.count).joined(separator: " OR ")
-            parts.append(Part(select: Array(repeating: one, count: values.count).joined(separator: " UNION "), selectArguments: ranges,
-                              exists: { "EXISTS (SELECT 1 FROM trial_terms WHERE trial = \($0) AND kind = '\(kind.rawValue)' AND (\(any)))" },
-                              existsArguments: ranges))
+            parts.append(
+                Part(
+                    select: Array(repeating: one, count: values.count).joined(separator: " UNION "),
+                    selectArguments: ranges,
+                    exists: {
+                        "EXISTS (SELECT 1 FROM trial_terms WHERE trial = \($0) AND kind = '\(kind.rawValue)' AND (\(any)))"
+                    },
+                    existsArguments: ranges))
         }
         if filter.followed {
             // follows_active is (kind, target) of the active follows; an NCT alias is the
             // number in lower case.
-            parts.append(Part(
-                select: "SELECT a.trial FROM follows f JOIN trial_aliases a ON a.alias = lower(f.target) WHERE f.kind = 'trial' AND f.removed_at IS NULL",
-                selectArguments: [],
-                exists: { """
-                    EXISTS (SELECT 1 FROM trial_aliases a JOIN follows f ON f.kind = 'trial' AND f.target = upper(a.alias) \
-                    AND f.removed_at IS NULL WHERE a.trial = \($0) AND a.registry = 'nct')
-                    """ },
-                existsArguments: []))
+            parts.append(
+                Part(
+                    select:
+                        "SELECT a.trial FROM follows f JOIN trial_aliases a ON a.alias = lower(f.target) WHERE f.kind = 'trial' AND f.removed_at IS NULL",
+                    selectArguments: [],
+                    exists: {
+                        """
+                        EXISTS (SELECT 1 FROM trial_aliases a JOIN follows f ON f.kind = 'trial' AND f.target = upper(a.alias) \
+                        AND f.removed_at IS NULL WHERE a.trial = \($0) AND a.registry = 'nct')
+                        """
+                    },
+                    existsArguments: []))
         }
         return parts
     }

@@ -18,8 +18,10 @@ public struct Follow: Equatable, Sendable, Identifiable {
 
     public var isActive: Bool { removedAt == nil }
 
-    public init(id: Int64, target: FollowTarget, addedAt: Timestamp, addedBy: String, removedAt: Timestamp? = nil,
-                removedBy: String? = nil, sync: FollowSyncState? = nil) {
+    public init(
+        id: Int64, target: FollowTarget, addedAt: Timestamp, addedBy: String, removedAt: Timestamp? = nil,
+        removedBy: String? = nil, sync: FollowSyncState? = nil
+    ) {
         self.id = id
         self.target = target
         self.addedAt = addedAt
@@ -46,8 +48,11 @@ public struct FollowSyncState: Equatable, Sendable {
     public var studiesChecked: Int64?
     public var eventsRecorded: Int64?
 
-    public init(watermark: Day?, lastSuccessAt: Timestamp?, lastAttemptAt: Timestamp, lastError: String?, lastErrorAt: Timestamp?,
-                lastSyncedBy: String, studiesChecked: Int64?, eventsRecorded: Int64?) {
+    public init(
+        watermark: Day?, lastSuccessAt: Timestamp?, lastAttemptAt: Timestamp, lastError: String?,
+        lastErrorAt: Timestamp?,
+        lastSyncedBy: String, studiesChecked: Int64?, eventsRecorded: Int64?
+    ) {
         self.watermark = watermark
         self.lastSuccessAt = lastSuccessAt
         self.lastAttemptAt = lastAttemptAt
@@ -89,7 +94,9 @@ extension EventStore {
                     sql: "INSERT INTO follows (kind, target, added_at, added_by) VALUES (?, ?, ?, ?)",
                     arguments: [target.kind, target.text, now.description, by])
                 let made = try Self.readFollows(db, where: "f.id = ?", [db.lastInsertedRowID])
-                guard let follow = made.first else { throw StoreError.database("the new follow of \(target) cannot be read back") }
+                guard let follow = made.first else {
+                    throw StoreError.database("the new follow of \(target) cannot be read back")
+                }
                 out.append((follow, false))
             }
             return out
@@ -101,14 +108,17 @@ extension EventStore {
     /// target, is false for a target that was not followed (nothing written for it).
     /// Throws `AppendError.invalid` (nothing written) when a target or `by` is refused.
     @discardableResult
-    public func unfollow(_ targets: [FollowTarget], by: String, at time: Timestamp? = nil) throws -> [FollowTarget: Bool] {
+    public func unfollow(_ targets: [FollowTarget], by: String, at time: Timestamp? = nil) throws -> [FollowTarget:
+        Bool]
+    {
         let valid = try Self.validate(targets)
         try Self.validate(by: by)
         return try followsWrite(at: time) { db, now in
             var out: [FollowTarget: Bool] = [:]
             for target in valid {
                 try db.execute(
-                    sql: "UPDATE follows SET removed_at = ?, removed_by = ? WHERE kind = ? AND target = ? AND removed_at IS NULL",
+                    sql:
+                        "UPDATE follows SET removed_at = ?, removed_by = ? WHERE kind = ? AND target = ? AND removed_at IS NULL",
                     arguments: [now.description, by, target.kind, target.text])
                 // The same target twice: the first unfollowed it.
                 out[target] = (out[target] ?? false) || db.changesCount > 0
@@ -132,8 +142,10 @@ extension EventStore {
     /// recorded too. Throws `AppendError.invalid` (nothing written) for an id no follow has,
     /// a negative figure or an empty `by`. Returns the follows as recorded.
     @discardableResult
-    public func recordSyncSuccess(followIDs: [Int64], watermark: Day, studiesChecked: Int64, eventsRecorded: Int64,
-                                  by: String, at time: Timestamp? = nil) throws -> [Follow] {
+    public func recordSyncSuccess(
+        followIDs: [Int64], watermark: Day, studiesChecked: Int64, eventsRecorded: Int64,
+        by: String, at time: Timestamp? = nil
+    ) throws -> [Follow] {
         try Self.validate(by: by)
         for (name, value) in [("studiesChecked", studiesChecked), ("eventsRecorded", eventsRecorded)] where value < 0 {
             throw AppendError.invalid(ValidationError(field: name, reason: "must not be negative (it is \(value))"))
@@ -151,7 +163,9 @@ extension EventStore {
                             last_attempt_at = excluded.last_attempt_at, last_synced_by = excluded.last_synced_by,
                             studies_checked = excluded.studies_checked, events_recorded = excluded.events_recorded
                         """,
-                    arguments: [id, watermark.description, now.description, now.description, by, studiesChecked, eventsRecorded])
+                    arguments: [
+                        id, watermark.description, now.description, now.description, by, studiesChecked, eventsRecorded,
+                    ])
             }
             return try Self.readFollows(db, ids: followIDs)
         }
@@ -163,7 +177,9 @@ extension EventStore {
     /// `AppendError.invalid` (nothing written) for an id no follow has, or an empty reason or
     /// `by`. Returns the follows as recorded.
     @discardableResult
-    public func recordSyncFailure(followIDs: [Int64], error: String, by: String, at time: Timestamp? = nil) throws -> [Follow] {
+    public func recordSyncFailure(followIDs: [Int64], error: String, by: String, at time: Timestamp? = nil) throws
+        -> [Follow]
+    {
         try Self.validate(by: by)
         let reason = Self.oneLine(error, limit: 1000)
         guard !reason.isEmpty else {
@@ -212,7 +228,9 @@ extension EventStore {
         var valid: [FollowTarget] = []
         valid.reserveCapacity(targets.count)
         for (i, t) in targets.enumerated() {
-            do throws(ValidationError) { valid.append(try t.validated()) } catch { throw AppendError.invalid(error.under("targets[\(i)]")) }
+            do throws(ValidationError) { valid.append(try t.validated()) } catch {
+                throw AppendError.invalid(error.under("targets[\(i)]"))
+            }
         }
         return valid
     }
@@ -222,7 +240,8 @@ extension EventStore {
             throw AppendError.invalid(ValidationError(field: "by", reason: "who records it must be given"))
         }
         guard !by.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
-            throw AppendError.invalid(ValidationError(field: "by", reason: "who records it must be one line without control characters"))
+            throw AppendError.invalid(
+                ValidationError(field: "by", reason: "who records it must be one line without control characters"))
         }
     }
 
@@ -255,16 +274,20 @@ extension EventStore {
     // MARK: - Reading
 
     static func activeFollow(_ db: Database, _ target: FollowTarget) throws -> Follow? {
-        try readFollows(db, where: "f.kind = ? AND f.target = ? AND f.removed_at IS NULL", [target.kind, target.text]).first
+        try readFollows(db, where: "f.kind = ? AND f.target = ? AND f.removed_at IS NULL", [target.kind, target.text])
+            .first
     }
 
     /// The rows of `ids`, in the order given, once each.
     static func readFollows(_ db: Database, ids: [Int64]) throws -> [Follow] {
         var seen = Set<Int64>()
-        return try ids.filter { seen.insert($0).inserted }.compactMap { try readFollows(db, where: "f.id = ?", [$0]).first }
+        return try ids.filter { seen.insert($0).inserted }.compactMap {
+            try readFollows(db, where: "f.id = ?", [$0]).first
+        }
     }
 
-    static func readFollows(_ db: Database, where condition: String, _ arguments: StatementArguments) throws -> [Follow] {
+    static func readFollows(_ db: Database, where condition: String, _ arguments: StatementArguments) throws -> [Follow]
+    {
         let rows = try Row.fetchAll(
             db,
             sql: """
@@ -300,6 +323,8 @@ extension EventStore {
                 watermark: watermark, lastSuccessAt: try time(9), lastAttemptAt: attempt, lastError: row[11],
                 lastErrorAt: try time(12), lastSyncedBy: row[13], studiesChecked: row[14], eventsRecorded: row[15])
         }
-        return Follow(id: id, target: target, addedAt: addedAt, addedBy: row[4], removedAt: try time(5), removedBy: row[6], sync: sync)
+        return Follow(
+            id: id, target: target, addedAt: addedAt, addedBy: row[4], removedAt: try time(5), removedBy: row[6],
+            sync: sync)
     }
 }

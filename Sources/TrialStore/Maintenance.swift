@@ -59,7 +59,8 @@ extension EventStore {
     /// reports success).
     static func verify(_ db: Database) throws -> VerifyReport {
         var report = VerifyReport(checked: 0, lastSeq: 0, headHash: hexString(SHA256Digest.zero))
-        let triggers = try Set(String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'events'"))
+        let triggers = try Set(
+            String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'events'"))
         let missing = Self.appendOnlyTriggers.filter { !triggers.contains($0) }
         var previous = SHA256Digest.zero
         let hasher = ChainHasher()
@@ -99,7 +100,8 @@ extension EventStore {
         }
         report.headHash = hexString(previous)
         if report.problem == nil, !missing.isEmpty {
-            report.problem = "append-only trigger\(missing.count > 1 ? "s" : "") \(missing.joined(separator: ", ")) missing: the log is not protected"
+            report.problem =
+                "append-only trigger\(missing.count > 1 ? "s" : "") \(missing.joined(separator: ", ")) missing: the log is not protected"
         }
         return report
     }
@@ -144,7 +146,8 @@ extension EventStore {
         var trials = 0
         var events: Int64 = 0
         try db.inTransaction(.immediate) {
-            let pipes = startReaders(ranges: try Self.readerRanges(db, events: writer.lastSeq, splitFrom: configuration.rebuildSplitEvents))
+            let pipes = startReaders(
+                ranges: try Self.readerRanges(db, events: writer.lastSeq, splitFrom: configuration.rebuildSplitEvents))
             defer { for p in pipes { p.cancelAndWait() } }  // never leave a reader running
             try ProjectionWriter.clear(db)
             let secondary = try ProjectionWriter.dropSecondaryIndexes(db)
@@ -183,7 +186,8 @@ extension EventStore {
     /// may be empty (one trial holds the first half of the log): its reader just finishes.
     static func readerRanges(_ db: Database, events: Int64, splitFrom: Int64) throws -> [TrialKeyRange] {
         guard events > 0, events >= splitFrom,
-              let middle = try String.fetchOne(db, sql: "SELECT trial FROM events ORDER BY trial, version LIMIT 1 OFFSET ?", arguments: [events / 2])
+            let middle = try String.fetchOne(
+                db, sql: "SELECT trial FROM events ORDER BY trial, version LIMIT 1 OFFSET ?", arguments: [events / 2])
         else { return [TrialKeyRange()] }
         return [TrialKeyRange(before: middle), TrialKeyRange(from: middle)]
     }
@@ -202,7 +206,8 @@ extension EventStore {
                         var chunk: FoldPipe.Chunk = []
                         try Self.forEachTrial(rdb, forFold: true, detail: .lifecycle, trials: range) { key, history in
                             for e in history { counts[e.type, default: 0] += 1 }
-                            let fold = (try? TrialFold.fold(key: key, events: history, lenient: true)) ?? TrialFold(key: key)
+                            let fold =
+                                (try? TrialFold.fold(key: key, events: history, lenient: true)) ?? TrialFold(key: key)
                             chunk.append((TrialRows(fold), history.count))
                             if chunk.count == FoldPipe.chunkSize {
                                 try pipe.put(chunk)
@@ -234,7 +239,9 @@ extension EventStore {
             let lastSeq = try Int64.fetchOne(db, sql: "SELECT IFNULL(MAX(seq), 0) FROM events") ?? 0
             let byState = try Row.fetchAll(db, sql: "SELECT state, COUNT(*) FROM expectations GROUP BY state")
             let fm = FileManager.default
-            func size(_ p: String) -> Int64 { ((try? fm.attributesOfItem(atPath: p))?[.size] as? NSNumber)?.int64Value ?? 0 }
+            func size(_ p: String) -> Int64 {
+                ((try? fm.attributesOfItem(atPath: p))?[.size] as? NSNumber)?.int64Value ?? 0
+            }
             // An aggregate without GROUP BY: always one row.
             let follows = try Row.fetchOne(
                 db,
@@ -248,7 +255,8 @@ extension EventStore {
                 lastSeq: lastSeq,
                 lastRecorded: try String.fetchOne(db, sql: "SELECT recorded FROM events ORDER BY seq DESC LIMIT 1"),
                 eventsByType: Dictionary(uniqueKeysWithValues: byType.map { ($0[0] as String, $0[1] as Int64) }),
-                expectationsByState: Dictionary(uniqueKeysWithValues: byState.map { ($0[0] as String, $0[1] as Int64) }),
+                expectationsByState: Dictionary(
+                    uniqueKeysWithValues: byState.map { ($0[0] as String, $0[1] as Int64) }),
                 databaseBytes: size(path), walBytes: size(path + "-wal"),
                 schema: try String.fetchAll(db, sql: "SELECT identifier FROM schema_migrations ORDER BY identifier"),
                 checkpoints: checkpointStatus)

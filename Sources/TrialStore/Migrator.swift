@@ -42,7 +42,8 @@ public struct Migrator: Sendable {
     @discardableResult
     public func migrate(_ writer: some DatabaseWriter) throws -> [String] {
         try writer.writeWithoutTransaction { db in
-            let applied = try db.tableExists("schema_migrations")
+            let applied =
+                try db.tableExists("schema_migrations")
                 ? try Row.fetchAll(db, sql: "SELECT identifier, checksum FROM schema_migrations ORDER BY identifier")
                     .map { (identifier: $0[0] as String, checksum: $0[1] as String) }
                 : []

@@ -101,7 +101,9 @@ struct TermRow: Equatable {
     /// The terms of a trial's registration (none without one).
     static func of(_ s: TrialSummary) -> [TermRow] { s.registration.map(of) ?? [] }
 
-    static func of(_ r: Registered) -> [TermRow] { TrialFilter.terms(of: r).map { TermRow(kind: $0.kind, term: $0.term) } }
+    static func of(_ r: Registered) -> [TermRow] {
+        TrialFilter.terms(of: r).map { TermRow(kind: $0.kind, term: $0.term) }
+    }
 }
 
 /// A `registrations` row's JSON: the merged `registered` payload.

@@ -13,7 +13,8 @@ struct ProjectionInsert {
     /// `INSERT … VALUES (?, …)` with `rows` rows of placeholders.
     func sql(rows: Int) -> String {
         let conflict = upsert.isEmpty ? "" : " " + upsert
-        return "INSERT \(or.isEmpty ? "" : or + " ")INTO \(table) (\(columns.joined(separator: ", "))) VALUES \(values(rows))\(conflict)"
+        return
+            "INSERT \(or.isEmpty ? "" : or + " ")INTO \(table) (\(columns.joined(separator: ", "))) VALUES \(values(rows))\(conflict)"
     }
 
     /// `INSERT OR FAIL … VALUES` with `rows` rows, for tables being filled from empty, where
@@ -31,20 +32,29 @@ struct ProjectionInsert {
     }
 
     static let trials: ProjectionInsert = {
-        let columns = ["trial", "acronym", "title", "sponsor", "phases", "status", "status_since", "last_milestone", "next_expected",
-                       "version", "last_seq", "summary"]
+        let columns = [
+            "trial", "acronym", "title", "sponsor", "phases", "status", "status_since", "last_milestone",
+            "next_expected",
+            "version", "last_seq", "summary",
+        ]
         let set = columns.dropFirst().map { "\($0) = excluded.\($0)" }.joined(separator: ", ")
-        return ProjectionInsert(table: "trials", columns: columns, or: "", upsert: "ON CONFLICT (trial) DO UPDATE SET \(set)")
+        return ProjectionInsert(
+            table: "trials", columns: columns, or: "", upsert: "ON CONFLICT (trial) DO UPDATE SET \(set)")
     }()
     static let timeline = ProjectionInsert(
-        table: "timeline", columns: ["trial", "seq", "window_start", "window_end", "corrected_by", "corrected_payload"],
+        table: "timeline",
+        columns: ["trial", "seq", "window_start", "window_end", "corrected_by", "corrected_payload"],
         or: "OR REPLACE", upsert: "")
     static let expectations = ProjectionInsert(
-        table: "expectations", columns: ["seq", "trial", "milestone", "window", "window_start", "window_end", "state", "entry"],
+        table: "expectations",
+        columns: ["seq", "trial", "milestone", "window", "window_start", "window_end", "state", "entry"],
         or: "OR REPLACE", upsert: "")
-    static let registrations = ProjectionInsert(table: "registrations", columns: ["trial", "registration"], or: "OR REPLACE", upsert: "")
-    static let aliases = ProjectionInsert(table: "trial_aliases", columns: ["alias", "trial", "registry", "id"], or: "OR REPLACE", upsert: "")
-    static let terms = ProjectionInsert(table: "trial_terms", columns: ["trial", "kind", "term"], or: "OR REPLACE", upsert: "")
+    static let registrations = ProjectionInsert(
+        table: "registrations", columns: ["trial", "registration"], or: "OR REPLACE", upsert: "")
+    static let aliases = ProjectionInsert(
+        table: "trial_aliases", columns: ["alias", "trial", "registry", "id"], or: "OR REPLACE", upsert: "")
+    static let terms = ProjectionInsert(
+        table: "trial_terms", columns: ["trial", "kind", "term"], or: "OR REPLACE", upsert: "")
 }
 
 /// Rows of one table inserted `width` to a statement, in the order given.
@@ -59,7 +69,9 @@ struct BulkInsert<Row> {
     private let bind: (inout RawStatement, Row) -> Void
     private var pending: [Row] = []
 
-    init(_ db: Database, _ insert: ProjectionInsert, width: Int, bind: @escaping (inout RawStatement, Row) -> Void) throws {
+    init(_ db: Database, _ insert: ProjectionInsert, width: Int, bind: @escaping (inout RawStatement, Row) -> Void)
+        throws
+    {
         one = try db.cachedStatement(sql: insert.fillSQL(rows: 1))
         many = try db.cachedStatement(sql: insert.fillSQL(rows: width))
         self.width = width

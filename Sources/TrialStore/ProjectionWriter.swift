@@ -7,8 +7,10 @@ import TrialDomain
 /// that connection's prepared statements and binds rows (`ProjectionRows.swift`) with the C
 /// API (`RawStatement`).
 struct ProjectionWriter {
-    static let projectionTables = ["trials", "registrations", "trial_aliases", "timeline", "expectations", "event_counts", "trial_count",
-                                   "trial_terms"]
+    static let projectionTables = [
+        "trials", "registrations", "trial_aliases", "timeline", "expectations", "event_counts", "trial_count",
+        "trial_terms",
+    ]
 
     private let upsertTrial, insertTimeline, deleteTimeline, insertExpectation, deleteExpectations: Statement
     private let upsertRegistration, deleteRegistration, upsertAlias, deleteAlias: Statement
@@ -99,7 +101,9 @@ struct ProjectionWriter {
     /// Upserts the trial's `trials` row.
     func writeTrialRow(_ r: TrialRow) throws { try run(upsertTrial, r, Self.bind) }
 
-    private func writeRegistration(_ json: [UInt8], trial: String) throws { try run(upsertRegistration, (trial, json), Self.bind) }
+    private func writeRegistration(_ json: [UInt8], trial: String) throws {
+        try run(upsertRegistration, (trial, json), Self.bind)
+    }
 
     func writeAliases(old: [AliasRow], new: [AliasRow], trial: String) throws {
         for a in new where !old.contains(a) { try run(upsertAlias, (trial, a), Self.bind) }
@@ -195,9 +199,11 @@ struct ProjectionWriter {
     /// without them, in its own transaction, and makes each index at the end in one sorted
     /// pass, instead of a B-tree insert at a random place per row.
     static func dropSecondaryIndexes(_ db: Database) throws -> [String] {
-        let rows = try SQLRequest<Row>(literal: """
-            SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN \(projectionTables) ORDER BY name
-            """).fetchAll(db)
+        let rows = try SQLRequest<Row>(
+            literal: """
+                SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN \(projectionTables) ORDER BY name
+                """
+        ).fetchAll(db)
         for row in rows { try db.execute(sql: "DROP INDEX \((row[0] as String).quotedDatabaseIdentifier)") }
         return rows.map { $0[1] }
     }

@@ -15,7 +15,10 @@ public struct LogQuery: Sendable, Equatable {
     /// Only events of the trials it lets through.
     public var filter = TrialFilter()
 
-    public init(trial: String? = nil, afterSeq: Int64 = 0, types: [EventType] = [], limit: Int = 100, filter: TrialFilter = TrialFilter()) {
+    public init(
+        trial: String? = nil, afterSeq: Int64 = 0, types: [EventType] = [], limit: Int = 100,
+        filter: TrialFilter = TrialFilter()
+    ) {
         self.trial = trial
         self.afterSeq = afterSeq
         self.types = types
@@ -94,20 +97,25 @@ extension EventStore {
     /// in place of its own. The query's first columns are `EventRows.foldColumns`.
     static func timelineEntries(_ db: Database, key: String) throws -> [TimelineEntry] {
         var entries: [TimelineEntry] = []
-        var statement = RawStatement(try db.cachedStatement(sql: """
-            SELECT e.seq, e.trial, e.version, e.type, e.occurred, e.source, COALESCE(t.corrected_payload, e.payload), t.corrected_by
-            FROM timeline t JOIN events e ON e.seq = t.seq
-            WHERE t.trial = ? ORDER BY t.window_start, t.window_end, t.seq
-            """))
+        var statement = RawStatement(
+            try db.cachedStatement(
+                sql: """
+                    SELECT e.seq, e.trial, e.version, e.type, e.occurred, e.source, COALESCE(t.corrected_payload, e.payload), t.corrected_by
+                    FROM timeline t JOIN events e ON e.seq = t.seq
+                    WHERE t.trial = ? ORDER BY t.window_start, t.window_end, t.seq
+                    """))
         statement.bind(key)
         try statement.forEachRow { row in
             let e: RecordedEvent
             do { e = try EventRows.decode(row, forFold: true) } catch {
-                throw StoreError.database("the timeline entry of seq \(sqlite3_column_int64(row, 0)) cannot be read (\(error)); run `trialctl rebuild`")
+                throw StoreError.database(
+                    "the timeline entry of seq \(sqlite3_column_int64(row, 0)) cannot be read (\(error)); run `trialctl rebuild`"
+                )
             }
-            entries.append(TimelineEntry(
-                seq: e.seq, occurred: e.occurred, payload: e.payload, source: e.source,
-                correctedBy: sqlite3_column_type(row, 7) == SQLITE_NULL ? nil : sqlite3_column_int64(row, 7)))
+            entries.append(
+                TimelineEntry(
+                    seq: e.seq, occurred: e.occurred, payload: e.payload, source: e.source,
+                    correctedBy: sqlite3_column_type(row, 7) == SQLITE_NULL ? nil : sqlite3_column_int64(row, 7)))
         }
         return entries
     }
@@ -140,8 +148,10 @@ extension EventStore {
     public func trials(filter: TrialFilter = TrialFilter()) throws -> [TrialSummary] {
         try pool.read { db in
             let f = try FilterSQL(filter, trial: "t.trial", db)
-            return try Row.fetchAll(db, sql: "\(Self.summarySelect) WHERE 1\(f.conditions) \(Self.listOrder)",
-                                    arguments: StatementArguments(f.arguments)).map(Self.summary)
+            return try Row.fetchAll(
+                db, sql: "\(Self.summarySelect) WHERE 1\(f.conditions) \(Self.listOrder)",
+                arguments: StatementArguments(f.arguments)
+            ).map(Self.summary)
         }
     }
 
@@ -151,8 +161,9 @@ extension EventStore {
     public func trialKeys(filter: TrialFilter = TrialFilter()) throws -> [String] {
         try pool.read { db in
             let f = try FilterSQL(filter, trial: "t.trial", db)
-            return try String.fetchAll(db, sql: "SELECT t.trial FROM trials t WHERE 1\(f.conditions) \(Self.listOrder)",
-                                       arguments: StatementArguments(f.arguments))
+            return try String.fetchAll(
+                db, sql: "SELECT t.trial FROM trials t WHERE 1\(f.conditions) \(Self.listOrder)",
+                arguments: StatementArguments(f.arguments))
         }
     }
 
@@ -194,8 +205,10 @@ extension EventStore {
     /// Streams the log trial by trial (memory: one trial's events at a time); `forFold`: only
     /// what a fold reads (`EventRows.foldColumns`).
     /// `trials`: only the trials whose keys lie in this range (a rebuild's reader's share).
-    static func forEachTrial(_ db: Database, forFold: Bool = false, detail: PayloadDetail = .full, trials: TrialKeyRange = TrialKeyRange(),
-                             _ body: (String, [RecordedEvent]) throws -> Void) throws {
+    static func forEachTrial(
+        _ db: Database, forFold: Bool = false, detail: PayloadDetail = .full, trials: TrialKeyRange = TrialKeyRange(),
+        _ body: (String, [RecordedEvent]) throws -> Void
+    ) throws {
         var current: String?
         var batch: [RecordedEvent] = []
         var rest = "FROM events"
@@ -280,7 +293,9 @@ extension EventStore {
     /// Expected milestones in window order: the open ones (pending or overdue) whose window
     /// starts by `today + within` days (all of them when `within` is nil); with `all`, met and
     /// superseded ones too.
-    public func upcoming(within days: Int?, all: Bool, today: Day, filter trials: TrialFilter = TrialFilter()) throws -> [UpcomingMilestone] {
+    public func upcoming(within days: Int?, all: Bool, today: Day, filter trials: TrialFilter = TrialFilter()) throws
+        -> [UpcomingMilestone]
+    {
         try pool.read { db in
             let (filter, args) = try Self.upcomingFilter(db, within: days, all: all, today: today, trials: trials)
             return try Row.fetchAll(db, sql: Self.upcomingSelect + filter, arguments: args).map(Self.upcomingMilestone)
@@ -289,7 +304,9 @@ extension EventStore {
 
     /// The seqs of what `upcoming` lists, in its order: a calendar too large for one reply is
     /// made a page at a time (`upcoming(seqs:)`), as `trialKeys` pages trials.
-    public func upcomingSeqs(within days: Int?, all: Bool, today: Day, filter trials: TrialFilter = TrialFilter()) throws -> [Int64] {
+    public func upcomingSeqs(within days: Int?, all: Bool, today: Day, filter trials: TrialFilter = TrialFilter())
+        throws -> [Int64]
+    {
         try pool.read { db in
             let (filter, args) = try Self.upcomingFilter(db, within: days, all: all, today: today, trials: trials)
             return try Int64.fetchAll(db, sql: "SELECT x.seq FROM expectations x" + filter, arguments: args)
@@ -300,14 +317,19 @@ extension EventStore {
     public func upcoming(seqs: some Collection<Int64>) throws -> [UpcomingMilestone] {
         try pool.read { db in
             let statement = try db.cachedStatement(sql: Self.upcomingSelect + " WHERE x.seq = ?")
-            return try seqs.compactMap { seq in try Row.fetchOne(statement, arguments: [seq]).map(Self.upcomingMilestone) }
+            return try seqs.compactMap { seq in
+                try Row.fetchOne(statement, arguments: [seq]).map(Self.upcomingMilestone)
+            }
         }
     }
 
-    private static let upcomingSelect = "SELECT x.trial, COALESCE(t.acronym, x.trial), x.entry FROM expectations x JOIN trials t USING (trial)"
+    private static let upcomingSelect =
+        "SELECT x.trial, COALESCE(t.acronym, x.trial), x.entry FROM expectations x JOIN trials t USING (trial)"
 
     /// The WHERE and ORDER BY of `upcoming`, with their arguments.
-    private static func upcomingFilter(_ db: Database, within days: Int?, all: Bool, today: Day, trials: TrialFilter) throws -> (String, StatementArguments) {
+    private static func upcomingFilter(_ db: Database, within days: Int?, all: Bool, today: Day, trials: TrialFilter)
+        throws -> (String, StatementArguments)
+    {
         var sql = " WHERE 1"
         var args: [any DatabaseValueConvertible] = []
         if !all { sql += " AND x.state IN ('pending', 'overdue')" }
@@ -322,7 +344,9 @@ extension EventStore {
     }
 
     private static func upcomingMilestone(_ row: Row) throws -> UpcomingMilestone {
-        UpcomingMilestone(trial: row[0], name: row[1], expectation: try decodeProjection(row[2] as String) { try Expectation(json: $0) })
+        UpcomingMilestone(
+            trial: row[0], name: row[1],
+            expectation: try decodeProjection(row[2] as String) { try Expectation(json: $0) })
     }
 }
 
@@ -331,7 +355,9 @@ extension EventStore {
     public func overdueCandidates(today: Day) throws -> [(trial: String, seq: Int64, window: String)] {
         try pool.read { db in
             try Row.fetchAll(
-                db, sql: "SELECT trial, seq, window FROM expectations WHERE state = 'pending' AND window_end < ? ORDER BY seq",
+                db,
+                sql:
+                    "SELECT trial, seq, window FROM expectations WHERE state = 'pending' AND window_end < ? ORDER BY seq",
                 arguments: [today.description]
             ).map { ($0[0], $0[1], $0[2]) }
         }

@@ -53,7 +53,9 @@ struct RawStatement {
     private mutating func bindUTF8(_ u: UnsafeBufferPointer<UInt8>) {
         index += 1
         if let base = u.baseAddress, u.count > 0 {
-            sqlite3_bind_text(statement.sqliteStatement, index, UnsafeRawPointer(base).assumingMemoryBound(to: CChar.self), Int32(u.count), Self.transient)
+            sqlite3_bind_text(
+                statement.sqliteStatement, index, UnsafeRawPointer(base).assumingMemoryBound(to: CChar.self),
+                Int32(u.count), Self.transient)
         } else {
             sqlite3_bind_text(statement.sqliteStatement, index, "", 0, Self.transient)
         }
@@ -76,7 +78,9 @@ struct RawStatement {
                 let message = String(cString: sqlite3_errmsg(sqlite3_db_handle(stmt)))
                 // The SQL as SQLite holds it: GRDB's `Statement.sql` also checks the calling
                 // queue, which an error path has no business tripping over.
-                throw DatabaseError(resultCode: ResultCode(rawValue: code), message: message, sql: sqlite3_sql(stmt).map { String(cString: $0) })
+                throw DatabaseError(
+                    resultCode: ResultCode(rawValue: code), message: message,
+                    sql: sqlite3_sql(stmt).map { String(cString: $0) })
             }
             try body(stmt)
         }
@@ -87,7 +91,8 @@ struct RawStatement {
         var text: String?
         try forEachRow { stmt in
             if text == nil, let c = sqlite3_column_text(stmt, 0) {
-                text = String(decoding: UnsafeBufferPointer(start: c, count: Int(sqlite3_column_bytes(stmt, 0))), as: UTF8.self)
+                text = String(
+                    decoding: UnsafeBufferPointer(start: c, count: Int(sqlite3_column_bytes(stmt, 0))), as: UTF8.self)
             }
         }
         return text

@@ -3,7 +3,7 @@ import GRDB
 import TrialDomain
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// What `restore` made.
@@ -50,17 +50,23 @@ extension EventStore {
     /// and the directory synced. On any failure the temporary file is removed and `database`
     /// is as it was. Reads the file a buffer at a time: memory stays the same whatever its size.
     @discardableResult
-    public static func restore(from file: String, into database: String, configuration: StoreConfiguration = StoreConfiguration())
+    public static func restore(
+        from file: String, into database: String, configuration: StoreConfiguration = StoreConfiguration()
+    )
         throws -> RestoreReport
     {
         let start = DispatchTime.now().uptimeNanoseconds
         let target = SafeFile.absolute(database)
-        func refuse(_ reason: String, line: Int? = nil) -> RestoreError { RestoreError(file: file, line: line, reason: reason) }
+        func refuse(_ reason: String, line: Int? = nil) -> RestoreError {
+            RestoreError(file: file, line: line, reason: reason)
+        }
 
         let directory = (target as NSString).deletingLastPathComponent
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw refuse("cannot restore into \(target): the directory \(directory) does not exist; create it or give another --database")
+            throw refuse(
+                "cannot restore into \(target): the directory \(directory) does not exist; create it or give another --database"
+            )
         }
         guard let reader = LineReader(path: file) else {
             throw refuse("cannot read \(file): \(String(cString: strerror(errno)))")
@@ -92,7 +98,8 @@ extension EventStore {
                 while let bytes = try reader.next() {
                     number += 1
                     if bytes.isEmpty, reader.atEnd { break }  // the newline that ends the file
-                    let line = try ExportLine(bytes, previous: last, hasher: hasher, refuse: { refuse($0, line: number) })
+                    let line = try ExportLine(
+                        bytes, previous: last, hasher: hasher, refuse: { refuse($0, line: number) })
                     var st = RawStatement(insert)
                     st.bind(line.seq)
                     st.bind(line.id)
@@ -121,7 +128,9 @@ extension EventStore {
         let rebuilt = try store.rebuild()
         let verified = try store.verify()
         guard verified.ok, verified.lastSeq == last.seq, verified.headHash == hexString(last.hash) else {
-            throw refuse("the restored log does not verify (\(verified.problem ?? "it ends at seq \(verified.lastSeq)")); nothing was written to \(target)")
+            throw refuse(
+                "the restored log does not verify (\(verified.problem ?? "it ends at seq \(verified.lastSeq)")); nothing was written to \(target)"
+            )
         }
         closed = true
         try store.close()  // the WAL checkpointed into the file: the file alone holds the log
@@ -137,7 +146,9 @@ extension EventStore {
         kept = true
         try SafeFile.syncDirectory(of: target)
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        return RestoreReport(events: rebuilt.events, trials: rebuilt.trials, lastSeq: last.seq, headHash: hexString(last.hash), seconds: seconds)
+        return RestoreReport(
+            events: rebuilt.events, trials: rebuilt.trials, lastSeq: last.seq, headHash: hexString(last.hash),
+            seconds: seconds)
     }
 
     /// Refuses a database that holds anything: events, follows, or another application's tables.
@@ -154,19 +165,31 @@ extension EventStore {
             let queue = try DatabaseQueue(path: path, configuration: config)
             defer { try? queue.close() }
             counts = try queue.read { db in
-                let tables = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
-                let events = tables.contains("events") ? try Int64.fetchOne(db, sql: "SELECT COUNT(*) FROM events") ?? 0 : 0
-                let follows = tables.contains("follows") ? try Int64.fetchOne(db, sql: "SELECT COUNT(*) FROM follows") ?? 0 : 0
+                let tables = try String.fetchAll(
+                    db,
+                    sql:
+                        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+                )
+                let events =
+                    tables.contains("events") ? try Int64.fetchOne(db, sql: "SELECT COUNT(*) FROM events") ?? 0 : 0
+                let follows =
+                    tables.contains("follows") ? try Int64.fetchOne(db, sql: "SELECT COUNT(*) FROM follows") ?? 0 : 0
                 return (events, follows, tables)
             }
         } catch {
-            throw refuse("cannot restore into \(path): it cannot be read as a database (\(StoreError.oneLine(error))); give another --database")
+            throw refuse(
+                "cannot restore into \(path): it cannot be read as a database (\(StoreError.oneLine(error))); give another --database"
+            )
         }
         if counts.events > 0 || counts.follows > 0 {
-            throw refuse("cannot restore into \(path): it is not empty (\(counts.events) events, \(counts.follows) follows); give a new --database")
+            throw refuse(
+                "cannot restore into \(path): it is not empty (\(counts.events) events, \(counts.follows) follows); give a new --database"
+            )
         }
         if !counts.tables.isEmpty, !counts.tables.contains("events") {
-            throw refuse("cannot restore into \(path): it is another application's database (tables: \(counts.tables.prefix(6).joined(separator: ", "))); give a new --database")
+            throw refuse(
+                "cannot restore into \(path): it is another application's database (tables: \(counts.tables.prefix(6).joined(separator: ", "))); give a new --database"
+            )
         }
     }
 }
@@ -185,12 +208,18 @@ struct ExportLine {
     var payloadText: String
     var hash: [UInt8]
 
-    static let fields: Set<String> = ["hash", "id", "occurred", "payload", "recorded", "recordedBy", "seq", "source", "trial", "type", "version"]
+    static let fields: Set<String> = [
+        "hash", "id", "occurred", "payload", "recorded", "recordedBy", "seq", "source", "trial", "type", "version",
+    ]
 
-    init(_ bytes: [UInt8], previous: (seq: Int64, hash: [UInt8]), hasher: ChainHasher, refuse: (String) -> RestoreError) throws {
+    init(_ bytes: [UInt8], previous: (seq: Int64, hash: [UInt8]), hasher: ChainHasher, refuse: (String) -> RestoreError)
+        throws
+    {
         let json: JSONValue
         do { json = try JSONValue.parse(bytes) } catch { throw refuse("malformed line: \(error)") }
-        guard let object = json.objectValue else { throw refuse("malformed line: \(json.kindName), not an event object") }
+        guard let object = json.objectValue else {
+            throw refuse("malformed line: \(json.kindName), not an event object")
+        }
         if let unknown = object.keys.first(where: { !Self.fields.contains($0) }) {
             throw refuse("malformed line: unknown field '\(unknown)'")
         }
@@ -201,17 +230,21 @@ struct ExportLine {
         }
         func int(_ key: String) throws -> Int64 {
             guard let v = object[key] else { throw refuse("malformed line: no '\(key)'") }
-            guard case .int(let i) = v else { throw refuse("malformed line: '\(key)' is \(v.kindName), not an integer") }
+            guard case .int(let i) = v else {
+                throw refuse("malformed line: '\(key)' is \(v.kindName), not an integer")
+            }
             return i
         }
         seq = try int("seq")
         guard seq == previous.seq + 1 else {
             if previous.seq == 0 {
-                throw refuse("the log starts at seq \(seq), not 1: a restore needs the whole log (an export without since)")
+                throw refuse(
+                    "the log starts at seq \(seq), not 1: a restore needs the whole log (an export without since)")
             }
-            throw refuse(seq > previous.seq + 1
-                ? "seq \(seq) does not follow seq \(previous.seq): seq \(previous.seq + 1)\(seq > previous.seq + 2 ? "–\(seq - 1)" : "") missing"
-                : "seq \(seq) does not follow seq \(previous.seq): out of order or repeated")
+            throw refuse(
+                seq > previous.seq + 1
+                    ? "seq \(seq) does not follow seq \(previous.seq): seq \(previous.seq + 1)\(seq > previous.seq + 2 ? "–\(seq - 1)" : "") missing"
+                    : "seq \(seq) does not follow seq \(previous.seq): out of order or repeated")
         }
         id = try string("id")
         trial = try string("trial")
@@ -223,7 +256,9 @@ struct ExportLine {
         recorded = try string("recorded")
         recordedBy = try string("recordedBy")
         if let s = object["source"] {
-            guard let text = s.stringValue else { throw refuse("malformed line: 'source' is \(s.kindName), not a string") }
+            guard let text = s.stringValue else {
+                throw refuse("malformed line: 'source' is \(s.kindName), not a string")
+            }
             source = text
         } else {
             source = nil
@@ -234,10 +269,13 @@ struct ExportLine {
         do { _ = try Payload(type: type, json: payload) } catch { throw refuse("malformed line: 'payload': \(error)") }
         payloadText = payload.canonicalText
         let hex = try string("hash")
-        guard let hash = Self.bytes(hex: hex) else { throw refuse("malformed line: 'hash' is not 64 hexadecimal digits") }
+        guard let hash = Self.bytes(hex: hex) else {
+            throw refuse("malformed line: 'hash' is not 64 hexadecimal digits")
+        }
         self.hash = hash
         let content = RecordedEvent.hashedContent(
-            seq: seq, id: id, trial: trial, version: version, type: type, occurredText: occurred, recordedText: recorded,
+            seq: seq, id: id, trial: trial, version: version, type: type, occurredText: occurred,
+            recordedText: recorded,
             recordedBy: recordedBy, source: source, payloadText: payloadText)
         let link = hasher.link(previous: previous.hash, content: content)
         guard link == hash else {
@@ -327,7 +365,8 @@ final class DestinationLock {
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             close(fd)
             fd = -1
-            throw refuse("cannot restore into \(path): a trialsd is running on it; stop it first, or give a new --database")
+            throw refuse(
+                "cannot restore into \(path): a trialsd is running on it; stop it first, or give a new --database")
         }
     }
 

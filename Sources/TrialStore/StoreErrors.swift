@@ -38,7 +38,8 @@ public enum AppendError: Error, Equatable, Sendable, CustomStringConvertible {
         case .notAmendable(let seq, let reason): return "seq \(seq) cannot be amended: \(reason)"
         case .wrongTrial(let seq, let trial, let given): return "seq \(seq) belongs to \(trial), not \(given)"
         case .groupAborted(let i): return "not appended: event \(i + 1) of the same group was refused"
-        case .noSuchTrial(let t, let suggestion): return "no such trial: \(t)\(suggestion.map { " (did you mean \($0)?)" } ?? "")"
+        case .noSuchTrial(let t, let suggestion):
+            return "no such trial: \(t)\(suggestion.map { " (did you mean \($0)?)" } ?? "")"
         }
     }
 }
@@ -61,14 +62,19 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .migrationChanged(let id):
-            return "migration \(id) was changed after it was applied to this database; restore Migrations/\(id).sql or use a matching trialtrack"
+            return
+                "migration \(id) was changed after it was applied to this database; restore Migrations/\(id).sql or use a matching trialtrack"
         case .newerDatabase(let id):
             return "this database was written by a newer trialtrack (it has migration \(id), unknown to this build)"
         case .migrationGap(let id):
             return "this database skipped migration \(id); it was not made by trialtrack's migrator"
         case .notTrialtrack(let path, let id, let tables):
-            let shown = tables.count > 6 ? tables.prefix(6).joined(separator: ", ") + " and \(tables.count - 6) more" : tables.joined(separator: ", ")
-            return "\(path) is not a trialtrack database (application_id \(String(format: "0x%08X", UInt32(bitPattern: id))), tables: \(tables.isEmpty ? "none" : shown)); give another --database"
+            let shown =
+                tables.count > 6
+                ? tables.prefix(6).joined(separator: ", ") + " and \(tables.count - 6) more"
+                : tables.joined(separator: ", ")
+            return
+                "\(path) is not a trialtrack database (application_id \(String(format: "0x%08X", UInt32(bitPattern: id))), tables: \(tables.isEmpty ? "none" : shown)); give another --database"
         case .corruptEvent(let seq, let reason): return "event seq \(seq) cannot be read: \(reason)"
         case .database(let m): return "database error: \(m)"
         }
@@ -79,7 +85,9 @@ extension StoreError {
     /// Any error a store call throws, in one line for a person: SQLite's result code and
     /// message without the statement's SQL (which may span lines).
     public static func oneLine(_ error: Error) -> String {
-        if let e = error as? DatabaseError { return "SQLite error \(e.resultCode.rawValue): \(e.message ?? "\(e.resultCode)")" }
+        if let e = error as? DatabaseError {
+            return "SQLite error \(e.resultCode.rawValue): \(e.message ?? "\(e.resultCode)")"
+        }
         return "\(error)".split(whereSeparator: \.isNewline).joined(separator: " ")
     }
 }

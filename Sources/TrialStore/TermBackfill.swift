@@ -9,7 +9,8 @@ extension EventStore {
     /// read. The terms depend on the registration alone, so they equal a rebuild's.
     static func backfillTerms(_ pool: DatabasePool) throws {
         let pending = try pool.read { db in
-            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM projection_backfill WHERE name = 'trial_terms')") ?? false
+            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM projection_backfill WHERE name = 'trial_terms')")
+                ?? false
         }
         guard pending else { return }
         try pool.write { db in

@@ -96,10 +96,12 @@ final class WriterState {
         results.reserveCapacity(groups.count)
         let now = clock()
         do {
-            let statements = Statements(projections: try ProjectionWriter(db), insertEvent: try db.cachedStatement(sql: WriterSQL.insertEvent))
+            let statements = Statements(
+                projections: try ProjectionWriter(db), insertEvent: try db.cachedStatement(sql: WriterSQL.insertEvent))
             try db.inTransaction(.immediate) {
                 for group in groups {
-                    results.append(try appendGroup(group.events, recordedBy: group.recordedBy, db: db, statements, now: now))
+                    results.append(
+                        try appendGroup(group.events, recordedBy: group.recordedBy, db: db, statements, now: now))
                 }
                 for summary in dirty.values { try statements.projections.writeTrialRow(TrialRow(summary)) }
                 dirty.removeAll(keepingCapacity: true)
@@ -118,7 +120,9 @@ final class WriterState {
         return results
     }
 
-    private func appendGroup(_ events: [NewEvent], recordedBy: String, db: Database, _ statements: Statements, now: Timestamp) throws
+    private func appendGroup(
+        _ events: [NewEvent], recordedBy: String, db: Database, _ statements: Statements, now: Timestamp
+    ) throws
         -> Result<[AppendOutcome], GroupError>
     {
         let head = (lastSeq, lastHash, lastRecorded)
@@ -128,7 +132,8 @@ final class WriterState {
         let body = {
             for (i, e) in events.enumerated() {
                 do {
-                    outcomes.append(try self.appendOne(e, recordedBy: recordedBy, db: db, statements, now: now, undo: &undo))
+                    outcomes.append(
+                        try self.appendOne(e, recordedBy: recordedBy, db: db, statements, now: now, undo: &undo))
                 } catch let error as AppendError {
                     failure = GroupError(index: i, error: error)
                     break
@@ -192,8 +197,10 @@ final class WriterState {
         return (f, events)
     }
 
-    private func appendOne(_ submitted: NewEvent, recordedBy: String, db: Database, _ statements: Statements, now: Timestamp,
-        undo: inout GroupUndo) throws -> AppendOutcome {
+    private func appendOne(
+        _ submitted: NewEvent, recordedBy: String, db: Database, _ statements: Statements, now: Timestamp,
+        undo: inout GroupUndo
+    ) throws -> AppendOutcome {
         // 0. Events built in code (an importer, the overdue watcher) get the checks parsed ones
         // got: the payload is validated through its JSON, and what is stored is that form.
         var e = submitted
@@ -210,19 +217,24 @@ final class WriterState {
         switch e.payload {
         case .corrected(let c):
             target = try amendable(db, seq: c.target, given: e.trial)
-            do { _ = try Payload(type: target!.type, json: c.payload) } catch { throw AppendError.invalid(error.under("payload.payload")) }
+            do { _ = try Payload(type: target!.type, json: c.payload) } catch {
+                throw AppendError.invalid(error.under("payload.payload"))
+            }
             key = target!.trial
         case .retracted(let r):
             target = try amendable(db, seq: r.target, given: e.trial)
             key = target!.trial
         default:
-            guard let ref = e.trial else { throw AppendError.invalid(ValidationError(field: "trial", reason: "missing (required)")) }
+            guard let ref = e.trial else {
+                throw AppendError.invalid(ValidationError(field: "trial", reason: "missing (required)"))
+            }
             if let known = try resolve(db, lookup: ref.lookupKey) {
                 key = known
             } else {
                 // Only a registration, or an event that says the trial is new, starts a trial.
                 guard !newTrialsNeedRegistration || e.type == .registered || e.expectedVersion == 0 else {
-                    throw AppendError.noSuchTrial(trial: ref.text, didYouMean: try EventStore.closestTrialName(db, to: ref.text))
+                    throw AppendError.noSuchTrial(
+                        trial: ref.text, didYouMean: try EventStore.closestTrialName(db, to: ref.text))
                 }
                 key = ref.text
                 isNew = true
@@ -231,7 +243,9 @@ final class WriterState {
 
         // 2. Idempotency: the same id and content is the first result; other content is refused.
         if let id = e.id, let existing = try EventRows.event(db, id: id) {
-            guard existing.trial == key, existing.payload == e.payload, existing.occurred == e.occurred, existing.source == e.source else {
+            guard existing.trial == key, existing.payload == e.payload, existing.occurred == e.occurred,
+                existing.source == e.source
+            else {
                 throw AppendError.idConflict(id: id, seq: existing.seq)
             }
             return AppendOutcome(event: existing, trial: try fold(db, key: key).fold.summary, replayed: true)
@@ -248,7 +262,8 @@ final class WriterState {
         let recorded = max(now, lastRecorded)
         var record = RecordedEvent(
             seq: seq, id: e.id ?? ids.next(at: recorded), trial: key, version: old.summary.version + 1,
-            payload: e.payload, occurred: e.occurred, recorded: recorded, recordedBy: recordedBy, source: e.source, hash: [],
+            payload: e.payload, occurred: e.occurred, recorded: recorded, recordedBy: recordedBy, source: e.source,
+            hash: [],
             payloadText: payloadText)
 
         // 5. The lifecycle: in order, apply; otherwise replay the trial with the new event.
@@ -273,9 +288,13 @@ final class WriterState {
                 // The history this transaction read already (kept up to date below), else the log.
                 paths.replayed += 1
                 if histories[key] == nil && replayed == nil { paths.historiesRead += 1 }
-                var events = try histories[key] ?? replayed ?? EventRows.trialEvents(db, trial: key, forFold: true, detail: .lifecycle)
+                var events =
+                    try histories[key] ?? replayed
+                    ?? EventRows.trialEvents(db, trial: key, forFold: true, detail: .lifecycle)
                 if let target {
-                    if let r = events.first(where: { if case .retracted(let x) = $0.payload { return x.target == target.seq }; return false }) {
+                    if let r = events.first(where: {
+                        if case .retracted(let x) = $0.payload { return x.target == target.seq }; return false
+                    }) {
                         throw AppendError.notAmendable(seq: target.seq, reason: "it was retracted by seq \(r.seq)")
                     }
                 }
@@ -293,8 +312,12 @@ final class WriterState {
         // 6. New identifiers must not name another trial (only a registration brings any).
         // Each side's identifiers with their look-up keys, made once for the check and the cache.
         let renamed = old.summary.version == 0 || !old.summary.hasSameRegistration(as: new.summary)
-        let aliases = renamed
-            ? (old: old.summary.aliasesWithLookupKeys.map(\.lookup), new: new.summary.aliasesWithLookupKeys.map { (id: $0.id, lookup: $0.lookup) })
+        let aliases =
+            renamed
+            ? (
+                old: old.summary.aliasesWithLookupKeys.map(\.lookup),
+                new: new.summary.aliasesWithLookupKeys.map { (id: $0.id, lookup: $0.lookup) }
+            )
             : nil
         if let aliases {
             let had = Set(aliases.old)
@@ -311,7 +334,8 @@ final class WriterState {
         record.hash = hasher.link(
             previous: lastHash,
             content: RecordedEvent.hashedContent(
-                seq: seq, id: record.id, trial: key, version: record.version, type: record.type, occurredText: occurredText,
+                seq: seq, id: record.id, trial: key, version: record.version, type: record.type,
+                occurredText: occurredText,
                 recordedText: recordedText, recordedBy: recordedBy, source: record.source, payloadText: payloadText))
         var insert = RawStatement(statements.insertEvent)
         insert.bind(seq)
@@ -361,7 +385,8 @@ final class WriterState {
     private func amendable(_ db: Database, seq: Int64, given: TrialReference?) throws -> RecordedEvent {
         guard let target = try EventRows.event(db, seq: seq) else { throw AppendError.noSuchEvent(seq: seq) }
         if target.type.isAmendment {
-            throw AppendError.notAmendable(seq: seq, reason: "it is a \(target.type.rawValue) event; amend seq \(target.amendedSeq) instead")
+            throw AppendError.notAmendable(
+                seq: seq, reason: "it is a \(target.type.rawValue) event; amend seq \(target.amendedSeq) instead")
         }
         if let given {
             let owner = try resolve(db, lookup: given.lookupKey) ?? given.text

@@ -38,7 +38,9 @@ public struct ProgramResult: Sendable, CustomStringConvertible {
 
     /// The command, how it ended and all it wrote: for assertion messages.
     public var description: String {
-        var s = "`\(command)`: " + (timedOut ? "still running at the deadline, stopped (status \(status))" : "exit status \(status)")
+        var s =
+            "`\(command)`: "
+            + (timedOut ? "still running at the deadline, stopped (status \(status))" : "exit status \(status)")
         if outputLeftOpen { s += "; its output was still held open by a process it left running" }
         s += out.isEmpty ? "; no standard output" : "; standard output:\n\(out)"
         if !err.isEmpty { s += "\nstandard error:\n\(err)" }
@@ -79,7 +81,9 @@ public func runProgram(
 
     let spawned: pid_t
     do {
-        spawned = try spawnProgram(executable, arguments, environment: environment, stdin: inputFile?.path, stdout: out.write, stderr: err?.write ?? out.write)
+        spawned = try spawnProgram(
+            executable, arguments, environment: environment, stdin: inputFile?.path, stdout: out.write,
+            stderr: err?.write ?? out.write)
     } catch {
         out.closeWrite(); out.closeRead()
         err?.closeWrite(); err?.closeRead()
@@ -121,7 +125,8 @@ public func runProgram(
 /// /dev/null) and standard error to `stderr`. `environment` replaces the inherited one when
 /// given. The caller reaps it with waitpid(2).
 public func spawnProgram(
-    _ executable: String, _ arguments: [String], environment: [String: String]? = nil, stdin: String? = nil, stdout: Int32?, stderr: Int32
+    _ executable: String, _ arguments: [String], environment: [String: String]? = nil, stdin: String? = nil,
+    stdout: Int32?, stderr: Int32
 ) throws -> pid_t {
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
@@ -147,10 +152,18 @@ public func spawnProgram(
     let envp: [UnsafeMutablePointer<CChar>?]? = environment.map { $0.map { strdup("\($0.key)=\($0.value)") } + [nil] }
     defer { envp?.forEach { free($0) } }
     var pid: pid_t = 0
-    let rc = envp.map { e in e.withUnsafeBufferPointer { posix_spawn(&pid, executable, &actions, &attributes, argv, UnsafeMutablePointer(mutating: $0.baseAddress)) } }
+    let rc =
+        envp.map { e in
+            e.withUnsafeBufferPointer {
+                posix_spawn(
+                    &pid, executable, &actions, &attributes, argv, UnsafeMutablePointer(mutating: $0.baseAddress))
+            }
+        }
         ?? posix_spawn(&pid, executable, &actions, &attributes, argv, environ)
     guard rc == 0 else {
-        throw ProgramError(description: "cannot run \(([executable] + arguments).joined(separator: " ")): \(String(cString: strerror(rc)))")
+        throw ProgramError(
+            description:
+                "cannot run \(([executable] + arguments).joined(separator: " ")): \(String(cString: strerror(rc)))")
     }
     return pid
 }
@@ -221,8 +234,7 @@ public final class ExitWaiter: Sendable {
             return status()
         }
         kill(-pid, signal)
-        if exited.wait(timeout: .now() + 5) == .timedOut { kill(-pid, SIGKILL) }
-        else { exited.signal() }
+        if exited.wait(timeout: .now() + 5) == .timedOut { kill(-pid, SIGKILL) } else { exited.signal() }
         _ = status()
         return nil
     }

@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A temporary directory under /tmp, removed on `remove()`.
@@ -19,7 +19,7 @@ public struct TemporaryDirectory: Sendable {
 
 /// A Unix datagram socket the test binds and reads: a NOTIFY_SOCKET that collects sd_notify
 /// messages, or a stand-in for journald's socket.
-public final class DatagramReceiver: @unchecked Sendable {
+public final class DatagramReceiver: Sendable {
     public let path: String
     private let fd: Int32
 

@@ -46,8 +46,12 @@ final class AcceptLimitHandler: ChannelInboundHandler {
         if lastLogged.map({ now - $0 >= .seconds(60) }) ?? true {
             var limit = rlimit()
             getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
-            let which = io.errnoCode == EMFILE ? "trialsd's limit of \(limit.rlim_cur) open files (RLIMIT_NOFILE)" : "the system's limit of open files"
-            logger.warning("at \(which): closed \(refusedSinceLog) new connection\(refusedSinceLog == 1 ? "" : "s") at once; connected clients are served; raise LimitNOFILE= (or ulimit -n)")
+            let which =
+                io.errnoCode == EMFILE
+                ? "trialsd's limit of \(limit.rlim_cur) open files (RLIMIT_NOFILE)" : "the system's limit of open files"
+            logger.warning(
+                "at \(which): closed \(refusedSinceLog) new connection\(refusedSinceLog == 1 ? "" : "s") at once; connected clients are served; raise LimitNOFILE= (or ulimit -n)"
+            )
             lastLogged = now
             refusedSinceLog = 0
         }
@@ -57,8 +61,11 @@ final class AcceptLimitHandler: ChannelInboundHandler {
 /// A listening Unix socket bound at `path` (mode from the umask), made here rather than by
 /// the bootstrap so that its descriptor is known to `AcceptLimitHandler`.
 func listeningSocket(path: String, backlog: Int32) throws -> Int32 {
-    let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
-    guard fd >= 0 else { throw DaemonError.configuration("cannot make a socket for \(path): \(String(cString: strerror(errno)))") }
+    let fd = socket(
+        AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+    guard fd >= 0 else {
+        throw DaemonError.configuration("cannot make a socket for \(path): \(String(cString: strerror(errno)))")
+    }
     var addr: sockaddr_un
     do { addr = try unixAddress(path) } catch {
         close(fd)
@@ -66,7 +73,9 @@ func listeningSocket(path: String, backlog: Int32) throws -> Int32 {
     }
     unlink(path)  // a stale socket: checkSocketPathIsFree found nobody answering there
     let bound = withUnsafePointer(to: &addr) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Foundation.bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+            Foundation.bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+        }
     }
     guard bound == 0, listen(fd, backlog) == 0 else {
         let reason = String(cString: strerror(errno))

@@ -53,7 +53,8 @@ public struct DaemonConfiguration: Sendable {
         directoryExists: (String) -> Bool = DaemonConfiguration.isDirectory
     ) -> (database: String, socket: String) {
         if let state = environment["STATE_DIRECTORY"]?.split(separator: ":").first, !state.isEmpty {
-            let runtime = environment["RUNTIME_DIRECTORY"]?.split(separator: ":").first.map(String.init) ?? "/run/trialsd"
+            let runtime =
+                environment["RUNTIME_DIRECTORY"]?.split(separator: ":").first.map(String.init) ?? "/run/trialsd"
             return ("\(state)/trials.db", "\(runtime)/control")
         }
         if uid == 0 { return ("/var/lib/trialsd/trials.db", "/run/trialsd/control") }
@@ -70,7 +71,9 @@ public struct DaemonConfiguration: Sendable {
     }
 
     /// $XDG_RUNTIME_DIR (when absolute), else /run/user/UID if it exists, else nil.
-    public static func userRuntimeDirectory(environment: [String: String], uid: uid_t, directoryExists: (String) -> Bool) -> String? {
+    public static func userRuntimeDirectory(
+        environment: [String: String], uid: uid_t, directoryExists: (String) -> Bool
+    ) -> String? {
         if let r = environment["XDG_RUNTIME_DIR"], r.hasPrefix("/") { return trimmed(r) }
         let run = "/run/user/\(uid)"
         return directoryExists(run) ? run : nil

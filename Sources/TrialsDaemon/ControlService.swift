@@ -65,8 +65,10 @@ final class ControlService: Sendable {
     /// Every failure is answered: a refusal with its error, anything else (the database failing,
     /// the thread pool gone at shutdown) with StoreFailed or ShuttingDown. What `handle` throws
     /// is only `reply` failing, or the call being cancelled: the peer has gone.
-    func handle(_ call: VarlinkCall, peer: Peer, drop: @escaping @Sendable () -> Void = {}, frames: FrameWriter? = nil,
-                reply answer: @escaping Reply) async throws {
+    func handle(
+        _ call: VarlinkCall, peer: Peer, drop: @escaping @Sendable () -> Void = {}, frames: FrameWriter? = nil,
+        reply answer: @escaping Reply
+    ) async throws {
         let method = TrialsMethod(call)
         let streaming = method?.isStreaming == true
         if !streaming { inFlight.enter() }
@@ -99,20 +101,33 @@ final class ControlService: Sendable {
     }
 
     /// One call of org.trialtrack.Trials, its request read, to its service.
-    private func dispatch(_ method: TrialsMethod, _ call: VarlinkCall, peer: Peer, drop: @escaping @Sendable () -> Void,
-                          frames: FrameWriter?, answer: @escaping Reply, reply: Reply) async throws {
+    private func dispatch(
+        _ method: TrialsMethod, _ call: VarlinkCall, peer: Peer, drop: @escaping @Sendable () -> Void,
+        frames: FrameWriter?, answer: @escaping Reply, reply: Reply
+    ) async throws {
         let p = call.parameters
-        func send(_ response: some TrialsResponse) async throws { try await reply(VarlinkReply(parameters: response.parameters)) }
+        func send(_ response: some TrialsResponse) async throws {
+            try await reply(VarlinkReply(parameters: response.parameters))
+        }
         switch method {
         case .status:
             let r = try StatusRequest(parameters: p)
-            if call.more { try await queries.statusPages(r, reply: reply) } else { try await send(try await queries.status(r)) }
+            if call.more {
+                try await queries.statusPages(r, reply: reply)
+            } else {
+                try await send(try await queries.status(r))
+            }
         case .log: try await send(try await queries.log(LogRequest(parameters: p)))
         case .upcoming:
             let r = try UpcomingRequest(parameters: p)
-            if call.more { try await queries.upcomingPages(r, reply: reply) } else { try await send(try await queries.upcoming(r)) }
+            if call.more {
+                try await queries.upcomingPages(r, reply: reply)
+            } else {
+                try await send(try await queries.upcoming(r))
+            }
         case .verify: try await send(try await queries.verify(VerifyRequest(parameters: p)))
-        case .stats: try await reply(VarlinkReply(parameters: try await queries.stats(StatsRequest(parameters: p)).parameters))
+        case .stats:
+            try await reply(VarlinkReply(parameters: try await queries.stats(StatsRequest(parameters: p)).parameters))
         case .rebuild: try await send(try await rebuilds.rebuild(RebuildRequest(parameters: p), peer: peer))
         case .correct: try await send(try await amendments.correct(CorrectRequest(parameters: p), peer: peer))
         case .retract: try await send(try await amendments.retract(RetractRequest(parameters: p), peer: peer))
@@ -123,18 +138,22 @@ final class ControlService: Sendable {
             // is answered as a reply of its own.
             let writeFrame: FrameWriter = { frame in
                 do {
-                    if let frames { try await frames(frame) } else {
+                    if let frames {
+                        try await frames(frame)
+                    } else {
                         for message in frame.readableBytesView.split(separator: 0) {
                             try await answer(try VarlinkReply(message: JSONValue.parse(Array(message))))
                         }
                     }
                 } catch { throw PeerGone(underlying: error) }
             }
-            try await subscriptions.subscribe(SubscribeRequest(parameters: p), drop: drop, writeFrame: writeFrame, reply: reply)
+            try await subscriptions.subscribe(
+                SubscribeRequest(parameters: p), drop: drop, writeFrame: writeFrame, reply: reply)
         case .follow: try await send(try await syncs.follow(FollowRequest(parameters: p), peer: peer))
         case .unfollow: try await send(try await syncs.unfollow(UnfollowRequest(parameters: p), peer: peer))
         case .following: try await send(try await syncs.following(FollowingRequest(parameters: p)))
-        case .importStudies: try await send(try await syncs.importStudies(ImportStudiesRequest(parameters: p), peer: peer))
+        case .importStudies:
+            try await send(try await syncs.importStudies(ImportStudiesRequest(parameters: p), peer: peer))
         case .recordSync: try await send(try await syncs.recordSync(RecordSyncRequest(parameters: p), peer: peer))
         case .backup: try await send(try await archives.backup(BackupRequest(parameters: p), peer: peer))
         case .export:
@@ -150,16 +169,22 @@ final class ControlService: Sendable {
     /// Validates an Append or AppendMany and queues it for the writer now; `reply` runs on
     /// `loop` with its answer once committed, or at once for a refusal before the queue.
     /// A oneway call's answer is always `.none`: the caller asked for no reply.
-    func submit(_ call: VarlinkCall, peer: Peer, on loop: EventLoop, reply: @escaping @Sendable (AppendAnswer) -> Void) {
+    func submit(_ call: VarlinkCall, peer: Peer, on loop: EventLoop, reply: @escaping @Sendable (AppendAnswer) -> Void)
+    {
         let oneway = call.oneway
         do {
-            guard let method = TrialsMethod(call), method.isQueued else { throw TrialsError.methodNotFound(method: call.method) }
+            guard let method = TrialsMethod(call), method.isQueued else {
+                throw TrialsError.methodNotFound(method: call.method)
+            }
             try requireWriter(call, peer)
             try appends.submit(method, call, peer: peer, on: loop, reply: reply)
         } catch let e as TrialsError {
             reply(oneway ? .none : .reply(VarlinkReply(error: e.varlinkError)))
         } catch {
-            reply(oneway ? .none : .reply(VarlinkReply(error: TrialsError.malformedRequest(reason: "\(error)").varlinkError)))
+            reply(
+                oneway
+                    ? .none : .reply(VarlinkReply(error: TrialsError.malformedRequest(reason: "\(error)").varlinkError))
+            )
         }
     }
 
@@ -178,7 +203,8 @@ final class ControlService: Sendable {
     /// writers group.
     private func requireWriter(_ call: VarlinkCall, _ peer: Peer) throws(TrialsError) {
         guard policy.mayWrite(peer) else {
-            logger.notice("refused \(call.member) from \(peer.recordedBy), pid \(peer.pid): \(policy.refusalReason(peer))")
+            logger.notice(
+                "refused \(call.member) from \(peer.recordedBy), pid \(peer.pid): \(policy.refusalReason(peer))")
             throw policy.refusal()
         }
     }

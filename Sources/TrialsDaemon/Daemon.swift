@@ -46,7 +46,8 @@ public final class Daemon: Sendable {
         let broadcaster = Broadcaster(lastSeq: try store.lastSeq(), backlog: configuration.subscriberBacklog)
         self.broadcaster = broadcaster
         // The one path after a commit: subscribers, then the journal, then the caller's.
-        let journalSink = configuration.journal ? JournalSink(capacity: configuration.journalBacklog, logger: logger) : nil
+        let journalSink =
+            configuration.journal ? JournalSink(capacity: configuration.journalBacklog, logger: logger) : nil
         self.journalSink = journalSink
         committer = GroupCommitter(
             store: store, maximumBatch: configuration.maximumGroupCommit,
@@ -54,7 +55,8 @@ public final class Daemon: Sendable {
         threadPool = NIOThreadPool(numberOfThreads: configuration.readerThreads)
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         service = ControlService(
-            store: store, committer: committer, broadcaster: broadcaster, threadPool: threadPool, configuration: configuration,
+            store: store, committer: committer, broadcaster: broadcaster, threadPool: threadPool,
+            configuration: configuration,
             logger: logger)
         server = Server(service: service, configuration: configuration, group: group, logger: logger)
     }
@@ -85,12 +87,15 @@ public final class Daemon: Sendable {
         guard try store.lastSeq() == 0 else { return }
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw DaemonError.configuration("cannot read the seed file \(path): \((error as NSError).localizedDescription)")
+            throw DaemonError.configuration(
+                "cannot read the seed file \(path): \((error as NSError).localizedDescription)")
         }
         let today = Timestamp.now().day
         var events: [NewEvent] = []
         var lines: [Int] = []  // each event's line in the file
-        for (i, line) in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (i, line) in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+            .enumerated()
+        {
             let text = line.trimmingCharacters(in: .whitespaces)
             if text.isEmpty || text.hasPrefix("#") { continue }
             do {
@@ -100,7 +105,9 @@ public final class Daemon: Sendable {
                 throw DaemonError.configuration("\(path):\(i + 1): \(error)")
             }
         }
-        switch await committer.append(groups: [events], recordedBy: "trialsd (seed \((path as NSString).lastPathComponent))")[0] {
+        switch await committer.append(
+            groups: [events], recordedBy: "trialsd (seed \((path as NSString).lastPathComponent))")[0]
+        {
         case .success(let outcomes):
             logger.info("recorded \(Wording.count(outcomes.count, "event")) from \(path) into the empty log")
         case .failure(.refused(let e)):
@@ -118,16 +125,22 @@ public final class Daemon: Sendable {
     @discardableResult
     public func checkOverdue(today: Day = Timestamp.now().day) async -> Int {
         let store = self.store
-        guard let candidates = try? await threadPool.runIfActive({ try store.overdueCandidates(today: today) }) else { return 0 }
+        guard let candidates = try? await threadPool.runIfActive({ try store.overdueCandidates(today: today) }) else {
+            return 0
+        }
         // Each mark is a group of its own (one refused does not hold back the others), all
         // queued at once so that they commit together (a registry import leaves many).
         let marks = candidates.map { c in
-            [NewEvent(
-                trial: try? TrialReference(c.trial), payload: .milestoneOverdue(MilestoneOverdue(expected: c.seq)),
-                occurred: PartialDate(day: today), source: "trialsd: the window \(c.window) passed on \(today)")]
+            [
+                NewEvent(
+                    trial: try? TrialReference(c.trial), payload: .milestoneOverdue(MilestoneOverdue(expected: c.seq)),
+                    occurred: PartialDate(day: today), source: "trialsd: the window \(c.window) passed on \(today)")
+            ]
         }
         var written = 0
-        for (c, outcome) in zip(candidates, await committer.append(groups: marks, recordedBy: "trialsd (overdue watcher)")) {
+        for (c, outcome) in zip(
+            candidates, await committer.append(groups: marks, recordedBy: "trialsd (overdue watcher)"))
+        {
             switch outcome {
             case .success: written += 1
             case .failure(let e): logger.debug("overdue mark of seq \(c.seq) not written: \(e)")
@@ -158,7 +171,11 @@ public final class Daemon: Sendable {
     /// Stops gracefully: no new connections, queued appends committed and answered,
     /// subscribers ended with ShuttingDown, then every connection closed. `run()` returns.
     public func stop() {
-        guard stopped.withLockedValue({ let was = $0; $0 = true; return !was }) else { return }
+        guard
+            stopped.withLockedValue({
+                let was = $0; $0 = true; return !was
+            })
+        else { return }
         logger.info("stopping: finishing in-flight appends")
         server.stop()
         committer.stop()
@@ -186,7 +203,11 @@ public final class Daemon: Sendable {
         let loopAnswered = NIOLockedValueBox(false)
         return await withCheckedContinuation { (c: CheckedContinuation<String?, Never>) in
             let finish: @Sendable (String?) -> Void = { problem in
-                if answered.withLockedValue({ let was = $0; $0 = true; return !was }) { c.resume(returning: problem) }
+                if answered.withLockedValue({
+                    let was = $0; $0 = true; return !was
+                }) {
+                    c.resume(returning: problem)
+                }
             }
             let bothAnswered: @Sendable () -> Void = {
                 if writerAnswered.withLockedValue({ $0 }) && loopAnswered.withLockedValue({ $0 }) { finish(nil) }
@@ -226,12 +247,18 @@ public final class Daemon: Sendable {
                     defer { seen = rebuild }
                     return seen
                 }
-                let loopProblem = loopAnswered.withLockedValue { $0 } ? nil : "the event loop did not run a task within \(limit) (a handler is blocking it)"
+                let loopProblem =
+                    loopAnswered.withLockedValue { $0 }
+                    ? nil : "the event loop did not run a task within \(limit) (a handler is blocking it)"
                 if let rebuild {
-                    finish(rebuild != seen ? loopProblem
-                        : "the writer did not answer within \(limit), and the rebuild holding it wrote no trial since the last check (\(rebuild.trials) written)")
+                    finish(
+                        rebuild != seen
+                            ? loopProblem
+                            : "the writer did not answer within \(limit), and the rebuild holding it wrote no trial since the last check (\(rebuild.trials) written)"
+                    )
                 } else {
-                    finish("the writer did not answer within \(limit) (a commit, a rebuild or a checkpoint is holding it)")
+                    finish(
+                        "the writer did not answer within \(limit) (a commit, a rebuild or a checkpoint is holding it)")
                 }
             }
         }
@@ -242,6 +269,7 @@ public final class Daemon: Sendable {
     public func statusLine() -> String {
         let events = (try? store.lastSeq()) ?? 0
         let trials = (try? store.knownTrialCount()) ?? 0
-        return "\(Wording.count(trials, "trial")), \(Wording.count(events, "event")), \(Wording.count(broadcaster.count, "subscriber"))"
+        return
+            "\(Wording.count(trials, "trial")), \(Wording.count(events, "event")), \(Wording.count(broadcaster.count, "subscriber"))"
     }
 }

@@ -71,9 +71,10 @@ final class GroupCommitter: @unchecked Sendable {  // queue and flags guarded by
         guard !groups.isEmpty else { return [] }
         return await withCheckedContinuation { c in
             let outcomes = OutcomeCollector(count: groups.count) { c.resume(returning: $0) }
-            enqueue(groups.enumerated().map { i, events in
-                Request(events: events, recordedBy: recordedBy) { outcomes.set(i, $0) }
-            })
+            enqueue(
+                groups.enumerated().map { i, events in
+                    Request(events: events, recordedBy: recordedBy) { outcomes.set(i, $0) }
+                })
         }
     }
 
@@ -81,14 +82,18 @@ final class GroupCommitter: @unchecked Sendable {  // queue and flags guarded by
     /// in one hop to it, in order, so the writer thread spends nothing per caller beyond the
     /// commit itself. A connection can queue several pipelined appends before the first
     /// commits, so they commit together.
-    func submit(_ events: [NewEvent], recordedBy: String, on eventLoop: EventLoop, done: @escaping @Sendable (Outcome) -> Void) {
+    func submit(
+        _ events: [NewEvent], recordedBy: String, on eventLoop: EventLoop, done: @escaping @Sendable (Outcome) -> Void
+    ) {
         enqueue(Request(events: events, recordedBy: recordedBy, eventLoop: eventLoop, done: done))
     }
 
     /// Runs `body` on the writer thread between commits (rebuild, liveness checks).
     func exclusive<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         let outcome: Result<T, Error> = await withCheckedContinuation { c in
-            enqueue(Request(events: [], recordedBy: "") { _ in }, exclusive: { c.resume(returning: Result { try body() }) }) {
+            enqueue(
+                Request(events: [], recordedBy: "") { _ in }, exclusive: { c.resume(returning: Result { try body() }) }
+            ) {
                 c.resume(returning: .failure(CommitError.shuttingDown))
             }
         }
@@ -177,7 +182,11 @@ final class GroupCommitter: @unchecked Sendable {  // queue and flags guarded by
                 r.done(outcome)
                 continue
             }
-            if let i = hops.firstIndex(where: { $0.loop === loop }) { hops[i].work.append((r, outcome)) } else { hops.append((loop, [(r, outcome)])) }
+            if let i = hops.firstIndex(where: { $0.loop === loop }) {
+                hops[i].work.append((r, outcome))
+            } else {
+                hops.append((loop, [(r, outcome)]))
+            }
         }
         for hop in hops {
             let work = hop.work

@@ -46,7 +46,9 @@ public enum JournalEntries {
     /// The fields of the entry for an appended event, with the trial as it stands after it.
     /// With an import's `severity`, a critical change is a warning and a notable one at least
     /// a notice, and CHANGE_SEVERITY says which.
-    public static func fields(_ event: RecordedEvent, trial: TrialSummary, severity: ChangeSeverity? = nil) -> [(String, String)] {
+    public static func fields(_ event: RecordedEvent, trial: TrialSummary, severity: ChangeSeverity? = nil) -> [(
+        String, String
+    )] {
         var level = priority(event.payload)
         switch severity {
         case .critical?: level = min(level, .warning)
@@ -74,7 +76,9 @@ public enum JournalEntries {
             ("RECORDED_BY", event.recordedBy),
         ]
         if let a = trial.acronym { f.append(("TRIAL_ACRONYM", a)) }
-        if let nct = trial.registration?.identifiers.first(where: { $0.registry == .nct }) { f.append(("TRIAL_NCT", nct.id)) }
+        if let nct = trial.registration?.identifiers.first(where: { $0.registry == .nct }) {
+            f.append(("TRIAL_NCT", nct.id))
+        }
         if let s = trial.status { f.append(("TRIAL_STATUS", s.rawValue)) }
         if let s = event.source { f.append(("SOURCE", s.replacingNewlines)) }
         if let severity { f.append(("CHANGE_SEVERITY", severity.rawValue)) }
@@ -93,7 +97,8 @@ extension String {
                 switch b[i] {
                 case 0x0A...0x0D: return true
                 case 0xC2 where i + 1 < b.count && b[i + 1] == 0x85: return true
-                case 0xE2 where i + 2 < b.count && b[i + 1] == 0x80 && (b[i + 2] == 0xA8 || b[i + 2] == 0xA9): return true
+                case 0xE2 where i + 2 < b.count && b[i + 1] == 0x80 && (b[i + 2] == 0xA8 || b[i + 2] == 0xA9):
+                    return true
                 default: continue
                 }
             }

@@ -93,7 +93,9 @@ final class JournalSink: CommitObserver, @unchecked Sendable {  // queue and cou
         guard thread != nil else { return queue.isEmpty }
         while !finished { if !condition.wait(until: deadline) { break } }
         if !finished {
-            logger.warning("stopping with \(queued) journal entries not sent: journald did not take them in time (the log has them)")
+            logger.warning(
+                "stopping with \(queued) journal entries not sent: journald did not take them in time (the log has them)"
+            )
         }
         return finished
     }
@@ -114,7 +116,9 @@ final class JournalSink: CommitObserver, @unchecked Sendable {  // queue and cou
             condition.unlock()
 
             for batch in batches {
-                batch.forEachRecorded { o, severity in send(JournalEntries.fields(o.event, trial: o.trial, severity: severity)) }
+                batch.forEachRecorded { o, severity in
+                    send(JournalEntries.fields(o.event, trial: o.trial, severity: severity))
+                }
                 condition.lock()
                 queued -= batch.recordedCount
                 condition.unlock()
@@ -123,7 +127,8 @@ final class JournalSink: CommitObserver, @unchecked Sendable {  // queue and cou
             // before the overflow.
             if let missed {
                 logger.warning(
-                    "journald did not keep up: \(missed.count) journal entries not sent, for the events of seq \(missed.firstSeq) to \(missed.lastSeq); the log has every one (trialctl log)")
+                    "journald did not keep up: \(missed.count) journal entries not sent, for the events of seq \(missed.firstSeq) to \(missed.lastSeq); the log has every one (trialctl log)"
+                )
             }
         }
     }

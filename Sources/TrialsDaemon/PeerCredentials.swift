@@ -101,7 +101,9 @@ public struct AccessPolicy: Sendable {
 
     /// Why a peer was refused, for the daemon's log.
     public func refusalReason(_ peer: Peer) -> String {
-        guard let name = writersGroup else { return "neither root nor trialsd's own user, and --writers-group names no group" }
+        guard let name = writersGroup else {
+            return "neither root nor trialsd's own user, and --writers-group names no group"
+        }
         return writersGID == nil
             ? "neither root nor trialsd's own user, and there is no group \(name) (--writers-group)"
             : "neither root nor trialsd's own user nor in the group \(name) (--writers-group)"

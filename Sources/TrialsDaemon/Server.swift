@@ -34,7 +34,8 @@ final class Server: Sendable {
                 // The account lookup may ask NSS (sssd, LDAP): off the event loop.
                 threadPool.runIfActive(eventLoop: channel.eventLoop) { Peer(credentials) }
             }.flatMapThrowing { peer in
-                try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(NULFrameDecoder(maximumBytes: maximum)))
+                try channel.pipeline.syncOperations.addHandler(
+                    ByteToMessageHandler(NULFrameDecoder(maximumBytes: maximum)))
                 try channel.pipeline.syncOperations.addHandler(ConnectionHandler(server: self, peer: peer))
                 return channel
             }
@@ -44,7 +45,8 @@ final class Server: Sendable {
         let bootstrap = ServerBootstrap(group: group).serverChannelOption(.backlog, value: 256)
             .serverChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(AcceptLimitHandler(listenFD: listenFD.withLockedValue { $0 }, logger: logger))
+                    try channel.pipeline.syncOperations.addHandler(
+                        AcceptLimitHandler(listenFD: listenFD.withLockedValue { $0 }, logger: logger))
                 }
             }
             // A connection's unsent replies past 256 KiB hold its reads (ConnectionHandler).
@@ -68,9 +70,12 @@ final class Server: Sendable {
             let bound = try await bootstrap.bind(fd, childChannelInitializer: initializer)
             listener.withLockedValue { $0 = bound }
             if let name = configuration.socketGroup {
-                guard let gr = getgrnam(name) else { throw DaemonError.configuration("no group named '\(name)' for the socket") }
+                guard let gr = getgrnam(name) else {
+                    throw DaemonError.configuration("no group named '\(name)' for the socket")
+                }
                 guard chown(path, uid_t.max, gr.pointee.gr_gid) == 0 else {
-                    throw DaemonError.configuration("cannot give \(path) to group \(name): \(String(cString: strerror(errno)))")
+                    throw DaemonError.configuration(
+                        "cannot give \(path) to group \(name): \(String(cString: strerror(errno)))")
                 }
             }
             guard chmod(path, configuration.socketMode) == 0 else {
@@ -129,7 +134,8 @@ final class Server: Sendable {
         let message: JSONValue
         do {
             message = try buffer.withUnsafeReadableBytes { raw throws(JSONParseError) in
-                try JSONValue.parse(UnsafeBufferPointer(start: raw.baseAddress?.assumingMemoryBound(to: UInt8.self), count: raw.count))
+                try JSONValue.parse(
+                    UnsafeBufferPointer(start: raw.baseAddress?.assumingMemoryBound(to: UInt8.self), count: raw.count))
             }
         } catch {
             return .failure(TrialsError.malformedRequest(reason: "\(error)").varlinkError)
@@ -337,9 +343,12 @@ final class ConnectionHandler: ChannelDuplexHandler {
         let handler = NIOLoopBound(self, eventLoop: loop)
         running = Task {
             do {
-                try await service.handle(call, peer: peer, drop: drop, frames: { frame in
-                    try await channel.writeAndFlush(frame).get()
-                }) { reply in
+                try await service.handle(
+                    call, peer: peer, drop: drop,
+                    frames: { frame in
+                        try await channel.writeAndFlush(frame).get()
+                    }
+                ) { reply in
                     if !oneway { try await write(reply) }
                 }
             } catch {

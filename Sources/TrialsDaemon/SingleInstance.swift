@@ -22,14 +22,17 @@ public final class DatabaseLock: Sendable {
         var fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o640)
         if fd < 0, errno == EACCES || errno == EROFS { fd = open(path, O_RDONLY | O_CLOEXEC) }  // reads only
         guard fd >= 0 else {
-            throw DaemonError.configuration("cannot open the database \(path): \(String(cString: strerror(errno))); give another --database PATH")
+            throw DaemonError.configuration(
+                "cannot open the database \(path): \(String(cString: strerror(errno))); give another --database PATH")
         }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             let error = errno
             let holder = Self.holder(of: fd)
             close(fd)
             if error == EWOULDBLOCK {
-                throw DaemonError.configuration("already running on \(path)\(holder.map { " (pid \($0))" } ?? ""); stop it first, or give another --database")
+                throw DaemonError.configuration(
+                    "already running on \(path)\(holder.map { " (pid \($0))" } ?? ""); stop it first, or give another --database"
+                )
             }
             throw DaemonError.configuration("cannot lock the database \(path): \(String(cString: strerror(error)))")
         }
@@ -49,7 +52,9 @@ public final class DatabaseLock: Sendable {
     /// The pid that holds a `flock` on the file of `fd`, from /proc/locks (Linux), if it says.
     static func holder(of fd: Int32) -> pid_t? {
         var st = stat()
-        guard fstat(fd, &st) == 0, let locks = try? String(contentsOfFile: "/proc/locks", encoding: .utf8) else { return nil }
+        guard fstat(fd, &st) == 0, let locks = try? String(contentsOfFile: "/proc/locks", encoding: .utf8) else {
+            return nil
+        }
         // "1: FLOCK  ADVISORY  WRITE 1234 08:01:123456 0 EOF": pid, then major:minor:inode in hex.
         let inode = ":\(st.st_ino) "
         for line in locks.split(separator: "\n") where line.contains(" FLOCK ") && line.contains(inode) {
@@ -57,7 +62,8 @@ public final class DatabaseLock: Sendable {
             guard fields.count > 5, let dev = fields.dropFirst(5).first else { continue }
             let parts = dev.split(separator: ":")
             guard parts.count == 3, UInt64(parts[2]) == UInt64(st.st_ino),
-                  UInt32(parts[0], radix: 16) == major(st.st_dev), UInt32(parts[1], radix: 16) == minor(st.st_dev) else { continue }
+                UInt32(parts[0], radix: 16) == major(st.st_dev), UInt32(parts[1], radix: 16) == minor(st.st_dev)
+            else { continue }
             if let pid = pid_t(fields[4]), pid > 0 { return pid }
         }
         return nil
@@ -65,7 +71,9 @@ public final class DatabaseLock: Sendable {
 }
 
 // glibc's gnu_dev_major / gnu_dev_minor.
-private func major(_ dev: UInt) -> UInt32 { UInt32(truncatingIfNeeded: ((dev >> 32) & 0xFFFF_F000) | ((dev >> 8) & 0xFFF)) }
+private func major(_ dev: UInt) -> UInt32 {
+    UInt32(truncatingIfNeeded: ((dev >> 32) & 0xFFFF_F000) | ((dev >> 8) & 0xFFF))
+}
 private func minor(_ dev: UInt) -> UInt32 { UInt32(truncatingIfNeeded: ((dev >> 12) & 0xFFFF_FF00) | (dev & 0xFF)) }
 
 /// Creates `dir` (and its parents) for `what`, or says in one line why it cannot.
@@ -74,7 +82,9 @@ func makeDirectory(_ dir: String, for what: String) throws {
     let instead = what == "the socket" ? "give another --socket PATH" : "give another --database PATH"
     var isDirectory: ObjCBool = false
     if FileManager.default.fileExists(atPath: dir, isDirectory: &isDirectory) {
-        guard isDirectory.boolValue else { throw DaemonError.configuration("cannot use \(dir) for \(what): it is not a directory; \(instead)") }
+        guard isDirectory.boolValue else {
+            throw DaemonError.configuration("cannot use \(dir) for \(what): it is not a directory; \(instead)")
+        }
         return
     }
     // The first part of the path that exists and is not a directory, if one is.
@@ -82,11 +92,13 @@ func makeDirectory(_ dir: String, for what: String) throws {
     for part in dir.split(separator: "/") {
         prefix += "/" + part
         if FileManager.default.fileExists(atPath: prefix, isDirectory: &isDirectory), !isDirectory.boolValue {
-            throw DaemonError.configuration("cannot create \(dir) for \(what): \(prefix) is a file, not a directory; \(instead)")
+            throw DaemonError.configuration(
+                "cannot create \(dir) for \(what): \(prefix) is a file, not a directory; \(instead)")
         }
     }
     guard mkdirAll(dir) else {
-        throw DaemonError.configuration("cannot create \(dir) for \(what): \(String(cString: strerror(errno))); \(instead)")
+        throw DaemonError.configuration(
+            "cannot create \(dir) for \(what): \(String(cString: strerror(errno))); \(instead)")
     }
 }
 
@@ -114,14 +126,17 @@ func checkSocketPathIsFree(_ path: String) throws {
     guard fd >= 0 else { return }
     defer { close(fd) }
     let connected = withUnsafePointer(to: &addr) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+            connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+        }
     }
     // ECONNREFUSED: a stale socket file that nobody listens on (a daemon killed with -9).
     guard connected == 0 || errno == EAGAIN else { return }
     var cred = PeerCredentials(pid: 0, uid: 0, gid: 0)  // laid out as glibc's struct ucred
     var len = socklen_t(MemoryLayout<PeerCredentials>.size)
     let pid = getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0 && cred.pid > 0 ? " (pid \(cred.pid))" : ""
-    throw DaemonError.configuration("already running on \(path)\(pid): another daemon answers there; stop it first, or give another --socket")
+    throw DaemonError.configuration(
+        "already running on \(path)\(pid): another daemon answers there; stop it first, or give another --socket")
 }
 
 /// A Unix socket's path (sun_path) holds at most 107 bytes: a longer one is refused in one line
@@ -129,5 +144,7 @@ func checkSocketPathIsFree(_ path: String) throws {
 func checkSocketPathLength(_ path: String) throws {
     let bytes = path.utf8.count
     guard bytes > 107 else { return }
-    throw DaemonError.configuration("the socket path \(path) is too long (\(bytes) bytes; a Unix socket's path holds at most 107); give a shorter one with --socket PATH")
+    throw DaemonError.configuration(
+        "the socket path \(path) is too long (\(bytes) bytes; a Unix socket's path holds at most 107); give a shorter one with --socket PATH"
+    )
 }

@@ -18,7 +18,9 @@ enum SignalCatcher {
 
     static func install(_ handler: @escaping @Sendable (Int32) -> Void) {
         var fds: [Int32] = [-1, -1]
-        guard pipe(&fds) == 0 else { fatalError("trialsd: cannot make the signal pipe: \(String(cString: strerror(errno)))") }
+        guard pipe(&fds) == 0 else {
+            fatalError("trialsd: cannot make the signal pipe: \(String(cString: strerror(errno)))")
+        }
         for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
         // A full pipe (signals arriving faster than they are read) drops the signal rather
         // than blocking inside the handler.

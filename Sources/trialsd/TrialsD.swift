@@ -55,26 +55,38 @@ struct TrialsD: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The bound socket's group.", valueName: "name"))
     var socketGroup: String?
 
-    @Option(help: ArgumentHelp("Record the events of this JSONL file if the log is empty (the demo data).", valueName: "file"))
+    @Option(
+        help: ArgumentHelp(
+            "Record the events of this JSONL file if the log is empty (the demo data).", valueName: "file"))
     var seed: String?
 
-    @Option(help: ArgumentHelp("Rebuild the database (new or empty) from this export of the log (JSONL), then exit.", valueName: "file"))
+    @Option(
+        help: ArgumentHelp(
+            "Rebuild the database (new or empty) from this export of the log (JSONL), then exit.", valueName: "file"))
     var restore: String?
 
     @Option(help: ArgumentHelp("Log level: trace, debug, info, notice, warning, error, critical.", valueName: "level"))
     var logLevel = "info"
 
     func validate() throws {
-        guard mode_t(socketMode, radix: 8) != nil else { throw ValidationError("--socket-mode must be octal, like 0660") }
-        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical") }
-        if restore != nil, seed != nil { throw ValidationError("--restore and --seed cannot go together: a restore rebuilds a whole log") }
+        guard mode_t(socketMode, radix: 8) != nil else {
+            throw ValidationError("--socket-mode must be octal, like 0660")
+        }
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
+        }
+        if restore != nil, seed != nil {
+            throw ValidationError("--restore and --seed cannot go together: a restore rebuilds a whole log")
+        }
     }
 
     /// `--restore FILE`: the database rebuilt from an export, one line said, no daemon.
     func runRestore(_ file: String, databasePath: String) throws {
         do {
             let report = try EventStore.restore(from: file, into: databasePath)
-            print("trialsd: restored \(report.events) events of \(report.trials) trials into \(databasePath); head seq \(report.lastSeq), hash \(report.headHash)")
+            print(
+                "trialsd: restored \(report.events) events of \(report.trials) trials into \(databasePath); head seq \(report.lastSeq), hash \(report.headHash)"
+            )
         } catch {
             FileHandle.standardError.write(Data("trialsd: \(StoreError.oneLine(error))\n".utf8))
             throw ExitCode(1)
@@ -136,7 +148,9 @@ struct TrialsD: AsyncParsableCommand {
         do {
             // Opening migrates the database: long on a large log the first time a new
             // migration fills a table from it (figures in benchmarks/README.md).
-            daemon = try ServiceNotifier.extendingStartTimeout(status: "opening \(config.databasePath) (migrating it may take a while)") {
+            daemon = try ServiceNotifier.extendingStartTimeout(
+                status: "opening \(config.databasePath) (migrating it may take a while)"
+            ) {
                 try Daemon(configuration: config, logger: logger)
             }
             try await daemon.start()
@@ -177,7 +191,8 @@ extension TrialsD {
         let text = "\(error)".split(whereSeparator: \.isNewline).joined(separator: " ")
         if error is DaemonError { return text }
         if text.contains("Error Domain=") {
-            return "cannot start on the database \(config.databasePath) and the socket \(config.socketPath): \((error as NSError).localizedDescription); give another --database or --socket PATH"
+            return
+                "cannot start on the database \(config.databasePath) and the socket \(config.socketPath): \((error as NSError).localizedDescription); give another --database or --socket PATH"
         }
         return text
     }

@@ -40,17 +40,23 @@ final class ParsingTests: XCTestCase {
         let study = try Records.study("NCT02552212")
         XCTAssertEqual(study.overallStatus, .completed)
         XCTAssertEqual(study.acronym, "C-AXSPAND")
-        XCTAssertEqual(study.secondaryIds, [Study.SecondaryId(id: "2015-001894-41", type: "EUDRACT_NUMBER", domain: nil)])
+        XCTAssertEqual(
+            study.secondaryIds, [Study.SecondaryId(id: "2015-001894-41", type: "EUDRACT_NUMBER", domain: nil)])
         XCTAssertEqual(study.phases, [.phase3])
         XCTAssertEqual(study.enrollment, Study.EnrollmentInfo(count: 317, type: .actual))
         XCTAssertEqual(study.allocation, .randomized)
         XCTAssertEqual(study.masking, .quadruple)
-        XCTAssertEqual(study.armGroups, [
-            Study.ArmGroup(label: "Certolizumab Pegol 200 mg Q2W", type: .experimental, interventionNames: ["Biological: Certolizumab Pegol"]),
-            Study.ArmGroup(label: "Placebo", type: .placeboComparator, interventionNames: ["Other: Placebo"]),
-        ])
+        XCTAssertEqual(
+            study.armGroups,
+            [
+                Study.ArmGroup(
+                    label: "Certolizumab Pegol 200 mg Q2W", type: .experimental,
+                    interventionNames: ["Biological: Certolizumab Pegol"]),
+                Study.ArmGroup(label: "Placebo", type: .placeboComparator, interventionNames: ["Other: Placebo"]),
+            ])
         XCTAssertEqual(study.primaryOutcomes.count, 11)
-        XCTAssertEqual(study.primaryOutcomes.first?.hasPrefix("Percentage of Subjects With Ankylosing Spondylitis"), true)
+        XCTAssertEqual(
+            study.primaryOutcomes.first?.hasPrefix("Percentage of Subjects With Ankylosing Spondylitis"), true)
         XCTAssertEqual(study.startDate, StudyDate(date: date("2015-09"), type: .actual))
         XCTAssertEqual(study.completionDate, StudyDate(date: date("2020-05"), type: .actual))
         XCTAssertEqual(study.lastUpdatePosted, day("2022-08-18"))
@@ -61,7 +67,8 @@ final class ParsingTests: XCTestCase {
     func testWithdrawnWithWhyStopped() throws {
         let study = try Records.study("NCT00973089")
         XCTAssertEqual(study.overallStatus, .withdrawn)
-        XCTAssertEqual(study.whyStopped, "recruiting or enrolling participants has halted prematurely and will not resume")
+        XCTAssertEqual(
+            study.whyStopped, "recruiting or enrolling participants has halted prematurely and will not resume")
         XCTAssertEqual(study.enrollment, Study.EnrollmentInfo(count: 0, type: .actual))
         // The start date has no type on this older record.
         XCTAssertEqual(study.startDate, StudyDate(date: date("2010-05"), type: nil))
@@ -99,7 +106,8 @@ final class ParsingTests: XCTestCase {
         let expected: [(String, TrialStatus)] = [
             ("NOT_YET_RECRUITING", .notYetRecruiting), ("RECRUITING", .recruiting),
             ("ENROLLING_BY_INVITATION", .enrollingByInvitation), ("ACTIVE_NOT_RECRUITING", .activeNotRecruiting),
-            ("SUSPENDED", .suspended), ("TERMINATED", .terminated), ("COMPLETED", .completed), ("WITHDRAWN", .withdrawn),
+            ("SUSPENDED", .suspended), ("TERMINATED", .terminated), ("COMPLETED", .completed),
+            ("WITHDRAWN", .withdrawn),
             ("UNKNOWN", .unknown), ("AVAILABLE", .available), ("NO_LONGER_AVAILABLE", .noLongerAvailable),
             ("TEMPORARILY_NOT_AVAILABLE", .temporarilyNotAvailable), ("APPROVED_FOR_MARKETING", .approvedForMarketing),
             ("WITHHELD", .withheld),
@@ -123,7 +131,8 @@ final class ParsingTests: XCTestCase {
     }
 
     func testLastKnownStatusKeptOnlyForUnknown() throws {
-        let v = try Records.json("NCT06171568").setting("protocolSection.statusModule.lastKnownStatus", to: "RECRUITING")
+        let v = try Records.json("NCT06171568").setting(
+            "protocolSection.statusModule.lastKnownStatus", to: "RECRUITING")
         XCTAssertEqual(ImportPlanner.statusChange(of: try Records.only(v)), StatusChanged(status: .notYetRecruiting))
     }
 
@@ -162,52 +171,72 @@ final class ParsingTests: XCTestCase {
 
     func testNotJSON() throws {
         let real = try Records.bytes("NCT00973089")
-        XCTAssertEqual(message(Array(real.prefix(100)), "NCT00973089.json"),
-                       "NCT00973089.json: $: malformed JSON at byte 100: expected a string key")
-        XCTAssertEqual(message(Array(real.prefix(90)), "NCT00973089.json"),
-                       "NCT00973089.json: $: malformed JSON at byte 90: unterminated string")
+        XCTAssertEqual(
+            message(Array(real.prefix(100)), "NCT00973089.json"),
+            "NCT00973089.json: $: malformed JSON at byte 100: expected a string key")
+        XCTAssertEqual(
+            message(Array(real.prefix(90)), "NCT00973089.json"),
+            "NCT00973089.json: $: malformed JSON at byte 90: unterminated string")
         XCTAssertEqual(message(Array("".utf8)), "bad.json: $: malformed JSON at byte 0: unexpected end of input")
-        XCTAssertEqual(message(Array("<html>503</html>".utf8)), "bad.json: $: malformed JSON at byte 0: unexpected character")
-        XCTAssertEqual(message(Array(#"{"studies": [], }"#.utf8)), "bad.json: $: malformed JSON at byte 16: expected a string key")
+        XCTAssertEqual(
+            message(Array("<html>503</html>".utf8)), "bad.json: $: malformed JSON at byte 0: unexpected character")
+        XCTAssertEqual(
+            message(Array(#"{"studies": [], }"#.utf8)), "bad.json: $: malformed JSON at byte 16: expected a string key")
         let e = ImportError(file: "f.json", path: "$", reason: "r")
         XCTAssertEqual(e, ImportError(file: "f.json", path: "$", reason: "r"))
     }
 
     func testNotAStudy() throws {
-        XCTAssertEqual(message(["hello": "world"]),
-                       "bad.json: $: not a ClinicalTrials.gov API v2 study (no protocolSection.identificationModule.nctId)")
-        XCTAssertEqual(message("NCT06171568"),
-                       "bad.json: $: expected a study object, an array of studies or a {\"studies\": [...]} page, got a string")
+        XCTAssertEqual(
+            message(["hello": "world"]),
+            "bad.json: $: not a ClinicalTrials.gov API v2 study (no protocolSection.identificationModule.nctId)")
+        XCTAssertEqual(
+            message("NCT06171568"),
+            "bad.json: $: expected a study object, an array of studies or a {\"studies\": [...]} page, got a string")
         let good = try Records.json("NCT06171568")
         let noId = good.setting("protocolSection.identificationModule.nctId", to: nil)
-        XCTAssertEqual(message(["studies": [good, noId]], "page.json"),
-                       "page.json: studies[1]: not a ClinicalTrials.gov API v2 study (no protocolSection.identificationModule.nctId)")
-        XCTAssertEqual(message([good, 42]),
-                       "bad.json: [1]: expected a study object, got a number")
-        XCTAssertEqual(message(good.setting("protocolSection.identificationModule.nctId", to: "NCT0617156")),
-                       "bad.json: protocolSection.identificationModule.nctId: 'NCT0617156' is not an NCT number; the form is NCT followed by 8 digits, e.g. NCT07264075")
+        XCTAssertEqual(
+            message(["studies": [good, noId]], "page.json"),
+            "page.json: studies[1]: not a ClinicalTrials.gov API v2 study (no protocolSection.identificationModule.nctId)"
+        )
+        XCTAssertEqual(
+            message([good, 42]),
+            "bad.json: [1]: expected a study object, got a number")
+        XCTAssertEqual(
+            message(good.setting("protocolSection.identificationModule.nctId", to: "NCT0617156")),
+            "bad.json: protocolSection.identificationModule.nctId: 'NCT0617156' is not an NCT number; the form is NCT followed by 8 digits, e.g. NCT07264075"
+        )
         XCTAssertEqual(message(["studies": "none"]), "bad.json: studies: expected an array, got a string")
     }
 
     func testWrongType() throws {
         let good = try Records.json("NCT06171568")
         let bad = good.setting("protocolSection.designModule.enrollmentInfo.count", to: "400")
-        XCTAssertEqual(message(["studies": [good, good, bad], "nextPageToken": "abc"], "page-3.json"),
-                       "page-3.json: studies[2].protocolSection.designModule.enrollmentInfo.count: expected a number, got a string")
-        XCTAssertEqual(message(good.setting("protocolSection.designModule.enrollmentInfo.count", to: 400.5)),
-                       "bad.json: protocolSection.designModule.enrollmentInfo.count: expected a whole number, got 400.5")
-        XCTAssertEqual(message(good.setting("protocolSection.designModule.enrollmentInfo.count", to: -1)),
-                       "bad.json: protocolSection.designModule.enrollmentInfo.count: -1 is out of range 0...100000000")
-        XCTAssertEqual(message(good.setting("protocolSection.conditionsModule.conditions", to: "Brain Injuries")),
-                       "bad.json: protocolSection.conditionsModule.conditions: expected an array, got a string")
-        XCTAssertEqual(message(good.setting("protocolSection.conditionsModule.conditions", to: ["Brain Injuries", 7])),
-                       "bad.json: protocolSection.conditionsModule.conditions[1]: expected a string, got a number")
-        XCTAssertEqual(message(good.setting("protocolSection.statusModule", to: ["overallStatus"])),
-                       "bad.json: protocolSection.statusModule: expected an object, got an array")
-        XCTAssertEqual(message(good.setting("protocolSection.statusModule.whyStopped", to: true)),
-                       "bad.json: protocolSection.statusModule.whyStopped: expected a string, got a boolean")
-        XCTAssertEqual(message([good, good.setting("hasResults", to: "no")]),
-                       "bad.json: [1].hasResults: expected a boolean, got a string")
+        XCTAssertEqual(
+            message(["studies": [good, good, bad], "nextPageToken": "abc"], "page-3.json"),
+            "page-3.json: studies[2].protocolSection.designModule.enrollmentInfo.count: expected a number, got a string"
+        )
+        XCTAssertEqual(
+            message(good.setting("protocolSection.designModule.enrollmentInfo.count", to: 400.5)),
+            "bad.json: protocolSection.designModule.enrollmentInfo.count: expected a whole number, got 400.5")
+        XCTAssertEqual(
+            message(good.setting("protocolSection.designModule.enrollmentInfo.count", to: -1)),
+            "bad.json: protocolSection.designModule.enrollmentInfo.count: -1 is out of range 0...100000000")
+        XCTAssertEqual(
+            message(good.setting("protocolSection.conditionsModule.conditions", to: "Brain Injuries")),
+            "bad.json: protocolSection.conditionsModule.conditions: expected an array, got a string")
+        XCTAssertEqual(
+            message(good.setting("protocolSection.conditionsModule.conditions", to: ["Brain Injuries", 7])),
+            "bad.json: protocolSection.conditionsModule.conditions[1]: expected a string, got a number")
+        XCTAssertEqual(
+            message(good.setting("protocolSection.statusModule", to: ["overallStatus"])),
+            "bad.json: protocolSection.statusModule: expected an object, got an array")
+        XCTAssertEqual(
+            message(good.setting("protocolSection.statusModule.whyStopped", to: true)),
+            "bad.json: protocolSection.statusModule.whyStopped: expected a string, got a boolean")
+        XCTAssertEqual(
+            message([good, good.setting("hasResults", to: "no")]),
+            "bad.json: [1].hasResults: expected a boolean, got a string")
         // A field we do not read may be anything.
         let extra = good.setting("protocolSection.designModule.enrollmentInfo.whatever", to: [1, "two"])
             .setting("derivedSection", to: 3)
@@ -216,46 +245,75 @@ final class ParsingTests: XCTestCase {
 
     func testMissingRequired() throws {
         let good = try Records.json("NCT06171568")
-        XCTAssertEqual(message(good.setting("protocolSection.statusModule.overallStatus", to: nil)),
-                       "bad.json: protocolSection.statusModule.overallStatus: missing (required)")
-        XCTAssertEqual(message(good.setting("protocolSection.statusModule.lastUpdatePostDateStruct", to: nil)),
-                       "bad.json: protocolSection.statusModule.lastUpdatePostDateStruct: missing (required: the record's last update)")
-        XCTAssertEqual(message(good.setting("protocolSection.identificationModule.briefTitle", to: nil)
-                                   .setting("protocolSection.identificationModule.officialTitle", to: "  ")),
-                       "bad.json: protocolSection.identificationModule.briefTitle: missing (required: a brief or official title)")
+        XCTAssertEqual(
+            message(good.setting("protocolSection.statusModule.overallStatus", to: nil)),
+            "bad.json: protocolSection.statusModule.overallStatus: missing (required)")
+        XCTAssertEqual(
+            message(good.setting("protocolSection.statusModule.lastUpdatePostDateStruct", to: nil)),
+            "bad.json: protocolSection.statusModule.lastUpdatePostDateStruct: missing (required: the record's last update)"
+        )
+        XCTAssertEqual(
+            message(
+                good.setting("protocolSection.identificationModule.briefTitle", to: nil)
+                    .setting("protocolSection.identificationModule.officialTitle", to: "  ")),
+            "bad.json: protocolSection.identificationModule.briefTitle: missing (required: a brief or official title)")
     }
 
     func testUnknownEnumerationValue() throws {
         let good = try Records.json("NCT02552212")
-        XCTAssertEqual(message(good.setting("protocolSection.statusModule.overallStatus", to: "HALTED"), "NCT02552212.json"),
-                       "NCT02552212.json: protocolSection.statusModule.overallStatus: 'HALTED' is not a known value; expected one of ACTIVE_NOT_RECRUITING, COMPLETED, ENROLLING_BY_INVITATION, NOT_YET_RECRUITING, RECRUITING, SUSPENDED, TERMINATED, WITHDRAWN, AVAILABLE, NO_LONGER_AVAILABLE, TEMPORARILY_NOT_AVAILABLE, APPROVED_FOR_MARKETING, WITHHELD, UNKNOWN")
-        XCTAssertEqual(message(good.setting("protocolSection.designModule.phases", to: ["PHASE2", "PHASE5"])),
-                       "bad.json: protocolSection.designModule.phases[1]: 'PHASE5' is not a known value; expected one of NA, EARLY_PHASE1, PHASE1, PHASE2, PHASE3, PHASE4")
+        XCTAssertEqual(
+            message(good.setting("protocolSection.statusModule.overallStatus", to: "HALTED"), "NCT02552212.json"),
+            "NCT02552212.json: protocolSection.statusModule.overallStatus: 'HALTED' is not a known value; expected one of ACTIVE_NOT_RECRUITING, COMPLETED, ENROLLING_BY_INVITATION, NOT_YET_RECRUITING, RECRUITING, SUSPENDED, TERMINATED, WITHDRAWN, AVAILABLE, NO_LONGER_AVAILABLE, TEMPORARILY_NOT_AVAILABLE, APPROVED_FOR_MARKETING, WITHHELD, UNKNOWN"
+        )
+        XCTAssertEqual(
+            message(good.setting("protocolSection.designModule.phases", to: ["PHASE2", "PHASE5"])),
+            "bad.json: protocolSection.designModule.phases[1]: 'PHASE5' is not a known value; expected one of NA, EARLY_PHASE1, PHASE1, PHASE2, PHASE3, PHASE4"
+        )
         // The registry's spelling only: the domain's kebab form is not the registry's.
-        XCTAssertEqual(message(good.setting("protocolSection.designModule.phases", to: ["phase-3"])),
-                       "bad.json: protocolSection.designModule.phases[0]: 'phase-3' is not a known value; expected one of NA, EARLY_PHASE1, PHASE1, PHASE2, PHASE3, PHASE4")
-        XCTAssertEqual(message(good.setting("protocolSection.armsInterventionsModule.armGroups.1.type", to: "PLACEBO")),
-                       "bad.json: protocolSection.armsInterventionsModule.armGroups[1].type: 'PLACEBO' is not a known value; expected one of EXPERIMENTAL, ACTIVE_COMPARATOR, PLACEBO_COMPARATOR, SHAM_COMPARATOR, NO_INTERVENTION, OTHER")
-        XCTAssertEqual(message(good.setting("protocolSection.designModule.enrollmentInfo.type", to: "ANTICIPATED")),
-                       "bad.json: protocolSection.designModule.enrollmentInfo.type: 'ANTICIPATED' is not a known value; expected one of ACTUAL, ESTIMATED")
-        XCTAssertEqual(message(good.setting("protocolSection.designModule.designInfo.maskingInfo.masking", to: "BLIND\nED")),
-                       "bad.json: protocolSection.designModule.designInfo.maskingInfo.masking: 'BLIND ED' is not a known value; expected one of NONE, SINGLE, DOUBLE, TRIPLE, QUADRUPLE")
+        XCTAssertEqual(
+            message(good.setting("protocolSection.designModule.phases", to: ["phase-3"])),
+            "bad.json: protocolSection.designModule.phases[0]: 'phase-3' is not a known value; expected one of NA, EARLY_PHASE1, PHASE1, PHASE2, PHASE3, PHASE4"
+        )
+        XCTAssertEqual(
+            message(good.setting("protocolSection.armsInterventionsModule.armGroups.1.type", to: "PLACEBO")),
+            "bad.json: protocolSection.armsInterventionsModule.armGroups[1].type: 'PLACEBO' is not a known value; expected one of EXPERIMENTAL, ACTIVE_COMPARATOR, PLACEBO_COMPARATOR, SHAM_COMPARATOR, NO_INTERVENTION, OTHER"
+        )
+        XCTAssertEqual(
+            message(good.setting("protocolSection.designModule.enrollmentInfo.type", to: "ANTICIPATED")),
+            "bad.json: protocolSection.designModule.enrollmentInfo.type: 'ANTICIPATED' is not a known value; expected one of ACTUAL, ESTIMATED"
+        )
+        XCTAssertEqual(
+            message(good.setting("protocolSection.designModule.designInfo.maskingInfo.masking", to: "BLIND\nED")),
+            "bad.json: protocolSection.designModule.designInfo.maskingInfo.masking: 'BLIND ED' is not a known value; expected one of NONE, SINGLE, DOUBLE, TRIPLE, QUADRUPLE"
+        )
     }
 
     func testMalformedDate() throws {
         let good = try Records.json("NCT06171568")
-        XCTAssertEqual(message(good.setting("protocolSection.statusModule.startDateStruct.date", to: "2024-13-01")),
-                       "bad.json: protocolSection.statusModule.startDateStruct.date: '2024-13-01' is not a date; expected yyyy, yyyy-MM or yyyy-MM-dd")
-        XCTAssertEqual(message(good.setting("protocolSection.statusModule.completionDateStruct.date", to: "February 2025")),
-                       "bad.json: protocolSection.statusModule.completionDateStruct.date: 'February 2025' is not a date; expected yyyy, yyyy-MM or yyyy-MM-dd")
-        XCTAssertEqual(message(good.setting("protocolSection.statusModule.primaryCompletionDateStruct.date", to: "2025-Q1")),
-                       "bad.json: protocolSection.statusModule.primaryCompletionDateStruct.date: '2025-Q1' is not a date; expected yyyy, yyyy-MM or yyyy-MM-dd")
-        XCTAssertEqual(message(good.setting("protocolSection.statusModule.primaryCompletionDateStruct.type", to: "PLANNED")),
-                       "bad.json: protocolSection.statusModule.primaryCompletionDateStruct.type: 'PLANNED' is not a known value; expected one of ACTUAL, ESTIMATED")
-        XCTAssertEqual(message(good.setting("protocolSection.statusModule.lastUpdatePostDateStruct.date", to: "2023-12")),
-                       "bad.json: protocolSection.statusModule.lastUpdatePostDateStruct.date: '2023-12' is not a date; expected yyyy-MM-dd")
-        XCTAssertEqual(message(good.setting("protocolSection.statusModule.statusVerifiedDate", to: "2023-02-30")),
-                       "bad.json: protocolSection.statusModule.statusVerifiedDate: '2023-02-30' is not a date; expected yyyy, yyyy-MM or yyyy-MM-dd")
+        XCTAssertEqual(
+            message(good.setting("protocolSection.statusModule.startDateStruct.date", to: "2024-13-01")),
+            "bad.json: protocolSection.statusModule.startDateStruct.date: '2024-13-01' is not a date; expected yyyy, yyyy-MM or yyyy-MM-dd"
+        )
+        XCTAssertEqual(
+            message(good.setting("protocolSection.statusModule.completionDateStruct.date", to: "February 2025")),
+            "bad.json: protocolSection.statusModule.completionDateStruct.date: 'February 2025' is not a date; expected yyyy, yyyy-MM or yyyy-MM-dd"
+        )
+        XCTAssertEqual(
+            message(good.setting("protocolSection.statusModule.primaryCompletionDateStruct.date", to: "2025-Q1")),
+            "bad.json: protocolSection.statusModule.primaryCompletionDateStruct.date: '2025-Q1' is not a date; expected yyyy, yyyy-MM or yyyy-MM-dd"
+        )
+        XCTAssertEqual(
+            message(good.setting("protocolSection.statusModule.primaryCompletionDateStruct.type", to: "PLANNED")),
+            "bad.json: protocolSection.statusModule.primaryCompletionDateStruct.type: 'PLANNED' is not a known value; expected one of ACTUAL, ESTIMATED"
+        )
+        XCTAssertEqual(
+            message(good.setting("protocolSection.statusModule.lastUpdatePostDateStruct.date", to: "2023-12")),
+            "bad.json: protocolSection.statusModule.lastUpdatePostDateStruct.date: '2023-12' is not a date; expected yyyy-MM-dd"
+        )
+        XCTAssertEqual(
+            message(good.setting("protocolSection.statusModule.statusVerifiedDate", to: "2023-02-30")),
+            "bad.json: protocolSection.statusModule.statusVerifiedDate: '2023-02-30' is not a date; expected yyyy, yyyy-MM or yyyy-MM-dd"
+        )
         // Partial dates of every registry precision are fine.
         for d in ["2024", "2024-02", "2024-02-29"] {
             let s = try Records.only(good.setting("protocolSection.statusModule.startDateStruct.date", to: .string(d)))
@@ -270,8 +328,9 @@ final class ParsingTests: XCTestCase {
         let measures = v.at("resultsSection.outcomeMeasuresModule.outcomeMeasures")?.arrayValue ?? []
         XCTAssertFalse(measures.isEmpty)
         let copies = (1_500_000 - v.bytes.count) / JSONValue.array(measures).bytes.count + 2
-        v = v.setting("resultsSection.outcomeMeasuresModule.outcomeMeasures",
-                      to: .array(Array(repeating: measures, count: copies).flatMap { $0 }))
+        v = v.setting(
+            "resultsSection.outcomeMeasuresModule.outcomeMeasures",
+            to: .array(Array(repeating: measures, count: copies).flatMap { $0 }))
         let bytes = v.bytes
         XCTAssertGreaterThanOrEqual(bytes.count, 1_500_000)
         let studies = try StudyDocument.parse(bytes, file: "large.json")
@@ -297,7 +356,9 @@ final class RepositoryFixtureTests: XCTestCase {
         var offenders: [String] = []
         for top in ["Sources", "Tests", "Plugins", "Migrations", "Makefile", "Package.swift", ".ci", "benchmarks"] {
             let url = root.appendingPathComponent(top)
-            let files = (FileManager.default.enumerator(at: url, includingPropertiesForKeys: nil)?.compactMap { $0 as? URL } ?? []) + [url]
+            let files =
+                (FileManager.default.enumerator(at: url, includingPropertiesForKeys: nil)?.compactMap { $0 as? URL }
+                    ?? []) + [url]
             for file in files {
                 guard let text = try? String(contentsOf: file, encoding: .utf8) else { continue }
                 if text.contains(outside) || text.contains(sibling) { offenders.append(file.path) }

@@ -9,8 +9,9 @@ final class PlannerTests: XCTestCase {
     }
 
     func event(_ trial: String, _ payload: Payload, _ occurred: String, update: String) throws -> NewEvent {
-        NewEvent(trial: try TrialReference(trial), payload: payload, occurred: date(occurred),
-                 source: "ClinicalTrials.gov \(trial), last update \(update)")
+        NewEvent(
+            trial: try TrialReference(trial), payload: payload, occurred: date(occurred),
+            source: "ClinicalTrials.gov \(trial), last update \(update)")
     }
 
     // MARK: - New trials
@@ -28,19 +29,27 @@ final class PlannerTests: XCTestCase {
             enrollment: Enrollment(count: 400, type: .estimated), design: nil)
         let estimated = { (d: String) in StudyDate(date: date(d), type: .estimated) }
         let u = "2023-12-14"
-        XCTAssertEqual(plan.events, [
-            try event("NCT06171568", .registered(registered), u, update: u),
-            try event("NCT06171568", .statusChanged(StatusChanged(status: .notYetRecruiting)), u, update: u),
-            try event("NCT06171568", .datesUpdated(DatesUpdated(
-                start: estimated("2024-02-01"), primaryCompletion: estimated("2025-02-01"), completion: estimated("2025-02-01"))), u, update: u),
-        ])
+        XCTAssertEqual(
+            plan.events,
+            [
+                try event("NCT06171568", .registered(registered), u, update: u),
+                try event("NCT06171568", .statusChanged(StatusChanged(status: .notYetRecruiting)), u, update: u),
+                try event(
+                    "NCT06171568",
+                    .datesUpdated(
+                        DatesUpdated(
+                            start: estimated("2024-02-01"), primaryCompletion: estimated("2025-02-01"),
+                            completion: estimated("2025-02-01"))), u, update: u),
+            ])
         XCTAssertEqual(plan.changes.map(\.severity), [.notable, .notable, .minor])
         XCTAssertEqual(plan.severity, .notable)
-        XCTAssertEqual(plan.changes.map(\.description), [
-            "new trial NCT06171568 ECOG: Lariboisière Cognitive Assessment: Evaluation of the 1-year Outcomes (400 participants, estimated)",
-            "status not-yet-recruiting",
-            "start 2024-02-01 (estimated); primary completion 2025-02-01 (estimated); completion 2025-02-01 (estimated)",
-        ])
+        XCTAssertEqual(
+            plan.changes.map(\.description),
+            [
+                "new trial NCT06171568 ECOG: Lariboisière Cognitive Assessment: Evaluation of the 1-year Outcomes (400 participants, estimated)",
+                "status not-yet-recruiting",
+                "start 2024-02-01 (estimated); primary completion 2025-02-01 (estimated); completion 2025-02-01 (estimated)",
+            ])
     }
 
     func testNewCompletedPhase3DatedByItsActualDates() throws {
@@ -51,21 +60,29 @@ final class PlannerTests: XCTestCase {
         XCTAssertEqual(plan.events.map(\.occurred.description), ["2015-09-17", "2020-05", "2022-08-18", "2020-08-17"])
         XCTAssertEqual(Set(plan.events.map(\.source)), ["ClinicalTrials.gov NCT02552212, last update 2022-08-18"])
         guard case .registered(let r) = plan.events[0].payload else { return XCTFail() }
-        XCTAssertEqual(r.identifiers, try ids([(.nct, "NCT02552212"), (.eudract, "2015-001894-41"), (.sponsor, "AS0006")]))
+        XCTAssertEqual(
+            r.identifiers, try ids([(.nct, "NCT02552212"), (.eudract, "2015-001894-41"), (.sponsor, "AS0006")]))
         XCTAssertEqual(r.acronym, "C-AXSPAND")
         XCTAssertEqual(r.phases, [.phase3])
         XCTAssertEqual(r.enrollment, Enrollment(count: 317, type: .actual))
         XCTAssertEqual(r.design, Registered.Design(allocation: .randomized, masking: .quadruple))
-        XCTAssertEqual(r.arms, [
-            Registered.Arm(label: "Certolizumab Pegol 200 mg Q2W", type: .experimental, interventions: ["Biological: Certolizumab Pegol"]),
-            Registered.Arm(label: "Placebo", type: .placeboComparator, interventions: ["Other: Placebo"]),
-        ])
+        XCTAssertEqual(
+            r.arms,
+            [
+                Registered.Arm(
+                    label: "Certolizumab Pegol 200 mg Q2W", type: .experimental,
+                    interventions: ["Biological: Certolizumab Pegol"]),
+                Registered.Arm(label: "Placebo", type: .placeboComparator, interventions: ["Other: Placebo"]),
+            ])
         XCTAssertEqual(r.primaryEndpoints.count, 11)
         XCTAssertEqual(plan.events[1].payload, .statusChanged(StatusChanged(status: .completed)))
-        XCTAssertEqual(plan.events[2].payload, .datesUpdated(DatesUpdated(
-            start: StudyDate(date: date("2015-09"), type: .actual),
-            primaryCompletion: StudyDate(date: date("2018-05"), type: .actual),
-            completion: StudyDate(date: date("2020-05"), type: .actual))))
+        XCTAssertEqual(
+            plan.events[2].payload,
+            .datesUpdated(
+                DatesUpdated(
+                    start: StudyDate(date: date("2015-09"), type: .actual),
+                    primaryCompletion: StudyDate(date: date("2018-05"), type: .actual),
+                    completion: StudyDate(date: date("2020-05"), type: .actual))))
         XCTAssertEqual(plan.changes.map(\.severity), [.notable, .notable, .minor, .critical])
     }
 
@@ -77,21 +94,33 @@ final class PlannerTests: XCTestCase {
         XCTAssertEqual(r.enrollment, Enrollment(count: 0, type: .actual))
         XCTAssertEqual(r.phases, [.notApplicable])
         XCTAssertEqual(r.identifiers, try ids([(.nct, "NCT00973089"), (.sponsor, "LSA001-HMO-CTIL")]))
-        XCTAssertEqual(r.arms, [
-            Registered.Arm(label: "Complete caries removal", type: .noIntervention, interventions: []),
-            Registered.Arm(label: "Incomplete caries removal", type: .other, interventions: ["Other: Incomplete caries removal in primary teeth"]),
-        ])
-        XCTAssertEqual(plan.events[1].payload, .statusChanged(StatusChanged(
-            status: .withdrawn, whyStopped: "recruiting or enrolling participants has halted prematurely and will not resume")))
+        XCTAssertEqual(
+            r.arms,
+            [
+                Registered.Arm(label: "Complete caries removal", type: .noIntervention, interventions: []),
+                Registered.Arm(
+                    label: "Incomplete caries removal", type: .other,
+                    interventions: ["Other: Incomplete caries removal in primary teeth"]),
+            ])
+        XCTAssertEqual(
+            plan.events[1].payload,
+            .statusChanged(
+                StatusChanged(
+                    status: .withdrawn,
+                    whyStopped: "recruiting or enrolling participants has halted prematurely and will not resume")))
         guard case .datesUpdated(let d) = plan.events[2].payload else { return XCTFail() }
         XCTAssertEqual(d.start, StudyDate(date: date("2010-05"), type: nil))
         XCTAssertEqual(plan.changes.map(\.severity), [.notable, .critical, .minor])
-        XCTAssertEqual(plan.changes[1].description,
-                       "status withdrawn; why stopped: 'recruiting or enrolling participants has halted prematurely and will not resume'")
+        XCTAssertEqual(
+            plan.changes[1].description,
+            "status withdrawn; why stopped: 'recruiting or enrolling participants has halted prematurely and will not resume'"
+        )
         XCTAssertEqual(plan.severity, .critical)
         // The public event contract, as a client would submit it.
-        XCTAssertEqual(plan.events[1].json.canonicalText,
-                       #"{"occurred":"2015-03","payload":{"status":"withdrawn","whyStopped":"recruiting or enrolling participants has halted prematurely and will not resume"},"source":"ClinicalTrials.gov NCT00973089, last update 2015-08-19","trial":"NCT00973089","type":"status-changed"}"#)
+        XCTAssertEqual(
+            plan.events[1].json.canonicalText,
+            #"{"occurred":"2015-03","payload":{"status":"withdrawn","whyStopped":"recruiting or enrolling participants has halted prematurely and will not resume"},"source":"ClinicalTrials.gov NCT00973089, last update 2015-08-19","trial":"NCT00973089","type":"status-changed"}"#
+        )
     }
 
     // MARK: - Re-import
@@ -141,11 +170,14 @@ final class PlannerTests: XCTestCase {
     // MARK: - Later versions of a known trial
 
     /// NCT06171568 imported, then a later version of its record.
-    func afterFirstImport(_ change: (JSONValue) -> JSONValue, update: String = "2024-03-01") throws -> (TrialLog, ImportPlan) {
+    func afterFirstImport(_ change: (JSONValue) -> JSONValue, update: String = "2024-03-01") throws -> (
+        TrialLog, ImportPlan
+    ) {
         let original = try Records.json("NCT06171568")
         var log = TrialLog(key: "NCT06171568")
         try log.importRecord(original)
-        let later = change(original).setting("protocolSection.statusModule.lastUpdatePostDateStruct.date", to: .string(update))
+        let later = change(original).setting(
+            "protocolSection.statusModule.lastUpdatePostDateStruct.date", to: .string(update))
         let plan = try log.importRecord(later)
         XCTAssertEqual(try log.importRecord(later).events, [], "re-importing the later version plans nothing")
         return (log, plan)
@@ -158,14 +190,25 @@ final class PlannerTests: XCTestCase {
             $0.setting("protocolSection.statusModule.overallStatus", to: "RECRUITING")
                 .setting("protocolSection.statusModule.startDateStruct", to: ["date": "2024-02-05", "type": "ACTUAL"])
         }
-        XCTAssertEqual(plan.events, [
-            try event("NCT06171568", .statusChanged(StatusChanged(status: .recruiting)), "2024-02-05", update: "2024-03-01"),
-            try event("NCT06171568", .datesUpdated(DatesUpdated(start: StudyDate(date: date("2024-02-05"), type: .actual))), "2024-03-01", update: "2024-03-01"),
-        ])
-        XCTAssertEqual(plan.changes, [
-            Change(type: .statusChanged, severity: .notable, description: "status not-yet-recruiting → recruiting"),
-            Change(type: .datesUpdated, severity: .minor, description: "start 2024-02-01 (estimated) → 2024-02-05 (actual), 4 days later"),
-        ])
+        XCTAssertEqual(
+            plan.events,
+            [
+                try event(
+                    "NCT06171568", .statusChanged(StatusChanged(status: .recruiting)), "2024-02-05",
+                    update: "2024-03-01"),
+                try event(
+                    "NCT06171568",
+                    .datesUpdated(DatesUpdated(start: StudyDate(date: date("2024-02-05"), type: .actual))),
+                    "2024-03-01", update: "2024-03-01"),
+            ])
+        XCTAssertEqual(
+            plan.changes,
+            [
+                Change(type: .statusChanged, severity: .notable, description: "status not-yet-recruiting → recruiting"),
+                Change(
+                    type: .datesUpdated, severity: .minor,
+                    description: "start 2024-02-01 (estimated) → 2024-02-05 (actual), 4 days later"),
+            ])
         XCTAssertEqual(plan.baseVersion, 3)
         XCTAssertEqual(log.summary?.status, .recruiting)
         XCTAssertEqual(log.summary?.statusSince, date("2024-02-05"))
@@ -187,26 +230,45 @@ final class PlannerTests: XCTestCase {
             $0.setting("protocolSection.statusModule.overallStatus", to: "TERMINATED")
                 .setting("protocolSection.statusModule.whyStopped", to: "Sponsor decision\n(funding)")
         }
-        XCTAssertEqual(plan.events, [
-            try event("NCT06171568", .statusChanged(StatusChanged(status: .terminated, whyStopped: "Sponsor decision\n(funding)")), "2024-03-01", update: "2024-03-01"),
-        ])
-        XCTAssertEqual(plan.changes, [
-            Change(type: .statusChanged, severity: .critical, description: "status not-yet-recruiting → terminated; why stopped: 'Sponsor decision (funding)'"),
-        ])
+        XCTAssertEqual(
+            plan.events,
+            [
+                try event(
+                    "NCT06171568",
+                    .statusChanged(StatusChanged(status: .terminated, whyStopped: "Sponsor decision\n(funding)")),
+                    "2024-03-01", update: "2024-03-01")
+            ])
+        XCTAssertEqual(
+            plan.changes,
+            [
+                Change(
+                    type: .statusChanged, severity: .critical,
+                    description: "status not-yet-recruiting → terminated; why stopped: 'Sponsor decision (funding)'")
+            ])
         XCTAssertEqual(log.summary?.whyStopped, "Sponsor decision\n(funding)")
     }
 
     func testWhyStoppedAppearsWithoutAStatusChange() throws {
-        let (_, plan) = try afterFirstImport { $0.setting("protocolSection.statusModule.whyStopped", to: "Awaiting funding") }
-        XCTAssertEqual(plan.events.map(\.payload), [.statusChanged(StatusChanged(status: .notYetRecruiting, whyStopped: "Awaiting funding"))])
+        let (_, plan) = try afterFirstImport {
+            $0.setting("protocolSection.statusModule.whyStopped", to: "Awaiting funding")
+        }
+        XCTAssertEqual(
+            plan.events.map(\.payload),
+            [.statusChanged(StatusChanged(status: .notYetRecruiting, whyStopped: "Awaiting funding"))])
         XCTAssertEqual(plan.events.map(\.occurred), [date("2024-03-01")])
-        XCTAssertEqual(plan.changes, [Change(type: .statusChanged, severity: .critical, description: "why stopped: 'Awaiting funding'")])
+        XCTAssertEqual(
+            plan.changes,
+            [Change(type: .statusChanged, severity: .critical, description: "why stopped: 'Awaiting funding'")])
     }
 
     func testSuspendedAndWithdrawnAreCriticalOtherStatusesNotable() throws {
-        for (status, severity) in [("SUSPENDED", ChangeSeverity.critical), ("WITHDRAWN", .critical), ("ENROLLING_BY_INVITATION", .notable),
-                                   ("ACTIVE_NOT_RECRUITING", .notable), ("COMPLETED", .notable)] {
-            let (_, plan) = try afterFirstImport { $0.setting("protocolSection.statusModule.overallStatus", to: .string(status)) }
+        for (status, severity) in [
+            ("SUSPENDED", ChangeSeverity.critical), ("WITHDRAWN", .critical), ("ENROLLING_BY_INVITATION", .notable),
+            ("ACTIVE_NOT_RECRUITING", .notable), ("COMPLETED", .notable),
+        ] {
+            let (_, plan) = try afterFirstImport {
+                $0.setting("protocolSection.statusModule.overallStatus", to: .string(status))
+            }
             XCTAssertEqual(plan.events.map(\.type), [.statusChanged], status)
             XCTAssertEqual(plan.changes.map(\.severity), [severity], status)
         }
@@ -217,60 +279,139 @@ final class PlannerTests: XCTestCase {
             $0.setting("protocolSection.statusModule.overallStatus", to: "UNKNOWN")
                 .setting("protocolSection.statusModule.lastKnownStatus", to: "RECRUITING")
         }
-        XCTAssertEqual(plan.events.map(\.payload), [.statusChanged(StatusChanged(status: .unknown, lastKnownStatus: .recruiting))])
-        XCTAssertEqual(plan.changes, [Change(type: .statusChanged, severity: .notable, description: "status not-yet-recruiting → unknown (last known: recruiting)")])
+        XCTAssertEqual(
+            plan.events.map(\.payload), [.statusChanged(StatusChanged(status: .unknown, lastKnownStatus: .recruiting))])
+        XCTAssertEqual(
+            plan.changes,
+            [
+                Change(
+                    type: .statusChanged, severity: .notable,
+                    description: "status not-yet-recruiting → unknown (last known: recruiting)")
+            ])
         XCTAssertEqual(log.summary?.lastKnownStatus, .recruiting)
     }
 
     func testEnrollmentChanges() throws {
         let (_, ten) = try afterFirstImport { $0.setting("protocolSection.designModule.enrollmentInfo.count", to: 440) }
-        XCTAssertEqual(ten.events, [try event("NCT06171568", .enrollmentUpdated(Enrollment(count: 440, type: .estimated)), "2024-03-01", update: "2024-03-01")])
-        XCTAssertEqual(ten.changes, [Change(type: .enrollmentUpdated, severity: .minor, description: "enrollment 400 (estimated) → 440 (estimated), +10%")])
+        XCTAssertEqual(
+            ten.events,
+            [
+                try event(
+                    "NCT06171568", .enrollmentUpdated(Enrollment(count: 440, type: .estimated)), "2024-03-01",
+                    update: "2024-03-01")
+            ])
+        XCTAssertEqual(
+            ten.changes,
+            [
+                Change(
+                    type: .enrollmentUpdated, severity: .minor,
+                    description: "enrollment 400 (estimated) → 440 (estimated), +10%")
+            ])
 
-        let (_, thirty) = try afterFirstImport { $0.setting("protocolSection.designModule.enrollmentInfo.count", to: 280) }
+        let (_, thirty) = try afterFirstImport {
+            $0.setting("protocolSection.designModule.enrollmentInfo.count", to: 280)
+        }
         XCTAssertEqual(thirty.events.map(\.payload), [.enrollmentUpdated(Enrollment(count: 280, type: .estimated))])
-        XCTAssertEqual(thirty.changes, [Change(type: .enrollmentUpdated, severity: .notable, description: "enrollment 400 (estimated) → 280 (estimated), -30%")])
+        XCTAssertEqual(
+            thirty.changes,
+            [
+                Change(
+                    type: .enrollmentUpdated, severity: .notable,
+                    description: "enrollment 400 (estimated) → 280 (estimated), -30%")
+            ])
 
-        let (log, actual) = try afterFirstImport { $0.setting("protocolSection.designModule.enrollmentInfo.type", to: "ACTUAL") }
-        XCTAssertEqual(actual.changes, [Change(type: .enrollmentUpdated, severity: .minor, description: "enrollment 400 (estimated) → 400 (actual)")])
+        let (log, actual) = try afterFirstImport {
+            $0.setting("protocolSection.designModule.enrollmentInfo.type", to: "ACTUAL")
+        }
+        XCTAssertEqual(
+            actual.changes,
+            [
+                Change(
+                    type: .enrollmentUpdated, severity: .minor, description: "enrollment 400 (estimated) → 400 (actual)"
+                )
+            ])
         XCTAssertEqual(log.summary?.enrollment, Enrollment(count: 400, type: .actual))
     }
 
     func testDatesMoved() throws {
-        let (_, ten) = try afterFirstImport { $0.setting("protocolSection.statusModule.startDateStruct.date", to: "2024-02-11") }
-        XCTAssertEqual(ten.events, [try event("NCT06171568", .datesUpdated(DatesUpdated(start: StudyDate(date: date("2024-02-11"), type: .estimated))), "2024-03-01", update: "2024-03-01")])
-        XCTAssertEqual(ten.changes, [Change(type: .datesUpdated, severity: .minor, description: "start 2024-02-01 (estimated) → 2024-02-11 (estimated), 10 days later")])
+        let (_, ten) = try afterFirstImport {
+            $0.setting("protocolSection.statusModule.startDateStruct.date", to: "2024-02-11")
+        }
+        XCTAssertEqual(
+            ten.events,
+            [
+                try event(
+                    "NCT06171568",
+                    .datesUpdated(DatesUpdated(start: StudyDate(date: date("2024-02-11"), type: .estimated))),
+                    "2024-03-01", update: "2024-03-01")
+            ])
+        XCTAssertEqual(
+            ten.changes,
+            [
+                Change(
+                    type: .datesUpdated, severity: .minor,
+                    description: "start 2024-02-01 (estimated) → 2024-02-11 (estimated), 10 days later")
+            ])
 
         let (log, fortyFive) = try afterFirstImport {
             $0.setting("protocolSection.statusModule.primaryCompletionDateStruct.date", to: "2025-03-18")
                 .setting("protocolSection.statusModule.completionDateStruct.date", to: "2024-12-18")
         }
-        XCTAssertEqual(fortyFive.events.map(\.payload), [.datesUpdated(DatesUpdated(
-            primaryCompletion: StudyDate(date: date("2025-03-18"), type: .estimated),
-            completion: StudyDate(date: date("2024-12-18"), type: .estimated)))])
-        XCTAssertEqual(fortyFive.changes, [Change(
-            type: .datesUpdated, severity: .notable,
-            description: "primary completion 2025-02-01 (estimated) → 2025-03-18 (estimated), 45 days later; completion 2025-02-01 (estimated) → 2024-12-18 (estimated), 45 days earlier")])
+        XCTAssertEqual(
+            fortyFive.events.map(\.payload),
+            [
+                .datesUpdated(
+                    DatesUpdated(
+                        primaryCompletion: StudyDate(date: date("2025-03-18"), type: .estimated),
+                        completion: StudyDate(date: date("2024-12-18"), type: .estimated)))
+            ])
+        XCTAssertEqual(
+            fortyFive.changes,
+            [
+                Change(
+                    type: .datesUpdated, severity: .notable,
+                    description:
+                        "primary completion 2025-02-01 (estimated) → 2025-03-18 (estimated), 45 days later; completion 2025-02-01 (estimated) → 2024-12-18 (estimated), 45 days earlier"
+                )
+            ])
         XCTAssertEqual(log.summary?.dates.start?.date, date("2024-02-01"))
         XCTAssertEqual(log.summary?.dates.completion?.date, date("2024-12-18"))
     }
 
     func testCTISNumberAdded() throws {
         let (log, plan) = try afterFirstImport {
-            $0.setting("protocolSection.identificationModule.secondaryIdInfos", to: [
-                ["id": "2023-A00386-39", "type": "OTHER", "domain": "IDRCB"], ["id": "2024-512345-21-00", "type": "CTIS"],
-            ])
+            $0.setting(
+                "protocolSection.identificationModule.secondaryIdInfos",
+                to: [
+                    ["id": "2023-A00386-39", "type": "OTHER", "domain": "IDRCB"],
+                    ["id": "2024-512345-21-00", "type": "CTIS"],
+                ])
         }
-        guard case .registered(let r) = plan.events.first?.payload, plan.events.count == 1 else { return XCTFail("\(plan.events)") }
-        XCTAssertEqual(r.identifiers, try ids([(.nct, "NCT06171568"), (.ctis, "2024-512345-21-00"), (.sponsor, "APHP230528"), (.other, "2023-A00386-39")]))
+        guard case .registered(let r) = plan.events.first?.payload, plan.events.count == 1 else {
+            return XCTFail("\(plan.events)")
+        }
+        XCTAssertEqual(
+            r.identifiers,
+            try ids([
+                (.nct, "NCT06171568"), (.ctis, "2024-512345-21-00"), (.sponsor, "APHP230528"),
+                (.other, "2023-A00386-39"),
+            ]))
         XCTAssertEqual(r.enrollment, Enrollment(count: 400, type: .estimated))
         XCTAssertEqual(plan.events[0].occurred, date("2024-03-01"))
-        XCTAssertEqual(plan.changes, [Change(type: .registered, severity: .minor, description: "registration updated: new identifiers 2024-512345-21-00 (ctis)")])
+        XCTAssertEqual(
+            plan.changes,
+            [
+                Change(
+                    type: .registered, severity: .minor,
+                    description: "registration updated: new identifiers 2024-512345-21-00 (ctis)")
+            ])
         XCTAssertTrue(log.summary?.aliases.contains { $0.registry == "ctis" && $0.id == "2024-512345-21-00" } == true)
     }
 
     func testIdentifierDroppedByTheRegistryIsNoChange() throws {
-        let (_, plan) = try afterFirstImport { $0.setting("protocolSection.identificationModule.secondaryIdInfos", to: nil) }
+        let (_, plan) = try afterFirstImport {
+            $0.setting("protocolSection.identificationModule.secondaryIdInfos", to: nil)
+        }
         XCTAssertEqual(plan.events, [])
     }
 
@@ -283,7 +424,13 @@ final class PlannerTests: XCTestCase {
         let plan = try log.importRecord(later)
         XCTAssertEqual(plan.events.map(\.type), [.registered])
         XCTAssertEqual(plan.events.map(\.occurred), [date("2023-01-10")])
-        XCTAssertEqual(plan.changes, [Change(type: .registered, severity: .notable, description: "registration updated: phases phase-3 → phase-2, phase-3")])
+        XCTAssertEqual(
+            plan.changes,
+            [
+                Change(
+                    type: .registered, severity: .notable,
+                    description: "registration updated: phases phase-3 → phase-2, phase-3")
+            ])
         XCTAssertEqual(log.summary?.phases, [.phase2, .phase3])
         XCTAssertEqual(try log.importRecord(later).events, [])
     }
@@ -292,13 +439,19 @@ final class PlannerTests: XCTestCase {
         var log = TrialLog(key: "NCT02552212")
         let original = try Records.json("NCT02552212")
         try log.importRecord(original)
-        let later = original
+        let later =
+            original
             .setting("protocolSection.outcomesModule.primaryOutcomes.2", to: nil)
             .setting("protocolSection.identificationModule.acronym", to: "C-AXSPAND 2")
             .setting("protocolSection.statusModule.lastUpdatePostDateStruct.date", to: "2023-01-10")
         let plan = try log.importRecord(later)
-        XCTAssertEqual(plan.changes, [Change(type: .registered, severity: .critical,
-                                             description: "registration updated: acronym C-AXSPAND → C-AXSPAND 2; primary endpoints (11 → 10)")])
+        XCTAssertEqual(
+            plan.changes,
+            [
+                Change(
+                    type: .registered, severity: .critical,
+                    description: "registration updated: acronym C-AXSPAND → C-AXSPAND 2; primary endpoints (11 → 10)")
+            ])
         XCTAssertEqual(log.summary?.registration?.primaryEndpoints.count, 10)
     }
 
@@ -307,16 +460,19 @@ final class PlannerTests: XCTestCase {
             $0.setting("protocolSection.statusModule.overallStatus", to: "ACTIVE_NOT_RECRUITING")
                 .setting("protocolSection.statusModule.startDateStruct", to: ["date": "2024-02-20", "type": "ACTUAL"])
                 .setting("protocolSection.designModule.enrollmentInfo", to: ["count": 120, "type": "ACTUAL"])
-                .setting("protocolSection.conditionsModule.conditions", to: ["Brain Injuries", "Traumatic Brain Injury"])
+                .setting(
+                    "protocolSection.conditionsModule.conditions", to: ["Brain Injuries", "Traumatic Brain Injury"])
         }
         XCTAssertEqual(plan.events.map(\.type), [.registered, .statusChanged, .enrollmentUpdated, .datesUpdated])
         XCTAssertEqual(plan.changes.map(\.severity), [.minor, .notable, .notable, .minor])
-        XCTAssertEqual(plan.changes.map(\.description), [
-            "registration updated: conditions",
-            "status not-yet-recruiting → active-not-recruiting",
-            "enrollment 400 (estimated) → 120 (actual), -70%",
-            "start 2024-02-01 (estimated) → 2024-02-20 (actual), 19 days later",
-        ])
+        XCTAssertEqual(
+            plan.changes.map(\.description),
+            [
+                "registration updated: conditions",
+                "status not-yet-recruiting → active-not-recruiting",
+                "enrollment 400 (estimated) → 120 (actual), -70%",
+                "start 2024-02-01 (estimated) → 2024-02-20 (actual), 19 days later",
+            ])
         XCTAssertEqual(plan.severity, .notable)
         XCTAssertEqual(log.summary?.enrollment, Enrollment(count: 120, type: .actual))
         XCTAssertEqual(log.summary?.registration?.conditions, ["Brain Injuries", "Traumatic Brain Injury"])
@@ -328,12 +484,14 @@ final class PlannerTests: XCTestCase {
         var log = TrialLog(key: "NCT06171568")
         let v = try Records.json("NCT06171568")
         try log.importRecord(v)
-        try log.importRecord(v.setting("protocolSection.statusModule.overallStatus", to: "ACTIVE_NOT_RECRUITING")
-            .setting("protocolSection.statusModule.lastUpdatePostDateStruct.date", to: "2024-06-10"))
+        try log.importRecord(
+            v.setting("protocolSection.statusModule.overallStatus", to: "ACTIVE_NOT_RECRUITING")
+                .setting("protocolSection.statusModule.lastUpdatePostDateStruct.date", to: "2024-06-10"))
         XCTAssertEqual(log.summary?.statusSince, date("2024-06-10"))
-        try log.importRecord(v.setting("protocolSection.statusModule.overallStatus", to: "ACTIVE_NOT_RECRUITING")
-            .setting("protocolSection.statusModule.lastUpdatePostDateStruct.date", to: "2024-07-01")
-            .setting("protocolSection.statusModule.whyStopped", to: "slow accrual"))
+        try log.importRecord(
+            v.setting("protocolSection.statusModule.overallStatus", to: "ACTIVE_NOT_RECRUITING")
+                .setting("protocolSection.statusModule.lastUpdatePostDateStruct.date", to: "2024-07-01")
+                .setting("protocolSection.statusModule.whyStopped", to: "slow accrual"))
         XCTAssertEqual(log.summary?.statusSince, date("2024-06-10"))
         let done = v.setting("protocolSection.statusModule.overallStatus", to: "COMPLETED")
             .setting("protocolSection.statusModule.completionDateStruct", to: ["date": "2023-11", "type": "ACTUAL"])
@@ -353,14 +511,24 @@ final class PlannerTests: XCTestCase {
         XCTAssertEqual(plan.events.map(\.type), [.registered, .datesUpdated])
         XCTAssertEqual(plan.events.map(\.occurred), [date("2023-12-14"), date("2023-12-14")])
         XCTAssertEqual(plan.changes.map(\.severity), [.notable, .minor])
-        XCTAssertEqual(plan.changes[0].description, "registration NCT06171568 ECOG: Lariboisière Cognitive Assessment: Evaluation of the 1-year Outcomes (400 participants, estimated)")
+        XCTAssertEqual(
+            plan.changes[0].description,
+            "registration NCT06171568 ECOG: Lariboisière Cognitive Assessment: Evaluation of the 1-year Outcomes (400 participants, estimated)"
+        )
         XCTAssertEqual(plan.baseVersion, 1)
 
         // An enrollment recorded before the registration is replaced explicitly, by the update.
-        let counted = try Fixture.recorded(2, "ECOG", .enrollmentUpdated, "2023-11", ["count": 300, "type": "estimated"])
-        let again = ImportPlanner.plan(study: try Records.study("NCT06171568"), current: try TrialFold.fold(key: "ECOG", events: [rumour, counted]).view)
+        let counted = try Fixture.recorded(
+            2, "ECOG", .enrollmentUpdated, "2023-11", ["count": 300, "type": "estimated"])
+        let again = ImportPlanner.plan(
+            study: try Records.study("NCT06171568"),
+            current: try TrialFold.fold(key: "ECOG", events: [rumour, counted]).view)
         XCTAssertEqual(again.events.map(\.type), [.registered, .enrollmentUpdated, .datesUpdated])
-        XCTAssertEqual(again.changes[1], Change(type: .enrollmentUpdated, severity: .notable, description: "enrollment 300 (estimated) → 400 (estimated), +33%"))
+        XCTAssertEqual(
+            again.changes[1],
+            Change(
+                type: .enrollmentUpdated, severity: .notable,
+                description: "enrollment 300 (estimated) → 400 (estimated), +33%"))
     }
 
     // MARK: - Identifiers
@@ -369,19 +537,24 @@ final class PlannerTests: XCTestCase {
         let v = try Records.json("NCT02552212")
             .setting("protocolSection.identificationModule.nctIdAliases", to: ["NCT02000001"])
             .setting("protocolSection.identificationModule.orgStudyIdInfo.id", to: "2015-001894-41")
-            .setting("protocolSection.identificationModule.secondaryIdInfos", to: [
-                ["id": "EudraCT No. 2015-001894-41", "type": "EUDRACT_NUMBER"],
-                ["id": "2023-503456-12-00", "type": "EUDRACT_NUMBER"],
-                ["id": "ISRCTN12345678", "type": "REGISTRY", "domain": "ISRCTN"],
-                ["id": "not a number", "type": "EUDRACT_NUMBER"],
-                ["id": "1R01CA000001-01", "type": "NIH"],
-                ["id": "isrctn12345678", "type": "OTHER"],
-            ])
+            .setting(
+                "protocolSection.identificationModule.secondaryIdInfos",
+                to: [
+                    ["id": "EudraCT No. 2015-001894-41", "type": "EUDRACT_NUMBER"],
+                    ["id": "2023-503456-12-00", "type": "EUDRACT_NUMBER"],
+                    ["id": "ISRCTN12345678", "type": "REGISTRY", "domain": "ISRCTN"],
+                    ["id": "not a number", "type": "EUDRACT_NUMBER"],
+                    ["id": "1R01CA000001-01", "type": "NIH"],
+                    ["id": "isrctn12345678", "type": "OTHER"],
+                ])
         let identifiers = ImportPlanner.identifiers(of: try Records.only(v))
-        XCTAssertEqual(identifiers, try ids([
-            (.nct, "NCT02552212"), (.nct, "NCT02000001"), (.eudract, "2015-001894-41"), (.ctis, "2023-503456-12-00"),
-            (.other, "ISRCTN12345678"), (.other, "not a number"), (.other, "1R01CA000001-01"),
-        ]))
+        XCTAssertEqual(
+            identifiers,
+            try ids([
+                (.nct, "NCT02552212"), (.nct, "NCT02000001"), (.eudract, "2015-001894-41"),
+                (.ctis, "2023-503456-12-00"),
+                (.other, "ISRCTN12345678"), (.other, "not a number"), (.other, "1R01CA000001-01"),
+            ]))
         let plan = ImportPlanner.plan(study: try Records.only(v), current: nil)
         XCTAssertEqual(try Payload(type: .registered, json: plan.events[0].payload.json), plan.events[0].payload)
     }
@@ -399,7 +572,9 @@ final class PlannerTests: XCTestCase {
         XCTAssertEqual(classify(.statusChanged(StatusChanged(status: .suspended)), before: before), .critical)
         XCTAssertEqual(classify(.statusChanged(StatusChanged(status: .activeNotRecruiting)), before: before), .notable)
         XCTAssertEqual(classify(.statusChanged(StatusChanged(status: .recruiting)), before: before), .minor)
-        XCTAssertEqual(classify(.statusChanged(StatusChanged(status: .recruiting, whyStopped: "paused")), before: before), .critical)
+        XCTAssertEqual(
+            classify(.statusChanged(StatusChanged(status: .recruiting, whyStopped: "paused")), before: before),
+            .critical)
         XCTAssertEqual(classify(.statusChanged(StatusChanged(status: .withdrawn)), before: nil), .critical)
         XCTAssertEqual(classify(.statusChanged(StatusChanged(status: .recruiting)), before: nil), .notable)
 
@@ -410,9 +585,18 @@ final class PlannerTests: XCTestCase {
         XCTAssertEqual(classify(.enrollmentUpdated(Enrollment(count: 81, type: .actual)), before: nil), .minor)
 
         // 2024-02 → 2024-03: the window's end moves 31 days.
-        XCTAssertEqual(classify(.datesUpdated(DatesUpdated(start: StudyDate(date: date("2024-03"), type: .estimated))), before: before), .notable)
-        XCTAssertEqual(classify(.datesUpdated(DatesUpdated(start: StudyDate(date: date("2024-02-20"), type: .actual))), before: before), .minor)
-        XCTAssertEqual(classify(.datesUpdated(DatesUpdated(completion: StudyDate(date: date("2030"), type: .estimated))), before: before), .minor)
+        XCTAssertEqual(
+            classify(
+                .datesUpdated(DatesUpdated(start: StudyDate(date: date("2024-03"), type: .estimated))), before: before),
+            .notable)
+        XCTAssertEqual(
+            classify(
+                .datesUpdated(DatesUpdated(start: StudyDate(date: date("2024-02-20"), type: .actual))), before: before),
+            .minor)
+        XCTAssertEqual(
+            classify(
+                .datesUpdated(DatesUpdated(completion: StudyDate(date: date("2030"), type: .estimated))), before: before
+            ), .minor)
 
         var r = before.registration!
         XCTAssertEqual(classify(.registered(r), before: nil), .notable)
@@ -427,7 +611,8 @@ final class PlannerTests: XCTestCase {
         r.title = "T2"
         XCTAssertEqual(classify(.registered(r), before: before), .minor)
 
-        XCTAssertEqual(classify(.interimAnalysis(InterimAnalysis(outcome: .stoppedFutility)), before: before), .critical)
+        XCTAssertEqual(
+            classify(.interimAnalysis(InterimAnalysis(outcome: .stoppedFutility)), before: before), .critical)
         XCTAssertEqual(classify(.readout(Readout(kind: .primary, outcome: .positive)), before: before), .notable)
         XCTAssertEqual(classify(.milestoneOverdue(MilestoneOverdue(expected: 3)), before: before), .notable)
         XCTAssertEqual(classify(.retracted(Retracted(target: 3, reason: "x")), before: before), .minor)

@@ -73,7 +73,9 @@ struct TrialLog {
     var summary: TrialSummary? { fold?.summary }
 
     @discardableResult
-    mutating func importRecord(_ json: JSONValue, file: StaticString = #filePath, line: UInt = #line) throws -> ImportPlan {
+    mutating func importRecord(_ json: JSONValue, file: StaticString = #filePath, line: UInt = #line) throws
+        -> ImportPlan
+    {
         let plan = ImportPlanner.plan(study: try Records.only(json), current: view)
         XCTAssertEqual(plan.events.count, plan.changes.count, file: file, line: line)
         XCTAssertEqual(plan.baseVersion, Int64(events.count), file: file, line: line)
@@ -82,9 +84,10 @@ struct TrialLog {
             let again = try NewEvent(json: e.json, today: Fixture.today)
             XCTAssertEqual(again, e, "\(e.json.canonicalText)", file: file, line: line)
             let seq = Int64(events.count + 1)
-            events.append(RecordedEvent(
-                seq: seq, id: "id-\(seq)", trial: key, version: seq, payload: e.payload, occurred: e.occurred,
-                recorded: Timestamp(microseconds: seq * 1_000_000), recordedBy: "test", source: e.source, hash: []))
+            events.append(
+                RecordedEvent(
+                    seq: seq, id: "id-\(seq)", trial: key, version: seq, payload: e.payload, occurred: e.occurred,
+                    recorded: Timestamp(microseconds: seq * 1_000_000), recordedBy: "test", source: e.source, hash: []))
             // The store checks each append against the trial's whole history.
             fold = try TrialFold.fold(key: key, events: events, strictSeq: seq)
         }

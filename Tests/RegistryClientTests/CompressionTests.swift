@@ -11,7 +11,8 @@ final class CompressionTests: XCTestCase {
         let compressed = try gzip(page)
         XCTAssertLessThan(compressed.count, page.count)
         let server = try StubRegistryServer(script: [
-            StubResponse(headers: [("Content-Type", "application/json"), ("Content-Encoding", "gzip")], body: compressed),
+            StubResponse(
+                headers: [("Content-Type", "application/json"), ("Content-Encoding", "gzip")], body: compressed)
         ])
         var pager = try makeClient(server).studies(StudiesQuery(ids: Records.studyIds))
         let studies = try await pager.all()
@@ -21,7 +22,7 @@ final class CompressionTests: XCTestCase {
     func testAGzipBodyCutShortIsStillCaught() async throws {
         let compressed = try gzip(try Records.page(Records.studyIds, total: 3))
         let server = try StubRegistryServer(script: [
-            StubResponse(headers: [("Content-Encoding", "gzip")], body: compressed, sendOnly: compressed.count / 2),
+            StubResponse(headers: [("Content-Encoding", "gzip")], body: compressed, sendOnly: compressed.count / 2)
         ])
         let client = try makeClient(server)
         var pager = client.studies(StudiesQuery(ids: Records.studyIds))

@@ -9,20 +9,25 @@ final class DecoderTests: XCTestCase {
     /// The list's shape as SOURCES.md gives it (no real list is committed anywhere): the entry
     /// keys pharma_statistics checks, `moduleLabels` empty for version 0, the optional flags.
     static let historyList = """
-    {"changes":[
-      {"version":0,"date":"2020-02-21","status":"NOT_YET_RECRUITING","studyType":"INTERVENTIONAL","moduleLabels":[],"lastUpdateSubmitQcDate":"2020-02-20"},
-      {"version":1,"date":"2020-02-26","status":"RECRUITING","studyType":"INTERVENTIONAL","moduleLabels":["Study Status","Contacts/Locations"],"lastUpdateSubmitQcDate":"2020-02-25"},
-      {"version":2,"date":"2020-05-29","status":"ACTIVE_NOT_RECRUITING","studyType":"INTERVENTIONAL","moduleLabels":["Study Status","Outcome Measures (Results)"],"lastUpdateSubmitQcDate":"2020-05-28","reviewNotPassed":true,"unpostedEvents":[]}
-     ],
-     "lastUpdateVersions":{"outcomes":3,"enrollmentInfo":1},"originalData":{"enrollmentCountSame":true},"outcomesUpdateCount":1}
-    """
+        {"changes":[
+          {"version":0,"date":"2020-02-21","status":"NOT_YET_RECRUITING","studyType":"INTERVENTIONAL","moduleLabels":[],"lastUpdateSubmitQcDate":"2020-02-20"},
+          {"version":1,"date":"2020-02-26","status":"RECRUITING","studyType":"INTERVENTIONAL","moduleLabels":["Study Status","Contacts/Locations"],"lastUpdateSubmitQcDate":"2020-02-25"},
+          {"version":2,"date":"2020-05-29","status":"ACTIVE_NOT_RECRUITING","studyType":"INTERVENTIONAL","moduleLabels":["Study Status","Outcome Measures (Results)"],"lastUpdateSubmitQcDate":"2020-05-28","reviewNotPassed":true,"unpostedEvents":[]}
+         ],
+         "lastUpdateVersions":{"outcomes":3,"enrollmentInfo":1},"originalData":{"enrollmentCountSame":true},"outcomesUpdateCount":1}
+        """
 
     func testTheHistoryListDecodes() async throws {
         let server = try StubRegistryServer(script: [.json(Self.historyList)])
         let history = try await makeClient(server).history(of: "NCT04280705")
         XCTAssertEqual(server.requests.map(\.path), ["/api/int/studies/NCT04280705/history"])
         XCTAssertEqual(history.changes.map(\.version), [0, 1, 2])
-        XCTAssertEqual(history.changes.map(\.date), [Day(year: 2020, month: 2, day: 21)!, Day(year: 2020, month: 2, day: 26)!, Day(year: 2020, month: 5, day: 29)!])
+        XCTAssertEqual(
+            history.changes.map(\.date),
+            [
+                Day(year: 2020, month: 2, day: 21)!, Day(year: 2020, month: 2, day: 26)!,
+                Day(year: 2020, month: 5, day: 29)!,
+            ])
         XCTAssertEqual(history.changes.map(\.status), ["NOT_YET_RECRUITING", "RECRUITING", "ACTIVE_NOT_RECRUITING"])
         XCTAssertEqual(history.changes[0].moduleLabels, [])
         XCTAssertEqual(history.changes[1].moduleLabels, ["Study Status", "Contacts/Locations"])
@@ -32,7 +37,12 @@ final class DecoderTests: XCTestCase {
 
     func testAHistoryListWithOnlyTheRequiredMembers() throws {
         let history = try StudyHistory.decode(Array(#"{"changes":[{"version":0,"date":"2024-06-01"}]}"#.utf8), url: "u")
-        XCTAssertEqual(history.changes, [HistoryChange(version: 0, date: Day(year: 2024, month: 6, day: 1)!, raw: ["version": 0, "date": "2024-06-01"])])
+        XCTAssertEqual(
+            history.changes,
+            [
+                HistoryChange(
+                    version: 0, date: Day(year: 2024, month: 6, day: 1)!, raw: ["version": 0, "date": "2024-06-01"])
+            ])
     }
 
     func testTheRealVersionZeroDecodesAndTheStudyParserTakesIt() async throws {
@@ -48,7 +58,9 @@ final class DecoderTests: XCTestCase {
     }
 
     func testTheAPIVersionDecodes() async throws {
-        let server = try StubRegistryServer(script: [.json(#"{"apiVersion":"2.0.5","dataTimestamp":"2025-06-20T09:00:05"}"#)])
+        let server = try StubRegistryServer(script: [
+            .json(#"{"apiVersion":"2.0.5","dataTimestamp":"2025-06-20T09:00:05"}"#)
+        ])
         let version = try await makeClient(server).version()
         XCTAssertEqual(version, RegistryVersion(apiVersion: "2.0.5", dataTimestamp: "2025-06-20T09:00:05"))
         XCTAssertEqual(server.requests.map(\.path), ["/api/v2/version"])

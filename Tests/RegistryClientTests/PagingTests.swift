@@ -56,13 +56,15 @@ final class PagingTests: XCTestCase {
         let requests = server.requests
         XCTAssertEqual(requests.count, 3)
         let first = requests[0].query.map { "\($0.name)=\($0.value)" }
-        XCTAssertEqual(first, [
-            "filter.advanced=AREA[LastUpdatePostDate]RANGE[2025-02-28,MAX]",
-            "filter.ids=NCT00973089,NCT02552212,NCT06171568",
-            "query.term=AREA[InterventionName]ivonescimab OR lung cancer",
-            "pageSize=1000",
-            "countTotal=true",
-        ])
+        XCTAssertEqual(
+            first,
+            [
+                "filter.advanced=AREA[LastUpdatePostDate]RANGE[2025-02-28,MAX]",
+                "filter.ids=NCT00973089,NCT02552212,NCT06171568",
+                "query.term=AREA[InterventionName]ivonescimab OR lung cancer",
+                "pageSize=1000",
+                "countTotal=true",
+            ])
         for (request, token) in zip(requests.dropFirst(), ["p2/+=", "p3"]) {
             let later = request.query.map { "\($0.name)=\($0.value)" }
             XCTAssertEqual(later, Array(first.dropLast()) + ["pageToken=\(token)"])
@@ -73,7 +75,8 @@ final class PagingTests: XCTestCase {
             let raw = request.rawQuery ?? ""
             XCTAssertFalse(raw.contains { "[], +/".contains($0) }, raw)
         }
-        XCTAssertTrue(requests[0].rawQuery!.hasPrefix("filter.advanced=AREA%5BLastUpdatePostDate%5DRANGE%5B2025-02-28%2CMAX%5D&"))
+        XCTAssertTrue(
+            requests[0].rawQuery!.hasPrefix("filter.advanced=AREA%5BLastUpdatePostDate%5DRANGE%5B2025-02-28%2CMAX%5D&"))
     }
 
     func testATokenAfterAFullLastPageEndsWithAnEmptyPage() async throws {
@@ -92,7 +95,9 @@ final class PagingTests: XCTestCase {
         var pager = try makeClient(server).studies(StudiesQuery(term: "x"))
         let error = await registryError { () async throws(RegistryError) in try await pager.all() }
         XCTAssertEqual(error?.kind, .unexpectedShape)
-        XCTAssertTrue(error?.description.contains("nextPageToken \"same\" was already given") ?? false, "\(String(describing: error))")
+        XCTAssertTrue(
+            error?.description.contains("nextPageToken \"same\" was already given") ?? false,
+            "\(String(describing: error))")
         XCTAssertEqual(server.requests.count, 2)
     }
 }

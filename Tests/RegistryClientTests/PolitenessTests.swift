@@ -35,7 +35,9 @@ final class PolitenessTests: XCTestCase {
     }
 
     func testRequestsThroughTheFetcherAreASecondApart() async throws {
-        let server = try StubRegistryServer { _ in .json(#"{"apiVersion":"2.0.5","dataTimestamp":"2025-06-20T09:00:05"}"#) }
+        let server = try StubRegistryServer { _ in
+            .json(#"{"apiVersion":"2.0.5","dataTimestamp":"2025-06-20T09:00:05"}"#)
+        }
         let clock = ManualClock()
         let client = try makeClient(server, clock: clock)
         for _ in 0..<4 { _ = try await client.version() }
@@ -44,7 +46,9 @@ final class PolitenessTests: XCTestCase {
     }
 
     func testA429WaitsItsRetryAfterInSeconds() async throws {
-        let server = try StubRegistryServer(script: [.status(429, "slow down", headers: [("Retry-After", "7")]), .json(version)])
+        let server = try StubRegistryServer(script: [
+            .status(429, "slow down", headers: [("Retry-After", "7")]), .json(version),
+        ])
         let clock = ManualClock()
         let notices = NoticeLog()
         let add: @Sendable (RetryNotice) -> Void = { notices.add($0) }
@@ -74,7 +78,10 @@ final class PolitenessTests: XCTestCase {
         let server = try StubRegistryServer(script: [.status(429, headers: [("Retry-After", "86400")])])
         let client = try makeClient(server)
         let error = await registryError { () async throws(RegistryError) in try await client.version() }
-        XCTAssertEqual(error?.description, "GET \(server.root)/api/v2/version: HTTP 429 Too Many Requests: Retry-After 86400 s is longer than the 600 s this client waits")
+        XCTAssertEqual(
+            error?.description,
+            "GET \(server.root)/api/v2/version: HTTP 429 Too Many Requests: Retry-After 86400 s is longer than the 600 s this client waits"
+        )
     }
 
     func testA503ThenSuccessRetriesWithBackoff() async throws {
@@ -88,16 +95,21 @@ final class PolitenessTests: XCTestCase {
     func testServerErrorsGiveUpAfterTheLastTry() async throws {
         let server = try StubRegistryServer { _ in .status(503, "maintenance") }
         let clock = ManualClock()
-        let client = try makeClient(server, clock: clock, retry: RetryPolicy(maxAttempts: 4, initialBackoff: 1, maxBackoff: 3))
+        let client = try makeClient(
+            server, clock: clock, retry: RetryPolicy(maxAttempts: 4, initialBackoff: 1, maxBackoff: 3))
         let error = await registryError { () async throws(RegistryError) in try await client.version() }
         XCTAssertEqual(error?.kind, .status(503))
-        XCTAssertEqual(error?.description, "GET \(server.root)/api/v2/version: HTTP 503 Service Unavailable (gave up after 4 tries)")
+        XCTAssertEqual(
+            error?.description,
+            "GET \(server.root)/api/v2/version: HTTP 503 Service Unavailable (gave up after 4 tries)")
         XCTAssertEqual(clock.sleeps, [1, 2, 3])
         XCTAssertEqual(server.requests.count, 4)
     }
 
     func testASlowAnswerTimesOutAndIsRetried() async throws {
-        let server = try StubRegistryServer(script: [StubResponse(status: 200, body: Array(version.utf8), delay: 3), .json(version)])
+        let server = try StubRegistryServer(script: [
+            StubResponse(status: 200, body: Array(version.utf8), delay: 3), .json(version),
+        ])
         let clock = ManualClock()
         _ = try await makeClient(server, clock: clock, timeout: 1).version()
         XCTAssertEqual(server.requests.count, 2)
@@ -109,7 +121,8 @@ final class PolitenessTests: XCTestCase {
         let client = try makeClient(server, timeout: 1, retry: RetryPolicy(maxAttempts: 1))
         let error = await registryError { () async throws(RegistryError) in try await client.version() }
         XCTAssertEqual(error?.kind, .timedOut)
-        XCTAssertEqual(error?.description, "GET \(server.root)/api/v2/version: no answer within 1 s (gave up after 1 tries)")
+        XCTAssertEqual(
+            error?.description, "GET \(server.root)/api/v2/version: no answer within 1 s (gave up after 1 tries)")
     }
 }
 

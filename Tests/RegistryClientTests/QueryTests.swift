@@ -8,8 +8,11 @@ final class QueryTests: XCTestCase {
         let env = ["TRIALTRACK_CTGOV_URL": "http://127.0.0.1:9/stand-in/"]
         XCTAssertEqual(try CTGovSite.resolve(apiURL: nil, environment: [:]).root, "https://clinicaltrials.gov")
         XCTAssertEqual(try CTGovSite.resolve(apiURL: nil, environment: env).root, "http://127.0.0.1:9/stand-in")
-        XCTAssertEqual(try CTGovSite.resolve(apiURL: "https://example.org", environment: env).root, "https://example.org")
-        XCTAssertEqual(try CTGovSite.resolve(apiURL: "", environment: ["TRIALTRACK_CTGOV_URL": ""]).root, "https://clinicaltrials.gov")
+        XCTAssertEqual(
+            try CTGovSite.resolve(apiURL: "https://example.org", environment: env).root, "https://example.org")
+        XCTAssertEqual(
+            try CTGovSite.resolve(apiURL: "", environment: ["TRIALTRACK_CTGOV_URL": ""]).root,
+            "https://clinicaltrials.gov")
     }
 
     func testASiteThatIsNotHTTPIsRefusedWithOneLine() {
@@ -26,17 +29,25 @@ final class QueryTests: XCTestCase {
         let site = try CTGovSite(root: "https://clinicaltrials.gov")
         XCTAssertEqual(site.studiesURL, "https://clinicaltrials.gov/api/v2/studies")
         XCTAssertEqual(site.versionURL, "https://clinicaltrials.gov/api/v2/version")
-        XCTAssertEqual(site.historyURL(nctId: "NCT04280705"), "https://clinicaltrials.gov/api/int/studies/NCT04280705/history")
-        XCTAssertEqual(site.historyURL(nctId: "NCT04280705", version: 3), "https://clinicaltrials.gov/api/int/studies/NCT04280705/history/3")
-        XCTAssertEqual(site.historyURL(nctId: "../x y"), "https://clinicaltrials.gov/api/int/studies/..%2Fx%20y/history")
+        XCTAssertEqual(
+            site.historyURL(nctId: "NCT04280705"), "https://clinicaltrials.gov/api/int/studies/NCT04280705/history")
+        XCTAssertEqual(
+            site.historyURL(nctId: "NCT04280705", version: 3),
+            "https://clinicaltrials.gov/api/int/studies/NCT04280705/history/3")
+        XCTAssertEqual(
+            site.historyURL(nctId: "../x y"), "https://clinicaltrials.gov/api/int/studies/..%2Fx%20y/history")
     }
 
     func testTheFirstPageAsksForChangesSinceTheWatermarkLessADay() throws {
         let site = try CTGovSite(root: "https://clinicaltrials.gov")
-        let query = StudiesQuery(changedSince: Day(year: 2025, month: 3, day: 1), ids: ["NCT05499390", "NCT07264075"], term: "AREA[InterventionName]ivonescimab")
-        XCTAssertEqual(query.url(site: site),
+        let query = StudiesQuery(
+            changedSince: Day(year: 2025, month: 3, day: 1), ids: ["NCT05499390", "NCT07264075"],
+            term: "AREA[InterventionName]ivonescimab")
+        XCTAssertEqual(
+            query.url(site: site),
             "https://clinicaltrials.gov/api/v2/studies?filter.advanced=AREA%5BLastUpdatePostDate%5DRANGE%5B2025-02-28%2CMAX%5D"
-            + "&filter.ids=NCT05499390%2CNCT07264075&query.term=AREA%5BInterventionName%5Divonescimab&pageSize=1000&countTotal=true")
+                + "&filter.ids=NCT05499390%2CNCT07264075&query.term=AREA%5BInterventionName%5Divonescimab&pageSize=1000&countTotal=true"
+        )
     }
 
     func testALaterPageRepeatsTheFirstPagesParametersPlusTheToken() {
@@ -46,11 +57,14 @@ final class QueryTests: XCTestCase {
         XCTAssertEqual(first.last?.0, "countTotal")
         XCTAssertEqual(later.dropLast().map { "\($0.0)=\($0.1)" }, first.dropLast().map { "\($0.0)=\($0.1)" })
         XCTAssertEqual(later.last?.0, "pageToken")
-        XCTAssertTrue(query.url(site: try! CTGovSite(root: "http://h"), pageToken: "a+b/c=").hasSuffix("&pageSize=1000&pageToken=a%2Bb%2Fc%3D"))
+        XCTAssertTrue(
+            query.url(site: try! CTGovSite(root: "http://h"), pageToken: "a+b/c=").hasSuffix(
+                "&pageSize=1000&pageToken=a%2Bb%2Fc%3D"))
     }
 
     func testAFirstSyncHasNoDateFilter() {
-        XCTAssertEqual(StudiesQuery(ids: ["NCT02552212"]).parameters().map(\.0), ["filter.ids", "pageSize", "countTotal"])
+        XCTAssertEqual(
+            StudiesQuery(ids: ["NCT02552212"]).parameters().map(\.0), ["filter.ids", "pageSize", "countTotal"])
     }
 
     func testBackoffDoublesUpToItsCap() {

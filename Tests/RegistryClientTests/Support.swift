@@ -8,7 +8,8 @@ typealias Records = RealRecords
 
 /// A client of the stand-in, with a clock that does not sleep.
 func makeClient(
-    _ server: StubRegistryServer, clock: ManualClock = ManualClock(), userAgent: String = RegistryClient.userAgent(version: "9.9.9"),
+    _ server: StubRegistryServer, clock: ManualClock = ManualClock(),
+    userAgent: String = RegistryClient.userAgent(version: "9.9.9"),
     timeout: Double = 10, retry: RetryPolicy = RetryPolicy(), onRetry: (@Sendable (RetryNotice) -> Void)? = nil
 ) throws -> RegistryClient {
     RegistryClient(

@@ -21,7 +21,10 @@ final class BackfillTests: XCTestCase {
     /// A three-version history (one of contacts only): versions 0 and 2 are fetched, imported
     /// oldest first with their dates, and their text unescaped.
     func testEachFetchedVersionIsImportedOnItsDateUnescaped() async throws {
-        let v0 = Array(try Data(contentsOf: URL(fileURLWithPath: Repository.path("Tests/Fixtures/ctgov-history/NCT04280705_history_v0.json"))))
+        let v0 = Array(
+            try Data(
+                contentsOf: URL(
+                    fileURLWithPath: Repository.path("Tests/Fixtures/ctgov-history/NCT04280705_history_v0.json"))))
         let history = #"""
             {"changes":[
               {"version":2,"date":"2020-04-02","status":"RECRUITING","moduleLabels":["Study Status"]},
@@ -49,7 +52,8 @@ final class BackfillTests: XCTestCase {
         let written = versions[0].1.canonicalText
         XCTAssertFalse(written.contains("&#x2F;"), "HTML entities are unescaped")
         XCTAssertFalse(written.contains("&lt;"))
-        XCTAssertTrue(Array(v0).count > 0 && String(decoding: v0, as: UTF8.self).contains("&lt;"), "the fixture is escaped")
+        XCTAssertTrue(
+            Array(v0).count > 0 && String(decoding: v0, as: UTF8.self).contains("&lt;"), "the fixture is escaped")
     }
 
     func testHTMLEntitiesAreUnescapedAndAnythingElseKept() {
@@ -65,7 +69,8 @@ final class BackfillTests: XCTestCase {
             _ = try await backfill.run(nctId: "NCT09999999")
             XCTFail("expected a failure")
         } catch {
-            XCTAssertTrue(error.reason.hasPrefix("GET \(server.root)/api/int/studies/NCT09999999/history: "), error.reason)
+            XCTAssertTrue(
+                error.reason.hasPrefix("GET \(server.root)/api/int/studies/NCT09999999/history: "), error.reason)
         }
     }
 }

@@ -19,7 +19,8 @@ final class FakeRegistryTests: XCTestCase {
         XCTAssertEqual(byIds.totalCount, 2)
         XCTAssertEqual(byIds.pagesFetched, 2)
 
-        let edited = try StudyEdit.changing(try Records.study("NCT00973089"), status: "TERMINATED", lastUpdate: "2026-12-03", whyStopped: "futility")
+        let edited = try StudyEdit.changing(
+            try Records.study("NCT00973089"), status: "TERMINATED", lastUpdate: "2026-12-03", whyStopped: "futility")
         try registry.put(edited)
         var recent = client.studies(StudiesQuery(changedSince: Day(year: 2026, month: 12, day: 1)))
         let changed = try await recent.all().map { try StudyDocument.parse($0, file: "p")[0] }

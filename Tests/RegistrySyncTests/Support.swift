@@ -12,7 +12,8 @@ typealias Records = RealRecords
 func makeClient(_ server: StubRegistryServer, clock: ManualClock = ManualClock()) throws -> RegistryClient {
     RegistryClient(
         site: try CTGovSite(root: server.root),
-        fetcher: PoliteFetcher(userAgent: RegistryClient.userAgent(version: "9.9.9"), timeout: 10, retry: RetryPolicy(), clock: clock))
+        fetcher: PoliteFetcher(
+            userAgent: RegistryClient.userAgent(version: "9.9.9"), timeout: 10, retry: RetryPolicy(), clock: clock))
 }
 
 /// A stand-in for trialsd: records what the sync asked, plans each study with the real planner

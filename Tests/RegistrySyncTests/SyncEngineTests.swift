@@ -29,7 +29,8 @@ final class SyncEngineTests: XCTestCase {
         let server = try StubRegistryServer { request in
             switch (request.path, request.query("pageToken")) {
             case ("/api/v2/version", _): return .json(Records.version)
-            case ("/api/v2/studies", nil): return .json(try! Records.page(["NCT00973089", "NCT02552212"], next: "two", total: 3))
+            case ("/api/v2/studies", nil):
+                return .json(try! Records.page(["NCT00973089", "NCT02552212"], next: "two", total: 3))
             case ("/api/v2/studies", "two"): return .json(try! Records.page(["NCT06171568"]))
             default: return .status(404)
             }
@@ -70,7 +71,9 @@ final class SyncEngineTests: XCTestCase {
             case ("/api/v2/studies", nil): return .json(try! Records.page(["NCT00973089"], next: "two", total: 2))
             case ("/api/v2/studies", "two"):
                 let body = try! Records.page(["NCT02552212"])
-                return cut.withLock { c in defer { c = false }; return c } ? StubResponse(body: body, sendOnly: body.count / 2) : .json(body)
+                return cut.withLock { c in
+                    defer { c = false }; return c
+                } ? StubResponse(body: body, sendOnly: body.count / 2) : .json(body)
             default: return .status(404)
             }
         }
@@ -126,7 +129,9 @@ final class SyncEngineTests: XCTestCase {
             _ = try await engine.run()
             XCTFail("expected a failure")
         } catch {
-            XCTAssertEqual(error.reason, "GET \(server.root)/api/v2/version: dataTimestamp \"soon\" does not start with a date (YYYY-MM-DD)")
+            XCTAssertEqual(
+                error.reason,
+                "GET \(server.root)/api/v2/version: dataTimestamp \"soon\" does not start with a date (YYYY-MM-DD)")
         }
     }
 }

@@ -15,7 +15,9 @@ final class JournalConnectionTests: XCTestCase {
         XCTAssertEqual(connection.send(Journal.nativeDatagram(fields)), .sent)
         // A value with a line break goes as KEY, newline, its length (64-bit little-endian), the value.
         let length = "\u{11}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}"
-        XCTAssertEqual(journald.receive(timeout: 5), "MESSAGE=HARMONi-6: readout — met\nSOURCE\n\(length)line one\nline two\nEMPTY=\n")
+        XCTAssertEqual(
+            journald.receive(timeout: 5),
+            "MESSAGE=HARMONi-6: readout — met\nSOURCE\n\(length)line one\nline two\nEMPTY=\n")
     }
 
     func testARestartedJournaldGetsTheNextEntry() throws {

@@ -34,7 +34,8 @@ final class NotifyTests: XCTestCase {
             let lines = try XCTUnwrap(manager.receive(timeout: 5)).split(separator: "\n")
             XCTAssertEqual(lines.count, 2)
             XCTAssertEqual(lines.last, "RELOADING=1")
-            let usec = try XCTUnwrap(lines.first.flatMap { $0.hasPrefix("MONOTONIC_USEC=") ? Int64($0.dropFirst(15)) : nil })
+            let usec = try XCTUnwrap(
+                lines.first.flatMap { $0.hasPrefix("MONOTONIC_USEC=") ? Int64($0.dropFirst(15)) : nil })
             var now = timespec()
             clock_gettime(CLOCK_MONOTONIC, &now)
             XCTAssertLessThanOrEqual(usec, Int64(now.tv_sec) * 1_000_000 + Int64(now.tv_nsec) / 1000)

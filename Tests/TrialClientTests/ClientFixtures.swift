@@ -16,65 +16,104 @@ enum Trials {
     static let events: [RecordedEvent] = {
         var log: [RecordedEvent] = []
         var versions: [String: Int64] = [:]
-        func add(_ trial: String, _ type: EventType, _ occurred: String, _ payload: JSONValue, source: String? = nil, by: String = "alice (1000)") {
+        func add(
+            _ trial: String, _ type: EventType, _ occurred: String, _ payload: JSONValue, source: String? = nil,
+            by: String = "alice (1000)"
+        ) {
             let seq = Int64(log.count + 1)
             let version = (versions[trial] ?? 0) + 1
             versions[trial] = version
-            let recorded = Timestamp(microseconds: try! Timestamp(parsing: "2026-11-21T09:00:00Z").microseconds + seq * 60_000_000 + 123_456)
-            log.append(RecordedEvent(
-                seq: seq, id: "00000000-0000-4000-8000-\(String(repeating: "0", count: 10))\(seq < 10 ? "0" : "")\(seq)",
-                trial: trial, version: version, payload: try! Payload(type: type, json: payload),
-                occurred: Fixture.date(occurred), recorded: recorded, recordedBy: by, source: source,
-                hash: Array(repeating: UInt8(seq), count: 32)))
+            let recorded = Timestamp(
+                microseconds: try! Timestamp(parsing: "2026-11-21T09:00:00Z").microseconds + seq * 60_000_000 + 123_456)
+            log.append(
+                RecordedEvent(
+                    seq: seq,
+                    id: "00000000-0000-4000-8000-\(String(repeating: "0", count: 10))\(seq < 10 ? "0" : "")\(seq)",
+                    trial: trial, version: version, payload: try! Payload(type: type, json: payload),
+                    occurred: Fixture.date(occurred), recorded: recorded, recordedBy: by, source: source,
+                    hash: Array(repeating: UInt8(seq), count: 32)))
         }
         let lancet = "Xiong A et al., Lancet 2025;405(10481):839-849"
         // HARMONi-2 (OncLive interview with Xiuning Le, 2025; Lancet 2025).
-        add(harmoni2, .registered, "2025", [
-            "title": "Ivonescimab versus pembrolizumab for PD-L1-positive advanced NSCLC", "acronym": "HARMONi-2",
-            "identifiers": [["registry": "nct", "id": "NCT05499390"]], "sponsor": "Akeso", "phases": ["phase-3"],
-            "conditions": ["Non-small cell lung cancer"],
-            "arms": [["label": "ivonescimab", "type": "experimental", "interventions": ["ivonescimab"]],
-                     ["label": "pembrolizumab", "type": "active-comparator", "interventions": ["pembrolizumab"]]],
-            "primaryEndpoints": ["PFS"], "enrollment": ["count": 398, "type": "actual"],
-            "design": ["allocation": "randomized", "masking": "double"],
-        ], source: "OncLive, 2025")
+        add(
+            harmoni2, .registered, "2025",
+            [
+                "title": "Ivonescimab versus pembrolizumab for PD-L1-positive advanced NSCLC", "acronym": "HARMONi-2",
+                "identifiers": [["registry": "nct", "id": "NCT05499390"]], "sponsor": "Akeso", "phases": ["phase-3"],
+                "conditions": ["Non-small cell lung cancer"],
+                "arms": [
+                    ["label": "ivonescimab", "type": "experimental", "interventions": ["ivonescimab"]],
+                    ["label": "pembrolizumab", "type": "active-comparator", "interventions": ["pembrolizumab"]],
+                ],
+                "primaryEndpoints": ["PFS"], "enrollment": ["count": 398, "type": "actual"],
+                "design": ["allocation": "randomized", "masking": "double"],
+            ], source: "OncLive, 2025")
         add(harmoni2, .interimAnalysis, "2025", Fixture.harmoni2Interim, source: lancet)
-        add(harmoni2, .published, "2025", ["citation": .string(lancet), "doi": "10.1016/S0140-6736(24)02722-3"], source: lancet)
+        add(
+            harmoni2, .published, "2025", ["citation": .string(lancet), "doi": "10.1016/S0140-6736(24)02722-3"],
+            source: lancet)
         // HARMONi-6 (World Today Journal, Berlin, June 2, 2026).
         let wtj = "World Today Journal, 2026-06-02"
-        add(harmoni6, .registered, "2025-04", [
-            "title": "Ivonescimab plus chemotherapy versus tislelizumab plus chemotherapy in advanced squamous NSCLC",
-            "acronym": "HARMONi-6", "sponsor": "Akeso", "phases": ["phase-3"], "conditions": ["Squamous non-small cell lung cancer"],
-            "primaryEndpoints": ["PFS"], "enrollment": ["count": 532, "type": "actual"],
-        ], source: wtj)
-        add(harmoni6, .interimAnalysis, "2025-04", ["analysis": "first interim analysis", "endpoints": ["PFS"], "outcome": "met"], source: wtj)
+        add(
+            harmoni6, .registered, "2025-04",
+            [
+                "title":
+                    "Ivonescimab plus chemotherapy versus tislelizumab plus chemotherapy in advanced squamous NSCLC",
+                "acronym": "HARMONi-6", "sponsor": "Akeso", "phases": ["phase-3"],
+                "conditions": ["Squamous non-small cell lung cancer"],
+                "primaryEndpoints": ["PFS"], "enrollment": ["count": 532, "type": "actual"],
+            ], source: wtj)
+        add(
+            harmoni6, .interimAnalysis, "2025-04",
+            ["analysis": "first interim analysis", "endpoints": ["PFS"], "outcome": "met"], source: wtj)
         add(harmoni6, .milestoneExpected, "2025-04", ["milestone": "readout:OS", "window": "2026-H1"], source: wtj)
-        add(harmoni6, .readout, "2026-06-02", ["kind": "primary", "outcome": "positive", "endpoints": ["OS"], "venue": "ASCO 2026"], source: wtj)
+        add(
+            harmoni6, .readout, "2026-06-02",
+            ["kind": "primary", "outcome": "positive", "endpoints": ["OS"], "venue": "ASCO 2026"], source: wtj)
         add(harmoni6, .presented, "2026-06-02", ["venue": "ASCO 2026"], source: wtj)
         add(harmoni6, .milestoneExpected, "2026-06-02", ["milestone": "presented:ESMO", "window": "2026"], source: wtj)
-        add(harmoni6, .milestoneExpected, "2026-06-02", ["milestone": "regulatory-submission", "window": "2027"], source: wtj)
-        add(harmoni6, .milestoneExpected, "2026-06-02", ["milestone": "regulatory-decision", "window": "2027"], source: wtj)
+        add(
+            harmoni6, .milestoneExpected, "2026-06-02", ["milestone": "regulatory-submission", "window": "2027"],
+            source: wtj)
+        add(
+            harmoni6, .milestoneExpected, "2026-06-02", ["milestone": "regulatory-decision", "window": "2027"],
+            source: wtj)
         // ILLUMINE (ClinicalTrials.gov NCT07264075, last updated 2025-12-04).
         let ctgov = "ClinicalTrials.gov NCT07264075, last update 2025-12-04"
-        add(illumine, .registered, "2025-12-04", [
-            "title": "Ivonescimab with or without ligufalimab versus pembrolizumab in first-line PD-L1-positive recurrent or metastatic HNSCC",
-            "acronym": "ILLUMINE",
-            "identifiers": [["registry": "nct", "id": "NCT07264075"], ["registry": "ctis", "id": "2025-522996-27-00"],
-                            ["registry": "sponsor", "id": "GORTEC 2024-04"]],
-            "sponsor": "Groupe Oncologie Radiotherapie Tete et Cou",
-            "collaborators": ["Akeso Biopharma Co., Ltd.", "Summit Therapeutics"], "phases": ["phase-3"],
-            "conditions": ["Head and neck squamous cell carcinoma"],
-            "arms": [["label": "A", "type": "experimental", "interventions": ["ivonescimab 10 mg/kg Q3W"]],
-                     ["label": "B", "type": "experimental", "interventions": ["ivonescimab 10 mg/kg", "ligufalimab 45 mg/kg Q3W"]],
-                     ["label": "C", "type": "active-comparator", "interventions": ["pembrolizumab 200 mg Q3W"]]],
-            "primaryEndpoints": ["OS"], "enrollment": ["count": 780, "type": "estimated"],
-            "design": ["allocation": "randomized", "masking": "none"],
-        ], source: ctgov)
+        add(
+            illumine, .registered, "2025-12-04",
+            [
+                "title":
+                    "Ivonescimab with or without ligufalimab versus pembrolizumab in first-line PD-L1-positive recurrent or metastatic HNSCC",
+                "acronym": "ILLUMINE",
+                "identifiers": [
+                    ["registry": "nct", "id": "NCT07264075"], ["registry": "ctis", "id": "2025-522996-27-00"],
+                    ["registry": "sponsor", "id": "GORTEC 2024-04"],
+                ],
+                "sponsor": "Groupe Oncologie Radiotherapie Tete et Cou",
+                "collaborators": ["Akeso Biopharma Co., Ltd.", "Summit Therapeutics"], "phases": ["phase-3"],
+                "conditions": ["Head and neck squamous cell carcinoma"],
+                "arms": [
+                    ["label": "A", "type": "experimental", "interventions": ["ivonescimab 10 mg/kg Q3W"]],
+                    [
+                        "label": "B", "type": "experimental",
+                        "interventions": ["ivonescimab 10 mg/kg", "ligufalimab 45 mg/kg Q3W"],
+                    ],
+                    ["label": "C", "type": "active-comparator", "interventions": ["pembrolizumab 200 mg Q3W"]],
+                ],
+                "primaryEndpoints": ["OS"], "enrollment": ["count": 780, "type": "estimated"],
+                "design": ["allocation": "randomized", "masking": "none"],
+            ], source: ctgov)
         add(illumine, .statusChanged, "2025-12-04", ["status": "not-yet-recruiting"], source: ctgov)
-        add(illumine, .datesUpdated, "2025-12-04", [
-            "start": ["date": "2026-01-31", "type": "estimated"], "completion": ["date": "2030-05-31", "type": "estimated"],
-        ], source: ctgov)
-        add(illumine, .milestoneExpected, "2025-12-04", ["milestone": "status-changed:recruiting", "window": "2026-Q1"], source: ctgov)
+        add(
+            illumine, .datesUpdated, "2025-12-04",
+            [
+                "start": ["date": "2026-01-31", "type": "estimated"],
+                "completion": ["date": "2030-05-31", "type": "estimated"],
+            ], source: ctgov)
+        add(
+            illumine, .milestoneExpected, "2025-12-04",
+            ["milestone": "status-changed:recruiting", "window": "2026-Q1"], source: ctgov)
         add(illumine, .milestoneOverdue, "2026-04-01", ["expected": 15], by: "trialsd")
         return log
     }()
@@ -95,7 +134,9 @@ enum Trials {
     }
 
     /// The `Status` reply for one trial.
-    static func statusOne(_ key: String) -> JSONObject { JSONObject([("trials", .array([trialJSON(key, detailed: true)]))]) }
+    static func statusOne(_ key: String) -> JSONObject {
+        JSONObject([("trials", .array([trialJSON(key, detailed: true)]))])
+    }
 
     /// The `Log` reply for events `range`.
     static func logReply(_ range: ClosedRange<Int>, next: Int64? = nil) -> JSONObject {

@@ -22,7 +22,8 @@ final class LogCommandTests: XCTestCase {
         let types = p["types"]?.arrayValue?.compactMap(\.stringValue)
         let trial = p["trial"]?.stringValue.map { $0 == "HARMONi-2" ? Trials.harmoni2 : $0 }
         let matching = Trials.events.filter { e in
-            e.seq > since && (trial.map { e.trial == $0 } ?? true) && (types.map { $0.contains(e.type.rawValue) } ?? true)
+            e.seq > since && (trial.map { e.trial == $0 } ?? true)
+                && (types.map { $0.contains(e.type.rawValue) } ?? true)
         }
         let page = Array(matching.prefix(limit))
         var o = JSONObject([("events", .array(page.map(\.json)))])
@@ -39,8 +40,10 @@ final class LogCommandTests: XCTestCase {
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertEqual(seqs(r.stdout), [14, 15, 16])
         // Without filters, the newest are the last seqs: one Log call after Stats.
-        XCTAssertEqual(h.trialsd.calls.map { JSONValue.object($0.parameters).canonicalText }, ["{}", #"{"limit":3,"since":13}"#])
-        XCTAssertEqual(r.stderr, "-- 3 events shown, the newest; earlier ones: --until 2026-11-21T09:14:00.123456Z --\n")
+        XCTAssertEqual(
+            h.trialsd.calls.map { JSONValue.object($0.parameters).canonicalText }, ["{}", #"{"limit":3,"since":13}"#])
+        XCTAssertEqual(
+            r.stderr, "-- 3 events shown, the newest; earlier ones: --until 2026-11-21T09:14:00.123456Z --\n")
         let bare = h.run("log", "-n", "3", "--no-legend")
         XCTAssertEqual(bare.stderr, "")
         XCTAssertEqual(seqs(bare.stdout), [14, 15, 16])
@@ -105,10 +108,19 @@ final class LogCommandTests: XCTestCase {
 
     func testNegativeNumbersAreRefusedByName() {
         for (args, message) in [
-            (["upcoming", "--within", "-5"], "trialctl: --within: give 0 to 36500 days, not -5 (see 'trialctl upcoming --help')\n"),
-            (["stats", "--timeout", "-1"], "trialctl: --timeout: give 0 (for ever) or more seconds, not -1 (see 'trialctl stats --help')\n"),
+            (
+                ["upcoming", "--within", "-5"],
+                "trialctl: --within: give 0 to 36500 days, not -5 (see 'trialctl upcoming --help')\n"
+            ),
+            (
+                ["stats", "--timeout", "-1"],
+                "trialctl: --timeout: give 0 (for ever) or more seconds, not -1 (see 'trialctl stats --help')\n"
+            ),
             (["log", "-n", "-3"], "trialctl: -n/--lines: give 0 or more events, not -3 (see 'trialctl log --help')\n"),
-            (["watch", "--count", "-2"], "trialctl: --count: give 1 or more events, not -2 (see 'trialctl watch --help')\n"),
+            (
+                ["watch", "--count", "-2"],
+                "trialctl: --count: give 1 or more events, not -2 (see 'trialctl watch --help')\n"
+            ),
         ] {
             let r = h.run(args)
             XCTAssertEqual(r.status, 2, "\(args)")

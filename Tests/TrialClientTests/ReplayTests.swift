@@ -29,7 +29,9 @@ final class ReplayTests: XCTestCase {
         XCTAssertEqual(again.status, 0, again.stderr)
         XCTAssertEqual(again.stdout, "Already recorded as seq 17 (same id and content)\n")
         h.trialsd.reply("Retract", params(["event": retraction(seq: 17, recorded: "2026-11-21T09:08:31.000000Z")]))
-        XCTAssertEqual(h.run("retract", "8", "--reason", "duplicate").stdout, "Recorded seq 17: HARMONi-6 retracted seq 8 (version 5)\n")
+        XCTAssertEqual(
+            h.run("retract", "8", "--reason", "duplicate").stdout,
+            "Recorded seq 17: HARMONi-6 retracted seq 8 (version 5)\n")
     }
 
     func testAFileSentAgainSaysWhichWereAlreadyRecorded() {
@@ -40,6 +42,9 @@ final class ReplayTests: XCTestCase {
         h.trialsd.reply("AppendMany", params(["events": .array([Trials.events[7].json, Trials.events[8].json])]))
         let r = h.run("record", "--file", "e.jsonl")
         XCTAssertEqual(r.status, 0, r.stderr)
-        XCTAssertEqual(r.stdout, "Already recorded as seq 8 (same id and content)\nRecorded seq 9: HARMONi-6 milestone-expected 2026-06-02 (version 6)\n")
+        XCTAssertEqual(
+            r.stdout,
+            "Already recorded as seq 8 (same id and content)\nRecorded seq 9: HARMONi-6 milestone-expected 2026-06-02 (version 6)\n"
+        )
     }
 }

@@ -32,16 +32,26 @@ final class RetractionTests: XCTestCase {
     func testARetractedMilestoneIsMarkedInTheTimeline() {
         let r = h.run("status", "HARMONi-6")
         XCTAssertEqual(r.status, 0, r.stderr)
-        XCTAssertTrue(r.stdout.contains("\n  2026-06-02 presented        ASCO 2026 [retracted by seq 17: it was ASCO 2025]\n"), r.stdout)
-        XCTAssertEqual(JSONValue.object(h.trialsd.calls[1].parameters).canonicalText, #"{"limit":10000,"since":0,"trial":"HARMONi-6","types":["retracted"]}"#)
+        XCTAssertTrue(
+            r.stdout.contains("\n  2026-06-02 presented        ASCO 2026 [retracted by seq 17: it was ASCO 2025]\n"),
+            r.stdout)
+        XCTAssertEqual(
+            JSONValue.object(h.trialsd.calls[1].parameters).canonicalText,
+            #"{"limit":10000,"since":0,"trial":"HARMONi-6","types":["retracted"]}"#)
     }
 
     func testStruckThroughOnATerminal() throws {
         let retracted = RetractedEntry(
-            entry: TimelineEntry(seq: 8, occurred: try PartialDate(parsing: "2026-06-02"), payload: try XCTUnwrap(Trials.event(8).typedPayload), source: nil, correctedBy: nil),
+            entry: TimelineEntry(
+                seq: 8, occurred: try PartialDate(parsing: "2026-06-02"),
+                payload: try XCTUnwrap(Trials.event(8).typedPayload), source: nil, correctedBy: nil),
             by: 17, reason: "it was ASCO 2025")
         let lines = Render.timelineLines([], retracted: [retracted], style: .terminal(width: 200, color: true))
-        XCTAssertEqual(lines, ["  2026-06-02 presented \u{1B}[0;9;38;5;245mASCO 2026\u{1B}[0m\u{1B}[0;38;5;245m [retracted by seq 17: it was ASCO 2025]\u{1B}[0m"])
+        XCTAssertEqual(
+            lines,
+            [
+                "  2026-06-02 presented \u{1B}[0;9;38;5;245mASCO 2026\u{1B}[0m\u{1B}[0;38;5;245m [retracted by seq 17: it was ASCO 2025]\u{1B}[0m"
+            ])
     }
 
     func testARetractionRecordedAfterKnownAtIsNotShown() {

@@ -11,24 +11,35 @@ final class TerminalTests: XCTestCase {
     func testSocketLookupOrder() {
         let system: Set<String> = ["/run/trialsd/control"]
         let env = ["TRIALCTL_SOCKET": "/tmp/t/control", "XDG_RUNTIME_DIR": "/run/user/1000"]
-        XCTAssertEqual(locate(env, existing: system, option: "/srv/control"), .init(path: "/srv/control", origin: .option))
+        XCTAssertEqual(
+            locate(env, existing: system, option: "/srv/control"), .init(path: "/srv/control", origin: .option))
         XCTAssertEqual(locate(env, existing: system), .init(path: "/tmp/t/control", origin: .environment))
         // Without a choice: the system socket, then the user's, each tried until one accepts
         // a connection (whether the system socket exists or not: it may refuse this user).
         func candidates(_ env: [String: String], existing: Set<String> = [], uid: UInt32 = 1000) -> [String] {
             SocketLocator(environment: env, fileExists: { existing.contains($0) }, uid: uid).candidates().map(\.path)
         }
-        XCTAssertEqual(locate(["XDG_RUNTIME_DIR": "/run/user/1000"], existing: system), .init(path: "/run/trialsd/control", origin: .system))
-        XCTAssertEqual(candidates(["XDG_RUNTIME_DIR": "/run/user/1000"]), ["/run/trialsd/control", "/run/user/1000/trialsd/control"])
-        XCTAssertEqual(candidates(["XDG_RUNTIME_DIR": "/tmp/xdg/"]), ["/run/trialsd/control", "/tmp/xdg/trialsd/control"])
-        XCTAssertEqual(candidates([:], existing: ["/run/user/1000"]), ["/run/trialsd/control", "/run/user/1000/trialsd/control"])
-        XCTAssertEqual(candidates(["XDG_RUNTIME_DIR": "", "HOME": "/home/u"], existing: ["/run/user/1000"]),
-                       ["/run/trialsd/control", "/run/user/1000/trialsd/control"])
-        XCTAssertEqual(candidates(["HOME": "/home/u"]), ["/run/trialsd/control", "/home/u/.local/state/trialsd/control"],
-                       "no runtime directory: the user's trialsd puts its socket in the state directory")
-        XCTAssertEqual(candidates(["HOME": "/root"], uid: 0), ["/run/trialsd/control"], "root's own socket is the system's")
-        XCTAssertEqual(locate(["TRIALCTL_SOCKET": ""], existing: system), .init(path: "/run/trialsd/control", origin: .system),
-                       "an empty TRIALCTL_SOCKET is no choice")
+        XCTAssertEqual(
+            locate(["XDG_RUNTIME_DIR": "/run/user/1000"], existing: system),
+            .init(path: "/run/trialsd/control", origin: .system))
+        XCTAssertEqual(
+            candidates(["XDG_RUNTIME_DIR": "/run/user/1000"]),
+            ["/run/trialsd/control", "/run/user/1000/trialsd/control"])
+        XCTAssertEqual(
+            candidates(["XDG_RUNTIME_DIR": "/tmp/xdg/"]), ["/run/trialsd/control", "/tmp/xdg/trialsd/control"])
+        XCTAssertEqual(
+            candidates([:], existing: ["/run/user/1000"]), ["/run/trialsd/control", "/run/user/1000/trialsd/control"])
+        XCTAssertEqual(
+            candidates(["XDG_RUNTIME_DIR": "", "HOME": "/home/u"], existing: ["/run/user/1000"]),
+            ["/run/trialsd/control", "/run/user/1000/trialsd/control"])
+        XCTAssertEqual(
+            candidates(["HOME": "/home/u"]), ["/run/trialsd/control", "/home/u/.local/state/trialsd/control"],
+            "no runtime directory: the user's trialsd puts its socket in the state directory")
+        XCTAssertEqual(
+            candidates(["HOME": "/root"], uid: 0), ["/run/trialsd/control"], "root's own socket is the system's")
+        XCTAssertEqual(
+            locate(["TRIALCTL_SOCKET": ""], existing: system), .init(path: "/run/trialsd/control", origin: .system),
+            "an empty TRIALCTL_SOCKET is no choice")
     }
 
     // MARK: - colour and terminal
@@ -90,8 +101,9 @@ final class TerminalTests: XCTestCase {
         XCTAssertEqual(TextWidth.truncate("Te\u{0302}te de cou", to: 5), "Te\u{0302}te…")
         XCTAssertEqual(TextWidth.truncate("abcdef", to: 4, ellipsis: "..."), "a...")
         XCTAssertEqual(TextWidth.truncate("abcdef", to: 0), "")
-        XCTAssertEqual(TextWidth.truncate("Status: \u{1B}[0;1;31mwithdrawn\u{1B}[0m since 2015-03", to: 14),
-                       "Status: \u{1B}[0;1;31mwithd\u{1B}[0m…", "escapes take no room, and a cut paint is reset")
+        XCTAssertEqual(
+            TextWidth.truncate("Status: \u{1B}[0;1;31mwithdrawn\u{1B}[0m since 2015-03", to: 14),
+            "Status: \u{1B}[0;1;31mwithd\u{1B}[0m…", "escapes take no room, and a cut paint is reset")
         XCTAssertEqual(TextWidth.pad("依沃", to: 6), "依沃  ")
         XCTAssertEqual(TextWidth.pad("12", to: 4, right: true), "  12")
         XCTAssertEqual(TextWidth.pad("toolong", to: 3), "toolong")
@@ -101,19 +113,27 @@ final class TerminalTests: XCTestCase {
         var t = Table([Table.Column("TRIAL"), Table.Column("SPONSOR"), Table.Column("N", alignRight: true)])
         t.add([Table.Cell("依沃西单抗-1"), Table.Cell("Tête et Cou"), Table.Cell("780")])
         t.add([Table.Cell("ILLUMINE"), Table.Cell("Akeso"), Table.Cell("5")])
-        XCTAssertEqual(t.render(.plain), [
-            "TRIAL        SPONSOR       N",
-            "依沃西单抗-1 Tête et Cou 780",
-            "ILLUMINE     Akeso         5",
-        ])
+        XCTAssertEqual(
+            t.render(.plain),
+            [
+                "TRIAL        SPONSOR       N",
+                "依沃西单抗-1 Tête et Cou 780",
+                "ILLUMINE     Akeso         5",
+            ])
         var colored = t
         colored.rows[1][1].color = .green
         XCTAssertEqual(colored.render(.terminal(width: 80))[2], "ILLUMINE     \u{1B}[0;1;32mAkeso\u{1B}[0m         5")
     }
 
     func testTableSharesTheShrinking() {
-        var t = Table([Table.Column("A"), Table.Column("B", shrinkPriority: 1, minWidth: 4), Table.Column("C", shrinkPriority: 1, minWidth: 4)])
-        t.add([Table.Cell("aaaa"), Table.Cell(String(repeating: "b", count: 30)), Table.Cell(String(repeating: "c", count: 10))])
+        var t = Table([
+            Table.Column("A"), Table.Column("B", shrinkPriority: 1, minWidth: 4),
+            Table.Column("C", shrinkPriority: 1, minWidth: 4),
+        ])
+        t.add([
+            Table.Cell("aaaa"), Table.Cell(String(repeating: "b", count: 30)),
+            Table.Cell(String(repeating: "c", count: 10)),
+        ])
         XCTAssertEqual(t.widths(.terminal(width: 30)), [4, 14, 10], "the widest gives up room first")
         XCTAssertEqual(t.render(.terminal(width: 30, color: false))[1], "aaaa bbbbbbbbbbbbb… cccccccccc")
         XCTAssertEqual(t.widths(.terminal(width: 20)), [4, 7, 7], "then both share")

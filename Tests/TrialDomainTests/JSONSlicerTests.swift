@@ -19,7 +19,10 @@ final class JSONSlicerTests: XCTestCase {
     }
 
     func testATextCutShortOrBrokenIsRefused() {
-        for text in [#"{"a": [1, 2"#, #"{"a": "x}"#, #"{"a" 1}"#, #"{"a": 1} x"#, "{\"a\": \"\u{1}\"}", #"{"a": [}"#, "", #"{"a":}"#] {
+        for text in [
+            #"{"a": [1, 2"#, #"{"a": "x}"#, #"{"a" 1}"#, #"{"a": 1} x"#, "{\"a\": \"\u{1}\"}", #"{"a": [}"#, "",
+            #"{"a":}"#,
+        ] {
             XCTAssertThrowsError(try JSONSlicer.topMembers(Array(text.utf8)), text)
         }
         let deep = String(repeating: "[", count: 70) + String(repeating: "]", count: 70)

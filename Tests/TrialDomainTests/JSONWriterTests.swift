@@ -10,18 +10,32 @@ final class JSONWriterTests: XCTestCase {
     /// results, a correction, a forecast met and one overdue.
     func richFold() throws -> TrialFold {
         let events = try [
-            Fixture.recorded(1, "HARMONi-2", .registered, "2021-12", ["title": "Ivonescimab vs \"pembrolizumab\"\n(PD-L1+)", "acronym": "HARMONi-2",
-                "sponsor": "Akeso", "phases": ["phase-3"],
-                "identifiers": [["registry": "nct", "id": "NCT05499390"], ["registry": "sponsor", "id": "AK112-303"]]]),
+            Fixture.recorded(
+                1, "HARMONi-2", .registered, "2021-12",
+                [
+                    "title": "Ivonescimab vs \"pembrolizumab\"\n(PD-L1+)", "acronym": "HARMONi-2",
+                    "sponsor": "Akeso", "phases": ["phase-3"],
+                    "identifiers": [
+                        ["registry": "nct", "id": "NCT05499390"], ["registry": "sponsor", "id": "AK112-303"],
+                    ],
+                ]),
             Fixture.recorded(2, "HARMONi-2", .statusChanged, "2022-01-05", ["status": "recruiting"]),
-            Fixture.recorded(3, "HARMONi-2", .milestoneExpected, "2022-02", ["milestone": "interim-analysis", "window": "2024-H1"]),
-            Fixture.recorded(4, "HARMONi-2", .milestoneExpected, "2022-02", ["milestone": "readout:OS", "window": "2025-Q2"]),
+            Fixture.recorded(
+                3, "HARMONi-2", .milestoneExpected, "2022-02", ["milestone": "interim-analysis", "window": "2024-H1"]),
+            Fixture.recorded(
+                4, "HARMONi-2", .milestoneExpected, "2022-02", ["milestone": "readout:OS", "window": "2025-Q2"]),
             Fixture.recorded(5, "HARMONi-2", .interimAnalysis, "2024-05", Fixture.harmoni2Interim),
             Fixture.recorded(6, "HARMONi-2", .enrollmentUpdated, "2024-06", ["count": 398, "type": "actual"]),
-            Fixture.recorded(7, "HARMONi-2", .datesUpdated, "2024-06", ["start": ["date": "2022-01-05", "type": "actual"],
-                                                                      "primaryCompletion": ["date": "2025-Q2"]]),
+            Fixture.recorded(
+                7, "HARMONi-2", .datesUpdated, "2024-06",
+                [
+                    "start": ["date": "2022-01-05", "type": "actual"],
+                    "primaryCompletion": ["date": "2025-Q2"],
+                ]),
             Fixture.recorded(8, "HARMONi-2", .milestoneOverdue, "2025-07-01", ["expected": 4]),
-            Fixture.recorded(9, "HARMONi-2", .corrected, "2025-08", ["target": 2, "reason": "the registry's date", "payload": ["status": "enrolling-by-invitation"]]),
+            Fixture.recorded(
+                9, "HARMONi-2", .corrected, "2025-08",
+                ["target": 2, "reason": "the registry's date", "payload": ["status": "enrolling-by-invitation"]]),
         ]
         return try TrialFold.fold(key: "HARMONi-2", events: events)
     }
@@ -31,13 +45,22 @@ final class JSONWriterTests: XCTestCase {
     func testARegistrationWritesItsCanonicalText() throws {
         let full = Registered(
             title: "Ivonescimab vs \"pembrolizumab\"\n(PD-L1+)", acronym: "HARMONi-2",
-            identifiers: [try TrialIdentifier(registry: .nct, id: "NCT05499390"), try TrialIdentifier(registry: .sponsor, id: "AK112-303")],
-            sponsor: "Akeso", collaborators: ["Summit Therapeutics", "Ünïcode"], phases: [.phase3], conditions: ["NSCLC"],
-            arms: [Registered.Arm(label: "ivonescimab", type: .experimental, interventions: ["ivonescimab"]), Registered.Arm(label: "control")],
+            identifiers: [
+                try TrialIdentifier(registry: .nct, id: "NCT05499390"),
+                try TrialIdentifier(registry: .sponsor, id: "AK112-303"),
+            ],
+            sponsor: "Akeso", collaborators: ["Summit Therapeutics", "Ünïcode"], phases: [.phase3],
+            conditions: ["NSCLC"],
+            arms: [
+                Registered.Arm(label: "ivonescimab", type: .experimental, interventions: ["ivonescimab"]),
+                Registered.Arm(label: "control"),
+            ],
             primaryEndpoints: ["PFS"], enrollment: Enrollment(count: 398, type: .actual),
             design: Registered.Design(allocation: .randomized, masking: .double))
-        let cases = [full, Registered(title: "T"), Registered(title: "T", design: Registered.Design()),
-                     Registered(title: "T", arms: [Registered.Arm(label: "a", interventions: [])])]
+        let cases = [
+            full, Registered(title: "T"), Registered(title: "T", design: Registered.Design()),
+            Registered(title: "T", arms: [Registered.Arm(label: "a", interventions: [])]),
+        ]
         for r in cases {
             var w = JSONWriter()
             r.write(to: &w)
@@ -106,7 +129,8 @@ final class JSONWriterTests: XCTestCase {
         // The text is what is written: a different (here: marked) text shows through.
         let marked = RecordedEvent(
             seq: e.seq, id: e.id, trial: e.trial, version: e.version, payload: e.payload, occurred: e.occurred,
-            recorded: e.recorded, recordedBy: e.recordedBy, source: e.source, hash: e.hash, payloadText: #"{"marked":1}"#)
+            recorded: e.recorded, recordedBy: e.recordedBy, source: e.source, hash: e.hash,
+            payloadText: #"{"marked":1}"#)
         w.reset()
         marked.write(to: &w)
         XCTAssertTrue(w.text.contains(#""payload":{"marked":1}"#), w.text)
@@ -131,7 +155,10 @@ final class JSONWriterTests: XCTestCase {
             JSONWriter.appendDecimal(v, to: &out)
             XCTAssertEqual(String(decoding: out, as: UTF8.self), String(v))
         }
-        for (v, width, text) in [(0, 4, "0000"), (7, 2, "07"), (12, 2, "12"), (123, 2, "123"), (2025, 4, "2025"), (5, 6, "000005"), (-5, 3, "-005")] {
+        for (v, width, text) in [
+            (0, 4, "0000"), (7, 2, "07"), (12, 2, "12"), (123, 2, "123"), (2025, 4, "2025"), (5, 6, "000005"),
+            (-5, 3, "-005"),
+        ] {
             var out: [UInt8] = [UInt8(ascii: "x")]
             JSONWriter.appendPadded(v, width: width, to: &out)
             XCTAssertEqual(String(decoding: out, as: UTF8.self), "x" + text, "\(v) in \(width)")

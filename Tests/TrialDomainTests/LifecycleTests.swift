@@ -57,32 +57,45 @@ final class LifecycleTests: XCTestCase {
     }
 
     func testRecruitingAgainAfterCompletedNeedsACorrection() throws {
-        let v = violation([("2024-01", .statusChanged, status("recruiting")), ("2025-01", .statusChanged, status("completed")),
-                           ("2025-06", .statusChanged, status("recruiting"))])
-        XCTAssertTrue(v?.reason.contains("cannot be recruiting after completed (seq 2) unless a correction of seq 2 says so") == true, "\(String(describing: v))")
+        let v = violation([
+            ("2024-01", .statusChanged, status("recruiting")), ("2025-01", .statusChanged, status("completed")),
+            ("2025-06", .statusChanged, status("recruiting")),
+        ])
+        XCTAssertTrue(
+            v?.reason.contains("cannot be recruiting after completed (seq 2) unless a correction of seq 2 says so")
+                == true, "\(String(describing: v))")
         // With the completion corrected, recruiting again is fine.
         let f = try fold([
             ("2024-01", .statusChanged, status("recruiting")), ("2025-01", .statusChanged, status("completed")),
-            ("2025-02", .corrected, ["target": 2, "reason": "registry error: still enrolling", "payload": status("active-not-recruiting")]),
+            (
+                "2025-02", .corrected,
+                ["target": 2, "reason": "registry error: still enrolling", "payload": status("active-not-recruiting")]
+            ),
             ("2025-06", .statusChanged, status("recruiting")),
         ])
         XCTAssertEqual(f.summary.status, .recruiting)
         XCTAssertEqual(f.timeline.first { $0.seq == 2 }?.correctedBy, 3)
-        XCTAssertEqual(f.timeline.first { $0.seq == 2 }?.payload, .statusChanged(StatusChanged(status: .activeNotRecruiting)))
+        XCTAssertEqual(
+            f.timeline.first { $0.seq == 2 }?.payload, .statusChanged(StatusChanged(status: .activeNotRecruiting)))
     }
 
     func testUnknownKeepsTheLastKnownStatusForTheRules() {
-        let v = violation([("2024-01", .statusChanged, status("completed")),
-                           ("2025-01", .statusChanged, ["status": "unknown"]),
-                           ("2025-06", .statusChanged, status("recruiting"))])
+        let v = violation([
+            ("2024-01", .statusChanged, status("completed")),
+            ("2025-01", .statusChanged, ["status": "unknown"]),
+            ("2025-06", .statusChanged, status("recruiting")),
+        ])
         XCTAssertTrue(v?.reason.contains("after completed") == true)
     }
 
     func testBackwardMovesRegistriesMakeAreAllowed() throws {
         let f = try fold([
-            ("2024-01", .statusChanged, status("recruiting")), ("2024-06", .statusChanged, status("active-not-recruiting")),
-            ("2024-09", .statusChanged, status("enrolling-by-invitation")), ("2024-10", .statusChanged, status("suspended")),
-            ("2024-12", .statusChanged, status("recruiting")), ("2025-01", .statusChanged, status("not-yet-recruiting")),
+            ("2024-01", .statusChanged, status("recruiting")),
+            ("2024-06", .statusChanged, status("active-not-recruiting")),
+            ("2024-09", .statusChanged, status("enrolling-by-invitation")),
+            ("2024-10", .statusChanged, status("suspended")),
+            ("2024-12", .statusChanged, status("recruiting")),
+            ("2025-01", .statusChanged, status("not-yet-recruiting")),
             ("2025-06", .statusChanged, status("terminated")), ("2025-07", .statusChanged, status("completed")),
         ])
         XCTAssertEqual(f.summary.status, .completed)
@@ -99,10 +112,17 @@ final class LifecycleTests: XCTestCase {
     }
 
     func testWithdrawnTrialsEnrolledNoOne() {
-        let v = violation([("2024-01", .enrollmentUpdated, ["count": 12, "type": "actual"]), ("2024-06", .statusChanged, status("withdrawn"))])
+        let v = violation([
+            ("2024-01", .enrollmentUpdated, ["count": 12, "type": "actual"]),
+            ("2024-06", .statusChanged, status("withdrawn")),
+        ])
         XCTAssertTrue(v?.reason.contains("enrolled 12 participants") == true)
-        XCTAssertNoThrow(try fold([("2024-01", .enrollmentUpdated, ["count": 400, "type": "estimated"]), ("2024-06", .statusChanged, status("withdrawn")),
-                                   ("2024-06", .enrollmentUpdated, ["count": 0, "type": "actual"])]))
+        XCTAssertNoThrow(
+            try fold([
+                ("2024-01", .enrollmentUpdated, ["count": 400, "type": "estimated"]),
+                ("2024-06", .statusChanged, status("withdrawn")),
+                ("2024-06", .enrollmentUpdated, ["count": 0, "type": "actual"]),
+            ]))
     }
 
     func testRetractionRemovesTheFactButNotTheLog() throws {
@@ -132,7 +152,9 @@ final class LifecycleTests: XCTestCase {
         XCTAssertEqual(f.summary.nextExpected?.seq, 5)  // the overdue one, window 2026-Q3, comes first
         // Marking it overdue twice is refused (the watcher writes it once).
         let twice = try [1, 2, 3].map { i -> RecordedEvent in
-            i == 1 ? try Fixture.recorded(1, "T", .milestoneExpected, "2026-01", ["milestone": "readout", "window": "2026-Q1"])
+            i == 1
+                ? try Fixture.recorded(
+                    1, "T", .milestoneExpected, "2026-01", ["milestone": "readout", "window": "2026-Q1"])
                 : try Fixture.recorded(Int64(i), "T", .milestoneOverdue, "2026-04", ["expected": 1])
         }
         XCTAssertThrowsError(try TrialFold.fold(key: "T", events: twice, strictSeq: 3)) { e in
@@ -152,10 +174,18 @@ final class LifecycleTests: XCTestCase {
 
     func testIncrementalApplyEqualsFullFold() throws {
         let events = try [
-            Fixture.recorded(1, "ILLUMINE", .registered, "2025-12-04", ["title": "ILLUMINE", "acronym": "ILLUMINE",
-                "identifiers": [["registry": "nct", "id": "NCT07264075"], ["registry": "ctis", "id": "2025-522996-27-00"]]]),
+            Fixture.recorded(
+                1, "ILLUMINE", .registered, "2025-12-04",
+                [
+                    "title": "ILLUMINE", "acronym": "ILLUMINE",
+                    "identifiers": [
+                        ["registry": "nct", "id": "NCT07264075"], ["registry": "ctis", "id": "2025-522996-27-00"],
+                    ],
+                ]),
             Fixture.recorded(2, "ILLUMINE", .statusChanged, "2025-12-04", ["status": "not-yet-recruiting"]),
-            Fixture.recorded(3, "ILLUMINE", .milestoneExpected, "2025-12-04", ["milestone": "status-changed:recruiting", "window": "2026-01-31"]),
+            Fixture.recorded(
+                3, "ILLUMINE", .milestoneExpected, "2025-12-04",
+                ["milestone": "status-changed:recruiting", "window": "2026-01-31"]),
             Fixture.recorded(4, "ILLUMINE", .statusChanged, "2026-02", ["status": "recruiting"]),
         ]
         var f = TrialFold(key: "ILLUMINE")

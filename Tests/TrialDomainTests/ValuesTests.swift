@@ -36,7 +36,9 @@ final class PartialDateTests: XCTestCase {
     }
 
     func testRefusesWhatIsNotADate() {
-        for bad in ["", "25", "2025-13", "2025-02-30", "2025-Q5", "2025-H3", "April 2025", "2025/04", "2025-4", "20250", "0999"] {
+        for bad in [
+            "", "25", "2025-13", "2025-02-30", "2025-Q5", "2025-H3", "April 2025", "2025/04", "2025-4", "20250", "0999",
+        ] {
             XCTAssertThrowsError(try PartialDate(parsing: bad), bad) { error in
                 XCTAssertTrue("\(error)".contains("'\(bad)'"), "\(error)")
             }
@@ -58,15 +60,20 @@ final class PartialDateTests: XCTestCase {
     /// `10000-01-01T00:30:00.000000Z`, did not read back (nor sort in time order among the log's
     /// texts). Zones past ±23:59 were taken too.
     func testTimesOutsideTheWrittenYearsOrWithImpossibleZonesAreRefused() throws {
-        for text in ["9999-12-31T23:30-01:00", "9999-12-31T23:59:59.999999-00:01", "1000-01-01T00:30+01:00", "2025-06-01T12:00+99:99",
-                     "2025-06-01T12:00+24:00", "2025-06-01T12:00-05:60"] {
+        for text in [
+            "9999-12-31T23:30-01:00", "9999-12-31T23:59:59.999999-00:01", "1000-01-01T00:30+01:00",
+            "2025-06-01T12:00+99:99",
+            "2025-06-01T12:00+24:00", "2025-06-01T12:00-05:60",
+        ] {
             XCTAssertThrowsError(try Timestamp(parsing: text), text) { error in
                 XCTAssertTrue("\(error)".contains("is not a time"), "\(text): \(error)")
             }
         }
         // The edges themselves, and every zone within a day, read back from their text.
-        for text in ["9999-12-31T23:59:59.999999Z", "9999-12-31T23:30+01:00", "1000-01-01T00:00Z",
-                     "1000-01-01T00:30-01:00", "2025-06-01T12:00+23:59", "2025-06-01T12:00-23:59", "9999-12-31"] {
+        for text in [
+            "9999-12-31T23:59:59.999999Z", "9999-12-31T23:30+01:00", "1000-01-01T00:00Z",
+            "1000-01-01T00:30-01:00", "2025-06-01T12:00+23:59", "2025-06-01T12:00-23:59", "9999-12-31",
+        ] {
             let t = try Timestamp(parsing: text)
             XCTAssertEqual(try Timestamp(parsing: t.description), t, text)
         }
@@ -80,7 +87,8 @@ final class IdentifierTests: XCTestCase {
         XCTAssertEqual(try TrialIdentifier(registry: .eudract, id: "2004-000001-12").id, "2004-000001-12")
         XCTAssertEqual(try TrialIdentifier(registry: .sponsor, id: " GORTEC 2024-04 ").id, "GORTEC 2024-04")
         XCTAssertThrowsError(try TrialIdentifier(registry: .nct, id: "NCT1234")) { e in
-            XCTAssertEqual("\(e)", "'NCT1234' is not an NCT number; the form is NCT followed by 8 digits, e.g. NCT07264075")
+            XCTAssertEqual(
+                "\(e)", "'NCT1234' is not an NCT number; the form is NCT followed by 8 digits, e.g. NCT07264075")
         }
         XCTAssertThrowsError(try TrialIdentifier(registry: .ctis, id: "2025-522996-27"))
         XCTAssertThrowsError(try TrialIdentifier(registry: .eudract, id: "2025-52299-27"))
@@ -95,8 +103,12 @@ final class IdentifierTests: XCTestCase {
         XCTAssertNil(try TrialReference("GORTEC 2024-04").registry)
         XCTAssertEqual(try TrialReference("HARMONi-6").lookupKey, "harmoni-6")
         // A malformed registry id is refused, never taken for an acronym.
-        XCTAssertThrowsError(try TrialReference("NCT0726407")) { e in XCTAssertTrue("\(e)".contains("NCT followed by 8 digits")) }
-        XCTAssertThrowsError(try TrialReference("2025-5229-27-00")) { e in XCTAssertTrue("\(e)".contains("YYYY-NNNNNN-NN-NN")) }
+        XCTAssertThrowsError(try TrialReference("NCT0726407")) { e in
+            XCTAssertTrue("\(e)".contains("NCT followed by 8 digits"))
+        }
+        XCTAssertThrowsError(try TrialReference("2025-5229-27-00")) { e in
+            XCTAssertTrue("\(e)".contains("YYYY-NNNNNN-NN-NN"))
+        }
         XCTAssertThrowsError(try TrialReference("  "))
     }
 
@@ -108,19 +120,28 @@ final class IdentifierTests: XCTestCase {
         XCTAssertNil(try TrialReference("ÉTUDE-1").registry)
         XCTAssertEqual(try TrialReference(" ÉTUDE-1 ").text, "ÉTUDE-1")
         // Digits and dashes of another script are taken for a malformed EU number, as in ASCII.
-        XCTAssertThrowsError(try TrialReference("٢٠٢٥-٥٢٢٩٩٦-٢٧")) { e in XCTAssertTrue("\(e)".contains("YYYY-NNNNNN-NN"), "\(e)") }
+        XCTAssertThrowsError(try TrialReference("٢٠٢٥-٥٢٢٩٩٦-٢٧")) { e in
+            XCTAssertTrue("\(e)".contains("YYYY-NNNNNN-NN"), "\(e)")
+        }
         XCTAssertEqual(try TrialReference(String(repeating: "a", count: 200)).text.count, 200)
         XCTAssertEqual(try TrialReference(String(repeating: "é", count: 200)).text.count, 200)
         for long in [String(repeating: "a", count: 201), String(repeating: "é", count: 201)] {
-            XCTAssertThrowsError(try TrialReference(long)) { e in XCTAssertTrue("\(e)".contains("at most 200 characters")) }
+            XCTAssertThrowsError(try TrialReference(long)) { e in
+                XCTAssertTrue("\(e)".contains("at most 200 characters"))
+            }
         }
         for control in ["A\u{7}B", "A\u{7F}B", "É\u{1}", "É\u{85}B"] {
-            XCTAssertThrowsError(try TrialReference(control)) { e in XCTAssertTrue("\(e)".contains("control characters"), control) }
+            XCTAssertThrowsError(try TrialReference(control)) { e in
+                XCTAssertTrue("\(e)".contains("control characters"), control)
+            }
         }
     }
 
     func testCaseFoldingIsLowercasingWithAnASCIIFastPath() {
-        for s in ["HARMONi-6", "nct07264075", "NCT07264075", "", "GORTEC 2024-04", "@[]`{~", "ÉTUDE-Ü", "Straße-A", "İSTANBUL-1"] {
+        for s in [
+            "HARMONi-6", "nct07264075", "NCT07264075", "", "GORTEC 2024-04", "@[]`{~", "ÉTUDE-Ü", "Straße-A",
+            "İSTANBUL-1",
+        ] {
             XCTAssertEqual(s.caseFolded, s.lowercased(), s)
         }
     }
@@ -130,7 +151,9 @@ final class SuggestionTests: XCTestCase {
     func testTheClosestNameWithinReach() {
         let names = ["HARMONi-6", "HARMONi-2", "HARMONi-A", "ILLUMINE", "NCT07264075", "Pragmatica-Lung"]
         XCTAssertEqual(Suggestion.closest(to: "HARMONi-7", among: names), "HARMONi-6")
-        XCTAssertEqual(Suggestion.closest(to: "harmoni-6", among: ["HARMONi-6"]), nil, "the same name in another case is not a typo")
+        XCTAssertEqual(
+            Suggestion.closest(to: "harmoni-6", among: ["HARMONi-6"]), nil,
+            "the same name in another case is not a typo")
         XCTAssertEqual(Suggestion.closest(to: "ILUMINE", among: names), "ILLUMINE")
         XCTAssertEqual(Suggestion.closest(to: "ILLUMIEN", among: names), "ILLUMINE", "two neighbours swapped")
         XCTAssertEqual(Suggestion.closest(to: "NCT07264057", among: names), "NCT07264075")

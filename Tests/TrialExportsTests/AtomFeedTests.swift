@@ -11,19 +11,27 @@ final class AtomFeedTests: XCTestCase {
         let p = Programme.build()
         let names = Dictionary(uniqueKeysWithValues: p.views.map { ($0.summary.key, $0.summary.displayName) })
         let severities: [FeedEntry.Severity?] = [.critical, .notable, .minor, nil]
-        let entries = p.events.enumerated().map { i, e in FeedEntry(event: e, trialName: names[e.trial]!, severity: severities[i % 4]) }
+        let entries = p.events.enumerated().map { i, e in
+            FeedEntry(event: e, trialName: names[e.trial]!, severity: severities[i % 4])
+        }
         return (entries, p.events)
     }
 
     func testAnEntryReadsAsWritten() {
         var b = TrialBuilder("HARMONi-A")
-        b.add(.readout, "2024", #"{"kind": "primary", "outcome": "positive", "endpoints": ["PFS"], "results": [{"endpoint": "PFS", "hazardRatio": {"value": 0.46}}]}"#,
-              source: "https://ascopubs.org/doi/x?a=1&b=2", by: "alice")
+        b.add(
+            .readout, "2024",
+            #"{"kind": "primary", "outcome": "positive", "endpoints": ["PFS"], "results": [{"endpoint": "PFS", "hazardRatio": {"value": 0.46}}]}"#,
+            source: "https://ascopubs.org/doi/x?a=1&b=2", by: "alice")
         let e = b.events[0]
-        let feed = AtomFeed.render([FeedEntry(event: e, trialName: "HARMONi-A", severity: .critical)], feedID: "urn:uuid:4b1e0c56-0a43-4c4f-9d8e-2f1b6c0a9e11",
-                                   title: "trialtrack log", updated: updated, selfURL: "https://example.org/feed.atom")
+        let feed = AtomFeed.render(
+            [FeedEntry(event: e, trialName: "HARMONi-A", severity: .critical)],
+            feedID: "urn:uuid:4b1e0c56-0a43-4c4f-9d8e-2f1b6c0a9e11",
+            title: "trialtrack log", updated: updated, selfURL: "https://example.org/feed.atom")
         let id = e.id
-        XCTAssertEqual(feed, """
+        XCTAssertEqual(
+            feed,
+            """
             <?xml version="1.0" encoding="utf-8"?>
             <feed xmlns="http://www.w3.org/2005/Atom">
               <id>urn:uuid:4b1e0c56-0a43-4c4f-9d8e-2f1b6c0a9e11</id>
@@ -59,22 +67,34 @@ final class AtomFeedTests: XCTestCase {
 
     func testEscapingAndForbiddenCharacters() {
         var b = TrialBuilder("T<1>")
-        b.add(.presented, "2025", "{\"venue\": \"A & B <c> \\\"q\\\" 'a' \\u0001\\u0008\\u000b\\u001f bell\\u0007 ok\"}", source: "not a URL & <b>", by: "o'neil")
-        let feed = AtomFeed.render([FeedEntry(event: b.events[0], trialName: "T<1>")], feedID: "tag:example.org,2026:log", title: "a&b", updated: updated, selfURL: nil)
-        XCTAssertTrue(feed.contains("<title type=\"text\">T&lt;1&gt;: presented — A &amp; B &lt;c&gt; \"q\" 'a' \u{FFFD}\u{FFFD}\u{FFFD}\u{FFFD} bell\u{FFFD} ok</title>"), feed)
-        XCTAssertFalse(feed.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" }, "no control character but line feeds")
+        b.add(
+            .presented, "2025", "{\"venue\": \"A & B <c> \\\"q\\\" 'a' \\u0001\\u0008\\u000b\\u001f bell\\u0007 ok\"}",
+            source: "not a URL & <b>", by: "o'neil")
+        let feed = AtomFeed.render(
+            [FeedEntry(event: b.events[0], trialName: "T<1>")], feedID: "tag:example.org,2026:log", title: "a&b",
+            updated: updated, selfURL: nil)
+        XCTAssertTrue(
+            feed.contains(
+                "<title type=\"text\">T&lt;1&gt;: presented — A &amp; B &lt;c&gt; \"q\" 'a' \u{FFFD}\u{FFFD}\u{FFFD}\u{FFFD} bell\u{FFFD} ok</title>"
+            ), feed)
+        XCTAssertFalse(
+            feed.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" }, "no control character but line feeds")
         XCTAssertFalse(feed.contains("rel=\"related\""), "a source that is not a URL is not a link")
         XCTAssertTrue(feed.contains("Source: not a URL &amp; &lt;b&gt;"), feed)
         XCTAssertFalse(feed.contains("<link rel=\"self\""))
     }
 
     func testOnlyHTTPSourcesAreLinks() {
-        for (source, linked) in [("https://a.example/x", true), ("http://a.example/x", true), ("HTTPS://A.EXAMPLE/", true),
-                                 ("ftp://a.example/x", false), ("javascript:alert(1)", false), ("https://a.example/x y", false),
-                                 ("see https://a.example/", false), ("https://", false)] {
+        for (source, linked) in [
+            ("https://a.example/x", true), ("http://a.example/x", true), ("HTTPS://A.EXAMPLE/", true),
+            ("ftp://a.example/x", false), ("javascript:alert(1)", false), ("https://a.example/x y", false),
+            ("see https://a.example/", false), ("https://", false),
+        ] {
             var b = TrialBuilder("T")
             b.add(.presented, "2025", #"{"venue": "ESMO"}"#, source: source)
-            let feed = AtomFeed.render([FeedEntry(event: b.events[0], trialName: "T")], feedID: "urn:x", title: "t", updated: updated, selfURL: nil)
+            let feed = AtomFeed.render(
+                [FeedEntry(event: b.events[0], trialName: "T")], feedID: "urn:x", title: "t", updated: updated,
+                selfURL: nil)
             XCTAssertEqual(feed.contains("<link rel=\"related\""), linked, source)
             XCTAssertTrue(feed.contains("Source: "), source)
         }
@@ -90,12 +110,14 @@ final class AtomFeedTests: XCTestCase {
         XCTAssertEqual(AtomFeed.entryID(upper, feedID: "urn:x"), "urn:uuid:\(events[0].id)")
         var odd = events[0]
         odd.id = "id-1"
-        XCTAssertEqual(AtomFeed.entryID(odd, feedID: "https://example.org/feed"), "https://example.org/feed#event-\(odd.seq)")
+        XCTAssertEqual(
+            AtomFeed.entryID(odd, feedID: "https://example.org/feed"), "https://example.org/feed#event-\(odd.seq)")
     }
 
     func testAnEmptyFeedIsStillAFeed() throws {
-        let parsed = try runPython(Self.reader, on: AtomFeed.render([], feedID: "urn:x", title: "nothing yet", updated: updated, selfURL: nil),
-                                   modules: ["feedparser"], suffix: ".atom")
+        let parsed = try runPython(
+            Self.reader, on: AtomFeed.render([], feedID: "urn:x", title: "nothing yet", updated: updated, selfURL: nil),
+            modules: ["feedparser"], suffix: ".atom")
         guard !parsed.isEmpty else { return }
         XCTAssertEqual(parsed["bozo"] as? Bool, false, "\(parsed["bozoException"] ?? "")")
         XCTAssertEqual(parsed["title"] as? String, "nothing yet")
@@ -127,10 +149,13 @@ final class AtomFeedTests: XCTestCase {
         var (list, _) = entries()
         // A hostile one too: forbidden characters, markup, quotes.
         var b = TrialBuilder("HARMONi-X")
-        b.add(.presented, "2026-01", "{\"venue\": \"<b>bold</b> & \\\"quoted\\\" \\u0000\\u001b[31m\"}", source: "https://example.org/?q=\"x\"&r=<y>", by: "<root>")
+        b.add(
+            .presented, "2026-01", "{\"venue\": \"<b>bold</b> & \\\"quoted\\\" \\u0000\\u001b[31m\"}",
+            source: "https://example.org/?q=\"x\"&r=<y>", by: "<root>")
         list.append(FeedEntry(event: b.events[0], trialName: "HARMONi-X <&>", severity: .notable))
-        let feed = AtomFeed.render(list, feedID: "urn:uuid:4b1e0c56-0a43-4c4f-9d8e-2f1b6c0a9e11", title: "trialtrack — log & more",
-                                   updated: updated, selfURL: "https://example.org/feed.atom?x=1&y=2")
+        let feed = AtomFeed.render(
+            list, feedID: "urn:uuid:4b1e0c56-0a43-4c4f-9d8e-2f1b6c0a9e11", title: "trialtrack — log & more",
+            updated: updated, selfURL: "https://example.org/feed.atom?x=1&y=2")
         let parsed = try runPython(Self.reader, on: feed, modules: ["feedparser"], suffix: ".atom")
         guard !parsed.isEmpty else { return }
         XCTAssertEqual(parsed["bozo"] as? Bool, false, "\(parsed["bozoException"] ?? "")")
@@ -162,6 +187,7 @@ final class AtomFeedTests: XCTestCase {
             XCTAssertTrue(content.contains("Seq: \(f.event.seq)"), content)
             XCTAssertTrue(content.contains("Trial: \(f.trialName)"), content)
         }
-        XCTAssertEqual(got.last?["title"] as? String, "HARMONi-X <&>: presented — <b>bold</b> & \"quoted\" \u{FFFD}\u{FFFD}[31m")
+        XCTAssertEqual(
+            got.last?["title"] as? String, "HARMONi-X <&>: presented — <b>bold</b> & \"quoted\" \u{FFFD}\u{FFFD}[31m")
     }
 }

@@ -7,8 +7,11 @@ import XCTest
 final class ICalendarTests: XCTestCase {
     let now = try! Timestamp(parsing: "2026-11-21T19:37:24.5Z")
 
-    func milestone(_ window: String, _ state: ExpectationState = .pending, seq: Int64 = 7, name: String = "HARMONi-3", key: String = "HARMONi-3",
-                   nct: String? = "NCT05899608", milestone: String = "readout:OS", source: String? = nil) -> CalendarMilestone {
+    func milestone(
+        _ window: String, _ state: ExpectationState = .pending, seq: Int64 = 7, name: String = "HARMONi-3",
+        key: String = "HARMONi-3",
+        nct: String? = "NCT05899608", milestone: String = "readout:OS", source: String? = nil
+    ) -> CalendarMilestone {
         CalendarMilestone(
             trialKey: key, displayName: name, nctNumber: nct, milestone: try! MilestoneSpec(parsing: milestone),
             window: Fixture.date(window), state: state, seq: seq, source: source, madeOn: Fixture.date("2025-06"))
@@ -29,7 +32,8 @@ final class ICalendarTests: XCTestCase {
     // MARK: Golden cases
 
     func testAWholeCalendarReadsAsWritten() {
-        let ics = ICalendar.render([milestone("2026-H1", .overdue, seq: 123)], now: now, calendarName: "trialtrack: upcoming")
+        let ics = ICalendar.render(
+            [milestone("2026-H1", .overdue, seq: 123)], now: now, calendarName: "trialtrack: upcoming")
         XCTAssertEqual(
             ics,
             [
@@ -100,7 +104,9 @@ final class ICalendarTests: XCTestCase {
     }
 
     func testTextIsEscaped() {
-        let m = milestone("2026", name: #"A;B,C\D"#, key: "k", nct: nil, milestone: "presented:ESMO, Berlin", source: "line one\nline two\r\nthree\u{7}\tend")
+        let m = milestone(
+            "2026", name: #"A;B,C\D"#, key: "k", nct: nil, milestone: "presented:ESMO, Berlin",
+            source: "line one\nline two\r\nthree\u{7}\tend")
         let e = event(ICalendar.render([m], now: now, calendarName: "x;y,z"))
         XCTAssertTrue(e.contains(#"SUMMARY:A\;B\,C\\D: presented at ESMO\, Berlin"#), "\(e)")
         let description = e.first { $0.hasPrefix("DESCRIPTION:") }!
@@ -112,7 +118,9 @@ final class ICalendarTests: XCTestCase {
     func testLongUTF8LinesFoldBetweenCharactersAt75Octets() {
         // Two-, three- and four-byte characters, placed so that a cut at 75 octets would fall
         // inside one of them.
-        let name = "Ü" + String(repeating: "é", count: 40) + String(repeating: "漢", count: 30) + String(repeating: "🫁", count: 20)
+        let name =
+            "Ü" + String(repeating: "é", count: 40) + String(repeating: "漢", count: 30)
+            + String(repeating: "🫁", count: 20)
         let ics = ICalendar.render([milestone("2026", name: name)], now: now, calendarName: name)
         let raw = Array(ics.utf8)
         XCTAssertTrue(ics.hasSuffix("END:VCALENDAR\r\n"))
@@ -140,9 +148,12 @@ final class ICalendarTests: XCTestCase {
         XCTAssertEqual(ICalendar.fold(exactly75), exactly75 + "\r\n")
         XCTAssertEqual(ICalendar.fold(exactly75 + "b"), exactly75 + "\r\n b\r\n")
         let long = String(repeating: "c", count: 75 + 74 + 1)
-        XCTAssertEqual(ICalendar.fold(long), String(repeating: "c", count: 75) + "\r\n " + String(repeating: "c", count: 74) + "\r\n c\r\n")
+        XCTAssertEqual(
+            ICalendar.fold(long),
+            String(repeating: "c", count: 75) + "\r\n " + String(repeating: "c", count: 74) + "\r\n c\r\n")
         // "é" is two octets: 74 one-octet letters and "é" would end at octet 76, so "é" moves on.
-        XCTAssertEqual(ICalendar.fold(String(repeating: "a", count: 74) + "é"), String(repeating: "a", count: 74) + "\r\n é\r\n")
+        XCTAssertEqual(
+            ICalendar.fold(String(repeating: "a", count: 74) + "é"), String(repeating: "a", count: 74) + "\r\n é\r\n")
     }
 
     func testUIDsAreStableAndDistinct() {
@@ -155,14 +166,19 @@ final class ICalendarTests: XCTestCase {
         XCTAssertNotEqual(ICalendar.uid(milestone("2027", seq: 43, key: "GORTEC 2024-04")), ICalendar.uid(m))
         // Two renderings at different times differ only in DTSTAMP.
         let first = ICalendar.render([m], now: now, calendarName: "c")
-        let later = ICalendar.render([m], now: Timestamp(microseconds: now.microseconds + 86_400_000_000), calendarName: "c")
-        XCTAssertEqual(first.replacingOccurrences(of: "DTSTAMP:20261121T193724Z", with: "DTSTAMP:20261122T193724Z"), later)
+        let later = ICalendar.render(
+            [m], now: Timestamp(microseconds: now.microseconds + 86_400_000_000), calendarName: "c")
+        XCTAssertEqual(
+            first.replacingOccurrences(of: "DTSTAMP:20261121T193724Z", with: "DTSTAMP:20261122T193724Z"), later)
     }
 
     func testAnHTTPSourceIsAlsoTheEventsURL() {
-        let web = event(ICalendar.render([milestone("2026", source: "https://example.org/news?a=1,b=2")], now: now, calendarName: "c"))
+        let web = event(
+            ICalendar.render(
+                [milestone("2026", source: "https://example.org/news?a=1,b=2")], now: now, calendarName: "c"))
         XCTAssertTrue(web.contains("URL:https://example.org/news?a=1,b=2"), "\(web)")
-        let paper = event(ICalendar.render([milestone("2026", source: "press release, June 2025")], now: now, calendarName: "c"))
+        let paper = event(
+            ICalendar.render([milestone("2026", source: "press release, June 2025")], now: now, calendarName: "c"))
         XCTAssertFalse(paper.contains { $0.hasPrefix("URL:") }, "\(paper)")
     }
 
@@ -199,7 +215,9 @@ final class ICalendarTests: XCTestCase {
         """#
 
     func testPythonsIcalendarReadsAnEmptyCalendar() throws {
-        let parsed = try runPython(Self.reader, on: ICalendar.render([], now: now, calendarName: "none"), modules: ["icalendar"], suffix: ".ics")
+        let parsed = try runPython(
+            Self.reader, on: ICalendar.render([], now: now, calendarName: "none"), modules: ["icalendar"],
+            suffix: ".ics")
         guard !parsed.isEmpty else { return }
         XCTAssertEqual(parsed["version"] as? String, "2.0")
         XCTAssertEqual((parsed["events"] as? [Any])?.count, 0)
@@ -210,8 +228,11 @@ final class ICalendarTests: XCTestCase {
         var all = p.views.flatMap(CalendarMilestone.all(of:))
         // And the hard cases: every precision, escaping, long UTF-8 text.
         all.append(milestone("2026-Q3", seq: 900, name: "Ünïcödé 漢字 " + String(repeating: "🫁é", count: 30), key: "u"))
-        all.append(milestone("2028-02", .met, seq: 901, name: #"semi;colon,comma\back"#, key: "e", milestone: "presented:ESMO, Berlin",
-                             source: "two\nlines"))
+        all.append(
+            milestone(
+                "2028-02", .met, seq: 901, name: #"semi;colon,comma\back"#, key: "e",
+                milestone: "presented:ESMO, Berlin",
+                source: "two\nlines"))
         all.append(milestone("2024-02-29", .superseded, seq: 902, key: "d"))
         let ics = ICalendar.render(all, now: now, calendarName: "trialtrack — forecasts, all")
         let parsed = try runPython(Self.reader, on: ics, modules: ["icalendar"], suffix: ".ics")
@@ -243,6 +264,8 @@ final class ICalendarTests: XCTestCase {
         XCTAssertEqual(overdue["end"] as? String, "2026-07-01")
         XCTAssertEqual(overdue["url"] as? String, "https://example.org/harmoni-a/guidance-2025")
         XCTAssertEqual(byUID["expectation-902-d@trialtrack"]?["status"] as? String, "CANCELLED")
-        XCTAssertEqual(byUID["expectation-901-e@trialtrack"]?["summary"] as? String, #"semi;colon,comma\back: presented at ESMO, Berlin (met)"#)
+        XCTAssertEqual(
+            byUID["expectation-901-e@trialtrack"]?["summary"] as? String,
+            #"semi;colon,comma\back: presented at ESMO, Berlin (met)"#)
     }
 }

@@ -14,14 +14,18 @@ struct TrialBuilder {
 
     /// Appends an event; returns its seq (unique across every builder, as in one log).
     @discardableResult
-    mutating func add(_ type: EventType, _ occurred: String, _ payload: String, source: String? = nil, by: String = "curator") -> Int64 {
+    mutating func add(
+        _ type: EventType, _ occurred: String, _ payload: String, source: String? = nil, by: String = "curator"
+    ) -> Int64 {
         let seq = TrialBuilder.counter.next()
         let id = String(format: "0190a2b4-5c6d-7e8f-9a0b-%012llx", seq)
-        events.append(RecordedEvent(
-            seq: seq, id: id, trial: key, version: Int64(events.count + 1),
-            payload: try! Payload(type: type, json: JSONValue.parsed(payload)), occurred: Fixture.date(occurred),
-            recorded: Timestamp(microseconds: TrialBuilder.firstRecorded.microseconds + seq * 60_000_000), recordedBy: by,
-            source: source, hash: []))
+        events.append(
+            RecordedEvent(
+                seq: seq, id: id, trial: key, version: Int64(events.count + 1),
+                payload: try! Payload(type: type, json: JSONValue.parsed(payload)), occurred: Fixture.date(occurred),
+                recorded: Timestamp(microseconds: TrialBuilder.firstRecorded.microseconds + seq * 60_000_000),
+                recordedBy: by,
+                source: source, hash: []))
         return seq
     }
 
@@ -56,36 +60,66 @@ enum Programme {
     static func build() -> Built {
         var seq: [String: Int64] = [:]
         var a = TrialBuilder("HARMONi-A")
-        a.add(.registered, "2022-01", #"{"title": "Ivonescimab plus chemotherapy versus placebo plus chemotherapy in EGFR-mutant nonsquamous NSCLC that progressed on EGFR-TKI therapy (HARMONi-A)", "acronym": "HARMONi-A", "identifiers": [{"registry": "nct", "id": "NCT05184712"}], "phases": ["phase-3"]}"#)
+        a.add(
+            .registered, "2022-01",
+            #"{"title": "Ivonescimab plus chemotherapy versus placebo plus chemotherapy in EGFR-mutant nonsquamous NSCLC that progressed on EGFR-TKI therapy (HARMONi-A)", "acronym": "HARMONi-A", "identifiers": [{"registry": "nct", "id": "NCT05184712"}], "phases": ["phase-3"]}"#
+        )
         seq["A.recruiting"] = a.add(.statusChanged, "2022-01-26", #"{"status": "recruiting"}"#)
         a.add(.statusChanged, "2023-06", #"{"status": "active-not-recruiting"}"#)
-        seq["A.readout"] = a.add(.readout, "2024", #"{"kind": "primary", "outcome": "positive", "endpoints": ["PFS"], "results": [{"endpoint": "PFS", "arms": ["Ivonescimab + chemotherapy", "Placebo + chemotherapy"], "values": [{"arm": "Ivonescimab + chemotherapy", "value": 7.1, "unit": "months"}, {"arm": "Placebo + chemotherapy", "value": 4.8, "unit": "months"}], "hazardRatio": {"value": 0.46, "ciLow": 0.34, "ciHigh": 0.62, "ciLevel": 95}}]}"#,
+        seq["A.readout"] = a.add(
+            .readout, "2024",
+            #"{"kind": "primary", "outcome": "positive", "endpoints": ["PFS"], "results": [{"endpoint": "PFS", "arms": ["Ivonescimab + chemotherapy", "Placebo + chemotherapy"], "values": [{"arm": "Ivonescimab + chemotherapy", "value": 7.1, "unit": "months"}, {"arm": "Placebo + chemotherapy", "value": 4.8, "unit": "months"}], "hazardRatio": {"value": 0.46, "ciLow": 0.34, "ciHigh": 0.62, "ciLevel": 95}}]}"#,
             source: "https://ascopubs.org/doi/10.1200/JCO.2024.42.16_suppl.8508")
-        a.add(.published, "2024", #"{"citation": "Zhang L et al. J Clin Oncol 2024;42(suppl 16):8508 (congress abstract)", "doi": "10.1200/JCO.2024.42.16_suppl.8508"}"#)
-        a.add(.presented, "2025-07", #"{"venue": "26th Annual International Lung Cancer Congress, Huntington Beach, CA, July 25–27, 2025"}"#)
-        seq["A.os1"] = a.add(.milestoneExpected, "2024-06", #"{"milestone": "readout:OS", "window": "2025-H1"}"#, source: "company guidance, June 2024")
-        seq["A.os2"] = a.add(.milestoneExpected, "2025-06", #"{"milestone": "readout:OS", "window": "2026-H1"}"#, source: "https://example.org/harmoni-a/guidance-2025")
+        a.add(
+            .published, "2024",
+            #"{"citation": "Zhang L et al. J Clin Oncol 2024;42(suppl 16):8508 (congress abstract)", "doi": "10.1200/JCO.2024.42.16_suppl.8508"}"#
+        )
+        a.add(
+            .presented, "2025-07",
+            #"{"venue": "26th Annual International Lung Cancer Congress, Huntington Beach, CA, July 25–27, 2025"}"#)
+        seq["A.os1"] = a.add(
+            .milestoneExpected, "2024-06", #"{"milestone": "readout:OS", "window": "2025-H1"}"#,
+            source: "company guidance, June 2024")
+        seq["A.os2"] = a.add(
+            .milestoneExpected, "2025-06", #"{"milestone": "readout:OS", "window": "2026-H1"}"#,
+            source: "https://example.org/harmoni-a/guidance-2025")
         a.add(.milestoneOverdue, "2026-07-01", "{\"expected\": \(seq["A.os2"]!)}", by: "trialsd")
 
         var b = TrialBuilder("HARMONi-2")
-        b.add(.registered, "2022-08", #"{"title": "Ivonescimab versus pembrolizumab as first-line treatment of PD-L1-positive advanced NSCLC (HARMONi-2)", "acronym": "HARMONi-2", "identifiers": [{"registry": "nct", "id": "NCT05499390"}], "phases": ["phase-3"]}"#)
+        b.add(
+            .registered, "2022-08",
+            #"{"title": "Ivonescimab versus pembrolizumab as first-line treatment of PD-L1-positive advanced NSCLC (HARMONi-2)", "acronym": "HARMONi-2", "identifiers": [{"registry": "nct", "id": "NCT05499390"}], "phases": ["phase-3"]}"#
+        )
         b.add(.statusChanged, "2022-09", #"{"status": "recruiting"}"#)
         b.add(.statusChanged, "2023-12-31", #"{"status": "active-not-recruiting"}"#)
         seq["2.interim"] = b.add(.interimAnalysis, "2024-05-30", Fixture.harmoni2Interim.canonicalText)
-        b.add(.published, "2025", #"{"citation": "Xiong A et al. Lancet 2025;405(10481):839-849", "doi": "10.1016/S0140-6736(24)02722-3"}"#)
+        b.add(
+            .published, "2025",
+            #"{"citation": "Xiong A et al. Lancet 2025;405(10481):839-849", "doi": "10.1016/S0140-6736(24)02722-3"}"#)
         seq["2.os"] = b.add(.milestoneExpected, "2025-02", #"{"milestone": "readout:OS", "window": "2027"}"#)
 
         var c = TrialBuilder("HARMONi-6")
-        c.add(.registered, "2023-06", #"{"title": "Ivonescimab plus chemotherapy versus tislelizumab plus chemotherapy in untreated advanced squamous NSCLC (HARMONi-6)", "acronym": "HARMONi-6", "phases": ["phase-3"]}"#)
+        c.add(
+            .registered, "2023-06",
+            #"{"title": "Ivonescimab plus chemotherapy versus tislelizumab plus chemotherapy in untreated advanced squamous NSCLC (HARMONi-6)", "acronym": "HARMONi-6", "phases": ["phase-3"]}"#
+        )
         c.add(.statusChanged, "2023-06", #"{"status": "recruiting"}"#)
         c.add(.statusChanged, "2024-09", #"{"status": "active-not-recruiting"}"#)
-        c.add(.interimAnalysis, "2025-04", #"{"analysis": "first interim analysis", "endpoints": ["PFS"], "outcome": "met"}"#)
+        c.add(
+            .interimAnalysis, "2025-04",
+            #"{"analysis": "first interim analysis", "endpoints": ["PFS"], "outcome": "met"}"#)
         seq["6.os"] = c.add(.milestoneExpected, "2025-04", #"{"milestone": "readout:OS", "window": "2026-Q2"}"#)
-        seq["6.readout"] = c.add(.readout, "2026-06-02", #"{"kind": "primary", "outcome": "positive", "endpoints": ["OS"], "results": [{"endpoint": "OS", "hazardRatio": {"value": 0.78}}], "venue": "ASCO 2026"}"#)
+        seq["6.readout"] = c.add(
+            .readout, "2026-06-02",
+            #"{"kind": "primary", "outcome": "positive", "endpoints": ["OS"], "results": [{"endpoint": "OS", "hazardRatio": {"value": 0.78}}], "venue": "ASCO 2026"}"#
+        )
         c.add(.presented, "2026-06-02", #"{"venue": "2026 ASCO Annual Meeting"}"#)
-        seq["6.esmo"] = c.add(.milestoneExpected, "2026-06-02", #"{"milestone": "presented:ESMO", "window": "2026-10"}"#)
-        seq["6.submission"] = c.add(.milestoneExpected, "2026-06-02", #"{"milestone": "regulatory-submission", "window": "2027"}"#)
-        seq["6.decision"] = c.add(.milestoneExpected, "2026-06-02", #"{"milestone": "regulatory-decision:approved", "window": "2027-12-15"}"#)
+        seq["6.esmo"] = c.add(
+            .milestoneExpected, "2026-06-02", #"{"milestone": "presented:ESMO", "window": "2026-10"}"#)
+        seq["6.submission"] = c.add(
+            .milestoneExpected, "2026-06-02", #"{"milestone": "regulatory-submission", "window": "2027"}"#)
+        seq["6.decision"] = c.add(
+            .milestoneExpected, "2026-06-02", #"{"milestone": "regulatory-decision:approved", "window": "2027-12-15"}"#)
 
         return Built(views: [a.view, b.view, c.view], events: a.events + b.events + c.events, seq: seq)
     }
@@ -110,7 +144,10 @@ enum RandomProgramme {
                 }
             }
             let acronym = i % 4 == 3 ? "" : #", "acronym": "R\#(i + 1)-\#(["ALPHA", "BETA", "GAMMA", "DELTA"][i % 4])""#
-            t.add(.registered, day.description, #"{"title": "Random trial \#(i + 1)"\#(acronym), "identifiers": [{"registry": "nct", "id": "\#(nct)"}]}"#)
+            t.add(
+                .registered, day.description,
+                #"{"title": "Random trial \#(i + 1)"\#(acronym), "identifiers": [{"registry": "nct", "id": "\#(nct)"}]}"#
+            )
             for status in ["not-yet-recruiting", "recruiting", "active-not-recruiting", "completed"] {
                 guard Int.random(in: 0..<5, using: &rng) > 0 else { break }
                 day = day.adding(days: Int.random(in: 30..<500, using: &rng))
@@ -120,14 +157,20 @@ enum RandomProgramme {
             for _ in 0..<Int.random(in: 0...4, using: &rng) {
                 let d = Day(year: 2017, month: 1, day: 1)!.adding(days: Int.random(in: 0..<3500, using: &rng))
                 switch Int.random(in: 0..<3, using: &rng) {
-                case 0: t.add(.readout, date(d, &rng), #"{"kind": "primary", "outcome": "positive", "endpoints": ["OS"], "results": [{"endpoint": "OS", "hazardRatio": {"value": 0.\#(Int.random(in: 50...95, using: &rng))}}]}"#)
+                case 0:
+                    t.add(
+                        .readout, date(d, &rng),
+                        #"{"kind": "primary", "outcome": "positive", "endpoints": ["OS"], "results": [{"endpoint": "OS", "hazardRatio": {"value": 0.\#(Int.random(in: 50...95, using: &rng))}}]}"#
+                    )
                 case 1: t.add(.presented, date(d, &rng), #"{"venue": "ESMO \#(d.components.year)"}"#)
                 default: t.add(.published, date(d, &rng), #"{"citation": "Someone et al. 2020"}"#)
                 }
             }
             for _ in 0..<Int.random(in: 0...3, using: &rng) {
                 let d = Day(year: 2025, month: 1, day: 1)!.adding(days: Int.random(in: 0..<1500, using: &rng))
-                t.add(.milestoneExpected, "2025-01", #"{"milestone": "regulatory-decision", "window": "\#(date(d, &rng))"}"#)
+                t.add(
+                    .milestoneExpected, "2025-01",
+                    #"{"milestone": "regulatory-decision", "window": "\#(date(d, &rng))"}"#)
             }
             views.append(t.view)
         }
@@ -140,14 +183,20 @@ func testPython(needing modules: [String]) throws -> String {
     let python = Repository.path(".build/venv/bin/python3")
     try XCTSkipUnless(
         FileManager.default.isExecutableFile(atPath: python),
-        "needs the tests' Python environment with \(modules.joined(separator: ", ")): `make venv` makes it (`make check` does)")
+        "needs the tests' Python environment with \(modules.joined(separator: ", ")): `make venv` makes it (`make check` does)"
+    )
     let check = try runProgram(python, ["-c", "import " + modules.joined(separator: ", ")], timeout: 60)
-    XCTAssertEqual(check.status, 0, "the tests' Python environment lacks \(modules.joined(separator: ", ")) (`make venv` installs them): \(check)")
+    XCTAssertEqual(
+        check.status, 0,
+        "the tests' Python environment lacks \(modules.joined(separator: ", ")) (`make venv` installs them): \(check)")
     return python
 }
 
 /// Runs a Python script on a file holding `text`; returns what the script prints as JSON.
-func runPython(_ script: String, on text: String, modules: [String], suffix: String, file: StaticString = #filePath, line: UInt = #line) throws -> [String: Any] {
+func runPython(
+    _ script: String, on text: String, modules: [String], suffix: String, file: StaticString = #filePath,
+    line: UInt = #line
+) throws -> [String: Any] {
     let python = try testPython(needing: modules)
     let dir = try TemporaryDirectory()
     defer { dir.remove() }

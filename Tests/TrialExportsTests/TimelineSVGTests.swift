@@ -46,20 +46,31 @@ final class TimelineSVGTests: XCTestCase {
         XCTAssertEqual(r["root"] as? String, "{http://www.w3.org/2000/svg}svg")
         XCTAssertEqual(r["trials"] as? [String], ["HARMONi-A", "HARMONi-2", "HARMONi-6"])
         XCTAssertEqual(r["rowNames"] as? [[String]], [["HARMONi-A"], ["HARMONi-2"], ["HARMONi-6"]])
-        XCTAssertEqual(r["rowIDs"] as? [[String]], [["NCT05184712"], ["NCT05499390"], []], "the NCT number under the name, when there is one")
+        XCTAssertEqual(
+            r["rowIDs"] as? [[String]], [["NCT05184712"], ["NCT05499390"], []],
+            "the NCT number under the name, when there is one")
         // A marker for every milestone that is not a status change (those are the bands).
-        let expected = p.views.flatMap { $0.timeline.filter { $0.type != .statusChanged }.map { ["\($0.seq)", $0.type.rawValue] } }
+        let expected = p.views.flatMap {
+            $0.timeline.filter { $0.type != .statusChanged }.map { ["\($0.seq)", $0.type.rawValue] }
+        }
         XCTAssertEqual((r["milestones"] as? [[String]])?.sorted { $0[0] < $1[0] }, expected.sorted { $0[0] < $1[0] })
         XCTAssertEqual(expected.count, 11)
         // Status bands: two per trial here, in their colours' classes.
-        XCTAssertEqual(r["statuses"] as? [String], ["recruiting", "active-not-recruiting", "recruiting", "active-not-recruiting", "recruiting", "active-not-recruiting"])
+        XCTAssertEqual(
+            r["statuses"] as? [String],
+            [
+                "recruiting", "active-not-recruiting", "recruiting", "active-not-recruiting", "recruiting",
+                "active-not-recruiting",
+            ])
         // Forecasts: every one, the slipped (superseded) and the overdue struck through.
         let forecasts = (r["forecasts"] as? [[Any]] ?? []).map { "\($0[0]):\($0[1]):\($0[2])" }
-        XCTAssertEqual(Set(forecasts), [
-            "\(p.seq["A.os1"]!):superseded:1", "\(p.seq["A.os2"]!):overdue:1", "\(p.seq["2.os"]!):pending:0",
-            "\(p.seq["6.os"]!):met:0", "\(p.seq["6.esmo"]!):pending:0", "\(p.seq["6.submission"]!):pending:0",
-            "\(p.seq["6.decision"]!):pending:0",
-        ])
+        XCTAssertEqual(
+            Set(forecasts),
+            [
+                "\(p.seq["A.os1"]!):superseded:1", "\(p.seq["A.os2"]!):overdue:1", "\(p.seq["2.os"]!):pending:0",
+                "\(p.seq["6.os"]!):met:0", "\(p.seq["6.esmo"]!):pending:0", "\(p.seq["6.submission"]!):pending:0",
+                "\(p.seq["6.decision"]!):pending:0",
+            ])
         // Headline results as short labels.
         let labels = r["labels"] as? [String] ?? []
         for l in ["PFS HR 0.46", "IA PFS HR 0.51", "OS HR 0.78", "OS readout (overdue)"] {
@@ -73,7 +84,9 @@ final class TimelineSVGTests: XCTestCase {
             let r = try read(TimelineSVG.render(p.views, today: Day(today)!))
             guard !r.isEmpty else { return }
             let ticks = r["ticks"] as! [String: Double]
-            XCTAssertEqual(Set(ticks.keys), Set((2022...2028).map(String.init)), "a tick at each 1 January from the first year to the one after the last")
+            XCTAssertEqual(
+                Set(ticks.keys), Set((2022...2028).map(String.init)),
+                "a tick at each 1 January from the first year to the one after the last")
             let (y2026, y2027) = (ticks["2026"]!, ticks["2027"]!)
             let xs = r["today"] as! [Double]
             XCTAssertEqual(xs.count, 1)
@@ -83,23 +96,33 @@ final class TimelineSVGTests: XCTestCase {
         // The ticks are spaced by the days of each year (a leap year is a day wider).
         let r = try read(TimelineSVG.render(p.views, today: Programme.today))
         let ticks = (r["ticks"] as! [String: Double]).sorted { $0.key < $1.key }
-        let perDay = (ticks.last!.value - ticks.first!.value)
-            / Double(Day(year: Int(ticks.last!.key)!, month: 1, day: 1)!.daysSinceEpoch - Day(year: Int(ticks.first!.key)!, month: 1, day: 1)!.daysSinceEpoch)
+        let perDay =
+            (ticks.last!.value - ticks.first!.value)
+            / Double(
+                Day(year: Int(ticks.last!.key)!, month: 1, day: 1)!.daysSinceEpoch
+                    - Day(year: Int(ticks.first!.key)!, month: 1, day: 1)!.daysSinceEpoch)
         for (a, b) in zip(ticks, ticks.dropFirst()) {
-            let days = Day(year: Int(b.key)!, month: 1, day: 1)!.daysSinceEpoch - Day(year: Int(a.key)!, month: 1, day: 1)!.daysSinceEpoch
+            let days =
+                Day(year: Int(b.key)!, month: 1, day: 1)!.daysSinceEpoch
+                - Day(year: Int(a.key)!, month: 1, day: 1)!.daysSinceEpoch
             XCTAssertEqual(b.value - a.value, Double(days) * perDay, accuracy: 0.11, "\(a.key) to \(b.key)")
         }
     }
 
     func testSelfContained() throws {
         let p = Programme.build()
-        for svg in [TimelineSVG.render(p.views, today: Programme.today), TimelineSVG.render(RandomProgramme.build(count: 50, seed: 7), today: Programme.today)] {
+        for svg in [
+            TimelineSVG.render(p.views, today: Programme.today),
+            TimelineSVG.render(RandomProgramme.build(count: 50, seed: 7), today: Programme.today),
+        ] {
             let r = try read(svg)
             guard !r.isEmpty else { return }
             XCTAssertEqual(r["links"] as? [String], [], "no href of any kind")
             XCTAssertEqual(r["addresses"] as? [String], [], "no attribute names anything outside")
             let tags = Set(r["tags"] as? [String] ?? [])
-            XCTAssertTrue(tags.isDisjoint(with: ["image", "script", "foreignObject", "use", "a", "style", "font-face"]), "\(tags)")
+            XCTAssertTrue(
+                tags.isDisjoint(with: ["image", "script", "foreignObject", "use", "a", "style", "font-face"]), "\(tags)"
+            )
             // (A source quoted in a tooltip is text: only attributes and style could fetch.)
             for outside in ["url(", "@import", "href", "<image", "<script", "<style"] {
                 XCTAssertFalse(svg.contains(outside), outside)
@@ -113,7 +136,9 @@ final class TimelineSVGTests: XCTestCase {
         let r = try read(svg)
         guard !r.isEmpty else { return }
         XCTAssertEqual(r["trials"] as? [String], views.map(\.summary.key))
-        XCTAssertEqual((r["milestones"] as? [[String]])?.count, views.reduce(0) { $0 + $1.timeline.filter { $0.type != .statusChanged }.count })
+        XCTAssertEqual(
+            (r["milestones"] as? [[String]])?.count,
+            views.reduce(0) { $0 + $1.timeline.filter { $0.type != .statusChanged }.count })
         XCTAssertEqual((r["forecasts"] as? [[Any]])?.count, views.reduce(0) { $0 + $1.expectations.count })
         let three = try read(TimelineSVG.render(Array(views.prefix(3)), today: Programme.today))
         let h50 = Double(r["height"] as! String)!, h3 = Double(three["height"] as! String)!
@@ -134,13 +159,29 @@ final class TimelineSVGTests: XCTestCase {
 
     func testShortLabels() throws {
         func p(_ t: EventType, _ json: String) -> Payload { try! Payload(type: t, json: .parsed(json)) }
-        XCTAssertEqual(TimelineSVG.shortLabel(p(.readout, #"{"kind": "primary", "outcome": "positive", "endpoints": ["OS"], "results": [{"endpoint": "OS", "hazardRatio": {"value": 0.78}}]}"#)), "OS HR 0.78")
-        XCTAssertEqual(TimelineSVG.shortLabel(p(.readout, #"{"kind": "topline", "outcome": "negative", "endpoints": ["OS", "PFS", "ORR"]}"#)), "top-line OS/PFS not met")
-        XCTAssertEqual(TimelineSVG.shortLabel(p(.interimAnalysis, Fixture.harmoni2Interim.canonicalText)), "IA PFS HR 0.51")
-        XCTAssertEqual(TimelineSVG.shortLabel(p(.interimAnalysis, #"{"endpoints": ["PFS"], "outcome": "stopped-futility"}"#)), "IA PFS stopped (futility)")
-        XCTAssertEqual(TimelineSVG.shortLabel(p(.presented, #"{"venue": "26th Annual International Lung Cancer Congress, Huntington Beach"}"#)), "26th Annual International…")
+        XCTAssertEqual(
+            TimelineSVG.shortLabel(
+                p(
+                    .readout,
+                    #"{"kind": "primary", "outcome": "positive", "endpoints": ["OS"], "results": [{"endpoint": "OS", "hazardRatio": {"value": 0.78}}]}"#
+                )), "OS HR 0.78")
+        XCTAssertEqual(
+            TimelineSVG.shortLabel(
+                p(.readout, #"{"kind": "topline", "outcome": "negative", "endpoints": ["OS", "PFS", "ORR"]}"#)),
+            "top-line OS/PFS not met")
+        XCTAssertEqual(
+            TimelineSVG.shortLabel(p(.interimAnalysis, Fixture.harmoni2Interim.canonicalText)), "IA PFS HR 0.51")
+        XCTAssertEqual(
+            TimelineSVG.shortLabel(p(.interimAnalysis, #"{"endpoints": ["PFS"], "outcome": "stopped-futility"}"#)),
+            "IA PFS stopped (futility)")
+        XCTAssertEqual(
+            TimelineSVG.shortLabel(
+                p(.presented, #"{"venue": "26th Annual International Lung Cancer Congress, Huntington Beach"}"#)),
+            "26th Annual International…")
         XCTAssertEqual(TimelineSVG.shortLabel(p(.presented, #"{"venue": "ESMO 2026 (LBA5)"}"#)), "ESMO 2026")
-        XCTAssertEqual(TimelineSVG.shortLabel(p(.regulatoryDecision, #"{"agency": "FDA", "decision": "approved"}"#)), "FDA approved")
+        XCTAssertEqual(
+            TimelineSVG.shortLabel(p(.regulatoryDecision, #"{"agency": "FDA", "decision": "approved"}"#)),
+            "FDA approved")
     }
 
     // MARK: In a real browser
@@ -186,18 +227,23 @@ final class TimelineSVGTests: XCTestCase {
         """#
 
     func testTheProgrammeRendersInChromium() throws {
-        try renderInChromium(TimelineSVG.render(Programme.build().views, today: Programme.today), keepingAs: ".build/timeline-demo.png")
+        try renderInChromium(
+            TimelineSVG.render(Programme.build().views, today: Programme.today), keepingAs: ".build/timeline-demo.png")
     }
 
     func testFiftyTrialsRenderInChromium() throws {
-        try renderInChromium(TimelineSVG.render(RandomProgramme.build(count: 50, seed: 2026), today: Programme.today), keepingAs: ".build/timeline-50.png")
+        try renderInChromium(
+            TimelineSVG.render(RandomProgramme.build(count: 50, seed: 2026), today: Programme.today),
+            keepingAs: ".build/timeline-50.png")
     }
 
     /// Renders `svg` with headless chromium at its own size, keeps the PNG at `png` (in the
     /// repository, for a person to look at) and checks the picture: its size, not blank, the
     /// bands and markers drawn in their colours.
     func renderInChromium(_ svg: String, keepingAs keep: String) throws {
-        let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { FileManager.default.isExecutableFile(atPath: $0) }
+        let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first {
+            FileManager.default.isExecutableFile(atPath: $0)
+        }
         try XCTSkipIf(chromium == nil, "needs Debian's chromium to render the SVG (`make deps` installs it; CI has it)")
         let python = try testPython(needing: ["zlib"])
         let dir = try TemporaryDirectory()
@@ -205,16 +251,23 @@ final class TimelineSVGTests: XCTestCase {
         let svgPath = dir.path("timeline.svg")
         try Data(svg.utf8).write(to: URL(fileURLWithPath: svgPath))
         let size = try read(svg)
-        let (w, h) = (Int(Double(size["width"] as! String)!.rounded(.up)), Int(Double(size["height"] as! String)!.rounded(.up)))
+        let (w, h) = (
+            Int(Double(size["width"] as! String)!.rounded(.up)), Int(Double(size["height"] as! String)!.rounded(.up))
+        )
         let png = Repository.path(keep)
         try? FileManager.default.removeItem(atPath: png)
-        let r = try runProgram(chromium!, [
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--hide-scrollbars", "--no-first-run",
-            "--user-data-dir=" + dir.path("profile"), "--window-size=\(w),\(h)", "--screenshot=" + png, "file://" + svgPath,
-        ], environment: ["HOME": dir.url.path, "PATH": "/usr/bin:/bin"], timeout: 120)
+        let r = try runProgram(
+            chromium!,
+            [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--hide-scrollbars",
+                "--no-first-run",
+                "--user-data-dir=" + dir.path("profile"), "--window-size=\(w),\(h)", "--screenshot=" + png,
+                "file://" + svgPath,
+            ], environment: ["HOME": dir.url.path, "PATH": "/usr/bin:/bin"], timeout: 120)
         XCTAssertTrue(FileManager.default.fileExists(atPath: png), "chromium wrote no screenshot: \(r)")
         guard FileManager.default.fileExists(atPath: png) else { return }
-        let check = try runProgram(python, ["-c", Self.pngReader, png, "#009E73", "#0072B2", "#222222"], output: .separate, timeout: 300)
+        let check = try runProgram(
+            python, ["-c", Self.pngReader, png, "#009E73", "#0072B2", "#222222"], output: .separate, timeout: 300)
         XCTAssertEqual(check.status, 0, "\(check)")
         let got = try JSONSerialization.jsonObject(with: Data(check.out.utf8)) as! [String: Any]
         XCTAssertEqual(got["width"] as? Int, w)

@@ -5,7 +5,7 @@ import TrialTestSupport
 import XCTest
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A listening Unix stream socket in a temporary directory, standing in for trialsd: the test
@@ -101,7 +101,9 @@ final class ConnectionTests: XCTestCase {
         }
         peer.write(#"{"parameters":{"n":1},"continues":true}"# + "\0" + #"{"parameters":{"n":2}}"# + "\0")
         var seen: [Int64] = []
-        try c.stream("org.trialtrack.Trials.Log") { seen.append($0["n"]?.int64Value ?? -1); return true }
+        try c.stream("org.trialtrack.Trials.Log") {
+            seen.append($0["n"]?.int64Value ?? -1); return true
+        }
         XCTAssertEqual(seen, [1, 2])
         c.shutdownWrite()
         let sent = try peer.readAll().split(separator: 0).map { try JSONValue.parse(Array($0)) }
@@ -156,16 +158,21 @@ final class ConnectionTests: XCTestCase {
         }
         let long = "/tmp/" + String(repeating: "x", count: 120)
         XCTAssertThrowsError(try VarlinkConnection(path: long)) {
-            XCTAssertEqual($0 as? ClientError, .unreachable(path: long, reason: "the path is too long for a Unix socket"))
+            XCTAssertEqual(
+                $0 as? ClientError, .unreachable(path: long, reason: "the path is too long for a Unix socket"))
         }
     }
 
     func testClientErrorsSayWhatHappened() {
-        XCTAssertEqual(ClientError.timedOut(path: "/run/trialsd/control", after: .seconds(60)).description,
-                       "trialsd at /run/trialsd/control did not answer within 60 s")
-        XCTAssertEqual(ClientError.timedOut(path: "/s", after: .milliseconds(250)).description, "trialsd at /s did not answer within 0.25 s")
-        XCTAssertEqual(ClientError.unreachable(path: "/s", reason: "Connection refused").description,
-                       "cannot reach trialsd at /s: Connection refused")
+        XCTAssertEqual(
+            ClientError.timedOut(path: "/run/trialsd/control", after: .seconds(60)).description,
+            "trialsd at /run/trialsd/control did not answer within 60 s")
+        XCTAssertEqual(
+            ClientError.timedOut(path: "/s", after: .milliseconds(250)).description,
+            "trialsd at /s did not answer within 0.25 s")
+        XCTAssertEqual(
+            ClientError.unreachable(path: "/s", reason: "Connection refused").description,
+            "cannot reach trialsd at /s: Connection refused")
         XCTAssertEqual(ClientError.remote(.permissionDenied()).description, "org.varlink.service.PermissionDenied")
         XCTAssertEqual(ClientError.protocolViolation("x").description, "protocol error: x")
     }

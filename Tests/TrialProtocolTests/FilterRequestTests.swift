@@ -9,10 +9,16 @@ final class FilterRequestTests: XCTestCase {
     }
 
     func testTheFiltersAreReadOnStatusUpcomingAndLog() throws {
-        let p: JSONValue = ["phases": ["3", "PHASE2", "phase-2/phase-3", "Early_Phase1", "n/a"], "statuses": ["recruiting", "ACTIVE_NOT_RECRUITING"],
-                            "sponsors": ["Akeso"], "conditions": ["NSCLC", "lung cancer"], "interventions": ["ivonescimab"], "followed": true]
-        let expected = TrialFilter(phases: [.phase3, .phase2, .phase2_3, .early1, .notApplicable], statuses: [.recruiting, .activeNotRecruiting],
-                                   sponsors: ["Akeso"], conditions: ["NSCLC", "lung cancer"], interventions: ["ivonescimab"], followed: true)
+        let p: JSONValue = [
+            "phases": ["3", "PHASE2", "phase-2/phase-3", "Early_Phase1", "n/a"],
+            "statuses": ["recruiting", "ACTIVE_NOT_RECRUITING"],
+            "sponsors": ["Akeso"], "conditions": ["NSCLC", "lung cancer"], "interventions": ["ivonescimab"],
+            "followed": true,
+        ]
+        let expected = TrialFilter(
+            phases: [.phase3, .phase2, .phase2_3, .early1, .notApplicable],
+            statuses: [.recruiting, .activeNotRecruiting],
+            sponsors: ["Akeso"], conditions: ["NSCLC", "lung cancer"], interventions: ["ivonescimab"], followed: true)
         let status = try StatusRequest(parameters: p.objectValue!)
         XCTAssertEqual(status.filter, expected)
         XCTAssertEqual(try UpcomingRequest(parameters: p.objectValue!).filter, expected)
@@ -30,15 +36,23 @@ final class FilterRequestTests: XCTestCase {
     }
 
     func testUnknownValuesAreRefusedWithTheValidOnes() {
-        XCTAssertEqual(refusal(StatusRequest.self, ["phases": ["3", "5"]]),
-                       .invalidFilter(parameter: "phases", value: "5", valid: ["early-1", "1", "1/2", "2", "2/3", "3", "4", "not-applicable"]))
-        XCTAssertEqual(refusal(UpcomingRequest.self, ["statuses": ["recruting"]]),
-                       .invalidFilter(parameter: "statuses", value: "recruting", valid: TrialStatus.allCases.map(\.rawValue)))
-        XCTAssertEqual(refusal(LogRequest.self, ["sponsors": ["--"]]), .invalidFilter(parameter: "sponsors", value: "--", valid: []))
+        XCTAssertEqual(
+            refusal(StatusRequest.self, ["phases": ["3", "5"]]),
+            .invalidFilter(
+                parameter: "phases", value: "5", valid: ["early-1", "1", "1/2", "2", "2/3", "3", "4", "not-applicable"])
+        )
+        XCTAssertEqual(
+            refusal(UpcomingRequest.self, ["statuses": ["recruting"]]),
+            .invalidFilter(parameter: "statuses", value: "recruting", valid: TrialStatus.allCases.map(\.rawValue)))
+        XCTAssertEqual(
+            refusal(LogRequest.self, ["sponsors": ["--"]]),
+            .invalidFilter(parameter: "sponsors", value: "--", valid: []))
         XCTAssertEqual(refusal(StatusRequest.self, ["phases": "3"]), .invalidParameter(parameter: "phases"))
         XCTAssertEqual(refusal(StatusRequest.self, ["followed": "yes"]), .invalidParameter(parameter: "followed"))
-        XCTAssertEqual(refusal(StatusRequest.self, ["sponsors": .array(Array(repeating: "a", count: TrialFilter.maximumValues + 1))]),
-                       .invalidParameter(parameter: "sponsors"))
+        XCTAssertEqual(
+            refusal(
+                StatusRequest.self, ["sponsors": .array(Array(repeating: "a", count: TrialFilter.maximumValues + 1))]),
+            .invalidParameter(parameter: "sponsors"))
     }
 
     func testInvalidFilterGoesOverTheWireAndBack() {

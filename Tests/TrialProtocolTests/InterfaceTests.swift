@@ -27,7 +27,12 @@ final class InterfaceTests: XCTestCase {
         XCTAssertEqual(Self.declared("method", in: idl), TrialsMethod.allCases.map(\.member))
         // The IDL's header names the methods that need writing rights.
         let writers = TrialsMethod.allCases.filter(\.needsWriter).map(\.member)
-        XCTAssertEqual(writers, ["Append", "AppendMany", "Correct", "Retract", "Import", "Rebuild", "Follow", "Unfollow", "ImportStudies", "RecordSync", "Backup"])
+        XCTAssertEqual(
+            writers,
+            [
+                "Append", "AppendMany", "Correct", "Retract", "Import", "Rebuild", "Follow", "Unfollow",
+                "ImportStudies", "RecordSync", "Backup",
+            ])
         XCTAssertEqual(TrialsMethod.allCases.filter(\.isQueued), [.append, .appendMany])
         for m in TrialsMethod.allCases {
             XCTAssertEqual(TrialsMethod(VarlinkCall(method: m.qualifiedName)), m)
@@ -40,12 +45,16 @@ final class InterfaceTests: XCTestCase {
         .noSuchTrial(trial: "HARMONi-9", didYouMean: "HARMONi-6"), .noSuchEvent(seq: 99),
         .invalidEvent(index: 1, field: "payload.status", reason: "r"),
         .wrongExpectedVersion(trial: "T", expected: 2, current: 3), .contradiction(trial: "T", seq: 4, reason: "r"),
-        .idConflict(id: "i", seq: 1), .identifierTaken(identifier: "NCT1", trial: "T"), .notAmendable(seq: 1, reason: "r"),
+        .idConflict(id: "i", seq: 1), .identifierTaken(identifier: "NCT1", trial: "T"),
+        .notAmendable(seq: 1, reason: "r"),
         .wrongTrial(seq: 1, trial: "T", given: "U"), .invalidImport(file: "f", path: "p", reason: "r"),
-        .invalidDate(parameter: "asOf", reason: "r"), .subscriberTooSlow(lastSeq: 1, backlog: 2), .requestTooLarge(limit: 3),
-        .malformedRequest(reason: "r"), .shuttingDown, .storeFailed(reason: "r"), .invalidFollow(target: "t", reason: "r"),
+        .invalidDate(parameter: "asOf", reason: "r"), .subscriberTooSlow(lastSeq: 1, backlog: 2),
+        .requestTooLarge(limit: 3),
+        .malformedRequest(reason: "r"), .shuttingDown, .storeFailed(reason: "r"),
+        .invalidFollow(target: "t", reason: "r"),
         .backupFailed(path: "/p", reason: "r"),
-        .malformedRequest(reason: "r"), .shuttingDown, .storeFailed(reason: "r"), .invalidFilter(parameter: "phases", value: "5", valid: ["3"]),
+        .malformedRequest(reason: "r"), .shuttingDown, .storeFailed(reason: "r"),
+        .invalidFilter(parameter: "phases", value: "5", valid: ["3"]),
     ]
 
     func testTheIDLDeclaresExactlyTheErrorsRaised() throws {
@@ -64,8 +73,9 @@ final class InterfaceTests: XCTestCase {
         }
         XCTAssertEqual(raised, Set(declared))
         // Parameters in the IDL's order, `index` first.
-        XCTAssertEqual(TrialsError.contradiction(index: 2, trial: "T", seq: 4, reason: "r").varlinkError,
-                       TrialsInterface.error("Contradiction", [("index", 2), ("trial", "T"), ("reason", "r"), ("seq", 4)]))
+        XCTAssertEqual(
+            TrialsError.contradiction(index: 2, trial: "T", seq: 4, reason: "r").varlinkError,
+            TrialsInterface.error("Contradiction", [("index", 2), ("trial", "T"), ("reason", "r"), ("seq", 4)]))
     }
 
     func testTheServiceInterfaceIsTheStandardOne() {
@@ -74,12 +84,18 @@ final class InterfaceTests: XCTestCase {
         XCTAssertEqual(VarlinkService.Method.allCases.map(\.rawValue), ["GetInfo", "GetInterfaceDescription"])
         XCTAssertEqual(
             Self.declared("error", in: idl),
-            ["InterfaceNotFound", "MethodNotFound", "MethodNotImplemented", "InvalidParameter", "PermissionDenied", "ExpectedMore"])
+            [
+                "InterfaceNotFound", "MethodNotFound", "MethodNotImplemented", "InvalidParameter", "PermissionDenied",
+                "ExpectedMore",
+            ])
         let standard: [TrialsError] = [
             .interfaceNotFound(interface: "x"), .methodNotFound(method: "x"), .methodNotImplemented(method: "x"),
             .invalidParameter(parameter: "x"), .permissionDenied(writersGroup: "g"), .expectedMore,
         ]
-        for e in standard.map(\.varlinkError) + [VarlinkError.interfaceNotFound("x"), .methodNotFound("x"), .invalidParameter("x"), .permissionDenied(), .expectedMore()] {
+        for e in standard.map(\.varlinkError) + [
+            VarlinkError.interfaceNotFound("x"), .methodNotFound("x"), .invalidParameter("x"), .permissionDenied(),
+            .expectedMore(),
+        ] {
             XCTAssertTrue(e.name.hasPrefix(VarlinkService.name + "."), e.name)
             XCTAssertTrue(Self.declared("error", in: idl).contains(e.shortName), e.name)
             XCTAssertEqual(TrialsError(e).varlinkError, e)

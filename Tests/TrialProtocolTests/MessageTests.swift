@@ -30,8 +30,10 @@ final class MessageTests: XCTestCase {
         XCTAssertTrue(c.more)
         XCTAssertFalse(c.oneway)
         // Absent and null parameters and flags are the defaults.
-        XCTAssertEqual(try call(#"{"method":"a.B","parameters":null,"oneway":null,"more":false}"#), VarlinkCall(method: "a.B"))
-        XCTAssertEqual(try call(#"{"method":"a.B","oneway":true,"upgrade":false}"#), VarlinkCall(method: "a.B", oneway: true))
+        XCTAssertEqual(
+            try call(#"{"method":"a.B","parameters":null,"oneway":null,"more":false}"#), VarlinkCall(method: "a.B"))
+        XCTAssertEqual(
+            try call(#"{"method":"a.B","oneway":true,"upgrade":false}"#), VarlinkCall(method: "a.B", oneway: true))
     }
 
     func testMalformedCallsAreRefusedWithTheReason() {
@@ -50,7 +52,9 @@ final class MessageTests: XCTestCase {
 
     func testACallRoundTripsThroughItsJSON() throws {
         let calls = [
-            VarlinkCall(method: "org.trialtrack.Trials.Log", parameters: JSONObject([("since", 3), ("types", ["Registered"])]), more: true),
+            VarlinkCall(
+                method: "org.trialtrack.Trials.Log", parameters: JSONObject([("since", 3), ("types", ["Registered"])]),
+                more: true),
             VarlinkCall(method: "org.trialtrack.Trials.Append", oneway: true),
             VarlinkCall(method: "org.varlink.service.GetInfo"),
         ]
@@ -66,7 +70,8 @@ final class MessageTests: XCTestCase {
         let replies = [
             VarlinkReply(parameters: JSONObject([("trials", [])])),
             VarlinkReply(parameters: JSONObject([("event", ["seq": 4])]), continues: true),
-            VarlinkReply(error: TrialsInterface.error("NoSuchTrial", [("trial", "HARMONi-9"), ("didYouMean", "HARMONi-6")])),
+            VarlinkReply(
+                error: TrialsInterface.error("NoSuchTrial", [("trial", "HARMONi-9"), ("didYouMean", "HARMONi-6")])),
             VarlinkReply(error: .permissionDenied()),
         ]
         for r in replies {
@@ -80,11 +85,14 @@ final class MessageTests: XCTestCase {
     }
 
     func testAReplyCarriesItsError() {
-        let e = TrialsInterface.error("WrongExpectedVersion", [("trial", "HARMONi-9"), ("expected", 3), ("current", 4)])
+        let e = TrialsInterface.error(
+            "WrongExpectedVersion", [("trial", "HARMONi-9"), ("expected", 3), ("current", 4)])
         XCTAssertEqual(VarlinkReply(error: e).varlinkError, e)
         XCTAssertEqual(VarlinkReply(error: e).parameters, e.parameters)
         XCTAssertNil(VarlinkReply(parameters: JSONObject([("ok", true)])).varlinkError)
-        XCTAssertEqual(e.description, #"org.trialtrack.Trials.WrongExpectedVersion {"current":4,"expected":3,"trial":"HARMONi-9"}"#)
+        XCTAssertEqual(
+            e.description, #"org.trialtrack.Trials.WrongExpectedVersion {"current":4,"expected":3,"trial":"HARMONi-9"}"#
+        )
         XCTAssertEqual(VarlinkError.expectedMore().description, "org.varlink.service.ExpectedMore")
     }
 

@@ -10,8 +10,12 @@ final class AliasResolutionTests: StoreTestCase {
     /// second is refused, as across transactions. And after a rebuild (which forgets the
     /// writer's caches) every identifier still finds its trial.
     func testIdentifiersWrittenInTheOpenTransactionAndAfterARebuild() throws {
-        let first = try event("ALPHA", .registered, "2024-01", ["title": "Alpha", "identifiers": [["registry": "nct", "id": "NCT09100001"]]])
-        let claim = try event("BETA", .registered, "2024-01", ["title": "Beta", "identifiers": [["registry": "nct", "id": "NCT09100001"]]])
+        let first = try event(
+            "ALPHA", .registered, "2024-01",
+            ["title": "Alpha", "identifiers": [["registry": "nct", "id": "NCT09100001"]]])
+        let claim = try event(
+            "BETA", .registered, "2024-01",
+            ["title": "Beta", "identifiers": [["registry": "nct", "id": "NCT09100001"]]])
         let results = try store.append(groups: [[first], [claim]], recordedBy: "t")
         guard case .success = results[0] else { return XCTFail("\(results[0])") }
         guard case .failure(let e) = results[1] else { return XCTFail("BETA took ALPHA's identifier") }
@@ -20,13 +24,19 @@ final class AliasResolutionTests: StoreTestCase {
         // still say ALPHA's identifier is taken. A writer that caches no alias reads only the table.
         try reopen(aliasCacheCapacity: 0)
         let afterClear = try store.append(groups: [[claim]], recordedBy: "t")
-        guard case .failure(let e1) = afterClear[0] else { return XCTFail("BETA took ALPHA's identifier without the cache") }
+        guard case .failure(let e1) = afterClear[0] else {
+            return XCTFail("BETA took ALPHA's identifier without the cache")
+        }
         XCTAssertEqual(e1.error, .identifierTaken(identifier: "NCT09100001", trial: "ALPHA"))
         // One alias at a time: each new one clears the cache, as a full cache is cleared.
         try reopen(aliasCacheCapacity: 1)
-        _ = try append("GAMMA", .registered, "2024-01", ["title": "Gamma", "identifiers": [["registry": "nct", "id": "NCT09100002"]]])
+        _ = try append(
+            "GAMMA", .registered, "2024-01",
+            ["title": "Gamma", "identifiers": [["registry": "nct", "id": "NCT09100002"]]])
         let afterFull = try store.append(groups: [[claim]], recordedBy: "t")
-        guard case .failure(let e3) = afterFull[0] else { return XCTFail("BETA took ALPHA's identifier once the cache was full") }
+        guard case .failure(let e3) = afterFull[0] else {
+            return XCTFail("BETA took ALPHA's identifier once the cache was full")
+        }
         XCTAssertEqual(e3.error, .identifierTaken(identifier: "NCT09100001", trial: "ALPHA"))
         try reopen()
         _ = try store.rebuild()
@@ -34,6 +44,7 @@ final class AliasResolutionTests: StoreTestCase {
         let again = try store.append(groups: [[claim]], recordedBy: "t")
         guard case .failure(let e2) = again[0] else { return XCTFail("BETA took ALPHA's identifier after a rebuild") }
         XCTAssertEqual(e2.error, .identifierTaken(identifier: "NCT09100001", trial: "ALPHA"))
-        XCTAssertEqual(try append("NCT09100001", .statusChanged, "2024-02", ["status": "recruiting"]).event.trial, "ALPHA")
+        XCTAssertEqual(
+            try append("NCT09100001", .statusChanged, "2024-02", ["status": "recruiting"]).event.trial, "ALPHA")
     }
 }

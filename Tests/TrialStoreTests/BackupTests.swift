@@ -32,8 +32,13 @@ final class BackupTests: StoreTestCase {
     /// The log's rows, every column, the hash in hexadecimal, up to `seq`.
     func eventRows(_ store: EventStore, upTo seq: Int64 = .max) throws -> [String] {
         try store.pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT \(EventRows.columns.replacingOccurrences(of: "hash", with: "hex(hash)")) FROM events WHERE seq <= ? ORDER BY seq", arguments: [seq])
-                .map(\.description)
+            try Row.fetchAll(
+                db,
+                sql:
+                    "SELECT \(EventRows.columns.replacingOccurrences(of: "hash", with: "hex(hash)")) FROM events WHERE seq <= ? ORDER BY seq",
+                arguments: [seq]
+            )
+            .map(\.description)
         }
     }
 
@@ -51,7 +56,12 @@ final class BackupTests: StoreTestCase {
     ///   copy (every step sleeps 5 ms: over 70 ms in all).
     func testABackupWhileAppendsGoOnIsConsistentAndNeverStallsTheWriter() throws {
         try fill(seed: 11, events: 3_000)
-        try append("BK-1", .registered, "2024-01-10", ["title": "A trial appended to during a backup", "identifiers": [["registry": "nct", "id": "NCT09999991"]], "phases": ["phase-3"]])
+        try append(
+            "BK-1", .registered, "2024-01-10",
+            [
+                "title": "A trial appended to during a backup",
+                "identifiers": [["registry": "nct", "id": "NCT09999991"]], "phases": ["phase-3"],
+            ])
 
         final class Appender: @unchecked Sendable {  // every field behind `lock`
             let lock = NSLock()
@@ -99,8 +109,10 @@ final class BackupTests: StoreTestCase {
         let during = shared.lock.withLock { shared.appends.filter { $0.end >= backupStart && $0.start <= backupEnd } }
         let longest = during.map { Double($0.end - $0.start) / 1e6 }.max() ?? 0
         let committedInside = during.filter { $0.start >= backupStart && $0.end <= backupEnd }.count
-        print("backup: \(report.pages) pages (\(report.bytes) bytes) in \(report.steps) steps of 16, \(String(format: "%.3f", report.seconds)) s; "
-              + "\(during.count) appends during it, \(committedInside) wholly inside, the longest \(String(format: "%.1f", longest)) ms")
+        print(
+            "backup: \(report.pages) pages (\(report.bytes) bytes) in \(report.steps) steps of 16, \(String(format: "%.3f", report.seconds)) s; "
+                + "\(during.count) appends during it, \(committedInside) wholly inside, the longest \(String(format: "%.1f", longest)) ms"
+        )
         XCTAssertGreaterThan(stepsSeen, 10, "the copy took many steps")
         XCTAssertGreaterThan(committedInside, 10, "appends committed while the backup held its snapshot")
         XCTAssertLessThan(longest, 200, "the writer waited on the backup")
@@ -108,8 +120,11 @@ final class BackupTests: StoreTestCase {
         XCTAssertGreaterThanOrEqual(report.lastSeq, before)
         XCTAssertLessThanOrEqual(report.lastSeq, after)
         XCTAssertEqual(SafeFile.mode(destination), SafeFile.mode(path), "the copy is as private as the database")
-        XCTAssertEqual(report.bytes, Int64(try FileManager.default.attributesOfItem(atPath: destination)[.size] as! Int))
-        XCTAssertEqual(try files(), ["copy.db", "trials.db", "trials.db-shm", "trials.db-wal"], "no temporary file left, no -wal beside the copy")
+        XCTAssertEqual(
+            report.bytes, Int64(try FileManager.default.attributesOfItem(atPath: destination)[.size] as! Int))
+        XCTAssertEqual(
+            try files(), ["copy.db", "trials.db", "trials.db-shm", "trials.db-wal"],
+            "no temporary file left, no -wal beside the copy")
 
         // The copy: the log's first events byte for byte, its chain intact, its projections
         // those of its log.
@@ -129,7 +144,9 @@ final class BackupTests: StoreTestCase {
     func snapshot(of store: EventStore) throws -> [String: [String]] {
         try store.pool.read { db in
             var out: [String: [String]] = [:]
-            for t in ["trials", "registrations", "trial_aliases", "timeline", "expectations", "event_counts", "trial_count"] {
+            for t in [
+                "trials", "registrations", "trial_aliases", "timeline", "expectations", "event_counts", "trial_count",
+            ] {
                 out[t] = try Row.fetchAll(db, sql: "SELECT * FROM \(t) ORDER BY 1, 2").map(\.description)
             }
             return out
@@ -149,14 +166,19 @@ final class BackupTests: StoreTestCase {
         XCTAssertEqual(try snapshot(of: copy), try snapshot(of: store))
     }
 
-    func assertRefused(_ destination: String, overwrite: Bool = false, file: StaticString = #filePath, line: UInt = #line,
-                       _ check: (BackupError) -> Bool) throws {
+    func assertRefused(
+        _ destination: String, overwrite: Bool = false, file: StaticString = #filePath, line: UInt = #line,
+        _ check: (BackupError) -> Bool
+    ) throws {
         let before = try files()
         XCTAssertThrowsError(try store.backup(to: destination, overwrite: overwrite), file: file, line: line) { error in
-            guard let e = error as? BackupError else { return XCTFail("not a BackupError: \(error)", file: file, line: line) }
+            guard let e = error as? BackupError else {
+                return XCTFail("not a BackupError: \(error)", file: file, line: line)
+            }
             XCTAssertTrue(check(e), "unexpected: \(e)", file: file, line: line)
             XCTAssertFalse(e.description.contains("\n"), file: file, line: line)
-            XCTAssertTrue(e.description.contains(SafeFile.absolute(destination)), "names the path: \(e)", file: file, line: line)
+            XCTAssertTrue(
+                e.description.contains(SafeFile.absolute(destination)), "names the path: \(e)", file: file, line: line)
         }
         XCTAssertEqual(try files(), before, "nothing written", file: file, line: line)
     }
@@ -166,7 +188,9 @@ final class BackupTests: StoreTestCase {
         // An existing destination, unless asked to overwrite it.
         let existing = directory.appendingPathComponent("old.db").path
         try Data("keep me".utf8).write(to: URL(fileURLWithPath: existing))
-        try assertRefused(existing) { if case .destinationExists = $0 { return true }; return false }
+        try assertRefused(existing) {
+            if case .destinationExists = $0 { return true }; return false
+        }
         XCTAssertEqual(try String(contentsOfFile: existing, encoding: .utf8), "keep me")
         let e = BackupError.destinationExists(path: existing).description
         XCTAssertTrue(e.contains("remove it") && e.contains("overwrite"), e)
@@ -178,16 +202,26 @@ final class BackupTests: StoreTestCase {
         try assertRefused(directory.appendingPathComponent("no/such/dir/copy.db").path) {
             if case .noDirectory(_, let d) = $0 { return d.hasSuffix("no/such/dir") }; return false
         }
-        try assertRefused(directory.path) { if case .destinationIsDirectory = $0 { return true }; return false }
-        for live in [path, directory.path + "/./trials.db", directory.path + "/../" + directory.lastPathComponent + "/trials.db"] {
-            try assertRefused(live, overwrite: true) { if case .liveDatabase = $0 { return true }; return false }
+        try assertRefused(directory.path) {
+            if case .destinationIsDirectory = $0 { return true }; return false
         }
-        try assertRefused(path + "-wal", overwrite: true) { if case .liveDatabase = $0 { return true }; return false }
+        for live in [
+            path, directory.path + "/./trials.db", directory.path + "/../" + directory.lastPathComponent + "/trials.db",
+        ] {
+            try assertRefused(live, overwrite: true) {
+                if case .liveDatabase = $0 { return true }; return false
+            }
+        }
+        try assertRefused(path + "-wal", overwrite: true) {
+            if case .liveDatabase = $0 { return true }; return false
+        }
         // Relative to the working directory.
         let cwd = FileManager.default.currentDirectoryPath
         XCTAssertTrue(FileManager.default.changeCurrentDirectoryPath(directory.path))
         defer { _ = FileManager.default.changeCurrentDirectoryPath(cwd) }
-        try assertRefused("trials.db", overwrite: true) { if case .liveDatabase = $0 { return true }; return false }
+        try assertRefused("trials.db", overwrite: true) {
+            if case .liveDatabase = $0 { return true }; return false
+        }
     }
 
     /// A backup that fails halfway (here its progress callback throws at the third step)
@@ -199,10 +233,12 @@ final class BackupTests: StoreTestCase {
         let before = try files()
         let destination = directory.appendingPathComponent("copy.db").path
         var steps = 0
-        XCTAssertThrowsError(try store.backup(to: destination, pagesPerStep: 4) { _ in
-            steps += 1
-            if steps == 3 { throw Stop() }
-        }) { error in
+        XCTAssertThrowsError(
+            try store.backup(to: destination, pagesPerStep: 4) { _ in
+                steps += 1
+                if steps == 3 { throw Stop() }
+            }
+        ) { error in
             XCTAssertTrue(error is BackupError, "\(error)")
             XCTAssertFalse("\(error)".contains("\n"))
         }
@@ -211,14 +247,20 @@ final class BackupTests: StoreTestCase {
 
         try Data("the old copy".utf8).write(to: URL(fileURLWithPath: destination))
         steps = 0
-        XCTAssertThrowsError(try store.backup(to: destination, overwrite: true, pagesPerStep: 4) { _ in
-            steps += 1
-            if steps == 3 { throw Stop() }
-        })
+        XCTAssertThrowsError(
+            try store.backup(to: destination, overwrite: true, pagesPerStep: 4) { _ in
+                steps += 1
+                if steps == 3 { throw Stop() }
+            })
         XCTAssertEqual(try String(contentsOfFile: destination, encoding: .utf8), "the old copy")
         XCTAssertEqual(try files(), (before + ["copy.db"]).sorted())
         // The store is unharmed and serves on.
         XCTAssertTrue(try store.verify().ok)
-        try append("BK-2", .registered, "2024-01-10", ["title": "After a failed backup", "identifiers": [["registry": "nct", "id": "NCT09999992"]], "phases": ["phase-2"]])
+        try append(
+            "BK-2", .registered, "2024-01-10",
+            [
+                "title": "After a failed backup", "identifiers": [["registry": "nct", "id": "NCT09999992"]],
+                "phases": ["phase-2"],
+            ])
     }
 }

@@ -12,7 +12,8 @@ final class CanonicalBytesTests: XCTestCase {
     func storedPayloads() throws -> [(seq: Int64, id: String, type: String, payload: String)] {
         var config = Configuration()
         config.readonly = true
-        let db = try DatabaseQueue(path: Repository.path("Tests/TrialStoreTests/Fixtures/schema-0001.db"), configuration: config)
+        let db = try DatabaseQueue(
+            path: Repository.path("Tests/TrialStoreTests/Fixtures/schema-0001.db"), configuration: config)
         return try db.read { db in
             try Row.fetchAll(db, sql: "SELECT seq, event_id, type, payload FROM events ORDER BY seq").map {
                 (seq: $0["seq"], id: $0["event_id"], type: $0["type"], payload: $0["payload"])
@@ -31,7 +32,9 @@ final class CanonicalBytesTests: XCTestCase {
             if case .corrected(let c) = payload {
                 // The replacement inside a correction is itself a payload of the target's type.
                 let targetType = try XCTUnwrap(EventType.named(try XCTUnwrap(stored.first { $0.seq == c.target }).type))
-                XCTAssertEqual(try Payload(type: targetType, json: c.payload).json.canonicalText, c.payload.canonicalText, "seq \(e.seq)")
+                XCTAssertEqual(
+                    try Payload(type: targetType, json: c.payload).json.canonicalText, c.payload.canonicalText,
+                    "seq \(e.seq)")
             }
         }
     }
@@ -54,9 +57,18 @@ final class CanonicalBytesTests: XCTestCase {
     /// The test fixtures' results: what they always gave.
     func testTheFixturesResultsKeepTheirText() throws {
         let p = try Payload(type: .interimAnalysis, json: Fixture.harmoni2Interim)
-        XCTAssertEqual(p.json.canonicalText, #"{"analysis":"preplanned interim analysis","endpoints":["PFS"],"outcome":"met","results":[{"arms":["ivonescimab","pembrolizumab"],"endpoint":"PFS","hazardRatio":{"ciHigh":0.69,"ciLevel":95,"ciLow":0.38,"value":0.51},"n":398,"pValue":{"comparator":"<","sided":1,"value":0.0001},"values":[{"arm":"ivonescimab","ciLow":7.3,"unit":"months","value":11.1},{"arm":"pembrolizumab","ciHigh":8.2,"ciLow":5,"unit":"months","value":5.8}]}]}"#)
+        XCTAssertEqual(
+            p.json.canonicalText,
+            #"{"analysis":"preplanned interim analysis","endpoints":["PFS"],"outcome":"met","results":[{"arms":["ivonescimab","pembrolizumab"],"endpoint":"PFS","hazardRatio":{"ciHigh":0.69,"ciLevel":95,"ciLow":0.38,"value":0.51},"n":398,"pValue":{"comparator":"<","sided":1,"value":0.0001},"values":[{"arm":"ivonescimab","ciLow":7.3,"unit":"months","value":11.1},{"arm":"pembrolizumab","ciHigh":8.2,"ciLow":5,"unit":"months","value":5.8}]}]}"#
+        )
         // An omitted sidedness is still written as 2, an omitted comparator as '='.
-        let r = try Payload(type: .readout, json: .parsed(#"{"kind":"final","outcome":"negative","results":[{"endpoint":"OS","pValue":{"value":0.46}}]}"#))
-        XCTAssertEqual(r.json.canonicalText, #"{"kind":"final","outcome":"negative","results":[{"endpoint":"OS","pValue":{"comparator":"=","sided":2,"value":0.46}}]}"#)
+        let r = try Payload(
+            type: .readout,
+            json: .parsed(
+                #"{"kind":"final","outcome":"negative","results":[{"endpoint":"OS","pValue":{"value":0.46}}]}"#))
+        XCTAssertEqual(
+            r.json.canonicalText,
+            #"{"kind":"final","outcome":"negative","results":[{"endpoint":"OS","pValue":{"comparator":"=","sided":2,"value":0.46}}]}"#
+        )
     }
 }

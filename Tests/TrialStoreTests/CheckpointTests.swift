@@ -20,14 +20,22 @@ final class CheckpointTests: StoreTestCase {
         // Enough commits to take the log well past the threshold.
         for batch in 0..<12 {
             let groups = try (0..<400).map { i in
-                [try event(String(format: "NCT%08d", batch * 400 + i), .registered, "2024",
-                           ["title": .string("Trial \(batch * 400 + i) with a title long enough to fill pages"), "phases": ["phase-3"]])]
+                [
+                    try event(
+                        String(format: "NCT%08d", batch * 400 + i), .registered, "2024",
+                        [
+                            "title": .string("Trial \(batch * 400 + i) with a title long enough to fill pages"),
+                            "phases": ["phase-3"],
+                        ])
+                ]
             }
             for r in try store.append(groups: groups, recordedBy: "tester") { if case .failure(let e) = r { throw e } }
         }
         // Only a checkpoint writes the main file while the store is open; none runs in the
         // commits (the hook replaced SQLite's automatic one), so this is the thread's work.
-        XCTAssertTrue(try XCTUnwrap(store.checkpointer).waitForRuns(1, before: Date().addingTimeInterval(30)), "the checkpoint thread never ran")
+        XCTAssertTrue(
+            try XCTUnwrap(store.checkpointer).waitForRuns(1, before: Date().addingTimeInterval(30)),
+            "the checkpoint thread never ran")
         XCTAssertGreaterThan(mainFileBytes(), before + 1_000_000, "the log was not checkpointed into the database file")
         // Everything is there, and stays so across a reopen.
         XCTAssertEqual(try store.trialCount(), 4800)
@@ -50,14 +58,21 @@ final class CheckpointTests: StoreTestCase {
         store = try EventStore(path: path, configuration: c)
         for batch in 0..<12 {
             let groups = try (0..<400).map { i in
-                [try event(String(format: "NCT%08d", batch * 400 + i), .registered, "2024",
-                           ["title": .string("Trial \(batch * 400 + i) with a title long enough to fill pages"), "phases": ["phase-3"]])]
+                [
+                    try event(
+                        String(format: "NCT%08d", batch * 400 + i), .registered, "2024",
+                        [
+                            "title": .string("Trial \(batch * 400 + i) with a title long enough to fill pages"),
+                            "phases": ["phase-3"],
+                        ])
+                ]
             }
             for r in try store.append(groups: groups, recordedBy: "tester") { if case .failure(let e) = r { throw e } }
         }
         let checkpointer = try XCTUnwrap(store.checkpointer)
         let before = mainFileBytes()
-        let walBytes = ((try? FileManager.default.attributesOfItem(atPath: path + "-wal"))?[.size] as? NSNumber)?.intValue ?? 0
+        let walBytes =
+            ((try? FileManager.default.attributesOfItem(atPath: path + "-wal"))?[.size] as? NSNumber)?.intValue ?? 0
         XCTAssertGreaterThan(walBytes, before + 2_000_000, "the log must hold pages the database file has not")
         XCTAssertEqual(store.checkpointStatus, CheckpointStatus(), "no checkpoint ran yet")
 
@@ -78,7 +93,9 @@ final class CheckpointTests: StoreTestCase {
         XCTAssertEqual(failed.runs, 1)
         XCTAssertEqual(failed.failures, 1)
         let problem = try XCTUnwrap(failed.lastFailure, "a failed checkpoint must say so")
-        XCTAssertTrue(problem.hasPrefix("a checkpoint failed: ") && problem.hasSuffix(" (the write-ahead log grows until one succeeds)"), problem)
+        XCTAssertTrue(
+            problem.hasPrefix("a checkpoint failed: ")
+                && problem.hasSuffix(" (the write-ahead log grows until one succeeds)"), problem)
         XCTAssertFalse(problem.contains("\n"))
         XCTAssertTrue(problem.contains(String(cString: strerror(EFBIG))), "the system's reason is named: \(problem)")
         XCTAssertEqual(reported.all, [problem], "the store's owner is told once")
@@ -104,12 +121,17 @@ final class CheckpointTests: StoreTestCase {
     func testACleanCloseLeavesAnEmptyLog() throws {
         for batch in 0..<3 {
             let groups = try (0..<300).map { i in
-                [try event(String(format: "NCT%08d", batch * 300 + i), .registered, "2024", ["title": "A trial", "phases": ["phase-2"]])]
+                [
+                    try event(
+                        String(format: "NCT%08d", batch * 300 + i), .registered, "2024",
+                        ["title": "A trial", "phases": ["phase-2"]])
+                ]
             }
             _ = try store.append(groups: groups, recordedBy: "tester")
         }
         let wal = path + "-wal"
-        XCTAssertGreaterThan(((try? FileManager.default.attributesOfItem(atPath: wal))?[.size] as? NSNumber)?.intValue ?? 0, 0)
+        XCTAssertGreaterThan(
+            ((try? FileManager.default.attributesOfItem(atPath: wal))?[.size] as? NSNumber)?.intValue ?? 0, 0)
         try store.close()
         store = nil
         let left = ((try? FileManager.default.attributesOfItem(atPath: wal))?[.size] as? NSNumber)?.intValue ?? 0

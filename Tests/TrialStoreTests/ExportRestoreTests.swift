@@ -11,10 +11,13 @@ final class ExportRestoreTests: StoreTestCase {
     /// The demo data, recorded as trialsd's `--seed` records it: one group.
     func seedDemo() throws {
         let text = try String(contentsOfFile: Repository.path("demo/trial-timeline.jsonl"), encoding: .utf8)
-        let events = try text.split(separator: "\n").filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty && !$0.hasPrefix("#") }
-            .map { try NewEvent(json: try JSONValue.parse(String($0)), today: Fixture.today) }
+        let events = try text.split(separator: "\n").filter {
+            !$0.trimmingCharacters(in: .whitespaces).isEmpty && !$0.hasPrefix("#")
+        }
+        .map { try NewEvent(json: try JSONValue.parse(String($0)), today: Fixture.today) }
         XCTAssertEqual(events.count, 35)
-        guard case .success = try store.append(groups: [events], recordedBy: "trialsd (seed trial-timeline.jsonl)")[0] else {
+        guard case .success = try store.append(groups: [events], recordedBy: "trialsd (seed trial-timeline.jsonl)")[0]
+        else {
             return XCTFail("the demo was refused")
         }
     }
@@ -34,7 +37,8 @@ final class ExportRestoreTests: StoreTestCase {
             }
         }
         let types = Set(gen.appended.map(\.type))
-        XCTAssertTrue(types.contains(.corrected) && types.contains(.retracted), "seed \(seed): amendments in the history")
+        XCTAssertTrue(
+            types.contains(.corrected) && types.contains(.retracted), "seed \(seed): amendments in the history")
         return try store.lastSeq()
     }
 
@@ -60,14 +64,20 @@ final class ExportRestoreTests: StoreTestCase {
     /// Every column of the log, the hash in hexadecimal.
     func eventRows(_ store: EventStore) throws -> [String] {
         try store.pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT \(EventRows.columns.replacingOccurrences(of: "hash", with: "hex(hash)")) FROM events ORDER BY seq").map(\.description)
+            try Row.fetchAll(
+                db,
+                sql:
+                    "SELECT \(EventRows.columns.replacingOccurrences(of: "hash", with: "hex(hash)")) FROM events ORDER BY seq"
+            ).map(\.description)
         }
     }
 
     func projections(_ store: EventStore) throws -> [String: [String]] {
         try store.pool.read { db in
             var out: [String: [String]] = [:]
-            for t in ["trials", "registrations", "trial_aliases", "timeline", "expectations", "event_counts", "trial_count"] {
+            for t in [
+                "trials", "registrations", "trial_aliases", "timeline", "expectations", "event_counts", "trial_count",
+            ] {
                 out[t] = try Row.fetchAll(db, sql: "SELECT * FROM \(t) ORDER BY 1, 2").map(\.description)
             }
             return out
@@ -93,7 +103,9 @@ final class ExportRestoreTests: StoreTestCase {
         umask(mask)
         XCTAssertEqual(SafeFile.mode(target), 0o640 & ~mask, "\(label): the mode trialsd gives a new database")
         let files = try FileManager.default.contentsOfDirectory(atPath: directory.path)
-        XCTAssertEqual(files.filter { $0.contains(".tmp-") || $0.hasPrefix("\(label)-restored.db-") }, [], "\(label): nothing beside it")
+        XCTAssertEqual(
+            files.filter { $0.contains(".tmp-") || $0.hasPrefix("\(label)-restored.db-") }, [],
+            "\(label): nothing beside it")
 
         let restored = try EventStore(path: target)
         defer { try? restored.close() }
@@ -107,7 +119,12 @@ final class ExportRestoreTests: StoreTestCase {
         XCTAssertEqual(try exportText(store: restored).0, text, "\(label): the restored log exports the same bytes")
         // It takes appends after the restored head, as the original would.
         let next = try restored.append(
-            try event("AFTER-RESTORE", .registered, "2025-06-01", ["title": "After the restore", "identifiers": [["registry": "nct", "id": "NCT09999993"]], "phases": ["phase-3"]]),
+            try event(
+                "AFTER-RESTORE", .registered, "2025-06-01",
+                [
+                    "title": "After the restore", "identifiers": [["registry": "nct", "id": "NCT09999993"]],
+                    "phases": ["phase-3"],
+                ]),
             recordedBy: "test")
         XCTAssertEqual(next.event.seq, original.lastSeq + 1)
         XCTAssertTrue(try restored.verify().ok)
@@ -146,7 +163,9 @@ final class ExportRestoreTests: StoreTestCase {
             e.write(to: &w)
             XCTAssertEqual(String(line), w.text)
             let json = try JSONValue.parse(String(line))
-            XCTAssertEqual(Set(json.objectValue!.keys), e.source == nil ? ExportLine.fields.subtracting(["source"]) : ExportLine.fields)
+            XCTAssertEqual(
+                Set(json.objectValue!.keys),
+                e.source == nil ? ExportLine.fields.subtracting(["source"]) : ExportLine.fields)
         }
         let (tail, since) = try exportText(since: 30)
         XCTAssertEqual(tail, lines.dropFirst(30).map { $0 + "\n" }.joined())
@@ -165,21 +184,29 @@ final class ExportRestoreTests: StoreTestCase {
 
     /// Restoring `lines` is refused at `line` with a reason containing `reason`, and nothing
     /// is written: no database, nothing beside it.
-    func assertRefused(_ lines: [String], line: Int?, _ reason: String, into target: String? = nil,
-                       file: StaticString = #filePath, testLine: UInt = #line) throws {
+    func assertRefused(
+        _ lines: [String], line: Int?, _ reason: String, into target: String? = nil,
+        file: StaticString = #filePath, testLine: UInt = #line
+    ) throws {
         let name = "refused-\(UUID().uuidString.prefix(6)).jsonl"
         let source = try write(lines.map { $0 + "\n" }.joined(), name)
         let target = target ?? directory.appendingPathComponent("restored.db").path
         let before = try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted()
         let existed = FileManager.default.contents(atPath: target)
         XCTAssertThrowsError(try EventStore.restore(from: source, into: target), file: file, line: testLine) { error in
-            guard let e = error as? RestoreError else { return XCTFail("not a RestoreError: \(error)", file: file, line: testLine) }
+            guard let e = error as? RestoreError else {
+                return XCTFail("not a RestoreError: \(error)", file: file, line: testLine)
+            }
             XCTAssertEqual(e.line, line, "\(e)", file: file, line: testLine)
             XCTAssertTrue(e.description.contains(reason), "\(e)", file: file, line: testLine)
-            if let line { XCTAssertTrue(e.description.hasPrefix("\(source):\(line): "), "\(e)", file: file, line: testLine) }
+            if let line {
+                XCTAssertTrue(e.description.hasPrefix("\(source):\(line): "), "\(e)", file: file, line: testLine)
+            }
             XCTAssertFalse(e.description.contains("\n"), file: file, line: testLine)
         }
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted(), before, "nothing written", file: file, line: testLine)
+        XCTAssertEqual(
+            try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted(), before, "nothing written",
+            file: file, line: testLine)
         XCTAssertEqual(FileManager.default.contents(atPath: target), existed, file: file, line: testLine)
     }
 
@@ -219,11 +246,16 @@ final class ExportRestoreTests: StoreTestCase {
         // Reordered or spaced out, a payload is the same content: that is no change.
         var spaced = try demoLines()
         let canonical = try XCTUnwrap(JSONValue.parse(spaced[19])["payload"])
-        let loose = "{ " + canonical.objectValue!.members.reversed().map { "\"\($0.key)\" : \($0.value.canonicalText)" }.joined(separator: " , ") + " }"
+        let loose =
+            "{ "
+            + canonical.objectValue!.members.reversed().map { "\"\($0.key)\" : \($0.value.canonicalText)" }.joined(
+                separator: " , ") + " }"
         XCTAssertNotEqual(loose, canonical.canonicalText)
         spaced[19] = spaced[19].replacingOccurrences(of: canonical.canonicalText, with: loose)
         let file = try write(spaced.map { $0 + "\n" }.joined(), "spaced.jsonl")
-        XCTAssertEqual(try EventStore.restore(from: file, into: directory.appendingPathComponent("spaced.db").path).headHash, try store.verify().headHash)
+        XCTAssertEqual(
+            try EventStore.restore(from: file, into: directory.appendingPathComponent("spaced.db").path).headHash,
+            try store.verify().headHash)
     }
 
     func testAMalformedLineIsRefused() throws {

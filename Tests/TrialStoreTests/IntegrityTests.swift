@@ -16,10 +16,14 @@ final class TamperTests: StoreTestCase {
 
     override func setUpWithError() throws {
         try super.setUpWithError()
-        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: "/usr/bin/sqlite3"), "needs the sqlite3 shell (apt-get install sqlite3; .ci/run installs it)")
+        try XCTSkipUnless(
+            FileManager.default.isExecutableFile(atPath: "/usr/bin/sqlite3"),
+            "needs the sqlite3 shell (apt-get install sqlite3; .ci/run installs it)")
         try append("HARMONi-2", .statusChanged, "2022-10", ["status": "recruiting"])
         try append("HARMONi-2", .interimAnalysis, "2024", Fixture.harmoni2Interim)
-        try append("HARMONi-6", .interimAnalysis, "2025-04", ["analysis": "first interim", "endpoints": ["PFS"], "outcome": "met"])
+        try append(
+            "HARMONi-6", .interimAnalysis, "2025-04",
+            ["analysis": "first interim", "endpoints": ["PFS"], "outcome": "met"])
     }
 
     func testPlainUpdateAndDeleteAreRefusedByTheDatabase() throws {
@@ -30,7 +34,9 @@ final class TamperTests: StoreTestCase {
         let delete = try sqlite3("DELETE FROM events WHERE seq = 3;")
         XCTAssertNotEqual(delete.status, 0, "\(delete)")
         XCTAssertTrue(delete.out.contains("events are append-only: DELETE is not allowed"), delete.out)
-        let gap = try sqlite3("INSERT INTO events SELECT seq + 10, event_id || 'x', trial, version + 10, type, occurred, recorded, recorded_by, source, payload, hash FROM events WHERE seq = 3;")
+        let gap = try sqlite3(
+            "INSERT INTO events SELECT seq + 10, event_id || 'x', trial, version + 10, type, occurred, recorded, recorded_by, source, payload, hash FROM events WHERE seq = 3;"
+        )
         XCTAssertNotEqual(gap.status, 0, "\(gap)")
         XCTAssertTrue(gap.out.contains("gapless"), gap.out)
         XCTAssertEqual(try snapshot(), before)
@@ -81,7 +87,8 @@ final class TamperTests: StoreTestCase {
             XCTAssertTrue(try store.verify().ok, sql)
         }
         // The writer appends on as before.
-        XCTAssertEqual(try append("HARMONi-2", .statusChanged, "2025-01", ["status": "active-not-recruiting"]).event.seq, 4)
+        XCTAssertEqual(
+            try append("HARMONi-2", .statusChanged, "2025-01", ["status": "active-not-recruiting"]).event.seq, 4)
         XCTAssertTrue(try store.verify().ok)
     }
 
@@ -90,10 +97,13 @@ final class TamperTests: StoreTestCase {
     /// rows keeps those before it, each of which passed the check: the log stays gapless, and
     /// verify finds the forged row by its hash.
     func testAStatementOfSeveralRowsStopsAtItsFirstGapAndTheLogStaysGapless() throws {
-        let triggerSQL = try store.pool.read { db in try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE name = 'events_gapless'") }
+        let triggerSQL = try store.pool.read { db in
+            try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE name = 'events_gapless'")
+        }
         XCTAssertTrue(triggerSQL?.contains("RAISE(FAIL") == true, triggerSQL ?? "no trigger")
         // Row 1: the next seq (4) and HARMONi-6's next version (2); row 2: a gap (seq 6).
-        let forged = try sqlite3("""
+        let forged = try sqlite3(
+            """
             INSERT INTO events SELECT seq + 1, event_id || 'x', trial, version + 1, type, occurred, recorded, recorded_by, source, payload, hash
               FROM events WHERE seq = 3
             UNION ALL SELECT seq + 4, event_id || 'y', trial, version + 2, type, occurred, recorded, recorded_by, source, payload, hash
@@ -102,8 +112,14 @@ final class TamperTests: StoreTestCase {
         XCTAssertNotEqual(forged.status, 0, "\(forged)")
         XCTAssertTrue(forged.out.contains("gapless"), forged.out)
         let (seqs, gaps) = try store.pool.read { db in
-            (try Int64.fetchAll(db, sql: "SELECT seq FROM events ORDER BY seq"),
-             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM (SELECT trial, MAX(version) AS v, COUNT(*) AS n FROM events GROUP BY trial) WHERE v != n") ?? -1)
+            (
+                try Int64.fetchAll(db, sql: "SELECT seq FROM events ORDER BY seq"),
+                try Int.fetchOne(
+                    db,
+                    sql:
+                        "SELECT COUNT(*) FROM (SELECT trial, MAX(version) AS v, COUNT(*) AS n FROM events GROUP BY trial) WHERE v != n"
+                ) ?? -1
+            )
         }
         XCTAssertEqual(seqs, [1, 2, 3, 4])
         XCTAssertEqual(gaps, 0, "every trial's versions are 1...n")
@@ -119,7 +135,8 @@ final class TamperTests: StoreTestCase {
         XCTAssertEqual(intact.lastSeq, 3)
         XCTAssertEqual(intact.headHash.count, 64)
 
-        let t = try sqlite3("DROP TRIGGER events_no_update; UPDATE events SET payload = '{\"status\":\"completed\"}' WHERE seq = 1;")
+        let t = try sqlite3(
+            "DROP TRIGGER events_no_update; UPDATE events SET payload = '{\"status\":\"completed\"}' WHERE seq = 1;")
         XCTAssertEqual(t.status, 0, "\(t)")
         let report = try store.verify()
         XCTAssertEqual(report.firstBroken, 1)
@@ -167,7 +184,9 @@ final class DurabilityTests: StoreTestCase {
     /// the store deletes only projection rows, which the log keeps the source of, so every
     /// connection runs without it, a rebuild included.
     func testNoConnectionShredsWhatTheLogKeeps() throws {
-        func writer() throws -> Int? { try store.pool.writeWithoutTransaction { try Int.fetchOne($0, sql: "PRAGMA secure_delete") } }
+        func writer() throws -> Int? {
+            try store.pool.writeWithoutTransaction { try Int.fetchOne($0, sql: "PRAGMA secure_delete") }
+        }
         XCTAssertEqual(try writer(), 0)
         XCTAssertEqual(try store.pool.read { try Int.fetchOne($0, sql: "PRAGMA secure_delete") }, 0)
         try append("HARMONi-2", .statusChanged, "2022-10", ["status": "recruiting"])
@@ -179,19 +198,25 @@ final class DurabilityTests: StoreTestCase {
 final class MigrationTests: StoreTestCase {
     func testTheMigrationsAreTheFilesInMigrations() throws {
         let folder = Repository.root.appendingPathComponent("Migrations")
-        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".sql") }.sorted()
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".sql") }
+            .sorted()
         XCTAssertEqual(embeddedMigrations.map { $0.identifier + ".sql" }, files)
         for m in embeddedMigrations {
-            XCTAssertEqual(m.sql, try String(contentsOf: folder.appendingPathComponent(m.identifier + ".sql"), encoding: .utf8))
+            XCTAssertEqual(
+                m.sql, try String(contentsOf: folder.appendingPathComponent(m.identifier + ".sql"), encoding: .utf8))
         }
-        let applied = try store.pool.read { db in try Row.fetchAll(db, sql: "SELECT identifier, checksum FROM schema_migrations") }
+        let applied = try store.pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT identifier, checksum FROM schema_migrations")
+        }
         XCTAssertEqual(applied.map { $0[0] as String }, embeddedMigrations.map(\.identifier))
         XCTAssertTrue(applied.allSatisfy { ($0[1] as String).count == 64 })
     }
 
     func testAChangedMigrationIsRefusedNamingIt() throws {
         try append("HARMONi-2", .statusChanged, "2022", ["status": "recruiting"])
-        try store.pool.write { db in try db.execute(sql: "UPDATE schema_migrations SET checksum = 'edited' WHERE identifier = '0001_event_log'") }
+        try store.pool.write { db in
+            try db.execute(sql: "UPDATE schema_migrations SET checksum = 'edited' WHERE identifier = '0001_event_log'")
+        }
         try store.close()
         XCTAssertThrowsError(try open()) { error in
             XCTAssertEqual(error as? StoreError, .migrationChanged(identifier: "0001_event_log"))
@@ -203,12 +228,16 @@ final class MigrationTests: StoreTestCase {
 
     func testADatabaseFromANewerVersionIsRefusedNamingTheMigration() throws {
         try store.pool.write { db in
-            try db.execute(sql: "INSERT INTO schema_migrations VALUES ('0099_future_feature', 'x', '2027-01-01T00:00:00Z')")
+            try db.execute(
+                sql: "INSERT INTO schema_migrations VALUES ('0099_future_feature', 'x', '2027-01-01T00:00:00Z')")
         }
         try store.close()
         XCTAssertThrowsError(try open()) { error in
             XCTAssertEqual(error as? StoreError, .newerDatabase(identifier: "0099_future_feature"))
-            XCTAssertEqual("\(error)", "this database was written by a newer trialtrack (it has migration 0099_future_feature, unknown to this build)")
+            XCTAssertEqual(
+                "\(error)",
+                "this database was written by a newer trialtrack (it has migration 0099_future_feature, unknown to this build)"
+            )
         }
         store = nil
     }
@@ -220,13 +249,19 @@ final class MigrationTests: StoreTestCase {
         try store.close()
         store = nil
         try FileManager.default.removeItem(atPath: path)
-        try FileManager.default.copyItem(atPath: Repository.path("Tests/TrialStoreTests/Fixtures/schema-0001.db"), toPath: path)
+        try FileManager.default.copyItem(
+            atPath: Repository.path("Tests/TrialStoreTests/Fixtures/schema-0001.db"), toPath: path)
         store = try open()
-        let applied = try store.pool.read { db in try String.fetchAll(db, sql: "SELECT identifier FROM schema_migrations ORDER BY 1") }
+        let applied = try store.pool.read { db in
+            try String.fetchAll(db, sql: "SELECT identifier FROM schema_migrations ORDER BY 1")
+        }
         XCTAssertEqual(applied, embeddedMigrations.map(\.identifier))
         XCTAssertTrue(applied.contains("0002_timeline_rows"))
 
-        let expected = try JSONValue.parse(String(contentsOfFile: Repository.path("Tests/TrialStoreTests/Fixtures/schema-0001-views.json"), encoding: .utf8))
+        let expected = try JSONValue.parse(
+            String(
+                contentsOfFile: Repository.path("Tests/TrialStoreTests/Fixtures/schema-0001-views.json"),
+                encoding: .utf8))
         let trials = try XCTUnwrap(expected.objectValue)
         XCTAssertEqual(trials.count, 8)
         var corrected = 0
@@ -249,13 +284,22 @@ final class MigrationTests: StoreTestCase {
         let db = try DatabaseQueue(path: directory.appendingPathComponent("m.db").path)
         let first = [EmbeddedMigration(identifier: "0001_a", sql: "CREATE TABLE a (x INTEGER);")]
         XCTAssertEqual(try Migrator(migrations: first).migrate(db), ["0001_a"])
-        let more = first + [EmbeddedMigration(identifier: "0002_b", sql: "CREATE TABLE b (y INTEGER); INSERT INTO a VALUES (1);")]
+        let more =
+            first + [
+                EmbeddedMigration(identifier: "0002_b", sql: "CREATE TABLE b (y INTEGER); INSERT INTO a VALUES (1);")
+            ]
         XCTAssertEqual(try Migrator(migrations: more).migrate(db), ["0002_b"])
         XCTAssertEqual(try Migrator(migrations: more).migrate(db), [])
         XCTAssertEqual(try db.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM a") }, 1)
         // A failing migration leaves nothing behind (one transaction each).
-        let broken = more + [EmbeddedMigration(identifier: "0003_c", sql: "CREATE TABLE c (z INTEGER); INSERT INTO nowhere VALUES (1);")]
+        let broken =
+            more + [
+                EmbeddedMigration(
+                    identifier: "0003_c", sql: "CREATE TABLE c (z INTEGER); INSERT INTO nowhere VALUES (1);")
+            ]
         XCTAssertThrowsError(try Migrator(migrations: broken).migrate(db))
-        XCTAssertEqual(try db.read { try Bool.fetchOne($0, sql: "SELECT COUNT(*) > 0 FROM sqlite_master WHERE name = 'c'") }, false)
+        XCTAssertEqual(
+            try db.read { try Bool.fetchOne($0, sql: "SELECT COUNT(*) > 0 FROM sqlite_master WHERE name = 'c'") }, false
+        )
     }
 }

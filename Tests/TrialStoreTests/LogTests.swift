@@ -9,9 +9,12 @@ final class LogTests: StoreTestCase {
     let illumine: JSONValue = [
         "title": "Ivonescimab or ivonescimab + ligufalimab vs pembrolizumab in first-line R/M PD-L1-positive HNSCC",
         "acronym": "ILLUMINE",
-        "identifiers": [["registry": "nct", "id": "NCT07264075"], ["registry": "ctis", "id": "2025-522996-27-00"],
-                        ["registry": "sponsor", "id": "GORTEC 2024-04"]],
-        "sponsor": "Akeso Biopharma Co., Ltd.", "collaborators": ["Summit Therapeutics", "Groupe Oncologie Radiotherapie Tete et Cou"],
+        "identifiers": [
+            ["registry": "nct", "id": "NCT07264075"], ["registry": "ctis", "id": "2025-522996-27-00"],
+            ["registry": "sponsor", "id": "GORTEC 2024-04"],
+        ],
+        "sponsor": "Akeso Biopharma Co., Ltd.",
+        "collaborators": ["Summit Therapeutics", "Groupe Oncologie Radiotherapie Tete et Cou"],
         "phases": ["phase-3"], "conditions": ["HNSCC"], "primaryEndpoints": ["OS"],
         "enrollment": ["count": 780, "type": "estimated"], "design": ["allocation": "randomized", "masking": "none"],
     ]
@@ -49,7 +52,8 @@ final class LogTests: StoreTestCase {
         // The same after reopening the file.
         try reopen()
         XCTAssertEqual(try store.status("HARMONi-2")?.summary.version, 2)
-        XCTAssertEqual(try append("HARMONi-2", .readout, "2025", ["kind": "final", "outcome": "positive"]).event.seq, 4)
+        XCTAssertEqual(
+            try append("HARMONi-2", .readout, "2025", ["kind": "final", "outcome": "positive"]).event.seq, 4)
     }
 
     /// Replays and rebuilds read results only down to their endpoints' names
@@ -66,7 +70,9 @@ final class LogTests: StoreTestCase {
         try append(nil, .corrected, "2024-09", ["target": 3, "reason": "venue added", "payload": .object(corrected)])
         let before = try XCTUnwrap(try store.status("HARMONi-2"))
         func hazardRatio(_ view: TrialView) -> Double? {
-            for e in view.timeline { if case .interimAnalysis(let i) = e.payload { return i.results.first?.hazardRatio?.value } }
+            for e in view.timeline {
+                if case .interimAnalysis(let i) = e.payload { return i.results.first?.hazardRatio?.value }
+            }
             return nil
         }
         XCTAssertEqual(hazardRatio(before), 0.51)
@@ -85,7 +91,10 @@ final class LogTests: StoreTestCase {
 
     func testAnyIdentifierFindsTheTrial() throws {
         try append("ILLUMINE", .registered, "2025-12-04", illumine)
-        for name in ["ILLUMINE", "illumine", "NCT07264075", "nct07264075", "2025-522996-27-00", "GORTEC 2024-04", "gortec 2024-04"] {
+        for name in [
+            "ILLUMINE", "illumine", "NCT07264075", "nct07264075", "2025-522996-27-00", "GORTEC 2024-04",
+            "gortec 2024-04",
+        ] {
             XCTAssertEqual(try store.resolve(name), "ILLUMINE", name)
         }
         XCTAssertNil(try store.resolve("NCT00000000"))
@@ -96,10 +105,16 @@ final class LogTests: StoreTestCase {
     }
 
     func testATrialFirstKnownByAcronymGainsItsNCTNumber() throws {
-        try append("HARMONi-6", .interimAnalysis, "2025-04", ["analysis": "first interim", "endpoints": ["PFS"], "outcome": "met"])
+        try append(
+            "HARMONi-6", .interimAnalysis, "2025-04",
+            ["analysis": "first interim", "endpoints": ["PFS"], "outcome": "met"])
         XCTAssertNil(try store.resolve("NCT05840016"))
-        try append("HARMONi-6", .registered, "2025-05", ["title": "HARMONi-6", "acronym": "HARMONi-6",
-                                                          "identifiers": [["registry": "nct", "id": "NCT05840016"]]])
+        try append(
+            "HARMONi-6", .registered, "2025-05",
+            [
+                "title": "HARMONi-6", "acronym": "HARMONi-6",
+                "identifiers": [["registry": "nct", "id": "NCT05840016"]],
+            ])
         XCTAssertEqual(try store.resolve("NCT05840016"), "HARMONi-6")
         XCTAssertEqual(try store.status("NCT05840016")?.timeline.count, 2)
     }
@@ -114,13 +129,19 @@ final class LogTests: StoreTestCase {
     func testExpectedVersion() throws {
         try append("HARMONi-A", .statusChanged, "2022", ["status": "recruiting"], expectedVersion: 0)
         try append("HARMONi-A", .statusChanged, "2023", ["status": "active-not-recruiting"], expectedVersion: 1)
-        try assertRefused(try event("HARMONi-A", .readout, "2024", ["kind": "primary", "outcome": "positive"], expectedVersion: 1)) {
+        try assertRefused(
+            try event("HARMONi-A", .readout, "2024", ["kind": "primary", "outcome": "positive"], expectedVersion: 1)
+        ) {
             $0 == .wrongExpectedVersion(trial: "HARMONi-A", expected: 1, current: 2)
         }
-        try assertRefused(try event("HARMONi-B", .readout, "2024", ["kind": "primary", "outcome": "positive"], expectedVersion: 3)) {
+        try assertRefused(
+            try event("HARMONi-B", .readout, "2024", ["kind": "primary", "outcome": "positive"], expectedVersion: 3)
+        ) {
             $0 == .wrongExpectedVersion(trial: "HARMONi-B", expected: 3, current: 0)
         }
-        XCTAssertEqual(AppendError.wrongExpectedVersion(trial: "HARMONi-A", expected: 1, current: 2).description, "HARMONi-A is at version 2, not 1")
+        XCTAssertEqual(
+            AppendError.wrongExpectedVersion(trial: "HARMONi-A", expected: 1, current: 2).description,
+            "HARMONi-A is at version 2, not 1")
     }
 
     func testIdempotentEventIDs() throws {
@@ -129,18 +150,21 @@ final class LogTests: StoreTestCase {
         try append("HARMONi-A", .presented, "2024", ["venue": "ASCO 2024", "abstract": "8508"])
         // The same id and content: the first result, nothing written.
         let before = try snapshot()
-        let again = try append("HARMONi-A", .readout, "2024", ["kind": "primary", "outcome": "positive"], id: id.uppercased())
+        let again = try append(
+            "HARMONi-A", .readout, "2024", ["kind": "primary", "outcome": "positive"], id: id.uppercased())
         XCTAssertTrue(again.replayed)
         XCTAssertEqual(again.event, first.event)
         XCTAssertEqual(try snapshot(), before)
         // The same id, other content: refused, naming the first event.
-        try assertRefused(try event("HARMONi-A", .readout, "2024", ["kind": "primary", "outcome": "negative"], id: id)) {
+        try assertRefused(try event("HARMONi-A", .readout, "2024", ["kind": "primary", "outcome": "negative"], id: id))
+        {
             $0 == .idConflict(id: id, seq: 1)
         }
     }
 
     func testContradictionsAreRefusedAndTheLogIsUnchanged() throws {
-        try append("NCT00973089", .statusChanged, "2009-09", ["status": "withdrawn", "whyStopped": "Study was not initiated"])
+        try append(
+            "NCT00973089", .statusChanged, "2009-09", ["status": "withdrawn", "whyStopped": "Study was not initiated"])
         try assertRefused(try event("NCT00973089", .readout, "2010", ["kind": "primary", "outcome": "positive"])) {
             if case .contradiction(let v) = $0 { return v.reason.contains("withdrawn") }
             return false
@@ -159,7 +183,9 @@ final class LogTests: StoreTestCase {
 
     func testCorrectionsAndRetractionsKeepTheOriginal() throws {
         try append("NCT02552212", .statusChanged, "2018-06", ["status": "completed"])
-        let fix = try append(nil, .corrected, "2018-07", ["target": 1, "reason": "registry error", "payload": ["status": "active-not-recruiting"]])
+        let fix = try append(
+            nil, .corrected, "2018-07",
+            ["target": 1, "reason": "registry error", "payload": ["status": "active-not-recruiting"]])
         XCTAssertEqual(fix.event.trial, "NCT02552212")
         XCTAssertEqual(fix.trial.status, .activeNotRecruiting)
         try append("NCT02552212", .statusChanged, "2019-01", ["status": "recruiting"])  // allowed now
@@ -181,8 +207,12 @@ final class LogTests: StoreTestCase {
             if case .notAmendable(4, let why) = $0 { return why.contains("retracted event") }
             return false
         }
-        try assertRefused(try event(nil, .retracted, "2019-02", ["target": 99, "reason": "x"])) { $0 == .noSuchEvent(seq: 99) }
-        try assertRefused(try event(nil, .corrected, "2019-02", ["target": 1, "reason": "x", "payload": ["status": "paused"]])) {
+        try assertRefused(try event(nil, .retracted, "2019-02", ["target": 99, "reason": "x"])) {
+            $0 == .noSuchEvent(seq: 99)
+        }
+        try assertRefused(
+            try event(nil, .corrected, "2019-02", ["target": 1, "reason": "x", "payload": ["status": "paused"]])
+        ) {
             if case .invalid(let v) = $0 { return v.field == "payload.payload.status" }
             return false
         }
@@ -209,7 +239,8 @@ final class LogTests: StoreTestCase {
     }
 
     func testOverdueIsWrittenOnce() throws {
-        let x = try append("HARMONi-6", .milestoneExpected, "2026-06-02", ["milestone": "presented:ESMO", "window": "2026-10"])
+        let x = try append(
+            "HARMONi-6", .milestoneExpected, "2026-06-02", ["milestone": "presented:ESMO", "window": "2026-10"])
         try append("HARMONi-6", .milestoneOverdue, "2026-11-01", ["expected": .int(x.event.seq)])
         try assertRefused(try event("HARMONi-6", .milestoneOverdue, "2026-11-02", ["expected": .int(x.event.seq)])) {
             if case .contradiction(let v) = $0 { return v.reason.contains("already overdue") }

@@ -16,9 +16,13 @@ final class OpeningTests: StoreTestCase {
 
     override func setUpWithError() throws {
         try super.setUpWithError()
-        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: "/usr/bin/sqlite3"), "needs the sqlite3 shell (apt-get install sqlite3; .ci/run installs it)")
+        try XCTSkipUnless(
+            FileManager.default.isExecutableFile(atPath: "/usr/bin/sqlite3"),
+            "needs the sqlite3 shell (apt-get install sqlite3; .ci/run installs it)")
         try append("HARMONi-2", .statusChanged, "2022-10", ["status": "recruiting"])
-        try append("HARMONi-6", .interimAnalysis, "2025-04", ["analysis": "first interim", "endpoints": ["PFS"], "outcome": "met"])
+        try append(
+            "HARMONi-6", .interimAnalysis, "2025-04",
+            ["analysis": "first interim", "endpoints": ["PFS"], "outcome": "met"])
         try store.close()
         store = nil
     }
@@ -49,7 +53,8 @@ final class OpeningTests: StoreTestCase {
     }
 
     func testADatabaseOfANewerTrialtrackIsRefusedUnchanged() throws {
-        let r = try sqlite3("INSERT INTO schema_migrations VALUES ('0099_future_feature', 'x', '2027-01-01T00:00:00Z');")
+        let r = try sqlite3(
+            "INSERT INTO schema_migrations VALUES ('0099_future_feature', 'x', '2027-01-01T00:00:00Z');")
         XCTAssertEqual(r.status, 0, "\(r)")
         try assertRefusedUnchanged {
             XCTAssertEqual($0 as? StoreError, .newerDatabase(identifier: "0099_future_feature"))
@@ -68,21 +73,32 @@ final class OpeningTests: StoreTestCase {
     /// every byte as it was.
     func testAnotherApplicationsDatabaseIsRefusedUnchanged() throws {
         let other = directory.appendingPathComponent("billing.db").path
-        let made = try sqlite3("CREATE TABLE invoices (id INTEGER PRIMARY KEY, total REAL); INSERT INTO invoices VALUES (1, 99.5);", on: other)
+        let made = try sqlite3(
+            "CREATE TABLE invoices (id INTEGER PRIMARY KEY, total REAL); INSERT INTO invoices VALUES (1, 99.5);",
+            on: other)
         XCTAssertEqual(made.status, 0, "\(made)")
         try assertRefusedUnchanged(other) {
-            XCTAssertEqual("\($0)", "\(other) is not a trialtrack database (application_id 0x00000000, tables: invoices); give another --database")
+            XCTAssertEqual(
+                "\($0)",
+                "\(other) is not a trialtrack database (application_id 0x00000000, tables: invoices); give another --database"
+            )
         }
         XCTAssertEqual(try sqlite3("SELECT name FROM sqlite_master ORDER BY 1;", on: other).out, "invoices\n")
 
         // Its own mark, or trialtrack's tables under another application's mark: refused too.
         XCTAssertEqual(try sqlite3("PRAGMA application_id = 1179403647;", on: other).status, 0)
         try assertRefusedUnchanged(other) {
-            XCTAssertTrue("\($0)".hasSuffix("is not a trialtrack database (application_id 0x464C457F, tables: invoices); give another --database"), "\($0)")
+            XCTAssertTrue(
+                "\($0)".hasSuffix(
+                    "is not a trialtrack database (application_id 0x464C457F, tables: invoices); give another --database"
+                ), "\($0)")
         }
         XCTAssertEqual(try sqlite3("PRAGMA application_id = 1179403647;").status, 0)
         try assertRefusedUnchanged {
-            XCTAssertTrue("\($0)".contains("is not a trialtrack database (application_id 0x464C457F, tables: event_counts, events, expectations, follow_sync, follows, projection_backfill and"), "\($0)")
+            XCTAssertTrue(
+                "\($0)".contains(
+                    "is not a trialtrack database (application_id 0x464C457F, tables: event_counts, events, expectations, follow_sync, follows, projection_backfill and"
+                ), "\($0)")
         }
     }
 
@@ -96,11 +112,13 @@ final class OpeningTests: StoreTestCase {
         XCTAssertEqual(EventStore.applicationID, 0x5452_544B)
 
         let old = directory.appendingPathComponent("old.db").path
-        try FileManager.default.copyItem(atPath: Repository.path("Tests/TrialStoreTests/Fixtures/schema-0001.db"), toPath: old)
+        try FileManager.default.copyItem(
+            atPath: Repository.path("Tests/TrialStoreTests/Fixtures/schema-0001.db"), toPath: old)
         XCTAssertEqual(try applicationID(old), "0")
         try EventStore(path: old).close()
         XCTAssertEqual(try applicationID(old), "\(0x5452_544B)")
-        XCTAssertEqual(try sqlite3("SELECT COUNT(*) FROM schema_migrations;", on: old).out, "\(embeddedMigrations.count)\n")
+        XCTAssertEqual(
+            try sqlite3("SELECT COUNT(*) FROM schema_migrations;", on: old).out, "\(embeddedMigrations.count)\n")
 
         // An empty file, or a database without tables, is trialtrack's to make.
         let empty = directory.appendingPathComponent("empty.db").path
@@ -192,7 +210,8 @@ final class FullDiskTests: StoreTestCase {
         var c = StoreConfiguration()
         c.clock = { [clock] in clock.next() }
         var store = try EventStore(path: file, configuration: c)
-        _ = try store.append(try event("HARMONi-2", .statusChanged, "2022-10", ["status": "recruiting"]), recordedBy: "t")
+        _ = try store.append(
+            try event("HARMONi-2", .statusChanged, "2022-10", ["status": "recruiting"]), recordedBy: "t")
         var holder: OpaquePointer?
         XCTAssertEqual(sqlite3_open_v2(file, &holder, SQLITE_OPEN_READWRITE, nil), SQLITE_OK)
         XCTAssertEqual(sqlite3_exec(holder, "SELECT COUNT(*) FROM events", nil, nil, nil), SQLITE_OK)

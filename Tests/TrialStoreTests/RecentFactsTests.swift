@@ -20,17 +20,23 @@ final class RecentFactsTests: StoreTestCase {
             XCTAssertEqual(try store.status(summary.key), fold.view, "trial \(summary.key)", file: file, line: line)
         }
         try store.rebuild()
-        XCTAssertEqual(try snapshot(projectionsOnly: true), incremental, "rebuild differs from incremental projections", file: file, line: line)
+        XCTAssertEqual(
+            try snapshot(projectionsOnly: true), incremental, "rebuild differs from incremental projections",
+            file: file, line: line)
     }
 
     /// Event `k` of a long history, dated `occurred`.
     func historyEvent(_ trial: String, _ k: Int, _ occurred: String) throws -> NewEvent {
         switch k % 5 {
         case 1: return try event(trial, .statusChanged, occurred, ["status": "recruiting"])
-        case 2: return try event(trial, .enrollmentUpdated, occurred, ["count": .int(Int64(100 + k)), "type": "estimated"])
+        case 2:
+            return try event(trial, .enrollmentUpdated, occurred, ["count": .int(Int64(100 + k)), "type": "estimated"])
         case 3: return try event(trial, .presented, occurred, ["venue": .string("ASCO \(k)")])
-        case 4: return try event(trial, .readout, occurred, ["kind": "topline", "outcome": "positive", "endpoints": ["PFS"]])
-        default: return try event(trial, .datesUpdated, occurred, ["start": ["date": .string(occurred), "type": "actual"]])
+        case 4:
+            return try event(
+                trial, .readout, occurred, ["kind": "topline", "outcome": "positive", "endpoints": ["PFS"]])
+        default:
+            return try event(trial, .datesUpdated, occurred, ["start": ["date": .string(occurred), "type": "actual"]])
         }
     }
 
@@ -38,9 +44,13 @@ final class RecentFactsTests: StoreTestCase {
 
     /// A trial of `n` events one a day from 2020, then forecasts made on 2026-11-20.
     func makeLongTrial(_ trial: String, events n: Int) throws {
-        try append(trial, .registered, "2020-01-01", ["title": "A trial", "identifiers": [["registry": "nct", "id": "NCT05499390"]]])
+        try append(
+            trial, .registered, "2020-01-01",
+            ["title": "A trial", "identifiers": [["registry": "nct", "id": "NCT05499390"]]])
         let history = try (1..<n).map { try historyEvent(trial, $0, day($0)) }
-        for r in try store.append(groups: history.map { [$0] }, recordedBy: "t") { if case .failure(let e) = r { throw e } }
+        for r in try store.append(groups: history.map { [$0] }, recordedBy: "t") {
+            if case .failure(let e) = r { throw e }
+        }
         try append(trial, .milestoneExpected, "2026-11-20", ["milestone": "readout:OS", "window": "2027"])
         try append(trial, .milestoneExpected, "2026-11-20", ["milestone": "presented:ESMO", "window": "2027-H2"])
         try append(trial, .milestoneExpected, "2026-11-20", ["milestone": "regulatory-submission", "window": "2027"])
@@ -51,9 +61,12 @@ final class RecentFactsTests: StoreTestCase {
         let before = store.writer.paths
         // One group of 200 events dated before the forecasts: each sorts before their facts.
         let backfill = try (0..<200).map { try historyEvent("HARMONi-6", $0, day($0 / 2, from: "2023-01-01")) }
-        guard case .success = try store.append(groups: [backfill], recordedBy: "t")[0] else { return XCTFail("refused") }
+        guard case .success = try store.append(groups: [backfill], recordedBy: "t")[0] else {
+            return XCTFail("refused")
+        }
         // Facts among the last few, at the same date as one and between two.
-        try append("HARMONi-6", .readout, "2023-04-08", ["kind": "primary", "outcome": "positive", "endpoints": ["OS"]])
+        try append(
+            "HARMONi-6", .readout, "2023-04-08", ["kind": "primary", "outcome": "positive", "endpoints": ["OS"]])
         try append("HARMONi-6", .statusChanged, "2023-04-10", ["status": "active-not-recruiting"])
         // And after the forecasts: an OS readout meets its forecast, in world order.
         try append("HARMONi-6", .readout, "2026-11-21", ["kind": "final", "outcome": "positive", "endpoints": ["OS"]])
@@ -89,14 +102,20 @@ final class RecentFactsTests: StoreTestCase {
     func testAMergedFactIsCheckedAgainstTheRecentFactsAfterIt() throws {
         try makeLongTrial("HARMONi-6", events: 100)
         try append("HARMONi-6", .enrollmentUpdated, "2026-11-20", ["count": 400, "type": "actual"])
-        let group = [try historyEvent("HARMONi-6", 2, "2026-01-01"), try event("HARMONi-6", .statusChanged, "2026-02-01", ["status": "withdrawn"])]
+        let group = [
+            try historyEvent("HARMONi-6", 2, "2026-01-01"),
+            try event("HARMONi-6", .statusChanged, "2026-02-01", ["status": "withdrawn"]),
+        ]
         let snapshotBefore = try snapshot()
-        guard case .failure(let e) = try store.append(groups: [group], recordedBy: "t")[0] else { return XCTFail("accepted") }
+        guard case .failure(let e) = try store.append(groups: [group], recordedBy: "t")[0] else {
+            return XCTFail("accepted")
+        }
         XCTAssertEqual(e.index, 1)
         guard case .contradiction = e.error else { return XCTFail("\(e.error)") }
         XCTAssertEqual(try snapshot(), snapshotBefore)
         // Merged into a transaction whose earlier group was refused: the cache was put back.
-        let results = try store.append(groups: [group, [try historyEvent("HARMONi-6", 3, "2026-03-01")]], recordedBy: "t")
+        let results = try store.append(
+            groups: [group, [try historyEvent("HARMONi-6", 3, "2026-03-01")]], recordedBy: "t")
         guard case .failure = results[0], case .success = results[1] else { return XCTFail("\(results)") }
         try assertProjectionsEqualARebuild()
     }

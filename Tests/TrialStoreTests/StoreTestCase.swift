@@ -25,8 +25,10 @@ class StoreTestCase: XCTestCase {
         try? FileManager.default.removeItem(at: directory)
     }
 
-    func open(cacheCapacity: Int = 10_000, aliasCacheCapacity: Int = 100_000, rebuildSplitEvents: Int64 = 10_000,
-              rebuildRowsPerStatement: Int = 32) throws -> EventStore {
+    func open(
+        cacheCapacity: Int = 10_000, aliasCacheCapacity: Int = 100_000, rebuildSplitEvents: Int64 = 10_000,
+        rebuildRowsPerStatement: Int = 32
+    ) throws -> EventStore {
         var c = StoreConfiguration()
         c.foldCacheCapacity = cacheCapacity
         c.aliasCacheCapacity = aliasCacheCapacity
@@ -37,15 +39,22 @@ class StoreTestCase: XCTestCase {
         return try EventStore(path: path, configuration: c)
     }
 
-    func reopen(cacheCapacity: Int = 10_000, aliasCacheCapacity: Int = 100_000, rebuildSplitEvents: Int64 = 10_000,
-                rebuildRowsPerStatement: Int = 32) throws {
+    func reopen(
+        cacheCapacity: Int = 10_000, aliasCacheCapacity: Int = 100_000, rebuildSplitEvents: Int64 = 10_000,
+        rebuildRowsPerStatement: Int = 32
+    ) throws {
         try store.close()
-        store = try open(cacheCapacity: cacheCapacity, aliasCacheCapacity: aliasCacheCapacity, rebuildSplitEvents: rebuildSplitEvents,
-                         rebuildRowsPerStatement: rebuildRowsPerStatement)
+        store = try open(
+            cacheCapacity: cacheCapacity, aliasCacheCapacity: aliasCacheCapacity,
+            rebuildSplitEvents: rebuildSplitEvents,
+            rebuildRowsPerStatement: rebuildRowsPerStatement)
     }
 
     /// Builds and validates an event of the contract.
-    func event(_ trial: String?, _ type: EventType, _ occurred: String, _ payload: JSONValue, id: String? = nil, expectedVersion: Int64? = nil, source: String? = nil) throws -> NewEvent {
+    func event(
+        _ trial: String?, _ type: EventType, _ occurred: String, _ payload: JSONValue, id: String? = nil,
+        expectedVersion: Int64? = nil, source: String? = nil
+    ) throws -> NewEvent {
         var o = JSONObject()
         if let trial { o["trial"] = .string(trial) }
         o["type"] = .string(type.rawValue)
@@ -58,16 +67,25 @@ class StoreTestCase: XCTestCase {
     }
 
     @discardableResult
-    func append(_ trial: String?, _ type: EventType, _ occurred: String, _ payload: JSONValue, id: String? = nil, expectedVersion: Int64? = nil) throws -> AppendOutcome {
-        try store.append(try event(trial, type, occurred, payload, id: id, expectedVersion: expectedVersion), recordedBy: "tester (uid 1000)")
+    func append(
+        _ trial: String?, _ type: EventType, _ occurred: String, _ payload: JSONValue, id: String? = nil,
+        expectedVersion: Int64? = nil
+    ) throws -> AppendOutcome {
+        try store.append(
+            try event(trial, type, occurred, payload, id: id, expectedVersion: expectedVersion),
+            recordedBy: "tester (uid 1000)")
     }
 
     /// Asserts the append is refused with an error matching `check`, and that the log and
     /// projections are exactly as before.
-    func assertRefused(_ e: NewEvent, file: StaticString = #filePath, line: UInt = #line, _ check: (AppendError) -> Bool) throws {
+    func assertRefused(
+        _ e: NewEvent, file: StaticString = #filePath, line: UInt = #line, _ check: (AppendError) -> Bool
+    ) throws {
         let before = try snapshot()
         XCTAssertThrowsError(try store.append(e, recordedBy: "tester"), file: file, line: line) { error in
-            guard let a = error as? AppendError else { return XCTFail("not an AppendError: \(error)", file: file, line: line) }
+            guard let a = error as? AppendError else {
+                return XCTFail("not an AppendError: \(error)", file: file, line: line)
+            }
             XCTAssertTrue(check(a), "unexpected: \(a)", file: file, line: line)
             XCTAssertFalse(a.description.contains("\n"), file: file, line: line)
         }
@@ -76,8 +94,11 @@ class StoreTestCase: XCTestCase {
 
     /// Every row of the log and the projections, as text.
     func snapshot(projectionsOnly: Bool = false) throws -> [String: [String]] {
-        let tables = (projectionsOnly ? [] : ["events"]) + ["trials", "registrations", "trial_aliases", "timeline", "expectations", "event_counts", "trial_count",
-                                                          "trial_terms"]
+        let tables =
+            (projectionsOnly ? [] : ["events"]) + [
+                "trials", "registrations", "trial_aliases", "timeline", "expectations", "event_counts", "trial_count",
+                "trial_terms",
+            ]
         return try store.pool.read { db in
             var out: [String: [String]] = [:]
             for t in tables {

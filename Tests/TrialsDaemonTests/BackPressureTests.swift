@@ -18,7 +18,9 @@ final class BackPressureTests: XCTestCase {
         var sentBytes = 0
         let total = frame.count * count
         while sentBytes < total {
-            let n = batch.withUnsafeBytes { send(fd, $0.baseAddress, min(batch.count, total - sentBytes), Int32(MSG_NOSIGNAL)) }
+            let n = batch.withUnsafeBytes {
+                send(fd, $0.baseAddress, min(batch.count, total - sentBytes), Int32(MSG_NOSIGNAL))
+            }
             if n > 0 {
                 sentBytes += n
                 continue
@@ -49,8 +51,16 @@ final class BackPressureTests: XCTestCase {
         let baseline = daemon.residentKiB
         let kinds: [(name: String, frame: String, count: Int)] = [
             ("malformed frames", "x", 3_000_000),
-            ("refused appends", #"{"method":"org.trialtrack.Trials.Append","parameters":{"event":{"trial":"HARMONi-2","type":"status-changed","occurred":"2024","payload":{"status":"paused"}}}}"#, 500_000),
-            ("valid appends", #"{"method":"org.trialtrack.Trials.Append","parameters":{"event":{"trial":"HARMONi-2","type":"presented","occurred":"2024","payload":{"venue":"ASCO"}}}}"#, 50_000),
+            (
+                "refused appends",
+                #"{"method":"org.trialtrack.Trials.Append","parameters":{"event":{"trial":"HARMONi-2","type":"status-changed","occurred":"2024","payload":{"status":"paused"}}}}"#,
+                500_000
+            ),
+            (
+                "valid appends",
+                #"{"method":"org.trialtrack.Trials.Append","parameters":{"event":{"trial":"HARMONi-2","type":"presented","occurred":"2024","payload":{"venue":"ASCO"}}}}"#,
+                50_000
+            ),
             ("status calls", #"{"method":"org.trialtrack.Trials.Status","parameters":{"trial":"HARMONi-2"}}"#, 500_000),
         ]
         for kind in kinds {
@@ -61,8 +71,12 @@ final class BackPressureTests: XCTestCase {
             let started = Date()
             XCTAssertNotNil(try other.trials("Stats")["events"], kind.name)
             let waited = Date().timeIntervalSince(started)
-            XCTAssertLessThan(held - baseline, 64 * 1024, "\(kind.name): \(sent) frames sent unread took trialsd from \(baseline) to \(held) KiB")
-            XCTAssertLessThan(sent, kind.count, "\(kind.name): trialsd read all \(kind.count) frames without their replies being read")
+            XCTAssertLessThan(
+                held - baseline, 64 * 1024,
+                "\(kind.name): \(sent) frames sent unread took trialsd from \(baseline) to \(held) KiB")
+            XCTAssertLessThan(
+                sent, kind.count, "\(kind.name): trialsd read all \(kind.count) frames without their replies being read"
+            )
             XCTAssertLessThan(waited, 5, "\(kind.name): another client waited \(waited) s")
             close(fd)
         }

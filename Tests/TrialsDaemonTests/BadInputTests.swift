@@ -26,9 +26,19 @@ final class BadInputTests: XCTestCase {
             ("a string", Array("\"Status\"".utf8), "must be a JSON object"),
             ("no method", Array(#"{"parameters": {}}"#.utf8), "no \"method\""),
             ("method not a string", Array(#"{"method": 7}"#.utf8), "no \"method\""),
-            ("parameters not an object", Array(#"{"method": "org.trialtrack.Trials.Status", "parameters": [1]}"#.utf8), "\"parameters\" must be an object"),
-            ("unknown field", Array(#"{"method": "org.trialtrack.Trials.Status", "colour": "red"}"#.utf8), "unknown field 'colour'"),
-            ("more not a boolean", Array(#"{"method": "org.trialtrack.Trials.Status", "more": "yes"}"#.utf8), "\"more\" must be a boolean"),
+            (
+                "parameters not an object",
+                Array(#"{"method": "org.trialtrack.Trials.Status", "parameters": [1]}"#.utf8),
+                "\"parameters\" must be an object"
+            ),
+            (
+                "unknown field", Array(#"{"method": "org.trialtrack.Trials.Status", "colour": "red"}"#.utf8),
+                "unknown field 'colour'"
+            ),
+            (
+                "more not a boolean", Array(#"{"method": "org.trialtrack.Trials.Status", "more": "yes"}"#.utf8),
+                "\"more\" must be a boolean"
+            ),
             ("binary garbage", (0..<300).map { UInt8(1 + ($0 * 37) % 255) }, "malformed JSON"),
             ("invalid UTF-8", [0x22, 0xC3, 0x28, 0x22], "malformed JSON"),
             ("an empty message", [], "malformed JSON"),
@@ -57,7 +67,9 @@ final class BadInputTests: XCTestCase {
         // Closed after the error: an end of input, or a reset when trialsd closed with the
         // message's tail still unread (the kernel then resets an AF_UNIX connection).
         let closed: Bool
-        do { closed = try c.receive() == nil } catch { closed = "\(error)".hasSuffix(String(cString: strerror(ECONNRESET))) }
+        do { closed = try c.receive() == nil } catch {
+            closed = "\(error)".hasSuffix(String(cString: strerror(ECONNRESET)))
+        }
         XCTAssertTrue(closed, "the connection is closed after the error")
         try assertStillServes(bystander)
         // A message with its NUL within the limit is fine, however large.
@@ -71,7 +83,8 @@ final class BadInputTests: XCTestCase {
         let bystander = try server.connect()
         for _ in 0..<20 {
             let c = try server.connect()
-            try c.sendRaw(Array(#"{"method": "org.trialtrack.Trials.Append", "parameters": {"event": {"trial": "X", "ty"#.utf8))
+            try c.sendRaw(
+                Array(#"{"method": "org.trialtrack.Trials.Append", "parameters": {"event": {"trial": "X", "ty"#.utf8))
             c.close()
         }
         try assertStillServes(bystander)
@@ -107,7 +120,9 @@ final class BoundedMemoryTests: XCTestCase {
         }
         try probe.trials("Stats")
         let after = daemon.residentKiB
-        XCTAssertLessThan(after - before, 24 * 1024,
-                          "the daemon kept what it should have dropped: \(before) KiB resident before, \(after) KiB after 60 MiB of garbage")
+        XCTAssertLessThan(
+            after - before, 24 * 1024,
+            "the daemon kept what it should have dropped: \(before) KiB resident before, \(after) KiB after 60 MiB of garbage"
+        )
     }
 }

@@ -68,7 +68,8 @@ final class ConnectionHandlerTests: XCTestCase {
 
     /// The next reply written, parsed; runs the loop's tasks (the writer's hops, flushes) until
     /// one comes, for at most 30 s.
-    private func nextReply(_ what: String, file: StaticString = #filePath, line: UInt = #line) async throws -> JSONValue {
+    private func nextReply(_ what: String, file: StaticString = #filePath, line: UInt = #line) async throws -> JSONValue
+    {
         let deadline = ContinuousClock.now + .seconds(30)
         while ContinuousClock.now < deadline {
             await channel.testingEventLoop.run()
@@ -93,7 +94,8 @@ final class ConnectionHandlerTests: XCTestCase {
     func testPipelinedCallsAreAnsweredInOrder() async throws {
         // Three appends, then a read that must see them, in one read of the socket.
         var messages = (0..<3).map { i in
-            call("Append", JSONObject([("event", event("HARMONi-2", "presented", "2024", ["venue": .string("M\(i)")]))]))
+            call(
+                "Append", JSONObject([("event", event("HARMONi-2", "presented", "2024", ["venue": .string("M\(i)")]))]))
         }
         messages.append(call("Status", JSONObject([("trial", "HARMONi-2")])))
         try await send(messages)

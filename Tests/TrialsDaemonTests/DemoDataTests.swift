@@ -57,7 +57,8 @@ final class DemoDataTests: XCTestCase {
             let line = i + 1
             XCTAssertNoThrow(try NewEvent(json: e, today: today), "line \(line)")
             let source = e["source"]?.stringValue ?? ""
-            XCTAssertTrue(Self.pages.contains { source.contains($0) }, "line \(line): the source names no page: \(source)")
+            XCTAssertTrue(
+                Self.pages.contains { source.contains($0) }, "line \(line): the source names no page: \(source)")
             XCTAssertNotNil(e["id"]?.stringValue, "line \(line): no idempotency id")
             let trial = try XCTUnwrap(e["trial"]?.stringValue, "line \(line)")
             if e["type"] == "registered" { registered.insert(trial) }
@@ -67,9 +68,12 @@ final class DemoDataTests: XCTestCase {
             XCTAssertLessThanOrEqual(occurred.start, try XCTUnwrap(Day("2026-11-22")), "line \(line)")
         }
         XCTAssertEqual(Set(events.compactMap { $0["id"]?.stringValue }).count, events.count, "ids are unique")
-        XCTAssertEqual(registered, [
-            "HARMONi-2", "HARMONi-6", "HARMONi-A", "Pragmatica-Lung", "NCT03425006", "NCT04911166", "NCT06472245", "ILLUMINE",
-        ])
+        XCTAssertEqual(
+            registered,
+            [
+                "HARMONi-2", "HARMONi-6", "HARMONi-A", "Pragmatica-Lung", "NCT03425006", "NCT04911166", "NCT06472245",
+                "ILLUMINE",
+            ])
     }
 
     func testTheSeedLoadsEveryEventInFileOrder() throws {
@@ -79,7 +83,8 @@ final class DemoDataTests: XCTestCase {
         let logged = (reply["events"]?.arrayValue ?? []).filter { $0["type"] != "milestone-overdue" }
         XCTAssertEqual(logged.count, file.count)
         XCTAssertEqual(logged.compactMap { $0["id"]?.stringValue }, file.compactMap { $0["id"]?.stringValue })
-        XCTAssertEqual(logged.compactMap { $0["occurred"]?.stringValue }, file.compactMap { $0["occurred"]?.stringValue })
+        XCTAssertEqual(
+            logged.compactMap { $0["occurred"]?.stringValue }, file.compactMap { $0["occurred"]?.stringValue })
         let all = try server.connect().trials("Status")
         XCTAssertEqual(all["trials"]?.arrayValue?.count, 8)
     }
@@ -145,7 +150,8 @@ final class DemoDataTests: XCTestCase {
     func testUpcomingListsHarmoni6sSubmissionIn2027() throws {
         let reply = try server.connect().trials("Upcoming", ["within": 3650])
         let milestones = reply["milestones"]?.arrayValue ?? []
-        let submission = try XCTUnwrap(milestones.first { $0["name"] == "HARMONi-6" && $0["milestone"] == "regulatory-submission" })
+        let submission = try XCTUnwrap(
+            milestones.first { $0["name"] == "HARMONi-6" && $0["milestone"] == "regulatory-submission" })
         XCTAssertEqual(submission["window"], "2027")
         XCTAssertEqual(submission["madeOn"], "2026-06-02")
         XCTAssertTrue(milestones.contains { $0["name"] == "HARMONi-6" && $0["milestone"] == "presented:ESMO" })

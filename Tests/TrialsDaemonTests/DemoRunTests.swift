@@ -34,7 +34,10 @@ final class DemoRunTests: XCTestCase {
             notify = try DatagramReceiver(path: clone.path("notify-\(UUID().uuidString.prefix(6))"))
             outputPath = clone.path("run-\(UUID().uuidString.prefix(6)).out")
             process.executableURL = URL(fileURLWithPath: clone.path("demo/run"))
-            var env = ["PATH": "/usr/bin:/bin", "HOME": clone.url.path, "TRIALSD": Products.path("trialsd"), "NOTIFY_SOCKET": notify.path]
+            var env = [
+                "PATH": "/usr/bin:/bin", "HOME": clone.url.path, "TRIALSD": Products.path("trialsd"),
+                "NOTIFY_SOCKET": notify.path,
+            ]
             for (k, v) in extra { env[k] = v }
             process.environment = env
             // O_APPEND: demo/run's lines and trialsd's log, each written whole at the end.
@@ -106,7 +109,9 @@ final class DemoRunTests: XCTestCase {
         try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: make), "needs make")
         let run = try runProgram(make, ["-n", "-C", Repository.root.path, "run"], timeout: 60)
         XCTAssertEqual(run.status, 0, "\(run)")
-        XCTAssertTrue(run.out.split(separator: "\n").contains("DEMO_DIR=.build/demo demo/run"), "make run must run demo/run on .build/demo: \(run)")
+        XCTAssertTrue(
+            run.out.split(separator: "\n").contains("DEMO_DIR=.build/demo demo/run"),
+            "make run must run demo/run on .build/demo: \(run)")
         let clean = try runProgram(make, ["-n", "-C", Repository.root.path, "demo-clean"], timeout: 60)
         XCTAssertTrue(clean.out.contains("rm -rf .build/demo"), "\(clean)")
     }
@@ -120,7 +125,9 @@ final class DemoRunTests: XCTestCase {
 
         let run = try DemoRun(clone: clone)
         try run.start()
-        XCTAssertTrue(FileManager.default.fileExists(atPath: database), "no database at \(database); demo/run printed:\n\(run.output)")
+        XCTAssertTrue(
+            FileManager.default.fileExists(atPath: database),
+            "no database at \(database); demo/run printed:\n\(run.output)")
         var st = stat()
         XCTAssertEqual(lstat(socket, &st), 0, "no socket at \(socket)")
         XCTAssertEqual(st.st_mode & S_IFMT, S_IFSOCK)
@@ -131,15 +138,20 @@ final class DemoRunTests: XCTestCase {
         XCTAssertTrue(printed.contains("make demo-clean"), printed)
         // The one command it prints reaches the demo, from any directory.
         let command = try XCTUnwrap(printed.split(separator: "\n").first { $0.contains("trialctl --socket ") }, printed)
-        let words = command[command.range(of: "trialctl --socket ")!.upperBound...].split(separator: " ").map(String.init)
+        let words = command[command.range(of: "trialctl --socket ")!.upperBound...].split(separator: " ").map(
+            String.init)
         XCTAssertEqual(words.first, socket)
-        let status = try runProgram(Products.path("trialctl"), ["--socket"] + words.prefix(2), environment: ["PATH": "/usr/bin:/bin"], timeout: 60)
+        let status = try runProgram(
+            Products.path("trialctl"), ["--socket"] + words.prefix(2), environment: ["PATH": "/usr/bin:/bin"],
+            timeout: 60)
         XCTAssertEqual(status.status, 0, "\(status)")
         XCTAssertTrue(status.out.contains("HARMONi-2"), "\(status)")
-        let viaEnvironment = try runProgram(Products.path("trialctl"), ["status", "ILLUMINE"],
-                                            environment: ["PATH": "/usr/bin:/bin", "TRIALCTL_SOCKET": socket], timeout: 60)
+        let viaEnvironment = try runProgram(
+            Products.path("trialctl"), ["status", "ILLUMINE"],
+            environment: ["PATH": "/usr/bin:/bin", "TRIALCTL_SOCKET": socket], timeout: 60)
         XCTAssertEqual(viaEnvironment.status, 0, "\(viaEnvironment)")
-        let events = try VarlinkConnection(path: socket, timeout: clientTimeout).trials("Stats")["events"]?.int64Value ?? 0
+        let events =
+            try VarlinkConnection(path: socket, timeout: clientTimeout).trials("Stats")["events"]?.int64Value ?? 0
         XCTAssertGreaterThanOrEqual(events, 35, "the demo's 35 events (and the overdue marks trialsd adds)")
         XCTAssertEqual(run.stop(), 0)
 
@@ -147,8 +159,9 @@ final class DemoRunTests: XCTestCase {
         let again = try DemoRun(clone: clone)
         try again.start()
         XCTAssertTrue(again.output.contains("database \(database) (it exists: kept"), again.output)
-        XCTAssertEqual(try VarlinkConnection(path: socket, timeout: clientTimeout).trials("Stats")["events"]?.int64Value, events,
-                       "a second run recorded something")
+        XCTAssertEqual(
+            try VarlinkConnection(path: socket, timeout: clientTimeout).trials("Stats")["events"]?.int64Value, events,
+            "a second run recorded something")
         XCTAssertEqual(again.stop(), 0)
 
         XCTAssertEqual(systemStateSnapshot(), before, "/var/lib/trialsd changed")

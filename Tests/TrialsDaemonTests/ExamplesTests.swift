@@ -118,10 +118,17 @@ final class ExamplesTests: XCTestCase {
         for id in ["NCT00973089", "NCT02552212", "NCT06171568"] {
             try fake.put(Array(try Data(contentsOf: URL(fileURLWithPath: Repository.path("demo/ctgov/\(id).json")))))
         }
-        let v0 = String(decoding: try Data(contentsOf: URL(fileURLWithPath: Repository.path("Tests/Fixtures/ctgov-history/NCT04280705_history_v0.json"))), as: UTF8.self)
+        let v0 = String(
+            decoding: try Data(
+                contentsOf: URL(
+                    fileURLWithPath: Repository.path("Tests/Fixtures/ctgov-history/NCT04280705_history_v0.json"))),
+            as: UTF8.self)
         let backfilled = "NCT06388018"
         fake.putHistory(
-            backfilled, list: Array(#"{"changes":[{"version":0,"date":"2024-06-01","status":"NOT_YET_RECRUITING","moduleLabels":[]}]}"#.utf8),
+            backfilled,
+            list: Array(
+                #"{"changes":[{"version":0,"date":"2024-06-01","status":"NOT_YET_RECRUITING","moduleLabels":[]}]}"#.utf8
+            ),
             versions: [0: Array(v0.replacingOccurrences(of: "NCT04280705", with: backfilled).utf8)])
         registry = try StubRegistryServer(handler: fake.answer)
     }
@@ -134,8 +141,11 @@ final class ExamplesTests: XCTestCase {
 
     /// The environment `make run` tells a user to have: trialctl on PATH, TRIALCTL_SOCKET.
     var environment: [String: String] {
-        ["PATH": "\(Products.directory.path):/usr/bin:/bin", "HOME": dir.url.path, "NO_COLOR": "1", "TRIALCTL_SOCKET": daemon.socketPath,
-         "TRIALTRACK_CTGOV_URL": registry.root]
+        [
+            "PATH": "\(Products.directory.path):/usr/bin:/bin", "HOME": dir.url.path, "NO_COLOR": "1",
+            "TRIALCTL_SOCKET": daemon.socketPath,
+            "TRIALTRACK_CTGOV_URL": registry.root,
+        ]
     }
 
     /// Runs the examples in order, in one shell from the clone's directory (so that a variable
@@ -161,8 +171,9 @@ final class ExamplesTests: XCTestCase {
                 i=$((i + 1))
             done
             """
-        let r = try runProgram("/bin/sh", ["-c", script, "sh", Repository.root.path] + toRun.map(\.command),
-                               environment: environment, output: .separate, timeout: 600)
+        let r = try runProgram(
+            "/bin/sh", ["-c", script, "sh", Repository.root.path] + toRun.map(\.command),
+            environment: environment, output: .separate, timeout: 600)
         XCTAssertEqual(r.status, 0, "\(r)", file: file, line: line)
         func sections(_ text: String) -> [Int: String] {
             var out: [Int: String] = [:]
@@ -180,16 +191,21 @@ final class ExamplesTests: XCTestCase {
             let status = statusLine.flatMap { Int32($0.split(separator: " ").last!) }
             XCTAssertEqual(status, example.expectedStatus, "\(example):\n\(out)\(err)", file: file, line: line)
             for empty in ["0 trials listed.", "-- No events --", "0 milestones listed."] {
-                XCTAssertFalse(err.contains(empty), "\(example) shows nothing on the demo:\n\(out)\(err)", file: file, line: line)
+                XCTAssertFalse(
+                    err.contains(empty), "\(example) shows nothing on the demo:\n\(out)\(err)", file: file, line: line)
             }
         }
         // No example records what the demo already says (a second copy of a fact or forecast).
         let log = try daemon.connect().trials("Log", ["limit": 10_000])
         var seen: [String: Int64] = [:]
-        for e in log["events"]?.arrayValue ?? [] where e["type"] != "milestone-overdue" && e["type"] != "corrected" && e["type"] != "retracted" {
-            let key = [e["trial"], e["type"], e["occurred"], e["payload"]].map { $0?.canonicalText ?? "" }.joined(separator: " ")
+        for e in log["events"]?.arrayValue ?? []
+        where e["type"] != "milestone-overdue" && e["type"] != "corrected" && e["type"] != "retracted" {
+            let key = [e["trial"], e["type"], e["occurred"], e["payload"]].map { $0?.canonicalText ?? "" }.joined(
+                separator: " ")
             if let first = seen[key] {
-                XCTFail("seq \(e["seq"]?.int64Value ?? 0) records again what seq \(first) holds: \(key)", file: file, line: line)
+                XCTFail(
+                    "seq \(e["seq"]?.int64Value ?? 0) records again what seq \(first) holds: \(key)", file: file,
+                    line: line)
             }
             seen[key] = e["seq"]?.int64Value ?? 0
         }
@@ -207,25 +223,30 @@ final class ExamplesTests: XCTestCase {
 
     func testTheHelpExamplesRunAsWrittenOnTheDemo() throws {
         let trialctl = Products.path("trialctl")
-        let top = try runProgram(trialctl, ["--help"], environment: ["PATH": "/usr/bin:/bin"], output: .separate, timeout: 60)
+        let top = try runProgram(
+            trialctl, ["--help"], environment: ["PATH": "/usr/bin:/bin"], output: .separate, timeout: 60)
         // The commands, in the order `trialctl --help` lists them.
         var names: [String] = []
         var inList = false
         for line in top.out.split(separator: "\n", omittingEmptySubsequences: false) {
             if line.hasPrefix("SUBCOMMANDS:") { inList = true; continue }
-            if inList, line.hasPrefix("  "), !line.hasPrefix("   "), let name = line.split(separator: " ").first, !name.hasPrefix("See") {
+            if inList, line.hasPrefix("  "), !line.hasPrefix("   "), let name = line.split(separator: " ").first,
+                !name.hasPrefix("See")
+            {
                 names.append(String(name))
             }
         }
         XCTAssertTrue(names.contains("correct") && names.contains("record"), top.out)
         var examples = Self.helpExamples(top.out, source: "trialctl --help")
         for name in names {
-            let help = try runProgram(trialctl, ["help", name], environment: ["PATH": "/usr/bin:/bin"], output: .separate, timeout: 60)
+            let help = try runProgram(
+                trialctl, ["help", name], environment: ["PATH": "/usr/bin:/bin"], output: .separate, timeout: 60)
             XCTAssertEqual(help.status, 0, "\(help)")
             examples += Self.helpExamples(help.out, source: "trialctl help \(name)")
         }
         XCTAssertTrue(examples.contains { $0.command.hasPrefix("trialctl correct ") }, "\(examples)")
-        XCTAssertTrue(examples.contains { $0.command.hasPrefix("trialctl sync") }, "the sync's examples, against the stand-in")
+        XCTAssertTrue(
+            examples.contains { $0.command.hasPrefix("trialctl sync") }, "the sync's examples, against the stand-in")
         try run(examples)
     }
 
@@ -233,22 +254,31 @@ final class ExamplesTests: XCTestCase {
     /// The field is named as typed, not by trialsd's path inside the corrected event
     /// (`payload.payload.outcome`), with the fields the event has.
     func testACorrectionsUnknownFieldIsNamedAsTyped() throws {
-        let r = try runProgram(Products.path("trialctl"), ["correct", "17", "--reason", "the interim analysis met its endpoint", "outcome=met"],
-                               environment: environment, output: .separate, timeout: 60)
+        let r = try runProgram(
+            Products.path("trialctl"),
+            ["correct", "17", "--reason", "the interim analysis met its endpoint", "outcome=met"],
+            environment: environment, output: .separate, timeout: 60)
         XCTAssertEqual(r.status, 1, "\(r)")
-        XCTAssertEqual(r.err, "trialctl: invalid payload: outcome: unknown field (seq 17's payload, a milestone-expected, has milestone, window)\n")
+        XCTAssertEqual(
+            r.err,
+            "trialctl: invalid payload: outcome: unknown field (seq 17's payload, a milestone-expected, has milestone, window)\n"
+        )
     }
 
     /// The demo's README cites the files it was made from as external provenance: every
     /// relative link of the READMEs leads to a file of the repository.
     func testTheREADMEsRelativeLinksResolve() throws {
-        for path in ["README.md", "demo/README.md", "demo/ctgov/SOURCES.md", "docs/ARCHITECTURE.md", "benchmarks/README.md"] {
+        for path in [
+            "README.md", "demo/README.md", "demo/ctgov/SOURCES.md", "docs/ARCHITECTURE.md", "benchmarks/README.md",
+        ] {
             let text = try String(contentsOfFile: Repository.path(path), encoding: .utf8)
             let base = (Repository.path(path) as NSString).deletingLastPathComponent
             let regex = try NSRegularExpression(pattern: #"\]\(([^)#:\s]+)(#[^)]*)?\)"#)
             for m in regex.matches(in: text, range: NSRange(text.startIndex..., in: text)) {
                 let target = String(text[Range(m.range(at: 1), in: text)!])
-                XCTAssertTrue(FileManager.default.fileExists(atPath: (base as NSString).appendingPathComponent(target)), "\(path) links to \(target), which is not in the repository")
+                XCTAssertTrue(
+                    FileManager.default.fileExists(atPath: (base as NSString).appendingPathComponent(target)),
+                    "\(path) links to \(target), which is not in the repository")
             }
             if path == "demo/README.md" {
                 for external in ["trial-timeline.md", "SPEC.md"] {

@@ -34,16 +34,21 @@ final class ExportCommandsTests: XCTestCase {
     /// Runs `script` with the tests' Python on a file holding `text`; what it prints as JSON.
     func python(_ script: String, on text: String, modules: [String], suffix: String) throws -> [String: Any] {
         let python = Repository.path(".build/venv/bin/python3")
-        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: python),
-                          "needs the tests' Python environment with \(modules.joined(separator: ", ")): `make venv` makes it")
+        try XCTSkipUnless(
+            FileManager.default.isExecutableFile(atPath: python),
+            "needs the tests' Python environment with \(modules.joined(separator: ", ")): `make venv` makes it")
         let path = dir.path("input-\(UUID().uuidString)" + suffix)
         try Data(text.utf8).write(to: URL(fileURLWithPath: path))
-        let r = try runProgram(python, ["-c", "import " + modules.joined(separator: ", ") + "\n" + script, path], output: .separate, timeout: 120)
+        let r = try runProgram(
+            python, ["-c", "import " + modules.joined(separator: ", ") + "\n" + script, path], output: .separate,
+            timeout: 120)
         XCTAssertEqual(r.status, 0, "\(r)")
         return try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any], "\(r)")
     }
 
-    func json(_ r: ProgramResult) throws -> JSONValue { try JSONValue.parse(r.out.trimmingCharacters(in: .whitespacesAndNewlines)) }
+    func json(_ r: ProgramResult) throws -> JSONValue {
+        try JSONValue.parse(r.out.trimmingCharacters(in: .whitespacesAndNewlines))
+    }
 
     // MARK: upcoming --ical
 
@@ -63,27 +68,35 @@ final class ExportCommandsTests: XCTestCase {
         let cal = try python(Self.icalReader, on: r.out, modules: ["icalendar"], suffix: ".ics")
         let events = try XCTUnwrap(cal["events"] as? [[String: Any]])
         // Every forecast Upcoming lists with `all` (met, overdue and slipped ones too).
-        let all = try json(try trialctl(["upcoming", "--within", "3650", "--all", "--json"]))["milestones"]?.arrayValue ?? []
+        let all =
+            try json(try trialctl(["upcoming", "--within", "3650", "--all", "--json"]))["milestones"]?.arrayValue ?? []
         XCTAssertGreaterThan(all.count, 0)
         XCTAssertEqual(events.count, all.count)
         let uids = events.map { $0["uid"] as! String }
         XCTAssertEqual(Set(uids).count, uids.count, "UIDs are unique")
         for (m, e) in zip(all, events) {
-            XCTAssertEqual(e["uid"] as? String, "expectation-\(m["seq"]!.int64Value!)-\(m["trial"]!.stringValue!)@trialtrack")
-            let expected = ["pending": "TENTATIVE", "overdue": "TENTATIVE", "met": "CONFIRMED", "superseded": "CANCELLED"][m["state"]!.stringValue!]
+            XCTAssertEqual(
+                e["uid"] as? String, "expectation-\(m["seq"]!.int64Value!)-\(m["trial"]!.stringValue!)@trialtrack")
+            let expected = [
+                "pending": "TENTATIVE", "overdue": "TENTATIVE", "met": "CONFIRMED", "superseded": "CANCELLED",
+            ][m["state"]!.stringValue!]
             XCTAssertEqual(e["status"] as? String, expected, "\(m)")
             XCTAssertEqual(e["start"] as? String, m["windowStart"]?.stringValue, "\(m)")
         }
-        XCTAssertTrue(events.contains { ($0["status"] as? String) == "CONFIRMED" } || !all.contains { $0["state"] == "met" })
+        XCTAssertTrue(
+            events.contains { ($0["status"] as? String) == "CONFIRMED" } || !all.contains { $0["state"] == "met" })
 
         // -o: the same calendar in a file; the UIDs the same at the next export.
         let file = dir.path("catalysts.ics")
         r = try trialctl(["upcoming", "--within", "3650", "--ical", "-o", file])
         XCTAssertEqual(r.status, 0, "\(r)")
         XCTAssertEqual(r.out, "")
-        let again = try python(Self.icalReader, on: try String(contentsOfFile: file, encoding: .utf8), modules: ["icalendar"], suffix: ".ics")
+        let again = try python(
+            Self.icalReader, on: try String(contentsOfFile: file, encoding: .utf8), modules: ["icalendar"],
+            suffix: ".ics")
         XCTAssertEqual((again["events"] as? [[String: Any]])?.map { $0["uid"] as! String }, uids)
-        XCTAssertFalse(try FileManager.default.contentsOfDirectory(atPath: dir.url.path).contains { $0.contains(".tmp-") })
+        XCTAssertFalse(
+            try FileManager.default.contentsOfDirectory(atPath: dir.url.path).contains { $0.contains(".tmp-") })
 
         // --within 0: only what is open now or overdue, and earlier windows.
         r = try trialctl(["upcoming", "--within", "0", "--ical"])
@@ -112,22 +125,29 @@ final class ExportCommandsTests: XCTestCase {
         let events = try json(try trialctl(["log", "--json"]))["events"]?.arrayValue ?? []
         let entries = try XCTUnwrap(feed["entries"] as? [[String: Any]])
         XCTAssertEqual(entries.count, events.count)
-        XCTAssertEqual(entries.map { $0["id"] as! String }, events.reversed().map { "urn:uuid:" + $0["id"]!.stringValue! })
+        XCTAssertEqual(
+            entries.map { $0["id"] as! String }, events.reversed().map { "urn:uuid:" + $0["id"]!.stringValue! })
         let first = events.first!["hash"]!.stringValue!
         XCTAssertEqual(feed["id"] as? String, "urn:trialtrack:log:\(first)")
         XCTAssertEqual(feed["updated"] as? String, events.last!["recorded"]!.stringValue!)
-        XCTAssertTrue((entries.first?["terms"] as? [[String?]])?.contains { $0[0] == "urn:trialtrack:type" } ?? false, "\(entries.first!)")
+        XCTAssertTrue(
+            (entries.first?["terms"] as? [[String?]])?.contains { $0[0] == "urn:trialtrack:type" } ?? false,
+            "\(entries.first!)")
 
         // The selection options of log apply; a trial's feed is named by its key, whatever name was given.
         r = try trialctl(["log", "--atom", "-n", "2", "--type", "milestone-expected", "NCT07264075"])
         XCTAssertEqual(r.status, 0, "\(r)")
         let some = try python(Self.atomReader, on: r.out, modules: ["feedparser"], suffix: ".xml")
-        let selected = try json(try trialctl(["log", "--json", "-n", "2", "--type", "milestone-expected", "NCT07264075"]))["events"]?.arrayValue ?? []
+        let selected =
+            try json(try trialctl(["log", "--json", "-n", "2", "--type", "milestone-expected", "NCT07264075"]))[
+                "events"]?.arrayValue ?? []
         XCTAssertEqual((some["entries"] as? [[String: Any]])?.count, selected.count)
         let key = try XCTUnwrap(selected.first?["trial"]?.stringValue)
         XCTAssertEqual(some["id"] as? String, "urn:trialtrack:log:\(first)/trial/\(key)/type/milestone-expected")
         let byAcronym = try trialctl(["log", "--atom", "-n", "2", "--type", "milestone-expected", "ILLUMINE"])
-        XCTAssertTrue(byAcronym.out.contains("<id>urn:trialtrack:log:\(first)/trial/\(key)/type/milestone-expected</id>"), byAcronym.out)
+        XCTAssertTrue(
+            byAcronym.out.contains("<id>urn:trialtrack:log:\(first)/trial/\(key)/type/milestone-expected</id>"),
+            byAcronym.out)
 
         r = try trialctl(["log", "--atom", "NO-SUCH-TRIAL"])
         XCTAssertEqual(r.status, 4, "\(r)")
@@ -137,10 +157,13 @@ final class ExportCommandsTests: XCTestCase {
 
     func testTimelineDrawsARowPerTrialAndRefusesAnUnknownOne() throws {
         let file = dir.path("programme.svg")
-        var r = try trialctl(["timeline", "HARMONi-2", "HARMONi-A", "HARMONi-6", "NCT05499390", "-o", file, "--today", "2026-12-07"])
+        var r = try trialctl([
+            "timeline", "HARMONi-2", "HARMONi-A", "HARMONi-6", "NCT05499390", "-o", file, "--today", "2026-12-07",
+        ])
         XCTAssertEqual(r.status, 0, "\(r)")
         let svg = try String(contentsOfFile: file, encoding: .utf8)
-        let read = try python(#"""
+        let read = try python(
+            #"""
             import sys, json
             root = xml.etree.ElementTree.parse(sys.argv[1]).getroot()
             rows = [e for e in root.iter() if "trial" in (e.get("class") or "").split()]
@@ -197,18 +220,27 @@ final class ExportCommandsTests: XCTestCase {
         // Refusals: an existing file (without --overwrite), a relative path, a missing directory.
         r = try trialctl(["backup", copy])
         XCTAssertEqual(r.status, 1, "\(r)")
-        XCTAssertEqual(r.err, "trialctl: cannot back up to \(copy): it exists; remove it, give another path, or ask to overwrite it\n")
+        XCTAssertEqual(
+            r.err,
+            "trialctl: cannot back up to \(copy): it exists; remove it, give another path, or ask to overwrite it\n")
         r = try trialctl(["backup", "--overwrite", copy])
         XCTAssertEqual(r.status, 0, "\(r)")
         r = try trialctl(["backup", "relative.db"])
         XCTAssertEqual(r.status, 2, "\(r)")
         XCTAssertTrue(r.err.contains("absolute path"), r.err)
         let e = c.trialsError("Backup", ["path": "relative.db"])
-        XCTAssertEqual(e?.trialsError, .backupFailed(path: "relative.db", reason: "cannot back up to relative.db: give an absolute path; trialsd writes the copy, and its working directory is not the caller's"))
+        XCTAssertEqual(
+            e?.trialsError,
+            .backupFailed(
+                path: "relative.db",
+                reason:
+                    "cannot back up to relative.db: give an absolute path; trialsd writes the copy, and its working directory is not the caller's"
+            ))
         r = try trialctl(["backup", dir.path("missing/copy.db")])
         XCTAssertEqual(r.status, 1, "\(r)")
         XCTAssertTrue(r.err.contains("does not exist"), r.err)
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.url.path).filter { $0.contains(".tmp-") }, [])
+        XCTAssertEqual(
+            try FileManager.default.contentsOfDirectory(atPath: dir.url.path).filter { $0.contains(".tmp-") }, [])
     }
 
     func testBackupIsForWritersOnly() throws {
@@ -220,14 +252,20 @@ final class ExportCommandsTests: XCTestCase {
         defer { _ = d.terminate() }
         let trialctl = other.path("trialctl")
         try FileManager.default.copyItem(atPath: Products.path("trialctl"), toPath: trialctl)
-        let r = try runProgram("/usr/bin/setpriv", OrdinaryUserTests.nobody + [trialctl, "--socket", d.socketPath, "backup", "/tmp/never.db"],
-                               environment: ["PATH": "/usr/bin:/bin"], output: .separate, timeout: 60)
+        let r = try runProgram(
+            "/usr/bin/setpriv",
+            OrdinaryUserTests.nobody + [trialctl, "--socket", d.socketPath, "backup", "/tmp/never.db"],
+            environment: ["PATH": "/usr/bin:/bin"], output: .separate, timeout: 60)
         XCTAssertEqual(r.status, 1, "\(r)")
-        XCTAssertEqual(r.err, "trialctl: permission denied: backing up needs root, the user trialsd runs as, or membership in its writers group daemon (trialsd --writers-group NAME)\n")
+        XCTAssertEqual(
+            r.err,
+            "trialctl: permission denied: backing up needs root, the user trialsd runs as, or membership in its writers group daemon (trialsd --writers-group NAME)\n"
+        )
         XCTAssertFalse(FileManager.default.fileExists(atPath: "/tmp/never.db"))
         // Export is a read: open to the same user.
-        let export = try runProgram("/usr/bin/setpriv", OrdinaryUserTests.nobody + [trialctl, "--socket", d.socketPath, "export"],
-                                    environment: ["PATH": "/usr/bin:/bin"], output: .separate, timeout: 60)
+        let export = try runProgram(
+            "/usr/bin/setpriv", OrdinaryUserTests.nobody + [trialctl, "--socket", d.socketPath, "export"],
+            environment: ["PATH": "/usr/bin:/bin"], output: .separate, timeout: 60)
         XCTAssertEqual(export.status, 0, "\(export)")
     }
 
@@ -251,7 +289,8 @@ final class ExportCommandsTests: XCTestCase {
 
         // trialsd --restore reads it back into the same log: the same head, the same export.
         let restored = dir.path("new.db")
-        let restore = try runProgram(Products.path("trialsd"), ["--restore", file, "--database", restored], output: .separate, timeout: 300)
+        let restore = try runProgram(
+            Products.path("trialsd"), ["--restore", file, "--database", restored], output: .separate, timeout: 300)
         XCTAssertEqual(restore.status, 0, "\(restore)")
         let store = try EventStore(path: restored)
         let v = try store.verify()
@@ -287,7 +326,8 @@ final class ExportCommandsTests: XCTestCase {
         try reader.send(VarlinkCall(method: TrialsInterface.method("Export"), more: true).json)
         Thread.sleep(forTimeInterval: 2)
         let held = daemon.residentKiB
-        XCTAssertLessThan(held - baseline, 8 * 1024, "an export nobody reads took trialsd from \(baseline) to \(held) KiB")
+        XCTAssertLessThan(
+            held - baseline, 8 * 1024, "an export nobody reads took trialsd from \(baseline) to \(held) KiB")
         XCTAssertEqual(try c.trials("Verify")["ok"], true)
         // Read on: every event comes, a page a reply.
         var lines = 0, replies = 0

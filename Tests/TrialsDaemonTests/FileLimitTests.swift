@@ -10,7 +10,8 @@ import XCTest
 /// says so once with the limit, serves those connected, and accepts again when some close.
 final class FileLimitTests: XCTestCase {
     func testPastTheOpenFilesLimitNewConnectionsAreClosedAndTheRestServed() throws {
-        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: "/usr/bin/prlimit"), "needs prlimit (util-linux)")
+        try XCTSkipUnless(
+            FileManager.default.isExecutableFile(atPath: "/usr/bin/prlimit"), "needs prlimit (util-linux)")
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let daemon = try DaemonProcess(directory: dir, openFilesLimit: 128)
@@ -44,7 +45,8 @@ final class FileLimitTests: XCTestCase {
         let before = try cpuTicks(daemon.process.processIdentifier)
         Thread.sleep(forTimeInterval: 1)
         let spent = try cpuTicks(daemon.process.processIdentifier) - before
-        XCTAssertLessThan(spent, 20, "trialsd used \(spent) of 100 clock ticks in an idle second at the limit (spinning on accept)")
+        XCTAssertLessThan(
+            spent, 20, "trialsd used \(spent) of 100 clock ticks in an idle second at the limit (spinning on accept)")
         XCTAssertEqual(try first.trials("Stats")["events"], 2, "the first client is served throughout")
         // Some go: new clients are accepted again.
         for c in clients { c.close() }

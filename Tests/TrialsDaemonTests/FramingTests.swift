@@ -15,10 +15,15 @@ final class FramingTests: XCTestCase {
         try ByteToMessageDecoderVerifier.verifyDecoder(
             inputOutputPairs: [
                 (ByteBuffer(string: "{}\0"), [message("{}")]),
-                (ByteBuffer(string: #"{"method":"org.varlink.service.GetInfo"}"# + "\0" + #"{"a":1}"# + "\0"),
-                 [message(#"{"method":"org.varlink.service.GetInfo"}"#), message(#"{"a":1}"#)]),
+                (
+                    ByteBuffer(string: #"{"method":"org.varlink.service.GetInfo"}"# + "\0" + #"{"a":1}"# + "\0"),
+                    [message(#"{"method":"org.varlink.service.GetInfo"}"#), message(#"{"a":1}"#)]
+                ),
                 (ByteBuffer(string: "\0\0"), [message(""), message("")]),
-                (ByteBuffer(bytes: Array("x".utf8) + [0xFF, 0xC3, 0] + Array("y\0".utf8)), [.message(ByteBuffer(bytes: [0x78, 0xFF, 0xC3])), message("y")]),
+                (
+                    ByteBuffer(bytes: Array("x".utf8) + [0xFF, 0xC3, 0] + Array("y\0".utf8)),
+                    [.message(ByteBuffer(bytes: [0x78, 0xFF, 0xC3])), message("y")]
+                ),
             ],
             decoderFactory: { NULFrameDecoder(maximumBytes: 64) })
     }

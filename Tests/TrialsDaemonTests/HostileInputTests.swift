@@ -20,23 +20,35 @@ final class HostileInputTests: XCTestCase {
         let extremes: [Int64] = [.max, .min, .max - 1, .min + 1, -1]
         for n in extremes {
             XCTAssertEqual(c.trialsError("Upcoming", ["within": .int(n)]), .invalidParameter("within"), "within \(n)")
-            XCTAssertEqual(c.trialsError("Upcoming", ["within": .int(n), "all": true]), .invalidParameter("within"), "within \(n), all")
+            XCTAssertEqual(
+                c.trialsError("Upcoming", ["within": .int(n), "all": true]), .invalidParameter("within"),
+                "within \(n), all")
             if n < 0 {
                 XCTAssertEqual(c.trialsError("Log", ["since": .int(n)]), .invalidParameter("since"), "since \(n)")
-                XCTAssertEqual(c.trialsError("Retract", ["seq": .int(n), "reason": "x"]), .invalidParameter("seq"), "seq \(n)")
+                XCTAssertEqual(
+                    c.trialsError("Retract", ["seq": .int(n), "reason": "x"]), .invalidParameter("seq"), "seq \(n)")
             }
             XCTAssertEqual(c.trialsError("Log", ["limit": .int(n)]), .invalidParameter("limit"), "limit \(n)")
         }
         // In pages too (the paged Upcoming reads its parameters the same way).
-        let paged = try c.roundTrip(["method": .string(TrialsInterface.method("Upcoming")), "more": true,
-                                     "parameters": ["within": .int(.max)]])
+        let paged = try c.roundTrip([
+            "method": .string(TrialsInterface.method("Upcoming")), "more": true,
+            "parameters": ["within": .int(.max)],
+        ])
         XCTAssertEqual(paged.varlinkError, .invalidParameter("within"))
-        XCTAssertEqual(c.trialsError("Retract", ["seq": .int(.max), "reason": "x"]), TrialsInterface.error("NoSuchEvent", [("seq", .int(.max))]))
-        XCTAssertEqual(c.trialsError("Retract", ["seq": 1, "reason": "x", "expectedVersion": .int(.min)]), .invalidParameter("expectedVersion"))
+        XCTAssertEqual(
+            c.trialsError("Retract", ["seq": .int(.max), "reason": "x"]),
+            TrialsInterface.error("NoSuchEvent", [("seq", .int(.max))]))
+        XCTAssertEqual(
+            c.trialsError("Retract", ["seq": 1, "reason": "x", "expectedVersion": .int(.min)]),
+            .invalidParameter("expectedVersion"))
         XCTAssertNil(try c.trials("Log", ["since": .int(.max)])["next"], "a seq past the end lists nothing")
         // The edges that are valid are served.
-        XCTAssertEqual(try c.trials("Upcoming", ["within": .int(TrialsInterface.withinDays.upperBound)])["milestones"], [])
-        XCTAssertEqual(try c.trials("Log", ["limit": .int(Int64(TrialsInterface.maximumLogLimit))])["events"]?.arrayValue?.count, 1)
+        XCTAssertEqual(
+            try c.trials("Upcoming", ["within": .int(TrialsInterface.withinDays.upperBound)])["milestones"], [])
+        XCTAssertEqual(
+            try c.trials("Log", ["limit": .int(Int64(TrialsInterface.maximumLogLimit))])["events"]?.arrayValue?.count, 1
+        )
         XCTAssertEqual(try c.trials("Stats")["events"], 1, "the daemon still serves")
     }
 
@@ -58,15 +70,27 @@ final class HostileInputTests: XCTestCase {
         // Events with one field to fill ("@@"), each a valid event with a plain text there.
         let templates: [(field: String, event: String)] = [
             ("trial", #"{"trial":@@,"type":"presented","occurred":"2010","payload":{"venue":"ASCO"}}"#),
-            ("source", #"{"trial":"NCT00973089","type":"presented","occurred":"2010","source":@@,"payload":{"venue":"ASCO"}}"#),
+            (
+                "source",
+                #"{"trial":"NCT00973089","type":"presented","occurred":"2010","source":@@,"payload":{"venue":"ASCO"}}"#
+            ),
             ("id", #"{"trial":"NCT00973089","type":"presented","occurred":"2010","id":@@,"payload":{"venue":"ASCO"}}"#),
             ("occurred", #"{"trial":"NCT00973089","type":"presented","occurred":@@,"payload":{"venue":"ASCO"}}"#),
             ("type", #"{"trial":"NCT00973089","type":@@,"occurred":"2010","payload":{"venue":"ASCO"}}"#),
             ("payload.venue", #"{"trial":"NCT00973089","type":"presented","occurred":"2010","payload":{"venue":@@}}"#),
             ("payload.title", #"{"trial":"HOSTILE-@N","type":"registered","occurred":"2010","payload":{"title":@@}}"#),
-            ("payload.acronym", #"{"trial":"HOSTILE-@N","type":"registered","occurred":"2010","payload":{"title":"t","acronym":@@}}"#),
-            ("payload.sponsor", #"{"trial":"HOSTILE-@N","type":"registered","occurred":"2010","payload":{"title":"t","sponsor":@@}}"#),
-            ("payload.conditions", #"{"trial":"HOSTILE-@N","type":"registered","occurred":"2010","payload":{"title":"t","conditions":[@@]}}"#),
+            (
+                "payload.acronym",
+                #"{"trial":"HOSTILE-@N","type":"registered","occurred":"2010","payload":{"title":"t","acronym":@@}}"#
+            ),
+            (
+                "payload.sponsor",
+                #"{"trial":"HOSTILE-@N","type":"registered","occurred":"2010","payload":{"title":"t","sponsor":@@}}"#
+            ),
+            (
+                "payload.conditions",
+                #"{"trial":"HOSTILE-@N","type":"registered","occurred":"2010","payload":{"title":"t","conditions":[@@]}}"#
+            ),
         ]
         var stored = 0, refused = 0, n = 0
         for template in templates {
@@ -74,7 +98,9 @@ final class HostileInputTests: XCTestCase {
                 n += 1
                 let parts = template.event.replacingOccurrences(of: "@N", with: "\(n)").components(separatedBy: "@@")
                 let eventBytes = Array(parts[0].utf8) + text.json + Array(parts[1].utf8)
-                let call = Array(#"{"method":"org.trialtrack.Trials.Append","parameters":{"event":"#.utf8) + eventBytes + Array("}}".utf8) + [0]
+                let call =
+                    Array(#"{"method":"org.trialtrack.Trials.Append","parameters":{"event":"#.utf8) + eventBytes
+                    + Array("}}".utf8) + [0]
                 let what = "\(template.field) with \(text.name)"
                 let reply = try c.roundTrip(raw: call, what)
                 // A raw NUL ends a Varlink message: the rest is a second (malformed) message.
@@ -83,8 +109,9 @@ final class HostileInputTests: XCTestCase {
                 }
                 if let error = reply.varlinkError {
                     // Refused: with a reason, as an event or the message (invalid UTF-8 is not JSON).
-                    XCTAssertTrue(["InvalidEvent", "InvalidParameter", "MalformedRequest"].contains(error.shortName),
-                                  "\(what): \(error)")
+                    XCTAssertTrue(
+                        ["InvalidEvent", "InvalidParameter", "MalformedRequest"].contains(error.shortName),
+                        "\(what): \(error)")
                     refused += 1
                     continue
                 }
@@ -100,11 +127,14 @@ final class HostileInputTests: XCTestCase {
         }
         // What makes no sense is refused: a control character in a source, a trial name or an id.
         for (field, template) in templates where ["trial", "source", "id", "payload.acronym"].contains(field) {
-            let call = #"{"method":"org.trialtrack.Trials.Append","parameters":{"event":"#
-                + template.replacingOccurrences(of: "@N", with: "0").replacingOccurrences(of: "@@", with: #""a\u0000b""#) + "}}"
+            let call =
+                #"{"method":"org.trialtrack.Trials.Append","parameters":{"event":"#
+                + template.replacingOccurrences(of: "@N", with: "0").replacingOccurrences(
+                    of: "@@", with: #""a\u0000b""#) + "}}"
             let error = try XCTUnwrap(try c.roundTrip(raw: Array(call.utf8) + [0]).varlinkError, field)
             XCTAssertEqual(error.shortName, "InvalidEvent", field)
-            XCTAssertEqual(error.parameters["field"]?.stringValue, field == "payload.acronym" ? "payload.acronym" : field)
+            XCTAssertEqual(
+                error.parameters["field"]?.stringValue, field == "payload.acronym" ? "payload.acronym" : field)
         }
         XCTAssertGreaterThan(stored, 0, "some hostile texts are valid payload text and stored")
         XCTAssertGreaterThan(refused, 0)

@@ -14,7 +14,8 @@ import XCTest
 /// counted and said.
 final class JournalSinkTests: XCTestCase {
     /// Batches of real outcomes: one commit each, from a store on a temporary directory.
-    private func commits(_ count: Int, eventsEach: Int, severities: [ChangeSeverity]? = nil) throws -> [CommittedBatch] {
+    private func commits(_ count: Int, eventsEach: Int, severities: [ChangeSeverity]? = nil) throws -> [CommittedBatch]
+    {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         var c = StoreConfiguration()
@@ -46,7 +47,8 @@ final class JournalSinkTests: XCTestCase {
         XCTAssertTrue(sink.stop(before: Date().addingTimeInterval(10)))
         let entries = sent.entries.withLockedValue { $0 }
         XCTAssertEqual(entries.map { $0["EVENT_SEQ"] }, (1...6).map { String($0) })
-        XCTAssertEqual(entries.map { $0["CHANGE_SEVERITY"] }, Array(repeating: ["critical", "notable"], count: 3).flatMap { $0 })
+        XCTAssertEqual(
+            entries.map { $0["CHANGE_SEVERITY"] }, Array(repeating: ["critical", "notable"], count: 3).flatMap { $0 })
         XCTAssertEqual(sink.droppedCount, 0)
     }
 
@@ -56,7 +58,11 @@ final class JournalSinkTests: XCTestCase {
         // journald's queue is full: the first send blocks until released.
         let first = NIOLockedValueBox(true)
         let sink = JournalSink(capacity: 4, logger: Logger(label: "test")) { fields in
-            if first.withLockedValue({ let was = $0; $0 = false; return was }) { release.wait() }
+            if first.withLockedValue({
+                let was = $0; $0 = false; return was
+            }) {
+                release.wait()
+            }
             sent.add(fields)
         }
         sink.start()

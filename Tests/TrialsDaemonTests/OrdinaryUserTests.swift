@@ -15,9 +15,13 @@ final class OrdinaryUserTests: XCTestCase {
     // MARK: - The same default places in trialsd and trialctl (no root needed)
 
     func testTheUsersSocketIsWhereTrialsdPutsItAndTrialctlLooks() {
-        func both(_ env: [String: String], runUserExists: Bool, uid: UInt32 = 1000) -> (daemon: String, client: String) {
-            let d = DaemonConfiguration.defaultPaths(environment: env, uid: uid, directoryExists: { _ in runUserExists }).socket
-            let c = SocketLocator(environment: env, fileExists: { $0 == "/run/user/\(uid)" && runUserExists }, uid: uid).userPath
+        func both(_ env: [String: String], runUserExists: Bool, uid: UInt32 = 1000) -> (daemon: String, client: String)
+        {
+            let d = DaemonConfiguration.defaultPaths(
+                environment: env, uid: uid, directoryExists: { _ in runUserExists }
+            ).socket
+            let c = SocketLocator(environment: env, fileExists: { $0 == "/run/user/\(uid)" && runUserExists }, uid: uid)
+                .userPath
             return (d, c)
         }
         let cases: [([String: String], Bool, String)] = [
@@ -34,8 +38,11 @@ final class OrdinaryUserTests: XCTestCase {
             XCTAssertEqual(d, expected, "trialsd with \(env), /run/user/1000 \(runUser ? "present" : "absent")")
             XCTAssertEqual(c, expected, "trialctl with \(env), /run/user/1000 \(runUser ? "present" : "absent")")
         }
-        XCTAssertEqual(DaemonConfiguration.defaultPaths(environment: ["HOME": "/home/u"], uid: 1000, directoryExists: { _ in false }).database,
-                       "/home/u/.local/state/trialsd/trials.db")
+        XCTAssertEqual(
+            DaemonConfiguration.defaultPaths(
+                environment: ["HOME": "/home/u"], uid: 1000, directoryExists: { _ in false }
+            ).database,
+            "/home/u/.local/state/trialsd/trials.db")
     }
 
     func testTrialctlTriesTheSystemSocketThenTheUsersAndNamesBothWhenNeitherAnswers() throws {
@@ -44,7 +51,8 @@ final class OrdinaryUserTests: XCTestCase {
         var context = Context(environment: env, writeOut: { _ in }, writeErr: { _ in }, uid: 1000)
         context.connect = { path, _ in
             asked.append(path)
-            throw ClientError.unreachable(path: path, reason: path.hasPrefix("/run/trialsd") ? "Permission denied" : "No such file or directory")
+            throw ClientError.unreachable(
+                path: path, reason: path.hasPrefix("/run/trialsd") ? "Permission denied" : "No such file or directory")
         }
         let options = try GlobalOptions.parse([])
         do {
@@ -53,9 +61,11 @@ final class OrdinaryUserTests: XCTestCase {
         } catch let error as TrialctlError {
             XCTAssertEqual(asked, ["/run/trialsd/control", "/run/user/1000/trialsd/control"])
             XCTAssertEqual(error.status, .unreachable)
-            XCTAssertEqual(error.message, "cannot reach trialsd: tried /run/trialsd/control (the system's: Permission denied), then "
-                + "/run/user/1000/trialsd/control (yours: No such file or directory); start trialsd (as a service, or yourself: it "
-                + "serves your own socket), or name its socket with --socket PATH or TRIALCTL_SOCKET")
+            XCTAssertEqual(
+                error.message,
+                "cannot reach trialsd: tried /run/trialsd/control (the system's: Permission denied), then "
+                    + "/run/user/1000/trialsd/control (yours: No such file or directory); start trialsd (as a service, or yourself: it "
+                    + "serves your own socket), or name its socket with --socket PATH or TRIALCTL_SOCKET")
         }
         // TRIALCTL_SOCKET is a choice: only it is tried.
         asked = []
@@ -81,21 +91,28 @@ final class OrdinaryUserTests: XCTestCase {
             dir = try TemporaryDirectory()
             try FileManager.default.createDirectory(atPath: dir.path("home"), withIntermediateDirectories: true)
             XCTAssertEqual(chown(dir.path("home"), 65534, 65534), 0)
-            for p in ["trialsd", "trialctl"] { try FileManager.default.copyItem(atPath: Products.path(p), toPath: dir.path(p)) }
+            for p in ["trialsd", "trialctl"] {
+                try FileManager.default.copyItem(atPath: Products.path(p), toPath: dir.path(p))
+            }
         }
 
         func trialctlAsUser(_ args: [String], extra: [String: String] = [:]) throws -> ProgramResult {
             var env = environment
             for (k, v) in extra { env[k] = v }
-            return try runProgram("/usr/bin/setpriv", OrdinaryUserTests.nobody + ["/usr/bin/env", "-i"] + env.map { "\($0)=\($1)" } + [trialctl] + args,
-                                  output: .separate, timeout: 60)
+            return try runProgram(
+                "/usr/bin/setpriv",
+                OrdinaryUserTests.nobody + ["/usr/bin/env", "-i"] + env.map { "\($0)=\($1)" } + [trialctl] + args,
+                output: .separate, timeout: 60)
         }
     }
 
     func skipUnlessRootAndNoUserSession() throws {
         try XCTSkipUnless(getuid() == 0, "needs root: runs trialsd and trialctl as the user 65534 with setpriv")
-        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv"), "needs setpriv (util-linux)")
-        try XCTSkipIf(FileManager.default.fileExists(atPath: "/run/user/65534"), "needs a user with no /run/user/UID: 65534 has one here")
+        try XCTSkipUnless(
+            FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv"), "needs setpriv (util-linux)")
+        try XCTSkipIf(
+            FileManager.default.fileExists(atPath: "/run/user/65534"),
+            "needs a user with no /run/user/UID: 65534 has one here")
     }
 
     /// trialsd as the user 65534 with no XDG_RUNTIME_DIR, ready by its NOTIFY_SOCKET.
@@ -109,7 +126,9 @@ final class OrdinaryUserTests: XCTestCase {
             process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
             var env = home.environment
             env["NOTIFY_SOCKET"] = notify.path
-            process.arguments = OrdinaryUserTests.nobody + ["/usr/bin/env", "-i"] + env.map { "\($0)=\($1)" } + [home.trialsd] + arguments
+            process.arguments =
+                OrdinaryUserTests.nobody + ["/usr/bin/env", "-i"] + env.map { "\($0)=\($1)" } + [home.trialsd]
+                + arguments
             process.environment = [:]
             process.standardError = stderr
             process.standardOutput = FileHandle.nullDevice
@@ -195,16 +214,24 @@ final class OrdinaryUserTests: XCTestCase {
         try XCTSkipUnless(getuid() == 0, "needs root: runs trialctl as the user 65534 with setpriv")
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
-        let daemon = try DaemonProcess(directory: dir, arguments: ["--socket-mode", "0666", "--writers-group", "daemon"])
+        let daemon = try DaemonProcess(
+            directory: dir, arguments: ["--socket-mode", "0666", "--writers-group", "daemon"])
         try daemon.start()
         defer { _ = daemon.terminate() }
         let trialctl = dir.path("trialctl")
         try FileManager.default.copyItem(atPath: Products.path("trialctl"), toPath: trialctl)
-        let r = try runProgram("/usr/bin/setpriv", Self.nobody + [trialctl, "--socket", daemon.socketPath, "record", "--new", "NCT01234567", "registered",
-                                                                    "--occurred", "2025", "title=X"],
-                               environment: ["PATH": "/usr/bin:/bin"], output: .separate, timeout: 60)
+        let r = try runProgram(
+            "/usr/bin/setpriv",
+            Self.nobody + [
+                trialctl, "--socket", daemon.socketPath, "record", "--new", "NCT01234567", "registered",
+                "--occurred", "2025", "title=X",
+            ],
+            environment: ["PATH": "/usr/bin:/bin"], output: .separate, timeout: 60)
         XCTAssertEqual(r.status, 1, "\(r)")
-        XCTAssertEqual(r.err, "trialctl: permission denied: recording needs root, the user trialsd runs as, or membership in its writers group daemon (trialsd --writers-group NAME)\n")
+        XCTAssertEqual(
+            r.err,
+            "trialctl: permission denied: recording needs root, the user trialsd runs as, or membership in its writers group daemon (trialsd --writers-group NAME)\n"
+        )
     }
 
     /// The system socket exists and refuses this user (mode 0660, root's group): trialctl goes
@@ -212,7 +239,9 @@ final class OrdinaryUserTests: XCTestCase {
     func testTrialctlPrefersTheUsersDaemonToASystemSocketThatRefusesIt() throws {
         try skipUnlessRootAndNoUserSession()
         let system = SocketLocator.systemPath
-        try XCTSkipIf(FileManager.default.fileExists(atPath: system), "\(system) exists: a trialsd serves this machine, which the test must not replace")
+        try XCTSkipIf(
+            FileManager.default.fileExists(atPath: system),
+            "\(system) exists: a trialsd serves this machine, which the test must not replace")
         let runDir = (system as NSString).deletingLastPathComponent
         let madeRunDir = !FileManager.default.fileExists(atPath: runDir)
         try FileManager.default.createDirectory(atPath: runDir, withIntermediateDirectories: true)
@@ -228,7 +257,9 @@ final class OrdinaryUserTests: XCTestCase {
         defer { home.dir.remove() }
         let daemon = try UserDaemon(home)
         try daemon.start()
-        var r = try home.trialctlAsUser(["record", "HARMONi-6", "registered", "--occurred", "2025-04", "title=HARMONi-6"])
+        var r = try home.trialctlAsUser([
+            "record", "HARMONi-6", "registered", "--occurred", "2025-04", "title=HARMONi-6",
+        ])
         XCTAssertEqual(r.status, 0, "the user's own daemon, not the system socket that refuses it: \(r)")
         r = try home.trialctlAsUser(["status", "HARMONi-6"])
         XCTAssertEqual(r.status, 0, "\(r)")
@@ -237,8 +268,11 @@ final class OrdinaryUserTests: XCTestCase {
         r = try home.trialctlAsUser(["status"])
         XCTAssertEqual(r.status, 3, "\(r)")
         let user = home.home + "/.local/state/trialsd/control"
-        XCTAssertEqual(r.err, "trialctl: cannot reach trialsd: tried \(system) (the system's: Permission denied), then \(user) (yours: No such file or directory); "
-                       + "start trialsd (as a service, or yourself: it serves your own socket), or name its socket with --socket PATH or TRIALCTL_SOCKET\n")
+        XCTAssertEqual(
+            r.err,
+            "trialctl: cannot reach trialsd: tried \(system) (the system's: Permission denied), then \(user) (yours: No such file or directory); "
+                + "start trialsd (as a service, or yourself: it serves your own socket), or name its socket with --socket PATH or TRIALCTL_SOCKET\n"
+        )
     }
 }
 
@@ -251,7 +285,9 @@ final class ListeningSocket {
         unlink(path)
         fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         let rc = unixSocket(fd, .bind, path: path)
-        guard rc == 0, listen(fd, 8) == 0, chmod(path, mode) == 0 else { throw POSIXError(.init(rawValue: errno) ?? .EIO) }
+        guard rc == 0, listen(fd, 8) == 0, chmod(path, mode) == 0 else {
+            throw POSIXError(.init(rawValue: errno) ?? .EIO)
+        }
     }
 
     func close() {

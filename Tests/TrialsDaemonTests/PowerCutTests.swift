@@ -16,8 +16,13 @@ final class PowerCutTests: XCTestCase {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let shim = dir.path("powercut.so")
-        let build = try runProgram(compiler, ["-shared", "-fPIC", "-O2", "-o", shim, Repository.path("Tests/TrialsDaemonTests/powercut.c"), "-ldl", "-lpthread"],
-                                   timeout: 120)
+        let build = try runProgram(
+            compiler,
+            [
+                "-shared", "-fPIC", "-O2", "-o", shim, Repository.path("Tests/TrialsDaemonTests/powercut.c"), "-ldl",
+                "-lpthread",
+            ],
+            timeout: 120)
         XCTAssertEqual(build.status, 0, "building powercut.so: \(build)")
         let root = dir.url.resolvingSymlinksInPath().path  // the shim compares real paths
 
@@ -30,7 +35,8 @@ final class PowerCutTests: XCTestCase {
         while cycle < 3 || (undoneInAll == 0 && cycle < 8) {
             cycle += 1
             let undoLog = dir.path("undo-\(cycle).log")
-            let daemon = try DaemonProcess(directory: dir, environment: ["LD_PRELOAD": shim, "POWERCUT_LOG": undoLog, "POWERCUT_DIR": root])
+            let daemon = try DaemonProcess(
+                directory: dir, environment: ["LD_PRELOAD": shim, "POWERCUT_LOG": undoLog, "POWERCUT_DIR": root])
             try daemon.start()
             let clients = ProcessTests.Appenders(path: daemon.socketPath, clients: 5)
             let target = 150 * cycle
@@ -51,7 +57,8 @@ final class PowerCutTests: XCTestCase {
                 "cycle \(cycle): \(cut.writes) writes and \(cut.syncs) syncs logged, \(cut.undone) unsynced writes undone"
                     + (cut.tornTail ? " (a torn last record ignored)" : ""))
         }
-        XCTAssertGreaterThan(undoneInAll, 0, "no cut undid a write in \(cycle) cycles: the test never simulated a power cut")
+        XCTAssertGreaterThan(
+            undoneInAll, 0, "no cut undid a write in \(cycle) cycles: the test never simulated a power cut")
     }
 
     /// The toolchain's clang (beside swift), else the system's cc.

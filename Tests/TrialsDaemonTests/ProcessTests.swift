@@ -55,14 +55,16 @@ final class ProcessTests: XCTestCase {
         for round in 1...10 {
             let dir = try TemporaryDirectory()
             defer { dir.remove() }
-            let daemon = try DaemonProcess(directory: dir, arguments: ["--seed", Repository.path("demo/trial-timeline.jsonl")])
+            let daemon = try DaemonProcess(
+                directory: dir, arguments: ["--seed", Repository.path("demo/trial-timeline.jsonl")])
             try daemon.process.run()
             let pid = daemon.process.processIdentifier
             // SigCgt in /proc: the mask of caught signals (bit 14 is SIGTERM).
             try waitUntil(timeout: 30, "round \(round): trialsd catching SIGTERM") {
                 guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-                      let line = status.split(separator: "\n").first(where: { $0.hasPrefix("SigCgt:") }),
-                      let mask = UInt64(line.split(separator: "\t").last ?? "", radix: 16) else { return false }
+                    let line = status.split(separator: "\n").first(where: { $0.hasPrefix("SigCgt:") }),
+                    let mask = UInt64(line.split(separator: "\t").last ?? "", radix: 16)
+                else { return false }
                 return mask & (1 << UInt64(SIGTERM - 1)) != 0
             }
             kill(pid, SIGTERM)
@@ -99,8 +101,11 @@ final class ProcessTests: XCTestCase {
             var i = 0
             while true {
                 i += 1
-                let r = try c.trials("Append", ["event": event("T-\(k)", "presented", "2024", ["venue": .string("M\(i)")])])
-                guard let seq = r["event"]?["seq"]?.int64Value else { throw ClientError.protocolViolation("an Append reply without event.seq: \(r)") }
+                let r = try c.trials(
+                    "Append", ["event": event("T-\(k)", "presented", "2024", ["venue": .string("M\(i)")])])
+                guard let seq = r["event"]?["seq"]?.int64Value else {
+                    throw ClientError.protocolViolation("an Append reply without event.seq: \(r)")
+                }
                 acknowledged.withLockedValue { $0.append(seq) }
             }
         }
@@ -111,7 +116,8 @@ final class ProcessTests: XCTestCase {
             switch error as? ClientError {
             case .remote(let e)?: return e.shortName == "ShuttingDown"
             case .protocolViolation(let reason)?:
-                return ["trialsd closed the connection", "the connection closed", "receiving failed", "sending failed"].contains { reason.hasPrefix($0) }
+                return ["trialsd closed the connection", "the connection closed", "receiving failed", "sending failed"]
+                    .contains { reason.hasPrefix($0) }
             default: return false
             }
         }
@@ -161,26 +167,33 @@ final class ProcessTests: XCTestCase {
             try clients.wait()
             everAcknowledged += clients.acknowledged.withLockedValue { $0 }
 
-            _ = try Self.checkRecovered(dir, acknowledged: everAcknowledged, "cycle \(cycle), \(everAcknowledged.count) acknowledged so far")
+            _ = try Self.checkRecovered(
+                dir, acknowledged: everAcknowledged, "cycle \(cycle), \(everAcknowledged.count) acknowledged so far")
         }
     }
 
     /// Restarts trialsd on `dir` after a crash and checks that it has every `acknowledged`
     /// event (each seq once), an intact chain, and projections equal to a rebuild; returns the
     /// log's last seq. `context` names the cycle in failure messages.
-    static func checkRecovered(_ dir: TemporaryDirectory, acknowledged: [Int64], _ context: String,
-                               file: StaticString = #filePath, line: UInt = #line) throws -> Int64 {
+    static func checkRecovered(
+        _ dir: TemporaryDirectory, acknowledged: [Int64], _ context: String,
+        file: StaticString = #filePath, line: UInt = #line
+    ) throws -> Int64 {
         let again = try DaemonProcess(directory: dir)
         try again.start()
         let c = try again.connect()
         let verify = try c.trials("Verify")
         XCTAssertEqual(verify["ok"], true, "\(context): \(verify)", file: file, line: line)
         let lastSeq = try XCTUnwrap(verify["lastSeq"]?.int64Value, file: file, line: line)
-        XCTAssertGreaterThanOrEqual(lastSeq, acknowledged.max() ?? 0, "\(context): an acknowledged event was lost", file: file, line: line)
-        XCTAssertEqual(Set(acknowledged).count, acknowledged.count, "\(context): a seq was acknowledged twice", file: file, line: line)
+        XCTAssertGreaterThanOrEqual(
+            lastSeq, acknowledged.max() ?? 0, "\(context): an acknowledged event was lost", file: file, line: line)
+        XCTAssertEqual(
+            Set(acknowledged).count, acknowledged.count, "\(context): a seq was acknowledged twice", file: file,
+            line: line)
         let before = try c.trials("Status")
         try c.trials("Rebuild")
-        XCTAssertEqual(try c.trials("Status"), before, "\(context): projections differ from a rebuild", file: file, line: line)
+        XCTAssertEqual(
+            try c.trials("Status"), before, "\(context): projections differ from a rebuild", file: file, line: line)
         XCTAssertEqual(again.terminate(), 0, file: file, line: line)
         return lastSeq
     }
@@ -190,20 +203,24 @@ final class ProcessTests: XCTestCase {
 final class AccessTests: XCTestCase {
     func testAnUnprivilegedUserReadsButCannotWrite() throws {
         try XCTSkipUnless(isRoot, "needs root to run a client as another user with setpriv (CI runs as root)")
-        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv"), "needs setpriv (util-linux)")
+        try XCTSkipUnless(
+            FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv"), "needs setpriv (util-linux)")
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let daemon = try DaemonProcess(directory: dir, arguments: ["--socket-mode", "0666"])
         try daemon.start()
         defer { _ = daemon.terminate() }
         try daemon.connect().register("HARMONi-2")
-        try daemon.connect().trials("Append", ["event": event("HARMONi-2", "status-changed", "2022-10", ["status": "recruiting"])])
+        try daemon.connect().trials(
+            "Append", ["event": event("HARMONi-2", "status-changed", "2022-10", ["status": "recruiting"])])
         // A copy of trialctl that the unprivileged user can execute.
         let trialctl = dir.path("trialctl")
         try FileManager.default.copyItem(atPath: Products.path("trialctl"), toPath: trialctl)
         func asNobody(_ args: [String]) throws -> ProgramResult {
-            try runProgram("/usr/bin/setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", trialctl, "--socket", daemon.socketPath] + args,
-                           environment: ["PATH": "/usr/bin:/bin", "NO_COLOR": "1"], timeout: 60)
+            try runProgram(
+                "/usr/bin/setpriv",
+                ["--reuid=65534", "--regid=65534", "--clear-groups", trialctl, "--socket", daemon.socketPath] + args,
+                environment: ["PATH": "/usr/bin:/bin", "NO_COLOR": "1"], timeout: 60)
         }
         let status = try asNobody(["status", "HARMONi-2"])
         XCTAssertEqual(status.status, 0, "\(status)")
@@ -211,7 +228,9 @@ final class AccessTests: XCTestCase {
         let append = try asNobody(["record", "HARMONi-2", "status-changed", "--occurred", "2023", "status=completed"])
         XCTAssertEqual(append.status, 1, "\(append)")
         XCTAssertTrue(append.out.lowercased().contains("permission denied"), "\(append)")
-        XCTAssertEqual(try daemon.connect().trials("Stats")["events"], 2, "the refused write reached the log (the log holds the registration and the status)")
+        XCTAssertEqual(
+            try daemon.connect().trials("Stats")["events"], 2,
+            "the refused write reached the log (the log holds the registration and the status)")
         // recordedBy comes from the peer's credentials.
         let log = try daemon.connect().trials("Log")
         XCTAssertEqual(log["events"]?.arrayValue?.first?["recordedBy"], "root (uid 0)")
@@ -227,8 +246,13 @@ final class AccessTests: XCTestCase {
         var st = stat()
         XCTAssertEqual(stat(daemon.socketPath, &st), 0)
         XCTAssertEqual(st.st_mode & 0o777, 0o660)
-        let r = try runProgram("/usr/bin/setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", Products.path("trialctl"), "--socket", daemon.socketPath, "status"],
-                               timeout: 60)
+        let r = try runProgram(
+            "/usr/bin/setpriv",
+            [
+                "--reuid=65534", "--regid=65534", "--clear-groups", Products.path("trialctl"), "--socket",
+                daemon.socketPath, "status",
+            ],
+            timeout: 60)
         XCTAssertEqual(r.status, 3, "a user outside the socket's group must not reach the daemon: \(r)")
     }
 }
@@ -237,9 +261,12 @@ final class AccessTests: XCTestCase {
 final class PythonVarlinkTests: XCTestCase {
     func testThePythonVarlinkClient() throws {
         let python = Repository.path(".build/venv/bin/python3")
-        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: python), "needs the tests' Python environment with the varlink package: `make venv` makes it (`make check` does)")
+        try XCTSkipUnless(
+            FileManager.default.isExecutableFile(atPath: python),
+            "needs the tests' Python environment with the varlink package: `make venv` makes it (`make check` does)")
         let check = try runProgram(python, ["-c", "import varlink"], timeout: 60)
-        XCTAssertEqual(check.status, 0, "the tests' Python environment has no varlink package (`make venv` installs it): \(check)")
+        XCTAssertEqual(
+            check.status, 0, "the tests' Python environment has no varlink package (`make venv` installs it): \(check)")
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let daemon = try DaemonProcess(directory: dir)
@@ -257,13 +284,18 @@ final class PythonVarlinkTests: XCTestCase {
 final class JournalTests: XCTestCase {
     func testEveryAppendedEventIsAJournalEntry() throws {
         try XCTSkipUnless(isRoot, "needs root: a private systemd-journald in its own mount namespace (CI runs as root)")
-        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: "/lib/systemd/systemd-journald"), "needs systemd-journald")
+        try XCTSkipUnless(
+            FileManager.default.isExecutableFile(atPath: "/lib/systemd/systemd-journald"), "needs systemd-journald")
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
-        let r = try runProgram("/usr/bin/unshare", [
-            "--mount", "--propagation", "private", "python3", Repository.path("Tests/TrialsDaemonTests/journal_test.py"),
-            Products.path("trialsd"), Products.path("trialctl"), Repository.path("systemd/trialsd.catalog"), dir.url.path,
-        ], timeout: 300)
+        let r = try runProgram(
+            "/usr/bin/unshare",
+            [
+                "--mount", "--propagation", "private", "python3",
+                Repository.path("Tests/TrialsDaemonTests/journal_test.py"),
+                Products.path("trialsd"), Products.path("trialctl"), Repository.path("systemd/trialsd.catalog"),
+                dir.url.path,
+            ], timeout: 300)
         XCTAssertEqual(r.status, 0, "\(r)")
         XCTAssertTrue(r.out.contains("journal: all checks passed"), "\(r)")
     }
@@ -300,7 +332,8 @@ final class HangGuardTests: XCTestCase {
 
     func testAProgramPastItsTimeoutIsStoppedWithItsGroup() throws {
         let start = ContinuousClock.now
-        let r = try runProgram("/bin/bash", ["-c", "sleep 300 & echo started; sleep 300"], timeout: 0.5, outputGrace: 5)
+        let r = try runProgram(
+            "/bin/bash", ["-c", "sleep 300 & echo started; sleep 300"], timeout: 0.5, outputGrace: 5)
         XCTAssertTrue(r.timedOut)
         XCTAssertEqual(r.status, 128 + SIGTERM)
         XCTAssertEqual(r.out, "started\n")
@@ -332,8 +365,20 @@ final class OverdueTests: XCTestCase {
         let c = try VarlinkConnection(path: dir.path("control"), timeout: clientTimeout)
         // ILLUMINE: start expected on 2026-01-31 (passed); HARMONi-6: submissions in 2027 (ahead).
         try c.register("ILLUMINE", "HARMONi-6")
-        try c.trials("Append", ["event": event("ILLUMINE", "milestone-expected", "2025-12-04", ["milestone": "status-changed:recruiting", "window": "2026-01-31"])])
-        try c.trials("Append", ["event": event("HARMONi-6", "milestone-expected", "2026-06-02", ["milestone": "regulatory-submission", "window": "2027"])])
+        try c.trials(
+            "Append",
+            [
+                "event": event(
+                    "ILLUMINE", "milestone-expected", "2025-12-04",
+                    ["milestone": "status-changed:recruiting", "window": "2026-01-31"])
+            ])
+        try c.trials(
+            "Append",
+            [
+                "event": event(
+                    "HARMONi-6", "milestone-expected", "2026-06-02",
+                    ["milestone": "regulatory-submission", "window": "2027"])
+            ])
         let first = await server.daemon.checkOverdue(today: today)
         let second = await server.daemon.checkOverdue(today: today)
         // The watcher's own check at start may have written it first: one mark in all.
@@ -366,10 +411,14 @@ extension OverdueTests {
         let server = try await InProcessDaemon { $0.journal = false }
         let forecasts = try (0..<1500).map { i in
             let key = String(format: "NCT%08d", i)
-            return [try Fixture.new(key, .registered, "2024", ["title": "A trial"]),
-                    try Fixture.new(key, .milestoneExpected, "2024", ["milestone": "readout", "window": "2025-06"])]
+            return [
+                try Fixture.new(key, .registered, "2024", ["title": "A trial"]),
+                try Fixture.new(key, .milestoneExpected, "2024", ["milestone": "readout", "window": "2025-06"]),
+            ]
         }
-        for case .failure(let e) in try server.daemon.store.append(groups: forecasts, recordedBy: "root") { XCTFail("\(e)") }
+        for case .failure(let e) in try server.daemon.store.append(groups: forecasts, recordedBy: "root") {
+            XCTFail("\(e)")
+        }
         // The watcher's own check at start may mark some first (it runs this same code).
         let marked = await server.daemon.checkOverdue(today: Fixture.today)
         XCTAssertLessThanOrEqual(marked, 1500)
@@ -392,15 +441,24 @@ final class SocketActivationTests: XCTestCase {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let socket = dir.path("activated")
-        let p = try SpawnedProcess(tool, ["-l", socket, "--fdname=varlink", Products.path("trialsd"), "--database", dir.path("trials.db"),
-                                          "--socket", dir.path("unused"), "--writers-group", ""])
+        let p = try SpawnedProcess(
+            tool,
+            [
+                "-l", socket, "--fdname=varlink", Products.path("trialsd"), "--database", dir.path("trials.db"),
+                "--socket", dir.path("unused"), "--writers-group", "",
+            ])
         var stopped = false
         defer { if !stopped { p.stop() } }
         // systemd-socket-activate says when it listens; trialsd starts on the first connection.
         let said = p.readError(until: "Listening on")
         XCTAssertTrue(said.contains("Listening on"), said)
-        let trialctl = try runProgram(Products.path("trialctl"), ["--socket", socket, "record", "--new", "HARMONi-2", "status-changed", "--occurred", "2022-10", "status=recruiting"],
-                                      timeout: 60)
+        let trialctl = try runProgram(
+            Products.path("trialctl"),
+            [
+                "--socket", socket, "record", "--new", "HARMONi-2", "status-changed", "--occurred", "2022-10",
+                "status=recruiting",
+            ],
+            timeout: 60)
         XCTAssertEqual(trialctl.status, 0, "\(trialctl)")
         let reply = try VarlinkConnection(path: socket, timeout: clientTimeout).trials("Status", ["trial": "HARMONi-2"])
         XCTAssertEqual(reply["trials"]?.arrayValue?.first?["status"], "recruiting")
@@ -417,10 +475,14 @@ final class WatchdogTests: XCTestCase {
         let server = try await InProcessDaemon()
         XCTAssertEqual(server.daemon.statusLine(), "0 trials, 0 events, 0 subscribers")
         let one = try Fixture.new("NCT05499390", .registered, "2022-08", ["title": "HARMONi-2"])
-        for case .failure(let e) in try server.daemon.store.append(groups: [[one]], recordedBy: "root") { XCTFail("\(e)") }
+        for case .failure(let e) in try server.daemon.store.append(groups: [[one]], recordedBy: "root") {
+            XCTFail("\(e)")
+        }
         XCTAssertEqual(server.daemon.statusLine(), "1 trial, 1 event, 0 subscribers")
         let two = try Fixture.new("NCT05499390", .statusChanged, "2022-10", ["status": "recruiting"])
-        for case .failure(let e) in try server.daemon.store.append(groups: [[two]], recordedBy: "root") { XCTFail("\(e)") }
+        for case .failure(let e) in try server.daemon.store.append(groups: [[two]], recordedBy: "root") {
+            XCTFail("\(e)")
+        }
         XCTAssertEqual(server.daemon.statusLine(), "1 trial, 2 events, 0 subscribers")
         try await server.stop()
     }
@@ -430,10 +492,15 @@ final class WatchdogTests: XCTestCase {
         let before = await server.daemon.livenessProblem(within: .seconds(5))
         XCTAssertNil(before)
         let release = DispatchSemaphore(value: 0), entered = DispatchSemaphore(value: 0)
-        let held = Task { try await server.daemon.committer.exclusive { entered.signal(); release.holdAtMost() } }
+        let held = Task {
+            try await server.daemon.committer.exclusive {
+                entered.signal(); release.holdAtMost()
+            }
+        }
         try entered.wait(for: "the writer to run the held body")  // the writer thread is inside it now
         let problem = await server.daemon.livenessProblem(within: .milliseconds(300))
-        XCTAssertEqual(problem, "the writer did not answer within 0.3 seconds (a commit, a rebuild or a checkpoint is holding it)",
+        XCTAssertEqual(
+            problem, "the writer did not answer within 0.3 seconds (a commit, a rebuild or a checkpoint is holding it)",
             "a stuck writer must not feed the watchdog, and the journal must say which probe failed")
         release.signal()
         try await held.value
@@ -446,10 +513,13 @@ final class WatchdogTests: XCTestCase {
         let server = try await InProcessDaemon()
         let release = DispatchSemaphore(value: 0), entered = DispatchSemaphore(value: 0)
         // A handler that blocks the loop (what a blocking send to journald there could do).
-        server.daemon.group.next().execute { entered.signal(); release.holdAtMost() }
+        server.daemon.group.next().execute {
+            entered.signal(); release.holdAtMost()
+        }
         try entered.wait(for: "the event loop to run the blocking task")
         let problem = await server.daemon.livenessProblem(within: .milliseconds(300))
-        XCTAssertEqual(problem, "the event loop did not run a task within 0.3 seconds (a handler is blocking it)",
+        XCTAssertEqual(
+            problem, "the event loop did not run a task within 0.3 seconds (a handler is blocking it)",
             "a blocked event loop must not feed the watchdog, and the journal must say so")
         release.signal()
         let after = await server.daemon.livenessProblem(within: .seconds(5))
@@ -477,15 +547,20 @@ final class WatchdogTests: XCTestCase {
         // every probe below waits behind it: only the rebuild's progress can answer.
         let appended = DispatchSemaphore(value: 0)
         let outcome = NIOLockedValueBox<GroupCommitter.Outcome?>(nil)
-        server.daemon.committer.submit([try Fixture.new("SLOW-600", .registered, "2024-01", ["title": "late"])], recordedBy: "root",
-                                       on: server.daemon.group.next()) { o in
+        server.daemon.committer.submit(
+            [try Fixture.new("SLOW-600", .registered, "2024-01", ["title": "late"])], recordedBy: "root",
+            on: server.daemon.group.next()
+        ) { o in
             outcome.withLockedValue { $0 = o }
             appended.signal()
         }
         let first = await server.daemon.livenessProblem(within: .milliseconds(300))
         XCTAssertNil(first, "a rebuild that has written trials since the last check is alive")
         let stuck = await server.daemon.livenessProblem(within: .milliseconds(300))
-        XCTAssertEqual(stuck, "the writer did not answer within 0.3 seconds, and the rebuild holding it wrote no trial since the last check (256 written)")
+        XCTAssertEqual(
+            stuck,
+            "the writer did not answer within 0.3 seconds, and the rebuild holding it wrote no trial since the last check (256 written)"
+        )
         proceed.signal()
         try entered.wait(for: "the rebuild's second chunk")  // the rebuild holds the lock again
         let again = await server.daemon.livenessProblem(within: .milliseconds(300))
@@ -495,7 +570,9 @@ final class WatchdogTests: XCTestCase {
         let report = try rebuild.wait()
         XCTAssertEqual(report.trials, 600)
         try appended.wait(for: "the append queued behind the rebuild")
-        if case .failure(let e) = try XCTUnwrap(outcome.withLockedValue { $0 }) { XCTFail("the queued append failed: \(e)") }
+        if case .failure(let e) = try XCTUnwrap(outcome.withLockedValue { $0 }) {
+            XCTFail("the queued append failed: \(e)")
+        }
         XCTAssertNil(store.rebuildProgress, "no rebuild runs any more")
         let after = await server.daemon.livenessProblem(within: .seconds(5))
         XCTAssertNil(after)
@@ -523,7 +600,9 @@ final class WatchdogTests: XCTestCase {
 final class SystemdEndToEndTests: XCTestCase {
     func testUnderSystemdAsPID1() throws {
         try XCTSkipUnless(isRoot, "needs root to boot a container with systemd-nspawn (CI runs as root)")
-        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: "/usr/bin/systemd-nspawn"), "needs systemd-nspawn (apt-get install systemd-container; .ci/run installs it)")
+        try XCTSkipUnless(
+            FileManager.default.isExecutableFile(atPath: "/usr/bin/systemd-nspawn"),
+            "needs systemd-nspawn (apt-get install systemd-container; .ci/run installs it)")
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         // The stand-in for ClinicalTrials.gov, serving the real records of demo/ctgov, listens on
@@ -533,28 +612,38 @@ final class SystemdEndToEndTests: XCTestCase {
         // mirror. Once the script creates registry-fails, the stand-in cuts every page of studies
         // short (a failure the fetcher does not retry).
         let registry = FakeRegistry()
-        for id in ["NCT00973089", "NCT02552212", "NCT06171568"] { try registry.put(try RegistrySyncEndToEndTests.record(id)) }
+        for id in ["NCT00973089", "NCT02552212", "NCT06171568"] {
+            try registry.put(try RegistrySyncEndToEndTests.record(id))
+        }
         let failFlag = dir.url.appendingPathComponent("registry-fails").path
         let (server, namespace) = try inNewNetworkNamespace {
             try StubRegistryServer { request in
                 let answer = registry.answer(request)
-                guard request.path == "/api/v2/studies", FileManager.default.fileExists(atPath: failFlag) else { return answer }
-                return StubResponse(headers: [("Content-Type", "application/json")], body: answer.body, sendOnly: answer.body.count / 2)
+                guard request.path == "/api/v2/studies", FileManager.default.fileExists(atPath: failFlag) else {
+                    return answer
+                }
+                return StubResponse(
+                    headers: [("Content-Type", "application/json")], body: answer.body, sendOnly: answer.body.count / 2)
             }
         }
         defer {
             server.stop()
             close(namespace)
         }
-        let r = try runProgram("/usr/bin/timeout", [
-            "300", "bash", Repository.path("Tests/TrialsDaemonTests/nspawn_e2e.sh"), Products.path("trialsd"), Products.path("trialctl"),
-            Repository.path("systemd"), dir.url.path, "/proc/\(getpid())/fd/\(namespace)", String(server.port),
-        ], timeout: 330)
+        let r = try runProgram(
+            "/usr/bin/timeout",
+            [
+                "300", "bash", Repository.path("Tests/TrialsDaemonTests/nspawn_e2e.sh"), Products.path("trialsd"),
+                Products.path("trialctl"),
+                Repository.path("systemd"), dir.url.path, "/proc/\(getpid())/fd/\(namespace)", String(server.port),
+            ], timeout: 330)
         let report = r.out.split(separator: "\n").filter { !$0.hasPrefix("Creating ") }.joined(separator: "\n")
-        XCTAssertEqual(r.status, 0, "exit status \(r.status)\(r.timedOut ? " (stopped at the deadline)" : ""): \(report)")
+        XCTAssertEqual(
+            r.status, 0, "exit status \(r.status)\(r.timedOut ? " (stopped at the deadline)" : ""): \(report)")
         XCTAssertTrue(r.out.contains("e2e: all checks passed"), report)
         let studies = server.requests.filter { $0.path == "/api/v2/studies" }
-        XCTAssertGreaterThanOrEqual(studies.count, 2, "the container's syncs reached the stand-in: \(server.requests.map(\.target))")
+        XCTAssertGreaterThanOrEqual(
+            studies.count, 2, "the container's syncs reached the stand-in: \(server.requests.map(\.target))")
     }
 }
 
@@ -571,18 +660,28 @@ private func inNewNetworkNamespace<T: Sendable>(_ make: @escaping @Sendable () t
     let done = DispatchSemaphore(value: 0)
     Thread.detachNewThread {
         defer { done.signal() }
-        outcome.withLockedValue { $0 = Result {
-            guard unshareNamespaces(0x4000_0000 /* CLONE_NEWNET */) == 0 else { throw NamespaceError(description: "unshare(CLONE_NEWNET): \(String(cString: strerror(errno)))") }
-            let s = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
-            defer { close(s) }
-            var request = ifreq()
-            withUnsafeMutableBytes(of: &request.ifr_ifrn.ifrn_name) { name in name[0] = UInt8(ascii: "l"); name[1] = UInt8(ascii: "o") }
-            request.ifr_ifru.ifru_flags = Int16(IFF_UP | IFF_RUNNING)
-            guard s >= 0, ioctl(s, UInt(SIOCSIFFLAGS), &request) == 0 else { throw NamespaceError(description: "bringing lo up: \(String(cString: strerror(errno)))") }
-            let fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC)
-            guard fd >= 0 else { throw NamespaceError(description: "/proc/thread-self/ns/net: \(String(cString: strerror(errno)))") }
-            do { return (try make(), fd) } catch { close(fd); throw error }
-        } }
+        outcome.withLockedValue {
+            $0 = Result {
+                guard unshareNamespaces(0x4000_0000 /* CLONE_NEWNET */) == 0 else {
+                    throw NamespaceError(description: "unshare(CLONE_NEWNET): \(String(cString: strerror(errno)))")
+                }
+                let s = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+                defer { close(s) }
+                var request = ifreq()
+                withUnsafeMutableBytes(of: &request.ifr_ifrn.ifrn_name) { name in
+                    name[0] = UInt8(ascii: "l"); name[1] = UInt8(ascii: "o")
+                }
+                request.ifr_ifru.ifru_flags = Int16(IFF_UP | IFF_RUNNING)
+                guard s >= 0, ioctl(s, UInt(SIOCSIFFLAGS), &request) == 0 else {
+                    throw NamespaceError(description: "bringing lo up: \(String(cString: strerror(errno)))")
+                }
+                let fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC)
+                guard fd >= 0 else {
+                    throw NamespaceError(description: "/proc/thread-self/ns/net: \(String(cString: strerror(errno)))")
+                }
+                do { return (try make(), fd) } catch { close(fd); throw error }
+            }
+        }
     }
     done.wait()
     return try outcome.withLockedValue { $0! }.get()

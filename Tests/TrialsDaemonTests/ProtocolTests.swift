@@ -19,13 +19,16 @@ final class ProtocolTests: XCTestCase {
         let info = try c.call("org.varlink.service.GetInfo")
         XCTAssertEqual(info["product"], "trialsd")
         XCTAssertEqual(info["interfaces"], ["org.varlink.service", "org.trialtrack.Trials"])
-        let d = try c.call("org.varlink.service.GetInterfaceDescription", JSONObject([("interface", "org.trialtrack.Trials")]))
+        let d = try c.call(
+            "org.varlink.service.GetInterfaceDescription", JSONObject([("interface", "org.trialtrack.Trials")]))
         let file = Repository.path("Sources/TrialProtocol/org.trialtrack.Trials.varlink")
         XCTAssertEqual(d["description"]?.stringValue, try String(contentsOfFile: file, encoding: .utf8))
-        let s = try c.call("org.varlink.service.GetInterfaceDescription", JSONObject([("interface", "org.varlink.service")]))
+        let s = try c.call(
+            "org.varlink.service.GetInterfaceDescription", JSONObject([("interface", "org.varlink.service")]))
         XCTAssertTrue(s["description"]?.stringValue?.contains("interface org.varlink.service") == true)
-        XCTAssertEqual(c.callError("org.varlink.service.GetInterfaceDescription", JSONObject([("interface", "com.example.Nope")])),
-                       .interfaceNotFound("com.example.Nope"))
+        XCTAssertEqual(
+            c.callError("org.varlink.service.GetInterfaceDescription", JSONObject([("interface", "com.example.Nope")])),
+            .interfaceNotFound("com.example.Nope"))
     }
 
     /// Status of every trial with `more` comes in pages of 500 trials, `continues` on all but
@@ -36,22 +39,36 @@ final class ProtocolTests: XCTestCase {
         // of them with an expected readout.
         let groups = try (0..<1203).map { i in
             var payload: JSONValue = ["title": .string("Trial \(i)")]
-            if i % 3 == 0 { payload = ["title": .string("Trial \(i)"), "acronym": .string(i % 2 == 0 ? "zeta-\(i)" : "Alpha-\(i)")] }
+            if i % 3 == 0 {
+                payload = ["title": .string("Trial \(i)"), "acronym": .string(i % 2 == 0 ? "zeta-\(i)" : "Alpha-\(i)")]
+            }
             let key = String(format: "NCT%08d", i)
             let registered = try Fixture.new(key, .registered, i < 600 ? "2020" : "2024", payload)
             guard i < 1100 else { return [registered] }
-            return [registered, try Fixture.new(key, .milestoneExpected, "2024", ["milestone": "readout", "window": .string("\(2030 + i % 7)")])]
+            return [
+                registered,
+                try Fixture.new(
+                    key, .milestoneExpected, "2024", ["milestone": "readout", "window": .string("\(2030 + i % 7)")]),
+            ]
         }
-        for case .failure(let e) in try server.daemon.store.append(groups: groups, recordedBy: "root") { XCTFail("\(e)") }
+        for case .failure(let e) in try server.daemon.store.append(groups: groups, recordedBy: "root") {
+            XCTFail("\(e)")
+        }
         let c = try server.connect()
-        func pages(_ parameters: JSONObject, method: String = "Status", list: String = "trials", id: String = "key") throws
-            -> [(keys: [String], continues: Bool)] {
+        func pages(_ parameters: JSONObject, method: String = "Status", list: String = "trials", id: String = "key")
+            throws
+            -> [(keys: [String], continues: Bool)]
+        {
             try c.send(VarlinkCall(method: TrialsInterface.method(method), parameters: parameters, more: true).json)
             var out: [(keys: [String], continues: Bool)] = []
             repeat {
                 let reply = try VarlinkReply(message: try XCTUnwrap(try c.receive()))
                 XCTAssertNil(reply.error)
-                out.append((try XCTUnwrap(reply.parameters[list]?.arrayValue).map { $0[id].map(\.canonicalText) ?? "?" }, reply.continues))
+                out.append(
+                    (
+                        try XCTUnwrap(reply.parameters[list]?.arrayValue).map { $0[id].map(\.canonicalText) ?? "?" },
+                        reply.continues
+                    ))
             } while out.last!.continues
             return out
         }
@@ -78,13 +95,16 @@ final class ProtocolTests: XCTestCase {
         let calendar = try pages(JSONObject([("within", 36500)]), method: "Upcoming", list: "milestones", id: "seq")
         XCTAssertEqual(calendar.map(\.keys.count), [1000, 100])
         XCTAssertEqual(calendar.map(\.continues), [true, false])
-        XCTAssertEqual(calendar.flatMap(\.keys), keys(try c.trials("Upcoming", ["within": 36500]), list: "milestones", id: "seq"))
-        XCTAssertEqual(try pages(JSONObject([("within", 0)]), method: "Upcoming", list: "milestones", id: "seq").map(\.keys), [[]])
+        XCTAssertEqual(
+            calendar.flatMap(\.keys), keys(try c.trials("Upcoming", ["within": 36500]), list: "milestones", id: "seq"))
+        XCTAssertEqual(
+            try pages(JSONObject([("within", 0)]), method: "Upcoming", list: "milestones", id: "seq").map(\.keys), [[]])
     }
 
     func testStandardErrorsNameWhatWasWrong() throws {
         let c = try server.connect()
-        XCTAssertEqual(c.callError("org.trialtrack.Trials.Frobnicate"), .methodNotFound("org.trialtrack.Trials.Frobnicate"))
+        XCTAssertEqual(
+            c.callError("org.trialtrack.Trials.Frobnicate"), .methodNotFound("org.trialtrack.Trials.Frobnicate"))
         XCTAssertEqual(c.callError("com.example.Other.Method"), .interfaceNotFound("com.example.Other"))
         XCTAssertEqual(c.trialsError("Status", ["trial": 42]), .invalidParameter("trial"))
         XCTAssertEqual(c.trialsError("Status", ["trail": "HARMONi-2"]), .invalidParameter("trail"))
@@ -98,43 +118,85 @@ final class ProtocolTests: XCTestCase {
     func testTypedErrorsOfTheInterface() throws {
         let c = try server.connect()
         try c.trials("Append", ["event": event("NCT00973089", "status-changed", "2009-09", ["status": "withdrawn"])])
-        XCTAssertEqual(c.trialsError("Status", ["trial": "NCT00000000"]), TrialsInterface.error("NoSuchTrial", [("trial", "NCT00000000")]))
-        let invalid = c.trialsError("Append", ["event": event("HARMONi-2", "status-changed", "2024", ["status": "paused"])])
+        XCTAssertEqual(
+            c.trialsError("Status", ["trial": "NCT00000000"]),
+            TrialsInterface.error("NoSuchTrial", [("trial", "NCT00000000")]))
+        let invalid = c.trialsError(
+            "Append", ["event": event("HARMONi-2", "status-changed", "2024", ["status": "paused"])])
         XCTAssertEqual(invalid?.shortName, "InvalidEvent")
         XCTAssertEqual(invalid?.parameters["field"], "payload.status")
-        let version = c.trialsError("Append", ["event": ["trial": "NCT00973089", "type": "presented", "occurred": "2010", "expectedVersion": 5, "payload": ["venue": "ASCO 2010"]]])
-        XCTAssertEqual(version, TrialsInterface.error("WrongExpectedVersion", [("trial", "NCT00973089"), ("expected", 5), ("current", 1)]))
-        let contradiction = c.trialsError("Append", ["event": event("NCT00973089", "readout", "2010", ["kind": "primary", "outcome": "positive"])])
+        let version = c.trialsError(
+            "Append",
+            [
+                "event": [
+                    "trial": "NCT00973089", "type": "presented", "occurred": "2010", "expectedVersion": 5,
+                    "payload": ["venue": "ASCO 2010"],
+                ]
+            ])
+        XCTAssertEqual(
+            version,
+            TrialsInterface.error("WrongExpectedVersion", [("trial", "NCT00973089"), ("expected", 5), ("current", 1)]))
+        let contradiction = c.trialsError(
+            "Append", ["event": event("NCT00973089", "readout", "2010", ["kind": "primary", "outcome": "positive"])])
         XCTAssertEqual(contradiction?.shortName, "Contradiction")
         XCTAssertTrue(contradiction?.parameters["reason"]?.stringValue?.contains("withdrawn") == true)
-        XCTAssertEqual(c.trialsError("Retract", ["seq": 99, "reason": "x"]), TrialsInterface.error("NoSuchEvent", [("seq", 99)]))
+        XCTAssertEqual(
+            c.trialsError("Retract", ["seq": 99, "reason": "x"]), TrialsInterface.error("NoSuchEvent", [("seq", 99)]))
         XCTAssertEqual(c.trialsError("Status", ["asOf": "June 2025"])?.shortName, "InvalidDate")
-        XCTAssertEqual(c.trialsError("Log", ["trial": "HARMONi-9"]), TrialsInterface.error("NoSuchTrial", [("trial", "HARMONi-9")]))
+        XCTAssertEqual(
+            c.trialsError("Log", ["trial": "HARMONi-9"]), TrialsInterface.error("NoSuchTrial", [("trial", "HARMONi-9")])
+        )
         // A subscription names a trial the log knows, as Status does (the IDL says so).
-        let subscribe = try c.roundTrip(["method": .string(TrialsInterface.method("Subscribe")), "more": true, "parameters": ["trial": "HARMONi-9"]])
+        let subscribe = try c.roundTrip([
+            "method": .string(TrialsInterface.method("Subscribe")), "more": true, "parameters": ["trial": "HARMONi-9"],
+        ])
         XCTAssertEqual(subscribe.varlinkError, TrialsInterface.error("NoSuchTrial", [("trial", "HARMONi-9")]))
         XCTAssertEqual(try c.trials("Stats")["events"], 1, "the connection still serves after the refused subscription")
         // A correction made against a version the trial has moved past is refused, the log unchanged.
-        let stale = c.trialsError("Correct", ["seq": 1, "reason": "the registry says terminated", "payload": ["status": "terminated"], "expectedVersion": 2])
-        XCTAssertEqual(stale, TrialsInterface.error("WrongExpectedVersion", [("trial", "NCT00973089"), ("expected", 2), ("current", 1)]))
-        XCTAssertEqual(c.trialsError("Retract", ["seq": 1, "reason": "x", "expectedVersion": 0])?.shortName, "WrongExpectedVersion")
+        let stale = c.trialsError(
+            "Correct",
+            [
+                "seq": 1, "reason": "the registry says terminated", "payload": ["status": "terminated"],
+                "expectedVersion": 2,
+            ])
+        XCTAssertEqual(
+            stale,
+            TrialsInterface.error("WrongExpectedVersion", [("trial", "NCT00973089"), ("expected", 2), ("current", 1)]))
+        XCTAssertEqual(
+            c.trialsError("Retract", ["seq": 1, "reason": "x", "expectedVersion": 0])?.shortName, "WrongExpectedVersion"
+        )
         XCTAssertEqual(try c.trials("Stats")["events"], 1)
-        let corrected = try c.trials("Correct", ["seq": 1, "reason": "the registry says terminated", "payload": ["status": "terminated"], "expectedVersion": 1])
+        let corrected = try c.trials(
+            "Correct",
+            [
+                "seq": 1, "reason": "the registry says terminated", "payload": ["status": "terminated"],
+                "expectedVersion": 1,
+            ])
         XCTAssertEqual(corrected["event"]?["version"], 2)
     }
 
     func testEveryMethodAnswers() throws {
         let c = try server.connect()
-        let appended = try c.trials("Append", ["event": event("HARMONi-2", "interim-analysis", "2024", Fixture.harmoni2Interim)])
+        let appended = try c.trials(
+            "Append", ["event": event("HARMONi-2", "interim-analysis", "2024", Fixture.harmoni2Interim)])
         XCTAssertEqual(appended["event"]?["seq"], 1)
         XCTAssertEqual(appended["replayed"], false)
         XCTAssertEqual(appended["trial"]?["version"], 1)
-        let many = try c.trials("AppendMany", ["events": [
-            event("HARMONi-6", "interim-analysis", "2025-04", ["analysis": "first interim", "endpoints": ["PFS"], "outcome": "met"]),
-            event("HARMONi-6", "milestone-expected", "2026-06-02", ["milestone": "regulatory-submission", "window": "2027"]),
-        ]])
+        let many = try c.trials(
+            "AppendMany",
+            [
+                "events": [
+                    event(
+                        "HARMONi-6", "interim-analysis", "2025-04",
+                        ["analysis": "first interim", "endpoints": ["PFS"], "outcome": "met"]),
+                    event(
+                        "HARMONi-6", "milestone-expected", "2026-06-02",
+                        ["milestone": "regulatory-submission", "window": "2027"]),
+                ]
+            ])
         XCTAssertEqual(many["events"]?.arrayValue?.compactMap { $0["seq"]?.int64Value }, [2, 3])
-        let corrected = try c.trials("Correct", ["seq": 1, "reason": "final analysis numbers", "payload": Fixture.harmoni2Interim])
+        let corrected = try c.trials(
+            "Correct", ["seq": 1, "reason": "final analysis numbers", "payload": Fixture.harmoni2Interim])
         XCTAssertEqual(corrected["event"]?["type"], "corrected")
         XCTAssertEqual(corrected["event"]?["trial"], "HARMONi-2")
         let retracted = try c.trials("Retract", ["seq": 3, "reason": "forecast withdrawn"])
@@ -166,11 +228,14 @@ final class ProtocolTests: XCTestCase {
     /// under the daemon's feet) is answered with StoreFailed, in one line, and the connection
     /// goes on serving; a failed append writes nothing.
     func testADatabaseFailureIsAnsweredAndTheConnectionServesOn() throws {
-        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: "/usr/bin/sqlite3"), "needs the sqlite3 shell (apt-get install sqlite3; .ci/run installs it)")
+        try XCTSkipUnless(
+            FileManager.default.isExecutableFile(atPath: "/usr/bin/sqlite3"),
+            "needs the sqlite3 shell (apt-get install sqlite3; .ci/run installs it)")
         let c = try server.connect()
         try c.trials("Append", ["event": event("NCT00973089", "status-changed", "2009-09", ["status": "withdrawn"])])
         // Another process, as an operator's sqlite3 would.
-        let sql = try runProgram("/usr/bin/sqlite3", [server.daemon.configuration.databasePath, "DROP TABLE timeline"], timeout: 60)
+        let sql = try runProgram(
+            "/usr/bin/sqlite3", [server.daemon.configuration.databasePath, "DROP TABLE timeline"], timeout: 60)
         XCTAssertEqual(sql.status, 0, "\(sql)")
 
         let read = c.trialsError("Status", ["trial": "NCT00973089"])
@@ -180,9 +245,11 @@ final class ProtocolTests: XCTestCase {
         XCTAssertFalse(readReason.contains("\n"), readReason)
         XCTAssertEqual(try c.call("org.varlink.service.GetInfo")["product"], "trialsd", "the connection serves on")
 
-        let write = c.trialsError("Append", ["event": event("NCT00973089", "presented", "2010", ["venue": "ASCO 2010"])])
+        let write = c.trialsError(
+            "Append", ["event": event("NCT00973089", "presented", "2010", ["venue": "ASCO 2010"])])
         XCTAssertEqual(write?.name, "org.trialtrack.Trials.StoreFailed", "not ShuttingDown: the daemon runs on")
-        XCTAssertTrue(write?.parameters["reason"]?.stringValue?.contains("timeline") == true, "\(String(describing: write))")
+        XCTAssertTrue(
+            write?.parameters["reason"]?.stringValue?.contains("timeline") == true, "\(String(describing: write))")
         XCTAssertEqual(try c.trials("Log")["events"]?.arrayValue?.count, 1, "the failed append wrote nothing")
     }
 
@@ -192,9 +259,19 @@ final class ProtocolTests: XCTestCase {
         for i in 0..<60 {
             let call: VarlinkCall
             switch i % 3 {
-            case 0: call = VarlinkCall(method: TrialsInterface.method("Append"), parameters: JSONObject([("event", event("T-\(i)", "status-changed", "2024", ["status": "recruiting"]))]))
-            case 1: call = VarlinkCall(method: TrialsInterface.method("Status"), parameters: JSONObject([("trial", .string("T-\(i - 1)"))]))
-            default: call = VarlinkCall(method: TrialsInterface.method("Log"), parameters: JSONObject([("since", .int(Int64(i / 3)))]))
+            case 0:
+                call = VarlinkCall(
+                    method: TrialsInterface.method("Append"),
+                    parameters: JSONObject([
+                        ("event", event("T-\(i)", "status-changed", "2024", ["status": "recruiting"]))
+                    ]))
+            case 1:
+                call = VarlinkCall(
+                    method: TrialsInterface.method("Status"), parameters: JSONObject([("trial", .string("T-\(i - 1)"))])
+                )
+            default:
+                call = VarlinkCall(
+                    method: TrialsInterface.method("Log"), parameters: JSONObject([("since", .int(Int64(i / 3)))]))
             }
             calls.append(call.json)
         }
@@ -214,10 +291,16 @@ final class ProtocolTests: XCTestCase {
         let c = try server.connect()
         let before = server.commits.batches
         var calls = (0..<64).map { i in
-            VarlinkCall(method: TrialsInterface.method("Append"), parameters: JSONObject([("event", event("HARMONi-2", "presented", "2024", ["venue": .string("M\(i)")]))])).json
+            VarlinkCall(
+                method: TrialsInterface.method("Append"),
+                parameters: JSONObject([("event", event("HARMONi-2", "presented", "2024", ["venue": .string("M\(i)")]))]
+                )
+            ).json
         }
         // A read after them on the same connection sees them all.
-        calls.append(VarlinkCall(method: TrialsInterface.method("Status"), parameters: JSONObject([("trial", "HARMONi-2")])).json)
+        calls.append(
+            VarlinkCall(method: TrialsInterface.method("Status"), parameters: JSONObject([("trial", "HARMONi-2")])).json
+        )
         try c.send(calls)
         for i in 0..<64 {
             let reply = try c.nextReply("append \(i)")
@@ -239,14 +322,22 @@ final class ProtocolTests: XCTestCase {
         var version: Int64 = 0
         for i in 0..<400 {
             if i == 200 {
-                calls.append(VarlinkCall(method: TrialsInterface.method("Status"), parameters: JSONObject([("trial", "HARMONi-2")])).json)
+                calls.append(
+                    VarlinkCall(
+                        method: TrialsInterface.method("Status"), parameters: JSONObject([("trial", "HARMONi-2")])
+                    ).json)
                 expected.append("status \(version)")
             }
             let refused = i % 10 == 3
             let oneway = !refused && i % 7 == 5
-            let e = refused ? event("HARMONi-2", "presented", "2999", ["venue": "the future"])
+            let e =
+                refused
+                ? event("HARMONi-2", "presented", "2999", ["venue": "the future"])
                 : event("HARMONi-2", "presented", "2024", ["venue": .string("M\(i)")])
-            calls.append(VarlinkCall(method: TrialsInterface.method("Append"), parameters: JSONObject([("event", e)]), oneway: oneway).json)
+            calls.append(
+                VarlinkCall(
+                    method: TrialsInterface.method("Append"), parameters: JSONObject([("event", e)]), oneway: oneway
+                ).json)
             if !refused { version += 1 }
             if refused { expected.append("refused") } else if !oneway { expected.append("seq \(version)") }
         }
@@ -272,13 +363,23 @@ final class ProtocolTests: XCTestCase {
     /// The Append reply is written straight to bytes: it must say what Log and Status say.
     func testTheAppendReplyMatchesLogAndStatus() throws {
         let c = try server.connect()
-        try c.trials("Append", ["event": event("HARMONi-2", "registered", "2021-12", ["title": "Ivonescimab vs pembrolizumab", "acronym": "HARMONi-2",
-                                                                                     "phases": ["phase-3"], "identifiers": [["registry": "nct", "id": "NCT05499390"]]])])
-        let reply = try c.trials("Append", ["event": event("HARMONi-2", "enrollment-updated", "2024-06", ["count": 398, "type": "actual"])])
+        try c.trials(
+            "Append",
+            [
+                "event": event(
+                    "HARMONi-2", "registered", "2021-12",
+                    [
+                        "title": "Ivonescimab vs pembrolizumab", "acronym": "HARMONi-2",
+                        "phases": ["phase-3"], "identifiers": [["registry": "nct", "id": "NCT05499390"]],
+                    ])
+            ])
+        let reply = try c.trials(
+            "Append", ["event": event("HARMONi-2", "enrollment-updated", "2024-06", ["count": 398, "type": "actual"])])
         XCTAssertEqual(reply["replayed"], .bool(false))
         let logged = try c.trials("Log", ["trial": "HARMONi-2"])["events"]?.arrayValue?.last
         XCTAssertEqual(reply["event"], logged)
-        var trial = try XCTUnwrap(c.trials("Status", ["trial": "NCT05499390"])["trials"]?.arrayValue?.first?.objectValue)
+        var trial = try XCTUnwrap(
+            c.trials("Status", ["trial": "NCT05499390"])["trials"]?.arrayValue?.first?.objectValue)
         trial["timeline"] = nil
         trial["expectations"] = nil
         XCTAssertEqual(reply["trial"], .object(trial))
@@ -287,7 +388,10 @@ final class ProtocolTests: XCTestCase {
 
     func testAnAppendWithMoreGetsItsOneReply() throws {
         let c = try server.connect()
-        let call = VarlinkCall(method: TrialsInterface.method("Append"), parameters: JSONObject([("event", event("HARMONi-A", "status-changed", "2022", ["status": "recruiting"]))]), more: true)
+        let call = VarlinkCall(
+            method: TrialsInterface.method("Append"),
+            parameters: JSONObject([("event", event("HARMONi-A", "status-changed", "2022", ["status": "recruiting"]))]),
+            more: true)
         let reply = try c.roundTrip(call.json)
         XCTAssertEqual(reply.parameters["event"]?["seq"], 1)
         XCTAssertFalse(reply.continues)
@@ -295,12 +399,20 @@ final class ProtocolTests: XCTestCase {
 
     func testOnewayCallsGetNoReply() throws {
         let c = try server.connect()
-        let oneway = VarlinkCall(method: TrialsInterface.method("Append"), parameters: JSONObject([("event", event("HARMONi-A", "status-changed", "2022", ["status": "recruiting"]))]), oneway: true)
+        let oneway = VarlinkCall(
+            method: TrialsInterface.method("Append"),
+            parameters: JSONObject([("event", event("HARMONi-A", "status-changed", "2022", ["status": "recruiting"]))]),
+            oneway: true)
         // Refused before it reaches the writer (a parameter Append does not take), and refused
         // by the writer (a wrong expected version): still no reply.
-        let malformed = VarlinkCall(method: TrialsInterface.method("Append"), parameters: JSONObject([("events", [])]), oneway: true)
-        let stale: JSONValue = ["trial": "HARMONi-A", "type": "status-changed", "occurred": "2023", "payload": ["status": "completed"], "expectedVersion": 5]
-        let refused = VarlinkCall(method: TrialsInterface.method("Append"), parameters: JSONObject([("event", stale)]), oneway: true)
+        let malformed = VarlinkCall(
+            method: TrialsInterface.method("Append"), parameters: JSONObject([("events", [])]), oneway: true)
+        let stale: JSONValue = [
+            "trial": "HARMONi-A", "type": "status-changed", "occurred": "2023", "payload": ["status": "completed"],
+            "expectedVersion": 5,
+        ]
+        let refused = VarlinkCall(
+            method: TrialsInterface.method("Append"), parameters: JSONObject([("event", stale)]), oneway: true)
         try c.send([malformed.json, oneway.json, refused.json])
         // The next reply on the connection is the Log's, which already sees the oneway append.
         let reply = try c.roundTrip(VarlinkCall(method: TrialsInterface.method("Log")).json)
@@ -314,11 +426,16 @@ final class ProtocolTests: XCTestCase {
         // Hold the writer thread until the read has been answered.
         let release = DispatchSemaphore(value: 0), entered = DispatchSemaphore(value: 0)
         let committer = server.daemon.committer
-        let held = Task { try await committer.exclusive { entered.signal(); release.holdAtMost() } }
+        let held = Task {
+            try await committer.exclusive {
+                entered.signal(); release.holdAtMost()
+            }
+        }
         try entered.wait(for: "the writer to run the held body")  // the writer thread is inside it now
         let path = server.socketPath
         let append = ThreadResult {
-            try VarlinkConnection(path: path, timeout: clientTimeout).trials("Append", ["event": event("HARMONi-2", "presented", "2024", ["venue": "ASCO 2024"])])
+            try VarlinkConnection(path: path, timeout: clientTimeout).trials(
+                "Append", ["event": event("HARMONi-2", "presented", "2024", ["venue": "ASCO 2024"])])
         }
         // The read answers although the writer is busy and an append is queued behind it.
         let status = try c.trials("Status", ["trial": "HARMONi-2"])
@@ -336,13 +453,16 @@ final class ProtocolTests: XCTestCase {
         let seqs = try onThreads(clients) { k in
             let c = try VarlinkConnection(path: path, timeout: clientTimeout)
             return try (0..<each).map { i in
-                try c.trials("Append", ["event": event("T-\(k)", "presented", "2024", ["venue": .string("Meeting \(i)")])])["event"]!["seq"]!.int64Value!
+                try c.trials(
+                    "Append", ["event": event("T-\(k)", "presented", "2024", ["venue": .string("Meeting \(i)")])])[
+                        "event"]!["seq"]!.int64Value!
             }
         }
         XCTAssertEqual(seqs.joined().sorted(), Array(1...Int64(clients * each)))
         let commits = server.commits.batches - commitsBefore
-        XCTAssertLessThan(commits, clients * each,
-                          "every append took its own transaction: \(clients * each) appends from \(clients) clients in \(commits)")
+        XCTAssertLessThan(
+            commits, clients * each,
+            "every append took its own transaction: \(clients * each) appends from \(clients) clients in \(commits)")
         XCTAssertTrue(try server.connect().trials("Verify")["ok"] == true)
     }
 }

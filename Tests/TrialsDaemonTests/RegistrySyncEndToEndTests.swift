@@ -39,11 +39,14 @@ final class RegistrySyncEndToEndTests: XCTestCase {
         let env = ["PATH": "/usr/bin:/bin", "HOME": dir.url.path, "TRIALTRACK_CTGOV_URL": server.root]
         let registryCommand = ["sync", "backfill"].contains(args.first ?? "")
         return try runProgram(
-            Products.path("trialctl"), ["--socket", daemon.socketPath] + args + (registryCommand ? ["--interval", "0"] : []),
+            Products.path("trialctl"),
+            ["--socket", daemon.socketPath] + args + (registryCommand ? ["--interval", "0"] : []),
             environment: env, output: .separate, timeout: timeout)
     }
 
-    func json(_ r: ProgramResult) throws -> JSONValue { try JSONValue.parse(r.out.trimmingCharacters(in: .whitespacesAndNewlines)) }
+    func json(_ r: ProgramResult) throws -> JSONValue {
+        try JSONValue.parse(r.out.trimmingCharacters(in: .whitespacesAndNewlines))
+    }
 
     func eventCount() throws -> Int64 {
         try json(try trialctl(["stats", "--json"]))["events"]?.int64Value ?? -1
@@ -74,7 +77,8 @@ final class RegistrySyncEndToEndTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(firstChanged, 2)
         let studyRequests = server.requests.filter { $0.path == "/api/v2/studies" }
         XCTAssertTrue(studyRequests.contains { $0.query("pageToken") != nil }, "paged over several pages")
-        XCTAssertTrue(studyRequests.allSatisfy { $0.query("filter.advanced") == nil }, "a first sync asks for everything")
+        XCTAssertTrue(
+            studyRequests.allSatisfy { $0.query("filter.advanced") == nil }, "a first sync asks for everything")
         XCTAssertTrue(studyRequests.allSatisfy { $0.header("User-Agent")?.hasPrefix("trialtrack/") == true })
         let afterFirst = try eventCount()
         XCTAssertEqual(Int64(summary["events"]?.int64Value ?? 0), afterFirst)
@@ -86,14 +90,20 @@ final class RegistrySyncEndToEndTests: XCTestCase {
         let asked = server.requests.count
         r = try trialctl(["sync"])
         XCTAssertEqual(r.status, 0, "\(r)")
-        XCTAssertTrue(r.out.hasSuffix("sync: 3 checked, 0 changed, 0 events (0 critical, 0 notable, 0 minor); registry data of 2026-12-04\n")
-            || r.out.contains(" 0 changed, 0 events"), r.out)
+        XCTAssertTrue(
+            r.out.hasSuffix(
+                "sync: 3 checked, 0 changed, 0 events (0 critical, 0 notable, 0 minor); registry data of 2026-12-04\n")
+                || r.out.contains(" 0 changed, 0 events"), r.out)
         XCTAssertEqual(try eventCount(), afterFirst)
-        XCTAssertTrue(server.requests.dropFirst(asked).filter { $0.path == "/api/v2/studies" }
-            .allSatisfy { $0.query("filter.advanced") == "AREA[LastUpdatePostDate]RANGE[2026-12-03,MAX]" })
+        XCTAssertTrue(
+            server.requests.dropFirst(asked).filter { $0.path == "/api/v2/studies" }
+                .allSatisfy { $0.query("filter.advanced") == "AREA[LastUpdatePostDate]RANGE[2026-12-03,MAX]" })
 
         // A changed record gives exactly its changes: terminated, with why.
-        try registry.put(try StudyEdit.changing(try Self.record("NCT06171568"), status: "TERMINATED", lastUpdate: "2026-12-05", whyStopped: "sponsor decision"))
+        try registry.put(
+            try StudyEdit.changing(
+                try Self.record("NCT06171568"), status: "TERMINATED", lastUpdate: "2026-12-05",
+                whyStopped: "sponsor decision"))
         registry.setDataTimestamp("2026-12-05T09:00:00")
         r = try trialctl(["sync", "--json"])
         XCTAssertEqual(r.status, 0, "\(r)")
@@ -109,16 +119,21 @@ final class RegistrySyncEndToEndTests: XCTestCase {
         XCTAssertTrue(r.out.contains("sponsor decision"), r.out)
 
         // A record the log's rules refuse is named, the others recorded, and the exit status is 1.
-        try registry.put(try StudyEdit.changing(try Self.record("NCT00973089"), status: "TERMINATED", lastUpdate: "2026-12-06"))
+        try registry.put(
+            try StudyEdit.changing(try Self.record("NCT00973089"), status: "TERMINATED", lastUpdate: "2026-12-06"))
         registry.setDataTimestamp("2026-12-06T09:00:00")
         r = try trialctl(["sync"])
         XCTAssertEqual(r.status, 1, "\(r)")
-        XCTAssertEqual(r.err, "trialctl: NCT00973089: refused: contradiction: was withdrawn (seq 2) and cannot become terminated; correct or retract seq 2 first\n")
+        XCTAssertEqual(
+            r.err,
+            "trialctl: NCT00973089: refused: contradiction: was withdrawn (seq 2) and cannot become terminated; correct or retract seq 2 first\n"
+        )
     }
 
     func testRetryAfterAndA503AreWaitedForThenTheSyncCompletes() throws {
         XCTAssertEqual(try trialctl(["follow", "NCT06171568"]).status, 0)
-        registry.inject(.init(pathPrefix: "/api/v2/studies") { _ in .status(429, "slow down", headers: [("Retry-After", "1")]) })
+        registry.inject(
+            .init(pathPrefix: "/api/v2/studies") { _ in .status(429, "slow down", headers: [("Retry-After", "1")]) })
         registry.inject(.init(pathPrefix: "/api/v2/studies") { _ in .status(503, "maintenance") })
         let started = Date()
         let r = try trialctl(["sync"])
@@ -135,9 +150,10 @@ final class RegistrySyncEndToEndTests: XCTestCase {
     /// completes.
     func testABodyCutShortFailsWithOneLineAndTheNextSyncCompletes() throws {
         XCTAssertEqual(try trialctl(["follow", "NCT00973089", "NCT06171568"]).status, 0)
-        registry.inject(.init(pathPrefix: "/api/v2/studies", pageToken: "o1") { body in
-            StubResponse(headers: [("Content-Type", "application/json")], body: body, sendOnly: body.count / 2)
-        })
+        registry.inject(
+            .init(pathPrefix: "/api/v2/studies", pageToken: "o1") { body in
+                StubResponse(headers: [("Content-Type", "application/json")], body: body, sendOnly: body.count / 2)
+            })
         var r = try trialctl(["sync", "--page-size", "1"])
         XCTAssertEqual(r.status, 1, "\(r)")
         let lines = r.err.split(separator: "\n")
@@ -151,7 +167,8 @@ final class RegistrySyncEndToEndTests: XCTestCase {
         r = try trialctl(["following", "--json"])
         let follows = try json(r)["follows"]?.arrayValue ?? []
         XCTAssertTrue(follows.allSatisfy { $0["watermark"] == nil }, "\(follows)")
-        XCTAssertTrue(follows.allSatisfy { $0["lastError"]?.stringValue?.contains("pageToken=o1") == true }, "\(follows)")
+        XCTAssertTrue(
+            follows.allSatisfy { $0["lastError"]?.stringValue?.contains("pageToken=o1") == true }, "\(follows)")
         r = try trialctl(["following"])
         XCTAssertTrue(r.out.contains("failing: GET"), r.out)
 
@@ -175,8 +192,13 @@ final class RegistrySyncEndToEndTests: XCTestCase {
     /// Versions 0 (not yet recruiting), 1 (recruiting), 2 (contacts only: not fetched) and 3
     /// (completed): `--as-of` shows the earlier states; a second backfill records nothing.
     func testAThreeVersionHistoryBackfillsAndAsOfShowsTheEarlierStatus() throws {
-        let v0 = Array(try Data(contentsOf: URL(fileURLWithPath: Repository.path("Tests/Fixtures/ctgov-history/NCT04280705_history_v0.json"))))
-        guard case .object(let wrapper) = try JSONValue.parse(v0), let study = wrapper["study"] else { return XCTFail("the fixture's shape") }
+        let v0 = Array(
+            try Data(
+                contentsOf: URL(
+                    fileURLWithPath: Repository.path("Tests/Fixtures/ctgov-history/NCT04280705_history_v0.json"))))
+        guard case .object(let wrapper) = try JSONValue.parse(v0), let study = wrapper["study"] else {
+            return XCTFail("the fixture's shape")
+        }
         let base = Array(study.canonicalText.utf8)
         func version(_ n: Int, _ record: [UInt8]) throws -> [UInt8] {
             Array(#"{"studyVersion":\#(n),"study":"#.utf8) + record + Array("}".utf8)
@@ -191,7 +213,8 @@ final class RegistrySyncEndToEndTests: XCTestCase {
               {"version":3,"date":"2020-06-01","status":"COMPLETED","moduleLabels":["Study Status","Study Design"]}
             ]}
             """#
-        registry.putHistory("NCT04280705", list: Array(list.utf8), versions: [0: v0, 1: try version(1, v1), 3: try version(3, v3)])
+        registry.putHistory(
+            "NCT04280705", list: Array(list.utf8), versions: [0: v0, 1: try version(1, v1), 3: try version(3, v3)])
 
         var r = try trialctl(["backfill", "NCT04280705"])
         XCTAssertEqual(r.status, 0, "\(r)")
@@ -209,10 +232,13 @@ final class RegistrySyncEndToEndTests: XCTestCase {
         XCTAssertTrue(r.out.contains("1062"), r.out)
         r = try trialctl(["log", "NCT04280705", "--json"])
         let sources = Set((try json(r)["events"]?.arrayValue ?? []).compactMap { $0["source"]?.stringValue })
-        XCTAssertEqual(sources, [
-            "ClinicalTrials.gov NCT04280705 version 0, 2020-02-21", "ClinicalTrials.gov NCT04280705 version 1, 2020-03-02",
-            "ClinicalTrials.gov NCT04280705 version 3, 2020-06-01",
-        ])
+        XCTAssertEqual(
+            sources,
+            [
+                "ClinicalTrials.gov NCT04280705 version 0, 2020-02-21",
+                "ClinicalTrials.gov NCT04280705 version 1, 2020-03-02",
+                "ClinicalTrials.gov NCT04280705 version 3, 2020-06-01",
+            ])
 
         r = try trialctl(["backfill", "NCT04280705"])
         XCTAssertEqual(r.status, 0, "\(r)")

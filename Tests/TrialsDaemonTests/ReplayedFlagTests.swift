@@ -14,10 +14,14 @@ final class ReplayedFlagTests: XCTestCase {
             o["id"] = .string(String(format: "00000000-0000-4000-8000-%012d", id))
             return .object(o)
         }
-        let batch: JSONValue = [withID(registration("HARMONi-2"), 1), withID(event("HARMONi-2", "presented", "2024", ["venue": "ASCO"]), 2)]
+        let batch: JSONValue = [
+            withID(registration("HARMONi-2"), 1), withID(event("HARMONi-2", "presented", "2024", ["venue": "ASCO"]), 2),
+        ]
         XCTAssertEqual(try c.trials("AppendMany", ["events": batch])["replayed"], [false, false])
-        let again: JSONValue = [withID(event("HARMONi-2", "presented", "2024", ["venue": "ASCO"]), 2),
-                                withID(event("HARMONi-2", "presented", "2025", ["venue": "ESMO"]), 3)]
+        let again: JSONValue = [
+            withID(event("HARMONi-2", "presented", "2024", ["venue": "ASCO"]), 2),
+            withID(event("HARMONi-2", "presented", "2025", ["venue": "ESMO"]), 3),
+        ]
         XCTAssertEqual(try c.trials("AppendMany", ["events": again])["replayed"], [true, false])
         let retract: JSONValue = ["seq": 3, "reason": "a duplicate", "id": "00000000-0000-4000-8000-000000000004"]
         XCTAssertEqual(try c.trials("Retract", retract)["replayed"], false)

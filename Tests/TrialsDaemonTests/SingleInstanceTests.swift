@@ -23,12 +23,16 @@ final class SingleInstanceTests: XCTestCase {
         let first = try DaemonProcess(directory: dir)
         try first.start()
         defer { _ = first.terminate() }
-        try first.connect().trials("Append", ["event": event("NCT00973089", "registered", "2009", ["title": "A trial"])])
+        try first.connect().trials(
+            "Append", ["event": event("NCT00973089", "registered", "2009", ["title": "A trial"])])
 
         // The same database through another socket: both would have served one log.
         let second = try DaemonProcess(directory: dir, socket: "other")
         let err = try refused(second)
-        XCTAssertEqual(err, "trialsd: already running on \(first.database) (pid \(first.process.processIdentifier)); stop it first, or give another --database\n")
+        XCTAssertEqual(
+            err,
+            "trialsd: already running on \(first.database) (pid \(first.process.processIdentifier)); stop it first, or give another --database\n"
+        )
         XCTAssertFalse(FileManager.default.fileExists(atPath: second.socketPath), "the refused daemon bound its socket")
 
         let c = try first.connect()
@@ -49,8 +53,12 @@ final class SingleInstanceTests: XCTestCase {
         // Another database, the same socket path: it used to unlink the socket and bind its own.
         let second = try DaemonProcess(directory: dir, database: "other.db")
         let err = try refused(second)
-        XCTAssertEqual(err, "trialsd: already running on \(first.socketPath) (pid \(first.process.processIdentifier)): another daemon answers there; stop it first, or give another --socket\n")
-        XCTAssertFalse(FileManager.default.fileExists(atPath: second.database), "the refused daemon touched its database")
+        XCTAssertEqual(
+            err,
+            "trialsd: already running on \(first.socketPath) (pid \(first.process.processIdentifier)): another daemon answers there; stop it first, or give another --socket\n"
+        )
+        XCTAssertFalse(
+            FileManager.default.fileExists(atPath: second.database), "the refused daemon touched its database")
         var after = stat()
         XCTAssertEqual(stat(first.socketPath, &after), 0)
         XCTAssertEqual(after.st_ino, before.st_ino, "the socket file was replaced")
@@ -81,10 +89,22 @@ final class SingleInstanceTests: XCTestCase {
         defer { dir.remove() }
         _ = FileManager.default.createFile(atPath: dir.path("plain"), contents: Data("keep".utf8))
         let cases: [(database: String, socket: String, error: String)] = [
-            ("a.db", "plain", "trialsd: \(dir.path("plain")) exists and is not a socket; remove it or give another --socket\n"),
-            ("a.db", "plain/control", "trialsd: cannot use \(dir.path("plain")) for the socket: it is not a directory; give another --socket PATH\n"),
-            ("plain/trials.db", "control", "trialsd: cannot use \(dir.path("plain")) for the database: it is not a directory; give another --database PATH\n"),
-            ("a.db", "plain/sub/control", "trialsd: cannot create \(dir.path("plain/sub")) for the socket: \(dir.path("plain")) is a file, not a directory; give another --socket PATH\n"),
+            (
+                "a.db", "plain",
+                "trialsd: \(dir.path("plain")) exists and is not a socket; remove it or give another --socket\n"
+            ),
+            (
+                "a.db", "plain/control",
+                "trialsd: cannot use \(dir.path("plain")) for the socket: it is not a directory; give another --socket PATH\n"
+            ),
+            (
+                "plain/trials.db", "control",
+                "trialsd: cannot use \(dir.path("plain")) for the database: it is not a directory; give another --database PATH\n"
+            ),
+            (
+                "a.db", "plain/sub/control",
+                "trialsd: cannot create \(dir.path("plain/sub")) for the socket: \(dir.path("plain")) is a file, not a directory; give another --socket PATH\n"
+            ),
         ]
         for c in cases {
             let daemon = try DaemonProcess(directory: dir, database: c.database, socket: c.socket)

@@ -23,14 +23,18 @@ final class SubscriptionTests: XCTestCase {
             if k < appenders {
                 let c = try VarlinkConnection(path: path, timeout: clientTimeout)
                 for i in 0..<each {
-                    try c.trials("Append", ["event": event("T-\(k)", "presented", "2024", ["venue": .string("Meeting \(i)")])])
+                    try c.trials(
+                        "Append", ["event": event("T-\(k)", "presented", "2024", ["venue": .string("Meeting \(i)")])])
                     appended.withLockedValue { $0 += 1 }
                 }
                 return ([], 0)
             }
             // Join after a share of the appends is in (spread over the run).
             let joinAt = (k - appenders) * total / subscriberThreads
-            try waitUntil(timeout: 60, "\(joinAt) appends before subscriber \(k - appenders) joins (\(appended.withLockedValue { $0 }) so far)") {
+            try waitUntil(
+                timeout: 60,
+                "\(joinAt) appends before subscriber \(k - appenders) joins (\(appended.withLockedValue { $0 }) so far)"
+            ) {
                 appended.withLockedValue { $0 } >= joinAt
             }
             var seen: [Int64] = []
@@ -43,8 +47,10 @@ final class SubscriptionTests: XCTestCase {
             return (seen, joinedAfter)
         }
         for (n, r) in results.dropFirst(appenders).enumerated() {
-            XCTAssertEqual(r.seen, Array(1...Int64(total)),
-                           "subscriber \(n), joined after \(r.joinedAfter) of \(total) appends: \(Self.firstDeparture(r.seen, total: total))")
+            XCTAssertEqual(
+                r.seen, Array(1...Int64(total)),
+                "subscriber \(n), joined after \(r.joinedAfter) of \(total) appends: \(Self.firstDeparture(r.seen, total: total))"
+            )
         }
         try await server.stop()
     }
@@ -53,7 +59,8 @@ final class SubscriptionTests: XCTestCase {
     static func firstDeparture(_ seen: [Int64], total: Int) -> String {
         for (i, seq) in seen.enumerated() where seq != Int64(i + 1) {
             let expected = Int64(i + 1)
-            return seq < expected ? "seq \(seq) repeated where \(expected) was due" : "seq \(expected) missing (\(seq) came instead)"
+            return seq < expected
+                ? "seq \(seq) repeated where \(expected) was due" : "seq \(expected) missing (\(seq) came instead)"
         }
         return seen.count < total ? "stopped after seq \(seen.count) of \(total)" : "no gap and no duplicate"
     }
@@ -66,12 +73,16 @@ final class SubscriptionTests: XCTestCase {
         try c.send(VarlinkCall(method: TrialsInterface.method("Subscribe"), parameters: JSONObject(), more: true).json)
         try waitUntil("the subscription to be registered") { server.daemon.broadcaster.count == 1 }
         c.close()
-        try waitUntil("the hung-up subscriber to be let go (\(server.daemon.broadcaster.count) subscribers)") { server.daemon.broadcaster.count == 0 }
+        try waitUntil("the hung-up subscriber to be let go (\(server.daemon.broadcaster.count) subscribers)") {
+            server.daemon.broadcaster.count == 0
+        }
         // The daemon goes on serving.
         let d = try server.connect()
         try d.trials("Append", ["event": event("HARMONi-6", "status-changed", "2022", ["status": "recruiting"])])
         // The hung-up subscriber's connection is gone too: d is the only one left.
-        try waitUntil("the hung-up subscriber's connection to close (\(server.daemon.service.connections.withLockedValue { $0 }) connections)") {
+        try waitUntil(
+            "the hung-up subscriber's connection to close (\(server.daemon.service.connections.withLockedValue { $0 }) connections)"
+        ) {
             server.daemon.service.connections.withLockedValue { $0 } == 1
         }
         XCTAssertEqual(try d.trials("Stats")["connections"], 1)
@@ -88,7 +99,9 @@ final class SubscriptionTests: XCTestCase {
         let got = ThreadResult { () -> [JSONValue] in
             var events: [JSONValue] = []
             // No `since`: only what is appended from now on; only HARMONi-6's readouts.
-            try VarlinkConnection(path: path, timeout: clientTimeout).stream(TrialsInterface.method("Subscribe"), JSONObject([("trial", "harmoni-6"), ("types", ["readout"])])) { p in
+            try VarlinkConnection(path: path, timeout: clientTimeout).stream(
+                TrialsInterface.method("Subscribe"), JSONObject([("trial", "harmoni-6"), ("types", ["readout"])])
+            ) { p in
                 events.append(p["event"]!)
                 return events.count < 1
             }
@@ -97,8 +110,15 @@ final class SubscriptionTests: XCTestCase {
         // Wait until the subscription is registered (bounded), then append.
         try waitUntil("the filtered subscription to be registered") { server.daemon.broadcaster.count == 1 }
         try c.trials("Append", ["event": event("HARMONi-6", "presented", "2026-06-02", ["venue": "ASCO 2026"])])
-        try c.trials("Append", ["event": event("HARMONi-2", "readout", "2025", ["kind": "final", "outcome": "positive"])])
-        try c.trials("Append", ["event": event("HARMONi-6", "readout", "2026-06-02", ["kind": "primary", "outcome": "positive", "endpoints": ["OS"]])])
+        try c.trials(
+            "Append", ["event": event("HARMONi-2", "readout", "2025", ["kind": "final", "outcome": "positive"])])
+        try c.trials(
+            "Append",
+            [
+                "event": event(
+                    "HARMONi-6", "readout", "2026-06-02",
+                    ["kind": "primary", "outcome": "positive", "endpoints": ["OS"]])
+            ])
         let events = try got.wait()
         XCTAssertEqual(events.map { $0["seq"] }, [5])
         XCTAssertEqual(events.first?["payload"]?["endpoints"], ["OS"])
@@ -109,7 +129,9 @@ final class SubscriptionTests: XCTestCase {
         let server = try await InProcessDaemon { $0.subscriberBacklog = 64 }
         let path = server.socketPath
         let slow = try server.connect()
-        try slow.send(VarlinkCall(method: TrialsInterface.method("Subscribe"), parameters: JSONObject([("since", 0)]), more: true).json)
+        try slow.send(
+            VarlinkCall(method: TrialsInterface.method("Subscribe"), parameters: JSONObject([("since", 0)]), more: true)
+                .json)
         try waitUntil("the slow subscriber's subscription to be registered") { server.daemon.broadcaster.count == 1 }
         // 3000 appends go through at full speed while the subscriber reads nothing.
         _ = try onThreads(4) { k in
@@ -159,18 +181,22 @@ final class SubscriptionTests: XCTestCase {
         let baseline = daemon.residentKiB
         let subscribers = try (0..<500).map { _ in
             let s = try daemon.connect()
-            try s.send(VarlinkCall(method: TrialsInterface.method("Subscribe"), parameters: JSONObject(), more: true).json)
+            try s.send(
+                VarlinkCall(method: TrialsInterface.method("Subscribe"), parameters: JSONObject(), more: true).json)
             return s
         }
         try waitUntil("500 subscriptions") { try c.trials("Stats")["subscribers"] == 500 }
         // 12,000 events in batches, while no subscriber reads.
         let venue = String(repeating: "v", count: 100)
         for b in 0..<24 {
-            let events: [JSONValue] = (0..<500).map { i in event("HARMONi-2", "presented", "2024", ["venue": .string("\(venue) \(b)-\(i)")]) }
+            let events: [JSONValue] = (0..<500).map { i in
+                event("HARMONi-2", "presented", "2024", ["venue": .string("\(venue) \(b)-\(i)")])
+            }
             try c.trials("AppendMany", ["events": .array(events)])
         }
         let held = daemon.residentKiB
-        XCTAssertLessThan(held - baseline, 200 * 1024, "500 stuck subscribers took trialsd from \(baseline) to \(held) KiB")
+        XCTAssertLessThan(
+            held - baseline, 200 * 1024, "500 stuck subscribers took trialsd from \(baseline) to \(held) KiB")
         XCTAssertEqual(try c.trials("Stats")["subscribers"], 0, "the ring left every stuck subscriber behind")
         // One reads again: the events it was sent, then SubscriberTooSlow.
         var last: Int64 = 0

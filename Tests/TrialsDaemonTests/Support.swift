@@ -26,11 +26,15 @@ final class InProcessDaemon: @unchecked Sendable {
 
     /// A daemon on `directory`'s trials.db and control socket (e.g. to restart on the same
     /// database). The directory is the caller's: `stop()` leaves it.
-    convenience init(in directory: TemporaryDirectory, configure: (inout DaemonConfiguration) -> Void = { _ in }) async throws {
+    convenience init(in directory: TemporaryDirectory, configure: (inout DaemonConfiguration) -> Void = { _ in })
+        async throws
+    {
         try await self.init(directory: directory, owned: false, configure: configure)
     }
 
-    private init(directory: TemporaryDirectory, owned: Bool, configure: (inout DaemonConfiguration) -> Void) async throws {
+    private init(directory: TemporaryDirectory, owned: Bool, configure: (inout DaemonConfiguration) -> Void)
+        async throws
+    {
         self.directory = directory
         ownsDirectory = owned
         var c = DaemonConfiguration(databasePath: directory.path("trials.db"), socketPath: directory.path("control"))
@@ -70,7 +74,9 @@ final class InProcessDaemon: @unchecked Sendable {
                         pending = nil
                     }
                 }
-                let deadline = Task { try? await Task.sleep(for: timeout); resume(nil) }
+                let deadline = Task {
+                    try? await Task.sleep(for: timeout); resume(nil)
+                }
                 Task {
                     resume(await run.result)
                     deadline.cancel()  // its resume is then a no-op
@@ -109,8 +115,10 @@ final class DaemonProcess {
     /// Signalled when trialsd exits.
     private let exited = DispatchSemaphore(value: 0)
 
-    init(directory: TemporaryDirectory, arguments: [String] = [], environment: [String: String] = [:],
-         database databaseName: String = "trials.db", socket socketName: String = "control", openFilesLimit: Int? = nil) throws {
+    init(
+        directory: TemporaryDirectory, arguments: [String] = [], environment: [String: String] = [:],
+        database databaseName: String = "trials.db", socket socketName: String = "control", openFilesLimit: Int? = nil
+    ) throws {
         database = directory.path(databaseName)
         socketPath = directory.path(socketName)
         notify = try DatagramReceiver(path: directory.path("notify-\(UUID().uuidString.prefix(6))"))
@@ -118,7 +126,8 @@ final class DaemonProcess {
         if let openFilesLimit {
             // prlimit execs trialsd: the same process, with RLIMIT_NOFILE set (soft and hard).
             process.executableURL = URL(fileURLWithPath: "/usr/bin/prlimit")
-            process.arguments = ["--nofile=\(openFilesLimit):\(openFilesLimit)", "--", Products.path("trialsd")] + daemonArguments
+            process.arguments =
+                ["--nofile=\(openFilesLimit):\(openFilesLimit)", "--", Products.path("trialsd")] + daemonArguments
         } else {
             process.executableURL = URL(fileURLWithPath: Products.path("trialsd"))
             process.arguments = daemonArguments
@@ -153,17 +162,20 @@ final class DaemonProcess {
         try process.run()
         var seen: [String] = []
         if notify.wait(for: "READY=1", timeout: timeout, seen: &seen, giveUp: { !process.isRunning }) { return seen }
-        let why = process.isRunning ? "trialsd did not say READY=1 within \(timeout) s" : "trialsd exited during start-up"
+        let why =
+            process.isRunning ? "trialsd did not say READY=1 within \(timeout) s" : "trialsd exited during start-up"
         stopAfterFailedStart()
         while let m = notify.receive(timeout: 0) { seen.append(m) }
-        let ended = process.terminationReason == .uncaughtSignal
+        let ended =
+            process.terminationReason == .uncaughtSignal
             ? "killed by signal \(process.terminationStatus)" : "exit status \(process.terminationStatus)"
         let err = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         let said = seen.map { $0.replacingOccurrences(of: "\n", with: " ") }.joined(separator: " | ")
-        throw StartFailure(description: """
-            \(why) (\(ended)); notify messages: \(said.isEmpty ? "none" : said); \
-            standard error: \(err.isEmpty ? "empty" : "\n" + err)
-            """, standardError: err)
+        throw StartFailure(
+            description: """
+                \(why) (\(ended)); notify messages: \(said.isEmpty ? "none" : said); \
+                standard error: \(err.isEmpty ? "empty" : "\n" + err)
+                """, standardError: err)
     }
 
     /// SIGTERM, SIGKILL if it has not exited 5 s later, and wait.
@@ -200,7 +212,9 @@ final class DaemonProcess {
 
     /// Resident memory in KiB.
     var residentKiB: Int {
-        guard let s = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8) else { return 0 }
+        guard let s = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8) else {
+            return 0
+        }
         for line in s.split(separator: "\n") where line.hasPrefix("VmRSS:") {
             return Int(line.split(separator: " ").compactMap { Int($0) }.first ?? 0)
         }
@@ -217,7 +231,9 @@ extension VarlinkConnection {
 
     /// The Varlink error a call fails with (nil, and a test failure, if it succeeds or fails
     /// otherwise).
-    func callError(_ method: String, _ parameters: JSONObject = JSONObject(), file: StaticString = #filePath, line: UInt = #line) -> VarlinkError? {
+    func callError(
+        _ method: String, _ parameters: JSONObject = JSONObject(), file: StaticString = #filePath, line: UInt = #line
+    ) -> VarlinkError? {
         do {
             _ = try call(method, parameters)
             XCTFail("\(method) succeeded", file: file, line: line)
@@ -230,14 +246,20 @@ extension VarlinkConnection {
     }
 
     /// The Varlink error a call of org.trialtrack.Trials fails with.
-    func trialsError(_ member: String, _ parameters: JSONValue = [:], file: StaticString = #filePath, line: UInt = #line) -> VarlinkError? {
+    func trialsError(
+        _ member: String, _ parameters: JSONValue = [:], file: StaticString = #filePath, line: UInt = #line
+    ) -> VarlinkError? {
         callError(TrialsInterface.method(member), parameters.objectValue ?? JSONObject(), file: file, line: line)
     }
 
     /// The next reply on the connection; a test failure (and a throw) if it ends instead.
-    func nextReply(_ message: @autoclosure () -> String = "", file: StaticString = #filePath, line: UInt = #line) throws -> VarlinkReply {
-        let m = try XCTUnwrap(try receive(), ["the connection ended before a reply", message()].filter { !$0.isEmpty }.joined(separator: ": "),
-                              file: file, line: line)
+    func nextReply(_ message: @autoclosure () -> String = "", file: StaticString = #filePath, line: UInt = #line) throws
+        -> VarlinkReply
+    {
+        let m = try XCTUnwrap(
+            try receive(),
+            ["the connection ended before a reply", message()].filter { !$0.isEmpty }.joined(separator: ": "),
+            file: file, line: line)
         return try VarlinkReply(message: m)
     }
 
@@ -248,7 +270,10 @@ extension VarlinkConnection {
     }
 
     /// Sends bytes as they are (a broken message, say) and returns the next reply.
-    func roundTrip(raw bytes: [UInt8], _ message: @autoclosure () -> String = "", file: StaticString = #filePath, line: UInt = #line) throws -> VarlinkReply {
+    func roundTrip(
+        raw bytes: [UInt8], _ message: @autoclosure () -> String = "", file: StaticString = #filePath,
+        line: UInt = #line
+    ) throws -> VarlinkReply {
         try sendRaw(bytes)
         return try nextReply(message(), file: file, line: line)
     }
@@ -285,7 +310,9 @@ let clientTimeout: Duration = .seconds(60)
 extension DispatchSemaphore {
     /// Waits for a signal another thread owes the test, failing (and throwing) after `timeout`
     /// seconds rather than hanging the suite, with a message naming `what` was awaited.
-    func wait(for what: @autoclosure () -> String, timeout: Double = 60, file: StaticString = #filePath, line: UInt = #line) throws {
+    func wait(
+        for what: @autoclosure () -> String, timeout: Double = 60, file: StaticString = #filePath, line: UInt = #line
+    ) throws {
         guard wait(timeout: .now() + timeout) == .timedOut else { return }
         XCTFail("timed out after \(timeout) s waiting for \(what())", file: file, line: line)
         throw POSIXError(.ETIMEDOUT)
@@ -387,7 +414,9 @@ final class SpawnedProcess {
     /// Sends `signal` to its process group and waits; returns the exit status (or 128 +
     /// signal). SIGKILL (and a test failure) if it has not exited within `timeout` seconds.
     @discardableResult
-    func stop(_ signal: Int32 = SIGTERM, timeout: Double = 60, file: StaticString = #filePath, line: UInt = #line) -> Int32 {
+    func stop(_ signal: Int32 = SIGTERM, timeout: Double = 60, file: StaticString = #filePath, line: UInt = #line)
+        -> Int32
+    {
         kill(-pid, signal)
         if let status = exit.status(within: timeout, else: SIGKILL) { return status }
         XCTFail("\(pid) did not stop within \(timeout) s of signal \(signal) (killed)", file: file, line: line)
@@ -402,7 +431,9 @@ final class CommitCounter: CommitObserver, Sendable {
 
     func committed(_ batch: CommittedBatch) {
         let n = batch.recordedCount
-        state.withLockedValue { $0.batches += 1; $0.events += n }
+        state.withLockedValue {
+            $0.batches += 1; $0.events += n
+        }
     }
 
     /// Transactions committed so far.

@@ -10,7 +10,8 @@ import TrialProtocol
 struct JSONBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "json",
-        abstract: "Decode ClinicalTrials.gov records and Varlink calls: the project's parser and readers beside JSONDecoder + Codable.",
+        abstract:
+            "Decode ClinicalTrials.gov records and Varlink calls: the project's parser and readers beside JSONDecoder + Codable.",
         discussion: """
             For each ClinicalTrials.gov record given (default: demo/ctgov/*.json) and for a Status and \
             an Append call, prints µs per decode, median of the passes: (a) JSONDecoder into Codable \
@@ -28,7 +29,8 @@ struct JSONBench: ParsableCommand {
         if files.isEmpty {
             let dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
                 .appendingPathComponent("../../../demo/ctgov").standardized
-            files = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".json") }.sorted()
+            files = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".json") }
+                .sorted()
                 .map { dir.appendingPathComponent($0).path }
         }
         print("µs per decode, median of \(passes) passes (lower is better)")
@@ -47,7 +49,8 @@ struct JSONBench: ParsableCommand {
             row(name, bytes.count, a, p, b)
         }
 
-        let status = Array(#"{"method":"org.trialtrack.Trials.Status","parameters":{"trial":"HARMONi-2","asOf":"2025-06-30"}}"#.utf8)
+        let status = Array(
+            #"{"method":"org.trialtrack.Trials.Status","parameters":{"trial":"HARMONi-2","asOf":"2025-06-30"}}"#.utf8)
         let statusData = Data(status)
         _ = try JSONDecoder().decode(Call<StatusParameters>.self, from: statusData)
         let sa = try time { _ = try JSONDecoder().decode(Call<StatusParameters>.self, from: statusData) }
@@ -58,7 +61,9 @@ struct JSONBench: ParsableCommand {
         }
         row("Status call", status.count, sa, sp, sb)
 
-        let append = Array(#"{"method":"org.trialtrack.Trials.Append","parameters":{"event":{"trial":"HARMONi-2","type":"status-changed","occurred":"2024-05","source":"https://clinicaltrials.gov/study/NCT05899608","payload":{"status":"recruiting"}}}}"#.utf8)
+        let append = Array(
+            #"{"method":"org.trialtrack.Trials.Append","parameters":{"event":{"trial":"HARMONi-2","type":"status-changed","occurred":"2024-05","source":"https://clinicaltrials.gov/study/NCT05899608","payload":{"status":"recruiting"}}}}"#
+                .utf8)
         let appendData = Data(append)
         let today = Day("2026-01-01")!
         _ = try JSONDecoder().decode(Call<AppendParameters>.self, from: appendData)
@@ -75,7 +80,10 @@ struct JSONBench: ParsableCommand {
         print("\nstrictness (a Status call's parameters):")
         for text in [#"{"trial":"a","trial":"b"}"#, #"{"trail":"HARMONi-2"}"#, #"{"trial":7}"#] {
             let coded: String
-            do { coded = "accepted, trial \(String(describing: try JSONDecoder().decode(StatusParameters.self, from: Data(text.utf8)).trial))" } catch {
+            do {
+                coded =
+                    "accepted, trial \(String(describing: try JSONDecoder().decode(StatusParameters.self, from: Data(text.utf8)).trial))"
+            } catch {
                 coded = "refused: \(error)"
             }
             let ours: String
@@ -199,7 +207,9 @@ struct CTStudy: Decodable {
     }
     struct Measure: Decodable {
         struct Group: Decodable { var id: String?; var title: String? }
-        struct Measurement: Decodable { var groupId: String?; var value: String?; var lowerLimit: String?; var upperLimit: String? }
+        struct Measurement: Decodable {
+            var groupId: String?; var value: String?; var lowerLimit: String?; var upperLimit: String?
+        }
         struct Category: Decodable { var title: String?; var measurements: [Measurement]? }
         struct Class: Decodable { var title: String?; var categories: [Category]? }
         struct Analysis: Decodable {

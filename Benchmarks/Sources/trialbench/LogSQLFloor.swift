@@ -52,15 +52,20 @@ struct LogSQLFloor {
     /// insert binds them (`WriterSQL.columns`).
     init(reading path: String) throws {
         var db: OpaquePointer?
-        guard sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, nil) == SQLITE_OK else { throw RawSQLite.RawError(message: "open \(path)") }
+        guard sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, nil) == SQLITE_OK else {
+            throw RawSQLite.RawError(message: "open \(path)")
+        }
         defer { sqlite3_close(db) }
         var counts: [(String, Int)] = []
         /// Calls `each` with every row of `table` and a function that finds a column's value.
         func rows(_ table: String, orderedBy order: String? = nil, _ each: (Row, (String) -> Value) -> Void) throws {
             let columns = WriterSQL.columns[table]!
-            let sql = "SELECT \(columns.joined(separator: ", ")) FROM \(table)" + (order.map { " ORDER BY \($0)" } ?? "")
+            let sql =
+                "SELECT \(columns.joined(separator: ", ")) FROM \(table)" + (order.map { " ORDER BY \($0)" } ?? "")
             var stmt: OpaquePointer?
-            guard sqlite3_prepare_v2(db, sql, -1, &stmt, nil) == SQLITE_OK else { throw RawSQLite.RawError(message: String(cString: sqlite3_errmsg(db))) }
+            guard sqlite3_prepare_v2(db, sql, -1, &stmt, nil) == SQLITE_OK else {
+                throw RawSQLite.RawError(message: String(cString: sqlite3_errmsg(db)))
+            }
             defer { sqlite3_finalize(stmt) }
             var n = 0
             while sqlite3_step(stmt) == SQLITE_ROW {
@@ -69,7 +74,11 @@ struct LogSQLFloor {
                     switch sqlite3_column_type(stmt, c) {
                     case SQLITE_NULL: .null
                     case SQLITE_INTEGER: .int(sqlite3_column_int64(stmt, c))
-                    case SQLITE_BLOB: .blob(Array(UnsafeRawBufferPointer(start: sqlite3_column_blob(stmt, c), count: Int(sqlite3_column_bytes(stmt, c)))))
+                    case SQLITE_BLOB:
+                        .blob(
+                            Array(
+                                UnsafeRawBufferPointer(
+                                    start: sqlite3_column_blob(stmt, c), count: Int(sqlite3_column_bytes(stmt, c)))))
                     default: .text(String(cString: sqlite3_column_text(stmt, c)))
                     }
                 }
@@ -85,14 +94,21 @@ struct LogSQLFloor {
         try rows("events", orderedBy: "seq") { r, column in
             let trial = text(column("trial")), first = int(column("version")) == 1
             if first { firstOf[trial] = events.count }
-            events.append(Event(values: r, trial: trial, lookup: (try? TrialReference(trial).lookupKey) ?? trial, type: text(column("type")), first: first))
+            events.append(
+                Event(
+                    values: r, trial: trial, lookup: (try? TrialReference(trial).lookupKey) ?? trial,
+                    type: text(column("type")), first: first))
         }
         // Every other row goes with the event that wrote it: by seq, or a trial's first event.
         func index(_ seq: Value) -> Int? { int(seq) >= 1 && int(seq) <= events.count ? Int(int(seq) - 1) : nil }
         try rows("timeline") { r, column in if let i = index(column("seq")) { events[i].timeline = r } }
         try rows("expectations") { r, column in if let i = index(column("seq")) { events[i].expectation = r } }
-        try rows("registrations") { r, column in if let i = firstOf[text(column("trial"))] { events[i].registration = r } }
-        try rows("trial_aliases") { r, column in if let i = firstOf[text(column("trial"))] { events[i].aliases.append(r) } }
+        try rows("registrations") { r, column in
+            if let i = firstOf[text(column("trial"))] { events[i].registration = r }
+        }
+        try rows("trial_aliases") { r, column in
+            if let i = firstOf[text(column("trial"))] { events[i].aliases.append(r) }
+        }
         var trials: [String: Row] = [:]
         try rows("trials") { r, column in trials[text(column("trial"))] = r }
         self.events = events
@@ -151,7 +167,10 @@ struct LogSQLFloor {
         /// not read: the writer reads it, but that is not SQLite's cost).
         func run(_ stmt: OpaquePointer?, _ values: Row) throws {
             guard sqlite3_bind_parameter_count(stmt) == Int32(values.count) else {
-                throw RawSQLite.RawError(message: "\(values.count) values for \(sqlite3_bind_parameter_count(stmt)) parameters of \(String(cString: sqlite3_sql(stmt)))")
+                throw RawSQLite.RawError(
+                    message:
+                        "\(values.count) values for \(sqlite3_bind_parameter_count(stmt)) parameters of \(String(cString: sqlite3_sql(stmt)))"
+                )
             }
             for (i, v) in values.enumerated() {
                 let n = Int32(i + 1)
@@ -164,7 +183,9 @@ struct LogSQLFloor {
             }
             let rc = sqlite3_step(stmt)
             sqlite3_reset(stmt)
-            guard rc == SQLITE_DONE || rc == SQLITE_ROW else { throw RawSQLite.RawError(message: String(cString: sqlite3_errmsg(raw.db))) }
+            guard rc == SQLITE_DONE || rc == SQLITE_ROW else {
+                throw RawSQLite.RawError(message: String(cString: sqlite3_errmsg(raw.db)))
+            }
         }
 
         if omitting.contains(.trigger) { try raw.exec("DROP TRIGGER events_gapless") }
@@ -213,7 +234,9 @@ struct LogSQLFloor {
             let stmt = try raw.prepare("SELECT COUNT(*) FROM \(table)")
             defer { sqlite3_finalize(stmt) }
             guard sqlite3_step(stmt) == SQLITE_ROW, sqlite3_column_int64(stmt, 0) == n else {
-                throw RawSQLite.RawError(message: "the log's own SQL wrote \(sqlite3_column_int64(stmt, 0)) rows into \(table), the store \(n)")
+                throw RawSQLite.RawError(
+                    message:
+                        "the log's own SQL wrote \(sqlite3_column_int64(stmt, 0)) rows into \(table), the store \(n)")
             }
         }
     }

@@ -9,7 +9,8 @@ import TrialDomain
 struct ScaleBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "scale",
-        abstract: "Grow one log to ClinicalTrials.gov's size and print, as it grows, the store's memory and one trial's status latency.",
+        abstract:
+            "Grow one log to ClinicalTrials.gov's size and print, as it grows, the store's memory and one trial's status latency.",
         discussion: """
             Appends --trials × --events-per-trial events (default 560,000 × 18 = 10,080,000) trial \
             by trial, as an import writes them, in transactions of --batch, making each batch's \
@@ -35,13 +36,17 @@ struct ScaleBench: ParsableCommand {
     @Option(help: "Status look-ups per report.") var samples = 2_000
     @Option(help: "Directory for the database (default: a new temporary one, removed at the end).") var dir: String?
     @Option(help: "Runs of the filter case (the best is shown).") var filterRuns = 5
-    @Flag(help: "Only the filter case, on the database in --dir (trials.db, of a run with --trials as given).") var filterOnly = false
+    @Flag(help: "Only the filter case, on the database in --dir (trials.db, of a run with --trials as given).")
+    var filterOnly = false
 
     func validate() throws {
         guard trials > 0, eventsPerTrial > 0, batch > 0, step > 0, samples > 0, filterRuns > 0 else {
-            throw ArgumentParser.ValidationError("--trials, --events-per-trial, --batch, --step, --samples and --filter-runs: give 1 or more")
+            throw ArgumentParser.ValidationError(
+                "--trials, --events-per-trial, --batch, --step, --samples and --filter-runs: give 1 or more")
         }
-        if filterOnly, dir == nil { throw ArgumentParser.ValidationError("--filter-only: give --dir, where a run left trials.db") }
+        if filterOnly, dir == nil {
+            throw ArgumentParser.ValidationError("--filter-only: give --dir, where a run left trials.db")
+        }
     }
 
     func run() throws {
@@ -54,8 +59,12 @@ struct ScaleBench: ParsableCommand {
             return try store.close()
         }
         let total = trials * eventsPerTrial
-        print("trialbench scale: \(fmt(Double(trials))) trials × \(eventsPerTrial) events = \(fmt(Double(total))) events, order clustered, batches of \(batch)")
-        print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores; memory: resident set of this process (the store, its caches and the batch in hand)\n")
+        print(
+            "trialbench scale: \(fmt(Double(trials))) trials × \(eventsPerTrial) events = \(fmt(Double(total))) events, order clustered, batches of \(batch)"
+        )
+        print(
+            "machine: \(ProcessInfo.processInfo.activeProcessorCount) cores; memory: resident set of this process (the store, its caches and the batch in hand)\n"
+        )
         print("     events      trials  appends/s  RSS MB   status p50   status p99   database")
         let store = try EventStore(path: base + "/trials.db")
         var rng = SystemRandomNumberGenerator()
@@ -63,7 +72,9 @@ struct ScaleBench: ParsableCommand {
         var reported = 0, stretchStart = now()
         for start in stride(from: 0, to: total, by: batch) {
             let end = min(start + batch, total)
-            let groups = (start..<end).map { n in ([Workload.item(n / eventsPerTrial, n % eventsPerTrial).event], "bench") }
+            let groups = (start..<end).map { n in
+                ([Workload.item(n / eventsPerTrial, n % eventsPerTrial).event], "bench")
+            }
             for case .failure(let e) in try store.append(groups: groups) { throw e }
             guard end - reported >= step || end == total else { continue }
             let rate = Double(end - reported) / (now() - stretchStart)
@@ -71,20 +82,30 @@ struct ScaleBench: ParsableCommand {
             let (p50, p99) = try statusLatency(store, trials: appendedTrials, using: &rng)
             // The database and its write-ahead log, which the checkpointer empties as it goes.
             let size = ["", "-wal"].map { fileBytes(base + "/trials.db" + $0) }.reduce(0, +)
-            print(right(fmt(Double(end)), 11), right(fmt(Double(appendedTrials)), 11), right(fmt(rate), 10),
-                  String(format: "%7.0f  %8.1f µs  %8.1f µs  %6.2f GB", residentMegabytes(), p50, p99, size / 1e9))
+            print(
+                right(fmt(Double(end)), 11), right(fmt(Double(appendedTrials)), 11), right(fmt(rate), 10),
+                String(format: "%7.0f  %8.1f µs  %8.1f µs  %6.2f GB", residentMegabytes(), p50, p99, size / 1e9))
             reported = end
             stretchStart = now()
         }
         let rebuilt = try store.rebuild()
-        print(String(format: "\nrebuild: %@ events in %.1f s = %@ events/s; RSS %.0f MB",
-                     fmt(Double(rebuilt.events)) as NSString, rebuilt.seconds, fmt(Double(rebuilt.events) / rebuilt.seconds) as NSString, residentMegabytes()))
+        print(
+            String(
+                format: "\nrebuild: %@ events in %.1f s = %@ events/s; RSS %.0f MB",
+                fmt(Double(rebuilt.events)) as NSString, rebuilt.seconds,
+                fmt(Double(rebuilt.events) / rebuilt.seconds) as NSString, residentMegabytes()))
         let t = now()
         let verified = try store.verify()
         guard verified.ok else { throw ArgumentParser.ValidationError("verify: \(verified.problem ?? "")") }
-        print(String(format: "verify: %@ events in %.1f s, chain intact; RSS %.0f MB", fmt(Double(verified.checked)) as NSString, now() - t, residentMegabytes()))
+        print(
+            String(
+                format: "verify: %@ events in %.1f s, chain intact; RSS %.0f MB",
+                fmt(Double(verified.checked)) as NSString, now() - t, residentMegabytes()))
         let (p50, p99) = try statusLatency(store, trials: trials, using: &rng)
-        print(String(format: "status after the rebuild: p50 %.1f µs, p99 %.1f µs; peak RSS %.0f MB", p50, p99, peakRSSMegabytes()))
+        print(
+            String(
+                format: "status after the rebuild: p50 %.1f µs, p99 %.1f µs; peak RSS %.0f MB", p50, p99,
+                peakRSSMegabytes()))
         try filterCase(store, path: base + "/trials.db")
         try store.close()
     }
@@ -101,7 +122,9 @@ struct ScaleBench: ParsableCommand {
             let keys = try store.trialKeys(filter: filter)
             var got = try store.trials(keys: keys.prefix(500)).count
             let t1 = now()
-            for start in stride(from: 500, to: keys.count, by: 500) { got += try store.trials(keys: keys[start..<min(start + 500, keys.count)]).count }
+            for start in stride(from: 500, to: keys.count, by: 500) {
+                got += try store.trials(keys: keys[start..<min(start + 500, keys.count)]).count
+            }
             let t2 = now()
             first = min(first, t1 - t0)
             whole = min(whole, t2 - t0)
@@ -115,13 +138,23 @@ struct ScaleBench: ParsableCommand {
             shellProcess = min(shellProcess, now() - t0)
             let lines = out.split(separator: "\n")
             shellRows = lines.filter { !$0.hasPrefix("Run Time:") }.count
-            if let timer = lines.last(where: { $0.hasPrefix("Run Time: real ") }), let real = Double(timer.split(separator: " ")[3]) {
+            if let timer = lines.last(where: { $0.hasPrefix("Run Time: real ") }),
+                let real = Double(timer.split(separator: " ")[3])
+            {
                 shellTimer = min(shellTimer, real)
             }
         }
-        print("\nfilter: status --phase 3 --condition \"lung cancer\" --sponsor \"Sponsor 0\" … (\(sponsors.count) sponsors): \(fmt(Double(listed))) of \(fmt(Double(trials))) trials; best of \(filterRuns)")
-        print(String(format: "  trialtrack: first page (keys + 500 trials) %.1f ms, whole result %.1f ms", first * 1e3, whole * 1e3))
-        print(String(format: "  sqlite3 shell, the same SQL (%d rows): %.1f ms by its .timer, %.1f ms the whole process", shellRows, shellTimer * 1e3, shellProcess * 1e3))
+        print(
+            "\nfilter: status --phase 3 --condition \"lung cancer\" --sponsor \"Sponsor 0\" … (\(sponsors.count) sponsors): \(fmt(Double(listed))) of \(fmt(Double(trials))) trials; best of \(filterRuns)"
+        )
+        print(
+            String(
+                format: "  trialtrack: first page (keys + 500 trials) %.1f ms, whole result %.1f ms", first * 1e3,
+                whole * 1e3))
+        print(
+            String(
+                format: "  sqlite3 shell, the same SQL (%d rows): %.1f ms by its .timer, %.1f ms the whole process",
+                shellRows, shellTimer * 1e3, shellProcess * 1e3))
         print("  SQL: \(sql.count > 400 ? String(sql.prefix(400)) + " …" : sql)")
     }
 
@@ -139,12 +172,18 @@ struct ScaleBench: ParsableCommand {
         try inPipe.fileHandleForWriting.close()
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
-        guard p.terminationStatus == 0 else { throw ArgumentParser.ValidationError("sqlite3 exited with \(p.terminationStatus)") }
+        guard p.terminationStatus == 0 else {
+            throw ArgumentParser.ValidationError("sqlite3 exited with \(p.terminationStatus)")
+        }
         return String(decoding: data, as: UTF8.self)
     }
 
-    func statusLatency(_ store: EventStore, trials: Int, using rng: inout SystemRandomNumberGenerator) throws -> (Double, Double) {
-        try TrialBench.statusLatency(store, samples: samples, using: &rng) { String(format: "NCT%08d", Int.random(in: 0..<trials, using: &$0)) }
+    func statusLatency(_ store: EventStore, trials: Int, using rng: inout SystemRandomNumberGenerator) throws -> (
+        Double, Double
+    ) {
+        try TrialBench.statusLatency(store, samples: samples, using: &rng) {
+            String(format: "NCT%08d", Int.random(in: 0..<trials, using: &$0))
+        }
     }
 }
 

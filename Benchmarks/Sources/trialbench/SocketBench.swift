@@ -12,15 +12,20 @@ import Synchronization
 struct SocketBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "socket",
-        abstract: "Benchmark trialsd over its Varlink socket: status round trips, and appends/s with 1, 8 and 32 clients.")
+        abstract:
+            "Benchmark trialsd over its Varlink socket: status round trips, and appends/s with 1, 8 and 32 clients.")
 
     @Option(help: "Trials in the database before measuring.") var trials = 10_000
     @Option(help: "Appends measured for each number of clients.") var appends = 20_000
     @Option(help: "Status round trips measured.") var samples = 20_000
     @Option(help: "Calls in flight per client when pipelining.") var window = 32
-    @Option(parsing: .upToNextOption, help: "Numbers of concurrent clients to measure.") var clients: [Int] = [1, 8, 32]
+    @Option(parsing: .upToNextOption, help: "Numbers of concurrent clients to measure.") var clients: [Int] = [
+        1, 8, 32,
+    ]
     @Option(help: "Directory for the database and socket (default: a new temporary one).") var dir: String?
-    @Flag(inversion: .prefixedNo, help: "Also measure clients that wait for each reply (--no-sequential: pipelined only, e.g. for profiling).")
+    @Flag(
+        inversion: .prefixedNo,
+        help: "Also measure clients that wait for each reply (--no-sequential: pipelined only, e.g. for profiling).")
     var sequential = true
     @Option(help: "Then measure 32 pipelining clients again with this many subscribers that never read (0: skip).")
     var stuckSubscribers = 500
@@ -30,14 +35,19 @@ struct SocketBench: ParsableCommand {
         defer { work.removeIfMade() }
         let base = work.path
         print("trialbench socket: \(trials) trials loaded, \(appends) appends per run, \(samples) status round trips")
-        print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores; trialsd in this process, clients on threads of their own\n")
+        print(
+            "machine: \(ProcessInfo.processInfo.activeProcessorCount) cores; trialsd in this process, clients on threads of their own\n"
+        )
 
         // The same events for every run: presentations of existing trials (no contradictions).
         func events(_ n: Int, offset: Int) -> [JSONValue] {
             (0..<n).map { i in
                 let t = (i + offset) % trials
-                return ["trial": .string(String(format: "NCT%08d", t)), "type": "presented", "occurred": "2024",
-                        "source": "bench", "payload": ["venue": .string("Meeting \(i + offset)"), "abstract": .string("\(i)")]]
+                return [
+                    "trial": .string(String(format: "NCT%08d", t)), "type": "presented", "occurred": "2024",
+                    "source": "bench",
+                    "payload": ["venue": .string("Meeting \(i + offset)"), "abstract": .string("\(i)")],
+                ]
             }
         }
 
@@ -80,12 +90,16 @@ struct SocketBench: ParsableCommand {
         var latencies: [Double] = []
         for i in 0..<samples {
             let s = now()
-            _ = try c.call(TrialsMethod.status.qualifiedName, JSONObject([("trial", .string(String(format: "NCT%08d", (i * 7919) % trials)))]))
+            _ = try c.call(
+                TrialsMethod.status.qualifiedName,
+                JSONObject([("trial", .string(String(format: "NCT%08d", (i * 7919) % trials)))]))
             latencies.append(now() - s)
         }
         latencies.sort()
-        print(String(format: "status round trip over the socket: p50 %.1f µs, p99 %.1f µs (one trial with its timeline)\n",
-                     latencies[samples / 2] * 1e6, latencies[samples * 99 / 100] * 1e6))
+        print(
+            String(
+                format: "status round trip over the socket: p50 %.1f µs, p99 %.1f µs (one trial with its timeline)\n",
+                latencies[samples / 2] * 1e6, latencies[samples * 99 / 100] * 1e6))
 
         print("durable appends/s (each acknowledged only once on disk):")
         print("clients  sequential  pipelined (\(window) in flight)  CPU per pipelined append  host steal")
@@ -94,16 +108,26 @@ struct SocketBench: ParsableCommand {
         for n in clients {
             var seq: Double?  // nil: not measured (--no-sequential)
             if sequential {
-                seq = try appendRun(path: config.socketPath, clients: n, total: appends, window: 1, events: events(appends, offset: offset)).rate
+                seq = try appendRun(
+                    path: config.socketPath, clients: n, total: appends, window: 1,
+                    events: events(appends, offset: offset)
+                ).rate
                 offset += appends
             }
             let steal = StealMeter()
-            let pip = try appendRun(path: config.socketPath, clients: n, total: appends, window: window, events: events(appends, offset: offset))
+            let pip = try appendRun(
+                path: config.socketPath, clients: n, total: appends, window: window,
+                events: events(appends, offset: offset))
             offset += appends
-            print(String(format: "%7d  %10@  %24@  %24.1f µs  %9.0f%%", n, (seq.map(fmt) ?? "-") as NSString, fmt(pip.rate) as NSString, pip.cpu * 1e6,
-                         steal.percent))
+            print(
+                String(
+                    format: "%7d  %10@  %24@  %24.1f µs  %9.0f%%", n, (seq.map(fmt) ?? "-") as NSString,
+                    fmt(pip.rate) as NSString, pip.cpu * 1e6,
+                    steal.percent))
         }
-        print("\nsingle process, no socket (the store alone): \(fmt(directSingle))/s one event per transaction, \(fmt(directBatched))/s batched (1000 per transaction)")
+        print(
+            "\nsingle process, no socket (the store alone): \(fmt(directSingle))/s one event per transaction, \(fmt(directBatched))/s batched (1000 per transaction)"
+        )
         if stuckSubscribers > 0 {
             try stuckSubscriberRun(path: config.socketPath, daemon: daemon, offset: &offset, events: events)
         }
@@ -114,24 +138,33 @@ struct SocketBench: ParsableCommand {
     /// that subscribed and never read a byte: the rate beside each other, and the process's
     /// resident memory (trialsd and the clients, which hold no events) before and after.
     func stuckSubscriberRun(path: String, daemon: Daemon, offset: inout Int, events: (Int, Int) -> [JSONValue]) throws {
-        let without = try appendRun(path: path, clients: 32, total: appends, window: window, events: events(appends, offset))
+        let without = try appendRun(
+            path: path, clients: 32, total: appends, window: window, events: events(appends, offset))
         offset += appends
         let rssBefore = residentKiB()
         var subscribers: [VarlinkConnection] = []
         for _ in 0..<stuckSubscribers {
             let c = try VarlinkConnection(path: path)
-            try c.send(VarlinkCall(method: TrialsMethod.subscribe.qualifiedName, parameters: JSONObject(), more: true).json)
+            try c.send(
+                VarlinkCall(method: TrialsMethod.subscribe.qualifiedName, parameters: JSONObject(), more: true).json)
             subscribers.append(c)
         }
-        while try VarlinkConnection(path: path).call(TrialsMethod.stats.qualifiedName)["subscribers"]?.int64Value ?? 0 < Int64(stuckSubscribers) {
+        while try VarlinkConnection(path: path).call(TrialsMethod.stats.qualifiedName)["subscribers"]?.int64Value ?? 0
+            < Int64(stuckSubscribers)
+        {
             usleep(1000)
         }
-        let with = try appendRun(path: path, clients: 32, total: appends, window: window, events: events(appends, offset))
+        let with = try appendRun(
+            path: path, clients: 32, total: appends, window: window, events: events(appends, offset))
         offset += appends
         let rssAfter = residentKiB()
-        print(String(format: "\n32 pipelining clients: %@/s without subscribers, %@/s with %d that never read (%.0f%%); RSS %d -> %d MiB",
-                     fmt(without.rate) as NSString, fmt(with.rate) as NSString, stuckSubscribers, 100 * with.rate / without.rate,
-                     rssBefore / 1024, rssAfter / 1024))
+        print(
+            String(
+                format:
+                    "\n32 pipelining clients: %@/s without subscribers, %@/s with %d that never read (%.0f%%); RSS %d -> %d MiB",
+                fmt(without.rate) as NSString, fmt(with.rate) as NSString, stuckSubscribers,
+                100 * with.rate / without.rate,
+                rssBefore / 1024, rssAfter / 1024))
         for c in subscribers { c.close() }
     }
 
@@ -150,9 +183,16 @@ struct SocketBench: ParsableCommand {
         var groups: [([NewEvent], String)] = []
         for i in 0..<trials {
             let key = String(format: "NCT%08d", i)
-            let reg = try NewEvent(json: ["trial": .string(key), "type": "registered", "occurred": "2020",
-                                          "payload": ["title": .string("Trial \(i)"), "phases": ["phase-3"]]], today: today)
-            let st = try NewEvent(json: ["trial": .string(key), "type": "status-changed", "occurred": "2021", "payload": ["status": "recruiting"]], today: today)
+            let reg = try NewEvent(
+                json: [
+                    "trial": .string(key), "type": "registered", "occurred": "2020",
+                    "payload": ["title": .string("Trial \(i)"), "phases": ["phase-3"]],
+                ], today: today)
+            let st = try NewEvent(
+                json: [
+                    "trial": .string(key), "type": "status-changed", "occurred": "2021",
+                    "payload": ["status": "recruiting"],
+                ], today: today)
             groups.append(([reg, st], "bench"))
             if groups.count == 1000 {
                 _ = try store.append(groups: groups)
@@ -171,13 +211,16 @@ struct SocketBench: ParsableCommand {
     /// (trialsd answers an append with `{"parameters":…`, an error with `{"error":…`); any other
     /// reply is parsed and fails the run. After the run the log must have grown by exactly
     /// `total` events (Stats), so no append went unacknowledged or was counted twice.
-    func appendRun(path: String, clients: Int, total: Int, window: Int, events: [JSONValue]) throws -> (rate: Double, cpu: Double) {
+    func appendRun(path: String, clients: Int, total: Int, window: Int, events: [JSONValue]) throws -> (
+        rate: Double, cpu: Double
+    ) {
         let per = total / clients
         let before = try lastSeq(path)
         let calls: [[[UInt8]]] = (0..<clients).map { k in
             events[(k * per)..<((k + 1) * per)].map { e in
                 var bytes: [UInt8] = []
-                VarlinkCall(method: TrialsMethod.append.qualifiedName, parameters: JSONObject([("event", e)])).json.write(to: &bytes)
+                VarlinkCall(method: TrialsMethod.append.qualifiedName, parameters: JSONObject([("event", e)])).json
+                    .write(to: &bytes)
                 bytes.append(0)
                 return bytes
             }
@@ -209,7 +252,8 @@ struct SocketBench: ParsableCommand {
                         if !frame.starts(with: success) {
                             let reply = try VarlinkReply(message: try JSONValue.parse(frame))
                             if let e = reply.varlinkError { throw ClientError.remote(e) }
-                            throw ClientError.protocolViolation("unexpected reply: \(String(decoding: frame.prefix(200), as: UTF8.self))")
+                            throw ClientError.protocolViolation(
+                                "unexpected reply: \(String(decoding: frame.prefix(200), as: UTF8.self))")
                         }
                         received += 1
                     }
@@ -224,7 +268,8 @@ struct SocketBench: ParsableCommand {
         let cpu = cpuSeconds() - cpuStart
         let grown = try lastSeq(path) - before
         guard grown == Int64(per * clients) else {
-            throw ClientError.protocolViolation("\(per * clients) appends were acknowledged but the log grew by \(grown) events")
+            throw ClientError.protocolViolation(
+                "\(per * clients) appends were acknowledged but the log grew by \(grown) events")
         }
         return (Double(per * clients) / elapsed, cpu / Double(per * clients))
     }

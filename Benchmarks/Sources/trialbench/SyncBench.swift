@@ -8,7 +8,8 @@ import TrialDomain
 struct SyncBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sync",
-        abstract: "Benchmark `trialctl sync` end to end (fetch, parse, plan, submit, commit) beside the bare parse of the same pages.",
+        abstract:
+            "Benchmark `trialctl sync` end to end (fetch, parse, plan, submit, commit) beside the bare parse of the same pages.",
         discussion: """
             A stand-in for the registry on 127.0.0.1 serves pages of 1000 real records (demo/ctgov) \
             replicated under fresh NCT numbers, mixed sizes, one in `--large-every` the record with \
@@ -27,11 +28,14 @@ struct SyncBench: ParsableCommand {
     @Option(help: "Directory for the database (default: a new temporary one).") var dir: String?
 
     func run() throws {
-        func load(_ id: String) throws -> [UInt8] { Array(try Data(contentsOf: URL(fileURLWithPath: "\(fixtures)/\(id).json"))) }
+        func load(_ id: String) throws -> [UInt8] {
+            Array(try Data(contentsOf: URL(fileURLWithPath: "\(fixtures)/\(id).json")))
+        }
         let results = try load("NCT02552212")
         let large = try ReplicatedStudies.enlarged(results, toAtLeast: 1_500_000)
         let small = ReplicatedStudies(templates: [
-            .init(nctId: "NCT00973089", bytes: try load("NCT00973089")), .init(nctId: "NCT06171568", bytes: try load("NCT06171568")),
+            .init(nctId: "NCT00973089", bytes: try load("NCT00973089")),
+            .init(nctId: "NCT06171568", bytes: try load("NCT06171568")),
         ])
         let withResults = ReplicatedStudies(templates: [.init(nctId: "NCT02552212", bytes: results)])
         let big = ReplicatedStudies(templates: [.init(nctId: "NCT02552212", bytes: large)])
@@ -71,20 +75,26 @@ struct SyncBench: ParsableCommand {
             _ = try JSONValue.parse(p)
             parseSeconds += now() - t
         }
-        print("trialbench sync: \(records) records in \(pages) pages, \(fmt(Double(bytes) / 1_048_576)) MiB, one in 10 with results (\(fmt(Double(results.count) / 1000)) KB), one in \(largeEvery) of \(String(format: "%.1f", Double(large.count) / 1_000_000)) MB")
+        print(
+            "trialbench sync: \(records) records in \(pages) pages, \(fmt(Double(bytes) / 1_048_576)) MiB, one in 10 with results (\(fmt(Double(results.count) / 1000)) KB), one in \(largeEvery) of \(String(format: "%.1f", Double(large.count) / 1_000_000)) MB"
+        )
 
         let work = try WorkDirectory(dir)
         defer { work.removeIfMade() }
         let socket = work.path + "/control"
         let daemon = Process()
         daemon.executableURL = URL(fileURLWithPath: "\(bin)/trialsd")
-        daemon.arguments = ["--database", work.path + "/trials.db", "--socket", socket, "--writers-group", "", "--log-level", "warning"]
+        daemon.arguments = [
+            "--database", work.path + "/trials.db", "--socket", socket, "--writers-group", "", "--log-level", "warning",
+        ]
         try daemon.run()
         defer { if daemon.isRunning { daemon.terminate(); daemon.waitUntilExit() } }
         let env = ["PATH": "/usr/bin:/bin", "TRIALTRACK_CTGOV_URL": server.root, "HOME": work.path]
         /// Runs trialctl; its wall time, CPU seconds and peak resident memory (getrusage of the
         /// reaped children: trialsd, still running, is not among them).
-        func trialctl(_ args: [String], quiet: Bool = false) throws -> (seconds: Double, cpu: Double, peakMiB: Double, out: String) {
+        func trialctl(_ args: [String], quiet: Bool = false) throws -> (
+            seconds: Double, cpu: Double, peakMiB: Double, out: String
+        ) {
             let p = Process()
             p.executableURL = URL(fileURLWithPath: "\(bin)/trialctl")
             p.arguments = ["--socket", socket] + args
@@ -105,7 +115,8 @@ struct SyncBench: ParsableCommand {
                 Double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + Double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6
             }
             guard p.terminationStatus == 0 else {
-                throw ValidationError("trialctl \(args.joined(separator: " ")) failed (\(p.terminationStatus)): \(text.suffix(800))")
+                throw ValidationError(
+                    "trialctl \(args.joined(separator: " ")) failed (\(p.terminationStatus)): \(text.suffix(800))")
             }
             return (seconds, cpu(after) - cpu(before), Double(after.ru_maxrss) / 1024, text)
         }
@@ -136,20 +147,29 @@ struct SyncBench: ParsableCommand {
         let parseRate = Double(records) / parseSeconds
         print("")
         func pad(_ s: String, _ n: Int, right: Bool = true) -> String {
-            s.count >= n ? s : (right ? String(repeating: " ", count: n - s.count) + s : s + String(repeating: " ", count: n - s.count))
+            s.count >= n
+                ? s
+                : (right
+                    ? String(repeating: " ", count: n - s.count) + s : s + String(repeating: " ", count: n - s.count))
         }
-        print(pad("", 46, right: false) + pad("records/s", 11) + pad("CPU s ctl", 11) + pad("CPU s d", 9) + pad("peak MiB ctl", 14))
+        print(
+            pad("", 46, right: false) + pad("records/s", 11) + pad("CPU s ctl", 11) + pad("CPU s d", 9)
+                + pad("peak MiB ctl", 14))
         func line(_ name: String, _ rate: Double, _ ctl: String, _ d: String, _ rss: String) {
             print(pad(name, 46, right: false) + pad(fmt(rate), 11) + pad(ctl, 11) + pad(d, 9) + pad(rss, 14))
         }
         line("bare parse of the pages (this process)", parseRate, String(format: "%.1f", parseSeconds), "-", "-")
-        line("sync, first (\(firstSummary["events"]?.int64Value ?? 0) events recorded)", Double(records) / first.seconds,
-             String(format: "%.1f", first.cpu), String(format: "%.1f", cpu1 - cpu0), fmt(first.peakMiB))
-        line("sync, again (nothing changed)", Double(records) / again.seconds, String(format: "%.1f", again.cpu),
-             String(format: "%.1f", cpu2 - cpu1), fmt(again.peakMiB))
+        line(
+            "sync, first (\(firstSummary["events"]?.int64Value ?? 0) events recorded)", Double(records) / first.seconds,
+            String(format: "%.1f", first.cpu), String(format: "%.1f", cpu1 - cpu0), fmt(first.peakMiB))
+        line(
+            "sync, again (nothing changed)", Double(records) / again.seconds, String(format: "%.1f", again.cpu),
+            String(format: "%.1f", cpu2 - cpu1), fmt(again.peakMiB))
         print("trialsd peak resident memory over both: \(fmt(daemonPeak)) MiB")
         print("")
-        print("target: at least 1000 records/s end to end (all of ClinicalTrials.gov, ~560,000 records, in under ten minutes), trialsd and trialctl each under 300 MB")
+        print(
+            "target: at least 1000 records/s end to end (all of ClinicalTrials.gov, ~560,000 records, in under ten minutes), trialsd and trialctl each under 300 MB"
+        )
         _ = try? trialctl(["stats"])
     }
 }

@@ -10,7 +10,10 @@ struct TrialBenchMain: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "trialbench",
         abstract: "Benchmarks of trialtrack; each prints figures beside a baseline measured in the same run.",
-        subcommands: [TrialBench.self, SocketBench.self, RebuildBench.self, StatusBench.self, ScaleBench.self, HistoryBench.self, SyncBench.self, JSONBench.self],
+        subcommands: [
+            TrialBench.self, SocketBench.self, RebuildBench.self, StatusBench.self, ScaleBench.self, HistoryBench.self,
+            SyncBench.self, JSONBench.self,
+        ],
         defaultSubcommand: TrialBench.self)
 }
 
@@ -34,12 +37,22 @@ struct TrialBench: ParsableCommand {
     @Option(help: "Status look-ups measured.") var samples = 20_000
     @Option(parsing: .upToNextOption, help: "Parts the log's own SQL leaves out, to see what each costs.")
     var floorOmit: [LogSQLFloor.Part] = []
-    @Flag(help: "After the table, the log's own SQL again with one part more left out each time, down to the bare event row, beside raw SQLite measured again before and after.")
+    @Flag(
+        help:
+            "After the table, the log's own SQL again with one part more left out each time, down to the bare event row, beside raw SQLite measured again before and after."
+    )
     var floorBreakdown = false
-    @Option(help: "Order of the batched appends: interleaved (every trial's next event in turn, a cold fold cache) or clustered (trial by trial, as an import writes).")
+    @Option(
+        help:
+            "Order of the batched appends: interleaved (every trial's next event in turn, a cold fold cache) or clustered (trial by trial, as an import writes)."
+    )
     var order: Order = .interleaved
     @Option(help: "Folded trials the writer keeps in memory.") var cache = 10_000
-    @Option(name: .customLong("raw-ids"), help: "Event ids of the raw rows: ordered (time-ordered version 7 UUIDs, as the store makes them) or random (version 4, as clients may send).")
+    @Option(
+        name: .customLong("raw-ids"),
+        help:
+            "Event ids of the raw rows: ordered (time-ordered version 7 UUIDs, as the store makes them) or random (version 4, as clients may send)."
+    )
     var rawIDs: RawIDs = .ordered
     @Option(help: "Directory for the database files (default: a new temporary one).") var dir: String?
 
@@ -52,8 +65,12 @@ struct TrialBench: ParsableCommand {
         defer { work.removeIfMade() }
         let base = work.path
         let total = trials * eventsPerTrial
-        print("trialbench: \(trials) trials × \(eventsPerTrial) events = \(total) events, batches of \(batch), order \(order.rawValue), fold cache \(cache), raw ids \(rawIDs.rawValue)")
-        print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, SQLite \(String(cString: sqlite3_libversion())), WAL, synchronous=FULL")
+        print(
+            "trialbench: \(trials) trials × \(eventsPerTrial) events = \(total) events, batches of \(batch), order \(order.rawValue), fold cache \(cache), raw ids \(rawIDs.rawValue)"
+        )
+        print(
+            "machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, SQLite \(String(cString: sqlite3_libversion())), WAL, synchronous=FULL"
+        )
         let data = Workload(trials: trials, eventsPerTrial: eventsPerTrial, order: order)
         let steal = StealMeter()
         print(String(format: "workload: mean payload %.0f bytes\n", data.meanPayloadBytes))
@@ -62,7 +79,9 @@ struct TrialBench: ParsableCommand {
         func entry(_ name: String, _ ours: Double, _ raw: Double, unit: String) -> (String, String, String, String) {
             (name, fmt(ours) + " " + unit, fmt(raw) + " " + unit, String(format: "%.0f%%", ours / raw * 100))
         }
-        func row(_ name: String, _ ours: Double, _ raw: Double, unit: String) { table.append(entry(name, ours, raw, unit: unit)) }
+        func row(_ name: String, _ ours: Double, _ raw: Double, unit: String) {
+            table.append(entry(name, ours, raw, unit: unit))
+        }
 
         // 1. One event per transaction: every append waits for its own fsync.
         let rawSingleRate = try rawInsertRate(base + "/raw-single.db", data.events.prefix(single), batch: 1)
@@ -98,11 +117,15 @@ struct TrialBench: ParsableCommand {
 
         // 4. One trial's status (summary, timeline, expectations) beside a raw point query.
         var rng = SystemRandomNumberGenerator()
-        let (p50, p99) = try Self.statusLatency(store, samples: samples, using: &rng) { data.key(Int.random(in: 0..<trials, using: &$0)) }
+        let (p50, p99) = try Self.statusLatency(store, samples: samples, using: &rng) {
+            data.key(Int.random(in: 0..<trials, using: &$0))
+        }
         let rawLatencies = try raw.pointQueries(samples, maxSeq: Int64(data.events.count))
         let (r50, r99) = (rawLatencies[samples / 2] * 1e6, rawLatencies[samples * 99 / 100] * 1e6)
-        table.append(("status p50 (raw: row by key)", String(format: "%.1f µs", p50), String(format: "%.1f µs", r50), ""))
-        table.append(("status p99 (raw: row by key)", String(format: "%.1f µs", p99), String(format: "%.1f µs", r99), ""))
+        table.append(
+            ("status p50 (raw: row by key)", String(format: "%.1f µs", p50), String(format: "%.1f µs", r50), ""))
+        table.append(
+            ("status p99 (raw: row by key)", String(format: "%.1f µs", p99), String(format: "%.1f µs", r99), ""))
         raw.close()
         let stats = try store.stats()
         try store.close()
@@ -115,17 +138,24 @@ struct TrialBench: ParsableCommand {
         let floor = try LogSQLFloor(reading: base + "/trials.db")
         let floorRate = try floor.write(to: base + "/floor.db", batch: batch, omitting: Set(floorOmit))
         removeDatabase(base + "/floor.db")
-        let floorName = "  the same, beside the log's own SQL (raw: the store's rows and statements"
+        let floorName =
+            "  the same, beside the log's own SQL (raw: the store's rows and statements"
             + (floorOmit.isEmpty ? "" : ", without " + floorOmit.map(\.rawValue).joined(separator: ", ")) + ")"
         table.insert(entry(floorName, batchRate, floorRate, unit: "/s"), at: floorRow)  // under the batched appends
 
-        let w0 = table.map(\.0.count).max()!, w1 = max(10, table.map(\.1.count).max()!), w2 = max(10, table.map(\.2.count).max()!)
+        let w0 = table.map(\.0.count).max()!, w1 = max(10, table.map(\.1.count).max()!),
+            w2 = max(10, table.map(\.2.count).max()!)
         print(left("measure", w0), left("trialtrack", w1), left("raw SQLite", w2), "ratio")
         for (a, b, c, d) in table { print(left(a, w0), left(b, w1), left(c, w2), d) }
-        print("\nthe log's own SQL alone: " + fmt(floorRate) + "/s, " + String(format: "%.0f%%", floorRate / rawBatchRate * 100) + " of raw SQLite's bare table")
+        print(
+            "\nthe log's own SQL alone: " + fmt(floorRate) + "/s, "
+                + String(format: "%.0f%%", floorRate / rawBatchRate * 100) + " of raw SQLite's bare table")
         // Taken before the store closed: part of the file may still be in its write-ahead log.
-        print(String(format: "database: %d events, %d trials, %.0f MB and %.0f MB of write-ahead log; peak RSS %.0f MB", stats.events,
-                     stats.trials, Double(stats.databaseBytes) / 1e6, Double(stats.walBytes) / 1e6, peakRSSMegabytes()))
+        print(
+            String(
+                format: "database: %d events, %d trials, %.0f MB and %.0f MB of write-ahead log; peak RSS %.0f MB",
+                stats.events,
+                stats.trials, Double(stats.databaseBytes) / 1e6, Double(stats.walBytes) / 1e6, peakRSSMegabytes()))
         if floorBreakdown { try breakdown(floor, data: data, base: base, trialtrack: batchRate) }
         print(String(format: "CPU time the host gave to others during the run (steal): %.0f%%", steal.percent))
     }
@@ -153,10 +183,14 @@ struct TrialBench: ParsableCommand {
         }
         let after = try rawRate()
         let rawMean = (before + after) / 2
-        print("\nthe log's own SQL, one part more left out each line (raw SQLite's bare table: \(fmt(before))/s before, \(fmt(after))/s after):")
+        print(
+            "\nthe log's own SQL, one part more left out each line (raw SQLite's bare table: \(fmt(before))/s before, \(fmt(after))/s after):"
+        )
         print("  step                                  events/s    µs an event   of raw")
         func line(_ name: String, _ rate: Double) {
-            print("  " + left(name, 36) + right(fmt(rate), 11) + String(format: "  %8.2f µs   %5.0f%%", 1e6 / rate, rate / rawMean * 100))
+            print(
+                "  " + left(name, 36) + right(fmt(rate), 11)
+                    + String(format: "  %8.2f µs   %5.0f%%", 1e6 / rate, rate / rawMean * 100))
         }
         line("trialtrack (the batched appends)", trialtrack)
         for (name, rate) in rows { line(name, rate) }
@@ -173,14 +207,18 @@ struct TrialBench: ParsableCommand {
 
     /// p50 and p99, in µs, of `samples` look-ups of one trial's status, each trial's key made
     /// by `key` before its clock starts.
-    static func statusLatency(_ store: EventStore, samples: Int, using rng: inout SystemRandomNumberGenerator,
-                              key: (inout SystemRandomNumberGenerator) -> String) throws -> (Double, Double) {
+    static func statusLatency(
+        _ store: EventStore, samples: Int, using rng: inout SystemRandomNumberGenerator,
+        key: (inout SystemRandomNumberGenerator) -> String
+    ) throws -> (Double, Double) {
         var latencies: [Double] = []
         latencies.reserveCapacity(samples)
         for _ in 0..<samples {
             let trial = key(&rng)
             let s = now()
-            guard try store.status(trial) != nil else { throw ValidationError(field: "", reason: "no status for \(trial)") }
+            guard try store.status(trial) != nil else {
+                throw ValidationError(field: "", reason: "no status for \(trial)")
+            }
             latencies.append(now() - s)
         }
         latencies.sort()
@@ -250,7 +288,8 @@ struct StealMeter {
     /// softirq, steal), in clock ticks; zeros where /proc/stat cannot be read.
     private static func read() -> (steal: Double, total: Double) {
         guard let stat = try? String(contentsOfFile: "/proc/stat", encoding: .utf8),
-              let line = stat.split(separator: "\n").first(where: { $0.hasPrefix("cpu ") }) else { return (0, 0) }
+            let line = stat.split(separator: "\n").first(where: { $0.hasPrefix("cpu ") })
+        else { return (0, 0) }
         let fields = line.split(separator: " ").dropFirst().compactMap { Double($0) }
         guard fields.count >= 8 else { return (0, 0) }
         return (fields[7], fields[0..<8].reduce(0, +))

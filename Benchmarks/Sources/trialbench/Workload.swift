@@ -40,41 +40,70 @@ struct Workload {
         let payload: Payload
         switch k {
         case 0:
-            payload = .registered(Registered(
-                title: "Trial \(i): an investigational antibody with chemotherapy versus chemotherapy in advanced NSCLC",
-                acronym: "T-\(i)", identifiers: [try! TrialIdentifier(registry: .nct, id: trial)], sponsor: "Sponsor \(i % 500)",
-                phases: [.phase3], conditions: ["Non-small cell lung cancer"], primaryEndpoints: ["PFS"],
-                enrollment: Enrollment(count: 400, type: .estimated), design: .init(allocation: .randomized, masking: .double)))
+            payload = .registered(
+                Registered(
+                    title:
+                        "Trial \(i): an investigational antibody with chemotherapy versus chemotherapy in advanced NSCLC",
+                    acronym: "T-\(i)", identifiers: [try! TrialIdentifier(registry: .nct, id: trial)],
+                    sponsor: "Sponsor \(i % 500)",
+                    phases: [.phase3], conditions: ["Non-small cell lung cancer"], primaryEndpoints: ["PFS"],
+                    enrollment: Enrollment(count: 400, type: .estimated),
+                    design: .init(allocation: .randomized, masking: .double)))
         case 1: payload = .statusChanged(StatusChanged(status: .notYetRecruiting))
         case 2:
-            payload = .datesUpdated(DatesUpdated(
-                start: StudyDate(date: PartialDate(day: start.adding(days: 200)), type: .estimated),
-                primaryCompletion: StudyDate(date: PartialDate(year: 2016, precision: .month(6))!, type: .estimated)))
+            payload = .datesUpdated(
+                DatesUpdated(
+                    start: StudyDate(date: PartialDate(day: start.adding(days: 200)), type: .estimated),
+                    primaryCompletion: StudyDate(date: PartialDate(year: 2016, precision: .month(6))!, type: .estimated)
+                ))
         case 3: payload = .statusChanged(StatusChanged(status: .recruiting))
-        case 4: payload = .milestoneExpected(MilestoneExpected(milestone: MilestoneSpec(type: .readout, qualifier: "PFS"), window: PartialDate(year: 2014, precision: .half(2))!))
+        case 4:
+            payload = .milestoneExpected(
+                MilestoneExpected(
+                    milestone: MilestoneSpec(type: .readout, qualifier: "PFS"),
+                    window: PartialDate(year: 2014, precision: .half(2))!))
         case 5: payload = .enrollmentUpdated(Enrollment(count: 398, type: .actual))
         case 6:
-            payload = .interimAnalysis(InterimAnalysis(analysis: "first interim", endpoints: ["PFS"], outcome: .continue, results: [
-                EndpointResult(endpoint: "PFS", hazardRatio: .init(value: 0.51, ciLow: 0.38, ciHigh: 0.69, ciLevel: 95), pValue: .init(value: 0.0001, comparator: .less, sided: 1))
-            ]))
+            payload = .interimAnalysis(
+                InterimAnalysis(
+                    analysis: "first interim", endpoints: ["PFS"], outcome: .continue,
+                    results: [
+                        EndpointResult(
+                            endpoint: "PFS", hazardRatio: .init(value: 0.51, ciLow: 0.38, ciHigh: 0.69, ciLevel: 95),
+                            pValue: .init(value: 0.0001, comparator: .less, sided: 1))
+                    ]))
         case 7: payload = .statusChanged(StatusChanged(status: .activeNotRecruiting))
         case 8:
-            payload = .readout(Readout(kind: .primary, outcome: .positive, endpoints: ["PFS"], results: [
-                EndpointResult(endpoint: "PFS", arms: ["experimental", "control"], values: [.init(arm: "experimental", value: 11.1, unit: "months"), .init(arm: "control", value: 5.8, unit: "months")],
-                               hazardRatio: .init(value: 0.51, ciLow: 0.38, ciHigh: 0.69, ciLevel: 95), n: 398)
-            ]))
+            payload = .readout(
+                Readout(
+                    kind: .primary, outcome: .positive, endpoints: ["PFS"],
+                    results: [
+                        EndpointResult(
+                            endpoint: "PFS", arms: ["experimental", "control"],
+                            values: [
+                                .init(arm: "experimental", value: 11.1, unit: "months"),
+                                .init(arm: "control", value: 5.8, unit: "months"),
+                            ],
+                            hazardRatio: .init(value: 0.51, ciLow: 0.38, ciHigh: 0.69, ciLevel: 95), n: 398)
+                    ]))
         case 9: payload = .presented(Presented(venue: "ASCO \(2012 + k / 6)", abstract: "\(8000 + i % 1000)"))
         default:
-            payload = k % 2 == 0
-                ? .published(Published(citation: "J Clin Oncol \(2012 + k / 6);\(i % 50):\(i % 9000)", doi: "10.1200/JCO.\(i).\(k)"))
+            payload =
+                k % 2 == 0
+                ? .published(
+                    Published(
+                        citation: "J Clin Oncol \(2012 + k / 6);\(i % 50):\(i % 9000)", doi: "10.1200/JCO.\(i).\(k)"))
                 : .enrollmentUpdated(Enrollment(count: Int64(398 + k), type: .actual))
         }
         // Validated here, before the clock starts, as the daemon validates a client's event
         // on its connection before queueing it for the writer (and an importer where it
         // makes the event): the raw side's row values are made beforehand too.
-        var event = NewEvent(trial: try! TrialReference(trial), payload: payload, occurred: occurred, source: "ClinicalTrials.gov \(trial), last update \(occurred)")
+        var event = NewEvent(
+            trial: try! TrialReference(trial), payload: payload, occurred: occurred,
+            source: "ClinicalTrials.gov \(trial), last update \(occurred)")
         let payloadText = try! event.validate()  // the canonical text the store writes
-        return Item(event: event, trial: trial, version: Int64(k + 1), payloadText: payloadText, occurred: occurred.description)
+        return Item(
+            event: event, trial: trial, version: Int64(k + 1), payloadText: payloadText, occurred: occurred.description)
     }
 }
 
@@ -86,7 +115,10 @@ final class RawSQLite {
 
     init(path: String) throws {
         // As GRDB opens the store's connections: without a per-connection mutex.
-        guard sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nil) == SQLITE_OK else {
+        guard
+            sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nil)
+                == SQLITE_OK
+        else {
             throw RawError(message: "open \(path)")
         }
         try exec("PRAGMA journal_mode = WAL")
@@ -96,7 +128,8 @@ final class RawSQLite {
         // No checkpoint while measured (the store's run on a thread of its own, concurrently):
         // the most favourable setting for the baseline.
         try exec("PRAGMA wal_autocheckpoint = 0")
-        try exec("""
+        try exec(
+            """
             CREATE TABLE IF NOT EXISTS events (
                 seq INTEGER PRIMARY KEY, event_id TEXT NOT NULL UNIQUE, trial TEXT NOT NULL, version INTEGER NOT NULL,
                 type TEXT NOT NULL, occurred TEXT NOT NULL, recorded TEXT NOT NULL, recorded_by TEXT NOT NULL,
@@ -110,12 +143,16 @@ final class RawSQLite {
     }
 
     func exec(_ sql: String) throws {
-        guard sqlite3_exec(db, sql, nil, nil, nil) == SQLITE_OK else { throw RawError(message: String(cString: sqlite3_errmsg(db))) }
+        guard sqlite3_exec(db, sql, nil, nil, nil) == SQLITE_OK else {
+            throw RawError(message: String(cString: sqlite3_errmsg(db)))
+        }
     }
 
     func prepare(_ sql: String) throws -> OpaquePointer? {
         var stmt: OpaquePointer?
-        guard sqlite3_prepare_v2(db, sql, -1, &stmt, nil) == SQLITE_OK else { throw RawError(message: String(cString: sqlite3_errmsg(db))) }
+        guard sqlite3_prepare_v2(db, sql, -1, &stmt, nil) == SQLITE_OK else {
+            throw RawError(message: String(cString: sqlite3_errmsg(db)))
+        }
         return stmt
     }
 
@@ -131,9 +168,11 @@ final class RawSQLite {
         var ids = EventIDGenerator()
         let rows = items.map { item in
             let recorded = Timestamp.now()  // one clock read for the id and the row, as the store
-            return (id: orderedIDs ? ids.next(at: recorded) : UUID().uuidString.lowercased(),
-                    recorded: recorded.description, occurred: item.occurred,
-                    hash: (0..<4).flatMap { _ in withUnsafeBytes(of: rng.next() as UInt64) { Array($0) } })
+            return (
+                id: orderedIDs ? ids.next(at: recorded) : UUID().uuidString.lowercased(),
+                recorded: recorded.description, occurred: item.occurred,
+                hash: (0..<4).flatMap { _ in withUnsafeBytes(of: rng.next() as UInt64) { Array($0) } }
+            )
         }
         let start = now()
         var seq: Int64 = 0
@@ -152,7 +191,9 @@ final class RawSQLite {
             sqlite3_bind_text(stmt, 9, item.event.source, -1, transient)
             sqlite3_bind_text(stmt, 10, item.payloadText, -1, transient)
             sqlite3_bind_blob(stmt, 11, row.hash, 32, transient)
-            guard sqlite3_step(stmt) == SQLITE_DONE else { throw RawError(message: String(cString: sqlite3_errmsg(db))) }
+            guard sqlite3_step(stmt) == SQLITE_DONE else {
+                throw RawError(message: String(cString: sqlite3_errmsg(db)))
+            }
             sqlite3_reset(stmt)
             inTransaction += 1
             if inTransaction == batch {
@@ -166,7 +207,9 @@ final class RawSQLite {
 
     /// Reads every row in (trial, version) order, touching each column; returns rows/s.
     func scan() throws -> Double {
-        let stmt = try prepare("SELECT seq, event_id, trial, version, type, occurred, recorded, recorded_by, source, payload, hash FROM events ORDER BY trial, version")
+        let stmt = try prepare(
+            "SELECT seq, event_id, trial, version, type, occurred, recorded, recorded_by, source, payload, hash FROM events ORDER BY trial, version"
+        )
         defer { sqlite3_finalize(stmt) }
         let start = now()
         var rows = 0
@@ -199,4 +242,3 @@ final class RawSQLite {
 
     func close() { sqlite3_close(db) }
 }
-

@@ -178,7 +178,8 @@ func payloadsOfEveryType(_ v: JSONValue) {
 
 /// A trial's first event, before a fuzzed one.
 let registration = try! NewEvent(
-    json: JSONValue.parse(#"{"trial":"NCT00973089","type":"registered","occurred":"2009-09","payload":{"title":"A trial"}}"#),
+    json: JSONValue.parse(
+        #"{"trial":"NCT00973089","type":"registered","occurred":"2009-09","payload":{"title":"A trial"}}"#),
     today: today)
 
 /// Events of one trial as the log would hold them: appended one by one, each folded strictly
@@ -206,9 +207,10 @@ func fold(_ events: [NewEvent]) {
     var all = recorded
     for e in events.dropFirst(recorded.count) {
         let seq = Int64(all.count + 1)
-        all.append(RecordedEvent(
-            seq: seq, id: "id-\(seq)", trial: "NCT00973089", version: seq, payload: e.payload, occurred: e.occurred,
-            recorded: Timestamp(microseconds: seq * 1_000_000), recordedBy: "fuzz", source: e.source, hash: []))
+        all.append(
+            RecordedEvent(
+                seq: seq, id: "id-\(seq)", trial: "NCT00973089", version: seq, payload: e.payload, occurred: e.occurred,
+                recorded: Timestamp(microseconds: seq * 1_000_000), recordedBy: "fuzz", source: e.source, hash: []))
     }
     do { written(try TrialFold.fold(key: "NCT00973089", events: all, lenient: true)) } catch {
         check(false, "a lenient fold refused: \(error)")
@@ -236,7 +238,9 @@ func sameBytes<T: JSONWritable>(_ x: T) {
     var w = JSONWriter()
     x.write(to: &w)
     let tree = x.json
-    check(w.bytes == Array(tree.canonicalText.utf8), "\(T.self): writer and tree differ: \(w.text.prefix(300)) vs \(tree.canonicalText.prefix(300))")
+    check(
+        w.bytes == Array(tree.canonicalText.utf8),
+        "\(T.self): writer and tree differ: \(w.text.prefix(300)) vs \(tree.canonicalText.prefix(300))")
     roundTrip(tree)
 }
 
@@ -275,9 +279,10 @@ func record(_ plan: ImportPlan, key: String) -> TrialView? {
         }
         guard (try? e.validate()) != nil else { break }
         let seq = Int64(recorded.count + 1)
-        recorded.append(RecordedEvent(
-            seq: seq, id: "id-\(seq)", trial: key, version: seq, payload: e.payload, occurred: e.occurred,
-            recorded: Timestamp(microseconds: seq * 1_000_000), recordedBy: "fuzz", source: e.source, hash: []))
+        recorded.append(
+            RecordedEvent(
+                seq: seq, id: "id-\(seq)", trial: key, version: seq, payload: e.payload, occurred: e.occurred,
+                recorded: Timestamp(microseconds: seq * 1_000_000), recordedBy: "fuzz", source: e.source, hash: []))
         guard let f = try? TrialFold.fold(key: key, events: recorded, strictSeq: seq) else { break }
         fold = f
     }

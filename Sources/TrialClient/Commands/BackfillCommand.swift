@@ -52,26 +52,37 @@ public struct BackfillCommand: TrialctlCommand {
             let nct = (try? FollowTarget.trial(t).validated())?.text ?? t
             let changes = ChangeWriter(ctx, json: json, style: style)
             let backfill = Backfill(registry: client, target: SocketSyncTarget(session: session) { changes.write($0) })
-            let outcome: Result<Backfill.Report, SyncFailure> = waitFor { () async -> Result<Backfill.Report, SyncFailure> in
+            let outcome: Result<Backfill.Report, SyncFailure> = waitFor {
+                () async -> Result<Backfill.Report, SyncFailure> in
                 do throws(SyncFailure) {
-                    return .success(try await backfill.run(nctId: nct, dryRun: dryRun) { done, of in progress.show("\(nct): version \(done) of \(of)") })
+                    return .success(
+                        try await backfill.run(nctId: nct, dryRun: dryRun) { done, of in
+                            progress.show("\(nct): version \(done) of \(of)")
+                        })
                 } catch { return .failure(error) }
             }
             progress.clear()
             switch outcome {
             case .success(let report):
                 if json.isOn {
-                    changes.finish(report.summary, error: nil, extra: [
-                        ("nctId", .string(nct)), ("versionsListed", .int(Int64(report.listed))),
-                        ("versionsFetched", .int(Int64(report.fetched))), ("versionsSkipped", .int(Int64(report.skipped))),
-                    ])
+                    changes.finish(
+                        report.summary, error: nil,
+                        extra: [
+                            ("nctId", .string(nct)), ("versionsListed", .int(Int64(report.listed))),
+                            ("versionsFetched", .int(Int64(report.fetched))),
+                            ("versionsSkipped", .int(Int64(report.skipped))),
+                        ])
                 } else {
-                    ctx.writeOut("backfill \(nct): \(report.listed) versions listed, \(report.fetched) fetched, \(report.skipped) touching nothing recorded; \(report.summary.line)\n")
+                    ctx.writeOut(
+                        "backfill \(nct): \(report.listed) versions listed, \(report.fetched) fetched, \(report.skipped) touching nothing recorded; \(report.summary.line)\n"
+                    )
                 }
                 for r in report.summary.refused { ctx.writeErr("trialctl: \(nct): refused: \(r.reason)\n") }
                 refused = refused || !report.summary.refused.isEmpty
             case .failure(let failure):
-                if json.isOn { changes.finish(failure.completed, error: failure.reason, extra: [("nctId", .string(nct))]) }
+                if json.isOn {
+                    changes.finish(failure.completed, error: failure.reason, extra: [("nctId", .string(nct))])
+                }
                 throw TrialctlError.failure("backfill \(nct): \(failure.reason)")
             }
         }

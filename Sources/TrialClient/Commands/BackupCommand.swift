@@ -27,7 +27,8 @@ public struct BackupCommand: TrialctlCommand {
               trialctl backup --overwrite /tmp/trials-backup.db
             """)
 
-    @Argument(help: ArgumentHelp("Where trialsd writes the copy: an absolute path.", valueName: "path"), completion: .file())
+    @Argument(
+        help: ArgumentHelp("Where trialsd writes the copy: an absolute path.", valueName: "path"), completion: .file())
     public var path: String
 
     @Flag(help: "Replace the file at PATH if there is one.")
@@ -42,7 +43,9 @@ public struct BackupCommand: TrialctlCommand {
 
     public func validate() throws {
         guard path.hasPrefix("/") else {
-            throw UsageError("PATH: give an absolute path, not '\(path)': trialsd writes the copy, in a directory it may write to (e.g. /var/lib/trialsd/backups)")
+            throw UsageError(
+                "PATH: give an absolute path, not '\(path)': trialsd writes the copy, in a directory it may write to (e.g. /var/lib/trialsd/backups)"
+            )
         }
     }
 
@@ -51,6 +54,8 @@ public struct BackupCommand: TrialctlCommand {
         let reply = try session.call(.backup, BackupRequest(path: path, overwrite: overwrite).parameters)
         if json.isOn { return ctx.printJSON(reply, json) }
         let r = try Reply.read(BackupResponse.self, reply)
-        ctx.writeOut("backed up to \(path): seq \(r.lastSeq), head hash \(r.headHash), \(Format.bytes(r.bytes)) in \(Format.duration(seconds: r.seconds))\n")
+        ctx.writeOut(
+            "backed up to \(path): seq \(r.lastSeq), head hash \(r.headHash), \(Format.bytes(r.bytes)) in \(Format.duration(seconds: r.seconds))\n"
+        )
     }
 }

@@ -26,7 +26,9 @@ public struct CorrectCommand: TrialctlCommand {
     @Argument(help: ArgumentHelp("Payload fields.", valueName: "key=value"))
     public var assignments: [String] = []
 
-    @Option(help: ArgumentHelp("The whole replacement payload: a JSON object, or @FILE (@- for standard input).", valueName: "json|@file"))
+    @Option(
+        help: ArgumentHelp(
+            "The whole replacement payload: a JSON object, or @FILE (@- for standard input).", valueName: "json|@file"))
     public var payload: String?
 
     @OptionGroup public var amendment: AmendmentOptions
@@ -55,7 +57,8 @@ public struct CorrectCommand: TrialctlCommand {
             base = current.payload
             p["expectedVersion"] = .int(current.trialVersion)
             session.context.versionReadFrom = "seq \(seq)'s payload"
-            session.context.payloadHas = "seq \(seq)'s payload, a \(current.type), has "
+            session.context.payloadHas =
+                "seq \(seq)'s payload, a \(current.type), has "
                 + (base.members.isEmpty ? "no fields" : base.members.map(\.key).joined(separator: ", "))
         }
         // trialsd validates the replacement as a corrected event's `payload.payload`.
@@ -67,20 +70,28 @@ public struct CorrectCommand: TrialctlCommand {
 
     /// The payload event `seq` has now (its own, or its latest correction's), and the version
     /// its trial had when it was read.
-    static func currentPayload(of seq: Int64, _ session: Session) throws(TrialctlError) -> (payload: JSONObject, trialVersion: Int64, type: String) {
+    static func currentPayload(of seq: Int64, _ session: Session) throws(TrialctlError) -> (
+        payload: JSONObject, trialVersion: Int64, type: String
+    ) {
         let first = try Reply.events(try session.call(.log, params(["since": .int(seq - 1), "limit": 1])))
         guard let event = first.first, event.seq == seq else { throw .failure("no such event: seq \(seq)") }
-        guard case .object(var payload) = event.payload else { throw Reply.unexpected("events[0].payload", "expected an object") }
+        guard case .object(var payload) = event.payload else {
+            throw Reply.unexpected("events[0].payload", "expected an object")
+        }
         var version = event.version
         var since = seq
         let limit = JSONValue.int(Int64(LogRequest.maximumLimit))
         // Every later event of the trial, in seq order: its corrections of `seq`, and its last
         // version (events recorded while this reads land on later pages).
         while true {
-            let log = try Reply.read(LogResponse.self, try session.call(.log, params(["trial": .string(event.trial), "since": .int(since), "limit": limit])))
+            let log = try Reply.read(
+                LogResponse.self,
+                try session.call(.log, params(["trial": .string(event.trial), "since": .int(since), "limit": limit])))
             for e in try Reply.events(log.events) {
                 version = max(version, e.version)
-                if e.type == "corrected", e.payload["target"]?.int64Value == seq, case .object(let replaced)? = e.payload["payload"] {
+                if e.type == "corrected", e.payload["target"]?.int64Value == seq,
+                    case .object(let replaced)? = e.payload["payload"]
+                {
                     payload = replaced
                 }
             }

@@ -26,7 +26,9 @@ public struct ExportCommand: TrialctlCommand {
     @Option(parsing: .unconditional, help: ArgumentHelp("Only the events after this seq.", valueName: "seq"))
     public var since: Int64?
 
-    @Option(name: [.customShort("o"), .customLong("output")], help: ArgumentHelp("Write to this file instead of standard output.", valueName: "file"))
+    @Option(
+        name: [.customShort("o"), .customLong("output")],
+        help: ArgumentHelp("Write to this file instead of standard output.", valueName: "file"))
     public var outputFile: String?
 
     @OptionGroup public var global: GlobalOptions
@@ -41,10 +43,13 @@ public struct ExportCommand: TrialctlCommand {
         let session = try ctx.session(global, wait: .work)
         let sink = try ExportSink(outputFile, ctx)
         var text = ""
-        try session.pages(.export, ExportRequest(since: since).parameters, list: "lines") { lines, _ throws(TrialctlError) in
+        try session.pages(.export, ExportRequest(since: since).parameters, list: "lines") {
+            lines, _ throws(TrialctlError) in
             text.removeAll(keepingCapacity: true)
             for line in lines {
-                guard let s = line.stringValue else { throw .failure("protocol error: an Export reply with a line that is not a string") }
+                guard let s = line.stringValue else {
+                    throw .failure("protocol error: an Export reply with a line that is not a string")
+                }
                 text += s
                 text += "\n"
             }

@@ -9,7 +9,8 @@ public struct FollowTargets: ParsableArguments {
 
     @Option(
         name: .customLong("query"),
-        help: ArgumentHelp("A ClinicalTrials.gov search, as its API's query.term takes it (repeatable).", valueName: "search"))
+        help: ArgumentHelp(
+            "A ClinicalTrials.gov search, as its API's query.term takes it (repeatable).", valueName: "search"))
     public var queries: [String] = []
 
     public init() {}
@@ -50,7 +51,10 @@ public struct FollowCommand: TrialctlCommand {
         if json.isOn { return ctx.printJSON(reply, json) }
         let r = try FollowResponse(parameters: reply)
         for (f, again) in zip(r.follows, r.alreadyFollowed) {
-            ctx.writeOut(again ? "already following \(f.target) (since \(Format.recorded(f.addedAt)), by \(f.addedBy))\n" : "following \(f.target)\n")
+            ctx.writeOut(
+                again
+                    ? "already following \(f.target) (since \(Format.recorded(f.addedAt)), by \(f.addedBy))\n"
+                    : "following \(f.target)\n")
         }
     }
 }
@@ -115,8 +119,12 @@ public struct FollowingCommand: TrialctlCommand {
         let r = try FollowingResponse(parameters: reply)
         let style = ctx.style(global)
         var table = Table(
-            [Table.Column("FOLLOWING", shrinkPriority: 1, minWidth: 14), Table.Column("SINCE"), Table.Column("BY", shrinkPriority: 2),
-             Table.Column("WATERMARK"), Table.Column("LAST SUCCESS"), Table.Column("STATE", shrinkPriority: 0, minWidth: 10)],
+            [
+                Table.Column("FOLLOWING", shrinkPriority: 1, minWidth: 14), Table.Column("SINCE"),
+                Table.Column("BY", shrinkPriority: 2),
+                Table.Column("WATERMARK"), Table.Column("LAST SUCCESS"),
+                Table.Column("STATE", shrinkPriority: 0, minWidth: 10),
+            ],
             showHeader: !noLegend)
         for f in r.follows {
             let state: Table.Cell
@@ -128,13 +136,17 @@ public struct FollowingCommand: TrialctlCommand {
                 state = Table.Cell("ok")
             }
             let what = f.target.kind == "query" ? "query \(f.target.text)" : f.target.text
-            table.add([Table.Cell(what), Table.Cell(String(f.addedAt.prefix(10))), Table.Cell(f.addedBy),
-                       Table.Cell(f.watermark?.description ?? "-"), Table.Cell(f.lastSuccessAt.map(Format.recorded) ?? "-"), state])
+            table.add([
+                Table.Cell(what), Table.Cell(String(f.addedAt.prefix(10))), Table.Cell(f.addedBy),
+                Table.Cell(f.watermark?.description ?? "-"), Table.Cell(f.lastSuccessAt.map(Format.recorded) ?? "-"),
+                state,
+            ])
         }
         ctx.emit(table.render(style).joined(separator: "\n") + (r.follows.isEmpty && noLegend ? "" : "\n"), global)
         if !noLegend {
             let failing = r.follows.filter(\.isFailing).count
-            ctx.writeErr("\n\(Wording.count(r.follows.count, "follow"))" + (failing > 0 ? ", \(failing) failing" : "") + ".\n")
+            ctx.writeErr(
+                "\n\(Wording.count(r.follows.count, "follow"))" + (failing > 0 ? ", \(failing) failing" : "") + ".\n")
         }
     }
 }

@@ -30,7 +30,9 @@ public struct ImportCommand: TrialctlCommand {
 
     public func validate() throws {
         guard !files.isEmpty else { throw UsageError("Missing expected argument '<file> ...' (- for standard input)") }
-        guard files.filter({ $0 == "-" }).count <= 1 else { throw UsageError("standard input (-) can be read only once") }
+        guard files.filter({ $0 == "-" }).count <= 1 else {
+            throw UsageError("standard input (-) can be read only once")
+        }
     }
 
     /// Errors about one file's content: report them and go on with the next file.
@@ -45,15 +47,19 @@ public struct ImportCommand: TrialctlCommand {
         switch v {
         case .object(let o): return o
         case .array(let a): return JSONObject([("studies", .array(a))])
-        default: throw .failure("\(name): expected a study, an array of studies or {\"studies\": [...]}, got \(v.kindName)")
+        default:
+            throw .failure("\(name): expected a study, an array of studies or {\"studies\": [...]}, got \(v.kindName)")
         }
     }
 
     /// What went wrong with file `name` alone (reading or parsing it, or an error in
     /// `perFileErrors`), as a sentence; any other error is thrown.
-    static func fileError(_ error: Error, name: String, _ context: ErrorContext) throws(TrialctlError) -> TrialctlError {
+    static func fileError(_ error: Error, name: String, _ context: ErrorContext) throws(TrialctlError) -> TrialctlError
+    {
         if let e = error as? TrialctlError { return e }
-        guard case ClientError.remote(var e)? = error as? ClientError, let kind = TrialsError.Name(e), perFileErrors.contains(kind) else {
+        guard case ClientError.remote(var e)? = error as? ClientError, let kind = TrialsError.Name(e),
+            perFileErrors.contains(kind)
+        else {
             throw ErrorText.convert(error, context: context)
         }
         var context = context
@@ -74,7 +80,9 @@ public struct ImportCommand: TrialctlCommand {
             let reply: JSONObject
             do {
                 let document = try Self.document(try ctx.read(file), name: name)
-                reply = try session.transport.call(TrialsMethod.importDocument.qualifiedName, ImportRequest(document: .object(document), file: name).parameters)
+                reply = try session.transport.call(
+                    TrialsMethod.importDocument.qualifiedName,
+                    ImportRequest(document: .object(document), file: name).parameters)
             } catch {
                 // This file could not be read, parsed or imported: say so, and go on with the next.
                 let e = try Self.fileError(error, name: name, session.context)
@@ -83,7 +91,11 @@ public struct ImportCommand: TrialctlCommand {
                 failed = true
                 continue
             }
-            if json.isOn { ctx.printJSON(reply, json) } else { ctx.writeOut(try Render.imported(reply, style: ctx.style(global))) }
+            if json.isOn {
+                ctx.printJSON(reply, json)
+            } else {
+                ctx.writeOut(try Render.imported(reply, style: ctx.style(global)))
+            }
         }
         if failed { throw TrialctlError.silent(.failure) }
     }

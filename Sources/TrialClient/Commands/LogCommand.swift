@@ -43,8 +43,9 @@ public struct LogCommand: TrialctlCommand {
     @Argument(help: ArgumentHelp("Only this trial's events.", valueName: "trial"), completion: Completion.trials)
     public var trial: String?
 
-    @Option(name: [.customShort("n"), .long], parsing: .unconditional,
-            help: ArgumentHelp("Show the newest N events (0 or more; with -f, default 10).", valueName: "N"))
+    @Option(
+        name: [.customShort("n"), .long], parsing: .unconditional,
+        help: ArgumentHelp("Show the newest N events (0 or more; with -f, default 10).", valueName: "N"))
     public var lines: Int?
 
     @Option(help: ArgumentHelp("Only events recorded at or after this day or time.", valueName: "time"))
@@ -53,16 +54,22 @@ public struct LogCommand: TrialctlCommand {
     @Option(help: ArgumentHelp("Only events recorded before this day or time.", valueName: "time"))
     public var until: String?
 
-    @Option(name: .customLong("after-seq"), parsing: .unconditional, help: ArgumentHelp("Only events after this seq.", valueName: "seq"))
+    @Option(
+        name: .customLong("after-seq"), parsing: .unconditional,
+        help: ArgumentHelp("Only events after this seq.", valueName: "seq"))
     public var afterSeq: Int64?
 
-    @Option(name: .customLong("type"), help: ArgumentHelp("Only events of this type (repeatable).", valueName: "type"), completion: Completion.eventTypes)
+    @Option(
+        name: .customLong("type"), help: ArgumentHelp("Only events of this type (repeatable).", valueName: "type"),
+        completion: Completion.eventTypes)
     public var types: [String] = []
 
     @Flag(name: [.customShort("r"), .long], help: "Newest first.")
     public var reverse = false
 
-    @Flag(name: [.customShort("f"), .long], help: "Print the newest events, then each new one as it is recorded (Ctrl-C stops).")
+    @Flag(
+        name: [.customShort("f"), .long],
+        help: "Print the newest events, then each new one as it is recorded (Ctrl-C stops).")
     public var follow = false
 
     @OptionGroup public var filters: FilterOptions
@@ -70,7 +77,9 @@ public struct LogCommand: TrialctlCommand {
     @Flag(help: "Print the events as an Atom feed, newest first, for feed readers.")
     public var atom = false
 
-    @Option(name: [.customShort("o"), .customLong("output")], help: ArgumentHelp("With --atom: write it to this file instead of standard output.", valueName: "file"))
+    @Option(
+        name: [.customShort("o"), .customLong("output")],
+        help: ArgumentHelp("With --atom: write it to this file instead of standard output.", valueName: "file"))
     public var outputFile: String?
 
     @OptionGroup public var output: TableOutputOptions
@@ -85,12 +94,16 @@ public struct LogCommand: TrialctlCommand {
         if let lines, lines < 0 { throw UsageError("-n/--lines: give 0 or more events, not \(lines)") }
         for t in types { try Check.type(t, option: "--type") }
         let q = try query()
-        if let s = q.since, let u = q.until, !(s.time < u.time) { throw UsageError("--since \(s) is not before --until \(u)") }
+        if let s = q.since, let u = q.until, !(s.time < u.time) {
+            throw UsageError("--since \(s) is not before --until \(u)")
+        }
         if follow, reverse { throw UsageError("-f/--follow and -r/--reverse: give one or the other") }
         if follow, !q.filter.isEmpty {
             throw UsageError("-f/--follow and the filters (--phase, --status …): a follow takes only TRIAL and --type")
         }
-        if follow, until != nil { throw UsageError("-f/--follow and --until: a follow has no end; give one or the other") }
+        if follow, until != nil {
+            throw UsageError("-f/--follow and --until: a follow has no end; give one or the other")
+        }
         if outputFile != nil, !atom { throw UsageError("-o/--output: only with --atom") }
         if atom, follow { throw UsageError("--atom and -f/--follow: a feed is a file; give one or the other") }
         if atom, output.json.isOn { throw UsageError("--atom and --json: give one or the other") }

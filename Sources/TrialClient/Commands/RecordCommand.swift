@@ -37,16 +37,23 @@ public struct RecordCommand: TrialctlCommand {
             (0: only if the trial is new). With --id, recording the same event again is harmless.
             """)
 
-    @Argument(help: ArgumentHelp("The trial: NCT number, EU CT or EudraCT number, sponsor id or acronym.", valueName: "trial"), completion: Completion.trials)
+    @Argument(
+        help: ArgumentHelp(
+            "The trial: NCT number, EU CT or EudraCT number, sponsor id or acronym.", valueName: "trial"),
+        completion: Completion.trials)
     public var trial: String?
 
-    @Argument(help: ArgumentHelp("The event type (registered, status-changed, readout, …).", valueName: "type"), completion: Completion.eventTypes)
+    @Argument(
+        help: ArgumentHelp("The event type (registered, status-changed, readout, …).", valueName: "type"),
+        completion: Completion.eventTypes)
     public var type: String?
 
     @Argument(help: ArgumentHelp("Payload fields.", valueName: "key=value"))
     public var assignments: [String] = []
 
-    @Option(help: ArgumentHelp("When it happened: YYYY, YYYY-H1, YYYY-Q2, YYYY-MM or YYYY-MM-DD (default: today).", valueName: "date"))
+    @Option(
+        help: ArgumentHelp(
+            "When it happened: YYYY, YYYY-H1, YYYY-Q2, YYYY-MM or YYYY-MM-DD (default: today).", valueName: "date"))
     public var occurred: String?
 
     @Option(help: ArgumentHelp("Where it comes from: a citation, URL or registry record.", valueName: "text"))
@@ -55,16 +62,26 @@ public struct RecordCommand: TrialctlCommand {
     @Option(help: ArgumentHelp("An idempotency key (a UUID).", valueName: "uuid"))
     public var id: String?
 
-    @Option(name: .customLong("expect-version"), parsing: .unconditional, help: ArgumentHelp("Record only if the trial is at this version.", valueName: "n"))
+    @Option(
+        name: .customLong("expect-version"), parsing: .unconditional,
+        help: ArgumentHelp("Record only if the trial is at this version.", valueName: "n"))
     public var expectVersion: Int64?
 
-    @Flag(help: "The trial is new: start it with this event (only `registered` starts a trial otherwise; --expect-version 0).")
+    @Flag(
+        help:
+            "The trial is new: start it with this event (only `registered` starts a trial otherwise; --expect-version 0)."
+    )
     public var new = false
 
-    @Option(help: ArgumentHelp("The whole payload: a JSON object, or @FILE (@- for standard input).", valueName: "json|@file"))
+    @Option(
+        help: ArgumentHelp(
+            "The whole payload: a JSON object, or @FILE (@- for standard input).", valueName: "json|@file"))
     public var payload: String?
 
-    @Option(help: ArgumentHelp("Record the events of a JSON Lines file (- for standard input), all or nothing.", valueName: "events.jsonl"))
+    @Option(
+        help: ArgumentHelp(
+            "Record the events of a JSON Lines file (- for standard input), all or nothing.", valueName: "events.jsonl")
+    )
     public var file: String?
 
     @Option(help: JSONMode.help)
@@ -79,7 +96,8 @@ public struct RecordCommand: TrialctlCommand {
             guard trial == nil, type == nil, assignments.isEmpty, occurred == nil, source == nil, id == nil,
                 expectVersion == nil, payload == nil, !new
             else {
-                throw UsageError("--file takes no TRIAL, TYPE, KEY=VALUE or event options: each line of the file gives its event")
+                throw UsageError(
+                    "--file takes no TRIAL, TYPE, KEY=VALUE or event options: each line of the file gives its event")
             }
             return
         }
@@ -90,8 +108,12 @@ public struct RecordCommand: TrialctlCommand {
         try Check.assignments(assignments)
         if let occurred { try Check.partialDate(occurred, option: "--occurred") }
         if let id { try Check.uuid(id) }
-        if let expectVersion, expectVersion < 0 { throw UsageError("--expect-version: a version is 0 or more, not \(expectVersion)") }
-        if new, let expectVersion, expectVersion != 0 { throw UsageError("--new is --expect-version 0; give one of them") }
+        if let expectVersion, expectVersion < 0 {
+            throw UsageError("--expect-version: a version is 0 or more, not \(expectVersion)")
+        }
+        if new, let expectVersion, expectVersion != 0 {
+            throw UsageError("--new is --expect-version 0; give one of them")
+        }
     }
 
     public func execute(_ ctx: Context) throws {
@@ -124,10 +146,11 @@ public struct RecordCommand: TrialctlCommand {
         // trialsd says which were replays; one that does not (older) is told by the clock.
         let flags = try Reply.read(AppendManyResponse.self, reply).replayed
         var index = 0
-        ctx.writeOut(try Render.appendedMany(reply) { e in
-            defer { index += 1 }
-            if let flags, index < flags.count { return flags[index] }
-            return moment.isReplay(e)
-        })
+        ctx.writeOut(
+            try Render.appendedMany(reply) { e in
+                defer { index += 1 }
+                if let flags, index < flags.count { return flags[index] }
+                return moment.isReplay(e)
+            })
     }
 }

@@ -29,13 +29,21 @@ public struct StatusCommand: TrialctlCommand {
               trialctl status --sponsor gortec --status NOT_YET_RECRUITING
             """)
 
-    @Argument(help: ArgumentHelp("The trial: NCT number, EU CT or EudraCT number, sponsor id or acronym.", valueName: "trial"), completion: Completion.trials)
+    @Argument(
+        help: ArgumentHelp(
+            "The trial: NCT number, EU CT or EudraCT number, sponsor id or acronym.", valueName: "trial"),
+        completion: Completion.trials)
     public var trial: String?
 
-    @Option(name: .customLong("as-of"), help: ArgumentHelp("Where things stood on this day (world time).", valueName: "YYYY-MM-DD"))
+    @Option(
+        name: .customLong("as-of"),
+        help: ArgumentHelp("Where things stood on this day (world time).", valueName: "YYYY-MM-DD"))
     public var asOf: String?
 
-    @Option(name: .customLong("known-at"), help: ArgumentHelp("What the log held at this time (recording time), e.g. 2025-06-01T12:00Z.", valueName: "time"))
+    @Option(
+        name: .customLong("known-at"),
+        help: ArgumentHelp(
+            "What the log held at this time (recording time), e.g. 2025-06-01T12:00Z.", valueName: "time"))
     public var knownAt: String?
 
     @OptionGroup public var filters: FilterOptions
@@ -49,7 +57,9 @@ public struct StatusCommand: TrialctlCommand {
     public func validate() throws {
         if let trial { try Check.trial(trial) }
         let filter = try filters.filter()
-        if trial != nil, !filter.isEmpty { throw UsageError("TRIAL and the filters (--phase, --status …): give one or the other") }
+        if trial != nil, !filter.isEmpty {
+            throw UsageError("TRIAL and the filters (--phase, --status …): give one or the other")
+        }
         if let asOf, Day(asOf) == nil { throw UsageError("--as-of: '\(asOf)' is not a day; use YYYY-MM-DD") }
         if let knownAt {
             do { _ = try Timestamp(parsing: knownAt) } catch { throw UsageError("--known-at: \(error.reason)") }
@@ -68,8 +78,11 @@ public struct StatusCommand: TrialctlCommand {
             // Every trial comes in pages (`more`), each used as it comes: --json prints them as
             // one reply's parameters, the table is made from all of them.
             if output.json.isOn { return try ctx.printJSONList(session, .status, p, list: "trials", output.json) }
-            let trials = try session.list(.status, p, list: "trials") { t, path throws(TrialctlError) in try TrialReply(json: t, path: path) }
-            let listing = Render.statusTable(trials, style: style, asOf: asOf, knownAt: knownAt, legend: !output.noLegend)
+            let trials = try session.list(.status, p, list: "trials") { t, path throws(TrialctlError) in
+                try TrialReply(json: t, path: path)
+            }
+            let listing = Render.statusTable(
+                trials, style: style, asOf: asOf, knownAt: knownAt, legend: !output.noLegend)
             return ctx.emit(listing, global, legend: !output.noLegend)
         }
         let reply: JSONObject
@@ -79,7 +92,8 @@ public struct StatusCommand: TrialctlCommand {
         case .failure(let e) where e.status == .noSuchTrial && (asOf != nil || knownAt != nil):
             // Nothing at that point in time is not "no such trial" when it exists now.
             let absence = try PointInTimeAbsence.explain(trial, asOf: asOf, knownAt: knownAt, session)
-            return output.json.isOn ? ctx.printJSON(JSONObject([("trials", .array([]))]), output.json) : ctx.writeOut(absence.line)
+            return output.json.isOn
+                ? ctx.printJSON(JSONObject([("trials", .array([]))]), output.json) : ctx.writeOut(absence.line)
         case .failure(let e):
             throw e
         }
@@ -87,8 +101,11 @@ public struct StatusCommand: TrialctlCommand {
         var trials = try Reply.trials(reply)
         guard !trials.isEmpty else { throw TrialctlError("no such trial: \(trial)", status: .noSuchTrial) }
         for i in trials.indices {
-            trials[i].retracted = try RetractedEntry.find(trial: trials[i].summary.key, asOf: asOf, knownAt: knownAt, session)
+            trials[i].retracted = try RetractedEntry.find(
+                trial: trials[i].summary.key, asOf: asOf, knownAt: knownAt, session)
         }
-        ctx.emit(trials.map { Render.statusDetail($0, style: style, asOf: asOf, knownAt: knownAt) }.joined(separator: "\n"), global)
+        ctx.emit(
+            trials.map { Render.statusDetail($0, style: style, asOf: asOf, knownAt: knownAt) }.joined(separator: "\n"),
+            global)
     }
 }

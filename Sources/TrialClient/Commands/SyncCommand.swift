@@ -14,24 +14,35 @@ public struct RegistryOptions: ParsableArguments {
         name: .long,
         help: ArgumentHelp(
             "The ClinicalTrials.gov site root to ask.",
-            discussion: "Default: $TRIALTRACK_CTGOV_URL, else https://clinicaltrials.gov (a mirror or a stand-in for tests).",
+            discussion:
+                "Default: $TRIALTRACK_CTGOV_URL, else https://clinicaltrials.gov (a mirror or a stand-in for tests).",
             valueName: "url"))
     public var apiURL: String?
 
-    @Option(name: .long, help: ArgumentHelp("Seconds between requests to the registry (default 1, as the registry asks).", valueName: "seconds"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Seconds between requests to the registry (default 1, as the registry asks).", valueName: "seconds"))
     public var interval: Double = 1
 
     @Flag(name: .long, help: "Show what would be recorded, and record nothing.")
     public var dryRun = false
 
-    @Option(name: .long, help: ArgumentHelp("Records asked for per page, 1 to 1000 (default 1000, the most the registry gives).", valueName: "n"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Records asked for per page, 1 to 1000 (default 1000, the most the registry gives).", valueName: "n"))
     public var pageSize: Int = 1000
 
     public init() {}
 
     public func validate() throws {
-        guard interval >= 0, interval <= 60, interval.isFinite else { throw UsageError("--interval: give 0 to 60 seconds, not \(interval)") }
-        guard (1...1000).contains(pageSize) else { throw UsageError("--page-size: give 1 to 1000 records, not \(pageSize)") }
+        guard interval >= 0, interval <= 60, interval.isFinite else {
+            throw UsageError("--interval: give 0 to 60 seconds, not \(interval)")
+        }
+        guard (1...1000).contains(pageSize) else {
+            throw UsageError("--page-size: give 1 to 1000 records, not \(pageSize)")
+        }
     }
 
     func client(_ ctx: Context) throws(TrialctlError) -> RegistryClient {
@@ -45,7 +56,11 @@ public struct RegistryOptions: ParsableArguments {
             site: site,
             fetcher: PoliteFetcher(
                 userAgent: RegistryClient.userAgent(version: trialtrackVersion), requestInterval: interval,
-                onRetry: { n in notices.say("trialctl: GET \(n.url): \(n.problem); trying again in \(Format.number(n.wait)) s (attempt \(n.attempt + 1))\n") }))
+                onRetry: { n in
+                    notices.say(
+                        "trialctl: GET \(n.url): \(n.problem); trying again in \(Format.number(n.wait)) s (attempt \(n.attempt + 1))\n"
+                    )
+                }))
     }
 }
 
@@ -94,31 +109,40 @@ public struct SyncCommand: TrialctlCommand {
         let client = try registry.client(ctx)
         let style = ctx.style(global)
         let changes = ChangeWriter(ctx, json: json, style: style)
-        let target = SocketSyncTarget(session: try ctx.session(global, action: "syncing", wait: .work)) { changes.write($0) }
+        let target = SocketSyncTarget(session: try ctx.session(global, action: "syncing", wait: .work)) {
+            changes.write($0)
+        }
         let site = client.site.root
         let dryRun = registry.dryRun
         let progress = ProgressLine(ctx, enabled: isatty(2) == 1 && !json.isOn)
         let engine = SyncEngine(registry: client, target: target, pageSize: registry.pageSize)
         let outcome: Result<SyncSummary, SyncFailure> = waitFor { () async -> Result<SyncSummary, SyncFailure> in
             do throws(SyncFailure) {
-                return .success(try await engine.run(dryRun: dryRun) { p in
-                    switch p {
-                    case .started(let date, let searches, let follows):
-                        Journal.send(SyncJournalEntries.started(site: site, follows: follows, searches: searches, registryDate: date, dryRun: dryRun))
-                    case .page(let search, let fetched, let total):
-                        progress.show("search \(search): \(fetched)\(total.map { " of \($0)" } ?? "") records")
-                    }
-                })
+                return .success(
+                    try await engine.run(dryRun: dryRun) { p in
+                        switch p {
+                        case .started(let date, let searches, let follows):
+                            Journal.send(
+                                SyncJournalEntries.started(
+                                    site: site, follows: follows, searches: searches, registryDate: date, dryRun: dryRun
+                                ))
+                        case .page(let search, let fetched, let total):
+                            progress.show("search \(search): \(fetched)\(total.map { " of \($0)" } ?? "") records")
+                        }
+                    })
             } catch { return .failure(error) }
         }
         progress.clear()
         switch outcome {
         case .success(let summary):
-            if summary.checked > 0 || summary.followsSynced > 0 { Journal.send(SyncJournalEntries.finished(site: site, summary: summary)) }
+            if summary.checked > 0 || summary.followsSynced > 0 {
+                Journal.send(SyncJournalEntries.finished(site: site, summary: summary))
+            }
             if json.isOn {
                 changes.finish(summary, error: nil)
             } else if summary.followsSynced == 0 && summary.registryDate == nil {
-                ctx.writeErr("trialctl: nothing is followed; follow trials or a search first (trialctl follow --help)\n")
+                ctx.writeErr(
+                    "trialctl: nothing is followed; follow trials or a search first (trialctl follow --help)\n")
                 return
             } else {
                 ctx.writeOut("sync: \(summary.line)\(summary.registryDate.map { "; registry data of \($0)" } ?? "")\n")
@@ -153,11 +177,15 @@ final class ChangeWriter: Sendable {
         for r in reports where r.refused == nil {
             for (i, c) in r.changes.enumerated() {
                 if mode.isOn {
-                    var m = JSONObject([("nctId", .string(r.nctId)), ("type", .string(c.type)), ("severity", .string(c.severity)),
-                                        ("description", .string(c.description))])
+                    var m = JSONObject([
+                        ("nctId", .string(r.nctId)), ("type", .string(c.type)), ("severity", .string(c.severity)),
+                        ("description", .string(c.description)),
+                    ])
                     if let t = r.trial { m["trial"] = .string(t) }
                     if i < r.seqs.count { m["seq"] = .int(r.seqs[i]) }
-                    let first = started.withLock { s in defer { s = true }; return !s }
+                    let first = started.withLock { s in
+                        defer { s = true }; return !s
+                    }
                     out += (first ? #"{"changes":["# : ",") + JSONValue.object(m).canonicalText
                 } else {
                     let color: ANSIColor? = c.severity == "critical" ? .red : c.severity == "notable" ? .yellow : nil
@@ -173,8 +201,11 @@ final class ChangeWriter: Sendable {
         guard case .object(var o) = summary.json else { return }
         if let error { o["error"] = .string(error) }
         for (k, v) in extra { o[k] = v }
-        let first = started.withLock { s in defer { s = false }; return !s }
-        let members = o.members.map { JSONValue.string($0.key).canonicalText + ":" + $0.value.canonicalText }.joined(separator: ",")
+        let first = started.withLock { s in
+            defer { s = false }; return !s
+        }
+        let members = o.members.map { JSONValue.string($0.key).canonicalText + ":" + $0.value.canonicalText }.joined(
+            separator: ",")
         sink.say((first ? #"{"changes":["# : "") + "]," + members + "}\n")
     }
 }

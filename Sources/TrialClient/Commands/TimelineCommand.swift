@@ -23,11 +23,15 @@ public struct TimelineCommand: TrialctlCommand {
               trialctl timeline HARMONi-6 --today 2026-06-30 > /dev/null
             """)
 
-    @Argument(help: ArgumentHelp("The trials: NCT number, EU CT or EudraCT number, sponsor id or acronym.", valueName: "trial"),
-              completion: Completion.trials)
+    @Argument(
+        help: ArgumentHelp(
+            "The trials: NCT number, EU CT or EudraCT number, sponsor id or acronym.", valueName: "trial"),
+        completion: Completion.trials)
     public var trials: [String] = []
 
-    @Option(name: [.customShort("o"), .customLong("output")], help: ArgumentHelp("Write the SVG to this file instead of standard output.", valueName: "file"))
+    @Option(
+        name: [.customShort("o"), .customLong("output")],
+        help: ArgumentHelp("Write the SVG to this file instead of standard output.", valueName: "file"))
     public var outputFile: String?
 
     @Option(help: ArgumentHelp("Draw the picture as of this day (default: today, UTC).", valueName: "YYYY-MM-DD"))
@@ -49,8 +53,10 @@ public struct TimelineCommand: TrialctlCommand {
         var seen = Set<String>()
         for trial in trials {
             // Each in full (timeline and forecasts); NoSuchTrial says "did you mean".
-            for t in try Reply.trials(try session.call(.status, params(["trial": .string(trial)]))) where seen.insert(t.summary.key).inserted {
-                views.append(TrialView(summary: t.summary, timeline: t.timeline ?? [], expectations: t.expectations ?? []))
+            for t in try Reply.trials(try session.call(.status, params(["trial": .string(trial)])))
+            where seen.insert(t.summary.key).inserted {
+                views.append(
+                    TrialView(summary: t.summary, timeline: t.timeline ?? [], expectations: t.expectations ?? []))
             }
         }
         let day = today.flatMap { Day($0) } ?? ctx.now().day

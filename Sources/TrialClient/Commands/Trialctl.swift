@@ -21,7 +21,8 @@ public struct GlobalOptions: ParsableArguments {
         name: .long,
         help: ArgumentHelp(
             "trialsd's control socket.",
-            discussion: "Default: $TRIALCTL_SOCKET, else the first that accepts a connection of /run/trialsd/control and the user's own socket.",
+            discussion:
+                "Default: $TRIALCTL_SOCKET, else the first that accepts a connection of /run/trialsd/control and the user's own socket.",
             valueName: "path"))
     public var socket: String?
 
@@ -37,7 +38,8 @@ public struct GlobalOptions: ParsableArguments {
         name: .long, parsing: .unconditional,
         help: ArgumentHelp(
             "How long to wait for trialsd's answer, in seconds (0: for ever).",
-            discussion: "Default: 90; for verify, rebuild and import, which take longer on a large log, for ever. `watch` waits for events for ever whatever this says.",
+            discussion:
+                "Default: 90; for verify, rebuild and import, which take longer on a large log, for ever. `watch` waits for events for ever whatever this says.",
             valueName: "seconds"))
     public var timeout: Double?
 
@@ -136,7 +138,9 @@ public struct Trialctl: ParsableCommand {
 enum Check {
     static func type(_ t: String, option: String) throws {
         guard EventType(rawValue: t) != nil else {
-            throw UsageError("\(option): unknown event type '\(t)'; the types are \(EventType.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw UsageError(
+                "\(option): unknown event type '\(t)'; the types are \(EventType.allCases.map(\.rawValue).joined(separator: ", "))"
+            )
         }
     }
 
@@ -145,7 +149,9 @@ enum Check {
     }
 
     static func uuid(_ s: String) throws {
-        guard NewEvent.normalisedUUID(s) != nil else { throw UsageError("--id: '\(s)' is not a UUID (8-4-4-4-12 hexadecimal digits)") }
+        guard NewEvent.normalisedUUID(s) != nil else {
+            throw UsageError("--id: '\(s)' is not a UUID (8-4-4-4-12 hexadecimal digits)")
+        }
     }
 
     static func trial(_ s: String) throws {
@@ -168,7 +174,9 @@ extension Context {
     /// Prints a listing asked for in pages as its single reply would be (`{"trials":[...]}`:
     /// one member, so its text is the pages' items in order), a page at a time: on one line
     /// (`short`), or indented (`pretty`).
-    func printJSONList(_ session: Session, _ method: TrialsMethod, _ parameters: JSONObject, list: String, _ mode: JSONMode) throws(TrialctlError) {
+    func printJSONList(
+        _ session: Session, _ method: TrialsMethod, _ parameters: JSONObject, list: String, _ mode: JSONMode
+    ) throws(TrialctlError) {
         let pretty = mode == .pretty
         var started = false, written = 0
         var out = ""

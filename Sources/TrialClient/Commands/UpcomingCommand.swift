@@ -26,7 +26,11 @@ public struct UpcomingCommand: TrialctlCommand {
               trialctl upcoming --within 180 --ical -o /tmp/catalysts.ics
             """)
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Windows starting within this many days (0 to \(UpcomingRequest.withinDays.upperBound); default 365).", valueName: "days"))
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp(
+            "Windows starting within this many days (0 to \(UpcomingRequest.withinDays.upperBound); default 365).",
+            valueName: "days"))
     public var within: Int?
 
     @Flag(help: "Show met and superseded forecasts too.")
@@ -34,10 +38,13 @@ public struct UpcomingCommand: TrialctlCommand {
 
     @OptionGroup public var filters: FilterOptions
 
-    @Flag(help: "Print an iCalendar file of the forecasts (met, overdue and slipped ones too) for calendar applications.")
+    @Flag(
+        help: "Print an iCalendar file of the forecasts (met, overdue and slipped ones too) for calendar applications.")
     public var ical = false
 
-    @Option(name: [.customShort("o"), .customLong("output")], help: ArgumentHelp("With --ical: write it to this file instead of standard output.", valueName: "file"))
+    @Option(
+        name: [.customShort("o"), .customLong("output")],
+        help: ArgumentHelp("With --ical: write it to this file instead of standard output.", valueName: "file"))
     public var outputFile: String?
 
     @OptionGroup public var output: TableOutputOptions
@@ -52,7 +59,9 @@ public struct UpcomingCommand: TrialctlCommand {
         }
         let filter = try filters.filter()
         if ical, !filter.isEmpty {
-            throw UsageError("--ical and the filters (--phase, --status …): the calendar holds every forecast; give one or the other")
+            throw UsageError(
+                "--ical and the filters (--phase, --status …): the calendar holds every forecast; give one or the other"
+            )
         }
         if outputFile != nil, !ical { throw UsageError("-o/--output: only with --ical") }
         if ical, output.json.isOn { throw UsageError("--ical and --json: give one or the other") }
@@ -67,7 +76,11 @@ public struct UpcomingCommand: TrialctlCommand {
         try filters.add(to: &p)
         // In pages, as Status lists every trial.
         if output.json.isOn { return try ctx.printJSONList(session, .upcoming, p, list: "milestones", output.json) }
-        let items = try session.list(.upcoming, p, list: "milestones") { m, path throws(TrialctlError) in try UpcomingReply(json: m, path: path) }
-        ctx.emit(Render.upcoming(items, style: ctx.style(global, full: output.full), legend: !output.noLegend), global, legend: !output.noLegend)
+        let items = try session.list(.upcoming, p, list: "milestones") { m, path throws(TrialctlError) in
+            try UpcomingReply(json: m, path: path)
+        }
+        ctx.emit(
+            Render.upcoming(items, style: ctx.style(global, full: output.full), legend: !output.noLegend), global,
+            legend: !output.noLegend)
     }
 }

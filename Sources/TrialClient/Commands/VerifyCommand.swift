@@ -17,7 +17,11 @@ public struct VerifyCommand: TrialctlCommand {
 
     public func execute(_ ctx: Context) throws {
         let reply = try ctx.session(global, wait: .work).call(.verify)
-        if json.isOn { ctx.printJSON(reply, json) } else { ctx.writeOut(Render.verify(reply, style: ctx.style(global))) }
+        if json.isOn {
+            ctx.printJSON(reply, json)
+        } else {
+            ctx.writeOut(Render.verify(reply, style: ctx.style(global)))
+        }
         if !VerifyResponse(parameters: reply).ok { throw TrialctlError.silent(.failure) }
     }
 }

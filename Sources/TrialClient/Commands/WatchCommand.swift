@@ -18,14 +18,19 @@ public struct WatchCommand: TrialctlCommand {
     @Argument(help: ArgumentHelp("Only this trial's events.", valueName: "trial"), completion: Completion.trials)
     public var trial: String?
 
-    @Option(name: [.customShort("n"), .long], parsing: .unconditional,
-            help: ArgumentHelp("Show the newest N events first (default 10; 0: none).", valueName: "N"))
+    @Option(
+        name: [.customShort("n"), .long], parsing: .unconditional,
+        help: ArgumentHelp("Show the newest N events first (default 10; 0: none).", valueName: "N"))
     public var lines: Int?
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Start after this seq (0: the whole log) instead of the newest events.", valueName: "seq"))
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp("Start after this seq (0: the whole log) instead of the newest events.", valueName: "seq"))
     public var since: Int64?
 
-    @Option(name: .customLong("type"), help: ArgumentHelp("Only events of this type (repeatable).", valueName: "type"), completion: Completion.eventTypes)
+    @Option(
+        name: .customLong("type"), help: ArgumentHelp("Only events of this type (repeatable).", valueName: "type"),
+        completion: Completion.eventTypes)
     public var types: [String] = []
 
     @Option(parsing: .unconditional, help: ArgumentHelp("Exit after this many events (1 or more).", valueName: "n"))

@@ -35,14 +35,17 @@ final class SocketSyncTarget: SyncTarget {
     func importStudies(_ studies: [ArraySlice<UInt8>], dryRun: Bool) async throws -> [StudyOutcome] {
         var outcomes: [StudyOutcome] = []
         // The call's message built from the records' bytes as they came: nothing is parsed here.
-        let head = Array(#"{"method":"\#(TrialsMethod.importStudies.qualifiedName)","parameters":{\#(dryRun ? #""dryRun":true,"# : "")"studies":["#.utf8)
+        let head = Array(
+            #"{"method":"\#(TrialsMethod.importStudies.qualifiedName)","parameters":{\#(dryRun ? #""dryRun":true,"# : "")"studies":["#
+                .utf8)
         let tail = Array("]}}".utf8)
         var message = head
         var count = 0
         func flush() throws {
             guard count > 0 else { return }
             message += tail
-            let reply = try ImportStudiesResponse(parameters: try lock.withLock { _ throws(TrialctlError) in try session.callRaw(message) })
+            let reply = try ImportStudiesResponse(
+                parameters: try lock.withLock { _ throws(TrialctlError) in try session.callRaw(message) })
             outcomes += reply.studies.map(Self.outcome)
             onReport(reply.studies)
             message = head
@@ -57,10 +60,18 @@ final class SocketSyncTarget: SyncTarget {
             guard head.count + essentials.count + tail.count < Self.maximumBytes else {
                 // Rare: a record whose tracked modules alone pass the message limit.
                 let nct = (try? StudyDocument.essentials(raw: study).nctId) ?? nil
-                outcomes.append(StudyOutcome(nctId: nct ?? "a record", severities: [], refused: "its tracked modules are \(Format.bytes(Int64(essentials.count))), more than trialsd takes in a message (\(Format.bytes(Int64(TrialsInterface.maximumMessageBytes))))"))
+                outcomes.append(
+                    StudyOutcome(
+                        nctId: nct ?? "a record", severities: [],
+                        refused:
+                            "its tracked modules are \(Format.bytes(Int64(essentials.count))), more than trialsd takes in a message (\(Format.bytes(Int64(TrialsInterface.maximumMessageBytes))))"
+                    ))
                 continue
             }
-            if count > 0, count == ImportStudiesRequest.maximumStudies || message.count + 1 + essentials.count + tail.count > Self.maximumBytes {
+            if count > 0,
+                count == ImportStudiesRequest.maximumStudies
+                    || message.count + 1 + essentials.count + tail.count > Self.maximumBytes
+            {
                 try flush()
             }
             if count > 0 { message.append(UInt8(ascii: ",")) }
@@ -77,13 +88,17 @@ final class SocketSyncTarget: SyncTarget {
             version: StudyVersionRef(number: Int64(version.number), date: version.date))
         let reply = try ImportStudiesResponse(parameters: try call(.importStudies, request.parameters))
         onReport(reply.studies)
-        guard let first = reply.studies.first else { throw TrialctlError.failure("trialsd answered ImportStudies without the record") }
+        guard let first = reply.studies.first else {
+            throw TrialctlError.failure("trialsd answered ImportStudies without the record")
+        }
         return Self.outcome(first)
     }
 
     func recordSuccess(_ followIDs: [Int64], watermark: Day, studiesChecked: Int, eventsRecorded: Int) async throws {
         let request = RecordSyncRequest(
-            follows: followIDs, outcome: .success(watermark: watermark, studiesChecked: Int64(studiesChecked), eventsRecorded: Int64(eventsRecorded)))
+            follows: followIDs,
+            outcome: .success(
+                watermark: watermark, studiesChecked: Int64(studiesChecked), eventsRecorded: Int64(eventsRecorded)))
         _ = try call(.recordSync, request.parameters)
     }
 
@@ -92,7 +107,9 @@ final class SocketSyncTarget: SyncTarget {
     }
 
     static func outcome(_ s: ImportStudiesResponse.Study) -> StudyOutcome {
-        StudyOutcome(nctId: s.nctId, severities: s.changes.compactMap { ChangeSeverity(rawValue: $0.severity) }, refused: s.refused)
+        StudyOutcome(
+            nctId: s.nctId, severities: s.changes.compactMap { ChangeSeverity(rawValue: $0.severity) },
+            refused: s.refused)
     }
 }
 

@@ -28,8 +28,10 @@ struct AppendService: Sendable {
     /// `loop` with its answer once committed, or at once for a refusal before the queue.
     /// Pipelined appends on one connection thus share commits, and nothing waits in a task.
     /// A oneway call's answer is always `.none`: the caller asked for no reply.
-    func submit(_ method: TrialsMethod, _ call: VarlinkCall, peer: Peer, on loop: EventLoop,
-                reply: @escaping @Sendable (AppendAnswer) -> Void) throws {
+    func submit(
+        _ method: TrialsMethod, _ call: VarlinkCall, peer: Peer, on loop: EventLoop,
+        reply: @escaping @Sendable (AppendAnswer) -> Void
+    ) throws {
         let oneway = call.oneway
         let many = method == .appendMany
         let events: [NewEvent]
@@ -85,7 +87,9 @@ struct AppendService: Sendable {
 
     /// Appends one group through the committer. `severities` (an import's classification, one
     /// per event) travel with it to the committer's observers (the journal's PRIORITY).
-    func append(_ events: [NewEvent], recordedBy: String, indexed: Bool, severities: [ChangeSeverity]? = nil) async throws(TrialsError) -> [AppendOutcome] {
+    func append(_ events: [NewEvent], recordedBy: String, indexed: Bool, severities: [ChangeSeverity]? = nil)
+        async throws(TrialsError) -> [AppendOutcome]
+    {
         try finish(await committer.append(events, recordedBy: recordedBy, severities: severities), indexed: indexed)
     }
 
@@ -114,7 +118,8 @@ struct AppendService: Sendable {
             .wrongExpectedVersion(index: index, trial: trial, expected: expected, current: current)
         case .idConflict(let id, let seq): .idConflict(index: index, id: id, seq: seq)
         case .contradiction(let v): .contradiction(index: index, trial: v.trial, seq: v.seq, reason: v.reason)
-        case .identifierTaken(let identifier, let trial): .identifierTaken(index: index, identifier: identifier, trial: trial)
+        case .identifierTaken(let identifier, let trial):
+            .identifierTaken(index: index, identifier: identifier, trial: trial)
         case .noSuchEvent(let seq): .noSuchEvent(seq: seq)
         case .notAmendable(let seq, let reason): .notAmendable(index: index, seq: seq, reason: reason)
         case .wrongTrial(let seq, let trial, let given): .wrongTrial(index: index, seq: seq, trial: trial, given: given)

@@ -23,14 +23,18 @@ struct ArchiveService: Sendable {
         guard r.path.hasPrefix("/") else {
             throw TrialsError.backupFailed(
                 path: r.path,
-                reason: "cannot back up to \(r.path): give an absolute path; trialsd writes the copy, and its working directory is not the caller's")
+                reason:
+                    "cannot back up to \(r.path): give an absolute path; trialsd writes the copy, and its working directory is not the caller's"
+            )
         }
         let already = backingUp.withLockedValue { running in
             defer { running = true }
             return running
         }
         guard !already else {
-            throw TrialsError.backupFailed(path: r.path, reason: "cannot back up to \(r.path): another backup is running; try again when it has finished")
+            throw TrialsError.backupFailed(
+                path: r.path,
+                reason: "cannot back up to \(r.path): another backup is running; try again when it has finished")
         }
         defer { backingUp.withLockedValue { $0 = false } }
         let store = self.store
@@ -42,8 +46,10 @@ struct ArchiveService: Sendable {
             throw TrialsError.backupFailed(path: r.path, reason: e.description)
         }
         context.logger.notice(
-            "backed up to \(r.path) for \(peer.recordedBy): seq \(report.lastSeq), \(report.bytes) bytes in \(String(format: "%.2f", report.seconds)) s")
-        return BackupResponse(lastSeq: report.lastSeq, headHash: report.headHash, bytes: report.bytes, seconds: report.seconds)
+            "backed up to \(r.path) for \(peer.recordedBy): seq \(report.lastSeq), \(report.bytes) bytes in \(String(format: "%.2f", report.seconds)) s"
+        )
+        return BackupResponse(
+            lastSeq: report.lastSeq, headHash: report.headHash, bytes: report.bytes, seconds: report.seconds)
     }
 
     /// Export with `more`: the lines of the events after `since` up to the log's last seq at
@@ -57,7 +63,9 @@ struct ArchiveService: Sendable {
         var after = max(0, r.since ?? 0)
         while true {
             let from = after
-            let page = try await context.blocking { try store.exportPage(after: from, through: end, limit: ExportResponse.pageSize) }
+            let page = try await context.blocking {
+                try store.exportPage(after: from, through: end, limit: ExportResponse.pageSize)
+            }
             let last = page.lines.isEmpty || page.lastSeq >= end
             try await reply(VarlinkReply(parameters: ExportResponse(lines: page.lines).parameters, continues: !last))
             if last { return }

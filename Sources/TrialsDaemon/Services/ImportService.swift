@@ -26,10 +26,12 @@ struct ImportService: Sendable {
         }
         let events = records.reduce(0) { $0 + $1.outcomes.count }
         context.logger.info("imported \(file): \(records.count) records, \(events) events, by \(peer.recordedBy)")
-        return ImportResponse(trials: records.map { record in
-            ImportResponse.Trial(trial: record.plan.trial.text, events: record.outcomes.map(\.event.json),
-                                 severities: record.plan.changes.map(\.severity.rawValue))
-        })
+        return ImportResponse(
+            trials: records.map { record in
+                ImportResponse.Trial(
+                    trial: record.plan.trial.text, events: record.outcomes.map(\.event.json),
+                    severities: record.plan.changes.map(\.severity.rawValue))
+            })
     }
 
     /// The store and the committer, as the import sees them.

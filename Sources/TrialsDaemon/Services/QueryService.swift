@@ -48,10 +48,13 @@ struct QueryService: Sendable {
     /// With `trial`, the one reply.
     func statusPages(_ r: StatusRequest, reply: Reply) async throws {
         let point = self.point(r)
-        if let trial = r.trial { return try await reply(VarlinkReply(parameters: try await status(trial, at: point).parameters)) }
+        if let trial = r.trial {
+            return try await reply(VarlinkReply(parameters: try await status(trial, at: point).parameters))
+        }
         let store = self.store
         let keys = try await context.blocking { try store.trialKeys(filter: r.filter) }
-        try await pages(of: keys, size: Self.statusPageSize, reply: reply, response: { StatusResponse(trials: $0) }) { page in
+        try await pages(of: keys, size: Self.statusPageSize, reply: reply, response: { StatusResponse(trials: $0) }) {
+            page in
             try store.trials(keys: page, at: point).map(\.json)
         }
     }
@@ -69,7 +72,9 @@ struct QueryService: Sendable {
 
     func upcoming(_ r: UpcomingRequest) async throws -> UpcomingResponse {
         let store = self.store, today = context.today
-        let items = try await context.blocking { try store.upcoming(within: r.within, all: r.all, today: today, filter: r.filter) }
+        let items = try await context.blocking {
+            try store.upcoming(within: r.within, all: r.all, today: today, filter: r.filter)
+        }
         return UpcomingResponse(milestones: items.map(\.json))
     }
 
@@ -77,8 +82,12 @@ struct QueryService: Sendable {
     /// `statusPages` lists trials.
     func upcomingPages(_ r: UpcomingRequest, reply: Reply) async throws {
         let store = self.store, today = context.today
-        let seqs = try await context.blocking { try store.upcomingSeqs(within: r.within, all: r.all, today: today, filter: r.filter) }
-        try await pages(of: seqs, size: Self.upcomingPageSize, reply: reply, response: { UpcomingResponse(milestones: $0) }) { page in
+        let seqs = try await context.blocking {
+            try store.upcomingSeqs(within: r.within, all: r.all, today: today, filter: r.filter)
+        }
+        try await pages(
+            of: seqs, size: Self.upcomingPageSize, reply: reply, response: { UpcomingResponse(milestones: $0) }
+        ) { page in
             try store.upcoming(seqs: page).map(\.json)
         }
     }
@@ -88,8 +97,10 @@ struct QueryService: Sendable {
     /// been written to the peer, and sent as `response` of them with `continues` on all but
     /// the last. A page that reads nothing (its items gone, or not there at a point in time)
     /// is not sent, but the last one always is.
-    private func pages<ID: Sendable>(of ids: [ID], size: Int, reply: Reply, response: ([JSONValue]) -> some TrialsResponse,
-                                     read: @escaping @Sendable (ArraySlice<ID>) throws -> [JSONValue]) async throws {
+    private func pages<ID: Sendable>(
+        of ids: [ID], size: Int, reply: Reply, response: ([JSONValue]) -> some TrialsResponse,
+        read: @escaping @Sendable (ArraySlice<ID>) throws -> [JSONValue]
+    ) async throws {
         var start = ids.startIndex
         repeat {
             let page = ids[start..<min(start + size, ids.endIndex)]
@@ -105,7 +116,9 @@ struct QueryService: Sendable {
         let store = self.store
         let r = try await context.blocking { try store.verify() }
         if !r.ok { context.logger.error("verify: \(r.problem ?? "")") }
-        return VerifyResponse(ok: r.ok, checked: r.checked, lastSeq: r.lastSeq, headHash: r.headHash, firstBroken: r.firstBroken, problem: r.problem)
+        return VerifyResponse(
+            ok: r.ok, checked: r.checked, lastSeq: r.lastSeq, headHash: r.headHash, firstBroken: r.firstBroken,
+            problem: r.problem)
     }
 
     func stats(_: StatsRequest) async throws -> StatsResponse {
@@ -113,13 +126,15 @@ struct QueryService: Sendable {
         let s = try await context.blocking { try store.stats() }
         var r = StatsResponse(
             events: s.events, trials: s.trials, lastSeq: s.lastSeq, lastRecorded: s.lastRecorded,
-            eventsByType: s.eventsByType.map { ($0.key, $0.value) }, expectationsByState: s.expectationsByState.map { ($0.key, $0.value) },
+            eventsByType: s.eventsByType.map { ($0.key, $0.value) },
+            expectationsByState: s.expectationsByState.map { ($0.key, $0.value) },
             databaseBytes: s.databaseBytes, walBytes: s.walBytes, schema: s.schema, database: store.path,
             connections: connections.withLockedValue { $0 }, subscribers: broadcaster.count,
             uptimeSeconds: Date().timeIntervalSince(started),
             checkpoints: s.checkpoints.map { c in
-                StatsResponse.Checkpoints(runs: c.runs, failures: c.failures, lastAt: c.lastAt?.description,
-                                          logPages: c.logPages, copiedPages: c.copiedPages, lastFailure: c.lastFailure)
+                StatsResponse.Checkpoints(
+                    runs: c.runs, failures: c.failures, lastAt: c.lastAt?.description,
+                    logPages: c.logPages, copiedPages: c.copiedPages, lastFailure: c.lastFailure)
             })
         r.follows = s.activeFollows
         r.followsNeverSynced = s.followsNeverSynced

@@ -17,7 +17,9 @@ struct SubscriptionService: Sendable {
     /// Catch-up from the log, then live: the broadcaster says up to which seq the log holds
     /// what was published before the subscription, and delivers everything after it.
     /// `drop` ends the connection after a grace period (a subscriber past its backlog).
-    func subscribe(_ r: SubscribeRequest, drop: @escaping @Sendable () -> Void, writeFrame: FrameWriter, reply: Reply) async throws {
+    func subscribe(_ r: SubscribeRequest, drop: @escaping @Sendable () -> Void, writeFrame: FrameWriter, reply: Reply)
+        async throws
+    {
         let store = context.store
         var trialKey: String?
         if let t = r.trial {
@@ -36,9 +38,12 @@ struct SubscriptionService: Sendable {
             var after = since
             while after < subscription.liveFrom {
                 let query = LogQuery(trial: trialKey, afterSeq: after, types: Array(types), limit: Self.catchUpPage)
-                let page = try await context.blocking { try store.events(query) }.filter { $0.seq <= subscription.liveFrom }
+                let page = try await context.blocking { try store.events(query) }.filter {
+                    $0.seq <= subscription.liveFrom
+                }
                 for e in page {
-                    try await reply(VarlinkReply(parameters: SubscribeResponse(event: e.json).parameters, continues: true))
+                    try await reply(
+                        VarlinkReply(parameters: SubscribeResponse(event: e.json).parameters, continues: true))
                     last = e.seq
                 }
                 if page.count < Self.catchUpPage { break }

@@ -19,7 +19,8 @@ struct SyncService: Sendable {
         let by = peer.recordedBy
         let rows = try await committer.exclusive { try store.follow(targets, by: by) }
         for (row, again) in rows where !again { context.logger.info("\(by) follows \(row.target)") }
-        return FollowResponse(follows: rows.map { Self.record($0.follow) }, alreadyFollowed: rows.map(\.alreadyFollowed))
+        return FollowResponse(
+            follows: rows.map { Self.record($0.follow) }, alreadyFollowed: rows.map(\.alreadyFollowed))
     }
 
     func unfollow(_ r: UnfollowRequest, peer: Peer) async throws -> UnfollowResponse {
@@ -53,10 +54,13 @@ struct SyncService: Sendable {
             switch r.outcome {
             case .success(let watermark, let checked, let events):
                 rows = try await committer.exclusive {
-                    try store.recordSyncSuccess(followIDs: ids, watermark: watermark, studiesChecked: checked, eventsRecorded: events, by: by)
+                    try store.recordSyncSuccess(
+                        followIDs: ids, watermark: watermark, studiesChecked: checked, eventsRecorded: events, by: by)
                 }
             case .failure(let reason):
-                rows = try await committer.exclusive { try store.recordSyncFailure(followIDs: ids, error: reason, by: by) }
+                rows = try await committer.exclusive {
+                    try store.recordSyncFailure(followIDs: ids, error: reason, by: by)
+                }
             }
         } catch let AppendError.invalid(e) {
             throw TrialsError.invalidFollow(target: e.field, reason: e.reason)
@@ -74,10 +78,15 @@ struct SyncService: Sendable {
                 targets.append(t)
                 continue
             }
-            guard let view = try await context.blocking({ try store.status(name) }) else { throw await context.noSuchTrial(name) }
+            guard let view = try await context.blocking({ try store.status(name) }) else {
+                throw await context.noSuchTrial(name)
+            }
             guard let nct = view.summary.registration?.identifiers.first(where: { $0.registry == .nct }) else {
                 throw TrialsError.invalidFollow(
-                    target: name, reason: "\(view.summary.displayName) has no NCT number in the log; follow it by its NCT number, or a query")
+                    target: name,
+                    reason:
+                        "\(view.summary.displayName) has no NCT number in the log; follow it by its NCT number, or a query"
+                )
             }
             targets.append(.trial(nct.id))
         }
@@ -91,9 +100,11 @@ struct SyncService: Sendable {
 
     static func record(_ f: Follow) -> FollowRecord {
         FollowRecord(
-            id: f.id, target: f.target, addedAt: f.addedAt.description, addedBy: f.addedBy, watermark: f.sync?.watermark,
+            id: f.id, target: f.target, addedAt: f.addedAt.description, addedBy: f.addedBy,
+            watermark: f.sync?.watermark,
             lastSuccessAt: f.sync?.lastSuccessAt?.description, lastAttemptAt: f.sync?.lastAttemptAt.description,
-            lastError: f.sync?.lastError, lastErrorAt: f.sync?.lastErrorAt?.description, lastSyncedBy: f.sync?.lastSyncedBy,
+            lastError: f.sync?.lastError, lastErrorAt: f.sync?.lastErrorAt?.description,
+            lastSyncedBy: f.sync?.lastSyncedBy,
             studiesChecked: f.sync?.studiesChecked, eventsRecorded: f.sync?.eventsRecorded)
     }
 
@@ -114,7 +125,9 @@ struct SyncService: Sendable {
         let recorded = results.reduce(0) { $0 + $1.seqs.count }
         if recorded > 0 || results.contains(where: { $0.refused != nil }) {
             let refused = results.filter { $0.refused != nil }.count
-            context.logger.info("imported \(results.count) registry records (\(recorded) events, \(refused) refused) by \(peer.recordedBy)")
+            context.logger.info(
+                "imported \(results.count) registry records (\(recorded) events, \(refused) refused) by \(peer.recordedBy)"
+            )
         }
         return ImportStudiesResponse(studies: results)
     }
@@ -124,7 +137,9 @@ struct SyncService: Sendable {
     {
         let nctId = document["protocolSection"]?["identificationModule"]?["nctId"]?.stringValue ?? "record \(index + 1)"
         func changes(_ plan: ImportPlan) -> [ImportStudiesResponse.Study.Change] {
-            plan.changes.map { .init(type: $0.type.rawValue, severity: $0.severity.rawValue, description: $0.description) }
+            plan.changes.map {
+                .init(type: $0.type.rawValue, severity: $0.severity.rawValue, description: $0.description)
+            }
         }
         var study: StudyImport
         do { study = try StudyImport(document: document, file: nctId) } catch {
@@ -140,7 +155,9 @@ struct SyncService: Sendable {
                 return .init(nctId: nctId, trial: plan.trial.text, seqs: [], changes: changes(plan), refused: nil)
             }
             let record = try await study.run(into: target)[0]
-            return .init(nctId: nctId, trial: record.plan.trial.text, seqs: record.outcomes.map(\.event.seq), changes: changes(record.plan), refused: nil)
+            return .init(
+                nctId: nctId, trial: record.plan.trial.text, seqs: record.outcomes.map(\.event.seq),
+                changes: changes(record.plan), refused: nil)
         } catch let refused as StudyImport.Refused {
             guard let e = refused.underlying as? TrialsError else { throw refused.underlying }
             return .init(nctId: nctId, trial: refused.trial, seqs: [], changes: [], refused: Self.oneLine(e))
@@ -155,7 +172,8 @@ struct SyncService: Sendable {
         switch e {
         case .contradiction(_, _, _, let reason): return "contradiction: \(reason)"
         case .invalidEvent(_, let field, let reason): return "invalid \(field.isEmpty ? "event" : field): \(reason)"
-        case .identifierTaken(_, let identifier, let trial): return "\(identifier) already identifies another trial, \(trial)"
+        case .identifierTaken(_, let identifier, let trial):
+            return "\(identifier) already identifies another trial, \(trial)"
         case .invalidImport(_, let path, let reason): return path.isEmpty ? reason : "\(path): \(reason)"
         default: break
         }
