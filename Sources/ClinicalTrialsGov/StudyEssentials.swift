@@ -5,19 +5,9 @@ extension StudyDocument {
     /// adverse events and the rest stay behind): what `trialctl sync` sends trialsd, so that a
     /// page of records costs a fraction of its bytes to send and to parse again. `parse` of the
     /// essentials gives the same study as `parse` of the whole record.
-    public static func essentials(_ record: JSONValue) -> JSONValue {
-        guard case .object(let top) = record else { return record }
-        var out = JSONObject()
-        if case .object(let ps)? = top["protocolSection"] {
-            var kept = JSONObject()
-            for m in protocolModulesRead { if let v = ps[m] { kept[m] = v } }
-            out["protocolSection"] = .object(kept)
-        }
-        if let has = top["hasResults"] { out["hasResults"] = has }
-        if case .object(let rs)? = top["resultsSection"], let om = rs["outcomeMeasuresModule"] {
-            out["resultsSection"] = .object(JSONObject([("outcomeMeasuresModule", om)]))
-        }
-        return .object(out)
+    /// (A record in hand as a tree, a backfilled version: the same selection as `essentials(raw:)`.)
+    public static func essentials(_ record: JSONValue) throws -> JSONValue {
+        try JSONValue.parse(try essentials(raw: Array(record.canonicalText.utf8)[...]).bytes)
     }
 
     static let protocolModulesRead = [

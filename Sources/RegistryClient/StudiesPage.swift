@@ -58,8 +58,9 @@ public struct StudiesPage: Sendable {
             }
         }
         _ = try shape.top(.object(top), requiring: "studies")
+        // "studies" is there (checked above); not an array, it was parsed into `top` whole.
         guard let studyRanges else {
-            _ = try shape.array(top["studies"], "\"studies\""); return try decode([], url: url)
+            throw shape.unexpected("\"studies\" is \(top["studies"]?.kindName ?? "missing"), not an array")
         }
         for (i, r) in studyRanges.enumerated() where bytes[r.lowerBound] != UInt8(ascii: "{") {
             throw shape.unexpected("studies[\(i)] is \(try shape.parse(Array(bytes[r])).kindName), not an object")

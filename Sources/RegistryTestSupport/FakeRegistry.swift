@@ -124,16 +124,10 @@ public final class FakeRegistry: Sendable {
         let size = Int(request.query("pageSize") ?? "10") ?? 10
         let offset = request.query("pageToken").flatMap { Int($0.dropFirst(1)) } ?? 0
         let page = matching.dropFirst(offset).prefix(size)
-        var out = Array(#"{"studies":["#.utf8)
-        for (i, r) in page.enumerated() {
-            if i > 0 { out.append(UInt8(ascii: ",")) }
-            out += r.bytes
-        }
-        out.append(UInt8(ascii: "]"))
-        if offset + size < matching.count { out += Array(#","nextPageToken":"o\#(offset + size)""#.utf8) }
-        if request.query("countTotal") == "true" { out += Array(#","totalCount":\#(matching.count)"#.utf8) }
-        out.append(UInt8(ascii: "}"))
-        return .json(out)
+        return .json(
+            StudiesPageBody.make(
+                page.map(\.bytes), next: offset + size < matching.count ? "o\(offset + size)" : nil,
+                total: request.query("countTotal") == "true" ? matching.count : nil))
     }
 }
 

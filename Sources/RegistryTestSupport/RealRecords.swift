@@ -19,16 +19,7 @@ public enum RealRecords {
 
     /// A `/api/v2/studies` page holding the studies' bytes as they are.
     public static func page(_ nctIds: [String], next: String? = nil, total: Int? = nil) throws -> [UInt8] {
-        var out = Array(#"{"studies":["#.utf8)
-        for (i, id) in nctIds.enumerated() {
-            if i > 0 { out.append(UInt8(ascii: ",")) }
-            out += try study(id)
-        }
-        out += Array("]".utf8)
-        if let next { out += Array(#","nextPageToken":"\#(next)""#.utf8) }
-        if let total { out += Array(#","totalCount":\#(total)"#.utf8) }
-        out += Array("}".utf8)
-        return out
+        StudiesPageBody.make(try nctIds.map(study), next: next, total: total)
     }
 
     /// `/api/v2/version`'s answer, with the data of 2026-12-04.

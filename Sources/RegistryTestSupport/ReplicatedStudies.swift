@@ -48,16 +48,7 @@ public struct ReplicatedStudies: Sendable {
 
     /// A `/api/v2/studies` page of copies `range`, with a next token unless it is the last.
     public func page(_ range: Range<Int>, next: String?, total: Int?) -> [UInt8] {
-        var out = Array(#"{"studies":["#.utf8)
-        for i in range {
-            if i > range.lowerBound { out.append(UInt8(ascii: ",")) }
-            out += study(i)
-        }
-        out.append(UInt8(ascii: "]"))
-        if let next { out += Array(#","nextPageToken":"\#(next)""#.utf8) }
-        if let total { out += Array(#","totalCount":\#(total)"#.utf8) }
-        out.append(UInt8(ascii: "}"))
-        return out
+        StudiesPageBody.make(range.lazy.map(study), next: next, total: total)
     }
 
     /// A record with results made at least `size` bytes the way the registry's largest records

@@ -24,12 +24,21 @@ public enum JSONSlicer {
     static func members(_ bytes: UnsafeBufferPointer<UInt8>, in range: Range<Int>) throws(Malformed) -> [(
         Range<Int>, Range<Int>
     )] {
-        var out: [(Range<Int>, Range<Int>)] = []
         var i = range.lowerBound
-        let end = range.upperBound
+        return try members(bytes, at: &i, end: range.upperBound)
+    }
+
+    /// The members of the object at `i`; `i` ends just past its closing brace.
+    static func members(_ bytes: UnsafeBufferPointer<UInt8>, at i: inout Int, end: Int) throws(Malformed) -> [(
+        Range<Int>, Range<Int>
+    )] {
+        var out: [(Range<Int>, Range<Int>)] = []
         try expect(bytes, &i, end, UInt8(ascii: "{"))
         skipSpace(bytes, &i, end)
-        if i < end, bytes[i] == UInt8(ascii: "}") { return out }
+        if i < end, bytes[i] == UInt8(ascii: "}") {
+            i += 1
+            return out
+        }
         while true {
             skipSpace(bytes, &i, end)
             guard i < end, bytes[i] == UInt8(ascii: "\"") else {
@@ -95,17 +104,12 @@ public enum JSONSlicer {
             Result { () throws(Malformed) in
                 var i = 0
                 skipSpace(b, &i, b.count)
-                let start = i
                 guard i < b.count, b[i] == UInt8(ascii: "{") else {
                     throw Malformed(offset: i, reason: "expected an object")
                 }
-                let m = try members(b, in: start..<b.count)
-                // members stops at the object's end: after it, only white space.
-                var j = m.last.map { $0.1.upperBound } ?? start + 1
-                while j < b.count, b[j] != UInt8(ascii: "}") { j += 1 }
-                j += 1
-                skipSpace(b, &j, b.count)
-                guard j == b.count else { throw Malformed(offset: j, reason: "text after the value") }
+                let m = try members(b, at: &i, end: b.count)
+                skipSpace(b, &i, b.count)
+                guard i == b.count else { throw Malformed(offset: i, reason: "text after the value") }
                 return m
             }
         }

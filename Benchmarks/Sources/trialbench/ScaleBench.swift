@@ -203,11 +203,3 @@ func residentMegabytes() -> Double { procStatusMegabytes("VmRSS:") }
 
 /// The process's peak resident set, in MB.
 func peakRSSMegabytes() -> Double { procStatusMegabytes("VmHWM:") }
-
-private func procStatusMegabytes(_ field: String) -> Double {
-    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
-    for line in status.split(separator: "\n") where line.hasPrefix(field) {
-        return (line.split(separator: " ").compactMap { Double($0) }.first ?? 0) / 1024
-    }
-    return 0
-}

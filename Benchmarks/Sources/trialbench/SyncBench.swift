@@ -48,15 +48,7 @@ struct SyncBench: ParsableCommand {
         }
         @Sendable func page(_ n: Int) -> [UInt8] {
             let range = (n * pageSize)..<min(total, (n + 1) * pageSize)
-            var out = Array(#"{"studies":["#.utf8)
-            for i in range {
-                if i > range.lowerBound { out.append(UInt8(ascii: ",")) }
-                out += study(i)
-            }
-            out.append(UInt8(ascii: "]"))
-            if n + 1 < pages { out += Array(#","nextPageToken":"p\#(n + 1)""#.utf8) }
-            out += Array(#","totalCount":\#(total)}"#.utf8)
-            return out
+            return StudiesPageBody.make(range.lazy.map(study), next: n + 1 < pages ? "p\(n + 1)" : nil, total: total)
         }
         let server = try StubRegistryServer { request in
             switch request.path {
@@ -174,9 +166,9 @@ struct SyncBench: ParsableCommand {
     }
 }
 
-/// A field of /proc/PID/status (VmHWM:, VmRSS:), in MiB.
-func procStatusMegabytes(_ field: String, pid: Int32) -> Double {
-    guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+/// A field of /proc/PID/status (VmHWM:, VmRSS:) of this process or another, in MiB.
+func procStatusMegabytes(_ field: String, pid: Int32? = nil) -> Double {
+    guard let text = try? String(contentsOfFile: "/proc/\(pid.map(String.init) ?? "self")/status", encoding: .utf8),
         let line = text.split(separator: "\n").first(where: { $0.hasPrefix(field) }),
         let kib = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).compactMap({ Double($0) }).first
     else { return -1 }

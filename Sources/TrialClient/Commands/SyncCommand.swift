@@ -68,7 +68,8 @@ public struct RegistryOptions: ParsableArguments {
 final class NoticeSink: Sendable {
     private let write: @Sendable (String) -> Void
     init(_ write: @escaping (String) -> Void) {
-        // Context's writers write to a file descriptor (or a test's buffer): safe from any thread.
+        // Called from the sync's task while the command's thread waits for it (`waitFor`): one
+        // writer at a time, so Context's writers (a file descriptor, or a test's buffer) need no lock.
         nonisolated(unsafe) let w = write
         self.write = { w($0) }
     }

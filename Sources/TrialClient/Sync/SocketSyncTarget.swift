@@ -53,16 +53,16 @@ final class SocketSyncTarget: SyncTarget {
         }
         for study in studies {
             let essentials: [UInt8]
-            do { essentials = try StudyDocument.essentials(raw: study).bytes } catch {
+            let nctId: String?
+            do { (essentials, nctId) = try StudyDocument.essentials(raw: study) } catch {
                 outcomes.append(StudyOutcome(nctId: "a record", severities: [], refused: "\(error)"))
                 continue
             }
             guard head.count + essentials.count + tail.count < Self.maximumBytes else {
                 // Rare: a record whose tracked modules alone pass the message limit.
-                let nct = (try? StudyDocument.essentials(raw: study).nctId) ?? nil
                 outcomes.append(
                     StudyOutcome(
-                        nctId: nct ?? "a record", severities: [],
+                        nctId: nctId ?? "a record", severities: [],
                         refused:
                             "its tracked modules are \(Format.bytes(Int64(essentials.count))), more than trialsd takes in a message (\(Format.bytes(Int64(TrialsInterface.maximumMessageBytes))))"
                     ))
@@ -84,7 +84,7 @@ final class SocketSyncTarget: SyncTarget {
 
     func importVersion(_ study: JSONValue, version: RegistryVersionRef, dryRun: Bool) async throws -> StudyOutcome {
         let request = ImportStudiesRequest(
-            studies: [StudyDocument.essentials(study)], dryRun: dryRun,
+            studies: [try StudyDocument.essentials(study)], dryRun: dryRun,
             version: StudyVersionRef(number: Int64(version.number), date: version.date))
         let reply = try ImportStudiesResponse(parameters: try call(.importStudies, request.parameters))
         onReport(reply.studies)

@@ -17,7 +17,8 @@ struct ImportService: Sendable {
         }
         let records: [StudyImport.Record<AppendOutcome>]
         do {
-            records = try await study.run(into: Target(context: context, appends: appends, recordedBy: peer.recordedBy))
+            records = try await study.run(
+                into: StoreImportTarget(context: context, appends: appends, recordedBy: peer.recordedBy))
         } catch let refused as StudyImport.Refused {
             // Name the record rather than only the event's index in the batch.
             guard var e = (refused.underlying as? TrialsError)?.varlinkError else { throw refused.underlying }
@@ -33,27 +34,37 @@ struct ImportService: Sendable {
                     severities: record.plan.changes.map(\.severity.rawValue))
             })
     }
+}
 
-    /// The store and the committer, as the import sees them.
-    private struct Target: ImportTarget {
-        let context: ServiceContext
-        let appends: AppendService
-        let recordedBy: String
+/// The store and the committer, as an import sees them (Import, ImportStudies); with `asOf`,
+/// each trial as it stood on that day, for a past version of a record.
+struct StoreImportTarget: ImportTarget {
+    let context: ServiceContext
+    let appends: AppendService
+    let recordedBy: String
+    var asOf: Day? = nil
 
-        func current(_ nctIDs: [String]) async throws -> [TrialView?] {
-            let store = context.store
-            return try await context.blocking { try nctIDs.map { try store.status($0) } }
+    func current(_ nctIDs: [String]) async throws -> [TrialView?] {
+        let store = context.store
+        let point = asOf.map { PointInTime(asOf: $0) }
+        return try await context.blocking {
+            try nctIDs.map { nct in
+                guard let point else { return try store.status(nct) }
+                // A trial with no event by that day is, for the plan, not yet known.
+                guard let view = try store.status(nct, at: point), view.summary.version > 0 else { return nil }
+                return view
+            }
         }
-
-        func append(_ events: [NewEvent], severities: [ChangeSeverity]) async throws -> [AppendOutcome] {
-            try await appends.append(events, recordedBy: recordedBy, indexed: true, severities: severities)
-        }
-
-        func isStale(_ error: Error) -> Bool {
-            if case .wrongExpectedVersion? = error as? TrialsError { return true }
-            return false
-        }
-
-        func eventIndex(of error: Error) -> Int? { (error as? TrialsError)?.index }
     }
+
+    func append(_ events: [NewEvent], severities: [ChangeSeverity]) async throws -> [AppendOutcome] {
+        try await appends.append(events, recordedBy: recordedBy, indexed: true, severities: severities)
+    }
+
+    func isStale(_ error: Error) -> Bool {
+        if case .wrongExpectedVersion? = error as? TrialsError { return true }
+        return false
+    }
+
+    func eventIndex(of error: Error) -> Int? { (error as? TrialsError)?.index }
 }

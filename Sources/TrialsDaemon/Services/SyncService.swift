@@ -113,7 +113,8 @@ struct SyncService: Sendable {
     /// Each record its own atomic append, all of them at once, so that the group committer
     /// commits them together (one fsync for the page) while each stays all or nothing.
     func importStudies(_ r: ImportStudiesRequest, peer: Peer) async throws -> ImportStudiesResponse {
-        let target = Target(context: context, appends: appends, recordedBy: peer.recordedBy, asOf: r.version?.date)
+        let target = StoreImportTarget(
+            context: context, appends: appends, recordedBy: peer.recordedBy, asOf: r.version?.date)
         let results = try await withThrowingTaskGroup(of: (Int, ImportStudiesResponse.Study).self) { group in
             for (i, document) in r.studies.enumerated() {
                 group.addTask { (i, try await self.one(document, index: i, request: r, target: target)) }
@@ -132,7 +133,8 @@ struct SyncService: Sendable {
         return ImportStudiesResponse(studies: results)
     }
 
-    private func one(_ document: JSONValue, index: Int, request r: ImportStudiesRequest, target: Target) async throws
+    private func one(_ document: JSONValue, index: Int, request r: ImportStudiesRequest, target: StoreImportTarget)
+        async throws
         -> ImportStudiesResponse.Study
     {
         let nctId = document["protocolSection"]?["identificationModule"]?["nctId"]?.stringValue ?? "record \(index + 1)"
@@ -181,38 +183,5 @@ struct SyncService: Sendable {
         let name = v.name.split(separator: ".").last.map(String.init) ?? v.name
         let details = v.parameters.members.map { "\($0.key): \($0.value.stringValue ?? $0.value.canonicalText)" }
         return details.isEmpty ? name : "\(name) (\(details.joined(separator: "; ")))"
-    }
-
-    /// The store and the committer as an import sees them; with `asOf`, each trial as it stood
-    /// on that day (a past version of a record).
-    private struct Target: ImportTarget {
-        let context: ServiceContext
-        let appends: AppendService
-        let recordedBy: String
-        let asOf: Day?
-
-        func current(_ nctIDs: [String]) async throws -> [TrialView?] {
-            let store = context.store
-            let point = asOf.map { PointInTime(asOf: $0) }
-            return try await context.blocking {
-                try nctIDs.map { nct in
-                    guard let point else { return try store.status(nct) }
-                    // A trial with no event by that day is, for the plan, not yet known.
-                    guard let view = try store.status(nct, at: point), view.summary.version > 0 else { return nil }
-                    return view
-                }
-            }
-        }
-
-        func append(_ events: [NewEvent], severities: [ChangeSeverity]) async throws -> [AppendOutcome] {
-            try await appends.append(events, recordedBy: recordedBy, indexed: true, severities: severities)
-        }
-
-        func isStale(_ error: Error) -> Bool {
-            if case .wrongExpectedVersion? = error as? TrialsError { return true }
-            return false
-        }
-
-        func eventIndex(of error: Error) -> Int? { (error as? TrialsError)?.index }
     }
 }
