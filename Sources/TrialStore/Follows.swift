@@ -127,14 +127,6 @@ extension EventStore {
         }
     }
 
-    /// The follows, in the order they were made: the active ones, or with `includeRemoved`
-    /// every row (unfollowed ones and those a later follow replaced too). A read on the pool.
-    public func follows(includeRemoved: Bool = false) throws -> [Follow] {
-        try pool.read { db in
-            try Self.readFollows(db, where: includeRemoved ? "1" : "f.removed_at IS NULL", [])
-        }
-    }
-
     /// Records a successful sync of the follows: their watermark (the registry's data date up
     /// to which everything was fetched, taken as given, so a resync may move it back), the
     /// time, who reported it and the run's figures. An earlier failure's reason stays as

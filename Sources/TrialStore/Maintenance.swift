@@ -48,12 +48,6 @@ public struct StoreStats: Equatable, Sendable {
 extension EventStore {
     static let appendOnlyTriggers = ["events_no_update", "events_no_delete", "events_gapless", "events_no_replace"]
 
-    /// Walks the hash chain from seq 1 and reports the first broken link: a changed, missing
-    /// or inserted event. Also checks that the append-only triggers are in place.
-    public func verify() throws -> VerifyReport {
-        try pool.read { try Self.verify($0) }
-    }
-
     /// `verify()` on any connection to a store's database: the live pool's readers, or a
     /// read-only connection to a copy (`backup(to:)` checks its copy with it before it
     /// reports success).
@@ -229,47 +223,4 @@ extension EventStore {
 
     /// How far the running rebuild has got; nil when none runs.
     public var rebuildProgress: RebuildProgress? { rebuildMonitor.progress }
-
-    /// Counts and sizes.
-    public func stats() throws -> StoreStats {
-        try pool.read { db in
-            // Kept by the writer (`event_counts`): a count of the log itself would read all of it.
-            let byType = try Row.fetchAll(db, sql: "SELECT type, count FROM event_counts WHERE count > 0")
-            // The log is gapless from seq 1 (the events_gapless trigger): its last seq is its size.
-            let lastSeq = try Int64.fetchOne(db, sql: "SELECT IFNULL(MAX(seq), 0) FROM events") ?? 0
-            let byState = try Row.fetchAll(db, sql: "SELECT state, COUNT(*) FROM expectations GROUP BY state")
-            let fm = FileManager.default
-            func size(_ p: String) -> Int64 {
-                ((try? fm.attributesOfItem(atPath: p))?[.size] as? NSNumber)?.int64Value ?? 0
-            }
-            // An aggregate without GROUP BY: always one row.
-            let follows = try Row.fetchOne(
-                db,
-                sql: """
-                    SELECT COUNT(*), MIN(s.last_success_at), COUNT(*) - COUNT(s.last_success_at)
-                    FROM follows f LEFT JOIN follow_sync s ON s.follow_id = f.id WHERE f.removed_at IS NULL
-                    """)
-            var stats = StoreStats(
-                events: lastSeq,
-                trials: Int64(try Self.keptTrialCount(db)),
-                lastSeq: lastSeq,
-                lastRecorded: try String.fetchOne(db, sql: "SELECT recorded FROM events ORDER BY seq DESC LIMIT 1"),
-                eventsByType: Dictionary(uniqueKeysWithValues: byType.map { ($0[0] as String, $0[1] as Int64) }),
-                expectationsByState: Dictionary(
-                    uniqueKeysWithValues: byState.map { ($0[0] as String, $0[1] as Int64) }),
-                databaseBytes: size(path), walBytes: size(path + "-wal"),
-                schema: try String.fetchAll(db, sql: "SELECT identifier FROM schema_migrations ORDER BY identifier"),
-                checkpoints: checkpointStatus)
-            if let follows {
-                stats.activeFollows = follows[0]
-                if let text = follows[1] as String? {
-                    do { stats.oldestFollowSuccess = try Timestamp(parsing: text) } catch {
-                        throw StoreError.database("a follow's last_success_at '\(text)' is not a time")
-                    }
-                }
-                stats.followsNeverSynced = follows[2]
-            }
-            return stats
-        }
-    }
 }

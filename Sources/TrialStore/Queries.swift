@@ -50,22 +50,10 @@ public struct PointInTime: Sendable, Equatable {
 }
 
 extension EventStore {
-    /// The trial's stream key for any identifier, acronym or key (case-insensitive).
-    public func resolve(_ reference: String) throws -> String? {
-        try pool.read { db in try Self.resolve(db, reference) }
-    }
-
     static func resolve(_ db: Database, _ reference: String) throws -> String? {
         let stmt = try db.cachedStatement(sql: "SELECT trial FROM trial_aliases WHERE alias = ?")
         let trimmed = (try? TrialReference(reference).lookupKey) ?? reference.lowercased()
         return try String.fetchOne(stmt, arguments: [trimmed])
-    }
-
-    /// The name of a trial closest to a reference no trial goes by ("did you mean …?"): among
-    /// the names (keys, identifiers, acronyms) that begin as it does, at most 5,000 of them, so
-    /// that a typo costs a bounded read however many trials the log holds.
-    public func closestTrialName(to reference: String) throws -> String? {
-        try pool.read { db in try Self.closestTrialName(db, to: reference) }
     }
 
     static func closestTrialName(_ db: Database, to reference: String) throws -> String? {
@@ -74,14 +62,6 @@ extension EventStore {
         let stmt = try db.cachedStatement(sql: "SELECT id FROM trial_aliases WHERE alias >= ? AND alias < ? LIMIT 5000")
         let names = try String.fetchAll(stmt, arguments: [String(first), String(next)])
         return Suggestion.closest(to: reference, among: names)
-    }
-
-    /// One trial now, from the projections; nil when no trial has that name.
-    public func status(_ reference: String) throws -> TrialView? {
-        try pool.read { db in
-            guard let key = try Self.resolve(db, reference) else { return nil }
-            return try Self.view(db, key: key)
-        }
     }
 
     static func view(_ db: Database, key: String) throws -> TrialView? {
@@ -144,62 +124,12 @@ extension EventStore {
     /// The order trials are listed in: by acronym, else key, ignoring case; then by key.
     static let listOrder = "ORDER BY COALESCE(t.acronym, t.trial) COLLATE NOCASE, t.trial"
 
-    /// Every trial now that `filter` lets through, from the projections, ordered by name.
-    public func trials(filter: TrialFilter = TrialFilter()) throws -> [TrialSummary] {
-        try pool.read { db in
-            let f = try FilterSQL(filter, trial: "t.trial", db)
-            return try Row.fetchAll(
-                db, sql: "\(Self.summarySelect) WHERE 1\(f.conditions) \(Self.listOrder)",
-                arguments: StatementArguments(f.arguments)
-            ).map(Self.summary)
-        }
-    }
-
-    /// Every trial's key that `filter` lets through, in the order `trials()` lists them: a
-    /// listing too large for one reply is made a page of keys at a time (`trials(keys:at:)`),
-    /// so that no side holds every trial at once.
-    public func trialKeys(filter: TrialFilter = TrialFilter()) throws -> [String] {
-        try pool.read { db in
-            let f = try FilterSQL(filter, trial: "t.trial", db)
-            return try String.fetchAll(
-                db, sql: "SELECT t.trial FROM trials t WHERE 1\(f.conditions) \(Self.listOrder)",
-                arguments: StatementArguments(f.arguments))
-        }
-    }
-
-    /// The trials with these keys, in the order given, as they are now or as they stood at
-    /// `point`; a key no trial has (any more), or a trial with no facts yet at `point`, is left out.
-    public func trials(keys: some Collection<String>, at point: PointInTime = PointInTime()) throws -> [TrialSummary] {
-        try pool.read { db in
-            try keys.compactMap { key in
-                point.isNow ? try Self.summary(db, key: key) : try Self.pastView(db, key: key, at: point)?.summary
-            }
-        }
-    }
-
-    /// One trial as it stood at a point in time, folded from the log; nil when no trial has
-    /// that name, or it had no facts yet then.
-    public func status(_ reference: String, at point: PointInTime) throws -> TrialView? {
-        if point.isNow { return try status(reference) }
-        return try pool.read { db in
-            guard let key = try Self.resolve(db, reference) else { return nil }
-            return try Self.pastView(db, key: key, at: point)
-        }
-    }
-
     /// The trial as it stood at `point`, folded from its events in the log; nil when it had no
     /// facts yet then.
     static func pastView(_ db: Database, key: String, at point: PointInTime) throws -> TrialView? {
         let events = try EventRows.trialEvents(db, trial: key).filter(point.includes)
         guard events.contains(where: { !$0.type.isAmendment }) else { return nil }
         return (try? TrialFold.fold(key: key, events: events, lenient: true))?.view
-    }
-
-    /// Every trial now or as it stood at a point in time, in the order `trials()` lists them
-    /// (by the name each has now, the order `Status` pages them in); the filter looks at the
-    /// trials as they are now.
-    public func trials(at point: PointInTime, filter: TrialFilter = TrialFilter()) throws -> [TrialSummary] {
-        point.isNow ? try trials(filter: filter) : try trials(keys: trialKeys(filter: filter), at: point)
     }
 
     /// Streams the log trial by trial (memory: one trial's events at a time); `forFold`: only
@@ -227,42 +157,6 @@ extension EventStore {
         if let c = current { try body(c, batch) }
     }
 
-    /// Events in seq order.
-    public func events(_ query: LogQuery) throws -> [RecordedEvent] {
-        try pool.read { db in
-            var sql = "SELECT \(EventRows.columns) FROM events WHERE seq > ?"
-            var args: [any DatabaseValueConvertible] = [query.afterSeq]
-            if let t = query.trial {
-                guard let key = try Self.resolve(db, t) else { return [] }
-                sql += " AND trial = ?"
-                args.append(key)
-            }
-            if !query.types.isEmpty {
-                sql += " AND type IN (\(query.types.map { _ in "?" }.joined(separator: ",")))"
-                args.append(contentsOf: query.types.map(\.rawValue))
-            }
-            let f = try FilterSQL(query.filter, trial: "events.trial", ordered: true, db)
-            sql += f.conditions
-            args += f.arguments
-            sql += " ORDER BY seq LIMIT ?"
-            args.append(max(0, query.limit))
-            let statement = try db.makeStatement(sql: sql)
-            try statement.setArguments(StatementArguments(args))
-            var out: [RecordedEvent] = []
-            try EventRows.forEach(statement) { e in out.append(consume e) }
-            return out
-        }
-    }
-
-    /// One event by its seq.
-    public func event(seq: Int64) throws -> RecordedEvent? {
-        try pool.read { db in try EventRows.event(db, seq: seq) }
-    }
-
-    /// The highest seq in the log (0 when empty).
-    public func lastSeq() throws -> Int64 {
-        try pool.read { db in try Int64.fetchOne(db, sql: "SELECT IFNULL(MAX(seq), 0) FROM events") ?? 0 }
-    }
 }
 
 /// An expected milestone on the calendar, with its trial.
@@ -290,44 +184,11 @@ public struct UpcomingMilestone: Equatable, Sendable {
 }
 
 extension EventStore {
-    /// Expected milestones in window order: the open ones (pending or overdue) whose window
-    /// starts by `today + within` days (all of them when `within` is nil); with `all`, met and
-    /// superseded ones too.
-    public func upcoming(within days: Int?, all: Bool, today: Day, filter trials: TrialFilter = TrialFilter()) throws
-        -> [UpcomingMilestone]
-    {
-        try pool.read { db in
-            let (filter, args) = try Self.upcomingFilter(db, within: days, all: all, today: today, trials: trials)
-            return try Row.fetchAll(db, sql: Self.upcomingSelect + filter, arguments: args).map(Self.upcomingMilestone)
-        }
-    }
-
-    /// The seqs of what `upcoming` lists, in its order: a calendar too large for one reply is
-    /// made a page at a time (`upcoming(seqs:)`), as `trialKeys` pages trials.
-    public func upcomingSeqs(within days: Int?, all: Bool, today: Day, filter trials: TrialFilter = TrialFilter())
-        throws -> [Int64]
-    {
-        try pool.read { db in
-            let (filter, args) = try Self.upcomingFilter(db, within: days, all: all, today: today, trials: trials)
-            return try Int64.fetchAll(db, sql: "SELECT x.seq FROM expectations x" + filter, arguments: args)
-        }
-    }
-
-    /// The expected milestones of these seqs, in the order given; one no longer there is left out.
-    public func upcoming(seqs: some Collection<Int64>) throws -> [UpcomingMilestone] {
-        try pool.read { db in
-            let statement = try db.cachedStatement(sql: Self.upcomingSelect + " WHERE x.seq = ?")
-            return try seqs.compactMap { seq in
-                try Row.fetchOne(statement, arguments: [seq]).map(Self.upcomingMilestone)
-            }
-        }
-    }
-
-    private static let upcomingSelect =
+    static let upcomingSelect =
         "SELECT x.trial, COALESCE(t.acronym, x.trial), x.entry FROM expectations x JOIN trials t USING (trial)"
 
     /// The WHERE and ORDER BY of `upcoming`, with their arguments.
-    private static func upcomingFilter(_ db: Database, within days: Int?, all: Bool, today: Day, trials: TrialFilter)
+    static func upcomingFilter(_ db: Database, within days: Int?, all: Bool, today: Day, trials: TrialFilter)
         throws -> (String, StatementArguments)
     {
         var sql = " WHERE 1"
@@ -343,7 +204,7 @@ extension EventStore {
         return (sql + " ORDER BY x.window_start, x.window_end, x.seq", StatementArguments(args))
     }
 
-    private static func upcomingMilestone(_ row: Row) throws -> UpcomingMilestone {
+    static func upcomingMilestone(_ row: Row) throws -> UpcomingMilestone {
         UpcomingMilestone(
             trial: row[0], name: row[1],
             expectation: try decodeProjection(row[2] as String) { try Expectation(json: $0) })
@@ -351,33 +212,6 @@ extension EventStore {
 }
 
 extension EventStore {
-    /// Forecasts still pending whose window ended before `today`: (trial, seq of the forecast).
-    public func overdueCandidates(today: Day) throws -> [(trial: String, seq: Int64, window: String)] {
-        try pool.read { db in
-            try Row.fetchAll(
-                db,
-                sql:
-                    "SELECT trial, seq, window FROM expectations WHERE state = 'pending' AND window_end < ? ORDER BY seq",
-                arguments: [today.description]
-            ).map { ($0[0], $0[1], $0[2]) }
-        }
-    }
-}
-
-extension EventStore {
-    /// How many trials the projections hold (a count of the `trials` table).
-    public func trialCount() throws -> Int {
-        try pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM trials") ?? 0 }
-    }
-
-    /// How many trials the committed log holds, as the writer keeps count in `trial_count`
-    /// (one more for each trial's first event; set by a rebuild): one row to read, for a line
-    /// that is made often (trialsd's STATUS=, with every watchdog ping), where a count of the
-    /// table reads all of it (benchmarks/README.md, "Counts kept by the writer").
-    public func knownTrialCount() throws -> Int {
-        try pool.read { db in try Self.keptTrialCount(db) }
-    }
-
     static func keptTrialCount(_ db: Database) throws -> Int {
         try Int.fetchOne(db, sql: "SELECT count FROM trial_count") ?? 0
     }

@@ -63,18 +63,27 @@ struct RawStatement {
 
     /// Runs the statement to completion; a failure is thrown as GRDB's DatabaseError.
     func run() throws {
-        try forEachRow { _ in }
+        try step { _ in }
     }
 
     /// Steps the statement, calling `body` with it at each row, then resets it; a failure is
-    /// thrown as GRDB's DatabaseError.
+    /// thrown as GRDB's DatabaseError. In an async read whose task is cancelled, it does not
+    /// start (SQLite's interrupt stops only a statement that runs), and one interrupted while
+    /// it runs throws CancellationError, as GRDB's own statements do (`StoreRead`).
     func forEachRow(_ body: (OpaquePointer?) throws -> Void) throws {
+        if Task.isCancelled { throw CancellationError() }
+        try step(body)
+    }
+
+    private func step(_ body: (OpaquePointer?) throws -> Void) throws {
         let stmt = statement.sqliteStatement
         defer { sqlite3_reset(stmt) }
         while true {
             let code = sqlite3_step(stmt)
             if code == SQLITE_DONE { return }
             guard code == SQLITE_ROW else {
+                // An async read whose task was cancelled: GRDB interrupted it.
+                if code == SQLITE_INTERRUPT && Task.isCancelled { throw CancellationError() }
                 let message = String(cString: sqlite3_errmsg(sqlite3_db_handle(stmt)))
                 // The SQL as SQLite holds it: GRDB's `Statement.sql` also checks the calling
                 // queue, which an error path has no business tripping over.

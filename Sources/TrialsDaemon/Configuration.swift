@@ -33,8 +33,13 @@ public struct DaemonConfiguration: Sendable {
     /// Only a `registered` event, or one with expectedVersion 0, may name a trial the log does
     /// not know (NoSuchTrial otherwise, with the closest known name). Default true.
     public var newTrialsNeedRegistration = true
-    /// Threads for blocking reads. Default 4.
-    public var readerThreads = 4
+    /// Reader connections to the database: at most this many reads run at once (GRDB async
+    /// reads, each on its connection's queue), while the writer writes. Default 4.
+    public var readers = 4
+    /// Threads for work that blocks and is not a read: a peer's account lookup (NSS), a
+    /// rebuild (it holds the writer), a backup. Default 4: with a rebuild and a backup
+    /// running, two are left for the lookups of new connections.
+    public var blockingThreads = 4
 
     public init(databasePath: String, socketPath: String) {
         self.databasePath = databasePath

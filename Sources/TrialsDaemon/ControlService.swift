@@ -96,6 +96,9 @@ final class ControlService: Sendable {
         } catch is CancellationError {
             throw CancellationError()
         } catch {
+            // The peer hung up and its call was cancelled: an interrupted read may throw an
+            // error of its own. Nobody is left to answer, and nothing failed.
+            if Task.isCancelled { throw CancellationError() }
             try await answer(VarlinkReply(error: failure(call, error).varlinkError))
         }
     }

@@ -41,6 +41,7 @@ public final class Daemon: Sendable {
         lock = try DatabaseLock(databasePath: configuration.databasePath)
         var storeConfiguration = StoreConfiguration()
         storeConfiguration.newTrialsNeedRegistration = configuration.newTrialsNeedRegistration
+        storeConfiguration.maximumReaderCount = configuration.readers
         storeConfiguration.onCheckpointFailure = { [logger] problem in logger.warning("\(problem)") }
         store = try EventStore(path: configuration.databasePath, configuration: storeConfiguration)
         let broadcaster = Broadcaster(lastSeq: try store.lastSeq(), backlog: configuration.subscriberBacklog)
@@ -52,7 +53,7 @@ public final class Daemon: Sendable {
         committer = GroupCommitter(
             store: store, maximumBatch: configuration.maximumGroupCommit,
             observers: [broadcaster as any CommitObserver] + (journalSink.map { [$0] } ?? []) + observers)
-        threadPool = NIOThreadPool(numberOfThreads: configuration.readerThreads)
+        threadPool = NIOThreadPool(numberOfThreads: configuration.blockingThreads)
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         service = ControlService(
             store: store, committer: committer, broadcaster: broadcaster, threadPool: threadPool,
@@ -125,9 +126,7 @@ public final class Daemon: Sendable {
     @discardableResult
     public func checkOverdue(today: Day = Timestamp.now().day) async -> Int {
         let store = self.store
-        guard let candidates = try? await threadPool.runIfActive({ try store.overdueCandidates(today: today) }) else {
-            return 0
-        }
+        guard let candidates = try? await store.read(.overdueCandidates(today: today)) else { return 0 }
         // Each mark is a group of its own (one refused does not hold back the others), all
         // queued at once so that they commit together (a registry import leaves many).
         let marks = candidates.map { c in
@@ -221,7 +220,7 @@ public final class Daemon: Sendable {
                     return
                 }
                 do {
-                    _ = try store.lastSeq()
+                    _ = try await store.read(.lastSeq)
                 } catch {
                     finish("the database did not answer a read: \(StoreError.oneLine(error))")
                     return
@@ -266,9 +265,9 @@ public final class Daemon: Sendable {
 
     /// One line for STATUS=: trials, events, subscribers. Cheap: the log is gapless, so its
     /// last seq is its event count, and the writer keeps the trials' count (`trial_count`).
-    public func statusLine() -> String {
-        let events = (try? store.lastSeq()) ?? 0
-        let trials = (try? store.knownTrialCount()) ?? 0
+    public func statusLine() async -> String {
+        let events = (try? await store.read(.lastSeq)) ?? 0
+        let trials = (try? await store.read(.knownTrialCount)) ?? 0
         return
             "\(Wording.count(trials, "trial")), \(Wording.count(events, "event")), \(Wording.count(broadcaster.count, "subscriber"))"
     }

@@ -136,7 +136,7 @@ struct TrialsD: AsyncParsableCommand {
                 ServiceNotifier.reloading()
                 Task {
                     await daemon.checkOverdue()
-                    ServiceNotifier.ready(status: daemon.statusLine())
+                    ServiceNotifier.ready(status: await daemon.statusLine())
                 }
             } else {
                 ServiceNotifier.stopping(status: "stopping: finishing in-flight appends")
@@ -160,7 +160,7 @@ struct TrialsD: AsyncParsableCommand {
         }
         if lifecycle.started(daemon) {
             // Ready only now: the database is migrated and the socket accepts.
-            ServiceNotifier.ready(status: daemon.statusLine())
+            ServiceNotifier.ready(status: await daemon.statusLine())
         } else {
             logger.info("stopping before serving: a stop signal came during start-up")
             daemon.stop()
@@ -173,7 +173,7 @@ struct TrialsD: AsyncParsableCommand {
                     if let problem = await daemon.livenessProblem(within: interval / 3) {
                         logger.error("liveness check failed, not feeding the watchdog: \(problem)")
                     } else {
-                        ServiceNotifier.watchdog(status: daemon.statusLine())
+                        ServiceNotifier.watchdog(status: await daemon.statusLine())
                     }
                 }
             }

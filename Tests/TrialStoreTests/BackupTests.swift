@@ -8,23 +8,6 @@ import XCTest
 /// `EventStore.backup(to:)`: SQLite's online backup on a reader connection, verified, then
 /// renamed into place.
 final class BackupTests: StoreTestCase {
-    /// Appends a random history (HistoryGenerator: corrections, retractions, refusals) of about
-    /// `events` tries, in transactions of 200; returns the last seq.
-    @discardableResult
-    func fill(seed: UInt64, events: Int, trials: Int = 40) throws -> Int64 {
-        var gen = HistoryGenerator(rng: SeededRandom(seed: seed))
-        gen.trials = (1...trials).map { "TRIAL-\($0)" }
-        var tried = 0
-        while tried < events {
-            let groups = try (0..<200).map { _ in [try gen.next()] }
-            tried += groups.count
-            for case .success(let outcomes) in try store.append(groups: groups, recordedBy: "fill") {
-                for o in outcomes { gen.appended.append((o.event.seq, o.event.trial, o.event.type)) }
-            }
-        }
-        return try store.lastSeq()
-    }
-
     func files() throws -> [String] {
         try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted()
     }

@@ -27,9 +27,10 @@ class StoreTestCase: XCTestCase {
 
     func open(
         cacheCapacity: Int = 10_000, aliasCacheCapacity: Int = 100_000, rebuildSplitEvents: Int64 = 10_000,
-        rebuildRowsPerStatement: Int = 32
+        rebuildRowsPerStatement: Int = 32, readers: Int = 4
     ) throws -> EventStore {
         var c = StoreConfiguration()
+        c.maximumReaderCount = readers
         c.foldCacheCapacity = cacheCapacity
         c.aliasCacheCapacity = aliasCacheCapacity
         c.rebuildSplitEvents = rebuildSplitEvents
@@ -48,6 +49,23 @@ class StoreTestCase: XCTestCase {
             cacheCapacity: cacheCapacity, aliasCacheCapacity: aliasCacheCapacity,
             rebuildSplitEvents: rebuildSplitEvents,
             rebuildRowsPerStatement: rebuildRowsPerStatement)
+    }
+
+    /// Appends a random history (HistoryGenerator: corrections, retractions, refusals) of about
+    /// `events` tries, in transactions of 200; returns the last seq.
+    @discardableResult
+    func fill(seed: UInt64, events: Int, trials: Int = 40) throws -> Int64 {
+        var gen = HistoryGenerator(rng: SeededRandom(seed: seed))
+        gen.trials = (1...trials).map { "TRIAL-\($0)" }
+        var tried = 0
+        while tried < events {
+            let groups = try (0..<200).map { _ in [try gen.next()] }
+            tried += groups.count
+            for case .success(let outcomes) in try store.append(groups: groups, recordedBy: "fill") {
+                for o in outcomes { gen.appended.append((o.event.seq, o.event.trial, o.event.type)) }
+            }
+        }
+        return try store.lastSeq()
     }
 
     /// Builds and validates an event of the contract.

@@ -58,7 +58,7 @@ final class OrdinaryUserTests: XCTestCase {
         do {
             _ = try context.session(options)
             XCTFail("no socket answers")
-        } catch let error as TrialctlError {
+        } catch {
             XCTAssertEqual(asked, ["/run/trialsd/control", "/run/user/1000/trialsd/control"])
             XCTAssertEqual(error.status, .unreachable)
             XCTAssertEqual(

@@ -473,17 +473,20 @@ final class WatchdogTests: XCTestCase {
     /// STATUS= counts in words a person reads: "1 trial", not "1 trials".
     func testTheStatusLineCountsInTheSingularAndPlural() async throws {
         let server = try await InProcessDaemon()
-        XCTAssertEqual(server.daemon.statusLine(), "0 trials, 0 events, 0 subscribers")
+        var line = await server.daemon.statusLine()
+        XCTAssertEqual(line, "0 trials, 0 events, 0 subscribers")
         let one = try Fixture.new("NCT05499390", .registered, "2022-08", ["title": "HARMONi-2"])
         for case .failure(let e) in try server.daemon.store.append(groups: [[one]], recordedBy: "root") {
             XCTFail("\(e)")
         }
-        XCTAssertEqual(server.daemon.statusLine(), "1 trial, 1 event, 0 subscribers")
+        line = await server.daemon.statusLine()
+        XCTAssertEqual(line, "1 trial, 1 event, 0 subscribers")
         let two = try Fixture.new("NCT05499390", .statusChanged, "2022-10", ["status": "recruiting"])
         for case .failure(let e) in try server.daemon.store.append(groups: [[two]], recordedBy: "root") {
             XCTFail("\(e)")
         }
-        XCTAssertEqual(server.daemon.statusLine(), "1 trial, 2 events, 0 subscribers")
+        line = await server.daemon.statusLine()
+        XCTAssertEqual(line, "1 trial, 2 events, 0 subscribers")
         try await server.stop()
     }
 

@@ -101,6 +101,13 @@ struct SocketBench: ParsableCommand {
                 format: "status round trip over the socket: p50 %.1f µs, p99 %.1f µs (one trial with its timeline)\n",
                 latencies[samples / 2] * 1e6, latencies[samples * 99 / 100] * 1e6))
 
+        // Status round trips from 32 clients at once: the reads running side by side.
+        let concurrent = try statusRun(path: config.socketPath, clients: 32, calls: samples)
+        print(
+            String(
+                format: "status round trips, 32 clients at once: %@/s, p50 %.1f µs, p99 %.1f µs\n",
+                fmt(concurrent.rate) as NSString, concurrent.p50 * 1e6, concurrent.p99 * 1e6))
+
         print("durable appends/s (each acknowledged only once on disk):")
         print("clients  sequential  pipelined (\(window) in flight)  CPU per pipelined append  host steal")
         print("                                                (all threads: daemon and clients)")
@@ -166,6 +173,42 @@ struct SocketBench: ParsableCommand {
                 100 * with.rate / without.rate,
                 rssBefore / 1024, rssAfter / 1024))
         for c in subscribers { c.close() }
+    }
+
+    /// `clients` connections make `calls` Status calls of one trial between them, each waiting
+    /// for its reply before the next: calls per second, and the round trips' p50 and p99.
+    func statusRun(path: String, clients: Int, calls: Int) throws -> (rate: Double, p50: Double, p99: Double) {
+        let per = max(1, calls / clients)
+        let group = DispatchGroup()
+        let failure = FailureBox()
+        let latencies = LatencyBox()
+        let start = now()
+        for k in 0..<clients {
+            group.enter()
+            Thread { [trials] in
+                defer { group.leave() }
+                do {
+                    let c = try VarlinkConnection(path: path)
+                    var mine: [Double] = []
+                    mine.reserveCapacity(per)
+                    for i in 0..<per {
+                        let s = now()
+                        _ = try c.call(
+                            TrialsMethod.status.qualifiedName,
+                            JSONObject([("trial", .string(String(format: "NCT%08d", (k * per + i) * 7919 % trials)))]))
+                        mine.append(now() - s)
+                    }
+                    latencies.add(mine)
+                } catch {
+                    failure.set(error)
+                }
+            }.start()
+        }
+        group.wait()
+        let elapsed = now() - start
+        if let e = failure.error { throw e }
+        let sorted = latencies.sorted
+        return (Double(sorted.count) / elapsed, sorted[sorted.count / 2], sorted[sorted.count * 99 / 100])
     }
 
     /// This process's resident memory in KiB.
@@ -294,6 +337,13 @@ struct SocketBench: ParsableCommand {
 }
 
 /// The first error of the client threads.
+/// Round-trip times the clients' threads add to.
+final class LatencyBox: Sendable {
+    private let all = Mutex<[Double]>([])
+    func add(_ some: [Double]) { all.withLock { $0 += some } }
+    var sorted: [Double] { all.withLock { $0.sorted() } }
+}
+
 final class FailureBox: Sendable {
     private let first = Mutex<Error?>(nil)
     func set(_ e: Error) {

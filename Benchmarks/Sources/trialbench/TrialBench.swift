@@ -126,6 +126,21 @@ struct TrialBench: ParsableCommand {
             ("status p50 (raw: row by key)", String(format: "%.1f µs", p50), String(format: "%.1f µs", r50), ""))
         table.append(
             ("status p99 (raw: row by key)", String(format: "%.1f µs", p99), String(format: "%.1f µs", r99), ""))
+        // 4b. The same look-ups as GRDB async reads from a task (trialsd's way): the blocking
+        // figures above plus what it costs to hand the read to a reader connection's queue and
+        // resume the task.
+        let keys = (0..<samples).map { _ in data.key(Int.random(in: 0..<trials, using: &rng)) }
+        let (a50, a99) = try Self.asyncStatusLatency(store, keys: keys)
+        table.append(
+            (
+                "status p50, GRDB async read from a task", String(format: "%.1f µs", a50),
+                String(format: "%.1f µs", r50), ""
+            ))
+        table.append(
+            (
+                "status p99, GRDB async read from a task", String(format: "%.1f µs", a99),
+                String(format: "%.1f µs", r99), ""
+            ))
         raw.close()
         let stats = try store.stats()
         try store.close()
@@ -223,6 +238,35 @@ struct TrialBench: ParsableCommand {
         }
         latencies.sort()
         return (latencies[samples / 2] * 1e6, latencies[samples * 99 / 100] * 1e6)
+    }
+
+    /// p50 and p99, in µs, of `await store.read(.status(key))` for each key, one after
+    /// another from one task.
+    static func asyncStatusLatency(_ store: EventStore, keys: [String]) throws -> (Double, Double) {
+        let done = DispatchSemaphore(value: 0)
+        let result = LatencyBox()
+        let failure = FailureBox()
+        Task {
+            defer { done.signal() }
+            var latencies: [Double] = []
+            latencies.reserveCapacity(keys.count)
+            do {
+                for trial in keys {
+                    let s = now()
+                    guard try await store.read(.status(trial)) != nil else {
+                        throw ValidationError(field: "", reason: "no status for \(trial)")
+                    }
+                    latencies.append(now() - s)
+                }
+            } catch {
+                failure.set(error)
+            }
+            result.add(latencies)
+        }
+        done.wait()
+        if let e = failure.error { throw e }
+        let sorted = result.sorted
+        return (sorted[sorted.count / 2] * 1e6, sorted[sorted.count * 99 / 100] * 1e6)
     }
 
     func openStore(_ path: String) throws -> EventStore {

@@ -40,7 +40,7 @@ struct ArchiveService: Sendable {
         let store = self.store
         let report: BackupReport
         do {
-            report = try await context.blocking { try store.backup(to: r.path, overwrite: r.overwrite) }
+            report = try await context.blockingWork { try store.backup(to: r.path, overwrite: r.overwrite) }
         } catch let e as BackupError {
             context.logger.warning("backup to \(r.path) for \(peer.recordedBy) failed: \(e.description)")
             throw TrialsError.backupFailed(path: r.path, reason: e.description)
@@ -59,13 +59,11 @@ struct ArchiveService: Sendable {
     /// last reply (without `continues`) may be empty.
     func export(_ r: ExportRequest, reply: Reply) async throws {
         let store = self.store
-        let end = try await context.blocking { try store.exportEnd() }
+        let end = try await store.read(.lastSeq)
         var after = max(0, r.since ?? 0)
         while true {
             let from = after
-            let page = try await context.blocking {
-                try store.exportPage(after: from, through: end, limit: ExportResponse.pageSize)
-            }
+            let page = try await store.read(.exportPage(after: from, through: end, limit: ExportResponse.pageSize))
             let last = page.lines.isEmpty || page.lastSeq >= end
             try await reply(VarlinkReply(parameters: ExportResponse(lines: page.lines).parameters, continues: !last))
             if last { return }

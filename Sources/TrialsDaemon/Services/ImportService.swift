@@ -47,14 +47,9 @@ struct StoreImportTarget: ImportTarget {
     func current(_ nctIDs: [String]) async throws -> [TrialView?] {
         let store = context.store
         let point = asOf.map { PointInTime(asOf: $0) }
-        return try await context.blocking {
-            try nctIDs.map { nct in
-                guard let point else { return try store.status(nct) }
-                // A trial with no event by that day is, for the plan, not yet known.
-                guard let view = try store.status(nct, at: point), view.summary.version > 0 else { return nil }
-                return view
-            }
-        }
+        let views = try await store.read(.statuses(nctIDs, at: point ?? PointInTime()))
+        // A trial with no event by that day is, for the plan, not yet known.
+        return point == nil ? views : views.map { view in view.flatMap { $0.summary.version > 0 ? $0 : nil } }
     }
 
     func append(_ events: [NewEvent], severities: [ChangeSeverity]) async throws -> [AppendOutcome] {

@@ -23,7 +23,7 @@ struct SubscriptionService: Sendable {
         let store = context.store
         var trialKey: String?
         if let t = r.trial {
-            guard let key = try await context.blocking({ try store.resolve(t) }) else {
+            guard let key = try await store.read(.resolve(t)) else {
                 throw await context.noSuchTrial(t)
             }
             trialKey = key
@@ -38,7 +38,7 @@ struct SubscriptionService: Sendable {
             var after = since
             while after < subscription.liveFrom {
                 let query = LogQuery(trial: trialKey, afterSeq: after, types: Array(types), limit: Self.catchUpPage)
-                let page = try await context.blocking { try store.events(query) }.filter {
+                let page = (try await store.read(.events(query)) ?? []).filter {
                     $0.seq <= subscription.liveFrom
                 }
                 for e in page {

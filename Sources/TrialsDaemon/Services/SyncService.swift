@@ -42,7 +42,7 @@ struct SyncService: Sendable {
 
     func following(_: FollowingRequest) async throws -> FollowingResponse {
         let store = context.store
-        return FollowingResponse(follows: try await context.blocking { try store.follows() }.map(Self.record))
+        return FollowingResponse(follows: try await store.read(.follows()).map(Self.record))
     }
 
     func recordSync(_ r: RecordSyncRequest, peer: Peer) async throws -> RecordSyncResponse {
@@ -78,7 +78,7 @@ struct SyncService: Sendable {
                 targets.append(t)
                 continue
             }
-            guard let view = try await context.blocking({ try store.status(name) }) else {
+            guard let view = try await store.read(.status(name)) else {
                 throw await context.noSuchTrial(name)
             }
             guard let nct = view.summary.registration?.identifiers.first(where: { $0.registry == .nct }) else {
