@@ -193,9 +193,14 @@ final class ExportSink {
 enum CalendarExport {
     static let calendarName = "trialtrack: expected milestones"
 
-    static func write(within: Int?, to path: String?, _ session: Session, _ ctx: Context) throws(TrialctlError) {
+    /// The forecasts `Upcoming` lists with `all` (and `filter`), as a calendar named after the
+    /// filter when there is one.
+    static func write(within: Int?, filter: TrialFilter, to path: String?, _ session: Session, _ ctx: Context)
+        throws(TrialctlError)
+    {
         var p = params(["all": .bool(true)])
         if let within { p["within"] = .int(Int64(within)) }
+        for case let (k, v?) in filter.members { p[k] = v }
         let items = try session.list(.upcoming, p, list: "milestones") { m, path throws(TrialctlError) in m }
         var keys = Set<String>()
         for case .object(let o) in items { if let t = o["trial"]?.stringValue { keys.insert(t) } }
@@ -206,7 +211,8 @@ enum CalendarExport {
         for (i, item) in items.enumerated() {
             milestones.append(try ExportData.calendarMilestone(item, path: "milestones[\(i)]", nctNumbers: ncts))
         }
-        try ExportSink.write(ICalendar.render(milestones, now: ctx.now(), calendarName: calendarName), to: path, ctx)
+        let name = filter.isEmpty ? calendarName : "\(calendarName) (\(filter.summary))"
+        try ExportSink.write(ICalendar.render(milestones, now: ctx.now(), calendarName: name), to: path, ctx)
     }
 }
 

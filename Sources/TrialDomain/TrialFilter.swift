@@ -44,6 +44,20 @@ public struct TrialFilter: Sendable, Equatable {
             && !followed
     }
 
+    /// The filter in a line for people, e.g. `phase 3 · recruiting · condition lung cancer or
+    /// NSCLC · followed` (empty for no filter): what a calendar of the filtered trials is named
+    /// by (no comma nor semicolon, which a calendar's text would carry escaped).
+    public var summary: String {
+        var parts: [String] = []
+        if !phases.isEmpty { parts.append("phase " + phases.map(\.rawValue).joined(separator: " or ")) }
+        if !statuses.isEmpty { parts.append(statuses.map(\.rawValue).joined(separator: " or ")) }
+        for (kind, values) in names where !values.isEmpty {
+            parts.append("\(kind.rawValue) " + values.joined(separator: " or "))
+        }
+        if followed { parts.append("followed") }
+        return parts.joined(separator: " · ")
+    }
+
     /// The kinds of name filtered by words, with the `trial_terms` kind each is stored under.
     public enum NameKind: String, CaseIterable, Sendable {
         case sponsor, condition, intervention

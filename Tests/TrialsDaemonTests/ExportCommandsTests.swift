@@ -107,6 +107,33 @@ final class ExportCommandsTests: XCTestCase {
         XCTAssertEqual(r.status, 2, "-o without --ical: \(r)")
     }
 
+    /// With filters, the calendar holds exactly the forecasts `upcoming --all` lists with the same
+    /// filters, and is named after them; a filter that matches nothing is an empty calendar.
+    func testUpcomingIcalWithFiltersHoldsOnlyTheMatchingTrials() throws {
+        let filter = ["--condition", "lung cancer", "--phase", "3"]
+        let r = try trialctl(["upcoming", "--within", "3650", "--ical"] + filter)
+        XCTAssertEqual(r.status, 0, "\(r)")
+        let cal = try python(Self.icalReader, on: r.out, modules: ["icalendar"], suffix: ".ics")
+        let uids = try XCTUnwrap(cal["events"] as? [[String: Any]]).map { $0["uid"] as! String }
+        let listed =
+            try json(try trialctl(["upcoming", "--within", "3650", "--all", "--json"] + filter))["milestones"]?
+            .arrayValue ?? []
+        let every =
+            try json(try trialctl(["upcoming", "--within", "3650", "--all", "--json"]))["milestones"]?.arrayValue ?? []
+        XCTAssertGreaterThan(listed.count, 0)
+        XCTAssertLessThan(listed.count, every.count, "the filter leaves some forecasts out")
+        XCTAssertEqual(
+            uids, listed.map { "expectation-\($0["seq"]!.int64Value!)-\($0["trial"]!.stringValue!)@trialtrack" })
+        XCTAssertEqual(
+            cal["name"] as? String, "trialtrack: expected milestones (phase 3 · condition lung cancer)")
+
+        let none = try trialctl(["upcoming", "--ical", "--sponsor", "No Such Sponsor Anywhere"])
+        XCTAssertEqual(none.status, 0, "\(none)")
+        XCTAssertTrue(none.out.hasPrefix("BEGIN:VCALENDAR\r\n"), none.out)
+        XCTAssertFalse(none.out.contains("BEGIN:VEVENT"), none.out)
+        XCTAssertEqual(try trialctl(["upcoming", "--ical", "--phase", "5"]).status, 2, "a phase that does not exist")
+    }
+
     // MARK: log --atom
 
     static let atomReader = #"""

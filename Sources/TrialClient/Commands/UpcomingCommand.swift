@@ -18,12 +18,15 @@ public struct UpcomingCommand: TrialctlCommand {
             ones TENTATIVE (an overdue one says so), met ones CONFIRMED, slipped (superseded) \
             ones CANCELLED, so that a calendar subscribed to the file updates the events it \
             holds. Each keeps its UID from one export to the next (expectation-SEQ-TRIAL@trialtrack). \
-            -o FILE writes it to FILE (put in place once complete) instead of standard output.
+            With filters, the calendar holds only the matching trials' forecasts and is named after \
+            the filters. -o FILE writes it to FILE (put in place once complete) instead of \
+            standard output.
 
             Examples:
               trialctl upcoming --intervention ivonescimab
               trialctl upcoming --all --phase 3 --condition NSCLC --condition "lung cancer"
               trialctl upcoming --within 180 --ical -o /tmp/catalysts.ics
+              trialctl upcoming --ical --condition "lung cancer" -o /tmp/lung.ics
             """)
 
     @Option(
@@ -57,19 +60,16 @@ public struct UpcomingCommand: TrialctlCommand {
         if let within, !UpcomingRequest.withinDays.contains(Int64(within)) {
             throw UsageError("--within: give 0 to \(UpcomingRequest.withinDays.upperBound) days, not \(within)")
         }
-        let filter = try filters.filter()
-        if ical, !filter.isEmpty {
-            throw UsageError(
-                "--ical and the filters (--phase, --status …): the calendar holds every forecast; give one or the other"
-            )
-        }
+        _ = try filters.filter()
         if outputFile != nil, !ical { throw UsageError("-o/--output: only with --ical") }
         if ical, output.json.isOn { throw UsageError("--ical and --json: give one or the other") }
     }
 
     public func execute(_ ctx: Context) throws {
         let session = try ctx.session(global)
-        if ical { return try CalendarExport.write(within: within, to: outputFile, session, ctx) }
+        if ical {
+            return try CalendarExport.write(within: within, filter: try filters.filter(), to: outputFile, session, ctx)
+        }
         var p = JSONObject()
         if let within { p["within"] = .int(Int64(within)) }
         if all { p["all"] = .bool(true) }
