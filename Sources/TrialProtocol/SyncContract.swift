@@ -249,17 +249,18 @@ public struct ImportStudiesRequest: TrialsRequest {
     }
 }
 
-public struct ImportStudiesResponse: TrialsResponse {
+public struct ImportStudiesResponse: TrialsResponse, Equatable {
     /// The IDL's `ImportedStudy`.
-    public struct Study: Sendable {
+    public struct Study: Equatable, Sendable {
         public var nctId: String
         public var trial: String?
         /// The seqs of the events recorded (none in a dry run or when nothing changed).
         public var seqs: [Int64]
         /// One per event planned or recorded: its type, severity and one line.
         public var changes: [Change]
-        /// Why nothing of the record was written.
-        public var refused: String?
+        /// Why nothing of the record was written: the error a call importing it alone would
+        /// have got (`ImportRefusal` on the wire).
+        public var refused: TrialsError?
 
         public struct Change: Equatable, Sendable {
             public var type: String, severity: String, description: String
@@ -268,7 +269,7 @@ public struct ImportStudiesResponse: TrialsResponse {
             }
         }
 
-        public init(nctId: String, trial: String?, seqs: [Int64], changes: [Change], refused: String?) {
+        public init(nctId: String, trial: String?, seqs: [Int64], changes: [Change], refused: TrialsError?) {
             (self.nctId, self.trial, self.seqs, self.changes, self.refused) = (nctId, trial, seqs, changes, refused)
         }
 
@@ -288,7 +289,14 @@ public struct ImportStudiesResponse: TrialsResponse {
                                     ]))
                             })
                     ),
-                    ("refused", refused.map { .string($0) }),
+                    (
+                        "refused",
+                        refused.map { e in
+                            let v = e.varlinkError
+                            return .object(
+                                JSONObject([("error", .string(v.name)), ("parameters", .object(v.parameters))]))
+                        }
+                    ),
                 ]))
         }
 
@@ -307,7 +315,14 @@ public struct ImportStudiesResponse: TrialsResponse {
                 }
                 return Change(type: t, severity: s, description: d)
             }
-            refused = o["refused"]?.stringValue
+            if let r = o["refused"], r != .null {
+                guard let name = r["error"]?.stringValue, case .object(let parameters)? = r["parameters"] else {
+                    throw ValidationError(field: "refused", reason: "expected an object with error and parameters")
+                }
+                refused = TrialsError(VarlinkError(name, parameters))
+            } else {
+                refused = nil
+            }
         }
     }
 

@@ -97,6 +97,21 @@ final class RequestTests: XCTestCase {
         let verify = VerifyResponse(
             ok: false, checked: 16, lastSeq: 20, headHash: "ab", firstBroken: 17, problem: "changed")
         XCTAssertEqual(VerifyResponse(parameters: verify.parameters), verify)
+        // A record ImportStudies refused carries the error a call importing it alone would get.
+        let refusal = TrialsError.contradiction(
+            trial: "NCT00973089", seq: 8, reason: "was withdrawn (seq 2) and cannot become terminated")
+        let studies = ImportStudiesResponse(studies: [
+            .init(nctId: "NCT00973089", trial: "NCT00973089", seqs: [], changes: [], refused: refusal),
+            .init(
+                nctId: "NCT06171568", trial: "NCT06171568", seqs: [9],
+                changes: [.init(type: "status-changed", severity: "critical", description: "terminated")], refused: nil),
+        ])
+        XCTAssertEqual(try ImportStudiesResponse(parameters: studies.parameters), studies)
+        let wire = studies.parameters["studies"]?.arrayValue?.first?["refused"]
+        XCTAssertEqual(wire?["error"], "org.trialtrack.Trials.Contradiction")
+        XCTAssertEqual(wire?["parameters"]?["seq"], 8)
+        XCTAssertThrowsError(
+            try ImportStudiesResponse(parameters: o(["studies": [["nctId": "NCT1", "refused": "a sentence"]]])))
         XCTAssertThrowsError(try StatusResponse(parameters: o(["trials": 1]))) { e in
             XCTAssertEqual(e as? ValidationError, ValidationError(field: "trials", reason: "expected an array"))
         }

@@ -126,7 +126,7 @@ final class RegistrySyncEndToEndTests: XCTestCase {
         XCTAssertEqual(r.status, 1, "\(r)")
         XCTAssertEqual(
             r.err,
-            "trialctl: NCT00973089: refused: contradiction: was withdrawn (seq 2) and cannot become terminated; correct or retract seq 2 first\n"
+            "trialctl: NCT00973089: refused: contradiction: NCT00973089 (at seq 8): was withdrawn (seq 2) and cannot become terminated; correct or retract seq 2 first\n"
         )
     }
 

@@ -106,10 +106,17 @@ final class SocketSyncTarget: SyncTarget {
         _ = try call(.recordSync, RecordSyncRequest(follows: followIDs, outcome: .failure(reason)).parameters)
     }
 
+    /// A record's outcome; a refusal in the sentence trialctl says for that error anywhere
+    /// (`ErrorText`), without the record's NCT number in front when the sentence begins with it
+    /// (the report names the record already).
     static func outcome(_ s: ImportStudiesResponse.Study) -> StudyOutcome {
-        StudyOutcome(
+        let reason = s.refused.map { e in
+            let sentence = ErrorText.sentence(e, context: ErrorContext()).0
+            return sentence.hasPrefix(s.nctId + ": ") ? String(sentence.dropFirst(s.nctId.count + 2)) : sentence
+        }
+        return StudyOutcome(
             nctId: s.nctId, severities: s.changes.compactMap { ChangeSeverity(rawValue: $0.severity) },
-            refused: s.refused)
+            refused: reason)
     }
 }
 

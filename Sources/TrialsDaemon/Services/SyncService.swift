@@ -145,7 +145,8 @@ struct SyncService: Sendable {
         }
         var study: StudyImport
         do { study = try StudyImport(document: document, file: nctId) } catch {
-            return .init(nctId: nctId, trial: nil, seqs: [], changes: [], refused: error.description)
+            let e = TrialsError.invalidImport(file: error.file, path: error.path, reason: error.reason)
+            return .init(nctId: nctId, trial: nil, seqs: [], changes: [], refused: e)
         }
         if let version = r.version {
             study.dating = StudyImport.Dating(
@@ -162,26 +163,10 @@ struct SyncService: Sendable {
                 changes: changes(record.plan), refused: nil)
         } catch let refused as StudyImport.Refused {
             guard let e = refused.underlying as? TrialsError else { throw refused.underlying }
-            return .init(nctId: nctId, trial: refused.trial, seqs: [], changes: [], refused: Self.oneLine(e))
+            return .init(nctId: nctId, trial: refused.trial, seqs: [], changes: [], refused: e)
         } catch let e as TrialsError {
             if case .shuttingDown = e { throw e }
-            return .init(nctId: nctId, trial: nil, seqs: [], changes: [], refused: Self.oneLine(e))
+            return .init(nctId: nctId, trial: nil, seqs: [], changes: [], refused: e)
         }
-    }
-
-    /// A refusal as one line for the sync's report.
-    static func oneLine(_ e: TrialsError) -> String {
-        switch e {
-        case .contradiction(_, _, _, let reason): return "contradiction: \(reason)"
-        case .invalidEvent(_, let field, let reason): return "invalid \(field.isEmpty ? "event" : field): \(reason)"
-        case .identifierTaken(_, let identifier, let trial):
-            return "\(identifier) already identifies another trial, \(trial)"
-        case .invalidImport(_, let path, let reason): return path.isEmpty ? reason : "\(path): \(reason)"
-        default: break
-        }
-        let v = e.varlinkError
-        let name = v.name.split(separator: ".").last.map(String.init) ?? v.name
-        let details = v.parameters.members.map { "\($0.key): \($0.value.stringValue ?? $0.value.canonicalText)" }
-        return details.isEmpty ? name : "\(name) (\(details.joined(separator: "; ")))"
     }
 }
