@@ -8,6 +8,9 @@ import TrialProtocol
 struct Follower {
     var trial: String?
     var types: [String]
+    /// Only the events of the trials it lets through, each judged by trialsd as it is when its
+    /// event is sent.
+    var filter = TrialFilter()
     var json: JSONMode
     /// Stop after this many events printed in all (the last events shown included).
     var count: Int?
@@ -38,6 +41,7 @@ struct Follower {
             if let position { p["since"] = .int(position) }
             if let trial { p["trial"] = .string(trial) }
             if !types.isEmpty { p["types"] = .array(types.map { .string($0) }) }
+            for case let (k, v?) in filter.members { p[k] = v }
             do {
                 try session.stream(.subscribe, p) { reply in
                     let value = try Reply.read(SubscribeResponse.self, reply).event

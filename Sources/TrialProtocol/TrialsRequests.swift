@@ -309,25 +309,31 @@ public struct SubscribeRequest: TrialsRequest, Equatable {
     public var since: Int64?
     public var trial: String?
     public var types: [EventType]
+    /// Only events of the trials it lets through, as they are when each event is sent.
+    public var filter: TrialFilter
 
-    public init(since: Int64? = nil, trial: String? = nil, types: [EventType] = []) {
+    public init(since: Int64? = nil, trial: String? = nil, types: [EventType] = [], filter: TrialFilter = TrialFilter())
+    {
         self.since = since
         self.trial = trial
         self.types = types
+        self.filter = filter
     }
 
     public init(parameters: JSONObject) throws(TrialsError) {
-        let p = try Parameters(parameters, allowed: ["since", "trial", "types"])
+        let p = try Parameters(parameters, allowed: ["since", "trial", "types"] + TrialFilter.parameterNames)
+        filter = try TrialFilter(p)
         types = try eventTypes(p)
         since = try p.int("since", in: 0...Int64.max)
         trial = try p.string("trial")
     }
 
     public var parameters: JSONObject {
-        object([
-            ("since", since.map { .int($0) }), ("trial", trial.map { .string($0) }),
-            ("types", types.isEmpty ? JSONValue?.none : .array(types.map { .string($0.rawValue) })),
-        ])
+        object(
+            [
+                ("since", since.map { .int($0) }), ("trial", trial.map { .string($0) }),
+                ("types", types.isEmpty ? JSONValue?.none : .array(types.map { .string($0.rawValue) })),
+            ] + filter.members)
     }
 }
 

@@ -83,6 +83,27 @@ extension StoreRead where Value == [String] {
     }
 }
 
+extension StoreRead where Value == Set<String> {
+    /// Which of these trials (by key) `filter` lets through now: a subscription's filter,
+    /// judged for the trials of each batch it is sent.
+    public static func matching(_ trials: some Collection<String> & Sendable, filter: TrialFilter) -> Self {
+        Self { db in
+            var matched = Set<String>()
+            let keys = Array(trials)
+            for start in stride(from: 0, to: keys.count, by: 500) {
+                let chunk = keys[start..<min(start + 500, keys.count)]
+                let f = try FilterSQL(filter, trial: "t.trial", db)
+                let marks = Array(repeating: "?", count: chunk.count).joined(separator: ", ")
+                let rows = try String.fetchAll(
+                    db, sql: "SELECT t.trial FROM trials t WHERE t.trial IN (\(marks))\(f.conditions)",
+                    arguments: StatementArguments(chunk.map { $0 as any DatabaseValueConvertible } + f.arguments))
+                matched.formUnion(rows)
+            }
+            return matched
+        }
+    }
+}
+
 extension StoreRead where Value == [RecordedEvent]? {
     /// Events in seq order; nil when `query.trial` names no trial.
     public static func events(_ query: LogQuery) -> Self {

@@ -98,6 +98,18 @@ final class LogCommandTests: XCTestCase {
         XCTAssertEqual(h.run("log", "-f", "-r").status, 2)
     }
 
+    /// With filters, -f subscribes with them: trialsd judges each new event's trial.
+    func testFollowPassesTheFiltersToTheSubscription() {
+        h.trialsd.streams = [([], nil)]
+        let r = h.run("log", "-f", "-n", "0", "--phase", "3", "--condition", "lung cancer")
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let subscribe = h.trialsd.calls.last!
+        XCTAssertEqual(subscribe.method, "org.trialtrack.Trials.Subscribe")
+        XCTAssertEqual(subscribe.parameters["phases"], ["3"])
+        XCTAssertEqual(subscribe.parameters["conditions"], ["lung cancer"])
+        XCTAssertEqual(h.run("log", "-f", "--phase", "5").status, 2, "a phase that does not exist")
+    }
+
     func testWatchShowsTheLastTenFirst() {
         h.trialsd.streams = [([], nil)]
         let r = h.run("watch", "--count", "12")

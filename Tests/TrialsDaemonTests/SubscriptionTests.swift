@@ -89,6 +89,56 @@ final class SubscriptionTests: XCTestCase {
         try await server.stop()
     }
 
+    /// Trial filters (issue 30's, as for Log): the catch-up lists the events of the trials that
+    /// match now; live, each event's trial is judged as it is when the event is sent, so a trial
+    /// that comes to match is followed from that event on, and the event that takes one out of
+    /// the filter is not sent.
+    func testTrialFiltersJudgeEachEventsTrialWhenItIsSent() async throws {
+        let server = try await InProcessDaemon()
+        let c = try server.connect()
+        func register(_ trial: String, _ phase: String) throws {
+            try c.trials(
+                "Append",
+                ["event": event(trial, "registered", "2020", ["title": "A trial", "phases": .array([.string(phase)])])])
+        }
+        try register("ALPHA", "phase-3")  // seq 1
+        try c.trials("Append", ["event": event("ALPHA", "status-changed", "2020-03", ["status": "recruiting"])])  // 2
+        try register("BRAVO", "phase-2")  // 3
+        try c.trials("Append", ["event": event("BRAVO", "status-changed", "2020-03", ["status": "recruiting"])])  // 4
+        try register("CHARLIE", "phase-3")  // 5: not recruiting yet
+        XCTAssertEqual(
+            c.trialsError("Subscribe", ["phases": ["5"]])?.shortName, "ExpectedMore", "a call without more first")
+        let refused = try c.roundTrip([
+            "method": .string(TrialsInterface.method("Subscribe")), "more": true, "parameters": ["phases": ["5"]],
+        ])
+        XCTAssertEqual(refused.varlinkError?.shortName, "InvalidFilter")
+
+        let path = server.socketPath
+        let received = NIOLockedValueBox(0)
+        let got = ThreadResult { () -> [Int64] in
+            var seqs: [Int64] = []
+            try VarlinkConnection(path: path, timeout: clientTimeout).stream(
+                TrialsInterface.method("Subscribe"),
+                JSONObject([("since", 0), ("phases", ["3"]), ("statuses", ["recruiting"])])
+            ) { p in
+                seqs.append(p["event"]!["seq"]!.int64Value!)
+                received.withLockedValue { $0 += 1 }
+                return seqs.count < 4
+            }
+            return seqs
+        }
+        // The catch-up (ALPHA's two events) is in before the log changes.
+        try waitUntil("the catch-up's two events") { received.withLockedValue { $0 } == 2 }
+        try c.trials("Append", ["event": event("CHARLIE", "status-changed", "2021", ["status": "recruiting"])])  // 6
+        try c.trials("Append", ["event": event("BRAVO", "presented", "2021-06", ["venue": "ASCO 2021"])])  // 7
+        try c.trials(
+            "Append", ["event": event("ALPHA", "status-changed", "2022", ["status": "active-not-recruiting"])])  // 8
+        try c.trials("Append", ["event": event("ALPHA", "presented", "2022-06", ["venue": "ASCO 2022"])])  // 9
+        try c.trials("Append", ["event": event("CHARLIE", "presented", "2022-06", ["venue": "ASCO 2022"])])  // 10
+        XCTAssertEqual(try got.wait(), [1, 2, 6, 10])
+        try await server.stop()
+    }
+
     func testFiltersAndLiveFromNow() async throws {
         let server = try await InProcessDaemon()
         let c = try server.connect()

@@ -19,7 +19,8 @@ public struct LogCommand: TrialctlCommand {
             N, the cursor a script keeps. -f prints the newest events (-n, default 10) and then \
             each new one as it is recorded, as watch does. --phase, --status, --sponsor, \
             --condition, --intervention and --followed show only the events of the trials that \
-            match, as they are now (as for status; not with -f).
+            match, as they are now (as for status; with -f, each new event's trial as it is when \
+            the event arrives, so that a change that takes a trial out of the filter is not shown).
 
             --atom prints the events selected (every option above applies) as an Atom feed \
             (RFC 4287) for feed readers instead, newest first; -o FILE writes it to FILE (put \
@@ -36,6 +37,7 @@ public struct LogCommand: TrialctlCommand {
               trialctl log -n 20 HARMONi-6
               trialctl log --since 2026-06-01 --type readout
               trialctl log -f --type status-changed
+              trialctl log -f --phase 3 --condition "lung cancer"
               trialctl log --since 2026-11-01 --atom -o /tmp/changes.xml
               trialctl log --sponsor GORTEC --phase 3
             """)
@@ -98,9 +100,6 @@ public struct LogCommand: TrialctlCommand {
             throw UsageError("--since \(s) is not before --until \(u)")
         }
         if follow, reverse { throw UsageError("-f/--follow and -r/--reverse: give one or the other") }
-        if follow, !q.filter.isEmpty {
-            throw UsageError("-f/--follow and the filters (--phase, --status …): a follow takes only TRIAL and --type")
-        }
         if follow, until != nil {
             throw UsageError("-f/--follow and --until: a follow has no end; give one or the other")
         }
@@ -119,7 +118,8 @@ public struct LogCommand: TrialctlCommand {
     public func execute(_ ctx: Context) throws {
         let query = try query()
         if follow {
-            let follower = Follower(trial: trial, types: types, json: output.json, count: nil, global: global)
+            let follower = Follower(
+                trial: trial, types: types, filter: query.filter, json: output.json, count: nil, global: global)
             return try follower.run(ctx, showingLast: lines ?? 10, of: query)
         }
         let reader = LogReader(session: try ctx.session(global), query: query)

@@ -37,7 +37,8 @@ struct SubscriptionService: Sendable {
         if let since = r.since, since < subscription.liveFrom {
             var after = since
             while after < subscription.liveFrom {
-                let query = LogQuery(trial: trialKey, afterSeq: after, types: Array(types), limit: Self.catchUpPage)
+                let query = LogQuery(
+                    trial: trialKey, afterSeq: after, types: Array(types), limit: Self.catchUpPage, filter: r.filter)
                 let page = (try await store.read(.events(query)) ?? []).filter {
                     $0.seq <= subscription.liveFrom
                 }
@@ -59,6 +60,11 @@ struct SubscriptionService: Sendable {
                 // rather than a write and a wait for each event.
                 // Writes of at most 32 KiB: what a stuck subscriber holds while it does not read.
                 var fresh = batch.drop { $0.event.seq <= last }[...]
+                if !r.filter.isEmpty, !fresh.isEmpty {
+                    // Each trial as it is now, the batch's events committed.
+                    let matching = try await store.read(.matching(Set(fresh.map(\.event.trial)), filter: r.filter))
+                    fresh = fresh.filter { matching.contains($0.event.trial) }[...]
+                }
                 while !fresh.isEmpty {
                     var joined = ByteBuffer()
                     var taken = 0
