@@ -108,6 +108,10 @@ final class LogCommandTests: XCTestCase {
         XCTAssertEqual(subscribe.parameters["phases"], ["3"])
         XCTAssertEqual(subscribe.parameters["conditions"], ["lung cancer"])
         XCTAssertEqual(h.run("log", "-f", "--phase", "5").status, 2, "a phase that does not exist")
+        // watch, the same.
+        h.trialsd.streams = [([], nil)]
+        XCTAssertEqual(h.run("watch", "-n", "0", "--status", "recruiting").status, 0)
+        XCTAssertEqual(h.trialsd.calls.last!.parameters["statuses"], ["recruiting"])
     }
 
     func testWatchShowsTheLastTenFirst() {

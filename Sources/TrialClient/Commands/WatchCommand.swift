@@ -12,7 +12,9 @@ public struct WatchCommand: TrialctlCommand {
             shows the last entries, then each new one, with no gap and no duplicate. With \
             --since SEQ, the events after SEQ instead of the newest ones. If trialsd drops \
             trialctl for falling behind, trialctl says so on standard error and resumes where it \
-            was. --json prints one event a line. Stop with Ctrl-C. `trialctl log -f` is the same.
+            was. --phase, --status, --sponsor, --condition, --intervention and --followed show \
+            only the events of the trials that match, each new one's trial as it is when the event \
+            arrives. --json prints one event a line. Stop with Ctrl-C. `trialctl log -f` is the same.
             """)
 
     @Argument(help: ArgumentHelp("Only this trial's events.", valueName: "trial"), completion: Completion.trials)
@@ -33,6 +35,8 @@ public struct WatchCommand: TrialctlCommand {
         completion: Completion.eventTypes)
     public var types: [String] = []
 
+    @OptionGroup public var filters: FilterOptions
+
     @Option(parsing: .unconditional, help: ArgumentHelp("Exit after this many events (1 or more).", valueName: "n"))
     public var count: Int?
 
@@ -50,14 +54,16 @@ public struct WatchCommand: TrialctlCommand {
         if let lines, lines < 0 { throw UsageError("-n/--lines: give 0 or more events, not \(lines)") }
         if lines != nil, since != nil { throw UsageError("-n/--lines and --since: give one or the other") }
         for t in types { try Check.type(t, option: "--type") }
+        _ = try filters.filter()
     }
 
     public func execute(_ ctx: Context) throws {
-        let follower = Follower(trial: trial, types: types, json: json, count: count, global: global)
+        let filter = try filters.filter()
+        let follower = Follower(trial: trial, types: types, filter: filter, json: json, count: count, global: global)
         if let since { return try follower.run(ctx, since: since) }
         let n = lines ?? 10
         // No Log call when no events are to be shown: Subscribe from now on.
         if n == 0 { return try follower.run(ctx, since: nil) }
-        try follower.run(ctx, showingLast: n, of: LogQuery(trial: trial, types: types))
+        try follower.run(ctx, showingLast: n, of: LogQuery(trial: trial, types: types, filter: filter))
     }
 }
