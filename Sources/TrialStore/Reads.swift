@@ -90,9 +90,9 @@ extension StoreRead where Value == Set<String> {
         Self { db in
             var matched = Set<String>()
             let keys = Array(trials)
+            let f = try FilterSQL(filter, trial: "t.trial", db)
             for start in stride(from: 0, to: keys.count, by: 500) {
                 let chunk = keys[start..<min(start + 500, keys.count)]
-                let f = try FilterSQL(filter, trial: "t.trial", db)
                 let marks = Array(repeating: "?", count: chunk.count).joined(separator: ", ")
                 let rows = try String.fetchAll(
                     db, sql: "SELECT t.trial FROM trials t WHERE t.trial IN (\(marks))\(f.conditions)",

@@ -37,6 +37,7 @@ final class StoreReadTests: StoreTestCase {
         try await same(.trials(filter: filter), "trials, recruiting")
         try await same(.trials(at: past), "trials as of")
         try await same(.trialKeys(filter: filter), "trialKeys, recruiting")
+        try await same(.matching(Set(trials), filter: filter), "matching, recruiting")
         try await same(.trials(keys: trials.prefix(7), at: past), "trials(keys:)")
         try await same(.events(LogQuery(trial: trials[1], limit: 50)), "events of a trial")
         try await same(.events(LogQuery(afterSeq: 100, limit: 1_000)), "events")
@@ -62,6 +63,11 @@ final class StoreReadTests: StoreTestCase {
         XCTAssertEqual(page.lines.count, 100)
         let verify = try await store.read(.verify)
         XCTAssertTrue(verify.ok)
+        // A subscription's filter picks the same trials as the listing's.
+        let recruiting = try await store.read(.trialKeys(filter: filter))
+        XCTAssertFalse(recruiting.isEmpty)
+        let matching = try await store.read(.matching(Set(trials), filter: filter))
+        XCTAssertEqual(matching, Set(recruiting))
     }
 
     /// A cancelled task's read is interrupted mid-statement, by GRDB's statements and by the

@@ -27,7 +27,7 @@ struct QueryService: Sendable {
     func status(_ r: StatusRequest) async throws -> StatusResponse {
         if let trial = r.trial { return try await status(trial, at: point(r)) }
         let store = self.store, point = self.point(r)
-        let all = try await context.blockingWork { try store.trials(at: point, filter: r.filter) }
+        let all = try await store.read(.trials(at: point, filter: r.filter))
         return StatusResponse(trials: all.map(\.json))
     }
 
@@ -118,7 +118,7 @@ struct QueryService: Sendable {
 
     func stats(_: StatsRequest) async throws -> StatsResponse {
         let store = self.store
-        let s = try await context.blockingWork { try store.stats() }
+        let s = try await store.read(.stats)
         var r = StatsResponse(
             events: s.events, trials: s.trials, lastSeq: s.lastSeq, lastRecorded: s.lastRecorded,
             eventsByType: s.eventsByType.map { ($0.key, $0.value) },
