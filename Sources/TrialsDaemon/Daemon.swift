@@ -85,7 +85,7 @@ public final class Daemon: Sendable {
     /// Records the events of a JSONL file when the log is empty (all or nothing), through the
     /// writer like any append.
     func seed(from path: String) async throws {
-        guard try store.lastSeq() == 0 else { return }
+        guard try await store.read(.lastSeq) == 0 else { return }
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
             throw DaemonError.configuration(
