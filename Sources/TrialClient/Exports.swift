@@ -200,7 +200,7 @@ enum CalendarExport {
     {
         var p = params(["all": .bool(true)])
         if let within { p["within"] = .int(Int64(within)) }
-        for case let (k, v?) in filter.members { p[k] = v }
+        filter.add(to: &p)
         let items = try session.list(.upcoming, p, list: "milestones") { m, path throws(TrialctlError) in m }
         var keys = Set<String>()
         for case .object(let o) in items { if let t = o["trial"]?.stringValue { keys.insert(t) } }

@@ -41,7 +41,7 @@ struct Follower {
             if let position { p["since"] = .int(position) }
             if let trial { p["trial"] = .string(trial) }
             if !types.isEmpty { p["types"] = .array(types.map { .string($0) }) }
-            for case let (k, v?) in filter.members { p[k] = v }
+            filter.add(to: &p)
             do {
                 try session.stream(.subscribe, p) { reply in
                     let value = try Reply.read(SubscribeResponse.self, reply).event

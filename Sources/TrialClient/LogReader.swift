@@ -62,7 +62,7 @@ struct LogReader {
         if filtered {
             if let trial = query.trial { p["trial"] = .string(trial) }
             if !query.types.isEmpty { p["types"] = .array(query.types.map { .string($0) }) }
-            for case let (k, v?) in query.filter.members { p[k] = v }
+            query.filter.add(to: &p)
         }
         let log = try Reply.read(LogResponse.self, try session.call(.log, p))
         return (try Reply.events(log.events), log.next)

@@ -80,6 +80,11 @@ extension TrialFilter {
         followed = try p.bool("followed") ?? false
     }
 
+    /// Adds the filters to a call's parameters (none for an empty filter).
+    public func add(to parameters: inout JSONObject) {
+        for case let (k, v?) in members { parameters[k] = v }
+    }
+
     /// The filters as parameters, left out when empty.
     public var members: [(String, JSONValue?)] {
         func list(_ v: [String]) -> JSONValue? { v.isEmpty ? nil : .array(v.map { .string($0) }) }

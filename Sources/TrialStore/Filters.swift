@@ -34,13 +34,18 @@ struct FilterSQL {
     }
 
     /// `column` is qualified by its table (`events.trial`, `t.trial`): the checks' subqueries
-    /// have a `trial` column of their own.
+    /// have a `trial` column of their own. `checksOnly`: the query has its few trials already
+    /// (a subscription's batch), so each filter is a check of them and none is probed to drive.
     init(
-        _ filter: TrialFilter, trial column: String, ordered: Bool = false, probeLimit: Int = FilterSQL.probeLimit,
-        _ db: Database
+        _ filter: TrialFilter, trial column: String, ordered: Bool = false, checksOnly: Bool = false,
+        probeLimit: Int = FilterSQL.probeLimit, _ db: Database
     ) throws {
         var parts = Self.parts(filter)
         guard !parts.isEmpty else { return }
+        if checksOnly {
+            for p in parts { add(p.exists(column), p.existsArguments) }
+            return
+        }
         if parts.count > 1 || ordered {
             var counts: [Int] = []
             for p in parts {

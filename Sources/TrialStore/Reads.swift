@@ -90,7 +90,7 @@ extension StoreRead where Value == Set<String> {
         Self { db in
             var matched = Set<String>()
             let keys = Array(trials)
-            let f = try FilterSQL(filter, trial: "t.trial", db)
+            let f = try FilterSQL(filter, trial: "t.trial", checksOnly: true, db)
             for start in stride(from: 0, to: keys.count, by: 500) {
                 let chunk = keys[start..<min(start + 500, keys.count)]
                 let marks = Array(repeating: "?", count: chunk.count).joined(separator: ", ")

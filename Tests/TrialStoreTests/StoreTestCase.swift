@@ -110,14 +110,14 @@ class StoreTestCase: XCTestCase {
         XCTAssertEqual(try snapshot(), before, "the database changed", file: file, line: line)
     }
 
-    /// Every row of the log and the projections, as text.
-    func snapshot(projectionsOnly: Bool = false) throws -> [String: [String]] {
+    /// Every row of the log and the projections (of `store`, else the test's), as text.
+    func snapshot(of other: EventStore? = nil, projectionsOnly: Bool = false) throws -> [String: [String]] {
         let tables =
             (projectionsOnly ? [] : ["events"]) + [
                 "trials", "registrations", "trial_aliases", "timeline", "expectations", "event_counts", "trial_count",
                 "trial_terms",
             ]
-        return try store.pool.read { db in
+        return try (other ?? store).pool.read { db in
             var out: [String: [String]] = [:]
             for t in tables {
                 out[t] = try Row.fetchAll(db, sql: "SELECT * FROM \(t) ORDER BY 1, 2").map { $0.description }

@@ -15,16 +15,10 @@ final class AsyncReadTests: XCTestCase {
         let perCall = max(1, 2_000 / events)
         for first in stride(from: 0, to: trials, by: perCall) {
             let batch: [JSONValue] = (first..<min(first + perCall, trials)).flatMap { i -> [JSONValue] in
-                let trial = JSONValue.string(String(format: "NCT%08d", i))
-                let registered: JSONValue = [
-                    "trial": trial, "type": "registered", "occurred": "2020-01", "payload": ["title": "A trial"],
-                ]
-                return [registered]
+                let trial = String(format: "NCT%08d", i)
+                return [registration(trial)]
                     + (1..<events).map { k in
-                        [
-                            "trial": trial, "type": "presented", "occurred": .string("20\(20 + k % 3)-0\(1 + k % 9)"),
-                            "payload": ["venue": .string("Meeting \(k)")],
-                        ]
+                        event(trial, "presented", "20\(20 + k % 3)-0\(1 + k % 9)", ["venue": .string("Meeting \(k)")])
                     }
             }
             try loader.trials("AppendMany", ["events": .array(batch)])

@@ -62,6 +62,6 @@ public struct FilterOptions: ParsableArguments {
 
     /// Adds the filters to a call's parameters.
     func add(to p: inout JSONObject) throws {
-        for case let (k, v?) in try filter().members { p[k] = v }
+        try filter().add(to: &p)
     }
 }
